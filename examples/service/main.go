@@ -1,0 +1,101 @@
+// Command service is a small HTTP service wired with runkit: copy it as the
+// start of a new service.
+//
+//	go run ./examples/service                 # listens on :8080
+//	go run ./examples/service -addr :9000     # or PORT=9000
+//
+// It serves /hello, the health probes (/livez, /readyz, /startupz, /healthz)
+// backed by a simulated dependency, and shuts down on SIGINT or SIGTERM
+// after draining for -drain-delay.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/ybiyri/runkit/health"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "service:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("service", flag.ContinueOnError)
+	addr := fs.String("addr", defaultAddr(), "listen address (default from PORT, else :8080)")
+	drain := fs.Duration("drain-delay", 3*time.Second, "how long to keep serving after readiness turns to fail")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+
+	checker := health.New(
+		health.WithVerbose(true),
+		health.WithListener(func(c health.Change) {
+			if c.Name == "" {
+				log.Info("draining")
+				return
+			}
+			log.Info("health changed", "check", c.Name, "from", c.From, "to", c.To, "err", c.Err)
+		}),
+	)
+	defer checker.Close()
+
+	inventory := &flakyDependency{failRate: 0.1}
+	if err := checker.Register(health.Check{
+		Name:     "inventory",
+		Func:     inventory.Ping,
+		Interval: 5 * time.Second,
+		// One bad ping should not take the service out of rotation.
+		FailureThreshold: 2,
+	}); err != nil {
+		return err
+	}
+
+	mux := http.NewServeMux()
+	for _, p := range []string{"/livez", "/readyz", "/startupz", "/healthz"} {
+		mux.Handle(p, checker.Handler())
+		mux.Handle(p+"/", checker.Handler())
+	}
+	mux.HandleFunc("GET /hello", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "hello")
+	})
+
+	srv := &http.Server{Addr: *addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	log.Info("listening", "addr", *addr)
+	err := health.Serve(ctx, srv, checker, health.ServeConfig{DrainDelay: *drain})
+	log.Info("stopped", "err", err)
+	return err
+}
+
+func defaultAddr() string {
+	if p := os.Getenv("PORT"); p != "" {
+		return ":" + p
+	}
+	return ":8080"
+}
+
+// flakyDependency stands in for a database or an upstream service.
+type flakyDependency struct{ failRate float64 }
+
+func (d *flakyDependency) Ping(ctx context.Context) error {
+	select {
+	case <-time.After(time.Duration(rand.IntN(50)) * time.Millisecond):
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if rand.Float64() < d.failRate {
+		return errors.New("inventory: connection reset by peer")
+	}
+	return nil
+}

@@ -1,0 +1,98 @@
+package health
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+// Defaults for the zero fields of ServeConfig.
+const (
+	// DefaultDrainDelay covers the few seconds Kubernetes takes to remove
+	// a terminating pod from its endpoints.
+	DefaultDrainDelay = 5 * time.Second
+	// DefaultShutdownTimeout bounds how long in-flight requests may take to
+	// finish once the drain delay has passed.
+	DefaultShutdownTimeout = 10 * time.Second
+)
+
+// ServeConfig configures Serve. Every zero field has a default.
+type ServeConfig struct {
+	// Listener, when set, is served instead of listening on the server's
+	// Addr.
+	Listener net.Listener
+	// DrainDelay is how long the server keeps serving after readiness has
+	// turned to fail. Zero means DefaultDrainDelay (5s).
+	DrainDelay time.Duration
+	// ShutdownTimeout bounds http.Server.Shutdown after the drain delay.
+	// Zero means DefaultShutdownTimeout (10s).
+	ShutdownTimeout time.Duration
+	// Signals end serving like the end of the context does. Nil means
+	// SIGINT and SIGTERM.
+	Signals []os.Signal
+}
+
+// Serve runs srv until ctx ends or one of the configured signals arrives,
+// then shuts it down in the order Kubernetes needs: c.Drain() turns
+// readiness to fail at once while liveness keeps answering, the server goes
+// on serving for the drain delay so that traffic still routed to it is
+// answered, and then srv.Shutdown runs with a deadline. It returns nil after
+// a clean shutdown, the server's error if it could not serve, or the error
+// of Shutdown.
+func Serve(ctx context.Context, srv *http.Server, c *Checker, cfg ServeConfig) error {
+	switch {
+	case cfg.DrainDelay < 0:
+		return fmt.Errorf("health: ServeConfig.DrainDelay %v is negative", cfg.DrainDelay)
+	case cfg.ShutdownTimeout < 0:
+		return fmt.Errorf("health: ServeConfig.ShutdownTimeout %v is negative", cfg.ShutdownTimeout)
+	}
+	if cfg.DrainDelay == 0 {
+		cfg.DrainDelay = DefaultDrainDelay
+	}
+	if cfg.ShutdownTimeout == 0 {
+		cfg.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	if cfg.Signals == nil {
+		cfg.Signals = []os.Signal{os.Interrupt, syscall.SIGTERM}
+	}
+	ctx, stop := signal.NotifyContext(ctx, cfg.Signals...)
+	defer stop()
+
+	errc := make(chan error, 1)
+	go func() {
+		if cfg.Listener != nil {
+			errc <- srv.Serve(cfg.Listener)
+		} else {
+			errc <- srv.ListenAndServe()
+		}
+	}()
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+
+	c.Drain()
+	delay := time.NewTimer(cfg.DrainDelay)
+	select {
+	case <-delay.C:
+	case err := <-errc:
+		delay.Stop()
+		return err
+	}
+
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
+	return err
+}
