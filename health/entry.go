@@ -37,7 +37,7 @@ type entry struct {
 // goroutine however often it is probed.
 type run struct {
 	answered chan struct{} // closed once the run has a result or timed out
-	decided  bool          // answered is closed; guarded by entry.mu
+	decided  bool          // the result is recorded; guarded by entry.mu
 }
 
 func newEntry(c *Checker, check Check) *entry {
@@ -166,10 +166,12 @@ func (e *entry) decide(r *run, err error, start time.Time, returned bool) {
 	prev := e.st
 	e.recordLocked(err, now, now.Sub(start))
 	st := e.st
-	close(r.answered)
 	e.mu.Unlock()
 
+	// Metrics are recorded before waiters are released, so that a probe
+	// that returns has been counted.
 	e.c.metrics.record(e, st, now.Sub(start))
+	close(r.answered)
 	if st != prev {
 		e.c.notify(Change{Name: e.check.Name, From: prev, To: st, Err: err, Time: now})
 	}

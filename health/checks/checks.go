@@ -1,0 +1,149 @@
+package checks
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"runtime"
+)
+
+// SQL returns a check that pings db through its connection pool.
+func SQL(db *sql.DB) (func(context.Context) error, error) {
+	if db == nil {
+		return nil, errors.New("checks: SQL: db is nil")
+	}
+	return db.PingContext, nil
+}
+
+// HTTPConfig configures an HTTP check. Every zero field has a default.
+type HTTPConfig struct {
+	// Client sends the requests. Nil means a client of the check's own,
+	// made once, whose idle connections are reused from run to run.
+	Client *http.Client
+	// Header is added to every request, for a token or a Host override.
+	Header http.Header
+	// Healthy decides from the status code. Nil means any code below 500:
+	// a 404 or 401 shows the dependency is up and answering.
+	Healthy func(code int) bool
+}
+
+// maxDrain bounds how much of a response body is read to let its
+// connection be reused.
+const maxDrain = 64 << 10
+
+// HTTP returns a check that sends GET to rawURL.
+func HTTP(rawURL string, cfg HTTPConfig) (func(context.Context) error, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("checks: HTTP: URL %q: %w", rawURL, err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("checks: HTTP: URL %q is not an absolute http or https URL", rawURL)
+	}
+	client := cfg.Client
+	if client == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = 2
+		client = &http.Client{Transport: t}
+	}
+	healthy := cfg.Healthy
+	if healthy == nil {
+		healthy = func(code int) bool { return code < 500 }
+	}
+	return func(ctx context.Context) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+		if err != nil {
+			return err
+		}
+		for k, vs := range cfg.Header {
+			req.Header[k] = vs
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
+		resp.Body.Close()
+		if !healthy(resp.StatusCode) {
+			return fmt.Errorf("GET %s: status %d", u.Redacted(), resp.StatusCode)
+		}
+		return nil
+	}, nil
+}
+
+// TCP returns a check that opens a TCP connection to addr (host:port) and
+// closes it.
+func TCP(addr string) (func(context.Context) error, error) {
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return nil, fmt.Errorf("checks: TCP: address %q: %w", addr, err)
+	}
+	var d net.Dialer
+	return func(ctx context.Context) error {
+		conn, err := d.DialContext(ctx, "tcp", addr)
+		if err != nil {
+			return err
+		}
+		return conn.Close()
+	}, nil
+}
+
+// DNS returns a check that resolves host with r, or with the default
+// resolver when r is nil, and fails when it has no addresses.
+func DNS(host string, r *net.Resolver) (func(context.Context) error, error) {
+	if host == "" {
+		return nil, errors.New("checks: DNS: host is empty")
+	}
+	if r == nil {
+		r = net.DefaultResolver
+	}
+	return func(ctx context.Context) error {
+		addrs, err := r.LookupHost(ctx, host)
+		if err != nil {
+			return err
+		}
+		if len(addrs) == 0 {
+			return fmt.Errorf("lookup %s: no addresses", host)
+		}
+		return nil
+	}, nil
+}
+
+// DiskFree returns a check that fails when the file system holding path has
+// fewer than minBytes available to unprivileged users.
+func DiskFree(path string, minBytes uint64) (func(context.Context) error, error) {
+	if path == "" {
+		return nil, errors.New("checks: DiskFree: path is empty")
+	}
+	if minBytes == 0 {
+		return nil, errors.New("checks: DiskFree: minBytes is 0, which never fails")
+	}
+	return func(context.Context) error {
+		free, err := freeBytes(path)
+		if err != nil {
+			return err
+		}
+		if free < minBytes {
+			return fmt.Errorf("%s: %d bytes free, want at least %d", path, free, minBytes)
+		}
+		return nil
+	}, nil
+}
+
+// Goroutines returns a check that fails when the process runs more than max
+// goroutines, a sign of a leak or of requests piling up.
+func Goroutines(max int) (func(context.Context) error, error) {
+	if max <= 0 {
+		return nil, fmt.Errorf("checks: Goroutines: max %d is not positive", max)
+	}
+	return func(context.Context) error {
+		if n := runtime.NumGoroutine(); n > max {
+			return fmt.Errorf("%d goroutines, over the ceiling of %d", n, max)
+		}
+		return nil
+	}, nil
+}

@@ -1,0 +1,135 @@
+// Package grpchealth serves the gRPC Health Checking Protocol
+// (grpc.health.v1: Check, Watch and List) from a health.Checker, so that a
+// gRPC service and its HTTP probes report the same checks.
+//
+// The service "" is the checker's readiness: SERVING while /readyz passes or
+// warns. Every check is a service of its own name: SERVING while the check
+// passes, NOT_SERVING while it fails, UNKNOWN before its first result. While
+// the checker drains, every service is NOT_SERVING, so that clients and load
+// balancers move away before the server stops.
+//
+// Watch sends the current status at once and then every change. Changes are
+// seen when checks produce results: periodic checks produce them on their
+// own, on-demand ones when something probes them.
+package grpchealth
+
+import (
+	"context"
+	"sync"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
+
+	"github.com/ybiyri/runkit/health"
+)
+
+// MaxListed is the number of services above which List answers
+// RESOURCE_EXHAUSTED, as grpc-go's own health server does.
+const MaxListed = 100
+
+// Server implements grpc_health_v1.HealthServer over a health.Checker.
+// Register it with healthpb.RegisterHealthServer.
+type Server struct {
+	healthpb.UnimplementedHealthServer
+	c *health.Checker
+
+	done     chan struct{}
+	shutdown sync.Once
+}
+
+var _ healthpb.HealthServer = (*Server)(nil)
+
+// New returns a Server answering from c.
+func New(c *health.Checker) *Server {
+	return &Server{c: c, done: make(chan struct{})}
+}
+
+// Shutdown ends every Watch stream cleanly (status OK) and makes later Watch
+// calls return at once. Call it before grpc.Server.GracefulStop, which
+// otherwise waits for the streams. It is idempotent.
+func (s *Server) Shutdown() {
+	s.shutdown.Do(func() { close(s.done) })
+}
+
+// Check answers the status of one service, waiting for on-demand checks up
+// to their timeouts or the call's deadline. An unknown service is NOT_FOUND.
+func (s *Server) Check(ctx context.Context, req *healthpb.HealthCheckRequest) (*healthpb.HealthCheckResponse, error) {
+	st, ok := s.status(ctx, req.GetService())
+	if !ok {
+		return nil, status.Errorf(codes.NotFound, "unknown service %q", req.GetService())
+	}
+	return &healthpb.HealthCheckResponse{Status: st}, nil
+}
+
+// List answers the status of "" and of every check.
+func (s *Server) List(ctx context.Context, _ *healthpb.HealthListRequest) (*healthpb.HealthListResponse, error) {
+	names := s.c.Names()
+	if len(names)+1 > MaxListed {
+		return nil, status.Errorf(codes.ResourceExhausted, "%d services, over the maximum of %d", len(names)+1, MaxListed)
+	}
+	out := &healthpb.HealthListResponse{Statuses: make(map[string]*healthpb.HealthCheckResponse, len(names)+1)}
+	for _, name := range append([]string{""}, names...) {
+		if st, ok := s.status(ctx, name); ok {
+			out.Statuses[name] = &healthpb.HealthCheckResponse{Status: st}
+		}
+	}
+	return out, nil
+}
+
+// Watch streams the status of one service: the current one at once, then
+// each change. An unknown service is reported as SERVICE_UNKNOWN and the
+// stream stays open, as the protocol asks.
+func (s *Server) Watch(req *healthpb.HealthCheckRequest, stream grpc.ServerStreamingServer[healthpb.HealthCheckResponse]) error {
+	ctx := stream.Context()
+	changed := make(chan struct{}, 1)
+	stop := s.c.Subscribe(func(health.Change) {
+		select {
+		case changed <- struct{}{}:
+		default:
+		}
+	})
+	defer stop()
+
+	last := healthpb.HealthCheckResponse_ServingStatus(-1)
+	for {
+		st, ok := s.status(ctx, req.GetService())
+		if !ok {
+			st = healthpb.HealthCheckResponse_SERVICE_UNKNOWN
+		}
+		if st != last {
+			if err := stream.Send(&healthpb.HealthCheckResponse{Status: st}); err != nil {
+				return err
+			}
+			last = st
+		}
+		select {
+		case <-changed:
+		case <-s.done:
+			return nil
+		case <-ctx.Done():
+			return status.FromContextError(ctx.Err()).Err()
+		}
+	}
+}
+
+func (s *Server) status(ctx context.Context, service string) (healthpb.HealthCheckResponse_ServingStatus, bool) {
+	if service == "" {
+		if s.c.Evaluate(ctx, health.Readiness).Status == health.StatusFail {
+			return healthpb.HealthCheckResponse_NOT_SERVING, true
+		}
+		return healthpb.HealthCheckResponse_SERVING, true
+	}
+	r, ok := s.c.CheckResult(ctx, service)
+	if !ok {
+		return healthpb.HealthCheckResponse_SERVICE_UNKNOWN, false
+	}
+	switch {
+	case s.c.Draining() || r.Status == health.StatusFail:
+		return healthpb.HealthCheckResponse_NOT_SERVING, true
+	case r.Status == health.StatusPass:
+		return healthpb.HealthCheckResponse_SERVING, true
+	}
+	return healthpb.HealthCheckResponse_UNKNOWN, true
+}

@@ -1,0 +1,158 @@
+package grpchealth_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
+
+	"github.com/ybiyri/runkit/health"
+	"github.com/ybiyri/runkit/health/grpchealth"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// serve starts a real gRPC server on loopback with the health service and
+// returns a client connected to it.
+func serve(t *testing.T, c *health.Checker) (healthpb.HealthClient, *grpchealth.Server) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gs := grpc.NewServer()
+	hs := grpchealth.New(c)
+	healthpb.RegisterHealthServer(gs, hs)
+	go gs.Serve(ln)
+	conn, err := grpc.NewClient(ln.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		conn.Close()
+		hs.Shutdown()
+		gs.GracefulStop()
+	})
+	return healthpb.NewHealthClient(conn), hs
+}
+
+func TestCheckAndList(t *testing.T) {
+	c := health.New()
+	defer c.Close()
+	c.Register(health.Check{Name: "db", Func: func(context.Context) error { return nil }})
+	c.Register(health.Check{Name: "cache", Severity: health.NonCritical, Func: func(context.Context) error { return errors.New("down") }})
+	client, _ := serve(t, c)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+
+	for service, want := range map[string]healthpb.HealthCheckResponse_ServingStatus{
+		"":      healthpb.HealthCheckResponse_SERVING, // a non-critical failure only warns
+		"db":    healthpb.HealthCheckResponse_SERVING,
+		"cache": healthpb.HealthCheckResponse_NOT_SERVING,
+	} {
+		resp, err := client.Check(ctx, &healthpb.HealthCheckRequest{Service: service})
+		if err != nil || resp.GetStatus() != want {
+			t.Errorf("Check(%q) = %v, %v; want %v", service, resp.GetStatus(), err, want)
+		}
+	}
+	_, err := client.Check(ctx, &healthpb.HealthCheckRequest{Service: "nope"})
+	if status.Code(err) != codes.NotFound {
+		t.Errorf("Check(nope) error = %v, want NotFound", err)
+	}
+
+	list, err := client.List(ctx, &healthpb.HealthListRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]healthpb.HealthCheckResponse_ServingStatus{}
+	for k, v := range list.GetStatuses() {
+		got[k] = v.GetStatus()
+	}
+	if len(got) != 3 || got[""] != healthpb.HealthCheckResponse_SERVING || got["cache"] != healthpb.HealthCheckResponse_NOT_SERVING {
+		t.Errorf("List = %v", got)
+	}
+
+	c.Drain()
+	for _, service := range []string{"", "db"} {
+		resp, err := client.Check(ctx, &healthpb.HealthCheckRequest{Service: service})
+		if err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_NOT_SERVING {
+			t.Errorf("Check(%q) while draining = %v, %v; want NOT_SERVING", service, resp.GetStatus(), err)
+		}
+	}
+}
+
+func TestWatch(t *testing.T) {
+	c := health.New()
+	defer c.Close()
+	var failing atomic.Bool
+	c.Register(health.Check{Name: "db", Interval: 10 * time.Millisecond, Func: func(context.Context) error {
+		if failing.Load() {
+			return errors.New("down")
+		}
+		return nil
+	}})
+	client, hs := serve(t, c)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+
+	stream, err := client.Watch(ctx, &healthpb.HealthCheckRequest{Service: "db"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := func() healthpb.HealthCheckResponse_ServingStatus {
+		t.Helper()
+		resp, err := stream.Recv()
+		if err != nil {
+			t.Fatalf("Recv: %v", err)
+		}
+		return resp.GetStatus()
+	}
+	// The first message may come before the first run has finished.
+	first := next()
+	if first == healthpb.HealthCheckResponse_UNKNOWN {
+		first = next()
+	}
+	if first != healthpb.HealthCheckResponse_SERVING {
+		t.Fatalf("first status = %v, want SERVING", first)
+	}
+	failing.Store(true)
+	if got := next(); got != healthpb.HealthCheckResponse_NOT_SERVING {
+		t.Errorf("after the check fails = %v, want NOT_SERVING", got)
+	}
+	failing.Store(false)
+	if got := next(); got != healthpb.HealthCheckResponse_SERVING {
+		t.Errorf("after it recovers = %v, want SERVING", got)
+	}
+
+	unknown, err := client.Watch(ctx, &healthpb.HealthCheckRequest{Service: "later"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := unknown.Recv(); err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_SERVICE_UNKNOWN {
+		t.Errorf("Watch(later) = %v, %v; want SERVICE_UNKNOWN", resp.GetStatus(), err)
+	}
+	c.Register(health.Check{Name: "later", Interval: time.Hour, Func: func(context.Context) error { return nil }})
+	if resp, err := unknown.Recv(); err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+		t.Errorf("Watch(later) once registered = %v, %v; want SERVING", resp.GetStatus(), err)
+	}
+
+	c.Drain()
+	if got := next(); got != healthpb.HealthCheckResponse_NOT_SERVING {
+		t.Errorf("after Drain = %v, want NOT_SERVING", got)
+	}
+
+	hs.Shutdown()
+	if _, err := stream.Recv(); err != io.EOF {
+		t.Errorf("Recv after Shutdown = %v, want io.EOF (the stream ends with OK)", err)
+	}
+}
