@@ -5,8 +5,9 @@
 //	go run ./examples/service -addr :9000     # or PORT=9000
 //
 // It serves /hello, the health probes (/livez, /readyz, /startupz, /healthz)
-// backed by a simulated dependency, and shuts down on SIGINT or SIGTERM
-// after draining for -drain-delay.
+// backed by a simulated dependency, tracks a 99.9% availability objective
+// over /hello and serves its error budget at /slo, and shuts down on SIGINT
+// or SIGTERM after draining for -drain-delay.
 package main
 
 import (
@@ -21,6 +22,7 @@ import (
 	"time"
 
 	"github.com/ybiyri/runkit/health"
+	"github.com/ybiyri/runkit/slo"
 )
 
 func main() {
@@ -62,18 +64,29 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 
+	availability, err := slo.NewTracker(slo.Objective{
+		Name:   "hello-availability",
+		Target: 0.999,
+		Window: slo.Rolling(30 * 24 * time.Hour),
+	}, slo.TrackerConfig{})
+	if err != nil {
+		return err
+	}
+	tracked := slo.Middleware(availability, slo.MiddlewareConfig{Latency: 300 * time.Millisecond})
+
 	mux := http.NewServeMux()
 	for _, p := range []string{"/livez", "/readyz", "/startupz", "/healthz"} {
 		mux.Handle(p, checker.Handler())
 		mux.Handle(p+"/", checker.Handler())
 	}
-	mux.HandleFunc("GET /hello", func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("GET /hello", tracked(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "hello")
-	})
+	})))
+	mux.Handle("GET /slo", availability.Handler())
 
 	srv := &http.Server{Addr: *addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	log.Info("listening", "addr", *addr)
-	err := health.Serve(ctx, srv, checker, health.ServeConfig{DrainDelay: *drain})
+	err = health.Serve(ctx, srv, checker, health.ServeConfig{DrainDelay: *drain})
 	log.Info("stopped", "err", err)
 	return err
 }

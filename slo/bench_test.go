@@ -1,0 +1,82 @@
+package slo_test
+
+import (
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ybiyri/runkit/slo"
+)
+
+func benchTracker(b *testing.B) *slo.Tracker {
+	return newTracker(b, slo.Objective{Name: "api", Target: 0.999, Window: slo.Rolling(30 * day)}, slo.TrackerConfig{})
+}
+
+// BenchmarkAtomicAdd is the baseline for BenchmarkTrackerRecordAt.
+func BenchmarkAtomicAdd(b *testing.B) {
+	var n atomic.Int64
+	b.ReportAllocs()
+	for b.Loop() {
+		n.Add(1)
+	}
+}
+
+func BenchmarkAtomicAddParallel(b *testing.B) {
+	var n atomic.Int64
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			n.Add(1)
+		}
+	})
+}
+
+func BenchmarkTrackerRecordAt(b *testing.B) {
+	tr := benchTracker(b)
+	at := t0.Add(time.Hour)
+	b.ReportAllocs()
+	for b.Loop() {
+		tr.RecordAt(at, true)
+	}
+}
+
+func BenchmarkTrackerRecordAtParallel(b *testing.B) {
+	tr := benchTracker(b)
+	at := t0.Add(time.Hour)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			tr.RecordAt(at, true)
+		}
+	})
+}
+
+// BenchmarkTimeNow is the baseline for BenchmarkTrackerRecord.
+func BenchmarkTimeNow(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = time.Now()
+	}
+}
+
+func BenchmarkTrackerRecord(b *testing.B) {
+	tr := benchTracker(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		tr.Record(true)
+	}
+}
+
+// BenchmarkTrackerStatus reads a full 30-day window at one-minute
+// resolution with the four default tiers (eight burn-rate windows).
+func BenchmarkTrackerStatus(b *testing.B) {
+	tr := benchTracker(b)
+	for m := range 30 * 24 * 60 {
+		tr.RecordNAt(t0.Add(time.Duration(m)*time.Minute), 1000, int64(m%3))
+	}
+	at := t0.Add(30*day - time.Second)
+	b.ReportAllocs()
+	for b.Loop() {
+		tr.StatusAt(at)
+	}
+}

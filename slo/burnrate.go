@@ -1,0 +1,151 @@
+package slo
+
+import (
+	"fmt"
+	"math"
+	"time"
+)
+
+// Severity names how urgently a firing tier wants attention.
+type Severity string
+
+// The severities of the SRE workbook's policy.
+const (
+	Page   Severity = "page"
+	Ticket Severity = "ticket"
+)
+
+// Tier is one rule of a multi-window, multi-burn-rate alert policy (Google
+// SRE Workbook, "Alerting on SLOs"): it fires when the error rate over both
+// its long and its short window would spend BudgetShare of the whole
+// window's budget within the long window.
+type Tier struct {
+	Severity Severity
+	// Long is the window over which BudgetShare would be spent.
+	Long time.Duration
+	// Short confirms that the burn is still going on, so that the alert
+	// resets soon after the problem ends. Zero means Long / 12.
+	Short time.Duration
+	// BudgetShare is the share of the budget the tier guards: 0.02 pages
+	// when 2% of a 30-day budget would go in one hour.
+	BudgetShare float64
+}
+
+// ShortWindow returns Short, or Long / 12 when Short is zero.
+func (t Tier) ShortWindow() time.Duration {
+	if t.Short == 0 {
+		return t.Long / 12
+	}
+	return t.Short
+}
+
+// Threshold returns the burn rate at which the tier fires for an objective
+// over window: BudgetShare × window / Long. For 2% over one hour of a
+// 30-day window it is 14.4.
+func (t Tier) Threshold(window time.Duration) float64 {
+	// Rounded to 12 significant digits so that 0.02 × 720h / 1h reads 14.4.
+	v := t.BudgetShare * float64(window) / float64(t.Long)
+	return roundSig(v, 12)
+}
+
+func roundSig(v float64, digits int) float64 {
+	if v == 0 || math.IsInf(v, 0) || math.IsNaN(v) {
+		return v
+	}
+	p := math.Pow(10, float64(digits)-math.Ceil(math.Log10(math.Abs(v))))
+	return math.Round(v*p) / p
+}
+
+// Policy is a set of tiers for objectives over one window length.
+type Policy struct {
+	Tiers []Tier
+}
+
+// DefaultPolicy returns the SRE workbook's four tiers: page on 2% of the
+// budget in 1h (short 5m) or 5% in 6h (30m), ticket on 10% in 1d (2h) or
+// 10% in 3d (6h). For a 30-day window their thresholds are 14.4, 6, 3 and
+// 1; for another window they scale with its length (28 days: 13.44, 5.6,
+// 2.8, 0.933).
+func DefaultPolicy() Policy {
+	return Policy{Tiers: []Tier{
+		{Severity: Page, Long: time.Hour, Short: 5 * time.Minute, BudgetShare: 0.02},
+		{Severity: Page, Long: 6 * time.Hour, Short: 30 * time.Minute, BudgetShare: 0.05},
+		{Severity: Ticket, Long: 24 * time.Hour, Short: 2 * time.Hour, BudgetShare: 0.10},
+		{Severity: Ticket, Long: 72 * time.Hour, Short: 6 * time.Hour, BudgetShare: 0.10},
+	}}
+}
+
+// Validate checks p for objective o: windows positive and short within
+// long, shares in (0, 1], and every tier able to fire. A tier whose
+// threshold × budget is 1 or more would need an error rate of 100% or more,
+// so it could never fire; that is an error, not a quiet pager.
+func (p Policy) Validate(o Objective) error {
+	if len(p.Tiers) == 0 {
+		return fmt.Errorf("slo: policy has no tiers")
+	}
+	window := o.Window.maxLength()
+	b := o.Budget()
+	for i, t := range p.Tiers {
+		switch {
+		case t.Severity == "":
+			return fmt.Errorf("slo: tier %d: Severity is empty", i)
+		case t.Long <= 0:
+			return fmt.Errorf("slo: tier %d: Long %v is not positive", i, t.Long)
+		case t.Short < 0:
+			return fmt.Errorf("slo: tier %d: Short %v is negative", i, t.Short)
+		case t.ShortWindow() > t.Long:
+			return fmt.Errorf("slo: tier %d: Short %v is longer than Long %v", i, t.Short, t.Long)
+		case t.ShortWindow() == 0:
+			return fmt.Errorf("slo: tier %d: Short window of Long %v / 12 is zero", i, t.Long)
+		case t.Long > window:
+			return fmt.Errorf("slo: tier %d: Long %v is longer than the window %v", i, t.Long, o.Window)
+		case math.IsNaN(t.BudgetShare) || t.BudgetShare <= 0 || t.BudgetShare > 1:
+			return fmt.Errorf("slo: tier %d: BudgetShare %v out of range (0, 1]", i, t.BudgetShare)
+		}
+		if th := t.Threshold(o.Window.Length(time.Time{})); th*b >= 1 {
+			return fmt.Errorf("slo: tier %d (%s, %v): burn-rate threshold %.4g × budget %v = %.4g ≥ 1: it would need an error rate over 100%% and can never fire", i, t.Severity, formatDuration(t.Long), th, b, th*b)
+		}
+	}
+	return nil
+}
+
+// TierResult says whether one tier fires and why.
+type TierResult struct {
+	Tier      Tier
+	Threshold float64
+	// LongBurn and ShortBurn are the burn rates observed over the tier's
+	// windows; zero when a window has no data.
+	LongBurn, ShortBurn float64
+	Firing              bool
+	// Reason explains the decision in a sentence.
+	Reason string
+}
+
+// Evaluate judges each tier of p for objective o, given the error rate over
+// a window length. errorRate reports false when that window has no data.
+func (p Policy) Evaluate(o Objective, window time.Duration, errorRate func(d time.Duration) (float64, bool)) []TierResult {
+	b := o.Budget()
+	out := make([]TierResult, len(p.Tiers))
+	for i, t := range p.Tiers {
+		r := TierResult{Tier: t, Threshold: t.Threshold(window)}
+		longRate, longOK := errorRate(t.Long)
+		shortRate, shortOK := errorRate(t.ShortWindow())
+		r.LongBurn, r.ShortBurn = longRate/b, shortRate/b
+		long, short := formatDuration(t.Long), formatDuration(t.ShortWindow())
+		switch {
+		case !longOK || !shortOK:
+			r.Reason = fmt.Sprintf("no data over %s or %s", long, short)
+		case r.LongBurn > r.Threshold && r.ShortBurn > r.Threshold:
+			r.Firing = true
+			r.Reason = fmt.Sprintf("burn rate %.3g over %s and %.3g over %s both exceed %.4g: %.0f%% of the budget would go in %s",
+				r.LongBurn, long, r.ShortBurn, short, r.Threshold, 100*t.BudgetShare, long)
+		case r.LongBurn > r.Threshold:
+			r.Reason = fmt.Sprintf("burn rate %.3g over %s exceeds %.4g, but %.3g over %s does not: the burn has stopped",
+				r.LongBurn, long, r.Threshold, r.ShortBurn, short)
+		default:
+			r.Reason = fmt.Sprintf("burn rate %.3g over %s is within %.4g", r.LongBurn, long, r.Threshold)
+		}
+		out[i] = r
+	}
+	return out
+}

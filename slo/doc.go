@@ -1,0 +1,70 @@
+// Package slo computes error budgets exactly, alerts on how fast they burn,
+// and tracks them live in a service.
+//
+// # The math
+//
+// An [Objective] promises that a share Target of events is good over a
+// Window. Everything else follows from the error budget:
+//
+//	budget      = 1 - Target                  (0.999 → 0.001)
+//	allowed bad = budget × total events
+//	downtime    = budget × window length      (0.999 over 30d → 43m12s)
+//	nines       = -log10(budget)
+//	SLI         = good / total
+//	error rate  = (total - good) / total
+//	consumed    = error rate / budget         (share of the budget spent)
+//	remaining   = 1 - consumed                (below zero when missed; never clamped)
+//	burn rate   = error rate / budget         (1 spends the budget exactly over the window)
+//	exhausts in = remaining / burn rate × window length
+//
+// A worked example: checkout promises 99.9% over 30 days and served
+// 1,000,000 requests, 999,500 of them good. The budget is 0.001, so 1,000
+// requests may fail; 500 did, so half the budget is consumed and half
+// remains. The error rate 0.0005 is a burn rate of 0.5: at this pace the
+// remaining half lasts 0.5 / 0.5 × 30 days = 30 days.
+//
+// With no events at all, [Status].NoData is set and nothing is NaN: a
+// quiet night neither consumes budget nor breaks a dashboard.
+//
+// Targets and windows parse from the forms people write ([ParseTarget]:
+// "99.9%", "99.95", "0.999"; [ParseWindow]: "30d", "4w", "1h30m",
+// "month"). The budget is rounded to 15 decimal places, so the budget of
+// 99.9% is 0.001 and not 0.0010000000000000009.
+//
+// # Windows and methods
+//
+// A [Window] is rolling ("the last 30 days") or a calendar month, quarter
+// or year in a time zone, with the calendar's real lengths. The
+// [Occurrences] method counts events; [Timeslices] counts slices of time
+// (one minute by default), a slice being good when its own ratio meets
+// SliceTarget, and the budget being a share of all the window's slices, as
+// OpenSLO defines them. A short full outage early in the window burns a
+// timeslice budget far more slowly than an occurrences one.
+//
+// # Burn-rate alerts
+//
+// A [Policy] holds multi-window, multi-burn-rate tiers (Google SRE
+// Workbook, "Alerting on SLOs"). A [Tier] guards a share of the budget over
+// a long window; it fires when the burn rate over both its long window and
+// its short window (long / 12 by default) exceeds
+//
+//	threshold = share × window length / long window
+//
+// [DefaultPolicy] pages at 2% of the budget in 1h (threshold 14.4 for 30
+// days) or 5% in 6h (6), and tickets at 10% in 1d (3) or 10% in 3d (1).
+// A tier whose threshold × budget is 1 or more could never fire; Validate
+// rejects it rather than leave a pager that cannot ring.
+//
+// # Tracking in a service
+//
+// A [Tracker] records events into a ring of time buckets (one minute by
+// default; a 30-day ring is about 1 MiB). Recording is O(1), lock-free and
+// allocation-free. [Tracker.StatusAt] sums the buckets once for the whole
+// window and every tier's windows. Every method that reads the clock has an
+// At form that takes the time, so tests drive it without sleeping.
+// [Middleware] records HTTP requests (5xx, or slower than a threshold, as
+// bad) and [Tracker.Handler] serves the status as JSON.
+//
+// Package [github.com/ybiyri/runkit/slo/slotest] runs traffic patterns
+// through an objective inside a unit test.
+package slo

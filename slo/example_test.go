@@ -1,0 +1,149 @@
+package slo_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"time"
+
+	"github.com/ybiyri/runkit/slo"
+)
+
+func ExampleObjective() {
+	o := slo.Objective{Name: "checkout", Target: 0.999, Window: slo.Rolling(30 * 24 * time.Hour)}
+	fmt.Println(o.Validate())
+	fmt.Println(o.Budget(), o.Nines(), o.AllowedBad(1_000_000))
+	fmt.Println(o.AllowedDowntime(time.Time{}))
+	// Output:
+	// <nil>
+	// 0.001 3 1000
+	// 43m12s
+}
+
+func ExampleObjective_Validate() {
+	o := slo.Objective{Name: "checkout", Target: 1, Window: slo.Rolling(30 * 24 * time.Hour)}
+	fmt.Println(o.Validate())
+	// Output: slo: objective "checkout": Target 1 out of range (0, 1): a target of 1 leaves no error budget
+}
+
+func ExampleObjective_Evaluate() {
+	o := slo.Objective{Name: "checkout", Target: 0.999, Window: slo.Rolling(30 * 24 * time.Hour)}
+	s, _ := o.Evaluate(999_500, 1_000_000)
+	fmt.Printf("SLI %.4f, consumed %.2f, remaining %.2f, burn rate %.2f, exhausts in %v\n",
+		s.SLI, s.Consumed, s.Remaining, s.BurnRate, s.ExhaustsIn)
+	quiet, _ := o.Evaluate(0, 0)
+	fmt.Println(quiet.NoData, quiet.Remaining)
+	// Output:
+	// SLI 0.9995, consumed 0.50, remaining 0.50, burn rate 0.50, exhausts in 720h0m0s
+	// true 1
+}
+
+func ExampleObjective_EvaluateSlices() {
+	o := slo.Objective{Name: "api", Target: 0.999, Window: slo.Rolling(30 * 24 * time.Hour), Method: slo.Timeslices}
+	s, _ := o.EvaluateSlices(10, 43200) // ten bad minutes
+	fmt.Printf("allowed %.1f bad slices, consumed %.3f\n", s.AllowedBad, s.Consumed)
+	// Output: allowed 43.2 bad slices, consumed 0.231
+}
+
+func ExampleAllowedDowntime() {
+	for _, target := range []float64{0.99, 0.999, 0.9999} {
+		fmt.Println(target, slo.AllowedDowntime(target, 30*24*time.Hour))
+	}
+	// Output:
+	// 0.99 7h12m0s
+	// 0.999 43m12s
+	// 0.9999 4m19.2s
+}
+
+func ExampleParseTarget() {
+	for _, s := range []string{"99.9%", "99.95", "0.999", "100%"} {
+		v, err := slo.ParseTarget(s)
+		fmt.Println(v, err)
+	}
+	// Output:
+	// 0.999 <nil>
+	// 0.9995 <nil>
+	// 0.999 <nil>
+	// 0 slo: target "100%": target 1 out of range (0, 1): a target of 1 leaves no error budget
+}
+
+func ExampleParseWindow() {
+	for _, s := range []string{"30d", "4w", "1h30m", "month"} {
+		w, _ := slo.ParseWindow(s)
+		fmt.Println(w)
+	}
+	// Output:
+	// 30d
+	// 28d
+	// 1h30m
+	// calendar month in UTC
+}
+
+func ExampleCalendarWindow() {
+	w := slo.CalendarWindow(slo.Month, nil)
+	fmt.Println(w.Length(time.Date(2026, 2, 10, 0, 0, 0, 0, time.UTC)))
+	// Output: 672h0m0s
+}
+
+func ExampleDefaultPolicy() {
+	for _, t := range slo.DefaultPolicy().Tiers {
+		fmt.Println(t.Severity, t.Long, t.ShortWindow(), t.Threshold(30*24*time.Hour), t.Threshold(28*24*time.Hour))
+	}
+	// Output:
+	// page 1h0m0s 5m0s 14.4 13.44
+	// page 6h0m0s 30m0s 6 5.6
+	// ticket 24h0m0s 2h0m0s 3 2.8
+	// ticket 72h0m0s 6h0m0s 1 0.933333333333
+}
+
+func ExamplePolicy_Validate() {
+	o := slo.Objective{Name: "batch", Target: 0.9, Window: slo.Rolling(30 * 24 * time.Hour)}
+	fmt.Println(slo.DefaultPolicy().Validate(o))
+	// Output: slo: tier 0 (page, 1h): burn-rate threshold 14.4 × budget 0.1 = 1.44 ≥ 1: it would need an error rate over 100% and can never fire
+}
+
+func ExampleTracker() {
+	o := slo.Objective{Name: "checkout", Target: 0.999, Window: slo.Rolling(30 * 24 * time.Hour)}
+	tr, _ := slo.NewTracker(o, slo.TrackerConfig{})
+	start := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	// An hour of traffic, the last half hour failing 5%.
+	for m := range 60 {
+		bad := int64(0)
+		if m >= 30 {
+			bad = 50
+		}
+		tr.RecordNAt(start.Add(time.Duration(m)*time.Minute), 1000-bad, bad)
+	}
+	s := tr.StatusAt(start.Add(time.Hour - time.Second))
+	fmt.Printf("remaining %.2f, page firing %v\n", s.Remaining, s.Firing(slo.Page))
+	fmt.Println(s.Tiers[0].Reason)
+	// Output:
+	// remaining -24.00, page firing true
+	// burn rate 25 over 1h and 50 over 5m both exceed 14.4: 2% of the budget would go in 1h
+}
+
+func ExampleMiddleware() {
+	o := slo.Objective{Name: "api", Target: 0.99, Window: slo.Rolling(24 * time.Hour)}
+	tr, _ := slo.NewTracker(o, slo.TrackerConfig{})
+	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/broken" {
+			w.WriteHeader(http.StatusInternalServerError)
+		}
+	})
+	h := slo.Middleware(tr, slo.MiddlewareConfig{Latency: time.Second})(app)
+	for _, p := range []string{"/", "/", "/broken", "/missing"} {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", p, nil))
+	}
+	s := tr.Status()
+	fmt.Println(s.Good, s.Total)
+	// Output: 3 4
+}
+
+func ExampleTracker_Handler() {
+	o := slo.Objective{Name: "api", Target: 0.99, Window: slo.Rolling(24 * time.Hour)}
+	tr, _ := slo.NewTracker(o, slo.TrackerConfig{})
+	rec := httptest.NewRecorder()
+	tr.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/slo", nil))
+	fmt.Println(rec.Code, rec.Header().Get("Content-Type"))
+	// Output: 200 application/json
+}

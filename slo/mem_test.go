@@ -1,0 +1,12 @@
+package slo_test
+
+import "runtime"
+
+type runtimeMem struct{ alloc uint64 }
+
+func (m *runtimeMem) read() {
+	runtime.GC()
+	var s runtime.MemStats
+	runtime.ReadMemStats(&s)
+	m.alloc = s.TotalAlloc
+}

@@ -1,0 +1,155 @@
+package slo
+
+import (
+	"encoding/json"
+	"math"
+	"net/http"
+	"time"
+)
+
+// MiddlewareConfig configures Middleware. Every zero field has a default.
+type MiddlewareConfig struct {
+	// Bad decides from the status code whether a request is a bad event.
+	// Nil means codes of 500 and above: a client's mistake is not the
+	// service's unreliability.
+	Bad func(code int) bool
+	// Latency, when positive, also counts a request slower than it as bad.
+	Latency time.Duration
+	// Now is the clock that times requests. Nil means time.Now.
+	Now func() time.Time
+}
+
+// Middleware returns a wrapper that records every request of the handler it
+// wraps into t, judged by cfg.
+func Middleware(t *Tracker, cfg MiddlewareConfig) func(http.Handler) http.Handler {
+	bad := cfg.Bad
+	if bad == nil {
+		bad = func(code int) bool { return code >= 500 }
+	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			start := now()
+			rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
+			completed := false
+			defer func() {
+				end := now()
+				// A handler that panicked (completed is false) served no
+				// proper answer: a bad event.
+				ok := completed && !bad(rec.code) && (cfg.Latency <= 0 || end.Sub(start) <= cfg.Latency)
+				t.RecordAt(end, ok)
+			}()
+			next.ServeHTTP(rec, r)
+			completed = true
+		})
+	}
+}
+
+// statusRecorder remembers the status code written through it.
+type statusRecorder struct {
+	http.ResponseWriter
+	code  int
+	wrote bool
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if !s.wrote {
+		s.code, s.wrote = code, true
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	s.wrote = true
+	return s.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// Flush passes on to the underlying writer when it can flush.
+func (s *statusRecorder) Flush() {
+	if f, ok := s.ResponseWriter.(http.Flusher); ok {
+		s.wrote = true
+		f.Flush()
+	}
+}
+
+// Handler returns a handler that serves the tracker's status as JSON: the
+// target, window, SLI, budget remaining, burn rate of every tier and
+// whether it fires, and the time to exhaustion.
+func (t *Tracker) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		if r.Method == http.MethodHead {
+			return
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		enc.Encode(t.Status().Report())
+	})
+}
+
+// Report is the JSON form of a TrackerStatus, as Tracker.Handler serves it.
+type Report struct {
+	Objective       string       `json:"objective"`
+	Target          float64      `json:"target"`
+	Window          string       `json:"window"`
+	Method          string       `json:"method"`
+	At              time.Time    `json:"at"`
+	Good            int64        `json:"good"`
+	Total           int64        `json:"total"`
+	NoData          bool         `json:"noData"`
+	SLI             float64      `json:"sli"`
+	ErrorRate       float64      `json:"errorRate"`
+	Budget          float64      `json:"budget"`
+	BudgetConsumed  float64      `json:"budgetConsumed"`
+	BudgetRemaining float64      `json:"budgetRemaining"`
+	BurnRate        float64      `json:"burnRate"`
+	ExhaustsIn      *float64     `json:"exhaustsInSeconds"` // null: never
+	Dropped         int64        `json:"dropped"`
+	Tiers           []TierReport `json:"tiers"`
+}
+
+// TierReport is the JSON form of a TierResult.
+type TierReport struct {
+	Severity  Severity `json:"severity"`
+	Long      string   `json:"long"`
+	Short     string   `json:"short"`
+	Threshold float64  `json:"threshold"`
+	LongBurn  float64  `json:"longBurn"`
+	ShortBurn float64  `json:"shortBurn"`
+	Firing    bool     `json:"firing"`
+	Reason    string   `json:"reason"`
+}
+
+// Report returns s in the JSON form Tracker.Handler serves.
+func (s TrackerStatus) Report() Report {
+	r := Report{
+		Objective: s.Objective, Target: s.Target, Window: formatDuration(s.Window),
+		Method: s.Method.String(), At: s.At.UTC(), Good: s.Good, Total: s.Total, NoData: s.NoData,
+		SLI: s.SLI, ErrorRate: s.ErrorRate, Budget: s.Budget, BudgetConsumed: s.Consumed,
+		BudgetRemaining: s.Remaining, BurnRate: s.BurnRate, Dropped: s.Dropped,
+		Tiers: make([]TierReport, len(s.Tiers)),
+	}
+	if s.ExhaustsIn != Forever {
+		v := math.Round(s.ExhaustsIn.Seconds())
+		r.ExhaustsIn = &v
+	}
+	for i, tr := range s.Tiers {
+		r.Tiers[i] = TierReport{
+			Severity: tr.Tier.Severity, Long: formatDuration(tr.Tier.Long), Short: formatDuration(tr.Tier.ShortWindow()),
+			Threshold: tr.Threshold, LongBurn: tr.LongBurn, ShortBurn: tr.ShortBurn, Firing: tr.Firing, Reason: tr.Reason,
+		}
+	}
+	return r
+}

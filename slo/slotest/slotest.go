@@ -1,0 +1,117 @@
+// Package slotest makes error budgets a unit-test concern: feed a synthetic
+// traffic pattern into an objective over simulated time, then assert on
+// the budget left or on the alert tiers that would fire. Failure messages
+// show the numbers.
+//
+//	s := slotest.Simulate(t, objective, 30*24*time.Hour, time.Minute, func(time.Time) (good, bad int64) {
+//		return 1000, 0 // requests per step
+//	})
+//	slotest.RequireRemaining(t, s, 0.25)
+package slotest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/ybiyri/runkit/slo"
+)
+
+// Epoch is the simulated time at which Simulate starts.
+var Epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// Traffic returns how many good and bad events happen in the step that
+// starts at t.
+type Traffic func(t time.Time) (good, bad int64)
+
+// Simulate runs traffic from Epoch for duration in steps of step through a
+// fresh tracker of o at one-minute resolution (o's Slice for Timeslices)
+// and returns the tracker's status at the end. It fails the test on a bad
+// objective or step.
+func Simulate(t testing.TB, o slo.Objective, duration, step time.Duration, traffic Traffic) slo.TrackerStatus {
+	t.Helper()
+	if step <= 0 || duration <= 0 {
+		t.Fatalf("slotest: duration %v and step %v must be positive", duration, step)
+	}
+	tr, err := slo.NewTracker(o, slo.TrackerConfig{})
+	if err != nil {
+		t.Fatalf("slotest: %v", err)
+	}
+	end := Epoch.Add(duration)
+	for at := Epoch; at.Before(end); at = at.Add(step) {
+		good, bad := traffic(at)
+		tr.RecordNAt(at, good, bad)
+	}
+	return tr.StatusAt(end.Add(-time.Nanosecond))
+}
+
+// Replay feeds recorded events, in any order, through a fresh tracker of o
+// and returns its status at the time of the newest event.
+func Replay(t testing.TB, o slo.Objective, events []Event) slo.TrackerStatus {
+	t.Helper()
+	tr, err := slo.NewTracker(o, slo.TrackerConfig{})
+	if err != nil {
+		t.Fatalf("slotest: %v", err)
+	}
+	var last time.Time
+	for _, e := range events {
+		tr.RecordAt(e.Time, e.Good)
+		if e.Time.After(last) {
+			last = e.Time
+		}
+	}
+	return tr.StatusAt(last)
+}
+
+// Event is one recorded request.
+type Event struct {
+	Time time.Time
+	Good bool
+}
+
+// RequireRemaining fails the test unless at least min of the budget
+// remains (0.25 for a quarter).
+func RequireRemaining(t testing.TB, s slo.TrackerStatus, min float64) {
+	t.Helper()
+	if s.Remaining < min {
+		t.Errorf("%s: budget remaining %.4g, want at least %.4g\n%s", s.Objective, s.Remaining, min, describe(s))
+	}
+}
+
+// RequireWithinObjective fails the test when the objective is missed (the
+// budget remaining is below zero).
+func RequireWithinObjective(t testing.TB, s slo.TrackerStatus) {
+	t.Helper()
+	RequireRemaining(t, s, 0)
+}
+
+// RequireFiring fails the test unless a tier of each given severity fires.
+func RequireFiring(t testing.TB, s slo.TrackerStatus, severities ...slo.Severity) {
+	t.Helper()
+	for _, sev := range severities {
+		if !s.Firing(sev) {
+			t.Errorf("%s: no %s tier fires\n%s", s.Objective, sev, describe(s))
+		}
+	}
+}
+
+// RequireQuiet fails the test when any tier fires.
+func RequireQuiet(t testing.TB, s slo.TrackerStatus) {
+	t.Helper()
+	for _, r := range s.Tiers {
+		if r.Firing {
+			t.Errorf("%s: a %s tier fires\n%s", s.Objective, r.Tier.Severity, describe(s))
+			return
+		}
+	}
+}
+
+func describe(s slo.TrackerStatus) string {
+	out := ""
+	out += "  target " + ftoa(s.Target) + " over " + s.Window.String() + ", method " + s.Method.String() + "\n"
+	out += "  good " + itoa(s.Good) + " of " + itoa(s.Total) + ", SLI " + ftoa(s.SLI) + ", error rate " + ftoa(s.ErrorRate) + "\n"
+	out += "  budget " + ftoa(s.Budget) + ", consumed " + ftoa(s.Consumed) + ", remaining " + ftoa(s.Remaining) + ", burn rate " + ftoa(s.BurnRate) + "\n"
+	for _, r := range s.Tiers {
+		out += "  tier " + string(r.Tier.Severity) + ": " + r.Reason + "\n"
+	}
+	return out
+}

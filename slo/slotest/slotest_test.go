@@ -1,0 +1,94 @@
+package slotest_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ybiyri/runkit/slo"
+	"github.com/ybiyri/runkit/slo/slotest"
+)
+
+var checkout = slo.Objective{Name: "checkout", Target: 0.999, Window: slo.Rolling(30 * 24 * time.Hour)}
+
+// With 0.3% upstream failures and two retries, checkout stays within
+// 99.9% over 30 days; without retries it does not.
+func TestRetriesKeepCheckoutWithinBudget(t *testing.T) {
+	run := func(retries int) slo.TrackerStatus {
+		rng := rand.New(rand.NewPCG(1, 2))
+		return slotest.Simulate(t, checkout, 30*24*time.Hour, time.Minute, func(time.Time) (good, bad int64) {
+			for range 200 {
+				ok := false
+				for range 1 + retries {
+					if rng.Float64() >= 0.003 {
+						ok = true
+						break
+					}
+				}
+				if ok {
+					good++
+				} else {
+					bad++
+				}
+			}
+			return good, bad
+		})
+	}
+	slotest.RequireRemaining(t, run(2), 0.99)
+	slotest.RequireQuiet(t, run(2))
+
+	without := run(0)
+	if without.Remaining >= 0 {
+		t.Errorf("without retries remaining = %v, want the objective missed", without.Remaining)
+	}
+}
+
+func TestOutageFiresPage(t *testing.T) {
+	s := slotest.Simulate(t, checkout, 2*24*time.Hour, time.Minute, func(at time.Time) (good, bad int64) {
+		if at.After(slotest.Epoch.Add(47 * time.Hour)) {
+			return 500, 500
+		}
+		return 1000, 0
+	})
+	slotest.RequireFiring(t, s, slo.Page)
+}
+
+func TestReplay(t *testing.T) {
+	o := slo.Objective{Name: "login", Target: 0.9, Window: slo.Rolling(time.Hour)}
+	ev := []slotest.Event{
+		{Time: slotest.Epoch.Add(2 * time.Minute), Good: true},
+		{Time: slotest.Epoch, Good: false},
+		{Time: slotest.Epoch.Add(time.Minute), Good: true},
+	}
+	s := slotest.Replay(t, o, ev)
+	if s.Good != 2 || s.Total != 3 {
+		t.Errorf("Replay counted %d/%d, want 2/3", s.Good, s.Total)
+	}
+}
+
+// recorder captures failures so that the messages can be checked.
+type recorder struct {
+	testing.TB
+	msgs []string
+}
+
+func (r *recorder) Helper()                   {}
+func (r *recorder) Errorf(f string, a ...any) { r.msgs = append(r.msgs, fmt.Sprintf(f, a...)) }
+
+func TestFailureMessagesShowNumbers(t *testing.T) {
+	s := slotest.Simulate(t, checkout, 24*time.Hour, time.Minute, func(time.Time) (int64, int64) { return 990, 10 })
+	r := &recorder{TB: t}
+	slotest.RequireWithinObjective(r, s)
+	slotest.RequireQuiet(r, s)
+	slotest.RequireFiring(&recorder{TB: t}, s, slo.Ticket)
+	if len(r.msgs) != 2 {
+		t.Fatalf("got %d failures, want 2: %q", len(r.msgs), r.msgs)
+	}
+	for _, want := range []string{"budget remaining -9", "good 1425600 of 1440000", "burn rate 10", "tier page: burn rate 10 over 1h"} {
+		if !strings.Contains(r.msgs[0]+r.msgs[1], want) {
+			t.Errorf("messages lack %q:\n%s", want, strings.Join(r.msgs, "\n"))
+		}
+	}
+}

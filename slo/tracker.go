@@ -1,0 +1,382 @@
+package slo
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"sync/atomic"
+	"time"
+)
+
+// DefaultResolution is the bucket length of a Tracker that sets none.
+const DefaultResolution = time.Minute
+
+// TrackerConfig configures a Tracker. Every zero field has a default.
+type TrackerConfig struct {
+	// Resolution is the length of one bucket. Zero means one minute, or the
+	// objective's Slice for Timeslices (whose buckets are its slices).
+	// Memory is 24 bytes per bucket: a 30-day window at one minute is
+	// 43,200 buckets, 1,036,800 bytes.
+	Resolution time.Duration
+	// Policy judges burn rates. Nil means DefaultPolicy(), less the tiers
+	// whose long window is longer than the objective's window.
+	Policy *Policy
+	// Latency, when positive, makes RecordLatency count an event slower
+	// than it as bad.
+	Latency time.Duration
+	// Now is the clock of the methods without an explicit time. Nil means
+	// time.Now.
+	Now func() time.Time
+}
+
+// Tracker counts good and bad events in a ring of time buckets covering an
+// objective's window, and reports the objective's status and burn rates
+// from bucket sums. Recording is O(1), allocation-free and safe for
+// concurrent use. Every method that reads the clock has an At form that
+// takes the time instead, as x/time/rate's AllowN does.
+//
+// Events may arrive out of order: one within the window lands in its
+// bucket; one older than the window is dropped and counted in Dropped.
+type Tracker struct {
+	o       Objective
+	policy  Policy
+	latency time.Duration
+	now     func() time.Time
+	res     int64 // bucket length in nanoseconds
+	n       int64 // buckets in the ring
+	ring    []bucket
+	latest  atomic.Int64 // newest bucket index recorded
+	dropped atomic.Int64
+}
+
+// bucket holds the counts of one bucket index (time / resolution). epoch
+// is that index, or resetting while a writer claims the bucket for a newer
+// index.
+type bucket struct {
+	epoch     atomic.Int64
+	good, bad atomic.Int64
+}
+
+const (
+	resetting = math.MinInt64
+	empty     = math.MinInt64 + 1
+)
+
+// NewTracker returns a tracker for o. It returns an error naming the field
+// when o, the policy or the resolution is not valid.
+func NewTracker(o Objective, cfg TrackerConfig) (*Tracker, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	res := cfg.Resolution
+	switch {
+	case res < 0:
+		return nil, fmt.Errorf("slo: TrackerConfig.Resolution %v is negative", res)
+	case cfg.Latency < 0:
+		return nil, fmt.Errorf("slo: TrackerConfig.Latency %v is negative", cfg.Latency)
+	case o.Method == Timeslices && res != 0 && res != o.slice():
+		return nil, fmt.Errorf("slo: TrackerConfig.Resolution %v differs from the objective's Slice %v", res, o.slice())
+	case res == 0 && o.Method == Timeslices:
+		res = o.slice()
+	case res == 0:
+		res = DefaultResolution
+	}
+	window := o.Window.maxLength()
+	if window%res != 0 && o.Window.Calendar == NotCalendar {
+		return nil, fmt.Errorf("slo: TrackerConfig.Resolution %v does not divide the window %v", res, o.Window)
+	}
+	n := int64((window + res - 1) / res)
+	if n > 1<<24 {
+		return nil, fmt.Errorf("slo: TrackerConfig.Resolution %v makes %d buckets for the window %v; use a coarser one", res, n, o.Window)
+	}
+	policy := DefaultPolicy()
+	if cfg.Policy != nil {
+		policy = *cfg.Policy
+	} else {
+		// The workbook's tiers that fit in a short window: a 1-day
+		// objective keeps the 1h, 6h and 1d tiers.
+		policy.Tiers = slices.DeleteFunc(policy.Tiers, func(t Tier) bool { return t.Long > window })
+	}
+	if err := policy.Validate(o); err != nil {
+		return nil, err
+	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	t := &Tracker{
+		o: o, policy: policy, latency: cfg.Latency, now: now,
+		res: int64(res), n: n, ring: make([]bucket, n),
+	}
+	for i := range t.ring {
+		t.ring[i].epoch.Store(empty)
+	}
+	t.latest.Store(empty)
+	return t, nil
+}
+
+// Objective returns the tracker's objective.
+func (t *Tracker) Objective() Objective { return t.o }
+
+// Record counts one event, good or bad, now.
+func (t *Tracker) Record(good bool) { t.RecordAt(t.now(), good) }
+
+// RecordAt counts one event, good or bad, at at.
+func (t *Tracker) RecordAt(at time.Time, good bool) {
+	if good {
+		t.add(at, 1, 0)
+	} else {
+		t.add(at, 0, 1)
+	}
+}
+
+// RecordN counts good and bad events now. Negative counts are ignored.
+func (t *Tracker) RecordN(good, bad int64) { t.RecordNAt(t.now(), good, bad) }
+
+// RecordNAt counts good and bad events at at. Negative counts are ignored.
+func (t *Tracker) RecordNAt(at time.Time, good, bad int64) {
+	if good < 0 || bad < 0 || good+bad == 0 {
+		return
+	}
+	t.add(at, good, bad)
+}
+
+// RecordLatency counts one event that took d now: bad when ok is false or
+// d exceeds the configured Latency.
+func (t *Tracker) RecordLatency(d time.Duration, ok bool) { t.RecordLatencyAt(t.now(), d, ok) }
+
+// RecordLatencyAt is RecordLatency at at.
+func (t *Tracker) RecordLatencyAt(at time.Time, d time.Duration, ok bool) {
+	t.RecordAt(at, ok && (t.latency <= 0 || d <= t.latency))
+}
+
+// Dropped returns how many events were dropped for being older than the
+// window.
+func (t *Tracker) Dropped() int64 { return t.dropped.Load() }
+
+func (t *Tracker) index(at time.Time) int64 {
+	q, _ := floorDiv(at.UnixNano(), t.res)
+	return q
+}
+
+func (t *Tracker) slot(idx int64) int64 {
+	_, r := floorDiv(idx, t.n)
+	return r
+}
+
+// floorDiv returns the floored quotient and the remainder (0 ≤ r < d) of
+// x / d, so that times before 1970 land in the right bucket.
+func floorDiv(x, d int64) (q, r int64) {
+	q = x / d
+	r = x - q*d
+	if r < 0 {
+		q--
+		r += d
+	}
+	return q, r
+}
+
+func (t *Tracker) add(at time.Time, good, bad int64) {
+	idx := t.index(at)
+	latest := t.latest.Load()
+	if idx <= latest-t.n && latest != empty {
+		t.dropped.Add(good + bad)
+		return
+	}
+	for idx > latest {
+		if t.latest.CompareAndSwap(latest, idx) {
+			break
+		}
+		latest = t.latest.Load()
+	}
+	b := &t.ring[t.slot(idx)]
+	for {
+		e := b.epoch.Load()
+		switch {
+		case e == idx:
+			if good != 0 {
+				b.good.Add(good)
+			}
+			if bad != 0 {
+				b.bad.Add(bad)
+			}
+			return
+		case e == resetting:
+			runtime.Gosched()
+		case e > idx:
+			// The bucket already holds a newer index: this event is a
+			// whole window old.
+			t.dropped.Add(good + bad)
+			return
+		case b.epoch.CompareAndSwap(e, resetting):
+			b.good.Store(0)
+			b.bad.Store(0)
+			b.epoch.Store(idx)
+		}
+	}
+}
+
+// sums walks the buckets from the one holding at back through the longest
+// span, once, and fills the counts for each span of buckets asked for
+// (spans sorted ascending). This walk is the cost of a status: it is kept
+// to loads and adds, split at the span ends so that the inner loop tests
+// nothing else.
+func (t *Tracker) sums(at time.Time, spans []int64, good, bad, badSlices []int64) {
+	now := t.index(at)
+	slot := t.slot(now)
+	slices := t.o.Method == Timeslices
+	target := t.o.sliceTarget()
+	var g, b, bs int64
+	k := int64(0)
+	for j, end := range spans {
+		for ; k < end; k++ {
+			bk := &t.ring[slot]
+			if bk.epoch.Load() == now-k {
+				bg, bb := bk.good.Load(), bk.bad.Load()
+				g += bg
+				b += bb
+				if slices && bb > 0 && float64(bg) < target*float64(bg+bb) {
+					bs++
+				}
+			}
+			if slot == 0 {
+				slot = t.n
+			}
+			slot--
+		}
+		good[j], bad[j], badSlices[j] = g, b, bs
+	}
+}
+
+// ErrorRate returns the error rate over the last d, and false when there
+// were no events then.
+func (t *Tracker) ErrorRate(d time.Duration) (float64, bool) { return t.ErrorRateAt(t.now(), d) }
+
+// ErrorRateAt is ErrorRate for the span ending at at.
+func (t *Tracker) ErrorRateAt(at time.Time, d time.Duration) (float64, bool) {
+	k := t.buckets(d)
+	var g, b, bs [1]int64
+	t.sums(at, []int64{k}, g[:], b[:], bs[:])
+	if t.o.Method == Timeslices {
+		return float64(bs[0]) / float64(k), true
+	}
+	if g[0]+b[0] == 0 {
+		return 0, false
+	}
+	return float64(b[0]) / float64(g[0]+b[0]), true
+}
+
+func (t *Tracker) buckets(d time.Duration) int64 {
+	k := (int64(d) + t.res - 1) / t.res
+	return min(max(k, 1), t.n)
+}
+
+// TrackerStatus is a tracker's report at one time.
+type TrackerStatus struct {
+	Status
+	// At is the time of the report, and Window the length of the window
+	// that ends there.
+	At     time.Time
+	Window time.Duration
+	// Dropped counts events dropped for being older than the window.
+	Dropped int64
+	// Tiers holds the burn-rate policy's verdict, tier by tier.
+	Tiers []TierResult
+}
+
+// Firing reports whether any tier of severity sev fires.
+func (s TrackerStatus) Firing(sev Severity) bool {
+	for _, r := range s.Tiers {
+		if r.Firing && r.Tier.Severity == sev {
+			return true
+		}
+	}
+	return false
+}
+
+// Status reports the objective now.
+func (t *Tracker) Status() TrackerStatus { return t.StatusAt(t.now()) }
+
+// StatusAt reports the objective over the window ending at at, with the
+// burn rate of every tier's windows, in one pass over the buckets.
+// ExhaustsIn projects the remaining budget at the burn rate of the
+// shortest long tier window (one hour by default), the best estimate of
+// the burn going on now.
+func (t *Tracker) StatusAt(at time.Time) TrackerStatus {
+	window := t.o.Window.Length(at)
+	whole := t.buckets(window)
+	if t.o.Window.Calendar != NotCalendar {
+		start, _ := t.o.Window.Bounds(at)
+		whole = min(t.index(at)-t.index(start)+1, t.n)
+	}
+
+	// The spans to sum: each tier's two windows, then the whole window.
+	var spanBuf [16]int64
+	spans := spanBuf[:0]
+	for _, tr := range t.policy.Tiers {
+		spans = append(spans, t.buckets(tr.Long), t.buckets(tr.ShortWindow()))
+	}
+	spans = append(spans, whole)
+	sortUnique(&spans)
+	var gb, bb, sb [16]int64
+	good, bad, badSlices := gb[:], bb[:], sb[:]
+	if len(spans) > len(gb) {
+		good, bad, badSlices = make([]int64, len(spans)), make([]int64, len(spans)), make([]int64, len(spans))
+	}
+	good, bad, badSlices = good[:len(spans)], bad[:len(spans)], badSlices[:len(spans)]
+	t.sums(at, spans, good, bad, badSlices)
+	rate := func(d time.Duration) (float64, bool) {
+		k := t.buckets(d)
+		for i, s := range spans {
+			if s == k {
+				if t.o.Method == Timeslices {
+					return float64(badSlices[i]) / float64(k), true
+				}
+				if good[i]+bad[i] == 0 {
+					return 0, false
+				}
+				return float64(bad[i]) / float64(good[i]+bad[i]), true
+			}
+		}
+		return 0, false
+	}
+
+	last := slices.Index(spans, whole)
+	var st Status
+	if t.o.Method == Timeslices {
+		windowSlices := int64(window / t.o.slice())
+		st = t.o.evaluate(windowSlices-badSlices[last], windowSlices, float64(windowSlices), window)
+	} else {
+		total := good[last] + bad[last]
+		st = t.o.evaluate(good[last], total, float64(total), window)
+	}
+	s := TrackerStatus{Status: st, At: at, Window: window, Dropped: t.dropped.Load()}
+	s.Tiers = t.policy.Evaluate(t.o, window, rate)
+	if len(t.policy.Tiers) > 0 && !st.NoData {
+		shortest := t.policy.Tiers[0].Long
+		for _, tr := range t.policy.Tiers {
+			shortest = min(shortest, tr.Long)
+		}
+		r, _ := rate(shortest)
+		s.ExhaustsIn = exhaustsIn(st.Remaining, r/st.Budget, window)
+	}
+	return s
+}
+
+// sortUnique sorts a few values in place and drops repeats.
+func sortUnique(p *[]int64) {
+	s := *p
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+	out := s[:0]
+	for i, v := range s {
+		if i == 0 || v != s[i-1] {
+			out = append(out, v)
+		}
+	}
+	*p = out
+}

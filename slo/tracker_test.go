@@ -1,0 +1,236 @@
+package slo_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/ybiyri/runkit/slo"
+)
+
+var t0 = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+
+func newTracker(t testing.TB, o slo.Objective, cfg slo.TrackerConfig) *slo.Tracker {
+	t.Helper()
+	tr, err := slo.NewTracker(o, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
+func TestTrackerCountsAndWindows(t *testing.T) {
+	o := slo.Objective{Name: "api", Target: 0.999, Window: slo.Rolling(30 * day)}
+	tr := newTracker(t, o, slo.TrackerConfig{})
+	// One day of traffic: 1000 good a minute, and in the last ten
+	// minutes 100 bad a minute.
+	for m := range 24 * 60 {
+		at := t0.Add(time.Duration(m) * time.Minute)
+		tr.RecordNAt(at, 1000, 0)
+		if m >= 24*60-10 {
+			tr.RecordNAt(at, 0, 100)
+		}
+	}
+	now := t0.Add(day - time.Second)
+	s := tr.StatusAt(now)
+	if s.Good != 1_440_000 || s.Total != 1_441_000 {
+		t.Errorf("counts = %d/%d, want 1440000/1441000", s.Good, s.Total)
+	}
+	if r, ok := tr.ErrorRateAt(now, 5*time.Minute); !ok || r != 100.0/1100 {
+		t.Errorf("ErrorRate(5m) = %v, %v; want 100/1100", r, ok)
+	}
+	if r, ok := tr.ErrorRateAt(now, time.Hour); !ok || r != 1000.0/61000 {
+		t.Errorf("ErrorRate(1h) = %v, %v; want 1000/61000", r, ok)
+	}
+	// The 1h and 6h page tiers: 1h burn 16.4 > 14.4 and 5m burn 90.9 > 14.4.
+	if !s.Tiers[0].Firing || !s.Firing(slo.Page) {
+		t.Errorf("page tier 1 = %+v, want firing", s.Tiers[0])
+	}
+	if s.Tiers[1].Firing {
+		t.Errorf("page tier 2 = %+v, want quiet (6h burn %v < 6)", s.Tiers[1], s.Tiers[1].LongBurn)
+	}
+	// A month later everything has left the window.
+	later := tr.StatusAt(t0.Add(31 * day))
+	if !later.NoData || later.Remaining != 1 || later.ExhaustsIn != slo.Forever {
+		t.Errorf("status after the window = %+v, want no data", later.Status)
+	}
+	if _, ok := tr.ErrorRateAt(t0.Add(31*day), time.Hour); ok {
+		t.Error("ErrorRate over an empty hour reported data")
+	}
+}
+
+func TestTrackerOutOfOrderAndTooOld(t *testing.T) {
+	o := slo.Objective{Name: "api", Target: 0.99, Window: slo.Rolling(time.Hour)}
+	tr := newTracker(t, o, slo.TrackerConfig{Policy: &slo.Policy{Tiers: []slo.Tier{{Severity: slo.Page, Long: 30 * time.Minute, BudgetShare: 0.5}}}})
+	tr.RecordAt(t0.Add(50*time.Minute), true)
+	tr.RecordAt(t0.Add(20*time.Minute), false) // out of order, within the window
+	tr.RecordAt(t0.Add(-20*time.Minute), true) // 70 minutes older than the newest
+	tr.RecordAt(t0.Add(-2*time.Hour), false)   // far too old
+	s := tr.StatusAt(t0.Add(55 * time.Minute))
+	if s.Good != 1 || s.Total != 2 || s.Dropped != 2 || tr.Dropped() != 2 {
+		t.Errorf("good %d total %d dropped %d, want 1, 2, 2", s.Good, s.Total, s.Dropped)
+	}
+}
+
+func TestTrackerConcurrentExact(t *testing.T) {
+	o := slo.Objective{Name: "api", Target: 0.999, Window: slo.Rolling(day)}
+	tr := newTracker(t, o, slo.TrackerConfig{})
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 5000 {
+				// Spread over buckets so that goroutines race on claims.
+				at := t0.Add(time.Duration(i%120) * time.Minute)
+				tr.RecordAt(at, (i+g)%10 != 0)
+			}
+		})
+	}
+	wg.Wait()
+	s := tr.StatusAt(t0.Add(2 * time.Hour))
+	if s.Total != 40000 || s.Total-s.Good != 4000 {
+		t.Errorf("after 40000 concurrent events: good %d total %d, want 36000/40000", s.Good, s.Total)
+	}
+}
+
+func TestTimeslicesVersusOccurrences(t *testing.T) {
+	// OpenSLO's point: one day into a 30-day window, a ten-minute full
+	// outage has burned several times the occurrences budget (the events
+	// seen so far are few) but little of the timeslice budget, which is a
+	// share of all 43,200 minutes of the window.
+	occ := slo.Objective{Name: "occ", Target: 0.999, Window: slo.Rolling(30 * day)}
+	ts := occ
+	ts.Name, ts.Method = "ts", slo.Timeslices
+	trO := newTracker(t, occ, slo.TrackerConfig{})
+	trT := newTracker(t, ts, slo.TrackerConfig{})
+	for m := range 24 * 60 {
+		at := t0.Add(time.Duration(m) * time.Minute)
+		for _, tr := range []*slo.Tracker{trO, trT} {
+			if m >= 600 && m < 610 {
+				tr.RecordNAt(at, 0, 100)
+			} else {
+				tr.RecordNAt(at, 100, 0)
+			}
+		}
+	}
+	now := t0.Add(day - time.Second)
+	so, st := trO.StatusAt(now), trT.StatusAt(now)
+	// Occurrences: 1000 bad of 144000, budget 0.001 → 6.94 budgets.
+	if so.Consumed < 6.9 || so.Consumed > 7 || so.Remaining > -5.9 {
+		t.Errorf("occurrences consumed %v, remaining %v; want about 6.94 and -5.94", so.Consumed, so.Remaining)
+	}
+	// Timeslices: 10 bad slices of 43200, 43.2 allowed → 23%.
+	if st.Total != 43200 || st.Good != 43190 || st.Consumed < 0.231 || st.Consumed > 0.232 {
+		t.Errorf("timeslices %d/%d consumed %v, want 43190/43200 and 0.2315", st.Good, st.Total, st.Consumed)
+	}
+	if _, err := slo.NewTracker(ts, slo.TrackerConfig{Resolution: 5 * time.Minute}); err == nil {
+		t.Error("NewTracker with a Resolution unlike the Slice = nil error")
+	}
+	if s, err := ts.EvaluateSlices(10, 43200); err != nil || s.Consumed != st.Consumed {
+		t.Errorf("EvaluateSlices(10, 43200) = %v, %v; want consumed %v", s.Consumed, err, st.Consumed)
+	}
+}
+
+func TestTrackerCalendarMonth(t *testing.T) {
+	o := slo.Objective{Name: "m", Target: 0.99, Window: slo.CalendarWindow(slo.Month, nil)}
+	tr := newTracker(t, o, slo.TrackerConfig{Resolution: time.Hour})
+	feb := time.Date(2026, 2, 27, 12, 0, 0, 0, time.UTC)
+	tr.RecordNAt(feb, 90, 10)
+	// Still February: counted, over a 28-day window.
+	if s := tr.StatusAt(time.Date(2026, 2, 28, 23, 0, 0, 0, time.UTC)); s.Total != 100 || s.Window != 28*day {
+		t.Errorf("end of February: total %d window %v", s.Total, s.Window)
+	}
+	// March has begun: February's events are not in this month's window.
+	if s := tr.StatusAt(time.Date(2026, 3, 1, 0, 30, 0, 0, time.UTC)); !s.NoData || s.Window != 31*day {
+		t.Errorf("1 March: %+v window %v, want no data over 31 days", s.Status, s.Window)
+	}
+}
+
+func TestTrackerMemory(t *testing.T) {
+	o := slo.Objective{Name: "api", Target: 0.999, Window: slo.Rolling(30 * day)}
+	const buckets = 30 * 24 * 60
+	size := buckets * 24
+	if size > 1<<20 {
+		t.Errorf("30d/1m ring = %d bytes, over 1 MiB", size)
+	}
+	var before, after runtimeMem
+	before.read()
+	tr := newTracker(t, o, slo.TrackerConfig{})
+	after.read()
+	if grown := after.alloc - before.alloc; grown > 1<<20+4096 {
+		t.Errorf("NewTracker(30d, 1m) allocated %d bytes, want at most 1 MiB", grown)
+	}
+	tr.Record(true)
+	_ = unsafe.Sizeof(tr)
+}
+
+func TestTrackerRejectsBadConfig(t *testing.T) {
+	o := slo.Objective{Name: "api", Target: 0.999, Window: slo.Rolling(30 * day)}
+	for _, cfg := range []slo.TrackerConfig{
+		{Resolution: -time.Minute},
+		{Resolution: 7 * time.Minute},
+		{Latency: -1},
+		{Resolution: time.Millisecond},
+		{Policy: &slo.Policy{}},
+	} {
+		if _, err := slo.NewTracker(o, cfg); err == nil {
+			t.Errorf("NewTracker(%+v) = nil error", cfg)
+		}
+	}
+	if _, err := slo.NewTracker(slo.Objective{Target: 2}, slo.TrackerConfig{}); err == nil {
+		t.Error("NewTracker(target 2) = nil error")
+	}
+}
+
+func TestMiddlewareAndHandler(t *testing.T) {
+	o := slo.Objective{Name: "checkout", Target: 0.99, Window: slo.Rolling(day)}
+	clock := t0
+	var mu sync.Mutex
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+	tr := newTracker(t, o, slo.TrackerConfig{Now: now})
+	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/fail":
+			w.WriteHeader(http.StatusBadGateway)
+		case "/missing":
+			http.NotFound(w, r)
+		case "/slow":
+			mu.Lock()
+			clock = clock.Add(2 * time.Second)
+			mu.Unlock()
+		case "/panic":
+			panic(http.ErrAbortHandler)
+		}
+	})
+	h := slo.Middleware(tr, slo.MiddlewareConfig{Latency: time.Second, Now: now})(app)
+	for _, p := range []string{"/", "/", "/fail", "/missing", "/slow", "/panic"} {
+		func() {
+			defer func() { recover() }()
+			h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", p, nil))
+		}()
+	}
+	s := tr.Status()
+	// Good: two "/" and the 404. Bad: 502, slow, panic.
+	if s.Good != 3 || s.Total != 6 {
+		t.Errorf("middleware recorded %d/%d, want 3/6", s.Good, s.Total)
+	}
+
+	rec := httptest.NewRecorder()
+	tr.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/slo", nil))
+	var r slo.Report
+	if err := json.Unmarshal(rec.Body.Bytes(), &r); err != nil {
+		t.Fatalf("%v in %s", err, rec.Body)
+	}
+	if rec.Header().Get("Content-Type") != "application/json" || r.Objective != "checkout" || r.Target != 0.99 ||
+		r.Window != "1d" || r.Total != 6 || r.BudgetRemaining != -49 || len(r.Tiers) != 3 || r.ExhaustsIn == nil || *r.ExhaustsIn != 0 {
+		t.Errorf("report = %+v", r)
+	}
+	rec = httptest.NewRecorder()
+	tr.Handler().ServeHTTP(rec, httptest.NewRequest("POST", "/slo", nil))
+	if rec.Code != http.StatusMethodNotAllowed {
+		t.Errorf("POST = %d", rec.Code)
+	}
+}
