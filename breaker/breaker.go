@@ -184,9 +184,6 @@ func (c Config) withDefaults() (Config, error) {
 	if c.ProbeTimeout == 0 {
 		c.ProbeTimeout = DefaultProbeTimeout
 	}
-	if c.Classify == nil {
-		c.Classify = DefaultClassify
-	}
 	if c.Window/time.Duration(c.Buckets) == 0 {
 		return c, fmt.Errorf("breaker %q: Window %v is too short for %d buckets", c.Name, c.Window, c.Buckets)
 	}
@@ -199,13 +196,14 @@ func (c Config) withDefaults() (Config, error) {
 // Breaker is a circuit breaker for calls returning T, built on
 // sony/gobreaker v2. Its methods are safe for concurrent use.
 type Breaker[T any] struct {
-	cfg     Config
-	cb      *gobreaker.CircuitBreaker[struct{}]
-	timeout time.Duration // OpenTimeout with this breaker's jitter
-	state   atomic.Int32
-	openErr atomic.Pointer[OpenError]
-	probing *OpenError
-	m       *metrics
+	cfg      Config
+	classify func(error) Outcome // nil for DefaultClassify
+	cb       *gobreaker.CircuitBreaker[struct{}]
+	timeout  time.Duration // OpenTimeout with this breaker's jitter
+	state    atomic.Int32
+	openErr  atomic.Pointer[OpenError]
+	probing  *OpenError
+	m        *metrics
 
 	// Changes are queued under gobreaker's lock and delivered after it is
 	// released, in order, by whichever caller gets deliverMu.
@@ -231,9 +229,10 @@ func New[T any](cfg Config) (*Breaker[T], error) {
 		return nil, err
 	}
 	b := &Breaker[T]{
-		cfg:     cfg,
-		timeout: cfg.OpenTimeout + time.Duration(rand.Float64()*cfg.Jitter*float64(cfg.OpenTimeout)),
-		probing: &OpenError{Name: cfg.Name, Probing: true},
+		cfg:      cfg,
+		classify: cfg.Classify,
+		timeout:  cfg.OpenTimeout + time.Duration(rand.Float64()*cfg.Jitter*float64(cfg.OpenTimeout)),
+		probing:  &OpenError{Name: cfg.Name, Probing: true},
 	}
 	mp := cfg.MeterProvider
 	if mp == nil {
@@ -321,9 +320,6 @@ func (b *Breaker[T]) execute(ctx context.Context, fn func(ctx context.Context) (
 	var res T
 	var callErr error
 	_, gbErr := b.cb.Execute(func() (struct{}, error) {
-		if b.pending.Load() {
-			b.deliver()
-		}
 		callCtx := ctx
 		if State(b.state.Load()) == HalfOpen {
 			var cancel context.CancelFunc
@@ -335,11 +331,14 @@ func (b *Breaker[T]) execute(ctx context.Context, fn func(ctx context.Context) (
 			b.m.call(Failure)
 			return struct{}{}, silent
 		}
-		outcome := Failure
-		if callErr != nil && ctx.Err() != nil {
+		var outcome Outcome
+		switch {
+		case callErr != nil && ctx.Err() != nil:
 			outcome = Ignore
-		} else {
-			outcome = b.cfg.Classify(callErr)
+		case b.classify == nil:
+			outcome = DefaultClassify(callErr)
+		default:
+			outcome = b.classify(callErr)
 		}
 		b.m.call(outcome)
 		switch outcome {

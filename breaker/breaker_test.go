@@ -19,7 +19,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 var errDep = errors.New("dependency failed")
 
-func fail(context.Context) (int, error) { return 0, errDep }
+func fail(context.Context) (int, error)    { return 0, errDep }
 func succeed(context.Context) (int, error) { return 1, nil }
 
 func mustNew(t testing.TB, cfg breaker.Config) *breaker.Breaker[int] {

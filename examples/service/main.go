@@ -7,7 +7,9 @@
 // It serves /hello, the health probes (/livez, /readyz, /startupz, /healthz)
 // backed by a simulated dependency, tracks a 99.9% availability objective
 // over /hello and serves its error budget at /slo, and shuts down on SIGINT
-// or SIGTERM after draining for -drain-delay.
+// or SIGTERM after draining for -drain-delay. /quote calls a flaky
+// simulated upstream through a circuit breaker with retries; while its
+// breaker is open, /readyz warns.
 package main
 
 import (
@@ -16,11 +18,14 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"os"
 	"time"
 
+	"github.com/ybiyri/runkit/breaker"
 	"github.com/ybiyri/runkit/health"
 	"github.com/ybiyri/runkit/slo"
 )
@@ -64,6 +69,30 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 
+	upstreamURL, stopUpstream, err := startFlakyUpstream()
+	if err != nil {
+		return err
+	}
+	defer stopUpstream()
+	var breakers breaker.Registry
+	client := &http.Client{
+		Timeout: 2 * time.Second,
+		// Retries go outside the breaker, so that none is sent to an
+		// open one.
+		Transport: &breaker.Retry{Base: &breaker.Transport{
+			Registry: &breakers,
+			Config:   breaker.Config{Logger: log, MinCalls: 10, OpenTimeout: 10 * time.Second},
+		}},
+	}
+	if err := checker.Register(health.Check{
+		Name:     "breakers",
+		Func:     breakers.Check,
+		Severity: health.NonCritical, // degraded, not down
+		CacheTTL: time.Second,
+	}); err != nil {
+		return err
+	}
+
 	availability, err := slo.NewTracker(slo.Objective{
 		Name:   "hello-availability",
 		Target: 0.999,
@@ -83,6 +112,21 @@ func run(ctx context.Context, args []string) error {
 		fmt.Fprintln(w, "hello")
 	})))
 	mux.Handle("GET /slo", availability.Handler())
+	mux.HandleFunc("GET /quote", func(w http.ResponseWriter, r *http.Request) {
+		req, _ := http.NewRequestWithContext(r.Context(), http.MethodGet, upstreamURL, nil)
+		resp, err := client.Do(req)
+		if err != nil {
+			if errors.Is(err, breaker.ErrOpen) {
+				http.Error(w, "quotes are unavailable for a moment", http.StatusServiceUnavailable)
+				return
+			}
+			http.Error(w, "upstream: "+err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		w.WriteHeader(resp.StatusCode)
+		io.Copy(w, resp.Body)
+	})
 
 	srv := &http.Server{Addr: *addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	log.Info("listening", "addr", *addr)
@@ -96,6 +140,24 @@ func defaultAddr() string {
 		return ":" + p
 	}
 	return ":8080"
+}
+
+// startFlakyUpstream serves a quote service on loopback that fails a third
+// of its requests, standing in for a real upstream.
+func startFlakyUpstream() (url string, stop func(), err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	srv := &http.Server{ReadHeaderTimeout: time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if rand.IntN(3) == 0 {
+			http.Error(w, "overloaded", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintf(w, "quote %d\n", rand.IntN(1000))
+	})}
+	go srv.Serve(ln)
+	return "http://" + ln.Addr().String() + "/quote", func() { srv.Close() }, nil
 }
 
 // flakyDependency stands in for a database or an upstream service.
