@@ -9,7 +9,8 @@
 // over /hello and serves its error budget at /slo, and shuts down on SIGINT
 // or SIGTERM after draining for -drain-delay. /quote calls a flaky
 // simulated upstream through a circuit breaker with retries; while its
-// breaker is open, /readyz warns.
+// breaker is open, /readyz warns. Traces and metrics go through OpenTelemetry:
+// /metrics serves Prometheus, and OTEL_TRACES_EXPORTER=console prints spans.
 package main
 
 import (
@@ -28,6 +29,7 @@ import (
 	"github.com/ybiyri/runkit/breaker"
 	"github.com/ybiyri/runkit/health"
 	"github.com/ybiyri/runkit/slo"
+	"github.com/ybiyri/runkit/telemetry"
 )
 
 func main() {
@@ -44,7 +46,23 @@ func run(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+
+	var topts []telemetry.Option
+	if os.Getenv("OTEL_METRICS_EXPORTER") == "" {
+		topts = append(topts, telemetry.WithMetricsExporter("prometheus"))
+	}
+	tel, err := telemetry.Setup(ctx, append(topts, telemetry.WithServiceName("runkit-example"))...)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := tel.Shutdown(sctx); err != nil {
+			fmt.Fprintln(os.Stderr, "service:", err)
+		}
+	}()
+	log := slog.New(tel.LogHandler(slog.NewTextHandler(os.Stderr, nil)))
 
 	checker := health.New(
 		health.WithVerbose(true),
@@ -79,10 +97,10 @@ func run(ctx context.Context, args []string) error {
 		Timeout: 2 * time.Second,
 		// Retries go outside the breaker, so that none is sent to an
 		// open one.
-		Transport: &breaker.Retry{Base: &breaker.Transport{
+		Transport: tel.Transport(&breaker.Retry{Base: &breaker.Transport{
 			Registry: &breakers,
 			Config:   breaker.Config{Logger: log, MinCalls: 10, OpenTimeout: 10 * time.Second},
-		}},
+		}}),
 	}
 	if err := checker.Register(health.Check{
 		Name:     "breakers",
@@ -112,6 +130,7 @@ func run(ctx context.Context, args []string) error {
 		fmt.Fprintln(w, "hello")
 	})))
 	mux.Handle("GET /slo", availability.Handler())
+	mux.Handle("GET /metrics", tel.MetricsHandler())
 	mux.HandleFunc("GET /quote", func(w http.ResponseWriter, r *http.Request) {
 		req, _ := http.NewRequestWithContext(r.Context(), http.MethodGet, upstreamURL, nil)
 		resp, err := client.Do(req)
@@ -128,7 +147,7 @@ func run(ctx context.Context, args []string) error {
 		io.Copy(w, resp.Body)
 	})
 
-	srv := &http.Server{Addr: *addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Addr: *addr, Handler: tel.Middleware(mux), ReadHeaderTimeout: 5 * time.Second}
 	log.Info("listening", "addr", *addr)
 	err = health.Serve(ctx, srv, checker, health.ServeConfig{DrainDelay: *drain})
 	log.Info("stopped", "err", err)

@@ -1,0 +1,80 @@
+// Package buildinfo reads what a binary knows about its own build, for the
+// telemetry resource and for deploy's build info, so that both report the
+// same version and revision.
+package buildinfo
+
+import (
+	"runtime/debug"
+	"strconv"
+	"time"
+)
+
+// Link-time overrides, for builds without VCS data (a Docker build from a
+// copied tree, say):
+//
+//	go build -ldflags "-X github.com/ybiyri/runkit/internal/buildinfo.version=1.4.2 \
+//	  -X github.com/ybiyri/runkit/internal/buildinfo.revision=$(git rev-parse HEAD) \
+//	  -X github.com/ybiyri/runkit/internal/buildinfo.commitTime=$(git log -1 --format=%cI)"
+//
+// Set values win over what the build recorded.
+var (
+	version    string
+	revision   string
+	commitTime string
+)
+
+// Info describes a build.
+type Info struct {
+	// Path and Version are the main module's path and version ("(devel)"
+	// for a build from a work tree, or a link-time override).
+	Path, Version string
+	// Revision is the VCS revision, empty when unknown.
+	Revision string
+	// Time is the commit time of Revision, zero when unknown.
+	Time time.Time
+	// Modified is true when the work tree had uncommitted changes.
+	Modified bool
+	// GoVersion is the toolchain that built the binary.
+	GoVersion string
+}
+
+// Read returns the running binary's build info with the link-time
+// overrides applied.
+func Read() Info {
+	bi, ok := debug.ReadBuildInfo()
+	return From(bi, ok, version, revision, commitTime)
+}
+
+// From builds an Info from bi (ok false when there is none) and the three
+// overrides, which win when set.
+func From(bi *debug.BuildInfo, ok bool, overVersion, overRevision, overTime string) Info {
+	var info Info
+	if ok && bi != nil {
+		info.Path = bi.Main.Path
+		info.Version = bi.Main.Version
+		info.GoVersion = bi.GoVersion
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				info.Revision = s.Value
+			case "vcs.time":
+				info.Time, _ = time.Parse(time.RFC3339, s.Value)
+			case "vcs.modified":
+				info.Modified, _ = strconv.ParseBool(s.Value)
+			}
+		}
+	}
+	if overVersion != "" {
+		info.Version = overVersion
+	}
+	if overRevision != "" {
+		info.Revision = overRevision
+		info.Modified = false
+	}
+	if overTime != "" {
+		if t, err := time.Parse(time.RFC3339, overTime); err == nil {
+			info.Time = t
+		}
+	}
+	return info
+}

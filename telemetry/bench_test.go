@@ -1,0 +1,84 @@
+package telemetry_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/ybiyri/runkit/telemetry"
+)
+
+var app = func() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /items/{id}", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok")) })
+	return mux
+}()
+
+func serveBench(b *testing.B, h http.Handler) {
+	req := httptest.NewRequest("GET", "/items/42", nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		h.ServeHTTP(httptest.NewRecorder(), req)
+	}
+}
+
+// benchProviders are the providers both BenchmarkHandler and
+// BenchmarkOtelhttp use: always sample, discard the spans.
+func benchTelemetry(b *testing.B) *telemetry.Telemetry {
+	b.Setenv("OTEL_SDK_DISABLED", "")
+	b.Setenv("OTEL_TRACES_SAMPLER", "always_on")
+	tel, err := telemetry.Setup(context.Background(), telemetry.WithoutGlobals(), telemetry.WithoutRuntimeMetrics(),
+		telemetry.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(tracetest.NewNoopExporter())),
+		telemetry.WithMetricReader(sdkmetric.NewManualReader()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { tel.Shutdown(context.Background()) })
+	return tel
+}
+
+// BenchmarkOtelhttp is the baseline for BenchmarkHandler: a bare otelhttp
+// handler with the same providers.
+func BenchmarkOtelhttp(b *testing.B) {
+	tel := benchTelemetry(b)
+	serveBench(b, otelhttp.NewHandler(app, "http.server",
+		otelhttp.WithTracerProvider(tel.TracerProvider), otelhttp.WithMeterProvider(tel.MeterProvider),
+		otelhttp.WithPropagators(tel.Propagator)))
+}
+
+func BenchmarkHandler(b *testing.B) {
+	tel := benchTelemetry(b)
+	serveBench(b, tel.Middleware(app))
+}
+
+// BenchmarkBareHandler is the baseline for BenchmarkHandlerDisabled.
+func BenchmarkBareHandler(b *testing.B) { serveBench(b, app) }
+
+func BenchmarkHandlerDisabled(b *testing.B) {
+	b.Setenv("OTEL_SDK_DISABLED", "true")
+	tel, err := telemetry.Setup(context.Background(), telemetry.WithoutGlobals())
+	if err != nil {
+		b.Fatal(err)
+	}
+	serveBench(b, tel.Middleware(app))
+}
+
+func BenchmarkSetupShutdown(b *testing.B) {
+	for _, v := range []string{"OTEL_SDK_DISABLED", "OTEL_TRACES_EXPORTER", "OTEL_METRICS_EXPORTER", "OTEL_EXPORTER_OTLP_ENDPOINT"} {
+		b.Setenv(v, "")
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		tel, err := telemetry.Setup(context.Background(), telemetry.WithoutGlobals())
+		if err != nil {
+			b.Fatal(err)
+		}
+		tel.Shutdown(context.Background())
+	}
+}

@@ -1,0 +1,85 @@
+package telemetry_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+
+	"github.com/ybiyri/runkit/telemetry"
+)
+
+func ExampleSetup() {
+	// With nothing configured, nothing is exported and nothing connects.
+	tel, err := telemetry.Setup(context.Background(), telemetry.WithServiceName("checkout"), telemetry.WithoutGlobals())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer tel.Shutdown(context.Background())
+	v, _ := tel.Resource.Set().Value("service.name")
+	fmt.Println(v.String())
+	// Output: checkout
+}
+
+func ExampleSetup_badConfiguration() {
+	os.Setenv("OTEL_TRACES_SAMPLER", "traceidratio")
+	os.Setenv("OTEL_TRACES_SAMPLER_ARG", "15%")
+	defer os.Unsetenv("OTEL_TRACES_SAMPLER")
+	defer os.Unsetenv("OTEL_TRACES_SAMPLER_ARG")
+	_, err := telemetry.Setup(context.Background())
+	fmt.Println(err)
+	// Output: telemetry: OTEL_TRACES_SAMPLER_ARG="15%": want a ratio from 0 to 1
+}
+
+func ExampleTelemetry_Middleware() {
+	var out bytes.Buffer
+	tel, _ := telemetry.Setup(context.Background(), telemetry.WithoutGlobals(), telemetry.WithoutRuntimeMetrics(),
+		telemetry.WithTracesExporter("console"), telemetry.WithConsoleWriter(&out))
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /items/{id}", func(http.ResponseWriter, *http.Request) {})
+	tel.Middleware(mux).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/items/7", nil))
+	tel.Shutdown(context.Background())
+	fmt.Println(strings.Contains(out.String(), `"Name":"GET /items/{id}"`))
+	// Output: true
+}
+
+func ExampleTelemetry_MetricsHandler() {
+	tel, _ := telemetry.Setup(context.Background(), telemetry.WithoutGlobals(), telemetry.WithoutRuntimeMetrics(),
+		telemetry.WithMetricsExporter("prometheus"))
+	defer tel.Shutdown(context.Background())
+	c, _ := tel.Meter("shop").Int64Counter("orders")
+	c.Add(context.Background(), 5)
+	rec := httptest.NewRecorder()
+	tel.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for _, line := range strings.Split(rec.Body.String(), "\n") {
+		if strings.HasPrefix(line, "orders_total") {
+			fmt.Println(line[:len("orders_total")], line[strings.LastIndexByte(line, ' ')+1:])
+		}
+	}
+	// Output: orders_total 5
+}
+
+func ExampleTraceHandler() {
+	var out bytes.Buffer
+	tel, _ := telemetry.Setup(context.Background(), telemetry.WithoutGlobals(),
+		telemetry.WithTracesExporter("console"), telemetry.WithConsoleWriter(&bytes.Buffer{}))
+	defer tel.Shutdown(context.Background())
+	log := slog.New(telemetry.TraceHandler(slog.NewTextHandler(&out, &slog.HandlerOptions{
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == "time" || a.Key == "trace_id" || a.Key == "span_id" {
+				a.Value = slog.StringValue("…")
+			}
+			return a
+		},
+	})))
+	ctx, span := tel.Tracer("shop").Start(context.Background(), "checkout")
+	log.InfoContext(ctx, "charged card")
+	span.End()
+	fmt.Print(out.String())
+	// Output: time=… level=INFO msg="charged card" trace_id=… span_id=…
+}

@@ -1,0 +1,382 @@
+package telemetry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/contrib/instrumentation/runtime"
+	"go.opentelemetry.io/contrib/propagators/autoprop"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploghttp"
+	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
+	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	promexporter "go.opentelemetry.io/otel/exporters/prometheus"
+	"go.opentelemetry.io/otel/exporters/stdout/stdoutmetric"
+	"go.opentelemetry.io/otel/exporters/stdout/stdouttrace"
+	"go.opentelemetry.io/otel/log"
+	lognoop "go.opentelemetry.io/otel/log/noop"
+	"go.opentelemetry.io/otel/metric"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
+	"go.opentelemetry.io/otel/propagation"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/ybiyri/runkit/internal/buildinfo"
+)
+
+// DefaultMaxQueueSize is how many ended spans wait for export before new
+// ones are dropped, unless OTEL_BSP_MAX_QUEUE_SIZE says otherwise.
+const DefaultMaxQueueSize = 16384
+
+// Telemetry holds the providers Setup made. Its zero value is not usable;
+// a disabled Telemetry holds no-op providers.
+type Telemetry struct {
+	// TracerProvider, MeterProvider and LoggerProvider are the providers,
+	// no-ops for signals that export nowhere.
+	TracerProvider trace.TracerProvider
+	MeterProvider  metric.MeterProvider
+	LoggerProvider log.LoggerProvider
+	// Propagator carries trace context across process boundaries.
+	Propagator propagation.TextMapPropagator
+	// Resource describes the service; nil when disabled.
+	Resource *resource.Resource
+
+	disabled  bool
+	logs      bool
+	metricsH  http.Handler
+	shutdowns []func(context.Context) error
+
+	once        sync.Once
+	shutdownErr error
+}
+
+// Setup configures OpenTelemetry from the environment variables the
+// specification defines, overridden by opts, and installs the result as the
+// global providers and propagator unless WithoutGlobals is given. Call
+// Shutdown before the process exits, or spans still in memory are lost.
+//
+// When nothing names an exporter or an OTLP endpoint, nothing is exported
+// and no connection is attempted. With OTEL_SDK_DISABLED=true every
+// provider is a no-op and nothing is started. Bad configuration is an
+// error naming the variable and its value.
+func Setup(ctx context.Context, opts ...Option) (*Telemetry, error) {
+	var c config
+	for _, o := range opts {
+		if o != nil {
+			o.apply(&c)
+		}
+	}
+	disabled, err := c.isDisabled()
+	if err != nil {
+		return nil, err
+	}
+	if disabled {
+		t := &Telemetry{
+			TracerProvider: tracenoop.NewTracerProvider(),
+			MeterProvider:  metricnoop.NewMeterProvider(),
+			LoggerProvider: lognoop.NewLoggerProvider(),
+			Propagator:     propagation.NewCompositeTextMapPropagator(),
+			disabled:       true,
+		}
+		return t, nil
+	}
+	r, err := c.resolve()
+	if err != nil {
+		return nil, err
+	}
+	prop, err := propagator(r.propagators)
+	if err != nil {
+		return nil, err
+	}
+	res, err := newResource(ctx, &c)
+	if err != nil {
+		return nil, err
+	}
+	t := &Telemetry{Resource: res, Propagator: prop}
+	// On a later error, release what was started.
+	ok := false
+	defer func() {
+		if !ok {
+			t.Shutdown(context.Background())
+		}
+	}()
+
+	if err := t.setupTraces(ctx, &c, r, res); err != nil {
+		return nil, err
+	}
+	if err := t.setupMetrics(ctx, &c, r, res); err != nil {
+		return nil, err
+	}
+	if err := t.setupLogs(ctx, r, res); err != nil {
+		return nil, err
+	}
+	if !c.noGlobals {
+		otel.SetTracerProvider(t.TracerProvider)
+		otel.SetMeterProvider(t.MeterProvider)
+		otel.SetTextMapPropagator(t.Propagator)
+	}
+	ok = true
+	return t, nil
+}
+
+func propagator(names []string) (propagation.TextMapPropagator, error) {
+	if len(names) == 1 && names[0] == "none" {
+		return propagation.NewCompositeTextMapPropagator(), nil
+	}
+	p, err := autoprop.TextMapPropagator(names...)
+	if err != nil {
+		return nil, &ConfigError{"OTEL_PROPAGATORS", fmt.Sprint(names), err.Error()}
+	}
+	return p, nil
+}
+
+func newResource(ctx context.Context, c *config) (*resource.Resource, error) {
+	bi := buildinfo.Read()
+	defaults := []resource.Option{
+		resource.WithTelemetrySDK(),
+		resource.WithHost(),
+		resource.WithProcessPID(),
+		resource.WithProcessExecutableName(),
+		resource.WithProcessRuntimeName(),
+		resource.WithProcessRuntimeVersion(),
+		resource.WithAttributes(semconv.ServiceName(filepath.Base(os.Args[0]))),
+	}
+	if bi.Version != "" && bi.Version != "(devel)" {
+		defaults = append(defaults, resource.WithAttributes(semconv.ServiceVersion(bi.Version)))
+	}
+	if bi.Revision != "" {
+		defaults = append(defaults, resource.WithAttributes(semconv.VCSRefHeadRevisionKey.String(bi.Revision)))
+	}
+	defaults = append(defaults, resource.WithFromEnv())
+	var overrides []resource.Option
+	if c.serviceName != "" {
+		overrides = append(overrides, resource.WithAttributes(semconv.ServiceName(c.serviceName)))
+	}
+	if c.serviceVersion != "" {
+		overrides = append(overrides, resource.WithAttributes(semconv.ServiceVersion(c.serviceVersion)))
+	}
+	if c.environment != "" {
+		overrides = append(overrides, resource.WithAttributes(semconv.DeploymentEnvironmentNameKey.String(c.environment)))
+	}
+	if len(c.attrs) > 0 {
+		overrides = append(overrides, resource.WithAttributes(c.attrs...))
+	}
+	res, err := resource.New(ctx, append(defaults, overrides...)...)
+	switch {
+	case err == nil:
+	case errors.Is(err, resource.ErrSchemaURLConflict):
+		// Detectors from different semantic-convention versions disagree
+		// on the schema URL; the attributes are still good, and a missing
+		// schema URL is no reason to fail start-up.
+	case errors.Is(err, resource.ErrPartialResource):
+		return nil, &ConfigError{"OTEL_RESOURCE_ATTRIBUTES", env("OTEL_RESOURCE_ATTRIBUTES"), err.Error()}
+	default:
+		return nil, fmt.Errorf("telemetry: resource: %w", err)
+	}
+	return res, nil
+}
+
+func (t *Telemetry) setupTraces(ctx context.Context, c *config, r *resolved, res *resource.Resource) error {
+	opts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res), sdktrace.WithSampler(r.sampler)}
+	exporters := append([]sdktrace.SpanExporter(nil), c.spanExporters...)
+	for _, name := range r.traces.exporters {
+		var exp sdktrace.SpanExporter
+		var err error
+		switch name {
+		case "console":
+			exp, err = stdouttrace.New(stdouttrace.WithWriter(c.consoleWriter()))
+		case "otlp":
+			exp, err = traceExporter(ctx, r.traces)
+		}
+		if err != nil {
+			return fmt.Errorf("telemetry: %s trace exporter: %w", name, err)
+		}
+		exporters = append(exporters, exp)
+	}
+	if len(exporters) == 0 && len(c.spanProcessors) == 0 {
+		t.TracerProvider = tracenoop.NewTracerProvider()
+		return nil
+	}
+	var batch []sdktrace.BatchSpanProcessorOption
+	if env("OTEL_BSP_MAX_QUEUE_SIZE") == "" {
+		// The SDK's 2048 drops spans in a burst; a larger queue keeps
+		// them for the exporter at a bounded memory cost.
+		batch = append(batch, sdktrace.WithMaxQueueSize(DefaultMaxQueueSize))
+	}
+	for _, exp := range exporters {
+		opts = append(opts, sdktrace.WithBatcher(exp, batch...))
+	}
+	for _, p := range c.spanProcessors {
+		opts = append(opts, sdktrace.WithSpanProcessor(p))
+	}
+	tp := sdktrace.NewTracerProvider(opts...)
+	t.TracerProvider = tp
+	t.shutdowns = append(t.shutdowns, tp.Shutdown)
+	return nil
+}
+
+func traceExporter(ctx context.Context, s signal) (sdktrace.SpanExporter, error) {
+	if s.protocol == "grpc" {
+		var opts []otlptracegrpc.Option
+		if s.endpoint != "" {
+			opts = append(opts, otlptracegrpc.WithEndpointURL(s.endpoint))
+		}
+		return otlptracegrpc.New(ctx, opts...)
+	}
+	var opts []otlptracehttp.Option
+	if s.endpoint != "" {
+		opts = append(opts, otlptracehttp.WithEndpointURL(signalURL(s, "/v1/traces")))
+	}
+	return otlptracehttp.New(ctx, opts...)
+}
+
+// signalURL appends the signal's path to a base endpoint, as the
+// specification asks for OTEL_EXPORTER_OTLP_ENDPOINT over HTTP.
+func signalURL(s signal, path string) string {
+	if s.fullURL {
+		return s.endpoint
+	}
+	base := s.endpoint
+	for len(base) > 0 && base[len(base)-1] == '/' {
+		base = base[:len(base)-1]
+	}
+	return base + path
+}
+
+func (t *Telemetry) setupMetrics(ctx context.Context, c *config, r *resolved, res *resource.Resource) error {
+	readers := append([]sdkmetric.Reader(nil), c.metricReaders...)
+	for _, name := range r.metrics.exporters {
+		switch name {
+		case "prometheus":
+			reg := prometheus.NewRegistry()
+			exp, err := promexporter.New(promexporter.WithRegisterer(reg))
+			if err != nil {
+				return fmt.Errorf("telemetry: prometheus exporter: %w", err)
+			}
+			readers = append(readers, exp)
+			t.metricsH = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+		case "console":
+			exp, err := stdoutmetric.New(stdoutmetric.WithWriter(c.consoleWriter()))
+			if err != nil {
+				return fmt.Errorf("telemetry: console metric exporter: %w", err)
+			}
+			readers = append(readers, sdkmetric.NewPeriodicReader(exp))
+		case "otlp":
+			exp, err := metricExporter(ctx, r.metrics)
+			if err != nil {
+				return fmt.Errorf("telemetry: otlp metric exporter: %w", err)
+			}
+			readers = append(readers, sdkmetric.NewPeriodicReader(exp))
+		}
+	}
+	if len(readers) == 0 {
+		t.MeterProvider = metricnoop.NewMeterProvider()
+		return nil
+	}
+	opts := []sdkmetric.Option{sdkmetric.WithResource(res)}
+	for _, rd := range readers {
+		opts = append(opts, sdkmetric.WithReader(rd))
+	}
+	mp := sdkmetric.NewMeterProvider(opts...)
+	t.MeterProvider = mp
+	t.shutdowns = append(t.shutdowns, mp.Shutdown)
+	if !c.noRuntime {
+		if err := runtime.Start(runtime.WithMeterProvider(mp), runtime.WithMinimumReadMemStatsInterval(15*time.Second)); err != nil {
+			return fmt.Errorf("telemetry: runtime metrics: %w", err)
+		}
+	}
+	return nil
+}
+
+func metricExporter(ctx context.Context, s signal) (sdkmetric.Exporter, error) {
+	if s.protocol == "grpc" {
+		var opts []otlpmetricgrpc.Option
+		if s.endpoint != "" {
+			opts = append(opts, otlpmetricgrpc.WithEndpointURL(s.endpoint))
+		}
+		return otlpmetricgrpc.New(ctx, opts...)
+	}
+	var opts []otlpmetrichttp.Option
+	if s.endpoint != "" {
+		opts = append(opts, otlpmetrichttp.WithEndpointURL(signalURL(s, "/v1/metrics")))
+	}
+	return otlpmetrichttp.New(ctx, opts...)
+}
+
+func (t *Telemetry) setupLogs(ctx context.Context, r *resolved, res *resource.Resource) error {
+	if len(r.logs.exporters) == 0 {
+		t.LoggerProvider = lognoop.NewLoggerProvider()
+		return nil
+	}
+	var opts []otlploghttp.Option
+	if r.logs.endpoint != "" {
+		opts = append(opts, otlploghttp.WithEndpointURL(signalURL(r.logs, "/v1/logs")))
+	}
+	exp, err := otlploghttp.New(ctx, opts...)
+	if err != nil {
+		return fmt.Errorf("telemetry: otlp log exporter: %w", err)
+	}
+	lp := sdklog.NewLoggerProvider(sdklog.WithResource(res), sdklog.WithProcessor(sdklog.NewBatchProcessor(exp)))
+	t.LoggerProvider = lp
+	t.logs = true
+	t.shutdowns = append(t.shutdowns, lp.Shutdown)
+	return nil
+}
+
+// Disabled reports whether the SDK is off (OTEL_SDK_DISABLED=true).
+func (t *Telemetry) Disabled() bool { return t.disabled }
+
+// MetricsHandler serves the Prometheus exposition of the metrics when the
+// metrics exporter is "prometheus"; otherwise it answers 404.
+func (t *Telemetry) MetricsHandler() http.Handler {
+	if t.metricsH == nil {
+		return http.NotFoundHandler()
+	}
+	return t.metricsH
+}
+
+// Tracer returns a tracer of the Telemetry's provider.
+func (t *Telemetry) Tracer(name string, opts ...trace.TracerOption) trace.Tracer {
+	return t.TracerProvider.Tracer(name, opts...)
+}
+
+// Meter returns a meter of the Telemetry's provider.
+func (t *Telemetry) Meter(name string, opts ...metric.MeterOption) metric.Meter {
+	return t.MeterProvider.Meter(name, opts...)
+}
+
+// Shutdown flushes every span, metric and log record still in memory to
+// the exporters and stops them, within ctx's deadline. It returns export
+// failures as an error and never exits the process. Later calls return the
+// first call's result.
+func (t *Telemetry) Shutdown(ctx context.Context) error {
+	t.once.Do(func() {
+		var errs []error
+		// Traces first: spans ended during metric shutdown are rare, and
+		// traces are what is lost most often.
+		for _, f := range t.shutdowns {
+			if err := f(ctx); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		if err := errors.Join(errs...); err != nil {
+			t.shutdownErr = fmt.Errorf("telemetry: shutdown: %w", err)
+		}
+	})
+	return t.shutdownErr
+}

@@ -1,0 +1,329 @@
+package telemetry_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.uber.org/goleak"
+
+	"github.com/ybiyri/runkit/telemetry"
+	"github.com/ybiyri/runkit/telemetry/telemetrytest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// clearEnv unsets every variable Setup reads, for the test.
+func clearEnv(t *testing.T) {
+	for _, v := range []string{"OTEL_SDK_DISABLED", "OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES",
+		"OTEL_TRACES_EXPORTER", "OTEL_METRICS_EXPORTER", "OTEL_LOGS_EXPORTER",
+		"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+		"OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+		"OTEL_EXPORTER_OTLP_METRICS_PROTOCOL", "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG", "OTEL_PROPAGATORS",
+		"OTEL_BSP_MAX_QUEUE_SIZE"} {
+		t.Setenv(v, "")
+	}
+}
+
+func TestNothingLostAtShutdown(t *testing.T) {
+	clearEnv(t)
+	rc := newReceiver()
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", rc.startHTTP(t))
+	tel, err := telemetry.Setup(t.Context(), telemetry.WithoutGlobals(), telemetry.WithoutRuntimeMetrics())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tracer := tel.Tracer("test")
+	counter, _ := tel.Meter("test").Int64Counter("orders")
+	const n = 10000
+	for i := range n {
+		_, span := tracer.Start(context.Background(), "order")
+		span.SetAttributes(attribute.Int("seq", i))
+		span.End()
+		counter.Add(context.Background(), 1)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := tel.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown = %v", err)
+	}
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if rc.spans["order"] != n || len(rc.seqs) != n {
+		t.Errorf("receiver has %d spans named order with %d distinct seq values, want %d", rc.spans["order"], len(rc.seqs), n)
+	}
+	if rc.counters["orders"] != n {
+		t.Errorf("receiver's last value of orders = %d, want %d", rc.counters["orders"], n)
+	}
+}
+
+func TestGRPCExport(t *testing.T) {
+	clearEnv(t)
+	rc := newReceiver()
+	tel, err := telemetry.Setup(t.Context(), telemetry.WithoutGlobals(), telemetry.WithoutRuntimeMetrics(),
+		telemetry.WithProtocol("grpc"), telemetry.WithEndpoint(rc.startGRPC(t)), telemetry.WithMetricsExporter("none"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 500 {
+		_, span := tel.Tracer("test").Start(context.Background(), "rpc")
+		span.SetAttributes(attribute.Int("seq", i))
+		span.End()
+	}
+	if err := tel.Shutdown(t.Context()); err != nil {
+		t.Fatalf("Shutdown = %v", err)
+	}
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if rc.spans["rpc"] != 500 {
+		t.Errorf("gRPC receiver has %d spans, want 500", rc.spans["rpc"])
+	}
+}
+
+func TestCollectorDown(t *testing.T) {
+	clearEnv(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	tel, err := telemetry.Setup(t.Context(), telemetry.WithoutGlobals(), telemetry.WithoutRuntimeMetrics(),
+		telemetry.WithEndpoint("http://"+addr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The service keeps working: spans end at once.
+	start := time.Now()
+	for range 1000 {
+		_, span := tel.Tracer("test").Start(context.Background(), "work")
+		span.End()
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("ending 1000 spans with the collector down took %v", d)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	start = time.Now()
+	err = tel.Shutdown(ctx)
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("Shutdown with a 1s deadline took %v", d)
+	}
+	if err == nil {
+		t.Error("Shutdown with the collector down = nil, want the export failure")
+	}
+	if err2 := tel.Shutdown(context.Background()); err2 != err {
+		t.Errorf("second Shutdown = %v, want the first result %v", err2, err)
+	}
+}
+
+func TestDisabledStartsNothing(t *testing.T) {
+	clearEnv(t)
+	w := watch(t, "127.0.0.1:0")
+	t.Setenv("OTEL_SDK_DISABLED", "true")
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://"+w.ln.Addr().String())
+	t.Setenv("OTEL_TRACES_EXPORTER", "otlp")
+	t.Setenv("OTEL_METRICS_EXPORTER", "otlp")
+	before := goleak.IgnoreCurrent()
+	tel, err := telemetry.Setup(t.Context(), telemetry.WithoutGlobals())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tel.Disabled() {
+		t.Fatal("Disabled() = false with OTEL_SDK_DISABLED=true")
+	}
+	if err := goleak.Find(before); err != nil {
+		t.Errorf("a disabled Setup started goroutines: %v", err)
+	}
+	_, span := tel.Tracer("t").Start(context.Background(), "x")
+	span.End()
+	if err := tel.Shutdown(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if n := w.conns.Load(); n != 0 {
+		t.Errorf("a disabled Setup made %d connections", n)
+	}
+	h := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
+	if got := tel.Middleware(h); got == nil || tel.Transport(nil) != http.DefaultTransport {
+		t.Error("disabled Middleware or Transport wrapped its argument")
+	}
+}
+
+func TestNoTrafficWithoutConfiguration(t *testing.T) {
+	clearEnv(t)
+	w := watch(t, "127.0.0.1:4318") // the default OTLP/HTTP port
+	tel, err := telemetry.Setup(t.Context(), telemetry.WithoutGlobals())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, span := tel.Tracer("t").Start(context.Background(), "x")
+	span.End()
+	c, _ := tel.Meter("t").Int64Counter("c")
+	c.Add(context.Background(), 1)
+	if err := tel.Shutdown(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if n := w.conns.Load(); n != 0 {
+		t.Errorf("an unconfigured Setup made %d connections to :4318", n)
+	}
+}
+
+func TestBadConfiguration(t *testing.T) {
+	tests := []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"OTEL_TRACES_EXPORTER": "zipkin"}, `OTEL_TRACES_EXPORTER="zipkin": unknown exporter "zipkin"`},
+		{map[string]string{"OTEL_METRICS_EXPORTER": "otlp,none"}, `"none" cannot be combined`},
+		{map[string]string{"OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "1.5"}, `OTEL_TRACES_SAMPLER_ARG="1.5": want a ratio from 0 to 1`},
+		{map[string]string{"OTEL_TRACES_SAMPLER": "sometimes"}, `OTEL_TRACES_SAMPLER="sometimes": unknown sampler`},
+		{map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "collector:4318"}, `OTEL_EXPORTER_OTLP_ENDPOINT="collector:4318": want an http or https URL`},
+		{map[string]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://c:99999"}, `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT="http://c:99999": port out of range`},
+		{map[string]string{"OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"}, `OTEL_EXPORTER_OTLP_PROTOCOL="http/json"`},
+		{map[string]string{"OTEL_RESOURCE_ATTRIBUTES": "team=checkout,broken"}, `OTEL_RESOURCE_ATTRIBUTES="team=checkout,broken"`},
+		{map[string]string{"OTEL_SDK_DISABLED": "yes"}, `OTEL_SDK_DISABLED="yes"`},
+		{map[string]string{"OTEL_PROPAGATORS": "tracecontext,carrier-pigeon"}, `OTEL_PROPAGATORS`},
+	}
+	for _, tt := range tests {
+		clearEnv(t)
+		for k, v := range tt.env {
+			t.Setenv(k, v)
+		}
+		tel, err := telemetry.Setup(t.Context(), telemetry.WithoutGlobals())
+		if err == nil {
+			tel.Shutdown(t.Context())
+		}
+		var ce *telemetry.ConfigError
+		if err == nil || !strings.Contains(err.Error(), tt.want) || !errors.As(err, &ce) {
+			t.Errorf("Setup with %v = %v, want a ConfigError containing %q", tt.env, err, tt.want)
+		}
+	}
+	clearEnv(t)
+	if _, err := telemetry.Setup(t.Context(), telemetry.WithTracesExporter("jaeger")); err == nil || !strings.Contains(err.Error(), "WithTracesExporter") {
+		t.Errorf("Setup(WithTracesExporter(jaeger)) = %v, want an error naming the option", err)
+	}
+}
+
+func TestResource(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("OTEL_SERVICE_NAME", "from-env")
+	t.Setenv("OTEL_RESOURCE_ATTRIBUTES", "team=payments,service.name=ignored")
+	tel, err := telemetry.Setup(t.Context(), telemetry.WithoutGlobals())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tel.Shutdown(t.Context())
+	get := func(tel *telemetry.Telemetry, k string) string {
+		v, _ := tel.Resource.Set().Value(attribute.Key(k))
+		return v.String()
+	}
+	if get(tel, "service.name") != "from-env" || get(tel, "team") != "payments" || get(tel, "host.name") == "" || get(tel, "process.pid") == "" {
+		t.Errorf("resource = %v", tel.Resource)
+	}
+	over, err := telemetry.Setup(t.Context(), telemetry.WithoutGlobals(), telemetry.WithServiceName("checkout"),
+		telemetry.WithServiceVersion("1.4.2"), telemetry.WithEnvironment("production"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer over.Shutdown(t.Context())
+	if get(over, "service.name") != "checkout" || get(over, "service.version") != "1.4.2" || get(over, "deployment.environment.name") != "production" {
+		t.Errorf("resource with options = %v", over.Resource)
+	}
+	clearEnv(t)
+	bare, err := telemetry.Setup(t.Context(), telemetry.WithoutGlobals())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bare.Shutdown(t.Context())
+	if name := get(bare, "service.name"); name == "" || strings.HasPrefix(name, "unknown_service") {
+		t.Errorf("default service.name = %q, want the binary's name", name)
+	}
+}
+
+func TestMiddlewareSpansAndDuration(t *testing.T) {
+	clearEnv(t)
+	spans := tracetest.NewSpanRecorder()
+	reader := sdkmetric.NewManualReader()
+	tel, err := telemetry.Setup(t.Context(), telemetry.WithoutGlobals(), telemetry.WithoutRuntimeMetrics(),
+		telemetry.WithSpanProcessor(spans), telemetry.WithMetricReader(reader))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tel.Shutdown(t.Context())
+	var logs bytes.Buffer
+	log := slog.New(telemetry.TraceHandler(slog.NewTextHandler(&logs, nil)))
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /items/{id}", func(w http.ResponseWriter, r *http.Request) {
+		log.InfoContext(r.Context(), "serving item")
+	})
+	h := tel.Middleware(mux)
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/items/42", nil))
+
+	ended := spans.Ended()
+	if len(ended) != 1 || ended[0].Name() != "GET /items/{id}" {
+		names := []string{}
+		for _, s := range ended {
+			names = append(names, s.Name())
+		}
+		t.Fatalf("spans = %v, want one named GET /items/{id}", names)
+	}
+	tid := ended[0].SpanContext().TraceID().String()
+	if !strings.Contains(logs.String(), "trace_id="+tid) || !strings.Contains(logs.String(), "span_id="+ended[0].SpanContext().SpanID().String()) {
+		t.Errorf("log line %q lacks trace_id %s and span_id", logs.String(), tid)
+	}
+	rec := &collected{reader: reader}
+	if n := rec.histogramCount(t, "http.server.request.duration"); n != 1 {
+		t.Errorf("http.server.request.duration count = %d, want 1", n)
+	}
+}
+
+func TestPrometheusHandler(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("OTEL_METRICS_EXPORTER", "prometheus")
+	tel, err := telemetry.Setup(t.Context(), telemetry.WithoutGlobals(), telemetry.WithoutRuntimeMetrics())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tel.Shutdown(t.Context())
+	c, _ := tel.Meter("test").Int64Counter("jobs.done")
+	c.Add(context.Background(), 3)
+	rec := httptest.NewRecorder()
+	tel.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if !strings.Contains(rec.Body.String(), "jobs_done_total") {
+		t.Errorf("/metrics lacks jobs_done_total:\n%s", rec.Body.String())
+	}
+}
+
+func TestTelemetrytest(t *testing.T) {
+	rec := telemetrytest.New(t)
+	// Code under test reaches the recorder through the globals.
+	c, _ := otel.Meter("t").Int64Counter("pings")
+	c.Add(context.Background(), 2, metricAttr("route", "/ping"))
+	h, _ := otel.Meter("t").Float64Histogram("latency")
+	h.Record(context.Background(), 0.2)
+	_, span := otel.Tracer("t").Start(context.Background(), "ping")
+	span.End()
+	if got := rec.SpansNamed("ping"); len(got) != 1 || len(rec.Spans()) != 1 {
+		t.Errorf("SpansNamed(ping) = %v", got)
+	}
+	if v, ok := rec.Int64("pings", attribute.String("route", "/ping")); !ok || v != 2 {
+		t.Errorf("Int64(pings) = %v, %v", v, ok)
+	}
+	if _, ok := rec.Int64("pings", attribute.String("route", "/other")); ok {
+		t.Error("Int64 with other attributes found a value")
+	}
+	if n, ok := rec.HistogramCount("latency"); !ok || n != 1 {
+		t.Errorf("HistogramCount(latency) = %v, %v", n, ok)
+	}
+}
