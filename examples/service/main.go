@@ -11,6 +11,8 @@
 // simulated upstream through a circuit breaker with retries; while its
 // breaker is open, /readyz warns. Traces and metrics go through OpenTelemetry:
 // /metrics serves Prometheus, and OTEL_TRACES_EXPORTER=console prints spans.
+// At start-up it announces its deployment as a JSON line on standard output,
+// and /version serves its build info.
 package main
 
 import (
@@ -27,6 +29,7 @@ import (
 	"time"
 
 	"github.com/ybiyri/runkit/breaker"
+	"github.com/ybiyri/runkit/deploy"
 	"github.com/ybiyri/runkit/health"
 	"github.com/ybiyri/runkit/slo"
 	"github.com/ybiyri/runkit/telemetry"
@@ -131,6 +134,7 @@ func run(ctx context.Context, args []string) error {
 	})))
 	mux.Handle("GET /slo", availability.Handler())
 	mux.Handle("GET /metrics", tel.MetricsHandler())
+	mux.Handle("GET /version", deploy.VersionHandler())
 	mux.HandleFunc("GET /quote", func(w http.ResponseWriter, r *http.Request) {
 		req, _ := http.NewRequestWithContext(r.Context(), http.MethodGet, upstreamURL, nil)
 		resp, err := client.Do(req)
@@ -148,10 +152,28 @@ func run(ctx context.Context, args []string) error {
 	})
 
 	srv := &http.Server{Addr: *addr, Handler: tel.Middleware(mux), ReadHeaderTimeout: 5 * time.Second}
+	// Announce the deployment, waiting two seconds at most: a marker is
+	// worth little against a service that does not start.
+	announcer := &deploy.Announcer{
+		Sinks: []deploy.Sink{deploy.Writer(os.Stdout), deploy.OTel(deploy.OTelConfig{TracerProvider: tel.TracerProvider})},
+	}
+	actx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	if _, err := announcer.Announce(actx, deploy.FromBuild("runkit-example", envOr("DEPLOY_ENV", "dev"))); err != nil {
+		log.Warn("deployment marker not sent", "err", err)
+	}
+	cancel()
+
 	log.Info("listening", "addr", *addr)
 	err = health.Serve(ctx, srv, checker, health.ServeConfig{DrainDelay: *drain})
 	log.Info("stopped", "err", err)
 	return err
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
 }
 
 func defaultAddr() string {

@@ -36,7 +36,7 @@ func TestRun(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	for path, want := range map[string]int{"/hello": 200, "/livez": 200, "/readyz/inventory?verbose": 0, "/slo": 200, "/quote": 0, "/metrics": 200} {
+	for path, want := range map[string]int{"/hello": 200, "/livez": 200, "/readyz/inventory?verbose": 0, "/slo": 200, "/quote": 0, "/metrics": 200, "/version": 200} {
 		resp, err := http.Get(url + path)
 		if err != nil {
 			t.Fatal(err)

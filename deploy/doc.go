@@ -1,0 +1,51 @@
+// Package deploy answers the first question of every incident — what
+// changed? — and the questions after it: how often and how safely does the
+// team ship, and may it ship now?
+//
+// # Build info
+//
+// [Build] reads the binary's version, VCS revision, commit time and
+// modified flag from runtime/debug.ReadBuildInfo, with link-time overrides
+// for builds that carry no VCS data, and says plainly when the revision is
+// unknown. [VersionHandler] serves it at /version. The telemetry package
+// puts the same values on its resource.
+//
+// # Markers
+//
+// A [Marker] describes one deployment. An [Announcer] sends it to sinks
+// concurrently:
+//
+//   - [Grafana]: an annotation (POST /api/annotations, bearer token)
+//   - [Honeycomb]: a marker (POST /1/markers/{dataset}, X-Honeycomb-Team)
+//   - [Datadog]: a DORA deployment event (POST /api/v2/dora/deployment, DD-API-KEY)
+//   - [OTel]: a span, and a log record, with the deployment.*, service.* and
+//     vcs.* semantic-convention attributes, through the API only
+//   - [Webhook]: the marker as JSON, with an Idempotency-Key header
+//   - [Writer]: JSON lines, to standard output by default
+//
+// Announcing never holds a starting service beyond the bound its context
+// sets. Temporary failures (5xx, 429, network errors) are retried with
+// exponential backoff and full jitter a bounded number of times; every
+// failure is returned and, with OnResult, delivered as it happens. The
+// marker's ID makes retries idempotent where the sink allows it (Datadog,
+// webhooks). Tokens and API keys are [Secret] values: fmt, slog and JSON
+// print "[redacted]", and errors carry the vendor's answer, never the
+// request's headers.
+//
+// # DORA
+//
+// [MeasureDORA] computes deployment frequency, lead time for changes
+// (median and p90), change failure rate and time to restore from
+// deployments and incidents over a period, and places each in the
+// performance clusters of the 2023 Accelerate State of DevOps report (see
+// [DORA]). [BreachIncidents] turns the periods in which an SLO was over
+// budget into incidents, so time to restore can come from the SLO itself.
+//
+// # Deploy gate
+//
+// A [Gate] is the SRE workbook's error-budget policy as code: it freezes
+// deployments while an objective's budget is spent or a page-severity
+// burn-rate tier fires, lets a fix or a rollback through with an explicit,
+// attributed override, and explains its [Decision] in sentences — in a
+// pipeline step or in a unit test.
+package deploy

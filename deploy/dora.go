@@ -1,0 +1,213 @@
+package deploy
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/ybiyri/runkit/slo"
+)
+
+// Deployment is one deployment to production, for the DORA measures.
+type Deployment struct {
+	ID   string
+	Time time.Time
+	// Commits holds the commit time of every change the deployment
+	// carried to production for the first time.
+	Commits []time.Time
+	// Failed is true when the deployment caused a failure in production
+	// (an incident, a rollback, a hotfix).
+	Failed bool
+}
+
+// Incident is a period of degraded service.
+type Incident struct {
+	Start, Restored time.Time
+	// Cause optionally names the deployment that caused it.
+	Cause string
+}
+
+// Performance is a DORA performance cluster.
+type Performance uint8
+
+const (
+	Low Performance = iota
+	Medium
+	High
+	Elite
+)
+
+func (p Performance) String() string {
+	switch p {
+	case Low:
+		return "low"
+	case Medium:
+		return "medium"
+	case High:
+		return "high"
+	case Elite:
+		return "elite"
+	}
+	return fmt.Sprintf("Performance(%d)", uint8(p))
+}
+
+// DORA holds the four DORA measures over a period and their clusters.
+//
+// The clusters follow the 2023 Accelerate State of DevOps report:
+//
+//	                      elite           high            medium           low
+//	deployment frequency  ≥ 1 a day       ≥ 1 a week      ≥ 1 a month      less
+//	lead time (median)    < 1 day         < 1 week        < 1 month        longer
+//	change failure rate   ≤ 5%            ≤ 10%           ≤ 15%            more
+//	time to restore       < 1 hour        < 1 day         < 1 week         longer
+//
+// The report describes ranges with gaps and overlaps between clusters; the
+// thresholds above close them at the boundary of the better cluster. A
+// month is 30 days.
+type DORA struct {
+	Start, End  time.Time
+	Deployments int
+	// DeploysPerDay is Deployments over the period's length in days.
+	DeploysPerDay float64
+	// LeadTimeMedian and LeadTimeP90 are over every commit deployed in
+	// the period: deployment time minus commit time.
+	LeadTimeMedian, LeadTimeP90 time.Duration
+	Changes                     int
+	// ChangeFailureRate is failed deployments over deployments, zero with
+	// no deployments.
+	ChangeFailureRate float64
+	// Incidents counts incidents that started in the period, and
+	// TimeToRestoreMedian is the median of their restore times.
+	Incidents           int
+	TimeToRestoreMedian time.Duration
+
+	Frequency, LeadTime, FailureRate, Restore Performance
+}
+
+// MeasureDORA computes the DORA measures of the deployments and incidents
+// that fall in [start, end). It returns an error for an empty period, an
+// incident restored before it started, or a deployment before one of its
+// commits.
+func MeasureDORA(start, end time.Time, deployments []Deployment, incidents []Incident) (DORA, error) {
+	if !end.After(start) {
+		return DORA{}, fmt.Errorf("deploy: DORA period from %s to %s is empty", start.Format(time.RFC3339), end.Format(time.RFC3339))
+	}
+	d := DORA{Start: start, End: end}
+	var leads []time.Duration
+	failed := 0
+	for i, dep := range deployments {
+		for _, c := range dep.Commits {
+			if c.After(dep.Time) {
+				return DORA{}, fmt.Errorf("deploy: deployment %d (%q) at %s is before its commit at %s", i, dep.ID, dep.Time.Format(time.RFC3339), c.Format(time.RFC3339))
+			}
+		}
+		if dep.Time.Before(start) || !dep.Time.Before(end) {
+			continue
+		}
+		d.Deployments++
+		if dep.Failed {
+			failed++
+		}
+		for _, c := range dep.Commits {
+			leads = append(leads, dep.Time.Sub(c))
+		}
+	}
+	var restores []time.Duration
+	for i, inc := range incidents {
+		if inc.Restored.Before(inc.Start) {
+			return DORA{}, fmt.Errorf("deploy: incident %d restored at %s, before it started at %s", i, inc.Restored.Format(time.RFC3339), inc.Start.Format(time.RFC3339))
+		}
+		if inc.Start.Before(start) || !inc.Start.Before(end) {
+			continue
+		}
+		restores = append(restores, inc.Restored.Sub(inc.Start))
+	}
+	days := end.Sub(start).Hours() / 24
+	d.DeploysPerDay = float64(d.Deployments) / days
+	d.Changes = len(leads)
+	if len(leads) > 0 {
+		slices.Sort(leads)
+		d.LeadTimeMedian = quantile(leads, 0.5)
+		d.LeadTimeP90 = quantile(leads, 0.9)
+	}
+	if d.Deployments > 0 {
+		d.ChangeFailureRate = float64(failed) / float64(d.Deployments)
+	}
+	d.Incidents = len(restores)
+	if len(restores) > 0 {
+		slices.Sort(restores)
+		d.TimeToRestoreMedian = quantile(restores, 0.5)
+	}
+
+	const day, week, month = 24 * time.Hour, 7 * 24 * time.Hour, 30 * 24 * time.Hour
+	switch {
+	case d.DeploysPerDay >= 1:
+		d.Frequency = Elite
+	case d.DeploysPerDay >= 1.0/7:
+		d.Frequency = High
+	case d.DeploysPerDay >= 1.0/30:
+		d.Frequency = Medium
+	}
+	d.LeadTime = byDuration(d.LeadTimeMedian, len(leads) > 0, day, week, month)
+	d.Restore = byDuration(d.TimeToRestoreMedian, true, time.Hour, day, week)
+	switch {
+	case d.ChangeFailureRate <= 0.05:
+		d.FailureRate = Elite
+	case d.ChangeFailureRate <= 0.10:
+		d.FailureRate = High
+	case d.ChangeFailureRate <= 0.15:
+		d.FailureRate = Medium
+	}
+	return d, nil
+}
+
+func byDuration(v time.Duration, known bool, elite, high, medium time.Duration) Performance {
+	switch {
+	case !known:
+		return Low
+	case v < elite:
+		return Elite
+	case v < high:
+		return High
+	case v < medium:
+		return Medium
+	}
+	return Low
+}
+
+// quantile returns the q-quantile of sorted values, interpolating between
+// the two nearest ranks.
+func quantile(sorted []time.Duration, q float64) time.Duration {
+	pos := q * float64(len(sorted)-1)
+	lo := int(pos)
+	if lo+1 >= len(sorted) {
+		return sorted[lo]
+	}
+	frac := pos - float64(lo)
+	return sorted[lo] + time.Duration(frac*float64(sorted[lo+1]-sorted[lo]))
+}
+
+// BreachIncidents turns the periods in which an objective was over budget
+// (Remaining below zero) into incidents, from statuses taken in time order
+// (a tracker's StatusAt at a regular step, say): an incident starts at the
+// first status over budget and is restored at the first one back within
+// it. A breach still open at the last status ends there.
+func BreachIncidents(statuses []slo.TrackerStatus) []Incident {
+	var out []Incident
+	var open *Incident
+	for _, s := range statuses {
+		over := !s.NoData && s.Remaining < 0
+		switch {
+		case over && open == nil:
+			out = append(out, Incident{Start: s.At, Cause: s.Objective})
+			open = &out[len(out)-1]
+		case !over && open != nil:
+			open.Restored = s.At
+			open = nil
+		}
+	}
+	if open != nil {
+		open.Restored = statuses[len(statuses)-1].At
+	}
+	return out
+}

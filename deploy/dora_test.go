@@ -1,0 +1,192 @@
+package deploy_test
+
+import (
+	"context"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/ybiyri/runkit/deploy"
+	"github.com/ybiyri/runkit/slo"
+)
+
+var day0 = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+
+func at(h float64) time.Time { return day0.Add(time.Duration(h * float64(time.Hour))) }
+
+func TestDORAHandComputed(t *testing.T) {
+	// Ten days; five deployments, one failed; lead times 1h, 2h, 3h, 4h,
+	// 10h, 30h; two incidents of 30 and 90 minutes.
+	deps := []deploy.Deployment{
+		{ID: "d1", Time: at(10), Commits: []time.Time{at(9), at(8)}},
+		{ID: "d2", Time: at(50), Commits: []time.Time{at(47)}},
+		{ID: "d3", Time: at(100), Commits: []time.Time{at(96)}, Failed: true},
+		{ID: "d4", Time: at(150), Commits: []time.Time{at(140)}},
+		{ID: "d5", Time: at(200), Commits: []time.Time{at(170)}},
+		{ID: "outside", Time: at(300), Commits: []time.Time{at(299)}},
+	}
+	incs := []deploy.Incident{
+		{Start: at(100.5), Restored: at(101), Cause: "d3"},
+		{Start: at(120), Restored: at(121.5)},
+	}
+	d, err := deploy.MeasureDORA(day0, day0.Add(10*24*time.Hour), deps, incs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Deployments != 5 || d.DeploysPerDay != 0.5 || d.Changes != 6 {
+		t.Errorf("deployments %d per day %v changes %d, want 5, 0.5, 6", d.Deployments, d.DeploysPerDay, d.Changes)
+	}
+	// Sorted lead times 1 2 3 4 10 30 h: median (3+4)/2 = 3.5h;
+	// p90 at rank 4.5 = 10 + 0.5×20 = 20h.
+	if d.LeadTimeMedian != 210*time.Minute || d.LeadTimeP90 != 20*time.Hour {
+		t.Errorf("lead time median %v p90 %v, want 3h30m and 20h", d.LeadTimeMedian, d.LeadTimeP90)
+	}
+	if d.ChangeFailureRate != 0.2 || d.Incidents != 2 || d.TimeToRestoreMedian != time.Hour {
+		t.Errorf("CFR %v incidents %d restore %v, want 0.2, 2, 1h", d.ChangeFailureRate, d.Incidents, d.TimeToRestoreMedian)
+	}
+	if d.Frequency != deploy.High || d.LeadTime != deploy.Elite || d.FailureRate != deploy.Low || d.Restore != deploy.High {
+		t.Errorf("clusters %v %v %v %v, want high elite low high", d.Frequency, d.LeadTime, d.FailureRate, d.Restore)
+	}
+}
+
+func TestDORABadInput(t *testing.T) {
+	end := day0.Add(24 * time.Hour)
+	cases := []struct {
+		start, end time.Time
+		deps       []deploy.Deployment
+		incs       []deploy.Incident
+		want       string
+	}{
+		{day0, day0, nil, nil, "is empty"},
+		{end, day0, nil, nil, "is empty"},
+		{day0, end, nil, []deploy.Incident{{Start: at(5), Restored: at(4)}}, "restored at"},
+		{day0, end, []deploy.Deployment{{ID: "x", Time: at(2), Commits: []time.Time{at(3)}}}, nil, `deployment 0 ("x")`},
+	}
+	for _, c := range cases {
+		if _, err := deploy.MeasureDORA(c.start, c.end, c.deps, c.incs); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("MeasureDORA = %v, want %q", err, c.want)
+		}
+	}
+	// No data at all is valid and reads zero.
+	d, err := deploy.MeasureDORA(day0, end, nil, nil)
+	if err != nil || d.Deployments != 0 || d.ChangeFailureRate != 0 || d.Frequency != deploy.Low {
+		t.Errorf("empty data = %+v, %v", d, err)
+	}
+}
+
+func TestBreachIncidents(t *testing.T) {
+	st := func(h float64, remaining float64) slo.TrackerStatus {
+		return slo.TrackerStatus{Status: slo.Status{Objective: "api", Remaining: remaining, Total: 1}, At: at(h)}
+	}
+	got := deploy.BreachIncidents([]slo.TrackerStatus{
+		st(0, 0.5), st(1, -0.1), st(2, -0.3), st(3, 0.1), st(4, 0.2), st(5, -0.01),
+	})
+	if len(got) != 2 || got[0].Start != at(1) || got[0].Restored != at(3) || got[1].Start != at(5) || got[1].Restored != at(5) || got[0].Cause != "api" {
+		t.Errorf("BreachIncidents = %+v", got)
+	}
+}
+
+func TestGate(t *testing.T) {
+	ok := slo.TrackerStatus{Status: slo.Status{Objective: "checkout", Remaining: 0.4, Total: 100}}
+	spent := slo.TrackerStatus{Status: slo.Status{Objective: "checkout", Remaining: -0.2, Total: 100}}
+	paging := slo.TrackerStatus{Status: slo.Status{Objective: "search", Remaining: 0.6, Total: 100},
+		Tiers: []slo.TierResult{{Tier: slo.DefaultPolicy().Tiers[0], Firing: true, Reason: "burn rate 20 over 1h"}}}
+	var g deploy.Gate
+	tests := []struct {
+		name     string
+		req      deploy.Request
+		statuses []slo.TrackerStatus
+		allow    bool
+		frozen   bool
+		reason   string
+	}{
+		{"budget left", deploy.Request{}, []slo.TrackerStatus{ok}, true, false, "within budget"},
+		{"budget spent", deploy.Request{}, []slo.TrackerStatus{ok, spent}, false, true, "remaining -20.0% is at or below 0.0%"},
+		{"page firing", deploy.Request{}, []slo.TrackerStatus{paging}, false, true, "page tier firing: burn rate 20 over 1h"},
+		{"fix override", deploy.Request{Kind: deploy.Fix, Override: true, By: "alice", Reason: "INC-7"}, []slo.TrackerStatus{spent}, true, true, "fix allowed through the freeze by alice: INC-7"},
+		{"rollback override", deploy.Request{Kind: deploy.Rollback, Override: true, By: "bob", Reason: "bad cart"}, []slo.TrackerStatus{paging}, true, true, "rollback allowed"},
+		{"feature override", deploy.Request{Kind: deploy.Feature, Override: true, By: "eve", Reason: "launch"}, []slo.TrackerStatus{spent}, false, true, "a feature cannot override"},
+		{"override without reason", deploy.Request{Kind: deploy.Fix, Override: true}, []slo.TrackerStatus{spent}, false, true, "needs By and Reason"},
+		{"quiet night", deploy.Request{}, []slo.TrackerStatus{{Status: slo.Status{Objective: "x", NoData: true, Remaining: 1}}}, true, false, "within budget"},
+	}
+	for _, tt := range tests {
+		d := g.Decide(tt.req, tt.statuses...)
+		if d.Allow != tt.allow || d.Frozen != tt.frozen || !strings.Contains(d.String(), tt.reason) {
+			t.Errorf("%s: %+v, want allow %v frozen %v and %q", tt.name, d, tt.allow, tt.frozen, tt.reason)
+		}
+	}
+	if d := (deploy.Gate{IgnorePages: true}).Decide(deploy.Request{}, paging); !d.Allow {
+		t.Errorf("IgnorePages still froze: %v", d)
+	}
+	if d := (deploy.Gate{MinRemaining: 0.5}).Decide(deploy.Request{}, ok); d.Allow {
+		t.Errorf("MinRemaining 0.5 with 0.4 left allowed: %v", d)
+	}
+}
+
+func TestOTelSink(t *testing.T) {
+	rec := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+	defer tp.Shutdown(context.Background())
+	m := marker
+	m.Failed = true
+	if err := deploy.OTel(deploy.OTelConfig{TracerProvider: tp}).Send(t.Context(), m); err != nil {
+		t.Fatal(err)
+	}
+	spans := rec.Ended()
+	if len(spans) != 1 || spans[0].Name() != "deploy checkout" || !spans[0].StartTime().Equal(m.Start) || !spans[0].EndTime().Equal(m.End) {
+		t.Fatalf("spans = %v", spans)
+	}
+	got := map[attribute.Key]string{}
+	for _, kv := range spans[0].Attributes() {
+		got[kv.Key] = kv.Value.String()
+	}
+	want := map[attribute.Key]string{
+		"deployment.id": "checkout-42", "deployment.name": "checkout", "deployment.status": "failed",
+		"deployment.environment.name": "production", "service.name": "checkout", "service.version": "1.4.2",
+		"vcs.ref.head.revision": "abc123", "vcs.repository.url.full": marker.Repository,
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("attribute %s = %q, want %q", k, got[k], v)
+		}
+	}
+}
+
+func TestBuild(t *testing.T) {
+	b := deploy.Build()
+	if b.GoVersion == "" {
+		t.Errorf("Build() = %+v, want at least the Go version", b)
+	}
+	// Tests build without VCS data (-buildvcs=false or no repository): the
+	// revision must then say so plainly.
+	if !b.RevisionKnown && (b.Revision != "unknown" || !strings.Contains(b.String(), "revision unknown")) {
+		t.Errorf("unknown revision reads %q / %q", b.Revision, b.String())
+	}
+}
+
+func BenchmarkDORA(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	deps := make([]deploy.Deployment, 100_000)
+	for i := range deps {
+		ts := day0.Add(time.Duration(i) * 5 * time.Minute)
+		deps[i] = deploy.Deployment{Time: ts, Failed: rng.IntN(20) == 0,
+			Commits: []time.Time{ts.Add(-time.Duration(rng.IntN(100)+1) * time.Hour), ts.Add(-time.Duration(rng.IntN(10)+1) * time.Minute)}}
+	}
+	incs := make([]deploy.Incident, 10_000)
+	for i := range incs {
+		s := day0.Add(time.Duration(i) * 50 * time.Minute)
+		incs[i] = deploy.Incident{Start: s, Restored: s.Add(time.Duration(rng.IntN(300)+1) * time.Minute)}
+	}
+	end := day0.Add(time.Duration(len(deps)) * 5 * time.Minute)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := deploy.MeasureDORA(day0, end, deps, incs); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

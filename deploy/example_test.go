@@ -1,0 +1,115 @@
+package deploy_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"strings"
+	"time"
+
+	"github.com/ybiyri/runkit/deploy"
+	"github.com/ybiyri/runkit/slo"
+)
+
+func ExampleBuild() {
+	b := deploy.Build()
+	fmt.Println(b.GoVersion != "")
+	// Output: true
+}
+
+func ExampleVersionHandler() {
+	rec := httptest.NewRecorder()
+	deploy.VersionHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/version", nil))
+	fmt.Println(rec.Code, rec.Header().Get("Content-Type"), strings.Contains(rec.Body.String(), `"goVersion"`))
+	// Output: 200 application/json true
+}
+
+func ExampleAnnouncer() {
+	var out bytes.Buffer
+	a := &deploy.Announcer{Sinks: []deploy.Sink{deploy.Writer(&out)}}
+	// A starting service bounds how long announcing may take.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_, err := a.Announce(ctx, deploy.Marker{
+		ID: "checkout-1.4.2", Service: "checkout", Version: "1.4.2", Environment: "production",
+		Start: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC),
+	})
+	fmt.Println(err)
+	fmt.Print(out.String())
+	// Output:
+	// <nil>
+	// {"event":"deployment","id":"checkout-1.4.2","service":"checkout","version":"1.4.2","environment":"production","start":"2026-11-26T09:00:00Z","end":"2026-11-26T09:00:00Z"}
+}
+
+func ExampleGrafana() {
+	sink, err := deploy.Grafana(deploy.GrafanaConfig{URL: "https://grafana.example.com", Token: "glsa_not_printed"})
+	fmt.Println(sink, err)
+	fmt.Printf("%+v\n", deploy.GrafanaConfig{Token: "glsa_not_printed"}.Token)
+	// Output:
+	// grafana sink to https://grafana.example.com/api/annotations <nil>
+	// [redacted]
+}
+
+func ExampleHoneycomb() {
+	sink, err := deploy.Honeycomb(deploy.HoneycombConfig{Key: "hc_not_printed", Dataset: "checkout"})
+	fmt.Println(sink, err)
+	// Output: honeycomb sink to https://api.honeycomb.io/1/markers/checkout <nil>
+}
+
+func ExampleDatadog() {
+	sink, err := deploy.Datadog(deploy.DatadogConfig{APIKey: "dd_not_printed"})
+	fmt.Println(sink, err)
+	// Output: datadog sink to https://api.datadoghq.com/api/v2/dora/deployment <nil>
+}
+
+func ExampleWebhook() {
+	_, err := deploy.Webhook(deploy.WebhookConfig{URL: "hooks.example.com/deploy"})
+	fmt.Println(err)
+	// Output: deploy: WebhookConfig.URL "hooks.example.com/deploy" is not an http or https URL
+}
+
+func ExampleOTel() {
+	// With no SDK installed the span goes nowhere; with one, it is exported
+	// like any other.
+	err := deploy.OTel(deploy.OTelConfig{}).Send(context.Background(), deploy.Marker{ID: "1", Service: "checkout"})
+	fmt.Println(err)
+	// Output: <nil>
+}
+
+func ExampleMeasureDORA() {
+	start := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	var deps []deploy.Deployment
+	for d := range 14 { // one deployment a day, each carrying a change of two hours
+		ts := start.Add(time.Duration(d)*24*time.Hour + 10*time.Hour)
+		deps = append(deps, deploy.Deployment{Time: ts, Commits: []time.Time{ts.Add(-2 * time.Hour)}, Failed: d == 3})
+	}
+	incs := []deploy.Incident{{Start: start.Add(82 * time.Hour), Restored: start.Add(82*time.Hour + 40*time.Minute)}}
+	m, _ := deploy.MeasureDORA(start, start.Add(14*24*time.Hour), deps, incs)
+	fmt.Printf("%.1f/day (%v), lead %v (%v), CFR %.1f%% (%v), restore %v (%v)\n",
+		m.DeploysPerDay, m.Frequency, m.LeadTimeMedian, m.LeadTime, 100*m.ChangeFailureRate, m.FailureRate, m.TimeToRestoreMedian, m.Restore)
+	// Output: 1.0/day (elite), lead 2h0m0s (elite), CFR 7.1% (high), restore 40m0s (elite)
+}
+
+func ExampleBreachIncidents() {
+	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	var statuses []slo.TrackerStatus
+	for h, remaining := range []float64{0.3, -0.1, -0.2, 0.05} {
+		statuses = append(statuses, slo.TrackerStatus{At: t0.Add(time.Duration(h) * time.Hour),
+			Status: slo.Status{Objective: "checkout", Total: 1, Remaining: remaining}})
+	}
+	for _, inc := range deploy.BreachIncidents(statuses) {
+		fmt.Println(inc.Cause, inc.Restored.Sub(inc.Start))
+	}
+	// Output: checkout 2h0m0s
+}
+
+func ExampleGate() {
+	spent := slo.TrackerStatus{Status: slo.Status{Objective: "checkout", Total: 1000, Remaining: -0.25}}
+	var gate deploy.Gate
+	fmt.Println(gate.Decide(deploy.Request{Kind: deploy.Feature}, spent))
+	fmt.Println(gate.Decide(deploy.Request{Kind: deploy.Rollback, Override: true, By: "alice", Reason: "INC-7"}, spent).Allow)
+	// Output:
+	// deploy refused: checkout: error budget remaining -25.0% is at or below 0.0%; feature frozen; a fix or rollback may override with By and Reason
+	// true
+}

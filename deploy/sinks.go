@@ -1,0 +1,346 @@
+package deploy
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+)
+
+// label describes a sink that holds a secret. Embedded, its String and
+// Format methods are the sink's, so that no verb of fmt (%#v included)
+// prints the sink's fields.
+type label string
+
+func (l label) String() string             { return string(l) }
+func (l label) Format(f fmt.State, _ rune) { io.WriteString(f, string(l)) }
+func (l label) LogValue() slog.Value       { return slog.StringValue(string(l)) }
+
+// HTTPError is a sink's HTTP request that got an error status.
+type HTTPError struct {
+	Sink   string
+	Status int
+	// Body is the start of the response body, which vendors use to say
+	// what was wrong with the request.
+	Body string
+}
+
+func (e *HTTPError) Error() string {
+	return fmt.Sprintf("%s answered %d %s: %s", e.Sink, e.Status, http.StatusText(e.Status), e.Body)
+}
+
+// Temporary reports whether a retry may succeed: 429 and 5xx.
+func (e *HTTPError) Temporary() bool {
+	return e.Status == http.StatusTooManyRequests || e.Status >= 500
+}
+
+// netError marks a transport error as worth retrying.
+type netError struct{ err error }
+
+func (e netError) Error() string   { return e.err.Error() }
+func (e netError) Unwrap() error   { return e.err }
+func (e netError) Temporary() bool { return true }
+
+// post sends body as JSON. Secret header values never reach an error: only
+// the sink's name, the status and the vendor's answer do.
+func post(ctx context.Context, client *http.Client, sink, u string, header http.Header, secrets map[string]Secret, body any) error {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(b))
+	if err != nil {
+		return fmt.Errorf("%s: bad URL", sink)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	for k, v := range secrets {
+		req.Header.Set(k, v.reveal())
+	}
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		// url.Error carries the URL, which holds no secret here.
+		return netError{err}
+	}
+	defer resp.Body.Close()
+	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode >= 300 {
+		return &HTTPError{Sink: sink, Status: resp.StatusCode, Body: strings.TrimSpace(string(snippet))}
+	}
+	return nil
+}
+
+func baseURL(field, v, def string) (string, error) {
+	if v == "" {
+		v = def
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("deploy: %s %q is not an http or https URL", field, v)
+	}
+	return strings.TrimRight(v, "/"), nil
+}
+
+// GrafanaConfig configures a Grafana annotation sink.
+type GrafanaConfig struct {
+	// URL is Grafana's base URL. Required.
+	URL string
+	// Token is a service account token with annotation rights. Required.
+	Token Secret
+	// Tags are added to every annotation, besides "deploy" and
+	// service/environment/version tags.
+	Tags []string
+	// DashboardUID, when set, puts the annotation on one dashboard rather
+	// than the organization.
+	DashboardUID string
+	// Client sends the requests. Nil means http.DefaultClient.
+	Client *http.Client
+}
+
+// Grafana returns a sink that adds a Grafana annotation (POST
+// /api/annotations) spanning the deployment.
+func Grafana(cfg GrafanaConfig) (Sink, error) {
+	if cfg.URL == "" {
+		return nil, fmt.Errorf("deploy: GrafanaConfig.URL is empty")
+	}
+	u, err := baseURL("GrafanaConfig.URL", cfg.URL, "")
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Token == "" {
+		return nil, fmt.Errorf("deploy: GrafanaConfig.Token is empty")
+	}
+	endpoint := u + "/api/annotations"
+	return &grafana{label: label("grafana sink to " + endpoint), cfg: cfg, url: endpoint}, nil
+}
+
+type grafana struct {
+	label
+	cfg GrafanaConfig
+	url string
+}
+
+func (g *grafana) Name() string { return "grafana" }
+
+func (g *grafana) Send(ctx context.Context, m Marker) error {
+	tags := append([]string{"deploy", "service:" + m.Service}, g.cfg.Tags...)
+	if m.Environment != "" {
+		tags = append(tags, "env:"+m.Environment)
+	}
+	if m.Version != "" {
+		tags = append(tags, "version:"+m.Version)
+	}
+	body := map[string]any{
+		"time":    m.Start.UnixMilli(),
+		"timeEnd": m.End.UnixMilli(),
+		"tags":    tags,
+		"text":    m.text(),
+	}
+	if g.cfg.DashboardUID != "" {
+		body["dashboardUID"] = g.cfg.DashboardUID
+	}
+	return post(ctx, g.cfg.Client, "grafana", g.url, nil, map[string]Secret{"Authorization": "Bearer " + g.cfg.Token}, body)
+}
+
+// text is the marker's title with its revision and link.
+func (m Marker) text() string {
+	s := m.title()
+	if m.Revision != "" {
+		s += " @ " + m.Revision
+	}
+	if m.URL != "" {
+		s += " " + m.URL
+	}
+	return s
+}
+
+// HoneycombConfig configures a Honeycomb marker sink.
+type HoneycombConfig struct {
+	// URL is the API's base URL. Empty means https://api.honeycomb.io.
+	URL string
+	// Key is a configuration key of the environment. Required.
+	Key Secret
+	// Dataset is the dataset slug. Empty means "__all__": a marker on
+	// every dataset of the environment.
+	Dataset string
+	// Client sends the requests. Nil means http.DefaultClient.
+	Client *http.Client
+}
+
+// Honeycomb returns a sink that creates a Honeycomb marker (POST
+// /1/markers/{dataset}) of type "deploy".
+func Honeycomb(cfg HoneycombConfig) (Sink, error) {
+	u, err := baseURL("HoneycombConfig.URL", cfg.URL, "https://api.honeycomb.io")
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Key == "" {
+		return nil, fmt.Errorf("deploy: HoneycombConfig.Key is empty")
+	}
+	ds := cfg.Dataset
+	if ds == "" {
+		ds = "__all__"
+	}
+	endpoint := u + "/1/markers/" + url.PathEscape(ds)
+	return &honeycomb{label: label("honeycomb sink to " + endpoint), cfg: cfg, url: endpoint}, nil
+}
+
+type honeycomb struct {
+	label
+	cfg HoneycombConfig
+	url string
+}
+
+func (h *honeycomb) Name() string { return "honeycomb" }
+
+func (h *honeycomb) Send(ctx context.Context, m Marker) error {
+	body := map[string]any{
+		"message":    m.title(),
+		"type":       "deploy",
+		"start_time": m.Start.Unix(),
+		"end_time":   m.End.Unix(),
+	}
+	if m.URL != "" {
+		body["url"] = m.URL
+	}
+	return post(ctx, h.cfg.Client, "honeycomb", h.url, nil, map[string]Secret{"X-Honeycomb-Team": h.cfg.Key}, body)
+}
+
+// DatadogConfig configures a Datadog DORA deployment sink.
+type DatadogConfig struct {
+	// URL is the site's API base URL. Empty means https://api.datadoghq.com.
+	URL string
+	// APIKey is required.
+	APIKey Secret
+	// Client sends the requests. Nil means http.DefaultClient.
+	Client *http.Client
+}
+
+// Datadog returns a sink that sends a DORA deployment event (POST
+// /api/v2/dora/deployment). Datadog drops a repeated event by its id, so
+// retries do not count a deployment twice.
+func Datadog(cfg DatadogConfig) (Sink, error) {
+	u, err := baseURL("DatadogConfig.URL", cfg.URL, "https://api.datadoghq.com")
+	if err != nil {
+		return nil, err
+	}
+	if cfg.APIKey == "" {
+		return nil, fmt.Errorf("deploy: DatadogConfig.APIKey is empty")
+	}
+	endpoint := u + "/api/v2/dora/deployment"
+	return &datadog{label: label("datadog sink to " + endpoint), cfg: cfg, url: endpoint}, nil
+}
+
+type datadog struct {
+	label
+	cfg DatadogConfig
+	url string
+}
+
+func (d *datadog) Name() string { return "datadog" }
+
+func (d *datadog) Send(ctx context.Context, m Marker) error {
+	attrs := map[string]any{
+		"service":     m.Service,
+		"started_at":  m.Start.UnixNano(),
+		"finished_at": m.End.UnixNano(),
+		"id":          m.ID,
+	}
+	if m.Environment != "" {
+		attrs["env"] = m.Environment
+	}
+	if m.Version != "" {
+		attrs["version"] = m.Version
+	}
+	if m.Revision != "" && m.Repository != "" {
+		// Datadog requires both or neither.
+		attrs["git"] = map[string]string{"commit_sha": m.Revision, "repository_url": m.Repository}
+	}
+	return post(ctx, d.cfg.Client, "datadog", d.url, nil, map[string]Secret{"DD-API-KEY": d.cfg.APIKey},
+		map[string]any{"data": map[string]any{"attributes": attrs}})
+}
+
+// WebhookConfig configures a generic JSON webhook.
+type WebhookConfig struct {
+	// URL receives a POST of the marker as JSON. Required.
+	URL string
+	// Header is sent with every request; put tokens in Secrets.
+	Header http.Header
+	// Secrets are headers whose values must never be printed.
+	Secrets map[string]Secret
+	// Client sends the requests. Nil means http.DefaultClient.
+	Client *http.Client
+}
+
+// Webhook returns a sink that POSTs the marker as JSON, with the marker's
+// ID in an Idempotency-Key header so that the receiver can drop repeats.
+func Webhook(cfg WebhookConfig) (Sink, error) {
+	if cfg.URL == "" {
+		return nil, fmt.Errorf("deploy: WebhookConfig.URL is empty")
+	}
+	u, err := baseURL("WebhookConfig.URL", cfg.URL, "")
+	if err != nil {
+		return nil, err
+	}
+	return &webhook{label: label("webhook sink to " + u), cfg: cfg, url: u}, nil
+}
+
+type webhook struct {
+	label
+	cfg WebhookConfig
+	url string
+}
+
+func (w *webhook) Name() string { return "webhook" }
+
+func (w *webhook) Send(ctx context.Context, m Marker) error {
+	h := w.cfg.Header.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	h.Set("Idempotency-Key", m.ID)
+	return post(ctx, w.cfg.Client, "webhook", w.url, h, w.cfg.Secrets, m)
+}
+
+// Writer returns a sink that writes each marker as one line of JSON to w:
+// standard output when w is nil, where a log collector picks it up.
+func Writer(w io.Writer) Sink {
+	if w == nil {
+		w = os.Stdout
+	}
+	return &writer{w: w}
+}
+
+type writer struct {
+	mu sync.Mutex // serializes lines
+	w  io.Writer
+}
+
+func (w *writer) Name() string { return "writer" }
+
+func (w *writer) Send(_ context.Context, m Marker) error {
+	b, err := json.Marshal(struct {
+		Event string `json:"event"`
+		Marker
+	}{"deployment", m})
+	if err != nil {
+		return err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	_, err = w.w.Write(append(b, '\n'))
+	return err
+}

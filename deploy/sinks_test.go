@@ -1,0 +1,347 @@
+package deploy_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/ybiyri/runkit/deploy"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+var marker = deploy.Marker{
+	ID: "checkout-42", Service: "checkout", Version: "1.4.2", Revision: "abc123",
+	Repository: "https://git.example.com/shop/checkout", Environment: "production",
+	Start:       time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC),
+	End:         time.Date(2026, 11, 26, 9, 5, 0, 0, time.UTC),
+	Description: "new cart", URL: "https://ci.example.com/run/7",
+}
+
+// vendor is an httptest server that enforces one API's shape: method,
+// path, auth header and JSON body, checked by check.
+type vendor struct {
+	t      *testing.T
+	method string
+	path   string
+	header string
+	value  string
+	check  func(body map[string]any) error
+	status atomic.Int32 // answer; 0 means 200
+	hits   atomic.Int32
+	mu     sync.Mutex
+	bodies []map[string]any
+}
+
+func (v *vendor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	v.hits.Add(1)
+	fail := func(code int, f string, a ...any) {
+		v.t.Errorf(f, a...)
+		http.Error(w, fmt.Sprintf(f, a...), code)
+	}
+	if r.Method != v.method || r.URL.Path != v.path {
+		fail(404, "request %s %s, want %s %s", r.Method, r.URL.Path, v.method, v.path)
+		return
+	}
+	if got := r.Header.Get(v.header); got != v.value {
+		fail(403, "header %s = %q, want %q", v.header, got, v.value)
+		return
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
+		fail(415, "Content-Type %q", ct)
+		return
+	}
+	var body map[string]any
+	dec := json.NewDecoder(r.Body)
+	dec.UseNumber()
+	if err := dec.Decode(&body); err != nil {
+		fail(400, "body: %v", err)
+		return
+	}
+	if err := v.check(body); err != nil {
+		fail(400, "body %v: %v", body, err)
+		return
+	}
+	v.mu.Lock()
+	v.bodies = append(v.bodies, body)
+	v.mu.Unlock()
+	if s := v.status.Load(); s != 0 {
+		http.Error(w, `{"errors":["try later"]}`, int(s))
+		return
+	}
+	w.WriteHeader(http.StatusAccepted)
+	io.WriteString(w, `{}`)
+}
+
+func serve(t *testing.T, v *vendor) string {
+	v.t = t
+	srv := httptest.NewServer(v)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// fields checks body[key] for each key: a json.Number equal to an int64,
+// a string, or a []string.
+func fields(body map[string]any, want map[string]any) error {
+	for k, w := range want {
+		got, ok := body[k]
+		if !ok {
+			return fmt.Errorf("field %q missing", k)
+		}
+		switch w := w.(type) {
+		case int64:
+			n, ok := got.(json.Number)
+			if !ok || n.String() != fmt.Sprint(w) {
+				return fmt.Errorf("field %q = %#v, want the integer %d", k, got, w)
+			}
+		case string:
+			if got != w {
+				return fmt.Errorf("field %q = %#v, want %q", k, got, w)
+			}
+		case []string:
+			list, ok := got.([]any)
+			if !ok || len(list) != len(w) {
+				return fmt.Errorf("field %q = %#v, want %q", k, got, w)
+			}
+			for i := range w {
+				if list[i] != w[i] {
+					return fmt.Errorf("field %q = %#v, want %q", k, got, w)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func announce(t *testing.T, s deploy.Sink, err error) []deploy.Result {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &deploy.Announcer{Sinks: []deploy.Sink{s}, BaseDelay: time.Millisecond}
+	res, err := a.Announce(t.Context(), marker)
+	if err != nil {
+		t.Fatalf("Announce = %v", err)
+	}
+	return res
+}
+
+func TestGrafana(t *testing.T) {
+	v := &vendor{method: "POST", path: "/api/annotations", header: "Authorization", value: "Bearer glsa_secret",
+		check: func(b map[string]any) error {
+			return fields(b, map[string]any{
+				"time": marker.Start.UnixMilli(), "timeEnd": marker.End.UnixMilli(), "dashboardUID": "abc",
+				"tags": []string{"deploy", "service:checkout", "team:shop", "env:production", "version:1.4.2"},
+				"text": "deploy checkout 1.4.2 to production: new cart @ abc123 https://ci.example.com/run/7",
+			})
+		}}
+	s, err := deploy.Grafana(deploy.GrafanaConfig{URL: serve(t, v) + "/", Token: "glsa_secret", Tags: []string{"team:shop"}, DashboardUID: "abc"})
+	announce(t, s, err)
+	if v.hits.Load() != 1 {
+		t.Errorf("Grafana saw %d requests, want 1", v.hits.Load())
+	}
+}
+
+func TestHoneycomb(t *testing.T) {
+	v := &vendor{method: "POST", path: "/1/markers/checkout-prod", header: "X-Honeycomb-Team", value: "hcaik_secret",
+		check: func(b map[string]any) error {
+			return fields(b, map[string]any{
+				"type": "deploy", "start_time": marker.Start.Unix(), "end_time": marker.End.Unix(),
+				"url": marker.URL, "message": "deploy checkout 1.4.2 to production: new cart",
+			})
+		}}
+	s, err := deploy.Honeycomb(deploy.HoneycombConfig{URL: serve(t, v), Key: "hcaik_secret", Dataset: "checkout-prod"})
+	announce(t, s, err)
+}
+
+func TestDatadog(t *testing.T) {
+	v := &vendor{method: "POST", path: "/api/v2/dora/deployment", header: "DD-API-KEY", value: "dd_secret",
+		check: func(b map[string]any) error {
+			data, _ := b["data"].(map[string]any)
+			attrs, _ := data["attributes"].(map[string]any)
+			if attrs == nil {
+				return errors.New("no data.attributes")
+			}
+			git, _ := attrs["git"].(map[string]any)
+			if err := fields(git, map[string]any{"commit_sha": "abc123", "repository_url": marker.Repository}); err != nil {
+				return err
+			}
+			return fields(attrs, map[string]any{
+				"service": "checkout", "started_at": marker.Start.UnixNano(), "finished_at": marker.End.UnixNano(),
+				"env": "production", "version": "1.4.2", "id": "checkout-42",
+			})
+		}}
+	s, err := deploy.Datadog(deploy.DatadogConfig{URL: serve(t, v), APIKey: "dd_secret"})
+	announce(t, s, err)
+}
+
+func TestWebhookAndWriter(t *testing.T) {
+	v := &vendor{method: "POST", path: "/hooks/deploy", header: "Idempotency-Key", value: "checkout-42",
+		check: func(b map[string]any) error {
+			return fields(b, map[string]any{"id": "checkout-42", "service": "checkout", "revision": "abc123",
+				"start": "2026-11-26T09:00:00Z", "end": "2026-11-26T09:05:00Z"})
+		}}
+	s, err := deploy.Webhook(deploy.WebhookConfig{URL: serve(t, v) + "/hooks/deploy", Secrets: map[string]deploy.Secret{"X-Token": "wh_secret"}})
+	announce(t, s, err)
+
+	var buf bytes.Buffer
+	announce(t, deploy.Writer(&buf), nil)
+	var line map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &line); err != nil || line["event"] != "deployment" || line["service"] != "checkout" || !strings.HasSuffix(buf.String(), "}\n") {
+		t.Errorf("writer line = %q (%v)", buf.String(), err)
+	}
+}
+
+func TestRetriesBoundedAndJittered(t *testing.T) {
+	v := &vendor{method: "POST", path: "/api/annotations", header: "Authorization", value: "Bearer tok",
+		check: func(map[string]any) error { return nil }}
+	v.status.Store(503)
+	url := serve(t, v)
+	s, _ := deploy.Grafana(deploy.GrafanaConfig{URL: url, Token: "tok"})
+	a := &deploy.Announcer{Sinks: []deploy.Sink{s}, MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond}
+	res, err := a.Announce(t.Context(), marker)
+	var he *deploy.HTTPError
+	if !errors.As(err, &he) || he.Status != 503 || res[0].Attempts != 3 || v.hits.Load() != 3 {
+		t.Errorf("Announce against a 503 = %v after %d attempts and %d hits, want 3 of each", err, res[0].Attempts, v.hits.Load())
+	}
+	// A 4xx is final: no retry.
+	v.hits.Store(0)
+	v.status.Store(400)
+	res, _ = a.Announce(t.Context(), marker)
+	if res[0].Attempts != 1 || v.hits.Load() != 1 {
+		t.Errorf("a 400 was tried %d times", res[0].Attempts)
+	}
+}
+
+func TestBackoffIsJittered(t *testing.T) {
+	// Several announcers retrying the same failure: their waits differ.
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		var times []time.Duration
+		start := time.Now()
+		flaky := sinkFunc(func(context.Context, deploy.Marker) error {
+			mu.Lock()
+			times = append(times, time.Since(start))
+			mu.Unlock()
+			return &deploy.HTTPError{Sink: "x", Status: 503}
+		})
+		var wg sync.WaitGroup
+		for range 5 {
+			wg.Go(func() {
+				a := &deploy.Announcer{Sinks: []deploy.Sink{flaky}, MaxAttempts: 2, BaseDelay: time.Second, MaxDelay: time.Second}
+				a.Announce(context.Background(), marker)
+			})
+		}
+		wg.Wait()
+		distinct := map[time.Duration]bool{}
+		for _, d := range times {
+			if d > time.Second {
+				t.Errorf("a retry waited %v, more than BaseDelay 1s", d)
+			}
+			if d > 0 {
+				distinct[d] = true
+			}
+		}
+		if len(times) != 10 || len(distinct) < 3 {
+			t.Errorf("retry times %v: want 10 attempts with spread-out retries", times)
+		}
+	})
+}
+
+type sinkFunc func(context.Context, deploy.Marker) error
+
+func (f sinkFunc) Name() string                                    { return "func" }
+func (f sinkFunc) Send(ctx context.Context, m deploy.Marker) error { return f(ctx, m) }
+
+func TestNeverAnsweringSinkReturnsWithinBound(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		hang := sinkFunc(func(ctx context.Context, _ deploy.Marker) error { <-ctx.Done(); return ctx.Err() })
+		var buf bytes.Buffer
+		var reported []deploy.Result
+		a := &deploy.Announcer{Sinks: []deploy.Sink{deploy.Writer(&buf), hang},
+			OnResult: func(r deploy.Result) { reported = append(reported, r) }}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		start := time.Now()
+		res, err := a.Announce(ctx, deploy.Marker{Service: "checkout"})
+		if d := time.Since(start); d != 2*time.Second {
+			t.Errorf("Announce returned after %v, want the 2s bound", d)
+		}
+		if !errors.Is(err, context.DeadlineExceeded) || res[0].Err != nil || !errors.Is(res[1].Err, context.DeadlineExceeded) {
+			t.Errorf("results %+v, err %v", res, err)
+		}
+		if len(reported) != 2 || buf.Len() == 0 {
+			t.Errorf("OnResult got %d results; writer wrote %q", len(reported), buf.String())
+		}
+		if res[0].Marker.ID == "" || res[0].Marker.Start.IsZero() {
+			t.Errorf("marker not completed: %+v", res[0].Marker)
+		}
+	})
+}
+
+func TestSecretsNeverPrinted(t *testing.T) {
+	const token = "s3cr3t-t0ken"
+	v := &vendor{method: "POST", path: "/api/annotations", header: "Authorization", value: "Bearer " + token,
+		check: func(map[string]any) error { return nil }}
+	v.status.Store(500)
+	cfg := deploy.GrafanaConfig{URL: serve(t, v), Token: token}
+	s, _ := deploy.Grafana(cfg)
+	d, _ := deploy.Datadog(deploy.DatadogConfig{URL: "http://127.0.0.1:1", APIKey: token})
+	a := &deploy.Announcer{Sinks: []deploy.Sink{s, d}, MaxAttempts: 2, BaseDelay: time.Millisecond}
+	_, err := a.Announce(t.Context(), marker)
+	var logs bytes.Buffer
+	slog.New(slog.NewJSONHandler(&logs, nil)).Info("config", "grafana", cfg, "sink", s, "err", err, "token", cfg.Token)
+	printed := fmt.Sprintf("%v %+v %#v %s %v %+v %#v %q", s, s, s, cfg.Token, cfg, cfg, cfg, cfg.Token) + err.Error() + logs.String()
+	if strings.Contains(printed, token) {
+		t.Errorf("the token leaked:\n%s", printed)
+	}
+	if !strings.Contains(printed, "[redacted]") {
+		t.Errorf("no placeholder shown:\n%s", printed)
+	}
+	jsonCfg, _ := json.Marshal(map[string]any{"url": cfg.URL, "token": cfg.Token})
+	if strings.Contains(string(jsonCfg), token) {
+		t.Errorf("JSON of the config leaks the token: %s", jsonCfg)
+	}
+}
+
+func TestSinkConfigErrors(t *testing.T) {
+	errs := []error{}
+	_, err := deploy.Grafana(deploy.GrafanaConfig{Token: "x"})
+	errs = append(errs, err)
+	_, err = deploy.Grafana(deploy.GrafanaConfig{URL: "grafana:3000", Token: "x"})
+	errs = append(errs, err)
+	_, err = deploy.Grafana(deploy.GrafanaConfig{URL: "http://g"})
+	errs = append(errs, err)
+	_, err = deploy.Honeycomb(deploy.HoneycombConfig{})
+	errs = append(errs, err)
+	_, err = deploy.Datadog(deploy.DatadogConfig{})
+	errs = append(errs, err)
+	_, err = deploy.Webhook(deploy.WebhookConfig{URL: "ftp://x"})
+	errs = append(errs, err)
+	for i, err := range errs {
+		if err == nil {
+			t.Errorf("config %d accepted", i)
+		}
+	}
+	a := &deploy.Announcer{}
+	if _, err := a.Announce(t.Context(), deploy.Marker{}); err == nil || !strings.Contains(err.Error(), "Service is empty") {
+		t.Errorf("Announce(no service) = %v", err)
+	}
+	if _, err := a.Announce(t.Context(), deploy.Marker{Service: "x", Start: marker.End, End: marker.Start}); err == nil {
+		t.Error("Announce(end before start) = nil")
+	}
+}
