@@ -5,6 +5,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -16,8 +17,9 @@ const DefaultResolution = time.Minute
 type TrackerConfig struct {
 	// Resolution is the length of one bucket. Zero means one minute, or the
 	// objective's Slice for Timeslices (whose buckets are its slices).
-	// Memory is 24 bytes per bucket: a 30-day window at one minute is
-	// 43,200 buckets, 1,036,800 bytes.
+	// Memory is 24 bytes per bucket plus a cached sum per 256 buckets: a
+	// 30-day window at one minute is 43,200 buckets, about 1,046,000
+	// bytes, within 1 MiB.
 	Resolution time.Duration
 	// Policy judges burn rates. Nil means DefaultPolicy(), less the tiers
 	// whose long window is longer than the objective's window.
@@ -47,7 +49,13 @@ type Tracker struct {
 	n       int64 // buckets in the ring
 	ring    []bucket
 	latest  atomic.Int64 // newest bucket index recorded
-	dropped atomic.Int64
+
+	versions []atomic.Int64 // per block slot; see blockSize
+	cacheMu  sync.Mutex     // guards cache
+	cache    []blockSum
+	// latestBucket is the bucket of latest, cached for the fast path.
+	latestBucket atomic.Pointer[bucket]
+	dropped      atomic.Int64
 }
 
 // bucket holds the counts of one bucket index (time / resolution). epoch
@@ -109,10 +117,17 @@ func NewTracker(o Objective, cfg TrackerConfig) (*Tracker, error) {
 		o: o, policy: policy, latency: cfg.Latency, now: now,
 		res: int64(res), n: n, ring: make([]bucket, n),
 	}
+	nb := n/blockSize + 2
+	t.versions = make([]atomic.Int64, nb)
+	t.cache = make([]blockSum, nb)
+	for i := range t.cache {
+		t.cache[i].block = math.MinInt64
+	}
 	for i := range t.ring {
 		t.ring[i].epoch.Store(empty)
 	}
 	t.latest.Store(empty)
+	t.latestBucket.Store(&t.ring[0])
 	return t, nil
 }
 
@@ -178,19 +193,36 @@ func floorDiv(x, d int64) (q, r int64) {
 }
 
 func (t *Tracker) add(at time.Time, good, bad int64) {
-	idx := t.index(at)
+	ns := at.UnixNano()
+	// Fast path: most events fall in the newest bucket, whose index and
+	// slot are cached; a multiply checks it where the slow path needs two
+	// divisions. The bucket's epoch confirms the cached slot, so a stale
+	// pair of loads only costs the slow path.
+	if latest := t.latest.Load(); latest != empty {
+		if d := ns - latest*t.res; d >= 0 && d < t.res {
+			if b := t.latestBucket.Load(); b.epoch.Load() == latest {
+				if good != 0 {
+					b.good.Add(good)
+				}
+				if bad != 0 {
+					b.bad.Add(bad)
+				}
+				return
+			}
+		}
+	}
+	t.addSlow(ns, good, bad)
+}
+
+func (t *Tracker) addSlow(ns int64, good, bad int64) {
+	idx, _ := floorDiv(ns, t.res)
+	slot := t.slot(idx)
 	latest := t.latest.Load()
 	if idx <= latest-t.n && latest != empty {
 		t.dropped.Add(good + bad)
 		return
 	}
-	for idx > latest {
-		if t.latest.CompareAndSwap(latest, idx) {
-			break
-		}
-		latest = t.latest.Load()
-	}
-	b := &t.ring[t.slot(idx)]
+	b := &t.ring[slot]
 	for {
 		e := b.epoch.Load()
 		switch {
@@ -200,6 +232,14 @@ func (t *Tracker) add(at time.Time, good, bad int64) {
 			}
 			if bad != 0 {
 				b.bad.Add(bad)
+			}
+			t.touch(idx)
+			for idx > latest {
+				if t.latest.CompareAndSwap(latest, idx) {
+					t.latestBucket.Store(b)
+					break
+				}
+				latest = t.latest.Load()
 			}
 			return
 		case e == resetting:
@@ -213,40 +253,129 @@ func (t *Tracker) add(at time.Time, good, bad int64) {
 			b.good.Store(0)
 			b.bad.Store(0)
 			b.epoch.Store(idx)
+			t.touch(e)
 		}
 	}
 }
 
-// sums walks the buckets from the one holding at back through the longest
-// span, once, and fills the counts for each span of buckets asked for
-// (spans sorted ascending). This walk is the cost of a status: it is kept
-// to loads and adds, split at the span ends so that the inner loop tests
-// nothing else.
+// Buckets are summed in aligned blocks of blockSize, whose sums are cached
+// between calls to StatusAt. Writers that touch any bucket other than the
+// newest (an out-of-order event, a bucket claimed for a new index) bump the
+// block's version, which invalidates its cached sum; writes to the newest
+// bucket need no bump, because only blocks at least two behind the newest
+// are cached.
+const (
+	blockShift = 8
+	blockSize  = 1 << blockShift
+)
+
+// blockSum is a cached sum of one block.
+type blockSum struct {
+	block, version       int64
+	good, bad, badSlices int64
+}
+
+func (t *Tracker) blockSlot(block int64) int64 {
+	_, r := floorDiv(block, int64(len(t.versions)))
+	return r
+}
+
+// touch marks the block holding idx as changed.
+func (t *Tracker) touch(idx int64) {
+	t.versions[t.blockSlot(idx>>blockShift)].Add(1)
+}
+
+// sums fills the counts of each span of buckets ending at the one holding
+// at (spans sorted ascending). Whole blocks come from the cache; the
+// buckets around span ends are read one by one.
 func (t *Tracker) sums(at time.Time, spans []int64, good, bad, badSlices []int64) {
+	t.cacheMu.Lock()
+	defer t.cacheMu.Unlock()
 	now := t.index(at)
-	slot := t.slot(now)
-	slices := t.o.Method == Timeslices
-	target := t.o.sliceTarget()
+	latest := t.latest.Load()
+	cacheBelow := min(latest, now)>>blockShift - 1
+	if latest == empty {
+		cacheBelow = math.MinInt64
+	}
 	var g, b, bs int64
 	k := int64(0)
 	for j, end := range spans {
-		for ; k < end; k++ {
-			bk := &t.ring[slot]
-			if bk.epoch.Load() == now-k {
-				bg, bb := bk.good.Load(), bk.bad.Load()
-				g += bg
-				b += bb
-				if slices && bb > 0 && float64(bg) < target*float64(bg+bb) {
-					bs++
-				}
+		for k < end {
+			idx := now - k
+			if blk := idx >> blockShift; idx&(blockSize-1) == blockSize-1 && end-k >= blockSize && blk < cacheBelow {
+				c := t.block(blk)
+				g, b, bs = g+c.good, b+c.bad, bs+c.badSlices
+				k += blockSize
+				continue
 			}
-			if slot == 0 {
-				slot = t.n
-			}
-			slot--
+			bg, bb, bad := t.bucketAt(idx)
+			g, b, bs = g+bg, b+bb, bs+bad
+			k++
 		}
 		good[j], bad[j], badSlices[j] = g, b, bs
 	}
+}
+
+// bucketAt returns the counts of the bucket holding index idx, and 1 in
+// slice when it is a bad timeslice.
+func (t *Tracker) bucketAt(idx int64) (good, bad, slice int64) {
+	bk := &t.ring[t.slot(idx)]
+	if bk.epoch.Load() != idx {
+		return 0, 0, 0
+	}
+	good, bad = bk.good.Load(), bk.bad.Load()
+	if t.o.Method == Timeslices && bad > 0 && float64(good) < t.o.sliceTarget()*float64(good+bad) {
+		slice = 1
+	}
+	return good, bad, slice
+}
+
+// block returns the sum of block blk, from the cache when its version has
+// not moved.
+func (t *Tracker) block(blk int64) blockSum {
+	bslot := t.blockSlot(blk)
+	c := &t.cache[bslot]
+	v := t.versions[bslot].Load()
+	if c.block == blk && c.version == v {
+		return *c
+	}
+	top := blk<<blockShift + blockSize - 1
+	*c = blockSum{block: blk, version: v}
+	if s := t.slot(top); t.o.Method == Occurrences && s >= blockSize-1 {
+		c.good, c.bad = sumRun(t.ring[s-blockSize+1:s+1], top)
+		return *c
+	}
+	// Timeslices, or a block that wraps around the end of the ring.
+	for idx := top; idx > top-blockSize; idx-- {
+		g, b, s := t.bucketAt(idx)
+		c.good, c.bad, c.badSlices = c.good+g, c.bad+b, c.badSlices+s
+	}
+	return *c
+}
+
+// sumRun adds the counts of the buckets of seg, walking down from its last
+// one, which should hold index want; a bucket holding another index is
+// stale and skipped. Two accumulators halve the dependency chain.
+func sumRun(seg []bucket, want int64) (good, bad int64) {
+	var g0, b0, g1, b1 int64
+	i := len(seg) - 1
+	for ; i >= 1; i -= 2 {
+		x, y := &seg[i], &seg[i-1]
+		if x.epoch.Load() == want {
+			g0 += x.good.Load()
+			b0 += x.bad.Load()
+		}
+		if y.epoch.Load() == want-1 {
+			g1 += y.good.Load()
+			b1 += y.bad.Load()
+		}
+		want -= 2
+	}
+	if i == 0 && seg[0].epoch.Load() == want {
+		g0 += seg[0].good.Load()
+		b0 += seg[0].bad.Load()
+	}
+	return g0 + g1, b0 + b1
 }
 
 // ErrorRate returns the error rate over the last d, and false when there
@@ -299,7 +428,9 @@ func (s TrackerStatus) Firing(sev Severity) bool {
 func (t *Tracker) Status() TrackerStatus { return t.StatusAt(t.now()) }
 
 // StatusAt reports the objective over the window ending at at, with the
-// burn rate of every tier's windows, in one pass over the buckets.
+// burn rate of every tier's windows, in one pass over the buckets; sums of
+// blocks of 256 buckets are cached between calls, so a repeated status
+// reads about one bucket in sixty.
 // ExhaustsIn projects the remaining budget at the burn rate of the
 // shortest long tier window (one hour by default), the best estimate of
 // the burn going on now.

@@ -234,3 +234,33 @@ func TestMiddlewareAndHandler(t *testing.T) {
 		t.Errorf("POST = %d", rec.Code)
 	}
 }
+
+func TestTrackerStatusCacheSeesLateEvents(t *testing.T) {
+	for _, method := range []slo.Method{slo.Occurrences, slo.Timeslices} {
+		o := slo.Objective{Name: "api", Target: 0.99, Window: slo.Rolling(30 * day), Method: method}
+		tr := newTracker(t, o, slo.TrackerConfig{})
+		for m := range 3 * 24 * 60 {
+			tr.RecordNAt(t0.Add(time.Duration(m)*time.Minute), 100, 0)
+		}
+		now := t0.Add(3*day - time.Second)
+		before := tr.StatusAt(now) // fills the block cache
+		// A late event lands in a block that is cached by now.
+		tr.RecordNAt(t0.Add(5*time.Hour), 0, 50)
+		after := tr.StatusAt(now)
+		if method == slo.Occurrences && (after.Total != before.Total+50 || after.Good != before.Good) {
+			t.Errorf("occurrences: after a late event %d/%d, before %d/%d", after.Good, after.Total, before.Good, before.Total)
+		}
+		if method == slo.Timeslices && after.Good != before.Good-1 {
+			t.Errorf("timeslices: good slices %d after a late bad minute, want %d", after.Good, before.Good-1)
+		}
+		// And the result equals what a fresh tracker computes.
+		fresh := newTracker(t, o, slo.TrackerConfig{})
+		for m := range 3 * 24 * 60 {
+			fresh.RecordNAt(t0.Add(time.Duration(m)*time.Minute), 100, 0)
+		}
+		fresh.RecordNAt(t0.Add(5*time.Hour), 0, 50)
+		if f := fresh.StatusAt(now); f.Good != after.Good || f.Total != after.Total {
+			t.Errorf("%v: cached status %d/%d, fresh %d/%d", method, after.Good, after.Total, f.Good, f.Total)
+		}
+	}
+}
