@@ -60,8 +60,9 @@
 // A [Tracker] records events into a ring of time buckets (one minute by
 // default; a 30-day ring is about 1 MiB). Recording is O(1), lock-free and
 // allocation-free. [Tracker.StatusAt] sums the buckets once for the whole
-// window and every tier's windows, reusing cached sums of older blocks. Every method that reads the clock has an
-// At form that takes the time, so tests drive it without sleeping.
+// window and every tier's windows, reusing cached sums of older blocks.
+// Every method that reads the clock has an At form that takes the time, so
+// tests drive it without sleeping.
 // [Middleware] records HTTP requests (5xx, or slower than a threshold, as
 // bad) and [Tracker.Handler] serves the status as JSON.
 //
