@@ -4,10 +4,12 @@ import (
 	"context"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
@@ -128,14 +130,47 @@ func TestGate(t *testing.T) {
 	}
 }
 
+// logExporter keeps the log records it is given.
+type logExporter struct {
+	mu      sync.Mutex
+	records []sdklog.Record
+}
+
+func (e *logExporter) Export(_ context.Context, rs []sdklog.Record) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, r := range rs {
+		e.records = append(e.records, r.Clone())
+	}
+	return nil
+}
+func (e *logExporter) Shutdown(context.Context) error   { return nil }
+func (e *logExporter) ForceFlush(context.Context) error { return nil }
+
 func TestOTelSink(t *testing.T) {
 	rec := tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
 	defer tp.Shutdown(context.Background())
+	logs := &logExporter{}
+	lp := sdklog.NewLoggerProvider(sdklog.WithProcessor(sdklog.NewSimpleProcessor(logs)))
+	defer lp.Shutdown(context.Background())
 	m := marker
 	m.Failed = true
-	if err := deploy.OTel(deploy.OTelConfig{TracerProvider: tp}).Send(t.Context(), m); err != nil {
+	if err := deploy.OTel(deploy.OTelConfig{TracerProvider: tp, LoggerProvider: lp}).Send(t.Context(), m); err != nil {
 		t.Fatal(err)
+	}
+	if len(logs.records) != 1 || logs.records[0].EventName() != "deployment" || !logs.records[0].Timestamp().Equal(m.End) ||
+		logs.records[0].Body().AsString() != "deploy checkout 1.4.2 to production (failed): new cart" {
+		t.Errorf("log records = %+v", logs.records)
+	} else {
+		found := false
+		logs.records[0].WalkAttributes(func(kv attribute.KeyValue) bool {
+			found = found || (kv.Key == "deployment.id" && kv.Value.AsString() == "checkout-42")
+			return true
+		})
+		if !found {
+			t.Error("log record lacks deployment.id")
+		}
 	}
 	spans := rec.Ended()
 	if len(spans) != 1 || spans[0].Name() != "deploy checkout" || !spans[0].StartTime().Equal(m.Start) || !spans[0].EndTime().Equal(m.End) {

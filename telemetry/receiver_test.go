@@ -2,6 +2,7 @@ package telemetry_test
 
 import (
 	"compress/gzip"
+	"encoding/hex"
 	"context"
 	"io"
 	"net"
@@ -11,6 +12,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	colllogspb "go.opentelemetry.io/proto/otlp/collector/logs/v1"
 	collmetricpb "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
 	colltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/grpc"
@@ -24,6 +26,7 @@ type receiver struct {
 	spans    map[string]int   // by name, for spans carrying attribute seq
 	seqs     map[int64]bool   // distinct seq attribute values
 	counters map[string]int64 // last cumulative value by metric name
+	logs     []string         // log bodies with their trace_id attribute
 	requests atomic.Int32
 }
 
@@ -98,6 +101,24 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		rc.metrics(&req)
 		out, _ := proto.Marshal(&collmetricpb.ExportMetricsServiceResponse{})
+		w.Header().Set("Content-Type", "application/x-protobuf")
+		w.Write(out)
+	case "/v1/logs":
+		var req colllogspb.ExportLogsServiceRequest
+		if err := proto.Unmarshal(b, &req); err != nil {
+			http.Error(w, err.Error(), 400)
+			return
+		}
+		rc.mu.Lock()
+		for _, rl := range req.GetResourceLogs() {
+			for _, sl := range rl.GetScopeLogs() {
+				for _, lr := range sl.GetLogRecords() {
+					rc.logs = append(rc.logs, lr.GetBody().GetStringValue()+" trace="+hex.EncodeToString(lr.GetTraceId()))
+				}
+			}
+		}
+		rc.mu.Unlock()
+		out, _ := proto.Marshal(&colllogspb.ExportLogsServiceResponse{})
 		w.Header().Set("Content-Type", "application/x-protobuf")
 		w.Write(out)
 	default:

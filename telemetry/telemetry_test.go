@@ -68,6 +68,34 @@ func TestNothingLostAtShutdown(t *testing.T) {
 	}
 }
 
+func TestLogExportThroughSlog(t *testing.T) {
+	clearEnv(t)
+	rc := newReceiver()
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", rc.startHTTP(t))
+	t.Setenv("OTEL_LOGS_EXPORTER", "otlp")
+	tel, err := telemetry.Setup(t.Context(), telemetry.WithoutGlobals(), telemetry.WithoutRuntimeMetrics(), telemetry.WithMetricsExporter("none"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var local bytes.Buffer
+	log := slog.New(tel.LogHandler(slog.NewTextHandler(&local, nil)))
+	ctx, span := tel.Tracer("t").Start(context.Background(), "work")
+	log.InfoContext(ctx, "charged card")
+	span.End()
+	if err := tel.Shutdown(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	tid := span.SpanContext().TraceID().String()
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if len(rc.logs) != 1 || rc.logs[0] != "charged card trace="+tid {
+		t.Errorf("receiver logs = %q, want the record with trace %s", rc.logs, tid)
+	}
+	if !strings.Contains(local.String(), "trace_id="+tid) {
+		t.Errorf("local log = %q", local.String())
+	}
+}
+
 func TestGRPCExport(t *testing.T) {
 	clearEnv(t)
 	rc := newReceiver()
