@@ -2,8 +2,8 @@ package telemetry_test
 
 import (
 	"compress/gzip"
-	"encoding/hex"
 	"context"
+	"encoding/hex"
 	"io"
 	"net"
 	"net/http"
