@@ -2,6 +2,7 @@ package breaker_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -244,4 +245,39 @@ func FuzzRetryAfter(f *testing.F) {
 			t.Errorf("RetryAfter(%q) = %v, negative", v, d)
 		}
 	})
+}
+
+func TestTransportClientLimiter(t *testing.T) {
+	tr := &breaker.Transport{Base: answer(200), Limiter: rate.NewLimiter(rate.Every(time.Hour), 1)}
+	req, _ := http.NewRequest("GET", "http://api/", nil)
+	if _, err := tr.RoundTrip(req); err != nil {
+		t.Fatalf("first request = %v", err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Millisecond)
+	defer cancel()
+	if _, err := tr.RoundTrip(req.WithContext(ctx)); err == nil {
+		t.Error("second request within the limit's hour went through")
+	}
+}
+
+func TestRetryHonoursRetryAfter(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		hits.Add(1)
+		w.Header().Set("Retry-After", "3600")
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	// The server asks for an hour; the retry policy allows a second.
+	client := &http.Client{Transport: &breaker.Retry{BaseDelay: time.Microsecond, MaxElapsed: time.Second, MinRetriesPerSecond: 100}}
+	start := time.Now()
+	resp, err := client.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if hits.Load() != 1 || resp.StatusCode != 503 || time.Since(start) > 500*time.Millisecond {
+		t.Errorf("%d attempts in %v, want 1 answered at once: Retry-After is past MaxElapsed", hits.Load(), time.Since(start))
+	}
+	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
 }
