@@ -327,30 +327,11 @@ func (b *Breaker[T]) execute(ctx context.Context, fn func(ctx context.Context) (
 			defer cancel()
 		}
 		res, callErr = fn(callCtx)
-		if silent != nil && callErr == silent {
-			b.m.call(Failure)
-			return struct{}{}, silent
-		}
-		var outcome Outcome
-		switch {
-		case callErr != nil && ctx.Err() != nil:
-			outcome = Ignore
-		case b.classify == nil:
-			outcome = DefaultClassify(callErr)
-		default:
-			outcome = b.classify(callErr)
-		}
-		b.m.call(outcome)
-		switch outcome {
-		case Success:
+		if callErr == nil && b.classify == nil {
+			b.m.call(Success)
 			return struct{}{}, nil
-		case Ignore:
-			return struct{}{}, errIgnored
 		}
-		if callErr == nil {
-			return struct{}{}, errFailed
-		}
-		return struct{}{}, callErr
+		return struct{}{}, b.judge(ctx, callErr, silent)
 	})
 	if b.pending.Load() {
 		b.deliver()
@@ -367,6 +348,36 @@ func (b *Breaker[T]) execute(ctx context.Context, fn func(ctx context.Context) (
 		return zero, &OpenError{Name: b.cfg.Name}
 	}
 	return res, callErr
+}
+
+// judge classifies a call's error and returns what gobreaker should see:
+// nil for a success, errIgnored for a call that counts neither way, and a
+// non-nil error for a failure.
+func (b *Breaker[T]) judge(ctx context.Context, callErr, silent error) error {
+	if silent != nil && callErr == silent {
+		b.m.call(Failure)
+		return silent
+	}
+	var outcome Outcome
+	switch {
+	case callErr != nil && ctx.Err() != nil:
+		outcome = Ignore
+	case b.classify == nil:
+		outcome = DefaultClassify(callErr)
+	default:
+		outcome = b.classify(callErr)
+	}
+	b.m.call(outcome)
+	switch outcome {
+	case Success:
+		return nil
+	case Ignore:
+		return errIgnored
+	}
+	if callErr == nil {
+		return errFailed
+	}
+	return callErr
 }
 
 // errFailed stands for a call with no error that Classify counted as a

@@ -285,8 +285,7 @@ func (c *Checker) lookup(name string) *entry {
 
 // evaluate computes the status of probe over its checks, or of the single
 // named check when only is set. It fills *results when results is not nil;
-// the terse HTTP path passes nil so that it does not allocate. found is
-// false when only names no check of the probe.
+// the terse HTTP path passes nil so that it does not allocate.
 func (c *Checker) evaluate(ctx context.Context, probe Probe, only string, exclude []string, results *[]Result) (status Status, draining bool) {
 	draining = c.draining.Load()
 	if draining && probe&Readiness != 0 && probe != allProbes && results == nil {
