@@ -94,6 +94,28 @@ func baseURL(field, v, def string) (string, error) {
 	return strings.TrimRight(v, "/"), nil
 }
 
+// httpSink sends markers to one vendor's HTTP API. What differs between
+// vendors is the body and the headers, which body returns.
+type httpSink struct {
+	label
+	name    string
+	url     string
+	client  *http.Client
+	secrets map[string]Secret
+	body    func(m Marker) (any, http.Header)
+}
+
+func newHTTPSink(name, endpoint string, client *http.Client, secrets map[string]Secret, body func(Marker) (any, http.Header)) *httpSink {
+	return &httpSink{label: label(name + " sink to " + endpoint), name: name, url: endpoint, client: client, secrets: secrets, body: body}
+}
+
+func (s *httpSink) Name() string { return s.name }
+
+func (s *httpSink) Send(ctx context.Context, m Marker) error {
+	body, header := s.body(m)
+	return post(ctx, s.client, s.name, s.url, header, s.secrets, body)
+}
+
 // GrafanaConfig configures a Grafana annotation sink.
 type GrafanaConfig struct {
 	// URL is Grafana's base URL. Required.
@@ -123,36 +145,26 @@ func Grafana(cfg GrafanaConfig) (Sink, error) {
 	if cfg.Token == "" {
 		return nil, fmt.Errorf("deploy: GrafanaConfig.Token is empty")
 	}
-	endpoint := u + "/api/annotations"
-	return &grafana{label: label("grafana sink to " + endpoint), cfg: cfg, url: endpoint}, nil
-}
-
-type grafana struct {
-	label
-	cfg GrafanaConfig
-	url string
-}
-
-func (g *grafana) Name() string { return "grafana" }
-
-func (g *grafana) Send(ctx context.Context, m Marker) error {
-	tags := append([]string{"deploy", "service:" + m.Service}, g.cfg.Tags...)
-	if m.Environment != "" {
-		tags = append(tags, "env:"+m.Environment)
-	}
-	if m.Version != "" {
-		tags = append(tags, "version:"+m.Version)
-	}
-	body := map[string]any{
-		"time":    m.Start.UnixMilli(),
-		"timeEnd": m.End.UnixMilli(),
-		"tags":    tags,
-		"text":    m.text(),
-	}
-	if g.cfg.DashboardUID != "" {
-		body["dashboardUID"] = g.cfg.DashboardUID
-	}
-	return post(ctx, g.cfg.Client, "grafana", g.url, nil, map[string]Secret{"Authorization": "Bearer " + g.cfg.Token}, body)
+	auth := map[string]Secret{"Authorization": "Bearer " + cfg.Token}
+	return newHTTPSink("grafana", u+"/api/annotations", cfg.Client, auth, func(m Marker) (any, http.Header) {
+		tags := append([]string{"deploy", "service:" + m.Service}, cfg.Tags...)
+		if m.Environment != "" {
+			tags = append(tags, "env:"+m.Environment)
+		}
+		if m.Version != "" {
+			tags = append(tags, "version:"+m.Version)
+		}
+		body := map[string]any{
+			"time":    m.Start.UnixMilli(),
+			"timeEnd": m.End.UnixMilli(),
+			"tags":    tags,
+			"text":    m.text(),
+		}
+		if cfg.DashboardUID != "" {
+			body["dashboardUID"] = cfg.DashboardUID
+		}
+		return body, nil
+	}), nil
 }
 
 // text is the marker's title with its revision and link.
@@ -194,29 +206,19 @@ func Honeycomb(cfg HoneycombConfig) (Sink, error) {
 	if ds == "" {
 		ds = "__all__"
 	}
-	endpoint := u + "/1/markers/" + url.PathEscape(ds)
-	return &honeycomb{label: label("honeycomb sink to " + endpoint), cfg: cfg, url: endpoint}, nil
-}
-
-type honeycomb struct {
-	label
-	cfg HoneycombConfig
-	url string
-}
-
-func (h *honeycomb) Name() string { return "honeycomb" }
-
-func (h *honeycomb) Send(ctx context.Context, m Marker) error {
-	body := map[string]any{
-		"message":    m.title(),
-		"type":       "deploy",
-		"start_time": m.Start.Unix(),
-		"end_time":   m.End.Unix(),
-	}
-	if m.URL != "" {
-		body["url"] = m.URL
-	}
-	return post(ctx, h.cfg.Client, "honeycomb", h.url, nil, map[string]Secret{"X-Honeycomb-Team": h.cfg.Key}, body)
+	auth := map[string]Secret{"X-Honeycomb-Team": cfg.Key}
+	return newHTTPSink("honeycomb", u+"/1/markers/"+url.PathEscape(ds), cfg.Client, auth, func(m Marker) (any, http.Header) {
+		body := map[string]any{
+			"message":    m.title(),
+			"type":       "deploy",
+			"start_time": m.Start.Unix(),
+			"end_time":   m.End.Unix(),
+		}
+		if m.URL != "" {
+			body["url"] = m.URL
+		}
+		return body, nil
+	}), nil
 }
 
 // DatadogConfig configures a Datadog DORA deployment sink.
@@ -240,37 +242,26 @@ func Datadog(cfg DatadogConfig) (Sink, error) {
 	if cfg.APIKey == "" {
 		return nil, fmt.Errorf("deploy: DatadogConfig.APIKey is empty")
 	}
-	endpoint := u + "/api/v2/dora/deployment"
-	return &datadog{label: label("datadog sink to " + endpoint), cfg: cfg, url: endpoint}, nil
-}
-
-type datadog struct {
-	label
-	cfg DatadogConfig
-	url string
-}
-
-func (d *datadog) Name() string { return "datadog" }
-
-func (d *datadog) Send(ctx context.Context, m Marker) error {
-	attrs := map[string]any{
-		"service":     m.Service,
-		"started_at":  m.Start.UnixNano(),
-		"finished_at": m.End.UnixNano(),
-		"id":          m.ID,
-	}
-	if m.Environment != "" {
-		attrs["env"] = m.Environment
-	}
-	if m.Version != "" {
-		attrs["version"] = m.Version
-	}
-	if m.Revision != "" && m.Repository != "" {
-		// Datadog requires both or neither.
-		attrs["git"] = map[string]string{"commit_sha": m.Revision, "repository_url": m.Repository}
-	}
-	return post(ctx, d.cfg.Client, "datadog", d.url, nil, map[string]Secret{"DD-API-KEY": d.cfg.APIKey},
-		map[string]any{"data": map[string]any{"attributes": attrs}})
+	auth := map[string]Secret{"DD-API-KEY": cfg.APIKey}
+	return newHTTPSink("datadog", u+"/api/v2/dora/deployment", cfg.Client, auth, func(m Marker) (any, http.Header) {
+		attrs := map[string]any{
+			"service":     m.Service,
+			"started_at":  m.Start.UnixNano(),
+			"finished_at": m.End.UnixNano(),
+			"id":          m.ID,
+		}
+		if m.Environment != "" {
+			attrs["env"] = m.Environment
+		}
+		if m.Version != "" {
+			attrs["version"] = m.Version
+		}
+		if m.Revision != "" && m.Repository != "" {
+			// Datadog requires both or neither.
+			attrs["git"] = map[string]string{"commit_sha": m.Revision, "repository_url": m.Repository}
+		}
+		return map[string]any{"data": map[string]any{"attributes": attrs}}, nil
+	}), nil
 }
 
 // WebhookConfig configures a generic JSON webhook.
@@ -295,24 +286,14 @@ func Webhook(cfg WebhookConfig) (Sink, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &webhook{label: label("webhook sink to " + u), cfg: cfg, url: u}, nil
-}
-
-type webhook struct {
-	label
-	cfg WebhookConfig
-	url string
-}
-
-func (w *webhook) Name() string { return "webhook" }
-
-func (w *webhook) Send(ctx context.Context, m Marker) error {
-	h := w.cfg.Header.Clone()
-	if h == nil {
-		h = http.Header{}
-	}
-	h.Set("Idempotency-Key", m.ID)
-	return post(ctx, w.cfg.Client, "webhook", w.url, h, w.cfg.Secrets, m)
+	return newHTTPSink("webhook", u, cfg.Client, cfg.Secrets, func(m Marker) (any, http.Header) {
+		h := cfg.Header.Clone()
+		if h == nil {
+			h = http.Header{}
+		}
+		h.Set("Idempotency-Key", m.ID)
+		return m, h
+	}), nil
 }
 
 // Writer returns a sink that writes each marker as one line of JSON to w:
