@@ -113,3 +113,23 @@ func ExampleGate() {
 	// deploy refused: checkout: error budget remaining -25.0% is at or below 0.0%; feature frozen; a fix or rollback may override with By and Reason
 	// true
 }
+
+func ExampleSecret() {
+	key := deploy.Secret("dd_live_123")
+	fmt.Println(key, fmt.Sprintf("%#v %q", key, key))
+	// Output: [redacted] [redacted] [redacted]
+}
+
+func ExampleWriter() {
+	var out bytes.Buffer
+	deploy.Writer(&out).Send(context.Background(), deploy.Marker{ID: "7", Service: "cart",
+		Start: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 26, 9, 1, 0, 0, time.UTC)})
+	fmt.Print(out.String())
+	// Output: {"event":"deployment","id":"7","service":"cart","start":"2026-11-26T09:00:00Z","end":"2026-11-26T09:01:00Z"}
+}
+
+func ExampleFromBuild() {
+	m := deploy.FromBuild("checkout", "production")
+	fmt.Println(m.Service, m.Environment, m.Validate())
+	// Output: checkout production <nil>
+}

@@ -155,3 +155,15 @@ func ExampleServe() {
 	fmt.Println(err, c.Draining())
 	// Output: <nil> true
 }
+
+func ExampleChecker_CheckResult() {
+	c := health.New()
+	defer c.Close()
+	c.Register(health.Check{Name: "cache", Func: func(context.Context) error {
+		panic("index out of range") // a bug in a check is a failing check, not a crash
+	}})
+	r, _ := c.CheckResult(context.Background(), "cache")
+	var pe *health.PanicError
+	fmt.Println(r.Status, errors.As(r.Err, &pe))
+	// Output: fail true
+}

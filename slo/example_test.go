@@ -147,3 +147,33 @@ func ExampleTracker_Handler() {
 	fmt.Println(rec.Code, rec.Header().Get("Content-Type"))
 	// Output: 200 application/json
 }
+
+func ExampleBurnRate() {
+	// 1.44% of requests failing against 99.9% burns a 30-day budget in 50 hours.
+	fmt.Printf("%.1f\n", slo.BurnRate(0.0144, 0.999))
+	// Output: 14.4
+}
+
+func ExampleTracker_ErrorRateAt() {
+	o := slo.Objective{Name: "api", Target: 0.99, Window: slo.Rolling(24 * time.Hour)}
+	tr, _ := slo.NewTracker(o, slo.TrackerConfig{})
+	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	tr.RecordNAt(now.Add(-30*time.Minute), 95, 5)
+	tr.RecordNAt(now.Add(-2*time.Minute), 90, 10)
+	r5, _ := tr.ErrorRateAt(now, 5*time.Minute)
+	r1h, _ := tr.ErrorRateAt(now, time.Hour)
+	_, ok := tr.ErrorRateAt(now.Add(2*time.Hour), 5*time.Minute)
+	fmt.Println(r5, r1h, ok)
+	// Output: 0.1 0.075 false
+}
+
+func ExamplePolicy_Evaluate() {
+	o := slo.Objective{Name: "api", Target: 0.999, Window: slo.Rolling(30 * 24 * time.Hour)}
+	observed := map[time.Duration]float64{time.Hour: 0.02, 5 * time.Minute: 0.02}
+	results := slo.DefaultPolicy().Evaluate(o, 30*24*time.Hour, func(d time.Duration) (float64, bool) {
+		r, ok := observed[d]
+		return r, ok
+	})
+	fmt.Println(results[0].Firing, results[0].Reason)
+	// Output: true burn rate 20 over 1h and 20 over 5m both exceed 14.4: 2% of the budget would go in 1h
+}

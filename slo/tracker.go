@@ -17,9 +17,9 @@ const DefaultResolution = time.Minute
 type TrackerConfig struct {
 	// Resolution is the length of one bucket. Zero means one minute, or the
 	// objective's Slice for Timeslices (whose buckets are its slices).
-	// Memory is 24 bytes per bucket plus a cached sum per 256 buckets: a
-	// 30-day window at one minute is 43,200 buckets, about 1,046,000
-	// bytes, within 1 MiB.
+	// Memory is 24 bytes per bucket plus a cached sum per 512 buckets: a
+	// 30-day window at one minute is 43,200 buckets, 1,045,136 bytes
+	// in all, within 1 MiB.
 	Resolution time.Duration
 	// Policy judges burn rates. Nil means DefaultPolicy(), less the tiers
 	// whose long window is longer than the objective's window.
@@ -265,7 +265,7 @@ func (t *Tracker) addSlow(ns int64, good, bad int64) {
 // bucket need no bump, because only blocks at least two behind the newest
 // are cached.
 const (
-	blockShift = 8
+	blockShift = 9
 	blockSize  = 1 << blockShift
 )
 
@@ -429,8 +429,8 @@ func (t *Tracker) Status() TrackerStatus { return t.StatusAt(t.now()) }
 
 // StatusAt reports the objective over the window ending at at, with the
 // burn rate of every tier's windows, in one pass over the buckets; sums of
-// blocks of 256 buckets are cached between calls, so a repeated status
-// reads about one bucket in sixty.
+// blocks of 512 buckets are cached between calls, so a repeated status
+// reads only the buckets near the ends of its windows.
 // ExhaustsIn projects the remaining budget at the burn rate of the
 // shortest long tier window (one hour by default), the best estimate of
 // the burn going on now.

@@ -7,7 +7,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-	"unsafe"
 
 	"github.com/ybiyri/runkit/slo"
 )
@@ -160,11 +159,12 @@ func TestTrackerMemory(t *testing.T) {
 	before.read()
 	tr := newTracker(t, o, slo.TrackerConfig{})
 	after.read()
-	if grown := after.alloc - before.alloc; grown > 1<<20+4096 {
-		t.Errorf("NewTracker(30d, 1m) allocated %d bytes, want at most 1 MiB", grown)
+	grown := after.alloc - before.alloc
+	if grown > 1<<20 {
+		t.Errorf("NewTracker(30d, 1m) allocated %d bytes, want at most 1 MiB (%d)", grown, 1<<20)
 	}
+	t.Logf("a 30d/1m tracker takes %d bytes", grown)
 	tr.Record(true)
-	_ = unsafe.Sizeof(tr)
 }
 
 func TestTrackerRejectsBadConfig(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/ybiyri/runkit/telemetry"
 )
@@ -82,4 +83,22 @@ func ExampleTraceHandler() {
 	span.End()
 	fmt.Print(out.String())
 	// Output: time=… level=INFO msg="charged card" trace_id=… span_id=…
+}
+
+func ExampleTelemetry_Transport() {
+	tel, _ := telemetry.Setup(context.Background(), telemetry.WithoutGlobals(), telemetry.WithDisabled(true))
+	// Disabled, the transport is the base itself: nothing is added to calls.
+	fmt.Println(tel.Transport(nil) == http.DefaultTransport)
+	// Output: true
+}
+
+func ExampleTelemetry_Shutdown() {
+	tel, _ := telemetry.Setup(context.Background(), telemetry.WithoutGlobals(), telemetry.WithoutRuntimeMetrics(),
+		telemetry.WithTracesExporter("console"), telemetry.WithConsoleWriter(&bytes.Buffer{}))
+	_, span := tel.Tracer("shop").Start(context.Background(), "checkout")
+	span.End()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	fmt.Println(tel.Shutdown(ctx), tel.Shutdown(ctx)) // flushed once; idempotent
+	// Output: <nil> <nil>
 }
