@@ -9,12 +9,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.uber.org/goleak"
 
@@ -355,3 +357,33 @@ func TestTelemetrytest(t *testing.T) {
 		t.Errorf("HistogramCount(latency) = %v, %v", n, ok)
 	}
 }
+
+func TestWithSpanExporterFlushesAtShutdown(t *testing.T) {
+	clearEnv(t)
+	exp := &countingExporter{}
+	tel, err := telemetry.Setup(t.Context(), telemetry.WithoutGlobals(), telemetry.WithSpanExporter(exp))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 100 {
+		_, span := tel.Tracer("t").Start(context.Background(), "batch")
+		span.End()
+	}
+	if err := tel.Shutdown(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if n := exp.n.Load(); n != 100 {
+		t.Errorf("exporter got %d spans after Shutdown, want 100", n)
+	}
+}
+
+// countingExporter counts the spans exported to it. (tracetest's in-memory
+// exporter forgets its spans on Shutdown.)
+type countingExporter struct{ n atomic.Int64 }
+
+func (e *countingExporter) ExportSpans(_ context.Context, spans []sdktrace.ReadOnlySpan) error {
+	e.n.Add(int64(len(spans)))
+	return nil
+}
+
+func (e *countingExporter) Shutdown(context.Context) error { return nil }
