@@ -115,7 +115,9 @@ type Config struct {
 	HalfOpenProbes int
 	// ProbeTimeout is the deadline of a half-open probe's context, so that
 	// a hung probe fails and reopens the breaker rather than keep it
-	// half-open. Zero means 5 seconds.
+	// half-open. A probe whose function ignores its context holds its slot
+	// until the function returns: the breaker does not abandon a call it
+	// cannot stop. Zero means 5 seconds.
 	ProbeTimeout time.Duration
 	// Classify decides how a call's error counts. Nil means DefaultClassify.
 	// A call that failed because the caller's own context ended is ignored
