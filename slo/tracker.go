@@ -146,15 +146,23 @@ func (t *Tracker) RecordAt(at time.Time, good bool) {
 	}
 }
 
-// RecordN counts good and bad events now. Negative counts are ignored.
-func (t *Tracker) RecordN(good, bad int64) { t.RecordNAt(t.now(), good, bad) }
+// RecordN counts good and bad events now. A negative count is an error and
+// records nothing.
+func (t *Tracker) RecordN(good, bad int64) error { return t.RecordNAt(t.now(), good, bad) }
 
-// RecordNAt counts good and bad events at at. Negative counts are ignored.
-func (t *Tracker) RecordNAt(at time.Time, good, bad int64) {
-	if good < 0 || bad < 0 || good+bad == 0 {
-		return
+// RecordNAt counts good and bad events at at. A negative count is an error
+// and records nothing.
+func (t *Tracker) RecordNAt(at time.Time, good, bad int64) error {
+	switch {
+	case good < 0:
+		return fmt.Errorf("slo: RecordN good %d is negative", good)
+	case bad < 0:
+		return fmt.Errorf("slo: RecordN bad %d is negative", bad)
+	case good+bad == 0:
+		return nil
 	}
 	t.add(at, good, bad)
+	return nil
 }
 
 // RecordLatency counts one event that took d now: bad when ok is false or
@@ -195,8 +203,8 @@ func floorDiv(x, d int64) (q, r int64) {
 func (t *Tracker) add(at time.Time, good, bad int64) {
 	ns := at.UnixNano()
 	// Fast path: most events fall in the newest bucket, whose index and
-	// slot are cached; a multiply checks it where the slow path needs two
-	// divisions. The bucket's epoch confirms the cached slot, so a stale
+	// bucket are cached; a multiply checks it where the slow path needs two
+	// divisions. The bucket's epoch confirms the cached pointer, so a stale
 	// pair of loads only costs the slow path.
 	if latest := t.latest.Load(); latest != empty {
 		if d := ns - latest*t.res; d >= 0 && d < t.res {
@@ -308,8 +316,8 @@ func (t *Tracker) sums(at time.Time, spans []int64, good, bad, badSlices []int64
 				k += blockSize
 				continue
 			}
-			bg, bb, bad := t.bucketAt(idx)
-			g, b, bs = g+bg, b+bb, bs+bad
+			bg, bb, bbs := t.bucketAt(idx)
+			g, b, bs = g+bg, b+bb, bs+bbs
 			k++
 		}
 		good[j], bad[j], badSlices[j] = g, b, bs

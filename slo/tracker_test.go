@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -262,5 +263,20 @@ func TestTrackerStatusCacheSeesLateEvents(t *testing.T) {
 		if f := fresh.StatusAt(now); f.Good != after.Good || f.Total != after.Total {
 			t.Errorf("%v: cached status %d/%d, fresh %d/%d", method, after.Good, after.Total, f.Good, f.Total)
 		}
+	}
+}
+
+func TestRecordNRejectsNegativeCounts(t *testing.T) {
+	tr := newTracker(t, slo.Objective{Name: "api", Target: 0.99, Window: slo.Rolling(day)}, slo.TrackerConfig{})
+	for _, c := range [][2]int64{{-1, 5}, {5, -2}} {
+		if err := tr.RecordNAt(t0, c[0], c[1]); err == nil || !strings.Contains(err.Error(), "is negative") {
+			t.Errorf("RecordNAt(%d, %d) = %v, want an error naming the value", c[0], c[1], err)
+		}
+	}
+	if err := tr.RecordNAt(t0, 0, 0); err != nil {
+		t.Errorf("RecordNAt(0, 0) = %v", err)
+	}
+	if s := tr.StatusAt(t0); !s.NoData {
+		t.Errorf("rejected counts were recorded: %+v", s.Status)
 	}
 }

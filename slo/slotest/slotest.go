@@ -39,7 +39,9 @@ func Simulate(t testing.TB, o slo.Objective, duration, step time.Duration, traff
 	end := Epoch.Add(duration)
 	for at := Epoch; at.Before(end); at = at.Add(step) {
 		good, bad := traffic(at)
-		tr.RecordNAt(at, good, bad)
+		if err := tr.RecordNAt(at, good, bad); err != nil {
+			t.Fatalf("slotest: traffic at %v: %v", at.Format(time.RFC3339), err)
+		}
 	}
 	return tr.StatusAt(end.Add(-time.Nanosecond))
 }
