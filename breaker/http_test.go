@@ -19,25 +19,16 @@ import (
 )
 
 func TestTransportPerHostAndOpenWithoutNetwork(t *testing.T) {
-	var badHits, goodHits atomic.Int32
-	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		badHits.Add(1)
-		w.WriteHeader(http.StatusInternalServerError)
-	}))
-	defer bad.Close()
-	good := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		goodHits.Add(1)
-		w.WriteHeader(http.StatusNotFound) // a 4xx is the server answering
-	}))
-	defer good.Close()
+	badURL, badHits := answering(t, http.StatusInternalServerError, "")
+	goodURL, goodHits := answering(t, http.StatusNotFound, "") // a 4xx is the server answering
 	var reg breaker.Registry
 	tr := &breaker.Transport{Config: breaker.Config{ConsecutiveFailures: 3}, Registry: &reg}
 	client := &http.Client{Transport: tr}
 	for range 5 {
-		if resp, err := client.Get(good.URL); err == nil {
+		if resp, err := client.Get(goodURL); err == nil {
 			resp.Body.Close()
 		}
-		if resp, err := client.Get(bad.URL); err == nil {
+		if resp, err := client.Get(badURL); err == nil {
 			if resp.StatusCode != 500 {
 				t.Errorf("failing host answered %d through the transport, want its 500", resp.StatusCode)
 			}
@@ -49,7 +40,7 @@ func TestTransportPerHostAndOpenWithoutNetwork(t *testing.T) {
 	if badHits.Load() != 3 || goodHits.Load() != 5 {
 		t.Errorf("hits: failing host %d (want 3, then open), healthy host %d (want 5)", badHits.Load(), goodHits.Load())
 	}
-	if err := reg.Check(t.Context()); err == nil || !strings.Contains(err.Error(), strings.TrimPrefix(bad.URL, "http://")) {
+	if err := reg.Check(t.Context()); err == nil || !strings.Contains(err.Error(), strings.TrimPrefix(badURL, "http://")) {
 		t.Errorf("registry check = %v, want the failing host open", err)
 	}
 	tr.Base = http.DefaultTransport
@@ -90,20 +81,14 @@ func TestTransportEvictsIdleClosedBreakers(t *testing.T) {
 }
 
 func TestTransportRespectsRetryAfter(t *testing.T) {
-	var hits atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		hits.Add(1)
-		w.Header().Set("Retry-After", "120")
-		w.WriteHeader(http.StatusTooManyRequests)
-	}))
-	defer srv.Close()
+	url, hits := answering(t, http.StatusTooManyRequests, "120")
 	client := &http.Client{Transport: &breaker.Transport{}}
-	resp, err := client.Get(srv.URL)
+	resp, err := client.Get(url)
 	if err != nil || resp.StatusCode != 429 {
 		t.Fatalf("first request = %v, %v; want the 429", resp, err)
 	}
 	resp.Body.Close()
-	_, err = client.Get(srv.URL)
+	_, err = client.Get(url)
 	var oe *breaker.OpenError
 	if !errors.As(err, &oe) || time.Until(oe.Until) < 110*time.Second {
 		t.Errorf("request within Retry-After = %v, want ErrOpen until about 2 minutes from now", err)
@@ -115,12 +100,7 @@ func TestTransportRespectsRetryAfter(t *testing.T) {
 }
 
 func TestRetryBudgetBoundsLoad(t *testing.T) {
-	var hits atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		hits.Add(1)
-		w.WriteHeader(http.StatusServiceUnavailable)
-	}))
-	defer srv.Close()
+	url, hits := answering(t, http.StatusServiceUnavailable, "")
 	// A total outage: without a budget, 200 requests × 3 attempts = 600.
 	client := &http.Client{Transport: &breaker.Retry{
 		Base: http.DefaultTransport, MaxAttempts: 3, BaseDelay: time.Microsecond, MaxDelay: time.Microsecond,
@@ -128,7 +108,7 @@ func TestRetryBudgetBoundsLoad(t *testing.T) {
 	}}
 	const requests = 200
 	for range requests {
-		resp, err := client.Get(srv.URL)
+		resp, err := client.Get(url)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -168,15 +148,10 @@ func TestRetryReplaysBodyAndNeverRetriesOpen(t *testing.T) {
 	}
 
 	// Retry outside Transport: an open breaker is not retried.
-	var hits atomic.Int32
-	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		hits.Add(1)
-		w.WriteHeader(http.StatusBadGateway)
-	}))
-	defer down.Close()
+	downURL, hits := answering(t, http.StatusBadGateway, "")
 	retrying := &http.Client{Transport: &breaker.Retry{BaseDelay: time.Microsecond, MaxAttempts: 5, MinRetriesPerSecond: 1000,
 		Base: &breaker.Transport{Config: breaker.Config{ConsecutiveFailures: 2}}}}
-	_, err = retrying.Get(down.URL)
+	_, err = retrying.Get(downURL)
 	if !errors.Is(err, breaker.ErrOpen) || hits.Load() != 2 {
 		t.Errorf("GET through retry and an opening breaker = %v after %d hits, want ErrOpen after 2", err, hits.Load())
 	}
@@ -261,17 +236,11 @@ func TestTransportClientLimiter(t *testing.T) {
 }
 
 func TestRetryHonoursRetryAfter(t *testing.T) {
-	var hits atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		hits.Add(1)
-		w.Header().Set("Retry-After", "3600")
-		w.WriteHeader(http.StatusServiceUnavailable)
-	}))
-	defer srv.Close()
+	url, hits := answering(t, http.StatusServiceUnavailable, "3600")
 	// The server asks for an hour; the retry policy allows a second.
 	client := &http.Client{Transport: &breaker.Retry{BaseDelay: time.Microsecond, MaxElapsed: time.Second, MinRetriesPerSecond: 100}}
 	start := time.Now()
-	resp, err := client.Get(srv.URL)
+	resp, err := client.Get(url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,4 +249,20 @@ func TestRetryHonoursRetryAfter(t *testing.T) {
 		t.Errorf("%d attempts in %v, want 1 answered at once: Retry-After is past MaxElapsed", hits.Load(), time.Since(start))
 	}
 	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
+}
+
+// answering starts a server that counts its requests and answers each
+// with code, and a Retry-After header when retryAfter is set.
+func answering(t *testing.T, code int, retryAfter string) (url string, hits *atomic.Int32) {
+	t.Helper()
+	hits = new(atomic.Int32)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		hits.Add(1)
+		if retryAfter != "" {
+			w.Header().Set("Retry-After", retryAfter)
+		}
+		w.WriteHeader(code)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, hits
 }
