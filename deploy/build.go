@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ybiyri/runkit/internal/buildinfo"
+	"github.com/ybiyri/runkit/internal/readonly"
 )
 
 // BuildInfo is what the running binary knows about its build.
@@ -72,9 +73,7 @@ func VersionHandler() http.Handler {
 	body, _ := json.Marshal(Build())
 	body = append(body, '\n')
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			w.Header().Set("Allow", "GET, HEAD")
-			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		if !readonly.Allow(w, r) {
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")

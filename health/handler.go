@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/ybiyri/runkit/internal/readonly"
 )
 
 // ContentType is the media type of every health response, from the IETF
@@ -47,9 +49,7 @@ type handler struct{ c *Checker }
 var _ http.Handler = handler{}
 
 func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header()["Allow"] = []string{"GET, HEAD"}
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	if !readonly.Allow(w, r) {
 		return
 	}
 	probe, only, ok := route(r.URL.Path)

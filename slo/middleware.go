@@ -5,6 +5,8 @@ import (
 	"math"
 	"net/http"
 	"time"
+
+	"github.com/ybiyri/runkit/internal/readonly"
 )
 
 // MiddlewareConfig configures Middleware. Every zero field has a default.
@@ -83,9 +85,7 @@ func (s *statusRecorder) Flush() {
 // whether it fires, and the time to exhaustion.
 func (t *Tracker) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			w.Header().Set("Allow", "GET, HEAD")
-			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		if !readonly.Allow(w, r) {
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
