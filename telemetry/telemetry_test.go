@@ -356,6 +356,21 @@ func TestTelemetrytest(t *testing.T) {
 	if n, ok := rec.HistogramCount("latency"); !ok || n != 1 {
 		t.Errorf("HistogramCount(latency) = %v, %v", n, ok)
 	}
+	fc, _ := otel.Meter("t").Float64Counter("bytes")
+	fc.Add(context.Background(), 1.5)
+	fc.Add(context.Background(), 2)
+	ih, _ := otel.Meter("t").Int64Histogram("sizes")
+	ih.Record(context.Background(), 3)
+	ih.Record(context.Background(), 4)
+	if v, ok := rec.Float64("bytes"); !ok || v != 3.5 {
+		t.Errorf("Float64(bytes) = %v, %v", v, ok)
+	}
+	if n, ok := rec.HistogramCount("sizes"); !ok || n != 2 {
+		t.Errorf("HistogramCount(sizes) = %v, %v", n, ok)
+	}
+	if _, ok := rec.HistogramCount("missing"); ok {
+		t.Error("HistogramCount of an unrecorded metric reported true")
+	}
 }
 
 func TestWithSpanExporterFlushesAtShutdown(t *testing.T) {

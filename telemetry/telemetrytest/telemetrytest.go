@@ -89,52 +89,34 @@ func (r *Recorder) Metrics() []metricdata.Metrics {
 // false when no such metric was recorded.
 func (r *Recorder) Int64(name string, attrs ...attribute.KeyValue) (int64, bool) {
 	r.t.Helper()
-	var sum int64
-	found := false
-	for _, m := range r.Metrics() {
-		if m.Name != name {
-			continue
-		}
-		switch d := m.Data.(type) {
-		case metricdata.Sum[int64]:
-			for _, p := range d.DataPoints {
-				if has(p.Attributes, attrs) {
-					sum, found = sum+p.Value, true
-				}
-			}
-		case metricdata.Gauge[int64]:
-			for _, p := range d.DataPoints {
-				if has(p.Attributes, attrs) {
-					sum, found = sum+p.Value, true
-				}
-			}
-		}
-	}
-	return sum, found
+	return value[int64](r.Metrics(), name, attrs)
 }
 
 // Float64 is Int64 for float64 instruments.
 func (r *Recorder) Float64(name string, attrs ...attribute.KeyValue) (float64, bool) {
 	r.t.Helper()
-	var sum float64
+	return value[float64](r.Metrics(), name, attrs)
+}
+
+func value[N int64 | float64](metrics []metricdata.Metrics, name string, attrs []attribute.KeyValue) (N, bool) {
+	var sum N
 	found := false
-	for _, m := range r.Metrics() {
+	add := func(points []metricdata.DataPoint[N]) {
+		for _, p := range points {
+			if has(p.Attributes, attrs) {
+				sum, found = sum+p.Value, true
+			}
+		}
+	}
+	for _, m := range metrics {
 		if m.Name != name {
 			continue
 		}
 		switch d := m.Data.(type) {
-		case metricdata.Sum[float64]:
-			for _, p := range d.DataPoints {
-				if has(p.Attributes, attrs) {
-					sum, found = sum+p.Value, true
-				}
-			}
-		case metricdata.Gauge[float64]:
-			for _, p := range d.DataPoints {
-				if has(p.Attributes, attrs) {
-					sum, found = sum+p.Value, true
-				}
-			}
+		case metricdata.Sum[N]:
+			add(d.DataPoints)
+		case metricdata.Gauge[N]:
+			add(d.DataPoints)
 		}
 	}
 	return sum, found
@@ -144,21 +126,19 @@ func (r *Recorder) Float64(name string, attrs ...attribute.KeyValue) (float64, b
 // data points whose attributes include attrs.
 func (r *Recorder) HistogramCount(name string, attrs ...attribute.KeyValue) (uint64, bool) {
 	r.t.Helper()
+	metrics := r.Metrics()
+	if n, ok := count[float64](metrics, name, attrs); ok {
+		return n, true
+	}
+	return count[int64](metrics, name, attrs)
+}
+
+func count[N int64 | float64](metrics []metricdata.Metrics, name string, attrs []attribute.KeyValue) (uint64, bool) {
 	var n uint64
 	found := false
-	for _, m := range r.Metrics() {
-		if m.Name != name {
-			continue
-		}
-		switch d := m.Data.(type) {
-		case metricdata.Histogram[float64]:
-			for _, p := range d.DataPoints {
-				if has(p.Attributes, attrs) {
-					n, found = n+p.Count, true
-				}
-			}
-		case metricdata.Histogram[int64]:
-			for _, p := range d.DataPoints {
+	for _, m := range metrics {
+		if h, ok := m.Data.(metricdata.Histogram[N]); ok && m.Name == name {
+			for _, p := range h.DataPoints {
 				if has(p.Attributes, attrs) {
 					n, found = n+p.Count, true
 				}
