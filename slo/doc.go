@@ -63,8 +63,9 @@
 // window and every tier's windows, reusing cached sums of older blocks.
 // Every method that reads the clock has an At form that takes the time, so
 // tests drive it without sleeping.
-// [Middleware] records HTTP requests (5xx, or slower than a threshold, as
-// bad) and [Tracker.Handler] serves the status as JSON.
+// [Middleware] records HTTP requests (5xx, or slower than the tracker's
+// Latency, as bad) on the tracker's clock, and [Tracker.Handler] serves
+// the status as JSON.
 //
 // Package [github.com/ybiyri/runkit/slo/slotest] runs traffic patterns
 // through an objective inside a unit test.

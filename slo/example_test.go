@@ -124,13 +124,14 @@ func ExampleTracker() {
 
 func ExampleMiddleware() {
 	o := slo.Objective{Name: "api", Target: 0.99, Window: slo.Rolling(24 * time.Hour)}
-	tr, _ := slo.NewTracker(o, slo.TrackerConfig{})
+	// The tracker's Latency and clock judge the middleware's requests too.
+	tr, _ := slo.NewTracker(o, slo.TrackerConfig{Latency: time.Second})
 	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/broken" {
 			w.WriteHeader(http.StatusInternalServerError)
 		}
 	})
-	h := slo.Middleware(tr, slo.MiddlewareConfig{Latency: time.Second})(app)
+	h := slo.Middleware(tr, slo.MiddlewareConfig{})(app)
 	for _, p := range []string{"/", "/", "/broken", "/missing"} {
 		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", p, nil))
 	}

@@ -10,39 +10,35 @@ import (
 )
 
 // MiddlewareConfig configures Middleware. Every zero field has a default.
+// The latency threshold and the clock are the tracker's
+// (TrackerConfig.Latency and Now), so that requests and events recorded on
+// the tracker directly are judged alike and share one timeline.
 type MiddlewareConfig struct {
 	// Bad decides from the status code whether a request is a bad event.
 	// Nil means codes of 500 and above: a client's mistake is not the
 	// service's unreliability.
 	Bad func(code int) bool
-	// Latency, when positive, also counts a request slower than it as bad.
-	Latency time.Duration
-	// Now is the clock that times requests. Nil means time.Now.
-	Now func() time.Time
 }
 
 // Middleware returns a wrapper that records every request of the handler it
-// wraps into t, judged by cfg.
+// wraps into t. A request is bad when cfg.Bad says so of its status code,
+// when the handler panics, or when it takes longer than the tracker's
+// Latency; it is timed on the tracker's clock and recorded when it ends.
 func Middleware(t *Tracker, cfg MiddlewareConfig) func(http.Handler) http.Handler {
 	bad := cfg.Bad
 	if bad == nil {
 		bad = func(code int) bool { return code >= 500 }
 	}
-	now := cfg.Now
-	if now == nil {
-		now = time.Now
-	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			start := now()
+			start := t.now()
 			rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
 			completed := false
 			defer func() {
-				end := now()
+				end := t.now()
 				// A handler that panicked (completed is false) served no
 				// proper answer: a bad event.
-				ok := completed && !bad(rec.code) && (cfg.Latency <= 0 || end.Sub(start) <= cfg.Latency)
-				t.RecordAt(end, ok)
+				t.RecordLatencyAt(end, end.Sub(start), completed && !bad(rec.code))
 			}()
 			next.ServeHTTP(rec, r)
 			completed = true

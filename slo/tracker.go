@@ -24,11 +24,11 @@ type TrackerConfig struct {
 	// Policy judges burn rates. Nil means DefaultPolicy(), less the tiers
 	// whose long window is longer than the objective's window.
 	Policy *Policy
-	// Latency, when positive, makes RecordLatency count an event slower
-	// than it as bad.
+	// Latency, when positive, counts an event slower than it as bad, in
+	// RecordLatency and in Middleware. Zero judges no latency.
 	Latency time.Duration
-	// Now is the clock of the methods without an explicit time. Nil means
-	// time.Now.
+	// Now is the clock of the methods without an explicit time and of
+	// Middleware. Nil means time.Now.
 	Now func() time.Time
 }
 

@@ -191,7 +191,7 @@ func TestMiddlewareAndHandler(t *testing.T) {
 	clock := t0
 	var mu sync.Mutex
 	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
-	tr := newTracker(t, o, slo.TrackerConfig{Now: now})
+	tr := newTracker(t, o, slo.TrackerConfig{Now: now, Latency: time.Second})
 	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/fail":
@@ -206,7 +206,7 @@ func TestMiddlewareAndHandler(t *testing.T) {
 			panic(http.ErrAbortHandler)
 		}
 	})
-	h := slo.Middleware(tr, slo.MiddlewareConfig{Latency: time.Second, Now: now})(app)
+	h := slo.Middleware(tr, slo.MiddlewareConfig{})(app)
 	for _, p := range []string{"/", "/", "/fail", "/missing", "/slow", "/panic"} {
 		func() {
 			defer func() { recover() }()

@@ -118,11 +118,11 @@ func run(ctx context.Context, args []string) error {
 		Name:   "hello-availability",
 		Target: 0.999,
 		Window: slo.Rolling(30 * 24 * time.Hour),
-	}, slo.TrackerConfig{})
+	}, slo.TrackerConfig{Latency: 300 * time.Millisecond}) // slower is bad
 	if err != nil {
 		return err
 	}
-	tracked := slo.Middleware(availability, slo.MiddlewareConfig{Latency: 300 * time.Millisecond})
+	tracked := slo.Middleware(availability, slo.MiddlewareConfig{})
 
 	mux := http.NewServeMux()
 	for _, p := range []string{"/livez", "/readyz", "/startupz", "/healthz"} {

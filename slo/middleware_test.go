@@ -1,0 +1,75 @@
+package slo_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ybiyri/runkit/slo"
+)
+
+// testClock is a clock a test moves by hand.
+type testClock struct {
+	mu sync.Mutex // guards t
+	t  time.Time
+}
+
+func newClock(t time.Time) *testClock { return &testClock{t: t} }
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// get fetches url through a real client and returns the status code.
+func get(t *testing.T, url string) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// Issue item 1: the middleware times requests on the tracker's clock and
+// judges them by the tracker's latency threshold, so that its events and
+// the ones recorded on the tracker directly share one timeline.
+func TestMiddlewareUsesTrackerClockAndLatency(t *testing.T) {
+	clock := newClock(t0)
+	o := slo.Objective{Name: "api", Target: 0.99, Window: slo.Rolling(day)}
+	tr := newTracker(t, o, slo.TrackerConfig{Latency: 10 * time.Millisecond, Now: clock.Now})
+	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			clock.Add(20 * time.Millisecond) // twice the tracker's threshold
+		}
+	})
+	srv := httptest.NewServer(slo.Middleware(tr, slo.MiddlewareConfig{})(app))
+	defer srv.Close()
+
+	tr.Record(true) // on the tracker's clock, before any request
+	if code := get(t, srv.URL+"/"); code != 200 {
+		t.Fatalf("GET / = %d", code)
+	}
+	if code := get(t, srv.URL+"/slow"); code != 200 {
+		t.Fatalf("GET /slow = %d", code)
+	}
+	tr.Record(true) // and after
+
+	s := tr.Status()
+	if s.Total != 4 || s.Good != 3 || s.Dropped != 0 {
+		t.Errorf("after 2 direct events, a fast and a 20ms request against a 10ms threshold: good %d total %d dropped %d, want 3, 4, 0",
+			s.Good, s.Total, s.Dropped)
+	}
+}
