@@ -8,8 +8,10 @@ import (
 	"github.com/ybiyri/runkit/slo"
 )
 
-func benchTracker(b *testing.B) *slo.Tracker {
-	return newTracker(b, slo.Objective{Name: "api", Target: 0.999, Window: slo.Rolling(30 * day)}, slo.TrackerConfig{})
+// benchTracker returns a 30-day tracker at one-minute resolution; its
+// clock is newTracker's, unless now is given.
+func benchTracker(b *testing.B, now func() time.Time) *slo.Tracker {
+	return newTracker(b, slo.Objective{Name: "api", Target: 0.999, Window: slo.Rolling(30 * day)}, slo.TrackerConfig{Now: now})
 }
 
 // BenchmarkAtomicAdd is the baseline for BenchmarkTrackerRecordAt.
@@ -32,7 +34,7 @@ func BenchmarkAtomicAddParallel(b *testing.B) {
 }
 
 func BenchmarkTrackerRecordAt(b *testing.B) {
-	tr := benchTracker(b)
+	tr := benchTracker(b, nil)
 	at := t0.Add(time.Hour)
 	b.ReportAllocs()
 	for b.Loop() {
@@ -41,7 +43,7 @@ func BenchmarkTrackerRecordAt(b *testing.B) {
 }
 
 func BenchmarkTrackerRecordAtParallel(b *testing.B) {
-	tr := benchTracker(b)
+	tr := benchTracker(b, nil)
 	at := t0.Add(time.Hour)
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
@@ -60,7 +62,7 @@ func BenchmarkTimeNow(b *testing.B) {
 }
 
 func BenchmarkTrackerRecord(b *testing.B) {
-	tr := benchTracker(b)
+	tr := benchTracker(b, time.Now)
 	b.ReportAllocs()
 	for b.Loop() {
 		tr.Record(true)
@@ -70,7 +72,7 @@ func BenchmarkTrackerRecord(b *testing.B) {
 // BenchmarkTrackerStatus reads a full 30-day window at one-minute
 // resolution with the four default tiers (eight burn-rate windows).
 func BenchmarkTrackerStatus(b *testing.B) {
-	tr := benchTracker(b)
+	tr := benchTracker(b, nil)
 	for m := range 30 * 24 * 60 {
 		tr.RecordNAt(t0.Add(time.Duration(m)*time.Minute), 1000, int64(m%3))
 	}

@@ -62,7 +62,10 @@
 // allocation-free. [Tracker.StatusAt] sums the buckets once for the whole
 // window and every tier's windows, reusing cached sums of older blocks.
 // Every method that reads the clock has an At form that takes the time, so
-// tests drive it without sleeping.
+// tests drive it without sleeping; its clock (TrackerConfig.Now) stands for
+// the present. An event older than the window is dropped and one more than
+// [MaxSkew] past the clock is refused; each is counted ([TrackerStatus]
+// Dropped and Future), and neither disturbs the events of the window.
 // [Middleware] records HTTP requests (5xx, or slower than the tracker's
 // Latency, as bad) on the tracker's clock, and [Tracker.Handler] serves
 // the status as JSON.

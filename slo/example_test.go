@@ -178,3 +178,18 @@ func ExamplePolicy_Evaluate() {
 	fmt.Println(results[0].Firing, results[0].Reason)
 	// Output: true burn rate 20 over 1h and 20 over 5m both exceed 14.4: 2% of the budget would go in 1h
 }
+
+func ExampleTracker_Future() {
+	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	o := slo.Objective{Name: "api", Target: 0.99, Window: slo.Rolling(24 * time.Hour)}
+	tr, _ := slo.NewTracker(o, slo.TrackerConfig{Now: func() time.Time { return now }})
+	// A caller whose clock runs a day ahead: refused and counted, and the
+	// events of the present still count.
+	fmt.Println(tr.RecordNAt(now.Add(24*time.Hour), 1, 0))
+	tr.RecordNAt(now.Add(-time.Minute), 99, 1)
+	s := tr.Status()
+	fmt.Println(s.Total, s.Future, s.Dropped)
+	// Output:
+	// slo: RecordN at 2026-11-02T12:00:00Z is more than MaxSkew 1m0s past the clock; 1 events refused
+	// 100 1 0
+}

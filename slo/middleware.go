@@ -113,6 +113,7 @@ type Report struct {
 	BurnRate        float64      `json:"burnRate"`
 	ExhaustsIn      *float64     `json:"exhaustsInSeconds"` // null: never
 	Dropped         int64        `json:"dropped"`
+	Future          int64        `json:"future"`
 	Tiers           []TierReport `json:"tiers"`
 }
 
@@ -134,7 +135,7 @@ func (s TrackerStatus) Report() Report {
 		Objective: s.Objective, Target: s.Target, Window: formatDuration(s.Window),
 		Method: s.Method.String(), At: s.At.UTC(), Good: s.Good, Total: s.Total, NoData: s.NoData,
 		SLI: s.SLI, ErrorRate: s.ErrorRate, Budget: s.Budget, BudgetConsumed: s.Consumed,
-		BudgetRemaining: s.Remaining, BurnRate: s.BurnRate, Dropped: s.Dropped,
+		BudgetRemaining: s.Remaining, BurnRate: s.BurnRate, Dropped: s.Dropped, Future: s.Future,
 		Tiers: make([]TierReport, len(s.Tiers)),
 	}
 	if s.ExhaustsIn != Forever {

@@ -13,6 +13,12 @@ import (
 // DefaultResolution is the bucket length of a Tracker that sets none.
 const DefaultResolution = time.Minute
 
+// MaxSkew is how far past the tracker's clock an event's time may be. An
+// event further in the future (a caller whose clock runs ahead, a bad
+// timestamp) is refused and counted in Future: recording it would move
+// the ring forward and make every current event look a window old.
+const MaxSkew = time.Minute
+
 // TrackerConfig configures a Tracker. Every zero field has a default.
 type TrackerConfig struct {
 	// Resolution is the length of one bucket. Zero means one minute, or the
@@ -27,8 +33,10 @@ type TrackerConfig struct {
 	// Latency, when positive, counts an event slower than it as bad, in
 	// RecordLatency and in Middleware. Zero judges no latency.
 	Latency time.Duration
-	// Now is the clock of the methods without an explicit time and of
-	// Middleware. Nil means time.Now.
+	// Now is the clock of the methods without an explicit time, of
+	// Middleware, and of the MaxSkew check on every recorded event. Nil
+	// means time.Now. A test that records events at simulated times sets
+	// it to the simulated clock.
 	Now func() time.Time
 }
 
@@ -39,7 +47,8 @@ type TrackerConfig struct {
 // takes the time instead, as x/time/rate's AllowN does.
 //
 // Events may arrive out of order: one within the window lands in its
-// bucket; one older than the window is dropped and counted in Dropped.
+// bucket; one older than the window is dropped and counted in Dropped; one
+// more than MaxSkew past the clock is refused and counted in Future.
 type Tracker struct {
 	o       Objective
 	policy  Policy
@@ -49,6 +58,9 @@ type Tracker struct {
 	n       int64 // buckets in the ring
 	ring    []bucket
 	latest  atomic.Int64 // newest bucket index recorded
+	// horizon is the latest time, in Unix nanoseconds, known to be within
+	// MaxSkew of the clock: events up to it need no clock reading.
+	horizon atomic.Int64
 
 	versions []atomic.Int64 // per block slot; see blockSize
 	cacheMu  sync.Mutex     // guards cache
@@ -56,6 +68,7 @@ type Tracker struct {
 	// latestBucket is the bucket of latest, cached for the fast path.
 	latestBucket atomic.Pointer[bucket]
 	dropped      atomic.Int64
+	future       atomic.Int64
 }
 
 // bucket holds the counts of one bucket index (time / resolution). epoch
@@ -127,6 +140,7 @@ func NewTracker(o Objective, cfg TrackerConfig) (*Tracker, error) {
 		t.ring[i].epoch.Store(empty)
 	}
 	t.latest.Store(empty)
+	t.horizon.Store(math.MinInt64)
 	t.latestBucket.Store(&t.ring[0])
 	return t, nil
 }
@@ -151,7 +165,8 @@ func (t *Tracker) RecordAt(at time.Time, good bool) {
 func (t *Tracker) RecordN(good, bad int64) error { return t.RecordNAt(t.now(), good, bad) }
 
 // RecordNAt counts good and bad events at at. A negative count is an error
-// and records nothing.
+// and records nothing. A time more than MaxSkew past the clock is an error
+// too: the events are refused and counted in Future.
 func (t *Tracker) RecordNAt(at time.Time, good, bad int64) error {
 	switch {
 	case good < 0:
@@ -161,7 +176,9 @@ func (t *Tracker) RecordNAt(at time.Time, good, bad int64) error {
 	case good+bad == 0:
 		return nil
 	}
-	t.add(at, good, bad)
+	if !t.add(at, good, bad) {
+		return fmt.Errorf("slo: RecordN at %v is more than MaxSkew %v past the clock; %d events refused", at.Format(time.RFC3339Nano), MaxSkew, good+bad)
+	}
 	return nil
 }
 
@@ -177,6 +194,10 @@ func (t *Tracker) RecordLatencyAt(at time.Time, d time.Duration, ok bool) {
 // Dropped returns how many events were dropped for being older than the
 // window.
 func (t *Tracker) Dropped() int64 { return t.dropped.Load() }
+
+// Future returns how many events were refused for being more than MaxSkew
+// past the clock.
+func (t *Tracker) Future() int64 { return t.future.Load() }
 
 func (t *Tracker) index(at time.Time) int64 {
 	q, _ := floorDiv(at.UnixNano(), t.res)
@@ -200,8 +221,13 @@ func floorDiv(x, d int64) (q, r int64) {
 	return q, r
 }
 
-func (t *Tracker) add(at time.Time, good, bad int64) {
+// add records the events, or counts them in future and reports false.
+func (t *Tracker) add(at time.Time, good, bad int64) bool {
 	ns := at.UnixNano()
+	if ns > t.horizon.Load() && !t.beforeHorizon(ns) {
+		t.future.Add(good + bad)
+		return false
+	}
 	// Fast path: most events fall in the newest bucket, whose index and
 	// bucket are cached; a multiply checks it where the slow path needs two
 	// divisions. The bucket's epoch confirms the cached pointer, so a stale
@@ -215,11 +241,28 @@ func (t *Tracker) add(at time.Time, good, bad int64) {
 				if bad != 0 {
 					b.bad.Add(bad)
 				}
-				return
+				return true
 			}
 		}
 	}
 	t.addSlow(ns, good, bad)
+	return true
+}
+
+// beforeHorizon reads the clock, moves the horizon to MaxSkew past it, and
+// reports whether ns is within it. The horizon only moves forward, so a
+// clock that steps back keeps the furthest horizon it has given.
+func (t *Tracker) beforeHorizon(ns int64) bool {
+	h := t.now().UnixNano() + int64(MaxSkew)
+	for {
+		old := t.horizon.Load()
+		if h <= old {
+			return ns <= old
+		}
+		if t.horizon.CompareAndSwap(old, h) {
+			return ns <= h
+		}
+	}
 }
 
 func (t *Tracker) addSlow(ns int64, good, bad int64) {
@@ -416,8 +459,9 @@ type TrackerStatus struct {
 	// that ends there.
 	At     time.Time
 	Window time.Duration
-	// Dropped counts events dropped for being older than the window.
-	Dropped int64
+	// Dropped counts events dropped for being older than the window, and
+	// Future those refused for being more than MaxSkew past the clock.
+	Dropped, Future int64
 	// Tiers holds the burn-rate policy's verdict, tier by tier.
 	Tiers []TierResult
 }
@@ -490,7 +534,7 @@ func (t *Tracker) StatusAt(at time.Time) TrackerStatus {
 		total := good[last] + bad[last]
 		st = t.o.evaluate(good[last], total, float64(total), window)
 	}
-	s := TrackerStatus{Status: st, At: at, Window: window, Dropped: t.dropped.Load()}
+	s := TrackerStatus{Status: st, At: at, Window: window, Dropped: t.dropped.Load(), Future: t.future.Load()}
 	s.Tiers = t.policy.Evaluate(t.o, window, rate)
 	if len(t.policy.Tiers) > 0 && !st.NoData {
 		shortest := t.policy.Tiers[0].Long

@@ -14,8 +14,14 @@ import (
 
 var t0 = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 
+// newTracker returns a tracker for o. Unless cfg sets a clock, the clock
+// stands at t0 plus a year, so that events at simulated times after t0 are
+// never refused as ahead of it, whatever the date the test runs.
 func newTracker(t testing.TB, o slo.Objective, cfg slo.TrackerConfig) *slo.Tracker {
 	t.Helper()
+	if cfg.Now == nil {
+		cfg.Now = func() time.Time { return t0.Add(365 * day) }
+	}
 	tr, err := slo.NewTracker(o, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -278,5 +284,44 @@ func TestRecordNRejectsNegativeCounts(t *testing.T) {
 	}
 	if s := tr.StatusAt(t0); !s.NoData {
 		t.Errorf("rejected counts were recorded: %+v", s.Status)
+	}
+}
+
+// Issue item 2: an event stamped far in the future (a skewed clock, a bad
+// caller) is refused and counted apart from the too-old ones, instead of
+// making every current event too old for a whole window.
+func TestTrackerRefusesFutureEvents(t *testing.T) {
+	clock := newClock(t0)
+	o := slo.Objective{Name: "api", Target: 0.99, Window: slo.Rolling(day)}
+	tr := newTracker(t, o, slo.TrackerConfig{Now: clock.Now})
+	tr.RecordAt(t0.Add(365*day), true)
+	for range 100 {
+		tr.Record(false)
+	}
+	s := tr.Status()
+	if s.Total != 100 || s.Good != 0 || s.Dropped != 0 {
+		t.Errorf("after one event a year ahead and 100 current bad ones: good %d total %d dropped %d, want 0, 100, 0",
+			s.Good, s.Total, s.Dropped)
+	}
+	if s.Future != 1 || tr.Future() != 1 {
+		t.Errorf("Future = %d (status %d), want 1", tr.Future(), s.Future)
+	}
+	// Within MaxSkew of the clock is accepted; beyond it RecordNAt says so.
+	if err := tr.RecordNAt(t0.Add(slo.MaxSkew), 1, 0); err != nil {
+		t.Errorf("RecordNAt(clock + MaxSkew) = %v", err)
+	}
+	err := tr.RecordNAt(t0.Add(slo.MaxSkew+time.Nanosecond), 2, 3)
+	if err == nil || !strings.Contains(err.Error(), "MaxSkew") || !strings.Contains(err.Error(), "2026-11-01T00:01:00.000000001Z") {
+		t.Errorf("RecordNAt(clock + MaxSkew + 1ns) = %v, want an error naming the time and MaxSkew", err)
+	}
+	// As the clock moves on, the horizon moves with it.
+	clock.Add(time.Hour)
+	tr.RecordAt(t0.Add(time.Hour+slo.MaxSkew/2), true)
+	s = tr.Status()
+	if s.Total != 102 || s.Future != 6 || s.Dropped != 0 {
+		t.Errorf("total %d future %d dropped %d, want 102, 6, 0", s.Total, s.Future, s.Dropped)
+	}
+	if r := s.Report(); r.Future != 6 || r.Dropped != 0 {
+		t.Errorf("report future %d dropped %d, want 6 and 0", r.Future, r.Dropped)
 	}
 }

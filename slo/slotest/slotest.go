@@ -25,18 +25,19 @@ type Traffic func(t time.Time) (good, bad int64)
 
 // Simulate runs traffic from Epoch for duration in steps of step through a
 // fresh tracker of o at one-minute resolution (o's Slice for Timeslices)
-// and returns the tracker's status at the end. It fails the test on a bad
-// objective or step.
+// and returns the tracker's status at the end. The tracker's clock is the
+// simulation's end, so simulated time may run past the real clock. It
+// fails the test on a bad objective or step.
 func Simulate(t testing.TB, o slo.Objective, duration, step time.Duration, traffic Traffic) slo.TrackerStatus {
 	t.Helper()
 	if step <= 0 || duration <= 0 {
 		t.Fatalf("slotest: duration %v and step %v must be positive", duration, step)
 	}
-	tr, err := slo.NewTracker(o, slo.TrackerConfig{})
+	end := Epoch.Add(duration)
+	tr, err := slo.NewTracker(o, slo.TrackerConfig{Now: func() time.Time { return end }})
 	if err != nil {
 		t.Fatalf("slotest: %v", err)
 	}
-	end := Epoch.Add(duration)
 	for at := Epoch; at.Before(end); at = at.Add(step) {
 		good, bad := traffic(at)
 		if err := tr.RecordNAt(at, good, bad); err != nil {
@@ -47,19 +48,22 @@ func Simulate(t testing.TB, o slo.Objective, duration, step time.Duration, traff
 }
 
 // Replay feeds recorded events, in any order, through a fresh tracker of o
-// and returns its status at the time of the newest event.
+// and returns its status at the time of the newest event, which is the
+// tracker's clock.
 func Replay(t testing.TB, o slo.Objective, events []Event) slo.TrackerStatus {
 	t.Helper()
-	tr, err := slo.NewTracker(o, slo.TrackerConfig{})
-	if err != nil {
-		t.Fatalf("slotest: %v", err)
-	}
 	var last time.Time
 	for _, e := range events {
-		tr.RecordAt(e.Time, e.Good)
 		if e.Time.After(last) {
 			last = e.Time
 		}
+	}
+	tr, err := slo.NewTracker(o, slo.TrackerConfig{Now: func() time.Time { return last }})
+	if err != nil {
+		t.Fatalf("slotest: %v", err)
+	}
+	for _, e := range events {
+		tr.RecordAt(e.Time, e.Good)
 	}
 	return tr.StatusAt(last)
 }

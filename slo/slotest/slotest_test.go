@@ -92,3 +92,18 @@ func TestFailureMessagesShowNumbers(t *testing.T) {
 		}
 	}
 }
+
+// Simulated time runs on the simulation's own clock: a year from Epoch
+// reaches past the real clock, and no event is refused as too far ahead.
+func TestSimulateRunsOnSimulatedClock(t *testing.T) {
+	o := slo.Objective{Name: "year", Target: 0.99, Window: slo.Rolling(30 * 24 * time.Hour)}
+	far := slotest.Epoch.AddDate(2, 0, 0).Sub(slotest.Epoch)
+	s := slotest.Simulate(t, o, far, time.Hour, func(time.Time) (good, bad int64) { return 99, 1 })
+	if s.Total != 30*24*100 || s.Future != 0 {
+		t.Errorf("two years of hourly traffic: %d events in the last 30 days, %d refused; want %d and 0", s.Total, s.Future, 30*24*100)
+	}
+	events := []slotest.Event{{Time: slotest.Epoch.AddDate(3, 0, 0), Good: false}, {Time: slotest.Epoch.AddDate(3, 0, -1), Good: true}}
+	if r := slotest.Replay(t, o, events); r.Total != 2 || r.Future != 0 {
+		t.Errorf("Replay three years on: total %d, refused %d; want 2 and 0", r.Total, r.Future)
+	}
+}
