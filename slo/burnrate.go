@@ -78,13 +78,12 @@ func DefaultPolicy() Policy {
 // Validate checks p for objective o: windows positive and short within
 // long, shares in (0, 1], and every tier able to fire. A tier whose
 // threshold × budget is 1 or more would need an error rate of 100% or more,
-// so it could never fire; that is an error, not a quiet pager.
+// so it could never fire; that is an error, not a quiet pager. For a
+// calendar window the threshold is that of its longest period.
 func (p Policy) Validate(o Objective) error {
 	if len(p.Tiers) == 0 {
 		return fmt.Errorf("slo: policy has no tiers")
 	}
-	window := o.Window.maxLength()
-	b := o.Budget()
 	for i, t := range p.Tiers {
 		switch {
 		case t.Severity == "":
@@ -97,16 +96,29 @@ func (p Policy) Validate(o Objective) error {
 			return fmt.Errorf("slo: tier %d: Short %v is longer than Long %v", i, t.Short, t.Long)
 		case t.ShortWindow() == 0:
 			return fmt.Errorf("slo: tier %d: Short window of Long %v / 12 is zero", i, t.Long)
-		case t.Long > window:
-			return fmt.Errorf("slo: tier %d: Long %v is longer than the window %v", i, t.Long, o.Window)
 		case math.IsNaN(t.BudgetShare) || t.BudgetShare <= 0 || t.BudgetShare > 1:
 			return fmt.Errorf("slo: tier %d: BudgetShare %v out of range (0, 1]", i, t.BudgetShare)
 		}
-		if th := t.Threshold(o.Window.Length(time.Time{})); th*b >= 1 {
-			return fmt.Errorf("slo: tier %d (%s, %v): burn-rate threshold %.4g × budget %v = %.4g ≥ 1: it would need an error rate over 100%% and can never fire", i, t.Severity, formatDuration(t.Long), th, b, th*b)
+		if reason := t.unfit(o); reason != "" {
+			return fmt.Errorf("slo: tier %d (%s, %v): %s", i, t.Severity, formatDuration(t.Long), reason)
 		}
 	}
 	return nil
+}
+
+// unfit says why tier t cannot serve objective o, or returns "": its long
+// window is longer than o's window, or its threshold needs an error rate of
+// 100% or more.
+func (t Tier) unfit(o Objective) string {
+	window := o.Window.maxLength()
+	if t.Long > window {
+		return fmt.Sprintf("Long %v is longer than the window %v", formatDuration(t.Long), o.Window)
+	}
+	b := o.Budget()
+	if th := t.Threshold(window); th*b >= 1 {
+		return fmt.Sprintf("burn-rate threshold %.4g × budget %v = %.4g ≥ 1: it would need an error rate over 100%% and can never fire", th, b, th*b)
+	}
+	return ""
 }
 
 // TierResult says whether one tier fires and why.

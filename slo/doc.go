@@ -52,8 +52,13 @@
 //
 // [DefaultPolicy] pages at 2% of the budget in 1h (threshold 14.4 for 30
 // days) or 5% in 6h (6), and tickets at 10% in 1d (3) or 10% in 3d (1).
-// A tier whose threshold × budget is 1 or more could never fire; Validate
-// rejects it rather than leave a pager that cannot ring.
+// A tier whose threshold × budget is 1 or more could never fire;
+// [Policy.Validate] rejects it rather than leave a pager that cannot ring.
+// A [Tracker] given no policy did not choose the default, so it keeps the
+// default tiers that can fire for its objective and names the others, with
+// the reason, in [TrackerStatus].OmittedTiers and in its JSON: a 30-day
+// objective of 90% keeps the 6h, 1d and 3d tiers and omits the 1h one,
+// which would need an error rate of 144%.
 //
 // # Tracking in a service
 //

@@ -193,3 +193,18 @@ func ExampleTracker_Future() {
 	// slo: RecordN at 2026-11-02T12:00:00Z is more than MaxSkew 1m0s past the clock; 1 events refused
 	// 100 1 0
 }
+
+func ExampleOmittedTier() {
+	// The default policy's 1h tier would page at 14.4 × 10% = 144% errors:
+	// a tracker without a policy of its own leaves it out and says so.
+	o := slo.Objective{Name: "batch", Target: 0.9, Window: slo.Rolling(30 * 24 * time.Hour)}
+	tr, _ := slo.NewTracker(o, slo.TrackerConfig{})
+	s := tr.Status()
+	fmt.Println(len(s.Tiers), "tiers")
+	for _, t := range s.OmittedTiers {
+		fmt.Println(t.Tier.Severity, t.Tier.Long, t.Reason)
+	}
+	// Output:
+	// 3 tiers
+	// page 1h0m0s burn-rate threshold 14.4 × budget 0.1 = 1.44 ≥ 1: it would need an error rate over 100% and can never fire
+}

@@ -115,6 +115,17 @@ type Report struct {
 	Dropped         int64        `json:"dropped"`
 	Future          int64        `json:"future"`
 	Tiers           []TierReport `json:"tiers"`
+	// OmittedTiers lists the default policy's tiers that cannot serve the
+	// objective, with the reason; it is empty, never null.
+	OmittedTiers []OmittedTierReport `json:"omittedTiers"`
+}
+
+// OmittedTierReport is the JSON form of an OmittedTier.
+type OmittedTierReport struct {
+	Severity Severity `json:"severity"`
+	Long     string   `json:"long"`
+	Short    string   `json:"short"`
+	Reason   string   `json:"reason"`
 }
 
 // TierReport is the JSON form of a TierResult.
@@ -136,7 +147,13 @@ func (s TrackerStatus) Report() Report {
 		Method: s.Method.String(), At: s.At.UTC(), Good: s.Good, Total: s.Total, NoData: s.NoData,
 		SLI: s.SLI, ErrorRate: s.ErrorRate, Budget: s.Budget, BudgetConsumed: s.Consumed,
 		BudgetRemaining: s.Remaining, BurnRate: s.BurnRate, Dropped: s.Dropped, Future: s.Future,
-		Tiers: make([]TierReport, len(s.Tiers)),
+		Tiers:        make([]TierReport, len(s.Tiers)),
+		OmittedTiers: make([]OmittedTierReport, len(s.OmittedTiers)),
+	}
+	for i, o := range s.OmittedTiers {
+		r.OmittedTiers[i] = OmittedTierReport{
+			Severity: o.Tier.Severity, Long: formatDuration(o.Tier.Long), Short: formatDuration(o.Tier.ShortWindow()), Reason: o.Reason,
+		}
 	}
 	if s.ExhaustsIn != Forever {
 		v := math.Round(s.ExhaustsIn.Seconds())

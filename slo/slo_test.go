@@ -268,8 +268,9 @@ func TestPolicyValidate(t *testing.T) {
 			t.Errorf("Validate(%+v) = nil", tier)
 		}
 	}
-	if _, err := slo.NewTracker(o, slo.TrackerConfig{}); err == nil {
-		t.Error("NewTracker(90%, default policy) = nil error")
+	p := slo.DefaultPolicy()
+	if _, err := slo.NewTracker(o, slo.TrackerConfig{Policy: &p}); err == nil {
+		t.Error("NewTracker(90%, Policy: DefaultPolicy()) = nil error")
 	}
 }
 

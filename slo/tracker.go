@@ -27,8 +27,13 @@ type TrackerConfig struct {
 	// 30-day window at one minute is 43,200 buckets, 1,045,136 bytes
 	// in all, within 1 MiB.
 	Resolution time.Duration
-	// Policy judges burn rates. Nil means DefaultPolicy(), less the tiers
-	// whose long window is longer than the objective's window.
+	// Policy judges burn rates. Nil means DefaultPolicy() less the tiers
+	// that cannot serve the objective: those whose long window is longer
+	// than the objective's window, and those whose threshold would need an
+	// error rate of 100% or more (the 1h tier for a 30-day target of 93%
+	// or less). TrackerStatus.OmittedTiers lists them with the reason. A
+	// Policy that is set is validated strictly: NewTracker fails on a tier
+	// that cannot fire.
 	Policy *Policy
 	// Latency, when positive, counts an event slower than it as bad, in
 	// RecordLatency and in Middleware. Zero judges no latency.
@@ -52,6 +57,7 @@ type TrackerConfig struct {
 type Tracker struct {
 	o       Objective
 	policy  Policy
+	omitted []OmittedTier
 	latency time.Duration
 	now     func() time.Time
 	res     int64 // bucket length in nanoseconds
@@ -111,23 +117,33 @@ func NewTracker(o Objective, cfg TrackerConfig) (*Tracker, error) {
 	if n > 1<<24 {
 		return nil, fmt.Errorf("slo: TrackerConfig.Resolution %v makes %d buckets for the window %v; use a coarser one", res, n, o.Window)
 	}
-	policy := DefaultPolicy()
+	var policy Policy
+	var omitted []OmittedTier
 	if cfg.Policy != nil {
 		policy = *cfg.Policy
+		if err := policy.Validate(o); err != nil {
+			return nil, err
+		}
 	} else {
-		// The workbook's tiers that fit in a short window: a 1-day
-		// objective keeps the 1h, 6h and 1d tiers.
-		policy.Tiers = slices.DeleteFunc(policy.Tiers, func(t Tier) bool { return t.Long > window })
-	}
-	if err := policy.Validate(o); err != nil {
-		return nil, err
+		// The default was not the user's choice: keep the workbook's
+		// tiers that can fire for this objective and say which are left
+		// out. A 1-day objective keeps the 1h, 6h and 1d tiers; a 30-day
+		// one at 90% drops the 1h tier, which would need a 144% error
+		// rate.
+		for _, tier := range DefaultPolicy().Tiers {
+			if reason := tier.unfit(o); reason != "" {
+				omitted = append(omitted, OmittedTier{Tier: tier, Reason: reason})
+				continue
+			}
+			policy.Tiers = append(policy.Tiers, tier)
+		}
 	}
 	now := cfg.Now
 	if now == nil {
 		now = time.Now
 	}
 	t := &Tracker{
-		o: o, policy: policy, latency: cfg.Latency, now: now,
+		o: o, policy: policy, omitted: omitted, latency: cfg.Latency, now: now,
 		res: int64(res), n: n, ring: make([]bucket, n),
 	}
 	nb := n/blockSize + 2
@@ -464,6 +480,17 @@ type TrackerStatus struct {
 	Dropped, Future int64
 	// Tiers holds the burn-rate policy's verdict, tier by tier.
 	Tiers []TierResult
+	// OmittedTiers lists the tiers of the default policy that the tracker
+	// left out because they cannot serve the objective. It is empty when
+	// TrackerConfig.Policy was set.
+	OmittedTiers []OmittedTier
+}
+
+// OmittedTier is a tier of the default policy that a Tracker left out, and
+// the reason.
+type OmittedTier struct {
+	Tier   Tier
+	Reason string
 }
 
 // Firing reports whether any tier of severity sev fires.
@@ -534,7 +561,7 @@ func (t *Tracker) StatusAt(at time.Time) TrackerStatus {
 		total := good[last] + bad[last]
 		st = t.o.evaluate(good[last], total, float64(total), window)
 	}
-	s := TrackerStatus{Status: st, At: at, Window: window, Dropped: t.dropped.Load(), Future: t.future.Load()}
+	s := TrackerStatus{Status: st, At: at, Window: window, Dropped: t.dropped.Load(), Future: t.future.Load(), OmittedTiers: t.omitted}
 	s.Tiers = t.policy.Evaluate(t.o, window, rate)
 	if len(t.policy.Tiers) > 0 && !st.NoData {
 		shortest := t.policy.Tiers[0].Long

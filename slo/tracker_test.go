@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -323,5 +324,75 @@ func TestTrackerRefusesFutureEvents(t *testing.T) {
 	}
 	if r := s.Report(); r.Future != 6 || r.Dropped != 0 {
 		t.Errorf("report future %d dropped %d, want 6 and 0", r.Future, r.Dropped)
+	}
+}
+
+// Issue item 3: the default policy, which the user never chose, keeps the
+// tiers that can fire for the target instead of failing NewTracker.
+func TestDefaultPolicyKeepsTiersThatCanFire(t *testing.T) {
+	for _, tt := range []struct {
+		target float64
+		keep   []time.Duration
+	}{
+		{0.93, []time.Duration{6 * time.Hour, 24 * time.Hour, 72 * time.Hour}}, // 14.4 × 0.07 ≥ 1
+		{0.90, []time.Duration{6 * time.Hour, 24 * time.Hour, 72 * time.Hour}},
+		{0.80, []time.Duration{24 * time.Hour, 72 * time.Hour}}, // 6 × 0.2 ≥ 1
+		{0.999, []time.Duration{time.Hour, 6 * time.Hour, 24 * time.Hour, 72 * time.Hour}},
+	} {
+		o := slo.Objective{Name: "batch", Target: tt.target, Window: slo.Rolling(30 * day)}
+		tr, err := slo.NewTracker(o, slo.TrackerConfig{})
+		if err != nil {
+			t.Errorf("NewTracker(%v over 30d, default policy) = %v", tt.target, err)
+			continue
+		}
+		s := tr.StatusAt(t0)
+		var got []time.Duration
+		for _, r := range s.Tiers {
+			got = append(got, r.Tier.Long)
+		}
+		if !slices.Equal(got, tt.keep) {
+			t.Errorf("NewTracker(%v over 30d) tiers %v, want %v", tt.target, got, tt.keep)
+		}
+		// The left-out tiers are named with the reason, in the status
+		// and in the JSON.
+		r := s.Report()
+		if len(s.OmittedTiers) != 4-len(tt.keep) || len(r.OmittedTiers) != 4-len(tt.keep) {
+			t.Errorf("NewTracker(%v): omitted %+v, report %+v; want %d", tt.target, s.OmittedTiers, r.OmittedTiers, 4-len(tt.keep))
+		}
+		for _, o := range r.OmittedTiers {
+			if o.Severity != slo.Page || !strings.Contains(o.Reason, "can never fire") {
+				t.Errorf("NewTracker(%v): omitted %+v, want a page tier that can never fire", tt.target, o)
+			}
+		}
+	}
+	// Too long for the window is said too; the JSON list is never null.
+	tr := newTracker(t, slo.Objective{Name: "day", Target: 0.999, Window: slo.Rolling(day)}, slo.TrackerConfig{})
+	rec := httptest.NewRecorder()
+	tr.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/slo", nil))
+	var r slo.Report
+	if err := json.Unmarshal(rec.Body.Bytes(), &r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Tiers) != 3 || len(r.OmittedTiers) != 1 || r.OmittedTiers[0].Long != "3d" || !strings.Contains(r.OmittedTiers[0].Reason, "longer than the window 1d") {
+		t.Errorf("1-day objective: tiers %d, omitted %+v; want 3 and the 3d tier", len(r.Tiers), r.OmittedTiers)
+	}
+	tr = newTracker(t, slo.Objective{Name: "api", Target: 0.999, Window: slo.Rolling(30 * day)}, slo.TrackerConfig{})
+	rec = httptest.NewRecorder()
+	tr.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/slo", nil))
+	if !strings.Contains(rec.Body.String(), `"omittedTiers": []`) {
+		t.Errorf("nothing omitted: %s, want an empty omittedTiers list", rec.Body)
+	}
+	// A target for which no default tier can fire still tracks its budget.
+	q := slo.Objective{Name: "q", Target: 0.5, Window: slo.CalendarWindow(slo.Quarter, nil)}
+	if tr, err := slo.NewTracker(q, slo.TrackerConfig{}); err != nil {
+		t.Errorf("NewTracker(50%% over a quarter) = %v", err)
+	} else if s := tr.StatusAt(t0); len(s.Tiers) != 0 || len(s.OmittedTiers) != 4 {
+		t.Errorf("50%% over a quarter: %d tiers, %d omitted; want 0 and 4", len(s.Tiers), len(s.OmittedTiers))
+	}
+	// An explicit policy is still validated strictly.
+	o := slo.Objective{Name: "batch", Target: 0.93, Window: slo.Rolling(30 * day)}
+	p := slo.DefaultPolicy()
+	if _, err := slo.NewTracker(o, slo.TrackerConfig{Policy: &p}); err == nil || !strings.Contains(err.Error(), "can never fire") {
+		t.Errorf("NewTracker(93%%, explicit DefaultPolicy()) = %v, want a never-fires error", err)
 	}
 }

@@ -119,5 +119,8 @@ func describe(s slo.TrackerStatus) string {
 	for _, r := range s.Tiers {
 		out += "  tier " + string(r.Tier.Severity) + ": " + r.Reason + "\n"
 	}
+	for _, r := range s.OmittedTiers {
+		out += "  omitted " + string(r.Tier.Severity) + " tier: " + r.Reason + "\n"
+	}
 	return out
 }
