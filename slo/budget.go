@@ -10,15 +10,17 @@ import (
 const Forever = time.Duration(math.MaxInt64)
 
 // Status is an objective evaluated against good and total counts. With the
-// Timeslices method the counts are of slices.
+// Timeslices method the counts are of slices: Total is the slices elapsed
+// so far (seen, for a Tracker), Good those of them that were good.
 type Status struct {
 	Objective string
 	Target    float64
 	Method    Method
 	// Good and Total are the counts evaluated.
 	Good, Total int64
-	// NoData is true when Total is zero. The SLI then reads 1, nothing is
-	// consumed and the budget does not burn: a quiet night is not an
+	// NoData is true when Total is zero: no events (for a Tracker of
+	// Timeslices, no events in the window). The SLI then reads 1, nothing
+	// is consumed and the budget does not burn: a quiet night is not an
 	// outage, and no field is NaN.
 	NoData bool
 	// SLI is Good / Total.
@@ -35,7 +37,9 @@ type Status struct {
 	// missed and is never clamped, so that how badly it was missed shows.
 	Remaining float64
 	// BurnRate is ErrorRate / Budget: 1 spends the budget exactly over the
-	// window, 14.4 spends a 30-day budget in 50 hours.
+	// window, 14.4 spends a 30-day budget in 50 hours. For Timeslices the
+	// error rate is over the elapsed slices, so 40 bad minutes in the first
+	// hour of a month burn at 667, not at the 0.93 of the whole month.
 	BurnRate float64
 	// ExhaustsIn is how long the remaining budget lasts at BurnRate:
 	// Remaining / BurnRate × window. It is Forever at a burn rate of zero
@@ -63,17 +67,25 @@ func (o Objective) EvaluateAt(good, total int64, t time.Time) (Status, error) {
 }
 
 // EvaluateSlices returns the status of a Timeslices objective from the
-// count of bad slices so far and the number of slices in the whole window:
-// the budget is a share of all the window's slices, so a window that has
-// only begun already has its whole budget.
-func (o Objective) EvaluateSlices(bad, windowSlices int64) (Status, error) {
+// count of bad slices so far, the slices elapsed so far, and the number of
+// slices in the whole window. The budget is a share of all the window's
+// slices, so a window that has only begun already has its whole budget;
+// the error rate and the burn rate are over the elapsed slices, so a burn
+// early in the window shows at its real pace. Zero elapsed slices is no
+// data. It returns an error unless 0 ≤ bad ≤ elapsed ≤ windowSlices.
+func (o Objective) EvaluateSlices(bad, elapsed, windowSlices int64) (Status, error) {
 	if err := o.Validate(); err != nil {
 		return Status{}, err
 	}
-	if err := checkCounts(windowSlices-bad, windowSlices); err != nil {
-		return Status{}, err
+	switch {
+	case bad < 0:
+		return Status{}, fmt.Errorf("slo: bad slices %d is negative", bad)
+	case bad > elapsed:
+		return Status{}, fmt.Errorf("slo: bad slices %d is greater than elapsed slices %d", bad, elapsed)
+	case elapsed > windowSlices:
+		return Status{}, fmt.Errorf("slo: elapsed slices %d is greater than window slices %d", elapsed, windowSlices)
 	}
-	return o.evaluate(windowSlices-bad, windowSlices, float64(windowSlices), time.Duration(windowSlices)*o.slice()), nil
+	return o.evaluate(elapsed-bad, elapsed, float64(windowSlices), time.Duration(windowSlices)*o.slice()), nil
 }
 
 func checkCounts(good, total int64) error {
@@ -89,7 +101,8 @@ func checkCounts(good, total int64) error {
 }
 
 // evaluate does the arithmetic. allowedOver is what the budget is a share
-// of: the events seen, or every slice of the window.
+// of: the events seen, or every slice of the window; good and total are the
+// events seen, or the slices elapsed.
 func (o Objective) evaluate(good, total int64, allowedOver float64, window time.Duration) Status {
 	s := Status{
 		Objective: o.Name, Target: o.Target, Method: o.Method,

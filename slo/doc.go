@@ -38,8 +38,12 @@
 // [Occurrences] method counts events; [Timeslices] counts slices of time
 // (one minute by default), a slice being good when its own ratio meets
 // SliceTarget, and the budget being a share of all the window's slices, as
-// OpenSLO defines them. A short full outage early in the window burns a
-// timeslice budget far more slowly than an occurrences one.
+// OpenSLO defines them. A short full outage early in the window consumes a
+// timeslice budget far more slowly than an occurrences one. The error rate
+// and burn rate of timeslices are over the slices elapsed so far
+// ([Objective.EvaluateSlices]), so 40 bad minutes in the first hour of a
+// 30-day window burn at 40/60 / 0.001 ≈ 667 and exhaust the rest of the
+// budget in under five minutes.
 //
 // # Burn-rate alerts
 //

@@ -40,9 +40,14 @@ func ExampleObjective_Evaluate() {
 
 func ExampleObjective_EvaluateSlices() {
 	o := slo.Objective{Name: "api", Target: 0.999, Window: slo.Rolling(30 * 24 * time.Hour), Method: slo.Timeslices}
-	s, _ := o.EvaluateSlices(10, 43200) // ten bad minutes
+	// Ten bad minutes in the first day of the window: 1,440 of its
+	// 43,200 slices have elapsed.
+	s, _ := o.EvaluateSlices(10, 1440, 43200)
 	fmt.Printf("allowed %.1f bad slices, consumed %.3f\n", s.AllowedBad, s.Consumed)
-	// Output: allowed 43.2 bad slices, consumed 0.231
+	fmt.Printf("error rate %.5f, burn rate %.2f, exhausts in %v\n", s.ErrorRate, s.BurnRate, s.ExhaustsIn.Round(time.Minute))
+	// Output:
+	// allowed 43.2 bad slices, consumed 0.231
+	// error rate 0.00694, burn rate 6.94, exhausts in 79h41m0s
 }
 
 func ExampleAllowedDowntime() {

@@ -329,3 +329,33 @@ func TestCalendarWindows(t *testing.T) {
 		t.Errorf("AllowedDowntime(99.9%%, February) = %v, want 40m19.2s", got)
 	}
 }
+
+// Issue item 5: EvaluateSlices reports the burn rate over the elapsed
+// slices, so 40 bad minutes in the first hour of a 30-day window exhaust
+// the budget in minutes, not in 57h36m.
+func TestEvaluateSlicesBurnRateOverElapsedSlices(t *testing.T) {
+	o := slo.Objective{Name: "api", Target: 0.999, Window: slo.Rolling(30 * day), Method: slo.Timeslices}
+	s, err := o.EvaluateSlices(40, 60, 43200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Error rate 40/60, burn 666.7; 1 - 40/43.2 of the budget remains and
+	// lasts 0.0741 / 666.7 × 720h = 4m48s.
+	if want := (40.0 / 60) / 0.001; math.Abs(s.BurnRate-want) > 1e-9 || s.Total != 60 || s.Good != 20 {
+		t.Errorf("EvaluateSlices(40, 60, 43200): burn %v, %d/%d; want %v, 20/60", s.BurnRate, s.Good, s.Total, want)
+	}
+	if math.Abs(s.Consumed-40/43.2) > 1e-12 {
+		t.Errorf("consumed %v, want %v: the budget is a share of the whole window", s.Consumed, 40/43.2)
+	}
+	if want := 4*time.Minute + 48*time.Second; (s.ExhaustsIn - want).Abs() > time.Second {
+		t.Errorf("ExhaustsIn = %v, want %v", s.ExhaustsIn, want)
+	}
+	if s, err := o.EvaluateSlices(0, 0, 43200); err != nil || !s.NoData || s.Remaining != 1 {
+		t.Errorf("EvaluateSlices(0, 0, 43200) = %+v, %v; want no data", s, err)
+	}
+	for _, c := range [][3]int64{{-1, 5, 10}, {6, 5, 10}, {1, 11, 10}} {
+		if _, err := o.EvaluateSlices(c[0], c[1], c[2]); err == nil {
+			t.Errorf("EvaluateSlices%v = nil error", c)
+		}
+	}
+}

@@ -64,6 +64,7 @@ type Tracker struct {
 	n       int64 // buckets in the ring
 	ring    []bucket
 	latest  atomic.Int64 // newest bucket index recorded
+	first   atomic.Int64 // oldest bucket index recorded, or none
 	// horizon is the latest time, in Unix nanoseconds, known to be within
 	// MaxSkew of the clock: events up to it need no clock reading.
 	horizon atomic.Int64
@@ -88,6 +89,7 @@ type bucket struct {
 const (
 	resetting = math.MinInt64
 	empty     = math.MinInt64 + 1
+	none      = math.MaxInt64 // first, before any event
 )
 
 // NewTracker returns a tracker for o. It returns an error naming the field
@@ -156,6 +158,7 @@ func NewTracker(o Objective, cfg TrackerConfig) (*Tracker, error) {
 		t.ring[i].epoch.Store(empty)
 	}
 	t.latest.Store(empty)
+	t.first.Store(none)
 	t.horizon.Store(math.MinInt64)
 	t.latestBucket.Store(&t.ring[0])
 	return t, nil
@@ -321,6 +324,8 @@ func (t *Tracker) addSlow(ns int64, good, bad int64) {
 			b.bad.Store(0)
 			b.epoch.Store(idx)
 			t.touch(e)
+			for f := t.first.Load(); idx < f && !t.first.CompareAndSwap(f, idx); f = t.first.Load() {
+			}
 		}
 	}
 }
@@ -446,7 +451,9 @@ func sumRun(seg []bucket, want int64) (good, bad int64) {
 }
 
 // ErrorRate returns the error rate over the last d, and false when there
-// were no events then.
+// were no events then. For Timeslices it is the share of bad slices among
+// those of the span the tracker has seen, from its first event on; a slice
+// without events counts as good.
 func (t *Tracker) ErrorRate(d time.Duration) (float64, bool) { return t.ErrorRateAt(t.now(), d) }
 
 // ErrorRateAt is ErrorRate for the span ending at at.
@@ -454,13 +461,29 @@ func (t *Tracker) ErrorRateAt(at time.Time, d time.Duration) (float64, bool) {
 	k := t.buckets(d)
 	var g, b, bs [1]int64
 	t.sums(at, []int64{k}, g[:], b[:], bs[:])
-	if t.o.Method == Timeslices {
-		return float64(bs[0]) / float64(k), true
-	}
-	if g[0]+b[0] == 0 {
+	return t.rate(t.index(at), k, g[0], b[0], bs[0])
+}
+
+// rate is the error rate over the k buckets ending at index now, from
+// their sums, and false when they hold no events.
+func (t *Tracker) rate(now, k, good, bad, badSlices int64) (float64, bool) {
+	if good+bad == 0 {
 		return 0, false
 	}
-	return float64(b[0]) / float64(g[0]+b[0]), true
+	if t.o.Method == Timeslices {
+		return float64(badSlices) / float64(t.seen(now, k)), true
+	}
+	return float64(bad) / float64(good+bad), true
+}
+
+// seen returns how many of the k buckets ending at index now the tracker
+// has seen: those from its first event on. It is at least 1.
+func (t *Tracker) seen(now, k int64) int64 {
+	f := t.first.Load()
+	if f == none || f > now {
+		return 1
+	}
+	return max(1, min(k, now-f+1))
 }
 
 func (t *Tracker) buckets(d time.Duration) int64 {
@@ -536,17 +559,12 @@ func (t *Tracker) StatusAt(at time.Time) TrackerStatus {
 	}
 	good, bad, badSlices = good[:len(spans)], bad[:len(spans)], badSlices[:len(spans)]
 	t.sums(at, spans, good, bad, badSlices)
+	now := t.index(at)
 	rate := func(d time.Duration) (float64, bool) {
 		k := t.buckets(d)
 		for i, s := range spans {
 			if s == k {
-				if t.o.Method == Timeslices {
-					return float64(badSlices[i]) / float64(k), true
-				}
-				if good[i]+bad[i] == 0 {
-					return 0, false
-				}
-				return float64(bad[i]) / float64(good[i]+bad[i]), true
+				return t.rate(now, k, good[i], bad[i], badSlices[i])
 			}
 		}
 		return 0, false
@@ -554,10 +572,16 @@ func (t *Tracker) StatusAt(at time.Time) TrackerStatus {
 
 	last := slices.Index(spans, whole)
 	var st Status
-	if t.o.Method == Timeslices {
-		windowSlices := int64(window / t.o.slice())
-		st = t.o.evaluate(windowSlices-badSlices[last], windowSlices, float64(windowSlices), window)
-	} else {
+	windowSlices := int64(window / t.o.slice())
+	switch {
+	case good[last]+bad[last] == 0 && t.o.Method == Timeslices:
+		st = t.o.evaluate(0, 0, float64(windowSlices), window)
+	case t.o.Method == Timeslices:
+		// The budget is a share of all the window's slices; the error
+		// rate, and so the burn rate, is over the slices seen so far.
+		seen := t.seen(now, whole)
+		st = t.o.evaluate(seen-badSlices[last], seen, float64(windowSlices), window)
+	default:
 		total := good[last] + bad[last]
 		st = t.o.evaluate(good[last], total, float64(total), window)
 	}

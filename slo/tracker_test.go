@@ -2,6 +2,7 @@ package slo_test
 
 import (
 	"encoding/json"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -130,14 +131,15 @@ func TestTimeslicesVersusOccurrences(t *testing.T) {
 		t.Errorf("occurrences consumed %v, remaining %v; want about 6.94 and -5.94", so.Consumed, so.Remaining)
 	}
 	// Timeslices: 10 bad slices of 43200, 43.2 allowed → 23%.
-	if st.Total != 43200 || st.Good != 43190 || st.Consumed < 0.231 || st.Consumed > 0.232 {
-		t.Errorf("timeslices %d/%d consumed %v, want 43190/43200 and 0.2315", st.Good, st.Total, st.Consumed)
+	// Total is the 1440 slices seen so far.
+	if st.Total != 1440 || st.Good != 1430 || st.Consumed < 0.231 || st.Consumed > 0.232 {
+		t.Errorf("timeslices %d/%d consumed %v, want 1430/1440 and 0.2315", st.Good, st.Total, st.Consumed)
 	}
 	if _, err := slo.NewTracker(ts, slo.TrackerConfig{Resolution: 5 * time.Minute}); err == nil {
 		t.Error("NewTracker with a Resolution unlike the Slice = nil error")
 	}
-	if s, err := ts.EvaluateSlices(10, 43200); err != nil || s.Consumed != st.Consumed {
-		t.Errorf("EvaluateSlices(10, 43200) = %v, %v; want consumed %v", s.Consumed, err, st.Consumed)
+	if s, err := ts.EvaluateSlices(10, 1440, 43200); err != nil || s.Consumed != st.Consumed || s.BurnRate != st.BurnRate {
+		t.Errorf("EvaluateSlices(10, 1440, 43200) = consumed %v burn %v, %v; want %v and %v", s.Consumed, s.BurnRate, err, st.Consumed, st.BurnRate)
 	}
 }
 
@@ -394,5 +396,56 @@ func TestDefaultPolicyKeepsTiersThatCanFire(t *testing.T) {
 	p := slo.DefaultPolicy()
 	if _, err := slo.NewTracker(o, slo.TrackerConfig{Policy: &p}); err == nil || !strings.Contains(err.Error(), "can never fire") {
 		t.Errorf("NewTracker(93%%, explicit DefaultPolicy()) = %v, want a never-fires error", err)
+	}
+}
+
+// Issue item 4: a timeslices tracker that has seen no events has no data,
+// like an occurrences one.
+func TestTimeslicesWithoutEventsIsNoData(t *testing.T) {
+	o := slo.Objective{Name: "api", Target: 0.999, Window: slo.Rolling(30 * day), Method: slo.Timeslices}
+	tr := newTracker(t, o, slo.TrackerConfig{})
+	if r, ok := tr.ErrorRateAt(t0, time.Hour); ok {
+		t.Errorf("ErrorRate(1h) with no events = %v, true; want no data", r)
+	}
+	s := tr.StatusAt(t0)
+	if !s.NoData || s.Remaining != 1 || s.ExhaustsIn != slo.Forever || s.BurnRate != 0 {
+		t.Errorf("status with no events = %+v, want no data", s.Status)
+	}
+	for _, r := range s.Tiers {
+		if r.Firing || !strings.Contains(r.Reason, "no data") {
+			t.Errorf("tier %v with no events: firing %v, %q; want no data", r.Tier.Long, r.Firing, r.Reason)
+		}
+	}
+	// One event, then an hour of quiet: the last five minutes have no data.
+	tr.RecordAt(t0, true)
+	if r, ok := tr.ErrorRateAt(t0.Add(time.Hour), 5*time.Minute); ok {
+		t.Errorf("ErrorRate(5m) over a quiet span = %v, true; want no data", r)
+	}
+	if s := tr.StatusAt(t0.Add(time.Hour)); s.NoData {
+		t.Error("status with an event in the window reads no data")
+	}
+}
+
+// Issue item 5: the burn rate of a timeslices objective is the error rate
+// over the slices elapsed so far, not over the whole window: 40 bad
+// minutes in the first hour of a month exhaust the budget in minutes.
+func TestTimeslicesBurnRateOverElapsedSlices(t *testing.T) {
+	o := slo.Objective{Name: "api", Target: 0.999, Window: slo.CalendarWindow(slo.Month, nil), Method: slo.Timeslices}
+	tr := newTracker(t, o, slo.TrackerConfig{})
+	start := time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC) // 30 days: 43,200 slices
+	for m := range 60 {
+		good, bad := int64(100), int64(0)
+		if m >= 20 {
+			good, bad = 0, 100
+		}
+		tr.RecordNAt(start.Add(time.Duration(m)*time.Minute), good, bad)
+	}
+	s := tr.StatusAt(start.Add(time.Hour - time.Second))
+	// 40 bad of 60 elapsed slices: error rate 2/3, burn 666.7.
+	if want := (40.0 / 60) / 0.001; math.Abs(s.BurnRate-want) > 1e-6 {
+		t.Errorf("BurnRate = %v, want %v", s.BurnRate, want)
+	}
+	if s.ExhaustsIn > 10*time.Minute {
+		t.Errorf("ExhaustsIn = %v, want minutes", s.ExhaustsIn)
 	}
 }
