@@ -74,10 +74,13 @@
 // tests drive it without sleeping; its clock (TrackerConfig.Now) stands for
 // the present. An event older than the window is dropped and one more than
 // [MaxSkew] past the clock is refused; each is counted ([TrackerStatus]
-// Dropped and Future), and neither disturbs the events of the window.
+// Dropped and Future), and neither disturbs the events of the window. The
+// buckets of a calendar window start at midnight in its zone, so no
+// bucket holds events of two windows.
 // [Middleware] records HTTP requests (5xx, or slower than the tracker's
 // Latency, as bad) on the tracker's clock, and [Tracker.Handler] serves
-// the status as JSON.
+// the status as JSON, with the window as [ParseWindow] reads it ("30d",
+// "month") and a calendar window's zone.
 //
 // Package [github.com/ybiyri/runkit/slo/slotest] runs traffic patterns
 // through an objective inside a unit test.

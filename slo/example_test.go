@@ -213,3 +213,12 @@ func ExampleOmittedTier() {
 	// 3 tiers
 	// page 1h0m0s burn-rate threshold 14.4 × budget 0.1 = 1.44 ≥ 1: it would need an error rate over 100% and can never fire
 }
+
+func ExampleTrackerStatus_Report() {
+	kolkata, _ := time.LoadLocation("Asia/Kolkata")
+	o := slo.Objective{Name: "api", Target: 0.999, Window: slo.CalendarWindow(slo.Month, kolkata)}
+	tr, _ := slo.NewTracker(o, slo.TrackerConfig{})
+	r := tr.StatusAt(time.Date(2026, 2, 10, 12, 0, 0, 0, kolkata)).Report()
+	fmt.Println(r.Window, r.TimeZone, r.WindowStart, r.WindowEnd)
+	// Output: month Asia/Kolkata 2026-01-31 18:30:00 +0000 UTC 2026-02-28 18:30:00 +0000 UTC
+}

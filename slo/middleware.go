@@ -96,10 +96,16 @@ func (t *Tracker) Handler() http.Handler {
 }
 
 // Report is the JSON form of a TrackerStatus, as Tracker.Handler serves it.
+// Window is the objective's window as ParseWindow reads it ("30d",
+// "month"), TimeZone the zone of a calendar window (empty for a rolling
+// one), and WindowStart and WindowEnd bound the window reported on, in UTC.
 type Report struct {
 	Objective       string       `json:"objective"`
 	Target          float64      `json:"target"`
 	Window          string       `json:"window"`
+	TimeZone        string       `json:"timeZone,omitempty"`
+	WindowStart     time.Time    `json:"windowStart"`
+	WindowEnd       time.Time    `json:"windowEnd"`
 	Method          string       `json:"method"`
 	At              time.Time    `json:"at"`
 	Good            int64        `json:"good"`
@@ -143,12 +149,16 @@ type TierReport struct {
 // Report returns s in the JSON form Tracker.Handler serves.
 func (s TrackerStatus) Report() Report {
 	r := Report{
-		Objective: s.Objective, Target: s.Target, Window: formatDuration(s.Window),
+		Objective: s.Objective, Target: s.Target, Window: s.Period.text(),
+		WindowStart: s.Start.UTC(), WindowEnd: s.End.UTC(),
 		Method: s.Method.String(), At: s.At.UTC(), Good: s.Good, Total: s.Total, NoData: s.NoData,
 		SLI: s.SLI, ErrorRate: s.ErrorRate, Budget: s.Budget, BudgetConsumed: s.Consumed,
 		BudgetRemaining: s.Remaining, BurnRate: s.BurnRate, Dropped: s.Dropped, Future: s.Future,
 		Tiers:        make([]TierReport, len(s.Tiers)),
 		OmittedTiers: make([]OmittedTierReport, len(s.OmittedTiers)),
+	}
+	if s.Period.Calendar != NotCalendar {
+		r.TimeZone = s.Period.loc().String()
 	}
 	for i, o := range s.OmittedTiers {
 		r.OmittedTiers[i] = OmittedTierReport{

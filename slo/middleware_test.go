@@ -1,6 +1,7 @@
 package slo_test
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -71,5 +72,54 @@ func TestMiddlewareUsesTrackerClockAndLatency(t *testing.T) {
 	if s.Total != 4 || s.Good != 3 || s.Dropped != 0 {
 		t.Errorf("after 2 direct events, a fast and a 20ms request against a 10ms threshold: good %d total %d dropped %d, want 3, 4, 0",
 			s.Good, s.Total, s.Dropped)
+	}
+}
+
+// Issue item 6: the JSON names the window as the user wrote it, with the
+// time zone of a calendar window and the bounds of the window reported on.
+func TestReportWindowAsWritten(t *testing.T) {
+	kolkata, err := time.LoadLocation("Asia/Kolkata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := newClock(time.Date(2026, 2, 10, 12, 0, 0, 0, kolkata))
+	tests := []struct {
+		w            slo.Window
+		window, zone string
+		start, end   time.Time
+	}{
+		{slo.Rolling(30 * day), "30d", "", clock.Now().Add(-30 * day), clock.Now()},
+		{slo.CalendarWindow(slo.Month, nil), "month", "UTC",
+			time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)},
+		{slo.CalendarWindow(slo.Quarter, kolkata), "quarter", "Asia/Kolkata",
+			time.Date(2026, 1, 1, 0, 0, 0, 0, kolkata), time.Date(2026, 4, 1, 0, 0, 0, 0, kolkata)},
+	}
+	for _, tt := range tests {
+		o := slo.Objective{Name: "api", Target: 0.999, Window: tt.w}
+		tr := newTracker(t, o, slo.TrackerConfig{Now: clock.Now})
+		srv := httptest.NewServer(tr.Handler())
+		resp, err := http.Get(srv.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r map[string]any
+		err = json.NewDecoder(resp.Body).Decode(&r)
+		resp.Body.Close()
+		srv.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		zone, _ := r["timeZone"].(string)
+		start, _ := r["windowStart"].(string)
+		end, _ := r["windowEnd"].(string)
+		if r["window"] != tt.window || zone != tt.zone || start != tt.start.UTC().Format(time.RFC3339Nano) || end != tt.end.UTC().Format(time.RFC3339Nano) {
+			t.Errorf("%v: window %q zone %q from %q to %q, want %q %q from %v to %v",
+				tt.w, r["window"], zone, start, end, tt.window, tt.zone, tt.start.UTC(), tt.end.UTC())
+		}
+		if w, _ := r["window"].(string); w != "" {
+			if _, err := slo.ParseWindow(w); err != nil {
+				t.Errorf("ParseWindow(%q) from the report = %v", w, err)
+			}
+		}
 	}
 }

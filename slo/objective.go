@@ -79,6 +79,11 @@ func (o Objective) Validate() error {
 		if s := o.slice(); o.Window.Rolling > 0 && o.Window.Rolling%s != 0 {
 			return fmt.Errorf("slo: objective %q: Slice %v does not divide Window %v", o.Name, s, o.Window)
 		}
+		// Calendar windows start at midnight: slices that do not divide
+		// a day would straddle the start of a window.
+		if s := o.slice(); o.Window.Calendar != NotCalendar && (24*time.Hour)%s != 0 {
+			return fmt.Errorf("slo: objective %q: Slice %v does not divide a day, so slices cannot start where the windows of %v start", o.Name, s, o.Window)
+		}
 	default:
 		return fmt.Errorf("slo: objective %q: Method %v is unknown", o.Name, o.Method)
 	}

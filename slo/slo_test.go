@@ -165,6 +165,7 @@ func TestValidate(t *testing.T) {
 		{slo.Objective{Name: "a", Target: 0.99, Window: w, Method: 9}, "Method Method(9) is unknown"},
 		{slo.Objective{Name: "a", Target: 0.99, Window: w, Method: slo.Timeslices, SliceTarget: 2}, "SliceTarget 2 out of range"},
 		{slo.Objective{Name: "a", Target: 0.99, Window: w, Method: slo.Timeslices, Slice: 7 * time.Minute}, "Slice 7m0s does not divide Window 30d"},
+		{slo.Objective{Name: "a", Target: 0.99, Window: slo.CalendarWindow(slo.Month, nil), Method: slo.Timeslices, Slice: 7 * time.Minute}, "Slice 7m0s does not divide a day"},
 	}
 	for _, tt := range tests {
 		err := tt.o.Validate()

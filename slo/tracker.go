@@ -5,6 +5,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,6 +27,13 @@ type TrackerConfig struct {
 	// Memory is 24 bytes per bucket plus a cached sum per 512 buckets: a
 	// 30-day window at one minute is 43,200 buckets, 1,045,136 bytes
 	// in all, within 1 MiB.
+	//
+	// A rolling window must be a whole number of buckets. For a calendar
+	// window, buckets start where the windows start, at midnight in the
+	// window's zone, so that no bucket holds events of two windows: the
+	// resolution must divide a day and the differences between the zone's
+	// UTC offsets (one hour for most daylight-saving zones, 30 minutes for
+	// Australia/Lord_Howe). NewTracker names the resolution that cannot.
 	Resolution time.Duration
 	// Policy judges burn rates. Nil means DefaultPolicy() less the tiers
 	// that cannot serve the objective: those whose long window is longer
@@ -61,6 +69,7 @@ type Tracker struct {
 	latency time.Duration
 	now     func() time.Time
 	res     int64 // bucket length in nanoseconds
+	phase   int64 // bucket i spans [phase + i×res, phase + (i+1)×res)
 	n       int64 // buckets in the ring
 	ring    []bucket
 	latest  atomic.Int64 // newest bucket index recorded
@@ -111,9 +120,26 @@ func NewTracker(o Objective, cfg TrackerConfig) (*Tracker, error) {
 	case res == 0:
 		res = DefaultResolution
 	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
 	window := o.Window.maxLength()
-	if window%res != 0 && o.Window.Calendar == NotCalendar {
-		return nil, fmt.Errorf("slo: TrackerConfig.Resolution %v does not divide the window %v", res, o.Window)
+	var phase int64
+	if o.Window.Calendar == NotCalendar {
+		if window%res != 0 {
+			return nil, fmt.Errorf("slo: TrackerConfig.Resolution %v does not divide the window %v", res, o.Window)
+		}
+	} else {
+		field := "TrackerConfig.Resolution"
+		if o.Method == Timeslices && cfg.Resolution == 0 {
+			field = "Objective.Slice"
+		}
+		p, err := calendarPhase(o.Window, res, now(), field)
+		if err != nil {
+			return nil, err
+		}
+		phase = p
 	}
 	n := int64((window + res - 1) / res)
 	if n > 1<<24 {
@@ -140,13 +166,9 @@ func NewTracker(o Objective, cfg TrackerConfig) (*Tracker, error) {
 			policy.Tiers = append(policy.Tiers, tier)
 		}
 	}
-	now := cfg.Now
-	if now == nil {
-		now = time.Now
-	}
 	t := &Tracker{
 		o: o, policy: policy, omitted: omitted, latency: cfg.Latency, now: now,
-		res: int64(res), n: n, ring: make([]bucket, n),
+		res: int64(res), phase: phase, n: n, ring: make([]bucket, n),
 	}
 	nb := n/blockSize + 2
 	t.versions = make([]atomic.Int64, nb)
@@ -162,6 +184,51 @@ func NewTracker(o Objective, cfg TrackerConfig) (*Tracker, error) {
 	t.horizon.Store(math.MinInt64)
 	t.latestBucket.Store(&t.ring[0])
 	return t, nil
+}
+
+// calendarPhase returns the phase that makes buckets of length res start
+// at the starts of w's windows, or an error naming field when no phase
+// does: res must divide a day, and every window start, from a year before
+// around to five years after it, must fall on the same phase.
+func calendarPhase(w Window, res time.Duration, around time.Time, field string) (int64, error) {
+	const day = 24 * time.Hour
+	if day%res != 0 {
+		return 0, fmt.Errorf("slo: %s %v does not divide a day, so its buckets cannot start where the windows of %v start", field, res, w)
+	}
+	start, _ := w.Bounds(around.AddDate(-1, 0, 0))
+	stop := around.AddDate(5, 0, 0)
+	var offsets []int
+	for s := start; s.Before(stop); _, s = w.Bounds(s) {
+		if _, off := s.Zone(); !slices.Contains(offsets, off) {
+			offsets = append(offsets, off)
+		}
+	}
+	// A window starts at local midnight, offset seconds before a UTC
+	// midnight; res divides a day, so the start's phase is -offset mod res.
+	phaseOf := func(off int) int64 {
+		_, r := floorDiv(-int64(off)*int64(time.Second), int64(res))
+		return r
+	}
+	fits := day
+	for _, off := range offsets[1:] {
+		fits = gcd(fits, (time.Duration(off-offsets[0]) * time.Second).Abs())
+	}
+	if fits%res != 0 {
+		names := make([]string, len(offsets))
+		for i, off := range offsets {
+			names[i] = time.Unix(0, 0).In(time.FixedZone("", off)).Format("-07:00")
+		}
+		return 0, fmt.Errorf("slo: %s %v cannot start its buckets where every window of %v starts: the zone's UTC offsets %s differ by %s; use a resolution that divides %[5]s",
+			field, res, w, strings.Join(names, ", "), formatDuration(fits))
+	}
+	return phaseOf(offsets[0]), nil
+}
+
+func gcd(a, b time.Duration) time.Duration {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
 }
 
 // Objective returns the tracker's objective.
@@ -219,7 +286,7 @@ func (t *Tracker) Dropped() int64 { return t.dropped.Load() }
 func (t *Tracker) Future() int64 { return t.future.Load() }
 
 func (t *Tracker) index(at time.Time) int64 {
-	q, _ := floorDiv(at.UnixNano(), t.res)
+	q, _ := floorDiv(at.UnixNano()-t.phase, t.res)
 	return q
 }
 
@@ -247,6 +314,7 @@ func (t *Tracker) add(at time.Time, good, bad int64) bool {
 		t.future.Add(good + bad)
 		return false
 	}
+	ns -= t.phase
 	// Fast path: most events fall in the newest bucket, whose index and
 	// bucket are cached; a multiply checks it where the slow path needs two
 	// divisions. The bucket's epoch confirms the cached pointer, so a stale
@@ -498,6 +566,11 @@ type TrackerStatus struct {
 	// that ends there.
 	At     time.Time
 	Window time.Duration
+	// Period is the objective's window as configured, and Start and End
+	// bound the window that holds At: End is At for a rolling window, the
+	// end of the calendar period for a calendar one.
+	Period     Window
+	Start, End time.Time
 	// Dropped counts events dropped for being older than the window, and
 	// Future those refused for being more than MaxSkew past the clock.
 	Dropped, Future int64
@@ -539,8 +612,8 @@ func (t *Tracker) Status() TrackerStatus { return t.StatusAt(t.now()) }
 func (t *Tracker) StatusAt(at time.Time) TrackerStatus {
 	window := t.o.Window.Length(at)
 	whole := t.buckets(window)
+	start, end := t.o.Window.Bounds(at)
 	if t.o.Window.Calendar != NotCalendar {
-		start, _ := t.o.Window.Bounds(at)
 		whole = min(t.index(at)-t.index(start)+1, t.n)
 	}
 
@@ -585,7 +658,10 @@ func (t *Tracker) StatusAt(at time.Time) TrackerStatus {
 		total := good[last] + bad[last]
 		st = t.o.evaluate(good[last], total, float64(total), window)
 	}
-	s := TrackerStatus{Status: st, At: at, Window: window, Dropped: t.dropped.Load(), Future: t.future.Load(), OmittedTiers: t.omitted}
+	s := TrackerStatus{
+		Status: st, At: at, Window: window, Period: t.o.Window, Start: start, End: end,
+		Dropped: t.dropped.Load(), Future: t.future.Load(), OmittedTiers: t.omitted,
+	}
 	s.Tiers = t.policy.Evaluate(t.o, window, rate)
 	if len(t.policy.Tiers) > 0 && !st.NoData {
 		shortest := t.policy.Tiers[0].Long

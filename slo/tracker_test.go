@@ -449,3 +449,51 @@ func TestTimeslicesBurnRateOverElapsedSlices(t *testing.T) {
 		t.Errorf("ExhaustsIn = %v, want minutes", s.ExhaustsIn)
 	}
 }
+
+// Issue item 6: a calendar window's buckets start where its window starts
+// in its zone, so no event of the previous quarter is counted in this one.
+func TestCalendarBucketsAlignToZoneWindowStart(t *testing.T) {
+	ist := time.FixedZone("IST", 5*3600+1800)
+	o := slo.Objective{Name: "q", Target: 0.99, Window: slo.CalendarWindow(slo.Quarter, ist)}
+	tr := newTracker(t, o, slo.TrackerConfig{Resolution: time.Hour})
+	tr.RecordNAt(time.Date(2026, 9, 30, 23, 45, 0, 0, ist), 0, 10) // last quarter
+	tr.RecordNAt(time.Date(2026, 10, 1, 0, 5, 0, 0, ist), 5, 0)    // this quarter
+	s := tr.StatusAt(time.Date(2026, 10, 1, 0, 10, 0, 0, ist))
+	if s.Total != 5 || s.Good != 5 {
+		t.Errorf("10 minutes into the quarter: good %d total %d, want 5 of 5 (none from the previous quarter)", s.Good, s.Total)
+	}
+	if s := tr.StatusAt(time.Date(2026, 9, 30, 23, 50, 0, 0, ist)); s.Total != 10 {
+		t.Errorf("end of the previous quarter: total %d, want 10", s.Total)
+	}
+}
+
+// Issue item 6: a resolution that cannot align to every window start of
+// the zone is refused, naming it.
+func TestCalendarResolutionThatCannotAlignIsRejected(t *testing.T) {
+	lordHowe, err := time.LoadLocation("Australia/Lord_Howe") // +10:30, +11:00 in summer
+	if err != nil {
+		t.Fatal(err)
+	}
+	ist := time.FixedZone("IST", 5*3600+1800)
+	for _, tt := range []struct {
+		w   slo.Window
+		res time.Duration
+		ok  bool
+	}{
+		{slo.CalendarWindow(slo.Month, lordHowe), time.Hour, false},
+		{slo.CalendarWindow(slo.Month, lordHowe), 30 * time.Minute, true},
+		{slo.CalendarWindow(slo.Month, nil), 7 * time.Minute, false}, // does not divide a day
+		{slo.CalendarWindow(slo.Month, nil), 48 * time.Hour, false},
+		{slo.CalendarWindow(slo.Quarter, ist), time.Hour, true},
+		{slo.CalendarWindow(slo.Year, ist), 24 * time.Hour, true},
+	} {
+		o := slo.Objective{Name: "m", Target: 0.99, Window: tt.w}
+		_, err := slo.NewTracker(o, slo.TrackerConfig{Resolution: tt.res})
+		if tt.ok && err != nil {
+			t.Errorf("NewTracker(%v, Resolution %v) = %v", tt.w, tt.res, err)
+		}
+		if !tt.ok && (err == nil || !strings.Contains(err.Error(), "Resolution "+tt.res.String())) {
+			t.Errorf("NewTracker(%v, Resolution %v) = %v, want an error naming the resolution", tt.w, tt.res, err)
+		}
+	}
+}

@@ -75,6 +75,15 @@ func (w Window) String() string {
 	return fmt.Sprintf("calendar %v in %v", w.Calendar, w.loc())
 }
 
+// text writes w as ParseWindow reads it: "30d" or "month". A calendar
+// window's zone is not part of it.
+func (w Window) text() string {
+	if w.Calendar == NotCalendar {
+		return formatDuration(w.Rolling)
+	}
+	return w.Calendar.String()
+}
+
 func (w Window) loc() *time.Location {
 	if w.Location == nil {
 		return time.UTC
