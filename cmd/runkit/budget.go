@@ -1,0 +1,197 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ybiyri/runkit/slo"
+)
+
+func newSLO() *cobra.Command {
+	return group("slo", "Error budgets, SLO files, Prometheus rules and live SLO status",
+		`Error budgets, OpenSLO files, Prometheus rules and live SLO status, from
+the same math as the slo package.`,
+		newBudget(), newStatus())
+}
+
+func newBudget() *cobra.Command {
+	var out format
+	c := &cobra.Command{
+		Use:   "budget TARGET [WINDOW]",
+		Short: "Error budget, allowed downtime and burn-rate alert thresholds of a target",
+		Long: `Budget prints what a target allows: the error budget, the downtime it
+allows per day, per week and per window, and for each of the SRE
+workbook's default burn-rate tiers the burn rate and error rate at which it
+fires, how soon a full outage makes it fire, and how long the budget lasts
+at that burn rate.
+
+TARGET is written as people write it: 99.95, 99.95% or 0.9995. WINDOW is a
+duration (30d, 4w, 28d, 1h30m) or month, quarter or year for the calendar
+period holding today; 30d when left out. A tier whose long window is longer
+than the window is left out, as the slo package's tracker does; a tier that
+would need an error rate over 100% is shown as never firing.`,
+		Example: `  # How much downtime does 99.95% allow over 30 days?
+  runkit slo budget 99.95 30d
+
+  # A 28-day window, as JSON for a script
+  runkit slo budget 99.9% 28d -o json | jq .allowedDowntimeSeconds`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			switch {
+			case len(args) == 0:
+				return usageErrorf("%s needs a TARGET, such as 99.9", cmd.CommandPath())
+			case len(args) > 2:
+				return usageErrorf("%s takes TARGET and WINDOW: %q is one argument too many", cmd.CommandPath(), args[2])
+			}
+			return nil
+		},
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			switch len(args) {
+			case 0:
+				return []cobra.Completion{"99", "99.5", "99.9", "99.95", "99.99"}, cobra.ShellCompDirectiveNoFileComp
+			case 1:
+				return []cobra.Completion{"30d", "28d", "7d", "month", "quarter"}, cobra.ShellCompDirectiveNoFileComp
+			}
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			window := "30d"
+			if len(args) == 2 {
+				window = args[1]
+			}
+			r, err := budget(args[0], window, time.Now())
+			if err != nil {
+				return err
+			}
+			if out == jsonFormat {
+				return writeJSON(cmd.OutOrStdout(), r)
+			}
+			return r.table(cmd.OutOrStdout())
+		},
+	}
+	addOutputFlag(c, &out)
+	return c
+}
+
+// budgetReport is the output of slo budget.
+type budgetReport struct {
+	Target float64 `json:"target"`
+	Window string  `json:"window"`
+	// WindowSeconds is the window's length; for a calendar window, that
+	// of the period holding the time of the report.
+	WindowSeconds float64 `json:"windowSeconds"`
+	Budget        float64 `json:"budget"`
+	Nines         float64 `json:"nines"`
+	// AllowedDowntime is how long the service may be fully down.
+	AllowedDowntime struct {
+		Day    float64 `json:"day"`
+		Week   float64 `json:"week"`
+		Window float64 `json:"window"`
+	} `json:"allowedDowntimeSeconds"`
+	Tiers []budgetTier `json:"tiers"`
+
+	window time.Duration
+	o      slo.Objective
+}
+
+type budgetTier struct {
+	Severity    slo.Severity `json:"severity"`
+	Long        string       `json:"long"`
+	Short       string       `json:"short"`
+	BudgetShare float64      `json:"budgetShare"`
+	// BurnRate and ErrorRate are the thresholds above which the tier
+	// fires.
+	BurnRate  float64 `json:"burnRate"`
+	ErrorRate float64 `json:"errorRate"`
+	CanFire   bool    `json:"canFire"`
+	// FullOutageFiresIn is how long a full outage takes to fire the
+	// tier: ErrorRate × Long. Nil when the tier cannot fire.
+	FullOutageFiresIn *float64 `json:"fullOutageFiresInSeconds"`
+	// BudgetGoneIn is how long the whole budget lasts at BurnRate.
+	BudgetGoneIn float64 `json:"budgetGoneInSeconds"`
+
+	fires, gone time.Duration
+}
+
+func budget(targetArg, windowArg string, now time.Time) (*budgetReport, error) {
+	target, err := slo.ParseTarget(targetArg)
+	if err != nil {
+		return nil, usageErrorf("TARGET: %v", err)
+	}
+	w, err := slo.ParseWindow(windowArg)
+	if err != nil {
+		return nil, usageErrorf("WINDOW: %v", err)
+	}
+	o := slo.Objective{Target: target, Window: w}
+	if err := o.Validate(); err != nil {
+		return nil, usageErrorf("%v", err)
+	}
+	length := w.Length(now)
+	r := &budgetReport{
+		Target: target, Window: w.String(), WindowSeconds: length.Seconds(),
+		Budget: o.Budget(), Nines: roundSig(o.Nines(), 12), window: length, o: o,
+	}
+	if w.Calendar != slo.NotCalendar {
+		r.Window = w.Calendar.String()
+	}
+	r.AllowedDowntime.Day = slo.AllowedDowntime(target, 24*time.Hour).Seconds()
+	r.AllowedDowntime.Week = slo.AllowedDowntime(target, 7*24*time.Hour).Seconds()
+	r.AllowedDowntime.Window = o.AllowedDowntime(now).Seconds()
+	for _, t := range slo.DefaultPolicy().Tiers {
+		if t.Long > length {
+			continue
+		}
+		th := t.Threshold(length)
+		bt := budgetTier{
+			Severity: t.Severity, Long: slo.Rolling(t.Long).String(), Short: slo.Rolling(t.ShortWindow()).String(),
+			BudgetShare: t.BudgetShare, BurnRate: th, ErrorRate: roundSig(th*r.Budget, 12),
+		}
+		bt.CanFire = bt.ErrorRate < 1
+		bt.gone = time.Duration(float64(length) / th).Round(time.Millisecond)
+		bt.BudgetGoneIn = bt.gone.Seconds()
+		bt.fires = slo.Forever
+		if bt.CanFire {
+			// A full outage's error rate over the long window reaches
+			// the threshold after ErrorRate × Long (the short window,
+			// being shorter, reaches it first).
+			bt.fires = time.Duration(bt.ErrorRate * float64(t.Long)).Round(time.Millisecond)
+		}
+		bt.FullOutageFiresIn = seconds(bt.fires)
+		r.Tiers = append(r.Tiers, bt)
+	}
+	return r, nil
+}
+
+func (r *budgetReport) table(w io.Writer) error {
+	tw := newTable(w)
+	window := r.Window
+	if r.o.Window.Calendar != slo.NotCalendar {
+		window = fmt.Sprintf("%s (%s now)", r.Window, human(r.window))
+	}
+	row(tw, "target", fmt.Sprintf("%s (%s nines)", percent(r.Target), num(roundSig(r.Nines, 3))))
+	row(tw, "window", window)
+	row(tw, "budget", fmt.Sprintf("%s of events: %s bad per million", percent(r.Budget), num(r.Budget*1e6)))
+	row(tw, "downtime", fmt.Sprintf("%s a day, %s a week, %s a window",
+		human(secondsDuration(r.AllowedDowntime.Day)), human(secondsDuration(r.AllowedDowntime.Week)), human(secondsDuration(r.AllowedDowntime.Window))))
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	tw = newTable(w)
+	row(tw, "SEVERITY", "LONG", "SHORT", "SPENDS", "BURN RATE", "ERROR RATE", "FULL OUTAGE FIRES IN", "BUDGET GONE IN")
+	for _, t := range r.Tiers {
+		errRate := percent(t.ErrorRate)
+		if !t.CanFire {
+			errRate += " (cannot fire)"
+		}
+		row(tw, string(t.Severity), t.Long, t.Short, percent(t.BudgetShare), num(t.BurnRate), errRate, human(t.fires), human(t.gone))
+	}
+	return tw.Flush()
+}
+
+func secondsDuration(s float64) time.Duration {
+	return time.Duration(math.Round(s * float64(time.Second)))
+}

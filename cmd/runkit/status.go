@@ -1,0 +1,260 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ybiyri/runkit/slo"
+)
+
+func newStatus() *cobra.Command {
+	var (
+		out     format
+		timeout time.Duration
+	)
+	c := &cobra.Command{
+		Use:   "status URL...",
+		Short: "Budget remaining, burn rates and firing tiers of running services",
+		Long: `Status reads the /slo JSON of each service (what slo.Tracker's Handler
+serves: one objective, or an array of them) and prints, per objective, the
+SLI, the budget remaining, the burn rate, when the budget runs out at the
+current burn, and which burn-rate tiers fire, with the reasons of the
+firing ones.
+
+It exits 2 when any page-severity tier fires, so it can be a pipeline step
+or a cron check, and 3 when a service cannot be read or does not answer
+with the /slo JSON (the others are still printed). All services are read
+at once, within --timeout.`,
+		Example: `  # Is checkout burning its budget?
+  runkit slo status https://checkout.internal/slo
+
+  # Several services, as JSON
+  runkit slo status http://a:8080/slo http://b:8080/slo -o json
+
+  # A cron check that pages only on a page tier
+  runkit slo status "$SLO_URL" >/dev/null || alert "exit $?"`,
+		Args: urlArgs,
+		ValidArgsFunction: func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+			defer cancel()
+			results := fetchAll(ctx, args)
+			if out == jsonFormat {
+				if err := writeJSON(cmd.OutOrStdout(), results); err != nil {
+					return err
+				}
+			} else if err := statusTable(cmd.OutOrStdout(), results); err != nil {
+				return err
+			}
+			return statusVerdict(results)
+		},
+	}
+	addOutputFlag(c, &out)
+	c.Flags().DurationVar(&timeout, "timeout", 10*time.Second, "bound on reading every service")
+	return c
+}
+
+// urlArgs requires at least one argument, each an http or https URL.
+func urlArgs(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return usageErrorf("%s needs at least one URL", cmd.CommandPath())
+	}
+	for _, a := range args {
+		if err := checkHTTPURL(a); err != nil {
+			return usageErrorf("URL %q: %v", a, err)
+		}
+	}
+	return nil
+}
+
+func checkHTTPURL(s string) error {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return errors.Unwrap(err)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Errorf("want an http or https URL")
+	case u.Host == "":
+		return fmt.Errorf("has no host")
+	}
+	return nil
+}
+
+// sloStatus is what one /slo URL answered.
+type sloStatus struct {
+	URL        string       `json:"url"`
+	Objectives []slo.Report `json:"objectives"`
+	// Error says why the URL could not be read; empty when it was.
+	Error string `json:"error,omitempty"`
+
+	err error
+}
+
+// fetchAll reads every URL at once and returns the statuses in the order
+// of urls.
+func fetchAll(ctx context.Context, urls []string) []sloStatus {
+	out := make([]sloStatus, len(urls))
+	var wg sync.WaitGroup
+	for i, u := range urls {
+		wg.Go(func() {
+			reports, err := fetchReports(ctx, u)
+			out[i] = sloStatus{URL: u, Objectives: reports, err: err}
+			if err != nil {
+				out[i].Error = err.Error()
+			}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+// maxStatusBody bounds the /slo answer read: a report is about 2 KB.
+const maxStatusBody = 4 << 20
+
+// fetchReports reads the /slo JSON at u: one slo.Report or an array.
+func fetchReports(ctx context.Context, u string) ([]slo.Report, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("GET %s: %w", u, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxStatusBody+1))
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: reading the answer: %w", u, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %s: %s", u, resp.Status, snippet(body))
+	}
+	if len(body) > maxStatusBody {
+		return nil, fmt.Errorf("GET %s: answer is over %d bytes", u, maxStatusBody)
+	}
+	reports, err := parseReports(body)
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", u, err)
+	}
+	return reports, nil
+}
+
+// parseReports reads one slo.Report or an array of them, and rejects
+// JSON that is not a runkit /slo status.
+func parseReports(body []byte) ([]slo.Report, error) {
+	body = bytes.TrimSpace(body)
+	var reports []slo.Report
+	var err error
+	if len(body) > 0 && body[0] == '[' {
+		err = json.Unmarshal(body, &reports)
+	} else {
+		var r slo.Report
+		err = json.Unmarshal(body, &r)
+		reports = []slo.Report{r}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("not the /slo JSON: %v (starts %s)", err, snippet(body))
+	}
+	if len(reports) == 0 {
+		return nil, fmt.Errorf("the /slo JSON holds no objective")
+	}
+	for i, r := range reports {
+		if r.Target <= 0 || r.Target >= 1 || r.Window == "" {
+			return nil, fmt.Errorf("objective %d (%q) is not a runkit /slo status: target %v, window %q", i, r.Objective, r.Target, r.Window)
+		}
+	}
+	return reports, nil
+}
+
+// snippet is the start of a body, on one line, for an error.
+func snippet(b []byte) string {
+	s := strings.Join(strings.Fields(string(b)), " ")
+	if len(s) > 120 {
+		s = s[:120] + "…"
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+func statusTable(w io.Writer, results []sloStatus) error {
+	tw := newTable(w)
+	row(tw, "URL", "OBJECTIVE", "TARGET", "WINDOW", "SLI", "REMAINING", "BURN RATE", "EXHAUSTS IN", "FIRING")
+	var reasons []string
+	for _, s := range results {
+		for _, r := range s.Objectives {
+			sli, remaining, burn, exhausts := "no data", percent(r.BudgetRemaining), "-", "never"
+			if !r.NoData {
+				sli, burn = percent(r.SLI), num(r.BurnRate)
+			}
+			if r.ExhaustsIn != nil {
+				exhausts = human(secondsDuration(*r.ExhaustsIn))
+			}
+			var firing []string
+			for _, t := range r.Tiers {
+				if t.Firing {
+					name := fmt.Sprintf("%s %s/%s", t.Severity, t.Long, t.Short)
+					firing = append(firing, name)
+					reasons = append(reasons, fmt.Sprintf("%s %s: %s", r.Objective, name, t.Reason))
+				}
+			}
+			f := "-"
+			if len(firing) > 0 {
+				f = strings.Join(firing, ", ")
+			}
+			row(tw, s.URL, r.Objective, percent(r.Target), r.Window, sli, remaining, burn, exhausts, f)
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(reasons) > 0 {
+		fmt.Fprintln(w)
+		for _, r := range reasons {
+			fmt.Fprintln(w, r)
+		}
+	}
+	return nil
+}
+
+// statusVerdict is exit 3 when a service could not be read, else 2 when
+// a page tier fires.
+func statusVerdict(results []sloStatus) error {
+	var failed, paging []string
+	for _, s := range results {
+		if s.err != nil {
+			failed = append(failed, s.err.Error())
+		}
+		for _, r := range s.Objectives {
+			for _, t := range r.Tiers {
+				if t.Firing && t.Severity == slo.Page {
+					paging = append(paging, fmt.Sprintf("%s (%s)", r.Objective, s.URL))
+					break
+				}
+			}
+		}
+	}
+	switch {
+	case len(failed) > 0:
+		return externalErrorf("%s", strings.Join(failed, "; "))
+	case len(paging) > 0:
+		return policyErrorf("page tier firing: %s", strings.Join(paging, ", "))
+	}
+	return nil
+}
