@@ -1,0 +1,82 @@
+package main
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/ybiyri/runkit/slo"
+)
+
+func TestHuman(t *testing.T) {
+	for _, c := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "0s"},
+		{500 * time.Microsecond, "500µs"},
+		{864 * time.Millisecond, "864ms"},
+		{43200 * time.Millisecond, "43.2s"},
+		{302400 * time.Millisecond, "5m2.4s"},
+		{50 * time.Hour, "2d2h"},
+		{30 * 24 * time.Hour, "30d"},
+		{90*time.Minute + 1500*time.Microsecond, "1h30m0.002s"},
+		{-90 * time.Second, "-1m30s"},
+		{slo.Forever, "never"},
+	} {
+		if got := human(c.d); got != c.want {
+			t.Errorf("human(%v) = %q, want %q", c.d, got, c.want)
+		}
+	}
+}
+
+func TestNum(t *testing.T) {
+	for _, c := range []struct {
+		v    float64
+		want string
+	}{
+		{14.4, "14.4"},
+		{0.0144 * 100, "1.44"},
+		{0.07200000000000001, "0.072"},
+		{1.0 / 3, "0.333333"},
+		{3.010299956639812, "3.0103"},
+		{1e-5, "0.00001"},
+		{0, "0"},
+		{-300, "-300"},
+	} {
+		if got := num(c.v); got != c.want {
+			t.Errorf("num(%v) = %q, want %q", c.v, got, c.want)
+		}
+	}
+}
+
+// FuzzParseReports checks that no answer a service sends makes the /slo
+// parser panic, and that what it accepts is a usable status.
+func FuzzParseReports(f *testing.F) {
+	tr, err := slo.NewTracker(slo.Objective{Name: "checkout", Target: 0.999, Window: slo.Rolling(24 * time.Hour)}, slo.TrackerConfig{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	tr.RecordN(990, 10)
+	one, _ := json.Marshal(tr.Status().Report())
+	f.Add(one)
+	f.Add([]byte("[" + string(one) + "," + string(one) + "]"))
+	f.Add([]byte(`{}`))
+	f.Add([]byte(`[]`))
+	f.Add([]byte(`<html>`))
+	f.Add([]byte(`{"target": 1.5, "window": "30d"}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		reports, err := parseReports(body)
+		if err != nil {
+			return
+		}
+		if len(reports) == 0 {
+			t.Fatal("no error and no report")
+		}
+		for _, r := range reports {
+			if !(r.Target > 0 && r.Target < 1) || r.Window == "" {
+				t.Fatalf("accepted %+v", r)
+			}
+		}
+	})
+}
