@@ -15,6 +15,8 @@ func newSLO() *cobra.Command {
 	return group("slo", "Error budgets, SLO files, Prometheus rules and live SLO status",
 		`Error budgets, OpenSLO files, Prometheus rules and live SLO status, from
 the same math as the slo package.`,
+		`  runkit slo budget 99.9 30d
+  runkit slo status https://checkout.internal/slo`,
 		newBudget(), newStatus())
 }
 

@@ -115,7 +115,10 @@ func newRoot() *cobra.Command {
 		Version:       version(),
 		SilenceErrors: true,
 		SilenceUsage:  true,
-		Args:          noArgs,
+		Example: `  runkit slo budget 99.95 30d
+  runkit slo status https://checkout.internal/slo
+  runkit deploy mark --service checkout --version 1.4.2 >> deployments.jsonl`,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return cmd.Help()
 		},
@@ -157,12 +160,13 @@ func noArgs(cmd *cobra.Command, args []string) error {
 }
 
 // group returns a command that only holds subcommands.
-func group(use, short, long string, subs ...*cobra.Command) *cobra.Command {
+func group(use, short, long, example string, subs ...*cobra.Command) *cobra.Command {
 	c := &cobra.Command{
-		Use:   use,
-		Short: short,
-		Long:  long,
-		Args:  noArgs,
+		Use:     use,
+		Short:   short,
+		Long:    long,
+		Example: example,
+		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return cmd.Help()
 		},

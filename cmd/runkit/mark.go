@@ -21,6 +21,7 @@ func newDeploy() *cobra.Command {
 	return group("deploy", "Deployment markers and the error-budget deploy gate",
 		`Deployment markers on every tool the team looks at, and the
 error-budget deploy gate, for a pipeline.`,
+		`  runkit deploy mark --service checkout --version 1.4.2 --sink grafana,stdout`,
 		newMark())
 }
 
@@ -138,7 +139,12 @@ func mark(ctx context.Context, m deploy.Marker, names []string, timeout time.Dur
 	a := &deploy.Announcer{Sinks: sinks, MaxAttempts: attempts, OnResult: func(r deploy.Result) {
 		mu.Lock()
 		defer mu.Unlock()
-		if r.Err != nil {
+		switch {
+		case r.Err != nil && r.Attempts == 0:
+			// Cut off by the timeout before its first attempt returned.
+			fmt.Fprintf(stderr, "%s: failed: %v\n", r.Sink, r.Err)
+			return
+		case r.Err != nil:
 			fmt.Fprintf(stderr, "%s: failed after %s: %v\n", r.Sink, plural(r.Attempts, "attempt"), r.Err)
 			return
 		}
