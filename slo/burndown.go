@@ -1,0 +1,142 @@
+package slo
+
+import (
+	"time"
+)
+
+// BurnDown is how an objective's error budget was spent over its current
+// window, in groups of the tracker's buckets: the series a burn-down chart
+// draws, from the whole budget at the window's start to what remains at
+// the time of the report.
+type BurnDown struct {
+	// Start is the start of the window's first bucket, and At the time of
+	// the report. End is when the window ends: At for a rolling window,
+	// the end of the calendar period otherwise.
+	Start, At, End time.Time
+	// Window is the length of the window: the budget is meant to last
+	// that long.
+	Window time.Duration
+	// Group is the length of the bucket group each point sums, a whole
+	// number of the tracker's buckets.
+	Group time.Duration
+	// Events counts the events recorded in the window, good and bad. Zero
+	// means no data: every point then reads the whole budget.
+	Events int64
+	// AllowedBad is the budget in events (in slices for Timeslices), the
+	// Status's AllowedBad for the same buckets.
+	AllowedBad float64
+	// Points holds one point per bucket group, oldest first. The first
+	// and last groups may be partial: groups of a round length are
+	// aligned to multiples of Group since the Unix epoch, so that points
+	// stay put as time passes.
+	Points []BurnPoint
+}
+
+// BurnPoint is the budget after one group of buckets.
+type BurnPoint struct {
+	// At is the end of the group, or the report time for the group that
+	// holds it.
+	At time.Time
+	// Good and Bad count the group's events.
+	Good, Bad int64
+	// Spent is the budget spent from the window's start to At: bad events
+	// for Occurrences, bad slices for Timeslices.
+	Spent int64
+	// Remaining is 1 - Spent / AllowedBad, below zero when the budget is
+	// overspent and 1 with no data. The last point's Remaining equals the
+	// Status's for the same time.
+	Remaining float64
+}
+
+// groupSizes are the lengths a burn-down group is rounded up to, so that
+// points fall on times a reader recognises.
+var groupSizes = []time.Duration{
+	time.Second, 2 * time.Second, 5 * time.Second, 10 * time.Second, 15 * time.Second, 30 * time.Second,
+	time.Minute, 2 * time.Minute, 5 * time.Minute, 10 * time.Minute, 15 * time.Minute, 30 * time.Minute,
+	time.Hour, 2 * time.Hour, 3 * time.Hour, 4 * time.Hour, 6 * time.Hour, 8 * time.Hour, 12 * time.Hour,
+	24 * time.Hour, 48 * time.Hour, 7 * 24 * time.Hour,
+}
+
+// BurnDown reports the burn-down of the window ending now, in at most
+// maxPoints points; see BurnDownAt.
+func (t *Tracker) BurnDown(maxPoints int) BurnDown { return t.BurnDownAt(t.now(), maxPoints) }
+
+// BurnDownAt reports the burn-down of the window ending at at, reading the
+// same buckets StatusAt sums. It groups buckets so that there are at most
+// maxPoints points, each group the smallest round length (1m, 5m, 1h, 3h,
+// 1d, ...) that is a whole number of buckets and keeps within maxPoints
+// wherever the window starts, or else an equal share of the window;
+// maxPoints of zero or less means no limit, one point per bucket. It reads
+// every bucket of the window once (43,200 for 30 days at one minute) and
+// allocates only the points.
+func (t *Tracker) BurnDownAt(at time.Time, maxPoints int) BurnDown {
+	window := t.o.Window.Length(at)
+	now := t.index(at)
+	whole := t.buckets(window)
+	bd := BurnDown{At: at, End: at, Window: window}
+	if t.o.Window.Calendar != NotCalendar {
+		start, end := t.o.Window.Bounds(at)
+		whole = min(now-t.index(start)+1, t.n)
+		bd.End = end
+	}
+	first := now - whole + 1
+	bd.Start = time.Unix(0, first*t.res).In(at.Location())
+
+	// Groups of g buckets, counted from bucket base.
+	g, base := int64(1), int64(0)
+	if max := int64(maxPoints); max > 0 && whole > max {
+		// No round length fits: groups from the window's first bucket.
+		g, base = (whole+max-1)/max, first
+		for _, size := range groupSizes {
+			// A round length is aligned to the epoch, not to the window,
+			// so it may cut a partial group at each end: one point more.
+			if s := int64(size); s%t.res == 0 {
+				if k := s / t.res; (whole+k-1)/k+1 <= max {
+					g, base = k, 0
+					break
+				}
+			}
+		}
+	}
+	bd.Group = time.Duration(g * t.res)
+	firstGroup, _ := floorDiv(first-base, g)
+	lastGroup, _ := floorDiv(now-base, g)
+	bd.Points = make([]BurnPoint, 0, lastGroup-firstGroup+1)
+
+	var spent int64
+	idx := first
+	for grp := firstGroup; grp <= lastGroup; grp++ {
+		end := min(base+(grp+1)*g, now+1) // exclusive
+		p := BurnPoint{At: time.Unix(0, end*t.res).In(at.Location())}
+		if end == now+1 {
+			p.At = at
+		}
+		for ; idx < end; idx++ {
+			good, bad, slice := t.bucketAt(idx)
+			p.Good += good
+			p.Bad += bad
+			if t.o.Method == Timeslices {
+				spent += slice
+			} else {
+				spent += bad
+			}
+		}
+		bd.Events += p.Good + p.Bad
+		p.Spent = spent
+		bd.Points = append(bd.Points, p)
+	}
+
+	if t.o.Method == Timeslices {
+		bd.AllowedBad = t.o.Budget() * float64(int64(window/t.o.slice()))
+	} else {
+		bd.AllowedBad = t.o.Budget() * float64(bd.Events)
+	}
+	for i := range bd.Points {
+		p := &bd.Points[i]
+		p.Remaining = 1
+		if bd.AllowedBad > 0 {
+			p.Remaining = 1 - float64(p.Spent)/bd.AllowedBad
+		}
+	}
+	return bd
+}
