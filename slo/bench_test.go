@@ -1,6 +1,7 @@
 package slo_test
 
 import (
+	"bytes"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -80,5 +81,32 @@ func BenchmarkTrackerStatus(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		tr.StatusAt(at)
+	}
+}
+
+// BenchmarkPage renders the dashboard of one 30-day, one-minute tracker
+// with a full window of traffic: a burn-down read from all 43,200 buckets,
+// the status and the four default tiers. The budget is 5 ms and 200 KB.
+func BenchmarkPage(b *testing.B) {
+	tr := benchTracker(b, nil)
+	for m := range 30 * 24 * 60 {
+		tr.RecordNAt(t0.Add(time.Duration(m)*time.Minute), 1000, int64(m%3))
+	}
+	at := t0.Add(30*day - time.Second)
+	d, err := slo.NewDashboard(slo.DashboardConfig{}, tr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var buf bytes.Buffer
+	b.ReportAllocs()
+	for b.Loop() {
+		buf.Reset()
+		if err := d.WriteHTMLAt(&buf, at); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(buf.Len()), "html-bytes")
+	if buf.Len() > 200_000 {
+		b.Errorf("page is %d bytes, over 200 KB", buf.Len())
 	}
 }

@@ -27,8 +27,9 @@ type BurnDown struct {
 	AllowedBad float64
 	// Points holds one point per bucket group, oldest first. The first
 	// and last groups may be partial: groups of a round length are
-	// aligned to multiples of Group since the Unix epoch, so that points
-	// stay put as time passes.
+	// aligned to multiples of Group since the Unix epoch (for a calendar
+	// window, since the epoch shifted to the zone's midnight, where its
+	// buckets start), so that points stay put as time passes.
 	Points []BurnPoint
 }
 
@@ -80,7 +81,7 @@ func (t *Tracker) BurnDownAt(at time.Time, maxPoints int) BurnDown {
 		bd.End = end
 	}
 	first := now - whole + 1
-	bd.Start = time.Unix(0, first*t.res).In(at.Location())
+	bd.Start = t.bucketStart(first).In(at.Location())
 
 	// Groups of g buckets, counted from bucket base.
 	g, base := int64(1), int64(0)
@@ -107,7 +108,7 @@ func (t *Tracker) BurnDownAt(at time.Time, maxPoints int) BurnDown {
 	idx := first
 	for grp := firstGroup; grp <= lastGroup; grp++ {
 		end := min(base+(grp+1)*g, now+1) // exclusive
-		p := BurnPoint{At: time.Unix(0, end*t.res).In(at.Location())}
+		p := BurnPoint{At: t.bucketStart(end).In(at.Location())}
 		if end == now+1 {
 			p.At = at
 		}
@@ -140,3 +141,6 @@ func (t *Tracker) BurnDownAt(at time.Time, maxPoints int) BurnDown {
 	}
 	return bd
 }
+
+// bucketStart returns the time bucket index idx starts at.
+func (t *Tracker) bucketStart(idx int64) time.Time { return time.Unix(0, idx*t.res+t.phase) }

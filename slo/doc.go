@@ -82,6 +82,24 @@
 // the status as JSON, with the window as [ParseWindow] reads it ("30d",
 // "month") and a calendar window's zone.
 //
+// # Pages
+//
+// [Tracker.Handler] serves the same status as a page to a browser: a
+// request whose Accept header prefers text/html gets HTML, any other the
+// JSON report, unchanged. [NewDashboard] puts several trackers on one
+// page. For each objective the page draws the budget burn-down over the
+// window ([Tracker.BurnDownAt]: one point per group of buckets, the last
+// equal to the status's Remaining) against the ideal straight line that
+// spends the budget evenly, and projects when the budget runs out at the
+// current burn rate. It shows each alert tier's burn rate over its long
+// and short windows against the threshold, marking the tiers that fire,
+// and the SLI and the budget in events and in time. With no events it
+// says "No data" in words. The charts are SVG drawn on the server, each
+// with a text alternative and a table of its points. The page has no
+// script and loads nothing (its Content-Security-Policy forbids it),
+// reloads itself through a meta refresh, escapes every name, and fits a
+// phone's width as well as a laptop's.
+//
 // Package [github.com/ybiyri/runkit/slo/slotest] runs traffic patterns
 // through an objective inside a unit test.
 package slo

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"time"
 
 	"github.com/ybiyri/runkit/slo"
@@ -151,7 +152,16 @@ func ExampleTracker_Handler() {
 	rec := httptest.NewRecorder()
 	tr.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/slo", nil))
 	fmt.Println(rec.Code, rec.Header().Get("Content-Type"))
-	// Output: 200 application/json
+
+	// A browser asks for HTML and gets the page.
+	req := httptest.NewRequest("GET", "/slo", nil)
+	req.Header.Set("Accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+	rec = httptest.NewRecorder()
+	tr.Handler().ServeHTTP(rec, req)
+	fmt.Println(rec.Code, rec.Header().Get("Content-Type"))
+	// Output:
+	// 200 application/json
+	// 200 text/html; charset=utf-8
 }
 
 func ExampleBurnRate() {
@@ -221,4 +231,49 @@ func ExampleTrackerStatus_Report() {
 	r := tr.StatusAt(time.Date(2026, 2, 10, 12, 0, 0, 0, kolkata)).Report()
 	fmt.Println(r.Window, r.TimeZone, r.WindowStart, r.WindowEnd)
 	// Output: month Asia/Kolkata 2026-01-31 18:30:00 +0000 UTC 2026-02-28 18:30:00 +0000 UTC
+}
+
+func ExampleNewDashboard() {
+	o := slo.Objective{Name: "checkout", Target: 0.999, Window: slo.Rolling(30 * 24 * time.Hour)}
+	tr, _ := slo.NewTracker(o, slo.TrackerConfig{})
+	d, err := slo.NewDashboard(slo.DashboardConfig{Title: "Shop"}, tr)
+	if err != nil {
+		panic(err)
+	}
+	// mux.Handle("GET /slo", d): a browser gets the page, curl gets JSON.
+	for _, accept := range []string{"text/html,*/*;q=0.8", "*/*"} {
+		req := httptest.NewRequest("GET", "/slo", nil)
+		req.Header.Set("Accept", accept)
+		rec := httptest.NewRecorder()
+		d.ServeHTTP(rec, req)
+		fmt.Println(rec.Header().Get("Content-Type"), strings.Contains(rec.Body.String(), "No data: no events were recorded"))
+	}
+	// Output:
+	// text/html; charset=utf-8 true
+	// application/json false
+}
+
+func ExampleTracker_BurnDownAt() {
+	o := slo.Objective{Name: "api", Target: 0.99, Window: slo.Rolling(time.Hour)}
+	tr, _ := slo.NewTracker(o, slo.TrackerConfig{Policy: &slo.Policy{Tiers: []slo.Tier{{Severity: slo.Page, Long: 30 * time.Minute, BudgetShare: 0.5}}}})
+	start := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	for m := range 60 {
+		bad := int64(0)
+		if m >= 40 && m < 45 {
+			bad = 6 // 30 bad of the 60 the hour's 6,000 events allow
+		}
+		tr.RecordNAt(start.Add(time.Duration(m)*time.Minute), 100-bad, bad)
+	}
+	at := start.Add(time.Hour - time.Second)
+	bd := tr.BurnDownAt(at, 5)
+	for _, p := range bd.Points {
+		fmt.Printf("%s spent %2d remaining %.0f%%\n", p.At.Format("15:04:05"), p.Spent, 100*p.Remaining)
+	}
+	fmt.Printf("status remaining %.0f%%\n", 100*tr.StatusAt(at).Remaining)
+	// Output:
+	// 12:15:00 spent  0 remaining 100%
+	// 12:30:00 spent  0 remaining 100%
+	// 12:45:00 spent 30 remaining 50%
+	// 12:59:59 spent 30 remaining 50%
+	// status remaining 50%
 }

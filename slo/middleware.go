@@ -78,10 +78,16 @@ func (s *statusRecorder) Flush() {
 
 // Handler returns a handler that serves the tracker's status as JSON: the
 // target, window, SLI, budget remaining, burn rate of every tier and
-// whether it fires, and the time to exhaustion.
+// whether it fires, and the time to exhaustion. A client whose Accept
+// header prefers text/html, a browser, gets the tracker's Dashboard instead.
 func (t *Tracker) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !readonly.Allow(w, r) {
+			return
+		}
+		w.Header().Add("Vary", "Accept")
+		if wantsHTML(r) {
+			t.page().serveHTML(w, r)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")

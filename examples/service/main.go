@@ -6,7 +6,8 @@
 //
 // It serves /hello, the health probes (/livez, /readyz, /startupz, /healthz)
 // backed by a simulated dependency, tracks a 99.9% availability objective
-// over /hello and serves its error budget at /slo, and shuts down on SIGINT
+// over /hello and serves its error budget at /slo (a page with the
+// burn-down in a browser, JSON to curl), and shuts down on SIGINT
 // or SIGTERM after draining for -drain-delay. /quote calls a flaky
 // simulated upstream through a circuit breaker with retries; while its
 // breaker is open, /readyz warns. Traces and metrics go through OpenTelemetry:
@@ -132,7 +133,7 @@ func run(ctx context.Context, args []string) error {
 	mux.Handle("GET /hello", tracked(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "hello")
 	})))
-	mux.Handle("GET /slo", availability.Handler())
+	mux.Handle("GET /slo", availability.Handler()) // a browser gets the page
 	mux.Handle("GET /metrics", tel.MetricsHandler())
 	mux.Handle("GET /version", deploy.VersionHandler())
 	mux.HandleFunc("GET /quote", func(w http.ResponseWriter, r *http.Request) {

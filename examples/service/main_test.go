@@ -5,13 +5,17 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/ybiyri/runkit/internal/browsertest"
 )
 
-// TestRun starts the service on a free port, checks that it answers, and
-// stops it through its context.
-func TestRun(t *testing.T) {
+// startService starts the service on a free port and returns its URL; it
+// stops the service through its context when the test ends.
+func startService(t *testing.T) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -22,6 +26,12 @@ func TestRun(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"-addr", addr, "-drain-delay", "10ms"}) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run = %v", err)
+		}
+	})
 
 	url := "http://" + addr
 	deadline := time.Now().Add(10 * time.Second)
@@ -29,13 +39,19 @@ func TestRun(t *testing.T) {
 		resp, err := http.Get(url + "/livez")
 		if err == nil {
 			resp.Body.Close()
-			break
+			return url
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("service did not start: %v", err)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// TestRun starts the service, checks that it answers, and stops it through
+// its context.
+func TestRun(t *testing.T) {
+	url := startService(t)
 	for path, want := range map[string]int{"/hello": 200, "/livez": 200, "/readyz/inventory?verbose": 0, "/slo": 200, "/quote": 0, "/metrics": 200, "/version": 200} {
 		resp, err := http.Get(url + path)
 		if err != nil {
@@ -47,8 +63,39 @@ func TestRun(t *testing.T) {
 			t.Errorf("GET %s = %d %s, want %d", path, resp.StatusCode, b, want)
 		}
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("run = %v", err)
+}
+
+// TestSLOPage opens /slo as the README says: in a browser it is the
+// error-budget page, to curl it is JSON.
+func TestSLOPage(t *testing.T) {
+	url := startService(t)
+	for range 20 {
+		resp, err := http.Get(url + "/hello")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
 	}
+	resp, err := http.Get(url + "/slo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+		t.Errorf("curl gets %q, want JSON", ct)
+	}
+
+	browser := browsertest.Start(t)
+	tab := browsertest.Open(t, browser, url+"/slo", browsertest.Desktop)
+	tab.RequireClean(t, url)
+	name := browsertest.Eval[string](t, tab, `document.querySelector("section.slo h2").textContent`)
+	lines := browsertest.Eval[int](t, tab, `document.querySelectorAll("polyline.burn").length`)
+	if name != "hello-availability" || lines != 1 {
+		t.Errorf("/slo in a browser shows %q with %d burn-down lines", name, lines)
+	}
+	sli := browsertest.Eval[string](t, tab, `document.querySelector(".stat .note").textContent`)
+	if !strings.Contains(sli, "of 20 events") {
+		t.Errorf("SLI note %q does not count the requests", sli)
+	}
+	tab.Screenshot(t, "service-slo")
 }

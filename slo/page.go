@@ -1,0 +1,684 @@
+package slo
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ybiyri/runkit/internal/readonly"
+)
+
+// DashboardConfig configures a Dashboard. Every zero field has a default.
+type DashboardConfig struct {
+	// Title heads the page. Empty means the objective's name and "error
+	// budget" for one tracker, "Service level objectives" for several.
+	Title string
+	// Refresh is how often the browser reloads the page, through a
+	// <meta http-equiv="refresh">, a whole number of seconds. Zero means
+	// every minute; a negative value turns reloading off.
+	Refresh time.Duration
+}
+
+// DefaultDashboardRefresh is the reload interval of a Dashboard whose
+// config sets none.
+const DefaultDashboardRefresh = time.Minute
+
+// DashboardPoints is how many points a Dashboard's burn-down has at most,
+// about one per four pixels of a wide chart: a 30-day window at one
+// minute is drawn in 3-hour groups, 240 or 241 of them.
+const DashboardPoints = 250
+
+// Dashboard is an HTML page of the error budgets of one or more trackers,
+// for a browser: per objective, a burn-down of the budget over the window
+// against the ideal straight line and the projected exhaustion, the burn
+// rate of every alerting tier against its threshold with firing tiers
+// marked, and the SLI and the budget in events and in time. The charts are
+// SVG drawn on the server, each with a text alternative and a table of its
+// points; the page loads nothing else, runs no script, and is readable
+// from a phone's width up.
+//
+// As an http.Handler, it serves the page to a client whose Accept header
+// prefers text/html and a JSON array of Report, one per tracker, to any
+// other. Tracker.Handler does the same for one tracker.
+type Dashboard struct {
+	title    string
+	refresh  int // seconds; 0: no reload
+	trackers []*Tracker
+}
+
+var _ http.Handler = (*Dashboard)(nil)
+
+// NewDashboard returns a page of the trackers, in the order given. It
+// returns an error when there is no tracker, one is nil, or Refresh is
+// positive but not a whole number of seconds.
+func NewDashboard(cfg DashboardConfig, trackers ...*Tracker) (*Dashboard, error) {
+	if len(trackers) == 0 {
+		return nil, errors.New("slo: NewDashboard needs at least one tracker")
+	}
+	for i, t := range trackers {
+		if t == nil {
+			return nil, fmt.Errorf("slo: NewDashboard tracker %d is nil", i)
+		}
+	}
+	d := &Dashboard{title: cfg.Title, trackers: append([]*Tracker(nil), trackers...)}
+	switch r := cfg.Refresh; {
+	case r == 0:
+		d.refresh = int(DefaultDashboardRefresh / time.Second)
+	case r < 0:
+	case r%time.Second != 0:
+		return nil, fmt.Errorf("slo: DashboardConfig.Refresh %v is not a whole number of seconds", r)
+	default:
+		d.refresh = int(r / time.Second)
+	}
+	if d.title == "" {
+		d.title = "Service level objectives"
+		if len(trackers) == 1 {
+			d.title = trackers[0].o.Name + " error budget"
+		}
+	}
+	return d, nil
+}
+
+// ServeHTTP serves the page as HTML to a client that prefers text/html
+// and the trackers' reports as a JSON array to any other, each tracker
+// read at its own clock. It answers GET and HEAD only.
+func (d *Dashboard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !readonly.Allow(w, r) {
+		return
+	}
+	w.Header().Add("Vary", "Accept")
+	if !wantsHTML(r) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		if r.Method == http.MethodHead {
+			return
+		}
+		reports := make([]Report, len(d.trackers))
+		for i, t := range d.trackers {
+			reports[i] = t.Status().Report()
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		enc.Encode(reports)
+		return
+	}
+	d.serveHTML(w, r)
+}
+
+func (d *Dashboard) serveHTML(w http.ResponseWriter, r *http.Request) {
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer bufPool.Put(buf)
+	buf.Reset()
+	if err := d.write(buf, nil); err != nil {
+		http.Error(w, "slo: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	// The page needs nothing from anywhere: the policy makes a browser
+	// refuse to load or run anything, should a name ever slip through.
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	if r.Method == http.MethodHead {
+		return
+	}
+	w.Write(buf.Bytes())
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// WriteHTML writes the page with each tracker read at its own clock.
+func (d *Dashboard) WriteHTML(w io.Writer) error { return d.write(w, nil) }
+
+// WriteHTMLAt writes the page with every tracker read at at.
+func (d *Dashboard) WriteHTMLAt(w io.Writer, at time.Time) error { return d.write(w, &at) }
+
+func (d *Dashboard) write(w io.Writer, at *time.Time) error {
+	v := pageView{Title: d.title, Refresh: d.refresh, Multi: len(d.trackers) > 1}
+	for i, t := range d.trackers {
+		now := t.now()
+		if at != nil {
+			now = *at
+		}
+		if i == 0 {
+			v.At = stamp(now)
+		}
+		v.Objectives = append(v.Objectives, objective(i, t, now))
+	}
+	return pageTemplate.Execute(w, v)
+}
+
+//go:embed page.html
+var pageHTML string
+
+var pageTemplate = template.Must(template.New("page").Parse(pageHTML))
+
+// The view handed to the template: every number already formatted.
+type (
+	pageView struct {
+		Title      string
+		Refresh    int
+		At         string
+		Multi      bool
+		Objectives []objectiveView
+	}
+	objectiveView struct {
+		ID, Name                     string
+		Target, Window, Method       string
+		Health, Headline             string
+		NoData                       bool
+		NoDataText                   string
+		Stats                        []statView
+		Chart                        chartView
+		Tiers                        []tierView
+		Dropped                      string
+		Remaining, SLI, ExhaustShort string
+	}
+	statView struct {
+		Label, Value, Note, Class string
+	}
+	chartView struct {
+		Title, Desc              string
+		Line                     string // polyline points, viewBox 0 0 1000 1000
+		IdealX1, IdealY1         string
+		IdealX2, IdealY2         string
+		Projection               string // polyline points; empty: none
+		NowX, FutureW            string // in the viewBox
+		NowPct, NowAnchor        string
+		ZeroY                    string // in pixels
+		ExhaustPct, ExhaustLabel string // empty: outside the chart
+		ExhaustAnchor            string
+		Grid                     []gridView
+		Ticks                    []tickView
+		Group                    string
+		Rows                     []rowView
+		SpentUnit                string
+	}
+	gridView struct {
+		Y, LabelY, Label string
+		Zero             bool
+	}
+	tickView struct {
+		X, Label, Anchor string
+		Minor            bool
+	}
+	rowView struct {
+		At, Good, Bad, Spent, Remaining string
+	}
+	tierView struct {
+		Severity, Guard                  string
+		Long, Short                      string
+		LongBurn, ShortBurn              string
+		LongBar, ShortBar                string
+		LongOver, ShortOver              bool
+		LongNoData, ShortNoData          bool
+		Threshold, State, Reason, Status string
+		Firing                           bool
+	}
+)
+
+// Geometry of the burn-down, in CSS pixels of the outer SVG: the plot is a
+// nested SVG stretched to the width, so that lines scale and text does not.
+const (
+	plotTop    = 18
+	plotHeight = 190
+)
+
+func objective(i int, t *Tracker, at time.Time) objectiveView {
+	s := t.StatusAt(at)
+	bd := t.BurnDownAt(at, DashboardPoints)
+	o := t.o
+	v := objectiveView{
+		ID: "slo-" + strconv.Itoa(i), Name: o.Name,
+		Target: strconv.FormatFloat(roundSig(o.Target*100, 12), 'f', -1, 64) + "%", Window: windowText(o.Window, s.Window),
+		Method: o.Method.String(),
+		NoData: bd.Events == 0,
+	}
+	if s.Dropped > 0 {
+		v.Dropped = thousands(s.Dropped)
+	}
+	unit, units := "event", "events"
+	if o.Method == Timeslices {
+		unit, units = formatDuration(o.slice())+" slice", formatDuration(o.slice())+" slices"
+	}
+
+	// The burn rate ExhaustsIn projects at: that of the shortest long window.
+	var pace TierResult
+	for j, tr := range s.Tiers {
+		if j == 0 || tr.Tier.Long < pace.Tier.Long {
+			pace = tr
+		}
+	}
+	paceWindow := formatDuration(pace.Tier.Long)
+
+	v.Remaining = remainingText(s.Remaining)
+	v.SLI = percent(s.SLI, targetDecimals(o.Target))
+	switch {
+	case v.NoData:
+		v.Health, v.Headline = "nodata", "No data"
+		v.NoDataText = "No data: no events were recorded in the " + v.Window + " window, so no budget is spent and nothing burns."
+		v.SLI, v.Remaining = "no data", "no data"
+	case s.Firing(Page):
+		v.Health, v.Headline = "page", "Paging: "+firingText(s.Tiers, Page)
+	case s.Remaining <= 0:
+		v.Health, v.Headline = "spent", "Budget spent: the objective is missed for this window"
+	case s.Firing(Ticket):
+		v.Health, v.Headline = "ticket", "Ticket: "+firingText(s.Tiers, Ticket)
+	default:
+		v.Health, v.Headline = "ok", "Within budget"
+		for _, tr := range s.Tiers {
+			if tr.Firing {
+				v.Health, v.Headline = "ticket", string(tr.Tier.Severity)+": "+firingText(s.Tiers, tr.Tier.Severity)
+				break
+			}
+		}
+	}
+
+	// The numbers.
+	sliNote := "target " + v.Target
+	if !v.NoData {
+		sliNote = fmt.Sprintf("%s good of %s %s; target %s", thousands(s.Good), thousands(s.Total), pick(s.Total == 1, unit, units), v.Target)
+	}
+	v.Stats = append(v.Stats, statView{Label: "SLI", Value: v.SLI, Note: sliNote})
+	remNote := "the whole budget: nothing recorded yet"
+	if !v.NoData {
+		remNote = fmt.Sprintf("of %s bad %s allowed; %s spent", decimal(s.AllowedBad), pick(s.AllowedBad == 1, unit, units), thousands(s.Total-s.Good))
+	}
+	v.Stats = append(v.Stats, statView{Label: "Budget remaining", Value: v.Remaining, Note: remNote, Class: remainingClass(s, v.NoData)})
+	downtime := downtime(o.Budget(), s.Window)
+	timeLeft := time.Duration(math.Round(s.Remaining * float64(downtime)))
+	timeValue := humanDuration(timeLeft) + " left"
+	if timeLeft < 0 {
+		timeValue = humanDuration(-timeLeft) + " over"
+	}
+	v.Stats = append(v.Stats, statView{Label: "Budget in time", Value: timeValue,
+		Note: "of " + humanDuration(downtime) + " of full downtime the " + v.Window + " window allows"})
+	burnValue, burnNote := "no data", "no events in the last "+paceWindow
+	if _, ok := t.ErrorRateAt(at, pace.Tier.Long); ok {
+		burnValue = rate(pace.LongBurn)
+		burnNote = "over the last " + paceWindow + "; 1× spends the budget exactly over the window"
+	}
+	v.Stats = append(v.Stats, statView{Label: "Burn rate", Value: burnValue, Note: burnNote})
+	var exhaustValue, exhaustNote string
+	switch {
+	case v.NoData:
+		exhaustValue, exhaustNote = "no data", "nothing to project from"
+	case s.Remaining <= 0:
+		exhaustValue, exhaustNote = "spent", "the budget is gone for this window"
+	case s.ExhaustsIn == Forever:
+		exhaustValue, exhaustNote = "not burning", "no bad "+units+" in the last "+paceWindow
+	default:
+		exhaustValue = "in " + humanDuration(s.ExhaustsIn)
+		exhaustNote = "around " + stamp(at.Add(s.ExhaustsIn)) + ", at the last " + paceWindow + "'s burn rate of " + rate(pace.LongBurn)
+	}
+	v.ExhaustShort = exhaustValue
+	v.Stats = append(v.Stats, statView{Label: "Budget runs out", Value: exhaustValue, Note: exhaustNote, Class: pick(s.ExhaustsIn != Forever && !v.NoData, "warn", "")})
+
+	v.Chart = chart(o, s, bd, at, unit, units, v.NoData)
+	for _, tr := range s.Tiers {
+		v.Tiers = append(v.Tiers, tier(t, tr, at))
+	}
+	return v
+}
+
+func chart(o Objective, s TrackerStatus, bd BurnDown, at time.Time, unit, units string, noData bool) chartView {
+	c := chartView{Group: humanDuration(bd.Group), SpentUnit: "bad " + units}
+	if o.Method == Timeslices {
+		c.SpentUnit = "bad slices"
+	}
+	d0, d1 := bd.Start, bd.End
+	if o.Window.Calendar == NotCalendar {
+		// Room to the right of now for the projection.
+		d1 = bd.At.Add(bd.Window / 5)
+	}
+	span := float64(d1.Sub(d0))
+	x := func(t time.Time) float64 { return float64(t.Sub(d0)) / span * 1000 }
+
+	lo := 0.0
+	for _, p := range bd.Points {
+		lo = min(lo, p.Remaining)
+	}
+	step := niceStep(1 - lo)
+	lo = math.Floor(lo/step) * step
+	y := func(v float64) float64 { return (1 - v) / (1 - lo) * 1000 }
+	for k := int(math.Round(lo / step)); float64(k)*step <= 1+1e-9; k++ {
+		c.Grid = append(c.Grid, gridLine(float64(k)*step, y, k == 0))
+	}
+	if math.Abs(math.Round(1/step)*step-1) > 1e-9 {
+		c.Grid = append(c.Grid, gridLine(1, y, false))
+	}
+
+	var line strings.Builder
+	line.Grow(14 * (len(bd.Points) + 1))
+	writePoint(&line, x(bd.Start), y(1))
+	for _, p := range bd.Points {
+		writePoint(&line, x(p.At), y(p.Remaining))
+	}
+	c.Line = line.String()
+	c.IdealX1, c.IdealY1 = coord(x(bd.Start)), coord(y(1))
+	c.IdealX2, c.IdealY2 = coord(x(bd.Start.Add(bd.Window))), coord(y(0))
+	if o.Window.Calendar != NotCalendar {
+		c.IdealX2 = coord(x(bd.End))
+	}
+	nx := x(bd.At)
+	c.NowX, c.FutureW, c.NowPct = coord(nx), coord(1000-nx), coord(nx/10)+"%"
+	c.NowAnchor = pick(nx > 500, "end", "start")
+	c.ZeroY = coord(plotTop + y(0)/1000*plotHeight)
+
+	rem := s.Remaining
+	if !noData && rem > 0 {
+		var pr strings.Builder
+		writePoint(&pr, nx, y(rem))
+		switch {
+		case s.ExhaustsIn == Forever:
+			writePoint(&pr, 1000, y(rem))
+		case bd.At.Add(s.ExhaustsIn).After(d1):
+			left := rem * (1 - float64(d1.Sub(bd.At))/float64(s.ExhaustsIn))
+			writePoint(&pr, 1000, y(left))
+		default:
+			ex := x(bd.At.Add(s.ExhaustsIn))
+			writePoint(&pr, ex, y(0))
+			c.ExhaustPct = coord(ex/10) + "%"
+			c.ExhaustLabel = "runs out " + shortStamp(bd.At.Add(s.ExhaustsIn), d1.Sub(d0))
+			c.ExhaustAnchor = pick(ex > 500, "end", "start")
+		}
+		c.Projection = pr.String()
+	}
+
+	c.Ticks = ticks(d0, d1)
+
+	c.Title = "Error budget burn-down of " + o.Name
+	if noData {
+		c.Desc = "No data: no events were recorded in the window, so the whole budget remains."
+	} else {
+		c.Desc = fmt.Sprintf("Budget remaining, in %d points of %s each, fell from 100%% at %s to %s at %s; the ideal line spends it evenly and reaches 0%% at %s.",
+			len(bd.Points), humanDuration(bd.Group), stamp(bd.Start), remainingText(rem), stamp(bd.At), stamp(bd.Start.Add(bd.Window)))
+		switch {
+		case rem <= 0:
+			c.Desc += " The budget is spent."
+		case s.ExhaustsIn == Forever:
+			c.Desc += " It is not burning now."
+		default:
+			c.Desc += " At the current burn rate it runs out around " + stamp(bd.At.Add(s.ExhaustsIn)) + "."
+		}
+	}
+	c.Rows = make([]rowView, len(bd.Points))
+	for i, p := range bd.Points {
+		c.Rows[i] = rowView{At: stamp(p.At), Good: thousands(p.Good), Bad: thousands(p.Bad), Spent: thousands(p.Spent), Remaining: remainingText(p.Remaining)}
+		if noData {
+			c.Rows[i].Remaining = "no data"
+		}
+	}
+	return c
+}
+
+func tier(t *Tracker, tr TierResult, at time.Time) tierView {
+	_, longOK := t.ErrorRateAt(at, tr.Tier.Long)
+	_, shortOK := t.ErrorRateAt(at, tr.Tier.ShortWindow())
+	v := tierView{
+		Severity:  string(tr.Tier.Severity),
+		Guard:     strconv.FormatFloat(roundSig(tr.Tier.BudgetShare*100, 6), 'f', -1, 64) + "% of the budget in " + formatDuration(tr.Tier.Long),
+		Long:      formatDuration(tr.Tier.Long),
+		Short:     formatDuration(tr.Tier.ShortWindow()),
+		Threshold: rate(tr.Threshold),
+		Firing:    tr.Firing,
+		Reason:    tr.Reason,
+	}
+	bar := func(burn float64) (string, bool) {
+		// The threshold sits at the middle of the bar.
+		f := burn / tr.Threshold / 2
+		return coord(min(f, 1)*100) + "%", burn > tr.Threshold
+	}
+	v.LongBurn, v.ShortBurn = "no data", "no data"
+	v.LongNoData, v.ShortNoData = !longOK, !shortOK
+	if longOK {
+		v.LongBurn = rate(tr.LongBurn)
+		v.LongBar, v.LongOver = bar(tr.LongBurn)
+	}
+	if shortOK {
+		v.ShortBurn = rate(tr.ShortBurn)
+		v.ShortBar, v.ShortOver = bar(tr.ShortBurn)
+	}
+	switch {
+	case tr.Firing:
+		v.State, v.Status = "FIRING", "firing"
+	case !longOK || !shortOK:
+		v.State, v.Status = "no data", "nodata"
+	case v.LongOver:
+		v.State, v.Status = "stopped", "stopped"
+	default:
+		v.State, v.Status = "ok", "ok"
+	}
+	return v
+}
+
+func gridLine(v float64, y func(float64) float64, zero bool) gridView {
+	py := y(v)
+	return gridView{
+		Y:      coord(py),
+		LabelY: coord(plotTop + py/1000*plotHeight - 4),
+		Label:  strconv.FormatFloat(math.Round(v*1000)/10, 'f', -1, 64) + "%",
+		Zero:   zero,
+	}
+}
+
+// niceStep returns the grid step, a share of the budget, that cuts span
+// into at most five parts.
+func niceStep(span float64) float64 {
+	for m := 1.0; ; m *= 10 {
+		for _, s := range []float64{0.25, 0.5, 1} {
+			if span/(s*m) <= 5 {
+				return s * m
+			}
+		}
+	}
+}
+
+func firingText(tiers []TierResult, sev Severity) string {
+	var names []string
+	for _, tr := range tiers {
+		if tr.Firing && tr.Tier.Severity == sev {
+			names = append(names, formatDuration(tr.Tier.Long))
+		}
+	}
+	return "the " + strings.Join(names, " and ") + " burn-rate " + pick(len(names) == 1, "tier fires", "tiers fire")
+}
+
+func remainingClass(s TrackerStatus, noData bool) string {
+	switch {
+	case noData:
+		return ""
+	case s.Remaining <= 0:
+		return "bad"
+	case s.Remaining < 0.25:
+		return "warn"
+	}
+	return "good"
+}
+
+func windowText(w Window, length time.Duration) string {
+	if w.Calendar == NotCalendar {
+		return formatDuration(w.Rolling)
+	}
+	return fmt.Sprintf("calendar %s (%s, %s)", w.Calendar, w.loc(), humanDuration(length))
+}
+
+// remainingText formats a remaining budget as the page prints it
+// everywhere, the headline and the last point alike.
+func remainingText(r float64) string { return percent(r, 2) }
+
+func percent(f float64, decimals int) string {
+	return strconv.FormatFloat(f*100, 'f', decimals, 64) + "%"
+}
+
+// targetDecimals is how many decimals show the difference between a
+// percentage and the target: 3 for 99.9%.
+func targetDecimals(target float64) int {
+	return max(1, min(6, int(math.Ceil(-math.Log10(budget(target))-1e-9))))
+}
+
+func rate(r float64) string {
+	switch {
+	case r == 0:
+		return "0×"
+	case r >= 100:
+		return strconv.FormatFloat(r, 'f', 0, 64) + "×"
+	}
+	return strconv.FormatFloat(r, 'g', 3, 64) + "×"
+}
+
+// decimal formats a count that may have a fraction: 28,810.9, or 0.02
+// below one.
+func decimal(f float64) string {
+	switch a := math.Abs(f); {
+	case a >= 1e15:
+		return strconv.FormatFloat(f, 'g', 6, 64)
+	case a < 1:
+		return strconv.FormatFloat(f, 'g', 2, 64)
+	}
+	whole := math.Trunc(f)
+	s := thousands(int64(whole))
+	if frac := math.Round(math.Abs(f-whole) * 10); frac > 0 && frac < 10 {
+		s += "." + strconv.Itoa(int(frac))
+	}
+	return s
+}
+
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+func coord(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }
+
+func writePoint(b *strings.Builder, x, y float64) {
+	if b.Len() > 0 {
+		b.WriteByte(' ')
+	}
+	var buf [32]byte
+	b.Write(strconv.AppendFloat(buf[:0], x, 'f', 1, 64))
+	b.WriteByte(',')
+	b.Write(strconv.AppendFloat(buf[:0], y, 'f', 1, 64))
+}
+
+// humanDuration rounds d to its two largest units: "3d 4h", "17m 49s".
+func humanDuration(d time.Duration) string {
+	if d < time.Second {
+		return d.Round(time.Millisecond).String()
+	}
+	units := []struct {
+		name string
+		d    time.Duration
+	}{{"d", 24 * time.Hour}, {"h", time.Hour}, {"m", time.Minute}, {"s", time.Second}}
+	for i, u := range units {
+		if d < u.d {
+			continue
+		}
+		if i+1 == len(units) {
+			return strconv.FormatInt(int64(d.Round(time.Second)/time.Second), 10) + "s"
+		}
+		next := units[i+1]
+		d = d.Round(next.d)
+		major, minor := d/u.d, (d%u.d)/next.d
+		if minor == 0 {
+			return strconv.FormatInt(int64(major), 10) + u.name
+		}
+		return strconv.FormatInt(int64(major), 10) + u.name + " " + strconv.FormatInt(int64(minor), 10) + next.name
+	}
+	return d.String()
+}
+
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+
+// tickSteps are the spacings of the time axis's labels.
+var tickSteps = []time.Duration{
+	time.Second, 10 * time.Second, time.Minute, 5 * time.Minute, 15 * time.Minute, 30 * time.Minute,
+	time.Hour, 2 * time.Hour, 3 * time.Hour, 6 * time.Hour, 12 * time.Hour,
+	24 * time.Hour, 2 * 24 * time.Hour, 7 * 24 * time.Hour, 14 * 24 * time.Hour, 28 * 24 * time.Hour, 91 * 24 * time.Hour,
+}
+
+// ticks labels the time axis from d0 to d1 at round times (UTC), at most
+// six of them; every other one is minor and hidden on a narrow screen.
+func ticks(d0, d1 time.Time) []tickView {
+	span := d1.Sub(d0)
+	step := tickSteps[len(tickSteps)-1]
+	for _, s := range tickSteps {
+		if span/s <= 5 {
+			step = s
+			break
+		}
+	}
+	var out []tickView
+	tm := d0.UTC().Truncate(step)
+	if tm.Before(d0) {
+		tm = tm.Add(step)
+	}
+	for i := 0; !tm.After(d1); i, tm = i+1, tm.Add(step) {
+		f := float64(tm.Sub(d0)) / float64(span)
+		label := tm.Format("15:04")
+		switch {
+		case step >= 24*time.Hour || (tm.Hour() == 0 && tm.Minute() == 0 && tm.Second() == 0):
+			label = tm.Format("Jan 2")
+		case step < time.Minute:
+			label = tm.Format("15:04:05")
+		}
+		anchor := "middle"
+		switch {
+		case f < 0.06:
+			anchor = "start"
+		case f > 0.94:
+			anchor = "end"
+		}
+		out = append(out, tickView{X: coord(f*100) + "%", Label: label, Anchor: anchor, Minor: i%2 == 1})
+	}
+	return out
+}
+
+// shortStamp labels a time on an axis spanning span.
+func shortStamp(t time.Time, span time.Duration) string {
+	t = t.UTC()
+	switch {
+	case span > 4*24*time.Hour:
+		return t.Format("Jan 2")
+	case span > 24*time.Hour:
+		return t.Format("Jan 2 15:04")
+	}
+	return t.Format("15:04")
+}
+
+func pick(cond bool, a, b string) string {
+	if cond {
+		return a
+	}
+	return b
+}
+
+// page is the default page of one tracker, as Tracker.Handler serves it.
+func (t *Tracker) page() *Dashboard {
+	p, _ := NewDashboard(DashboardConfig{}, t) // cannot fail: one tracker, default refresh
+	return p
+}

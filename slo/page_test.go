@@ -1,0 +1,448 @@
+package slo_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+
+	"github.com/ybiyri/runkit/slo"
+)
+
+const browserAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+
+func TestHandlerNegotiates(t *testing.T) {
+	tr, _ := burningTracker(t, "checkout")
+	srv := httptest.NewServer(tr.Handler())
+	defer srv.Close()
+	// What the handler served before it knew HTML: the report, indented.
+	wantJSON, err := json.MarshalIndent(tr.Status().Report(), "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantJSON = append(wantJSON, '\n')
+
+	cases := []struct {
+		accept []string
+		html   bool
+	}{
+		{nil, false},
+		{[]string{"*/*"}, false},
+		{[]string{"application/json"}, false},
+		{[]string{browserAccept}, true},
+		{[]string{"text/html"}, true},
+		{[]string{"TEXT/HTML"}, true},
+		{[]string{"text/*"}, true},
+		{[]string{"application/xhtml+xml"}, true},
+		{[]string{"application/json, text/html"}, false}, // a tie keeps JSON
+		{[]string{"text/html;q=0.5, application/json"}, false},
+		{[]string{"text/html, application/json;q=0.9"}, true},
+		{[]string{"text/html;q=0"}, false},
+		{[]string{"text/html;q=abc"}, false}, // an element that does not parse counts for nothing
+		{[]string{"text/html;q=1.5"}, false},
+		{[]string{"*/*, text/html;q=0.5"}, false},
+		{[]string{"text/html, */*;q=0.1"}, true},
+		{[]string{"application/json;q=0.2", "text/html;q=0.3"}, true}, // two header lines
+		{[]string{"text/plain"}, false},
+	}
+	for _, c := range cases {
+		req, _ := http.NewRequest("GET", srv.URL, nil)
+		for _, a := range c.accept {
+			req.Header.Add("Accept", a)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		ct := resp.Header.Get("Content-Type")
+		if resp.StatusCode != 200 || resp.Header.Get("Vary") != "Accept" || resp.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("Accept %q: %d, Vary %q, Cache-Control %q", c.accept, resp.StatusCode, resp.Header.Get("Vary"), resp.Header.Get("Cache-Control"))
+		}
+		switch {
+		case c.html && ct != "text/html; charset=utf-8":
+			t.Errorf("Accept %q: Content-Type %q, want the page", c.accept, ct)
+		case c.html && !bytes.HasPrefix(body, []byte("<!doctype html>")):
+			t.Errorf("Accept %q: body starts %.40q", c.accept, body)
+		case !c.html && ct != "application/json":
+			t.Errorf("Accept %q: Content-Type %q, want JSON", c.accept, ct)
+		case !c.html && !bytes.Equal(body, wantJSON):
+			t.Errorf("Accept %q: JSON changed:\n%s\nwant\n%s", c.accept, body, wantJSON)
+		}
+	}
+}
+
+func TestHandlerMethods(t *testing.T) {
+	tr, _ := burningTracker(t, "checkout")
+	for _, accept := range []string{"text/html", "application/json"} {
+		req := httptest.NewRequest("HEAD", "/slo", nil)
+		req.Header.Set("Accept", accept)
+		rec := httptest.NewRecorder()
+		tr.Handler().ServeHTTP(rec, req)
+		if rec.Code != 200 || rec.Body.Len() != 0 || !strings.Contains(rec.Header().Get("Content-Type"), strings.TrimPrefix(accept, "text/")) {
+			t.Errorf("HEAD Accept %s = %d, %q, %d bytes", accept, rec.Code, rec.Header().Get("Content-Type"), rec.Body.Len())
+		}
+		req = httptest.NewRequest("POST", "/slo", nil)
+		req.Header.Set("Accept", accept)
+		rec = httptest.NewRecorder()
+		tr.Handler().ServeHTTP(rec, req)
+		if rec.Code != http.StatusMethodNotAllowed {
+			t.Errorf("POST Accept %s = %d", accept, rec.Code)
+		}
+	}
+}
+
+// getPage fetches h's page as a browser would.
+func getPage(t *testing.T, h http.Handler) (*http.Response, string) {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	req, _ := http.NewRequest("GET", srv.URL, nil)
+	req.Header.Set("Accept", browserAccept)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, string(body)
+}
+
+// voidElements have no end tag in HTML.
+var voidElements = map[string]bool{"meta": true, "link": true, "br": true, "img": true, "input": true, "hr": true}
+
+// requireWellFormed checks that every element the page opens it closes,
+// in order, and parses the page.
+func requireWellFormed(t *testing.T, page string) *html.Node {
+	t.Helper()
+	z := html.NewTokenizer(strings.NewReader(page))
+	var stack []string
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			if z.Err() != io.EOF {
+				t.Fatalf("tokenize: %v", z.Err())
+			}
+			break
+		}
+		name, _ := z.TagName()
+		switch tt {
+		case html.StartTagToken:
+			if !voidElements[string(name)] {
+				stack = append(stack, string(name))
+			}
+		case html.EndTagToken:
+			if len(stack) == 0 || stack[len(stack)-1] != string(name) {
+				t.Fatalf("</%s> closes %v", name, stack)
+			}
+			stack = stack[:len(stack)-1]
+		}
+	}
+	if len(stack) != 0 {
+		t.Fatalf("elements left open: %v", stack)
+	}
+	doc, err := html.Parse(strings.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+func find(n *html.Node, match func(*html.Node) bool) []*html.Node {
+	var out []*html.Node
+	for d := range n.Descendants() {
+		if match(d) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func attr(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+func withClass(tag, class string) func(*html.Node) bool {
+	return func(n *html.Node) bool {
+		return n.Type == html.ElementNode && n.Data == tag && strings.Contains(" "+attr(n, "class")+" ", " "+class+" ")
+	}
+}
+
+func text(n *html.Node) string {
+	var b strings.Builder
+	for d := range n.Descendants() {
+		if d.Type == html.TextNode {
+			b.WriteString(d.Data)
+		}
+	}
+	return b.String()
+}
+
+func TestPageHTML(t *testing.T) {
+	tr, now := burningTracker(t, "checkout")
+	resp, page := getPage(t, tr.Handler())
+	for h, want := range map[string]string{
+		"Content-Type":            "text/html; charset=utf-8",
+		"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'",
+		"X-Content-Type-Options":  "nosniff",
+	} {
+		if got := resp.Header.Get(h); got != want {
+			t.Errorf("%s = %q, want %q", h, got, want)
+		}
+	}
+	doc := requireWellFormed(t, page)
+	if strings.Contains(page, "NaN") || strings.Contains(page, "Inf") {
+		t.Error("page prints NaN or Inf")
+	}
+	// Nothing to fetch: no script, no external reference of any kind.
+	if n := find(doc, func(n *html.Node) bool { return n.Type == html.ElementNode && n.DataAtom == atom.Script }); len(n) != 0 {
+		t.Errorf("page has %d script elements", len(n))
+	}
+	for _, n := range find(doc, func(n *html.Node) bool { return n.Type == html.ElementNode }) {
+		for _, a := range n.Attr {
+			if (a.Key == "href" || a.Key == "src" || a.Key == "xlink:href") && !strings.HasPrefix(a.Val, "#") && !strings.HasPrefix(a.Val, "data:") {
+				t.Errorf("<%s %s=%q> points outside the page", n.Data, a.Key, a.Val)
+			}
+		}
+	}
+	if strings.Contains(page, "url(") || strings.Contains(page, "@import") || strings.Contains(page, "@font-face") {
+		t.Error("the style sheet loads something")
+	}
+	refresh := find(doc, func(n *html.Node) bool { return n.DataAtom == atom.Meta && attr(n, "http-equiv") == "refresh" })
+	if len(refresh) != 1 || attr(refresh[0], "content") != "60" {
+		t.Errorf("meta refresh = %v, want one of 60 s", refresh)
+	}
+
+	bd := tr.BurnDownAt(now, slo.DashboardPoints)
+	s := tr.StatusAt(now)
+	lines := find(doc, withClass("polyline", "burn"))
+	if len(lines) != 1 {
+		t.Fatalf("%d burn-down lines, want 1", len(lines))
+	}
+	if n := len(strings.Fields(attr(lines[0], "points"))); n != len(bd.Points)+1 {
+		t.Errorf("burn-down has %d vertices, want %d: the start and one per group", n, len(bd.Points)+1)
+	}
+	rows := find(doc, func(n *html.Node) bool {
+		return n.DataAtom == atom.Tr && n.Parent.DataAtom == atom.Tbody && withClass("table", "data")(n.Parent.Parent)
+	})
+	want := fmt.Sprintf("%.2f%%", 100*s.Remaining)
+	if len(rows) != len(bd.Points) {
+		t.Errorf("data table has %d rows, want %d", len(rows), len(bd.Points))
+	} else if last := text(rows[len(rows)-1].LastChild); last != want {
+		t.Errorf("last point reads %q, Status %q", last, want)
+	}
+	if len(find(doc, withClass("polyline", "proj"))) != 1 || len(find(doc, withClass("line", "ideal"))) != 1 {
+		t.Error("the projection or the ideal line is missing")
+	}
+	// The chart's text alternative and the firing tier.
+	charts := find(doc, withClass("svg", "chart"))
+	if len(charts) != 1 || attr(charts[0], "role") != "img" || !strings.Contains(text(charts[0]), "runs out around") {
+		t.Errorf("chart without its text alternative: %v", charts)
+	}
+	tiers := find(doc, withClass("tr", "tier"))
+	if len(tiers) != len(s.Tiers) {
+		t.Fatalf("%d tier rows, want %d", len(tiers), len(s.Tiers))
+	}
+	for i, row := range tiers {
+		firing := attr(row, "data-firing") == "true" && strings.Contains(text(row), "FIRING")
+		if firing != s.Tiers[i].Firing {
+			t.Errorf("tier %d marked firing %v, status says %v", i, firing, s.Tiers[i].Firing)
+		}
+	}
+}
+
+// TestPageStates renders objectives in every state a page can show: well
+// formed, no NaN, and the words for each state.
+func TestPageStates(t *testing.T) {
+	now := t0.Add(10 * day)
+	clock := slo.TrackerConfig{Now: func() time.Time { return now }}
+	mk := func(o slo.Objective, fill func(*slo.Tracker)) *slo.Tracker {
+		tr := newTracker(t, o, clock)
+		if fill != nil {
+			fill(tr)
+		}
+		return tr
+	}
+	steady := func(good, bad int64) func(*slo.Tracker) {
+		return func(tr *slo.Tracker) {
+			for m := range 10 * 24 * 60 {
+				tr.RecordNAt(t0.Add(time.Duration(m)*time.Minute), good, bad)
+			}
+		}
+	}
+	cases := []struct {
+		name  string
+		tr    *slo.Tracker
+		words []string
+	}{
+		{"empty", mk(slo.Objective{Name: "quiet", Target: 0.999, Window: slo.Rolling(30 * day)}, nil),
+			[]string{"No data: no events were recorded in the 30d window", "no data"}},
+		{"spent", mk(slo.Objective{Name: "broken", Target: 0.999, Window: slo.Rolling(30 * day)}, steady(900, 100)),
+			[]string{"Budget spent", "-9900.00%", "over"}},
+		{"healthy", mk(slo.Objective{Name: "fine", Target: 0.99, Window: slo.Rolling(30 * day)}, steady(1000, 0)),
+			[]string{"Within budget", "100.00%", "not burning"}},
+		{"timeslices", mk(slo.Objective{Name: "slices", Target: 0.99, Window: slo.Rolling(30 * day), Method: slo.Timeslices}, steady(99, 1)),
+			[]string{"bad 1m slices allowed", "counting timeslices"}},
+		{"calendar", mk(slo.Objective{Name: "monthly", Target: 0.999, Window: slo.CalendarWindow(slo.Month, nil)}, steady(100000, 3)),
+			[]string{"calendar month (UTC, 30d)", "Nov 9"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, page := getPage(t, c.tr.Handler())
+			doc := requireWellFormed(t, page)
+			if strings.Contains(page, "NaN") || strings.Contains(page, "Inf") {
+				t.Error("page prints NaN or Inf")
+			}
+			body := text(doc)
+			for _, w := range c.words {
+				if !strings.Contains(body, w) {
+					t.Errorf("page lacks %q", w)
+				}
+			}
+			s := c.tr.Status()
+			bd := c.tr.BurnDown(slo.DashboardPoints)
+			if bd.Events == 0 {
+				if n := len(find(doc, withClass("polyline", "burn"))); n != 0 {
+					t.Errorf("no data, yet %d burn-down lines", n)
+				}
+				return
+			}
+			if got := bd.Points[len(bd.Points)-1].Remaining; got != s.Remaining {
+				t.Errorf("last point %v, Status %v", got, s.Remaining)
+			}
+		})
+	}
+}
+
+func TestDashboard(t *testing.T) {
+	a, now := burningTracker(t, "checkout")
+	b := newTracker(t, slo.Objective{Name: `search & "browse"`, Target: 0.99, Window: slo.Rolling(day)}, slo.TrackerConfig{Now: func() time.Time { return now }})
+	d, err := slo.NewDashboard(slo.DashboardConfig{Title: "Shop <SLOs>", Refresh: 30 * time.Second}, a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, page := getPage(t, d)
+	doc := requireWellFormed(t, page)
+	if titles := find(doc, func(n *html.Node) bool { return n.DataAtom == atom.Title && n.Parent.DataAtom == atom.Head }); len(titles) != 1 || text(titles[0]) != "Shop <SLOs>" {
+		t.Errorf("title = %v", titles)
+	}
+	if !strings.Contains(page, `content="30"`) || !strings.Contains(page, "search &amp; &#34;browse&#34;") {
+		t.Error("refresh of 30 s or the escaped name is missing")
+	}
+	if n := len(find(doc, withClass("section", "slo"))); n != 2 {
+		t.Errorf("%d objectives, want 2", n)
+	}
+	if n := len(find(doc, func(n *html.Node) bool { return n.DataAtom == atom.Nav })); n != 1 {
+		t.Errorf("%d summaries, want 1", n)
+	}
+
+	// JSON clients get every report.
+	rec := httptest.NewRecorder()
+	d.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	var reports []slo.Report
+	if err := json.Unmarshal(rec.Body.Bytes(), &reports); err != nil {
+		t.Fatal(err)
+	}
+	if rec.Header().Get("Content-Type") != "application/json" || len(reports) != 2 ||
+		reports[0].Objective != "checkout" || reports[1].Objective != `search & "browse"` || !reports[1].NoData {
+		t.Errorf("JSON = %s", rec.Body)
+	}
+
+	// No reload at all.
+	off, err := slo.NewDashboard(slo.DashboardConfig{Refresh: -1}, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := off.WriteHTMLAt(&buf, now); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), `http-equiv="refresh"`) || strings.Contains(buf.String(), "Reloads") {
+		t.Error("Refresh -1 still reloads")
+	}
+}
+
+func TestNewDashboardRejects(t *testing.T) {
+	tr, _ := burningTracker(t, "checkout")
+	for _, c := range []struct {
+		cfg      slo.DashboardConfig
+		trackers []*slo.Tracker
+		want     string
+	}{
+		{slo.DashboardConfig{}, nil, "at least one tracker"},
+		{slo.DashboardConfig{}, []*slo.Tracker{tr, nil}, "tracker 1 is nil"},
+		{slo.DashboardConfig{Refresh: 1500 * time.Millisecond}, []*slo.Tracker{tr}, "Refresh 1.5s is not a whole number of seconds"},
+	} {
+		if _, err := slo.NewDashboard(c.cfg, c.trackers...); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("NewDashboard(%+v, %d trackers) = %v, want %q", c.cfg, len(c.trackers), err, c.want)
+		}
+	}
+}
+
+func FuzzHandlerAccept(f *testing.F) {
+	for _, s := range []string{"", "*/*", browserAccept, "text/html;q=0.5, application/json", "text/*;q=.3", "a/b;q=1;q=0", ";;,", "text/html;Q=1.0", "*/html"} {
+		f.Add(s)
+	}
+	tr := newTracker(f, slo.Objective{Name: "api", Target: 0.99, Window: slo.Rolling(time.Hour)}, slo.TrackerConfig{})
+	h := tr.Handler()
+	f.Fuzz(func(t *testing.T, accept string) {
+		req := httptest.NewRequest("GET", "/slo", nil)
+		req.Header.Set("Accept", accept)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			t.Fatalf("Accept %q: %d", accept, rec.Code)
+		}
+		lower := strings.ToLower(accept)
+		switch ct := rec.Header().Get("Content-Type"); ct {
+		case "application/json":
+			if !json.Valid(rec.Body.Bytes()) {
+				t.Errorf("Accept %q: invalid JSON", accept)
+			}
+		case "text/html; charset=utf-8":
+			if !strings.Contains(lower, "html") && !strings.Contains(lower, "text/*") {
+				t.Errorf("Accept %q names no HTML, yet got the page", accept)
+			}
+		default:
+			t.Errorf("Accept %q: Content-Type %q", accept, ct)
+		}
+	})
+}
+
+// TestPageSize keeps the page of a full 30-day, one-minute tracker under
+// 200 KB, as BenchmarkPage reports it.
+func TestPageSize(t *testing.T) {
+	tr := newTracker(t, slo.Objective{Name: "api", Target: 0.999, Window: slo.Rolling(30 * day)}, slo.TrackerConfig{})
+	for m := range 30 * 24 * 60 {
+		tr.RecordNAt(t0.Add(time.Duration(m)*time.Minute), 1000, int64(m%3))
+	}
+	d, err := slo.NewDashboard(slo.DashboardConfig{}, tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := d.WriteHTMLAt(&buf, t0.Add(30*day-time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if buf.Len() > 200_000 {
+		t.Errorf("page is %d bytes, over 200 KB", buf.Len())
+	}
+	requireWellFormed(t, buf.String())
+}
