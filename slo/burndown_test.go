@@ -87,14 +87,20 @@ func TestBurnDownGroupSizes(t *testing.T) {
 // last point is the Status's Remaining, to the bit.
 func TestBurnDownEndsAtStatus(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	objectives := []slo.Objective{
-		{Name: "rolling", Target: 0.999, Window: slo.Rolling(7 * day)},
-		{Name: "slices", Target: 0.99, Window: slo.Rolling(day), Method: slo.Timeslices, SliceTarget: 0.95},
-		{Name: "month", Target: 0.995, Window: slo.CalendarWindow(slo.Month, nil)},
-		{Name: "quarter", Target: 0.99, Window: slo.CalendarWindow(slo.Quarter, time.FixedZone("X", 5*3600)), Method: slo.Timeslices, Slice: 5 * time.Minute},
+	cases := []struct {
+		o   slo.Objective
+		res time.Duration
+	}{
+		{slo.Objective{Name: "rolling", Target: 0.999, Window: slo.Rolling(7 * day)}, 0},
+		{slo.Objective{Name: "slices", Target: 0.99, Window: slo.Rolling(day), Method: slo.Timeslices, SliceTarget: 0.95}, 0},
+		{slo.Objective{Name: "month", Target: 0.995, Window: slo.CalendarWindow(slo.Month, nil)}, 0},
+		// Hour buckets that start at half past, at midnight in +05:30.
+		{slo.Objective{Name: "month+0530", Target: 0.995, Window: slo.CalendarWindow(slo.Month, time.FixedZone("IST", 5*3600+1800))}, time.Hour},
+		{slo.Objective{Name: "quarter", Target: 0.99, Window: slo.CalendarWindow(slo.Quarter, time.FixedZone("X", 5*3600)), Method: slo.Timeslices, Slice: 5 * time.Minute}, 0},
 	}
-	for _, o := range objectives {
-		tr := newTracker(t, o, slo.TrackerConfig{})
+	for _, c := range cases {
+		o := c.o
+		tr := newTracker(t, o, slo.TrackerConfig{Resolution: c.res})
 		for range 5000 {
 			at := t0.Add(time.Duration(rng.Int64N(int64(20 * day))))
 			tr.RecordNAt(at, rng.Int64N(100), rng.Int64N(3))
@@ -106,6 +112,9 @@ func TestBurnDownEndsAtStatus(t *testing.T) {
 			last := bd.Points[len(bd.Points)-1]
 			if last.Remaining != s.Remaining || !last.At.Equal(at) {
 				t.Errorf("%s at %v: last point %v at %v, Status %v", o.Name, at, last.Remaining, last.At, s.Remaining)
+			}
+			if o.Window.Calendar != slo.NotCalendar && (!bd.Start.Equal(s.Start) || !bd.End.Equal(s.End)) {
+				t.Errorf("%s at %v: burn-down from %v to %v, Status's window %v to %v", o.Name, at, bd.Start, bd.End, s.Start, s.End)
 			}
 			if o.Method == slo.Occurrences && bd.Events != s.Total {
 				t.Errorf("%s at %v: %d events, Status %d", o.Name, at, bd.Events, s.Total)

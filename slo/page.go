@@ -183,8 +183,12 @@ type (
 		Stats                        []statView
 		Chart                        chartView
 		Tiers                        []tierView
-		Dropped                      string
+		Omitted                      []omittedView
+		Dropped, Future              string
 		Remaining, SLI, ExhaustShort string
+	}
+	omittedView struct {
+		Tier, Reason string
 	}
 	statView struct {
 		Label, Value, Note, Class string
@@ -247,7 +251,18 @@ func objective(i int, t *Tracker, at time.Time) objectiveView {
 		NoData: bd.Events == 0,
 	}
 	if s.Dropped > 0 {
-		v.Dropped = thousands(s.Dropped)
+		v.Dropped = fmt.Sprintf("%s %s older than the window and %s not counted.",
+			thousands(s.Dropped), pick(s.Dropped == 1, "event arrived", "events arrived"), pick(s.Dropped == 1, "was", "were"))
+	}
+	if s.Future > 0 {
+		v.Future = fmt.Sprintf("%s %s refused for being more than %s past the clock.",
+			thousands(s.Future), pick(s.Future == 1, "event was", "events were"), humanDuration(MaxSkew))
+	}
+	for _, ot := range s.OmittedTiers {
+		v.Omitted = append(v.Omitted, omittedView{
+			Tier:   fmt.Sprintf("%s on %s/%s", ot.Tier.Severity, formatDuration(ot.Tier.Long), formatDuration(ot.Tier.ShortWindow())),
+			Reason: ot.Reason,
+		})
 	}
 	unit, units := "event", "events"
 	if o.Method == Timeslices {

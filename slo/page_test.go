@@ -300,6 +300,11 @@ func TestPageStates(t *testing.T) {
 			[]string{"Within budget", "100.00%", "not burning"}},
 		{"timeslices", mk(slo.Objective{Name: "slices", Target: 0.99, Window: slo.Rolling(30 * day), Method: slo.Timeslices}, steady(99, 1)),
 			[]string{"bad 1m slices allowed", "counting timeslices"}},
+		{"omitted and refused", mk(slo.Objective{Name: "batch", Target: 0.9, Window: slo.Rolling(30 * day)}, func(tr *slo.Tracker) {
+			steady(100, 1)(tr)
+			tr.RecordNAt(now.Add(day), 5, 0)     // a clock a day ahead
+			tr.RecordNAt(now.Add(-40*day), 1, 0) // older than the window
+		}), []string{"Left out of the default policy", "page on 1h/5m: burn-rate threshold 14.4 × budget 0.1", "5 events were refused for being more than 1m past the clock", "1 event arrived older than the window and was not counted"}},
 		{"calendar", mk(slo.Objective{Name: "monthly", Target: 0.999, Window: slo.CalendarWindow(slo.Month, nil)}, steady(100000, 3)),
 			[]string{"calendar month (UTC, 30d)", "Nov 9"}},
 	}
