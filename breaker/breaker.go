@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"math/rand/v2"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,15 +17,45 @@ import (
 	"go.opentelemetry.io/otel/metric"
 )
 
-// State is a breaker's state.
-type State = gobreaker.State
+// State is a breaker's state. Its values are those of the
+// runkit.breaker.state metric: 0 closed, 1 half-open, 2 open.
+type State int
 
 // The states of a breaker.
 const (
-	Closed   = gobreaker.StateClosed
-	HalfOpen = gobreaker.StateHalfOpen
-	Open     = gobreaker.StateOpen
+	// Closed lets every call through and counts its outcome.
+	Closed State = iota
+	// HalfOpen lets HalfOpenProbes calls through to learn whether the
+	// dependency is back.
+	HalfOpen
+	// Open rejects every call until its open period ends.
+	Open
 )
+
+// String returns "closed", "half-open" or "open", and "State(n)" for a
+// value that is none of them.
+func (s State) String() string {
+	switch s {
+	case Closed:
+		return "closed"
+	case HalfOpen:
+		return "half-open"
+	case Open:
+		return "open"
+	}
+	return "State(" + strconv.Itoa(int(s)) + ")"
+}
+
+// stateOf converts gobreaker's state, which stays out of runkit's API.
+func stateOf(s gobreaker.State) State {
+	switch s {
+	case gobreaker.StateHalfOpen:
+		return HalfOpen
+	case gobreaker.StateOpen:
+		return Open
+	}
+	return Closed
+}
 
 // Outcome is how a call counts toward tripping the breaker.
 type Outcome uint8
@@ -81,50 +112,61 @@ const (
 	DefaultProbeTimeout        = 5 * time.Second
 )
 
-// Config configures a Breaker. Every zero field has the documented default,
-// chosen for a production service.
+// Config configures a Breaker. A zero field means its documented default,
+// chosen for a production service; a negative one turns off what the field
+// controls where the field says it can be off, and is an error elsewhere.
 type Config struct {
 	// Name names the breaker in errors, logs and metrics.
 	Name string
 	// Window is the rolling window over which calls are counted. Zero
-	// means one minute.
+	// means one minute; negative means no window: counts run from the
+	// last change of state.
 	Window time.Duration
-	// Buckets is how many buckets the window rolls in. Zero means 10.
+	// Buckets is how many buckets the window rolls in. Zero means 10. It
+	// cannot be off.
 	Buckets int
 	// FailureRatio trips the breaker when the share of failed calls in
 	// the window reaches it, once MinCalls calls were counted. It must be
-	// in (0, 1]; zero means 0.5.
+	// at most 1; zero means 0.5; negative turns the ratio off, so that
+	// only ConsecutiveFailures trips the breaker.
 	FailureRatio float64
 	// MinCalls is how many calls the window must hold before the ratio
 	// counts, so that one failure out of two calls trips nothing. Zero
-	// means 20.
+	// means 20; negative means no minimum.
 	MinCalls int
 	// ConsecutiveFailures also trips the breaker after that many failures
-	// in a row, whatever the ratio. Zero means 10.
+	// in a row, whatever the ratio. Zero means 10; negative turns it off.
+	// It and FailureRatio cannot both be off.
 	ConsecutiveFailures int
 	// OpenTimeout is how long the breaker stays open before it probes.
-	// Zero means 30 seconds.
+	// Zero means 30 seconds. It cannot be off.
 	OpenTimeout time.Duration
 	// Jitter lengthens OpenTimeout by a random share in [0, Jitter), drawn
 	// once per breaker, so that replicas opened by the same outage do not
-	// all probe at the same instant. It must be in [0, 1]; zero means 0.2.
-	// Use a tiny positive value to turn it off.
+	// all probe at the same instant. It must be at most 1; zero means 0.2;
+	// negative turns it off.
 	Jitter float64
 	// HalfOpenProbes is how many calls a half-open breaker lets through;
-	// that many successes close it. Zero means 3.
+	// that many successes close it. Zero means 3. It cannot be off.
 	HalfOpenProbes int
-	// ProbeTimeout is the deadline of a half-open probe's context, so that
-	// a hung probe fails and reopens the breaker rather than keep it
-	// half-open. A probe whose function ignores its context holds its slot
-	// until the function returns: the breaker does not abandon a call it
-	// cannot stop. Zero means 5 seconds.
+	// ProbeTimeout is the deadline of a half-open probe, so that a hung
+	// probe fails and reopens the breaker rather than keep it half-open;
+	// a probe that outlives it counts as a failure whatever it returns.
+	// Execute puts it on fn's context: a probe whose function ignores its
+	// context holds its slot until the function returns, as the breaker
+	// does not abandon a call it cannot stop. Transport applies it to the
+	// request. Zero means 5 seconds; negative turns it off.
 	ProbeTimeout time.Duration
 	// Classify decides how a call's error counts. Nil means DefaultClassify.
-	// A call that failed because the caller's own context ended is ignored
-	// before Classify is asked.
+	// A call that failed because the caller's own context ended is ignored,
+	// and a probe past ProbeTimeout is a failure, before Classify is asked.
+	// Transport does not use it: see Transport.Classify.
 	Classify func(err error) Outcome
-	// OnStateChange is called on every change of state, outside the
-	// breaker's locks: it may call State.
+	// OnStateChange is called on every change of state, in order, once
+	// gobreaker has released its lock: it may call State. The change from
+	// open to half-open is seen at the first call or State after the open
+	// period; every other change is reported before the call that made it
+	// returns, a call that panicked included.
 	OnStateChange func(name string, from, to State)
 	// Logger, when set, logs every change of state.
 	Logger *slog.Logger
@@ -141,26 +183,27 @@ func DefaultClassify(err error) Outcome {
 	return Failure
 }
 
+// withDefaults validates c and fills its zero fields. Fields that are off
+// stay negative.
 func (c Config) withDefaults() (Config, error) {
+	bad := func(format string, args ...any) (Config, error) {
+		return c, fmt.Errorf("breaker %q: "+format, append([]any{c.Name}, args...)...)
+	}
 	switch {
-	case c.Window < 0:
-		return c, fmt.Errorf("breaker %q: Window %v is negative", c.Name, c.Window)
 	case c.Buckets < 0:
-		return c, fmt.Errorf("breaker %q: Buckets %d is negative", c.Name, c.Buckets)
-	case math.IsNaN(c.FailureRatio) || c.FailureRatio < 0 || c.FailureRatio > 1:
-		return c, fmt.Errorf("breaker %q: FailureRatio %v out of range (0, 1]", c.Name, c.FailureRatio)
-	case c.MinCalls < 0:
-		return c, fmt.Errorf("breaker %q: MinCalls %d is negative", c.Name, c.MinCalls)
-	case c.ConsecutiveFailures < 0:
-		return c, fmt.Errorf("breaker %q: ConsecutiveFailures %d is negative", c.Name, c.ConsecutiveFailures)
+		return bad("Buckets %d is negative; it cannot be off", c.Buckets)
+	case math.IsNaN(c.FailureRatio) || c.FailureRatio > 1:
+		return bad("FailureRatio %v out of range (0, 1]", c.FailureRatio)
 	case c.OpenTimeout < 0:
-		return c, fmt.Errorf("breaker %q: OpenTimeout %v is negative", c.Name, c.OpenTimeout)
-	case math.IsNaN(c.Jitter) || c.Jitter < 0 || c.Jitter > 1:
-		return c, fmt.Errorf("breaker %q: Jitter %v out of range [0, 1]", c.Name, c.Jitter)
+		return bad("OpenTimeout %v is negative; it cannot be off", c.OpenTimeout)
+	case math.IsNaN(c.Jitter) || c.Jitter > 1:
+		return bad("Jitter %v out of range [0, 1]", c.Jitter)
 	case c.HalfOpenProbes < 0:
-		return c, fmt.Errorf("breaker %q: HalfOpenProbes %d is negative", c.Name, c.HalfOpenProbes)
-	case c.ProbeTimeout < 0:
-		return c, fmt.Errorf("breaker %q: ProbeTimeout %v is negative", c.Name, c.ProbeTimeout)
+		return bad("HalfOpenProbes %d is negative; it cannot be off", c.HalfOpenProbes)
+	case c.FailureRatio < 0 && c.ConsecutiveFailures < 0:
+		return bad("FailureRatio %v and ConsecutiveFailures %d are both off: the breaker would never open", c.FailureRatio, c.ConsecutiveFailures)
+	case c.HalfOpenProbes > math.MaxUint32 || c.MinCalls > math.MaxUint32 || c.ConsecutiveFailures > math.MaxUint32:
+		return bad("a count is over %d", uint32(math.MaxUint32))
 	}
 	def := func(v *int, d int) {
 		if *v == 0 {
@@ -186,11 +229,8 @@ func (c Config) withDefaults() (Config, error) {
 	if c.ProbeTimeout == 0 {
 		c.ProbeTimeout = DefaultProbeTimeout
 	}
-	if c.Window/time.Duration(c.Buckets) == 0 {
-		return c, fmt.Errorf("breaker %q: Window %v is too short for %d buckets", c.Name, c.Window, c.Buckets)
-	}
-	if c.HalfOpenProbes > math.MaxUint32 || c.MinCalls > math.MaxUint32 || c.ConsecutiveFailures > math.MaxUint32 {
-		return c, fmt.Errorf("breaker %q: a count is over %d", c.Name, uint32(math.MaxUint32))
+	if c.Window > 0 && c.Window/time.Duration(c.Buckets) == 0 {
+		return bad("Window %v is too short for %d buckets", c.Window, c.Buckets)
 	}
 	return c, nil
 }
@@ -202,7 +242,7 @@ type Breaker[T any] struct {
 	classify func(error) Outcome // nil for DefaultClassify
 	cb       *gobreaker.CircuitBreaker[struct{}]
 	timeout  time.Duration // OpenTimeout with this breaker's jitter
-	state    atomic.Int32
+	state    atomic.Int32  // a State, as of the last change
 	openErr  atomic.Pointer[OpenError]
 	probing  *OpenError
 	m        *metrics
@@ -210,7 +250,7 @@ type Breaker[T any] struct {
 	// Changes are queued under gobreaker's lock and delivered after it is
 	// released, in order, by whichever caller gets deliverMu.
 	pending   atomic.Bool
-	queueMu   sync.Mutex
+	queueMu   sync.Mutex // guards queue
 	queue     []change
 	deliverMu sync.Mutex
 }
@@ -220,8 +260,14 @@ type change struct {
 	at       time.Time
 }
 
-// errIgnored tells gobreaker to count a call as excluded.
-var errIgnored = errors.New("breaker: ignored")
+// Markers telling gobreaker how a call counts.
+var (
+	errIgnored = errors.New("breaker: ignored")
+	errFailed  = errors.New("breaker: classified as failure")
+)
+
+// errProbeTimeout is the cause of a probe context's end at ProbeTimeout.
+var errProbeTimeout = errors.New("breaker: probe timed out")
 
 // New returns a breaker, or an error naming the field of cfg that is not
 // valid.
@@ -233,31 +279,36 @@ func New[T any](cfg Config) (*Breaker[T], error) {
 	b := &Breaker[T]{
 		cfg:      cfg,
 		classify: cfg.Classify,
-		timeout:  cfg.OpenTimeout + time.Duration(rand.Float64()*cfg.Jitter*float64(cfg.OpenTimeout)),
+		timeout:  cfg.OpenTimeout,
 		probing:  &OpenError{Name: cfg.Name, Probing: true},
+	}
+	if cfg.Jitter > 0 {
+		b.timeout += time.Duration(rand.Float64() * cfg.Jitter * float64(cfg.OpenTimeout))
 	}
 	mp := cfg.MeterProvider
 	if mp == nil {
 		mp = otel.GetMeterProvider()
 	}
 	b.m = newMetrics(mp, cfg.Name)
-	ratio, minCalls, consecutive := cfg.FailureRatio, uint32(cfg.MinCalls), uint32(cfg.ConsecutiveFailures)
-	b.cb = gobreaker.NewCircuitBreaker[struct{}](gobreaker.Settings{
-		Name:         cfg.Name,
-		MaxRequests:  uint32(cfg.HalfOpenProbes),
-		Interval:     cfg.Window,
-		BucketPeriod: cfg.Window / time.Duration(cfg.Buckets),
-		Timeout:      b.timeout,
+	ratio, minCalls, consecutive := cfg.FailureRatio, uint32(max(cfg.MinCalls, 0)), uint32(max(cfg.ConsecutiveFailures, 0))
+	st := gobreaker.Settings{
+		Name:        cfg.Name,
+		MaxRequests: uint32(cfg.HalfOpenProbes),
+		Timeout:     b.timeout,
 		ReadyToTrip: func(c gobreaker.Counts) bool {
-			if c.ConsecutiveFailures >= consecutive {
+			if consecutive > 0 && c.ConsecutiveFailures >= consecutive {
 				return true
 			}
 			counted := c.TotalSuccesses + c.TotalFailures
-			return counted >= minCalls && float64(c.TotalFailures) >= ratio*float64(counted)
+			return ratio > 0 && counted >= minCalls && float64(c.TotalFailures) >= ratio*float64(counted)
 		},
 		IsExcluded:    func(err error) bool { return err == errIgnored },
 		OnStateChange: b.onStateChange,
-	})
+	}
+	if cfg.Window > 0 {
+		st.Interval, st.BucketPeriod = cfg.Window, cfg.Window/time.Duration(cfg.Buckets)
+	}
+	b.cb = gobreaker.NewCircuitBreaker[struct{}](st)
 	return b, nil
 }
 
@@ -268,41 +319,60 @@ func (b *Breaker[T]) Timeout() time.Duration { return b.timeout }
 // Name returns the breaker's name.
 func (b *Breaker[T]) Name() string { return b.cfg.Name }
 
-// State returns the breaker's state. It may be called from OnStateChange.
-func (b *Breaker[T]) State() State { return b.cb.State() }
+// State returns the breaker's state, reporting the change to half-open if
+// the open period has just ended. It may be called from OnStateChange.
+func (b *Breaker[T]) State() State {
+	s := stateOf(b.cb.State())
+	b.flush()
+	return s
+}
 
 // onStateChange runs under gobreaker's lock: it only records.
-func (b *Breaker[T]) onStateChange(_ string, from, to State) {
+func (b *Breaker[T]) onStateChange(_ string, from, to gobreaker.State) {
 	now := time.Now()
-	b.state.Store(int32(to))
-	if to == Open {
+	f, t := stateOf(from), stateOf(to)
+	b.state.Store(int32(t))
+	if t == Open {
 		b.openErr.Store(&OpenError{Name: b.cfg.Name, Until: now.Add(b.timeout)})
 	}
 	b.queueMu.Lock()
-	b.queue = append(b.queue, change{from, to, now})
+	b.queue = append(b.queue, change{f, t, now})
 	b.queueMu.Unlock()
 	b.pending.Store(true)
+}
+
+// flush delivers queued changes, if any.
+func (b *Breaker[T]) flush() {
+	if b.pending.Load() {
+		b.deliver()
+	}
 }
 
 // deliver hands queued changes to the callback, logger and metrics. If
 // another goroutine is delivering, it picks these up too.
 func (b *Breaker[T]) deliver() {
 	for b.pending.Load() && b.deliverMu.TryLock() {
-		b.queueMu.Lock()
-		q := b.queue
-		b.queue = nil
-		b.pending.Store(false)
-		b.queueMu.Unlock()
-		for _, c := range q {
-			b.m.state(c.to)
-			if b.cfg.Logger != nil {
-				b.cfg.Logger.Info("circuit breaker state changed", "breaker", b.cfg.Name, "from", c.from.String(), "to", c.to.String())
-			}
-			if b.cfg.OnStateChange != nil {
-				b.cfg.OnStateChange(b.cfg.Name, c.from, c.to)
-			}
+		b.deliverLocked()
+	}
+}
+
+// deliverLocked delivers what is queued; deliverMu is held, and released
+// even if the callback panics.
+func (b *Breaker[T]) deliverLocked() {
+	defer b.deliverMu.Unlock()
+	b.queueMu.Lock()
+	q := b.queue
+	b.queue = nil
+	b.pending.Store(false)
+	b.queueMu.Unlock()
+	for _, c := range q {
+		b.m.state(c.to)
+		if b.cfg.Logger != nil {
+			b.cfg.Logger.Info("circuit breaker state changed", "breaker", b.cfg.Name, "from", c.from.String(), "to", c.to.String())
 		}
-		b.deliverMu.Unlock()
+		if b.cfg.OnStateChange != nil {
+			b.cfg.OnStateChange(b.cfg.Name, c.from, c.to)
+		}
 	}
 }
 
@@ -311,55 +381,43 @@ func (b *Breaker[T]) deliver() {
 // because ctx itself ended (the caller gave up) counts neither way; other
 // errors are counted as cfg.Classify says. While half-open, fn's context
 // carries the ProbeTimeout deadline. A panic in fn counts as a failure and
-// is raised again.
+// is raised again, after the change of state it caused is reported.
 func (b *Breaker[T]) Execute(ctx context.Context, fn func(ctx context.Context) (T, error)) (T, error) {
-	return b.execute(ctx, fn, nil)
-}
-
-// execute is Execute with an optional marker error: a call returning it is
-// a failure whose error the caller does not see.
-func (b *Breaker[T]) execute(ctx context.Context, fn func(ctx context.Context) (T, error), silent error) (T, error) {
+	defer b.flush()
 	var res T
 	var callErr error
 	_, gbErr := b.cb.Execute(func() (struct{}, error) {
-		callCtx := ctx
-		if State(b.state.Load()) == HalfOpen {
-			var cancel context.CancelFunc
-			callCtx, cancel = context.WithTimeout(ctx, b.cfg.ProbeTimeout)
-			defer cancel()
+		if State(b.state.Load()) == HalfOpen && b.cfg.ProbeTimeout > 0 {
+			return struct{}{}, b.probe(ctx, fn, &res, &callErr)
 		}
-		res, callErr = fn(callCtx)
+		res, callErr = fn(ctx)
 		if callErr == nil && b.classify == nil {
 			b.m.call(Success)
 			return struct{}{}, nil
 		}
-		return struct{}{}, b.judge(ctx, callErr, silent)
+		return struct{}{}, b.judge(ctx, callErr)
 	})
-	if b.pending.Load() {
-		b.deliver()
-	}
 	if gbErr == gobreaker.ErrOpenState || gbErr == gobreaker.ErrTooManyRequests {
-		b.m.reject()
 		var zero T
-		if gbErr == gobreaker.ErrTooManyRequests {
-			return zero, b.probing
-		}
-		if e := b.openErr.Load(); e != nil {
-			return zero, e
-		}
-		return zero, &OpenError{Name: b.cfg.Name}
+		return zero, b.rejected(gbErr)
 	}
 	return res, callErr
 }
 
-// judge classifies a call's error and returns what gobreaker should see:
-// nil for a success, errIgnored for a call that counts neither way, and a
-// non-nil error for a failure.
-func (b *Breaker[T]) judge(ctx context.Context, callErr, silent error) error {
-	if silent != nil && callErr == silent {
-		b.m.call(Failure)
-		return silent
+// probe runs fn as a half-open probe, held to ProbeTimeout.
+func (b *Breaker[T]) probe(ctx context.Context, fn func(ctx context.Context) (T, error), res *T, callErr *error) error {
+	pctx, cancel := context.WithTimeoutCause(ctx, b.cfg.ProbeTimeout, errProbeTimeout)
+	defer cancel()
+	*res, *callErr = fn(pctx)
+	if context.Cause(pctx) == errProbeTimeout {
+		// Too late, whatever it returned.
+		return b.count(Failure)
 	}
+	return b.judge(ctx, *callErr)
+}
+
+// judge classifies a call's error and returns what gobreaker should see.
+func (b *Breaker[T]) judge(ctx context.Context, callErr error) error {
 	var outcome Outcome
 	switch {
 	case callErr != nil && ctx.Err() != nil:
@@ -369,19 +427,46 @@ func (b *Breaker[T]) judge(ctx context.Context, callErr, silent error) error {
 	default:
 		outcome = b.classify(callErr)
 	}
-	b.m.call(outcome)
-	switch outcome {
+	return b.count(outcome)
+}
+
+// count records an outcome and returns what gobreaker should see: nil for
+// a success, errIgnored for a call that counts neither way, errFailed for
+// a failure.
+func (b *Breaker[T]) count(o Outcome) error {
+	b.m.call(o)
+	switch o {
 	case Success:
 		return nil
 	case Ignore:
 		return errIgnored
 	}
-	if callErr == nil {
-		return errFailed
-	}
-	return callErr
+	return errFailed
 }
 
-// errFailed stands for a call with no error that Classify counted as a
-// failure.
-var errFailed = errors.New("breaker: classified as failure")
+// rejected returns the error of a call gobreaker rejected with err.
+func (b *Breaker[T]) rejected(err error) error {
+	b.m.reject()
+	if err == gobreaker.ErrTooManyRequests {
+		return b.probing
+	}
+	if e := b.openErr.Load(); e != nil {
+		return e
+	}
+	return &OpenError{Name: b.cfg.Name}
+}
+
+// admit runs call if the breaker lets it through, telling it whether it is
+// a half-open probe; call returns how it counts. admit returns an error
+// matching ErrOpen when the breaker rejects the call, which then does not
+// run, and nil otherwise.
+func (b *Breaker[T]) admit(call func(probe bool) Outcome) error {
+	defer b.flush()
+	_, err := b.cb.Execute(func() (struct{}, error) {
+		return struct{}{}, b.count(call(State(b.state.Load()) == HalfOpen))
+	})
+	if err == gobreaker.ErrOpenState || err == gobreaker.ErrTooManyRequests {
+		return b.rejected(err)
+	}
+	return nil
+}

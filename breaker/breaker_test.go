@@ -1,8 +1,11 @@
 package breaker_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
+	"math"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -183,15 +186,16 @@ func TestConfigValidation(t *testing.T) {
 		cfg  breaker.Config
 		want string
 	}{
-		{breaker.Config{Name: "a", Window: -1}, "Window -1ns is negative"},
+		{breaker.Config{Name: "a", Buckets: -1}, "Buckets -1 is negative; it cannot be off"},
 		{breaker.Config{Name: "a", FailureRatio: 1.5}, "FailureRatio 1.5 out of range (0, 1]"},
-		{breaker.Config{Name: "a", FailureRatio: -0.1}, "FailureRatio -0.1"},
-		{breaker.Config{Name: "a", MinCalls: -1}, "MinCalls -1 is negative"},
-		{breaker.Config{Name: "a", OpenTimeout: -time.Second}, "OpenTimeout -1s is negative"},
-		{breaker.Config{Name: "a", Jitter: 2}, "Jitter 2 out of range"},
-		{breaker.Config{Name: "a", HalfOpenProbes: -3}, "HalfOpenProbes -3"},
-		{breaker.Config{Name: "a", ProbeTimeout: -1}, "ProbeTimeout -1ns"},
-		{breaker.Config{Name: "a", Window: 5, Buckets: 10}, "too short for 10 buckets"},
+		{breaker.Config{Name: "a", FailureRatio: math.NaN()}, "FailureRatio NaN out of range"},
+		{breaker.Config{Name: "a", OpenTimeout: -time.Second}, "OpenTimeout -1s is negative; it cannot be off"},
+		{breaker.Config{Name: "a", Jitter: 2}, "Jitter 2 out of range [0, 1]"},
+		{breaker.Config{Name: "a", Jitter: math.NaN()}, "Jitter NaN out of range"},
+		{breaker.Config{Name: "a", HalfOpenProbes: -3}, "HalfOpenProbes -3 is negative"},
+		{breaker.Config{Name: "a", FailureRatio: -1, ConsecutiveFailures: -1}, "FailureRatio -1 and ConsecutiveFailures -1 are both off"},
+		{breaker.Config{Name: "a", Window: 5, Buckets: 10}, "Window 5ns is too short for 10 buckets"},
+		{breaker.Config{Name: "a", MinCalls: math.MaxUint32 + 1}, "a count is over 4294967295"},
 	}
 	for _, tt := range tests {
 		_, err := breaker.New[int](tt.cfg)
@@ -199,6 +203,140 @@ func TestConfigValidation(t *testing.T) {
 			t.Errorf("New(%+v) = %v, want %q", tt.cfg, err, tt.want)
 		}
 	}
+}
+
+// A negative value turns off what a field controls, where it can be off.
+func TestConfigOff(t *testing.T) {
+	ctx := t.Context()
+	t.Run("ConsecutiveFailures", func(t *testing.T) {
+		b := mustNew(t, breaker.Config{ConsecutiveFailures: -1, MinCalls: 1000})
+		for range 100 {
+			b.Execute(ctx, fail)
+		}
+		if b.State() != breaker.Closed {
+			t.Errorf("100 failures in a row with ConsecutiveFailures off and MinCalls 1000: %v, want closed", b.State())
+		}
+	})
+	t.Run("FailureRatio", func(t *testing.T) {
+		b := mustNew(t, breaker.Config{FailureRatio: -1, ConsecutiveFailures: 3, MinCalls: 1})
+		for range 50 {
+			b.Execute(ctx, fail)
+			b.Execute(ctx, succeed)
+		}
+		if b.State() != breaker.Closed {
+			t.Fatalf("half the calls failing with the ratio off: %v, want closed", b.State())
+		}
+		for range 3 {
+			b.Execute(ctx, fail)
+		}
+		if b.State() != breaker.Open {
+			t.Errorf("3 failures in a row: %v, want open", b.State())
+		}
+	})
+	t.Run("MinCalls", func(t *testing.T) {
+		b := mustNew(t, breaker.Config{MinCalls: -1, ConsecutiveFailures: -1})
+		b.Execute(ctx, fail)
+		if b.State() != breaker.Open {
+			t.Errorf("one failure of one call with no minimum: %v, want open", b.State())
+		}
+	})
+	t.Run("Jitter", func(t *testing.T) {
+		for range 20 {
+			if b := mustNew(t, breaker.Config{Jitter: -1, OpenTimeout: time.Minute}); b.Timeout() != time.Minute {
+				t.Fatalf("Timeout with Jitter off = %v, want exactly OpenTimeout 1m", b.Timeout())
+			}
+		}
+	})
+	t.Run("ProbeTimeout", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			b := mustNew(t, breaker.Config{ConsecutiveFailures: 1, ProbeTimeout: -1, HalfOpenProbes: 1})
+			b.Execute(t.Context(), fail)
+			time.Sleep(b.Timeout() + time.Second)
+			var deadline bool
+			b.Execute(t.Context(), func(ctx context.Context) (int, error) {
+				time.Sleep(time.Hour) // far past the default ProbeTimeout
+				_, deadline = ctx.Deadline()
+				return 1, nil
+			})
+			if deadline || b.State() != breaker.Closed {
+				t.Errorf("probe with ProbeTimeout off: deadline %v, state %v; want none and closed", deadline, b.State())
+			}
+		})
+	})
+	t.Run("Window", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			cfg := breaker.Config{MinCalls: 2, ConsecutiveFailures: -1}
+			rolling := mustNew(t, cfg)
+			cfg.Window = -1
+			kept := mustNew(t, cfg)
+			for _, b := range []*breaker.Breaker[int]{rolling, kept} {
+				b.Execute(t.Context(), fail)
+			}
+			time.Sleep(2 * time.Hour)
+			for _, b := range []*breaker.Breaker[int]{rolling, kept} {
+				b.Execute(t.Context(), fail)
+			}
+			if rolling.State() != breaker.Closed || kept.State() != breaker.Open {
+				t.Errorf("two failures two hours apart: with a window %v, without %v; want closed and open", rolling.State(), kept.State())
+			}
+		})
+	})
+}
+
+func TestStateString(t *testing.T) {
+	for s, want := range map[breaker.State]string{breaker.Closed: "closed", breaker.HalfOpen: "half-open", breaker.Open: "open", 7: "State(7)", -1: "State(-1)"} {
+		if got := s.String(); got != want {
+			t.Errorf("State(%d).String() = %q, want %q", int(s), got, want)
+		}
+	}
+	if breaker.Closed != 0 || breaker.HalfOpen != 1 || breaker.Open != 2 {
+		t.Error("state values differ from those the runkit.breaker.state metric documents")
+	}
+}
+
+// A probe through Execute that outlives ProbeTimeout fails, whatever its
+// function returns.
+func TestLateProbeFails(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b := mustNew(t, breaker.Config{ConsecutiveFailures: 1, ProbeTimeout: time.Second, HalfOpenProbes: 1})
+		b.Execute(t.Context(), fail)
+		time.Sleep(b.Timeout() + time.Second)
+		v, err := b.Execute(t.Context(), func(context.Context) (int, error) {
+			time.Sleep(2 * time.Second) // ignores its context
+			return 1, nil
+		})
+		if v != 1 || err != nil || b.State() != breaker.Open {
+			t.Errorf("late probe = %v, %v, state %v; want its result returned and the breaker open again", v, err, b.State())
+		}
+	})
+}
+
+// A storm of callers giving up on a dependency slower than their patience
+// leaves the breaker closed.
+func TestExecuteCallerStormStaysClosed(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b := mustNew(t, breaker.Config{ConsecutiveFailures: 3, MinCalls: 5})
+		slow := func(ctx context.Context) (int, error) {
+			select {
+			case <-time.After(50 * time.Millisecond):
+				return 1, nil
+			case <-ctx.Done():
+				return 0, ctx.Err()
+			}
+		}
+		var wg sync.WaitGroup
+		for range 1000 {
+			wg.Go(func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)
+				defer cancel()
+				b.Execute(ctx, slow)
+			})
+		}
+		wg.Wait()
+		if b.State() != breaker.Closed {
+			t.Errorf("after 1000 callers gave up: %v, want closed", b.State())
+		}
+	})
 }
 
 func TestRegistry(t *testing.T) {
@@ -236,4 +374,48 @@ func TestConcurrentExecute(t *testing.T) {
 	if n.Load() != 8000 {
 		t.Errorf("results = %d, want 8000", n.Load())
 	}
+}
+
+// A panic that trips the breaker is reported at once, like any other
+// change of state, not on the next call.
+func TestPanicTripReportedAtOnce(t *testing.T) {
+	var changes atomic.Int32
+	var logs bytes.Buffer
+	b := mustNew(t, breaker.Config{Name: "x", ConsecutiveFailures: 1, OnStateChange: func(string, breaker.State, breaker.State) {
+		changes.Add(1)
+	}, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	func() {
+		defer func() { recover() }()
+		b.Execute(t.Context(), func(context.Context) (int, error) { panic("boom") })
+	}()
+	if changes.Load() != 1 {
+		t.Errorf("after a panic tripped the breaker: %d changes reported, want 1", changes.Load())
+	}
+	if !strings.Contains(logs.String(), "from=closed to=open") {
+		t.Errorf("log after the panic = %q, want the change", logs.String())
+	}
+}
+
+// The change to half-open is reported when State first sees it, not at the
+// next call.
+func TestHalfOpenReportedByState(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		var seen []string
+		b := mustNew(t, breaker.Config{ConsecutiveFailures: 1, OnStateChange: func(_ string, from, to breaker.State) {
+			mu.Lock()
+			seen = append(seen, from.String()+">"+to.String())
+			mu.Unlock()
+		}})
+		b.Execute(t.Context(), fail)
+		time.Sleep(b.Timeout() + time.Second)
+		if s := b.State(); s != breaker.HalfOpen {
+			t.Fatalf("after the open period: %v", s)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if strings.Join(seen, " ") != "closed>open open>half-open" {
+			t.Errorf("changes reported = %v, want closed>open open>half-open", seen)
+		}
+	})
 }

@@ -113,3 +113,79 @@ func ExampleRetryAfter() {
 	fmt.Println(d, ok)
 	// Output: 2m0s true
 }
+
+func ExampleState() {
+	b, _ := breaker.New[int](breaker.Config{Name: "search", ConsecutiveFailures: 1})
+	fmt.Println(b.State())
+	b.Execute(context.Background(), func(context.Context) (int, error) { return 0, errors.New("down") })
+	fmt.Println(b.State(), int(b.State()))
+	// Output:
+	// closed
+	// open 2
+}
+
+func ExampleConfig() {
+	// Zero fields take their defaults; a negative one turns a feature off.
+	b, _ := breaker.New[int](breaker.Config{Name: "ledger", OpenTimeout: time.Minute, Jitter: -1})
+	fmt.Println(b.Timeout())
+	_, err := breaker.New[int](breaker.Config{Name: "ledger", OpenTimeout: -1})
+	fmt.Println(err)
+	// Output:
+	// 1m0s
+	// breaker "ledger": OpenTimeout -1ns is negative; it cannot be off
+}
+
+func ExampleTimeoutError() {
+	hung := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done() // never answers
+	}))
+	defer hung.Close()
+
+	client := &http.Client{
+		Timeout: 5 * time.Second, // the caller's deadline
+		Transport: &breaker.Transport{
+			AttemptTimeout: 50 * time.Millisecond, // the upstream's: a failure
+			Config:         breaker.Config{ConsecutiveFailures: 2},
+		},
+	}
+	for range 3 {
+		_, err := client.Get(hung.URL)
+		var te *breaker.TimeoutError
+		switch {
+		case errors.As(err, &te):
+			fmt.Println("no response within", te.After)
+		case errors.Is(err, breaker.ErrOpen):
+			fmt.Println("open: not sent")
+		}
+	}
+	// Output:
+	// no response within 50ms
+	// no response within 50ms
+	// open: not sent
+}
+
+func ExampleDefaultHTTPClassify() {
+	// This API answers 404 when its index is lost: count it as a failure.
+	classify := func(resp *http.Response, err error) breaker.Outcome {
+		if resp != nil && resp.StatusCode == http.StatusNotFound {
+			return breaker.Failure
+		}
+		return breaker.DefaultHTTPClassify(resp, err)
+	}
+	api := httptest.NewServer(http.NotFoundHandler())
+	defer api.Close()
+	client := &http.Client{Transport: &breaker.Transport{Classify: classify, Config: breaker.Config{ConsecutiveFailures: 2}}}
+	for range 3 {
+		resp, err := client.Get(api.URL)
+		if err != nil {
+			fmt.Println(errors.Is(err, breaker.ErrOpen))
+			continue
+		}
+		resp.Body.Close()
+		fmt.Println(resp.StatusCode)
+	}
+	// Output:
+	// 404
+	// 404
+	// true
+}

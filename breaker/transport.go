@@ -1,8 +1,11 @@
 package breaker
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"sync"
@@ -15,22 +18,51 @@ import (
 // DefaultMaxHosts bounds the breakers a Transport keeps.
 const DefaultMaxHosts = 1024
 
+// DefaultAttemptTimeout is how long an attempt waits for a response's
+// headers when Transport.AttemptTimeout is zero.
+const DefaultAttemptTimeout = 10 * time.Second
+
 // Transport is an http.RoundTripper with one breaker per host. Responses
 // of 500 and above and 429 count as failures, other 4xx as successes (the
-// server answered). A host that answered 429 or 503 with Retry-After gets
-// no request until then. An open breaker answers at once with an error
-// matching ErrOpen and sends nothing.
+// server answered), unless Classify says otherwise. A host that answered
+// 429 or 503 with Retry-After gets no request until then. An open breaker
+// answers at once with an error matching ErrOpen and sends nothing.
+//
+// Each attempt is held to AttemptTimeout, a half-open probe to the
+// shorter of AttemptTimeout and Config.ProbeTimeout, from sending the
+// request to receiving the response headers. That deadline is the
+// dependency's: running out of it is a failure of the host, and the
+// attempt returns a [*TimeoutError]. The caller's deadline (a request
+// context's or http.Client.Timeout) is the caller's: an attempt cut off by
+// it counts neither way. So set AttemptTimeout below the client's timeout,
+// or a hung host never counts against its breaker.
+//
+// The attempt's context lives until the response body is read to its end
+// or closed, so that a streamed body is not cut off while it is read.
 //
 // It keeps at most MaxHosts breakers; when a new host would exceed that,
 // closed breakers idle for longest are evicted first, and an open one only
-// if every breaker is open. Set its fields before first use.
+// if every breaker is open. Set its fields before first use; they are
+// validated on the first request.
 type Transport struct {
 	// Base sends the requests. Nil means http.DefaultTransport.
 	Base http.RoundTripper
 	// Config is the template of each host's breaker; its Name is replaced
-	// by the host. It is validated on the first request.
+	// by the host. Its Classify must be nil: set Classify below.
 	Config Config
+	// AttemptTimeout bounds each attempt, from sending the request to
+	// receiving the response headers. Zero means DefaultAttemptTimeout;
+	// negative turns it off, leaving a hung host to the caller's deadline,
+	// which does not count.
+	AttemptTimeout time.Duration
+	// Classify decides how an attempt counts from its response, or its
+	// error when resp is nil. It must not read the body. Nil means
+	// DefaultHTTPClassify. An attempt cut off by the caller is ignored,
+	// and one cut off by its own timeout is a failure, before Classify is
+	// asked.
+	Classify func(resp *http.Response, err error) Outcome
 	// MaxHosts bounds the number of breakers. Zero means DefaultMaxHosts.
+	// It cannot be off.
 	MaxHosts int
 	// Limiter, when set, paces every request: RoundTrip waits for it,
 	// up to the request's context.
@@ -38,9 +70,11 @@ type Transport struct {
 	// Registry, when set, holds every host's breaker while it is kept.
 	Registry *Registry
 
-	mu    sync.Mutex // guards hosts
-	hosts map[string]*host
-	err   error
+	mu      sync.Mutex // guards hosts, err, attempt and max
+	hosts   map[string]*host
+	err     error
+	attempt time.Duration // AttemptTimeout resolved; negative for off
+	max     int
 }
 
 type host struct {
@@ -49,90 +83,245 @@ type host struct {
 	notUntil atomic.Int64 // unix nanoseconds of a Retry-After
 }
 
-// errStatus marks a response that counts as a failure but is returned.
-var errStatus = errors.New("breaker: failing status")
+// DefaultHTTPClassify counts a transport error, a response of 500 and
+// above and 429 Too Many Requests as failures, and any other response as a
+// success: a 4xx is the server answering.
+func DefaultHTTPClassify(resp *http.Response, err error) Outcome {
+	if err != nil || resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests {
+		return Failure
+	}
+	return Success
+}
+
+// TimeoutError is the error of an attempt that ran out of the Transport's
+// AttemptTimeout or, as a half-open probe, of Config.ProbeTimeout. It
+// counts as a failure of the host. It matches context.DeadlineExceeded,
+// and its Timeout method reports true, as net.Error's does.
+type TimeoutError struct {
+	// Name is the breaker's name: the host.
+	Name string
+	// After is the deadline the attempt ran out of.
+	After time.Duration
+	// Probe is true for a half-open probe.
+	Probe bool
+}
+
+func (e *TimeoutError) Error() string {
+	what := "attempt"
+	if e.Probe {
+		what = "half-open probe"
+	}
+	return fmt.Sprintf("breaker %q: %s got no response within %v", e.Name, what, e.After)
+}
+
+// Timeout reports true.
+func (e *TimeoutError) Timeout() bool { return true }
+
+// Unwrap returns context.DeadlineExceeded.
+func (e *TimeoutError) Unwrap() error { return context.DeadlineExceeded }
 
 // RoundTrip implements http.RoundTripper.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	h, err := t.host(req.URL.Host)
+	h, timeout, err := t.host(req.URL.Host)
 	if err != nil {
+		closeBody(req)
 		return nil, err
 	}
 	now := time.Now()
 	h.lastUsed.Store(now.UnixNano())
 	if until := h.notUntil.Load(); until > now.UnixNano() {
+		closeBody(req)
 		return nil, &OpenError{Name: h.b.Name(), Until: time.Unix(0, until)}
 	}
 	if t.Limiter != nil {
 		if err := t.Limiter.Wait(req.Context()); err != nil {
+			closeBody(req)
 			return nil, err
 		}
-	}
-	base := t.Base
-	if base == nil {
-		base = http.DefaultTransport
 	}
 	var resp *http.Response
-	_, err = h.b.execute(req.Context(), func(context.Context) (*http.Response, error) {
-		var err error
-		resp, err = base.RoundTrip(req)
-		if err != nil {
-			return nil, err
-		}
-		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
-			if d, ok := RetryAfter(resp, time.Now()); ok {
-				h.notUntil.Store(time.Now().Add(d).UnixNano())
-			}
-		}
-		if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests {
-			return resp, errStatus
-		}
-		return resp, nil
-	}, errStatus)
-	if err == errStatus {
-		err = nil
-	}
-	if err != nil {
+	var sendErr error
+	if err := h.b.admit(func(probe bool) Outcome {
+		var o Outcome
+		resp, o, sendErr = t.send(req, h.b, timeout, probe)
+		return o
+	}); err != nil {
+		closeBody(req)
 		return nil, err
+	}
+	if sendErr != nil {
+		return nil, sendErr
+	}
+	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+		if d, ok := RetryAfter(resp, time.Now()); ok {
+			h.notUntil.Store(time.Now().Add(d).UnixNano())
+		}
 	}
 	return resp, nil
 }
 
-func (t *Transport) host(name string) (*host, error) {
+// send makes one attempt inside the breaker b and says how it counts.
+func (t *Transport) send(req *http.Request, b *Breaker[*http.Response], timeout time.Duration, probe bool) (*http.Response, Outcome, error) {
+	ctx := req.Context()
+	a := &attempt{}
+	if pt := b.cfg.ProbeTimeout; probe && pt > 0 && (timeout < 0 || pt < timeout) {
+		timeout = pt
+	} else {
+		probe = false // held to AttemptTimeout, as any attempt
+	}
+	actx, cancel := context.WithCancelCause(ctx)
+	a.cancel = cancel
+	if timeout > 0 {
+		a.timeout = TimeoutError{Name: b.cfg.Name, After: timeout, Probe: probe}
+		a.timer = time.AfterFunc(timeout, a.expire)
+	}
+	resp, err := t.base().RoundTrip(req.WithContext(actx))
+	if a.timer != nil && !a.timer.Stop() {
+		a.expire() // the timer's own call may not have run yet
+	}
+	if context.Cause(actx) == error(&a.timeout) {
+		// The deadline passed, at whatever stage: the attempt failed,
+		// and a response it may have is cut off.
+		if resp != nil {
+			resp.Body.Close()
+		}
+		return nil, Failure, &a.timeout
+	}
+	if err != nil {
+		cancel(nil)
+		if ctx.Err() != nil {
+			return nil, Ignore, err // the caller gave up
+		}
+		return nil, t.classify(nil, err), err
+	}
+	o := t.classify(resp, nil)
+	if resp.Body == nil || resp.Body == http.NoBody {
+		cancel(nil)
+		return resp, o, nil
+	}
+	a.body = resp.Body
+	if w, ok := resp.Body.(io.Writer); ok { // a 101 Switching Protocols
+		resp.Body = &attemptRW{a, w}
+	} else {
+		resp.Body = a
+	}
+	return resp, o, nil
+}
+
+func (t *Transport) classify(resp *http.Response, err error) Outcome {
+	if t.Classify != nil {
+		return t.Classify(resp, err)
+	}
+	return DefaultHTTPClassify(resp, err)
+}
+
+// attempt owns the context of one attempt and, once the attempt returns a
+// response with a body, is that body, releasing the context when the body
+// is read to its end or closed.
+type attempt struct {
+	cancel  context.CancelCauseFunc
+	timer   *time.Timer
+	timeout TimeoutError // the context's cause when timer fires
+	body    io.ReadCloser
+}
+
+func (a *attempt) expire() { a.cancel(&a.timeout) }
+
+func (a *attempt) Read(p []byte) (int, error) {
+	n, err := a.body.Read(p)
+	if err == io.EOF {
+		a.cancel(nil)
+	}
+	return n, err
+}
+
+func (a *attempt) Close() error {
+	err := a.body.Close()
+	a.cancel(nil)
+	return err
+}
+
+// attemptRW is the body of a response that switched protocols, which is
+// also written to.
+type attemptRW struct {
+	*attempt
+	w io.Writer
+}
+
+func (a *attemptRW) Write(p []byte) (int, error) { return a.w.Write(p) }
+
+func (t *Transport) base() http.RoundTripper {
+	if t.Base == nil {
+		return http.DefaultTransport
+	}
+	return t.Base
+}
+
+// CloseIdleConnections closes the idle connections of Base, if it has
+// such a method, so that http.Client.CloseIdleConnections reaches it.
+func (t *Transport) CloseIdleConnections() { closeIdle(t.base()) }
+
+func closeIdle(rt http.RoundTripper) {
+	if c, ok := rt.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
+// closeBody closes a request's body, as a RoundTripper must even when it
+// sends nothing.
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		req.Body.Close()
+	}
+}
+
+// host returns the host's breaker and the resolved attempt timeout.
+func (t *Transport) host(name string) (*host, time.Duration, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.err != nil {
-		return nil, t.err
+		return nil, 0, t.err
 	}
 	if h, ok := t.hosts[name]; ok {
-		return h, nil
+		return h, t.attempt, nil
 	}
 	if t.hosts == nil {
-		if _, err := t.Config.withDefaults(); err != nil {
-			t.err = err
-			return nil, err
+		if t.err = t.init(); t.err != nil {
+			return nil, 0, t.err
 		}
 		t.hosts = make(map[string]*host)
 	}
-	max := t.MaxHosts
-	if max <= 0 {
-		max = DefaultMaxHosts
-	}
-	if len(t.hosts) >= max {
+	if len(t.hosts) >= t.max {
 		t.evictLocked()
 	}
 	cfg := t.Config
 	cfg.Name = name
 	b, err := New[*http.Response](cfg)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	h := &host{b: b}
 	t.hosts[name] = h
 	if t.Registry != nil {
 		t.Registry.Add(b)
 	}
-	return h, nil
+	return h, t.attempt, nil
+}
+
+// init validates the fields and resolves their defaults.
+func (t *Transport) init() error {
+	if t.Config.Classify != nil {
+		return errors.New("breaker: Transport.Config.Classify is not used by Transport; set Transport.Classify")
+	}
+	if t.MaxHosts < 0 {
+		return fmt.Errorf("breaker: Transport.MaxHosts %d is negative; it cannot be off", t.MaxHosts)
+	}
+	if _, err := t.Config.withDefaults(); err != nil {
+		return err
+	}
+	t.max = cmp.Or(t.MaxHosts, DefaultMaxHosts)
+	t.attempt = cmp.Or(t.AttemptTimeout, DefaultAttemptTimeout)
+	return nil
 }
 
 // evictLocked removes the breaker idle for longest, preferring closed ones.
@@ -141,7 +330,7 @@ func (t *Transport) evictLocked() {
 	var victimClosed bool
 	var oldest int64
 	for name, h := range t.hosts {
-		closed := h.b.State() == Closed
+		closed := State(h.b.state.Load()) == Closed // no delivery under t.mu
 		used := h.lastUsed.Load()
 		if victim == "" || (closed && !victimClosed) || (closed == victimClosed && used < oldest) {
 			victim, victimClosed, oldest = name, closed, used
