@@ -4,69 +4,83 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // Retry is an http.RoundTripper that retries failed requests with
-// exponential backoff and full jitter, within a retry budget. Put it
-// outside a Transport, so that each attempt passes the breaker:
+// exponential backoff and full jitter, within a retry budget per host. Put
+// it outside a Transport, so that each attempt passes the breaker:
 //
 //	client := &http.Client{Transport: &breaker.Retry{Base: &breaker.Transport{}}}
 //
 // It retries only requests that are safe to send again: GET, HEAD, OPTIONS,
 // PUT and DELETE, or any request with an Idempotency-Key header; a body is
 // replayed through GetBody. It retries transport errors and 429, 502, 503
-// and 504 responses, never an error matching ErrOpen, and waits at least
-// what a Retry-After header asks.
+// and 504 responses, never an error matching ErrOpen nor one after the
+// caller's context ended, and waits at least what a Retry-After header
+// asks.
 //
-// The budget keeps retries from multiplying load during an outage: each
-// request earns BudgetRatio retry tokens, and a retry spends one; with no
-// token left a retry may still go at MinRetriesPerSecond (a token bucket
-// from x/time/rate). Set the fields before first use.
+// The budget keeps retries from multiplying load during an outage, the way
+// gRPC's retry throttling and Finagle's RetryBudget do: the retries sent to
+// a host in the last BudgetWindow are at most BudgetRatio times the
+// requests sent to it in that window, plus MinRetriesPerSecond (a token
+// bucket with a burst of max(1, MinRetriesPerSecond)) so that a host with
+// little traffic can still be retried. A request counts once however many
+// times it is tried. During an outage shorter than the window a host
+// therefore gets at most (1 + BudgetRatio) × requests + MinRetriesPerSecond
+// × seconds + max(1, MinRetriesPerSecond) attempts.
+//
+// Zero fields mean their defaults and negative ones turn off what the
+// field says, as in Config. Set the fields before first use; they are
+// validated on the first request.
 type Retry struct {
 	// Base sends each attempt. Nil means http.DefaultTransport.
 	Base http.RoundTripper
-	// MaxAttempts bounds attempts per request, the first included. Zero
-	// means 3.
+	// MaxAttempts bounds attempts per request, the first included: 1
+	// never retries. Zero means 3; negative means no bound but MaxElapsed.
 	MaxAttempts int
 	// MaxElapsed bounds the time from the first attempt to the start of
-	// the last. Zero means 10 seconds.
+	// the last. Zero means 10 seconds; negative means no bound but
+	// MaxAttempts. It and MaxAttempts cannot both be off.
 	MaxElapsed time.Duration
 	// BaseDelay and MaxDelay bound the backoff: attempt n waits a random
-	// time in [0, min(MaxDelay, BaseDelay × 2^n)). Zero means 100ms and 2s.
+	// time in [0, min(MaxDelay, BaseDelay × 2^n)). Zero means 100ms and
+	// 2s. A negative BaseDelay turns backoff off (a retry waits only for
+	// Retry-After); a negative MaxDelay lifts the cap.
 	BaseDelay, MaxDelay time.Duration
-	// BudgetRatio is the share of requests that may be retried. Zero
-	// means 0.1.
+	// BudgetRatio is the share of a host's requests that may be retried,
+	// in (0, 1]. Zero means 0.1. It cannot be off.
 	BudgetRatio float64
-	// MinRetriesPerSecond is the floor of the budget. Zero means 1.
+	// BudgetWindow is how far back the budget counts requests and
+	// retries, in ten slots. Zero means 10 seconds. It cannot be off.
+	BudgetWindow time.Duration
+	// MinRetriesPerSecond is the floor of each host's budget. Zero means
+	// 1; negative turns the floor off.
 	MinRetriesPerSecond float64
 
-	once   sync.Once
-	mu     sync.Mutex // guards tokens
-	tokens float64
-	floor  *rate.Limiter
-	err    error
-}
+	once sync.Once
+	err  error
 
-// maxTokens caps the saved budget, so that a long quiet spell does not
-// bank an unlimited burst of retries.
-const maxTokens = 100
+	mu      sync.Mutex // guards budgets
+	budgets map[string]*budget
+}
 
 func (r *Retry) init() {
 	switch {
-	case r.MaxAttempts < 0:
-		r.err = fmt.Errorf("breaker: Retry.MaxAttempts %d is negative", r.MaxAttempts)
-	case r.MaxElapsed < 0 || r.BaseDelay < 0 || r.MaxDelay < 0:
-		r.err = fmt.Errorf("breaker: Retry durations must not be negative (MaxElapsed %v, BaseDelay %v, MaxDelay %v)", r.MaxElapsed, r.BaseDelay, r.MaxDelay)
-	case r.BudgetRatio < 0 || r.BudgetRatio > 1:
-		r.err = fmt.Errorf("breaker: Retry.BudgetRatio %v out of range [0, 1]", r.BudgetRatio)
-	case r.MinRetriesPerSecond < 0:
-		r.err = fmt.Errorf("breaker: Retry.MinRetriesPerSecond %v is negative", r.MinRetriesPerSecond)
+	case r.MaxAttempts < 0 && r.MaxElapsed < 0:
+		r.err = fmt.Errorf("breaker: Retry.MaxAttempts %d and Retry.MaxElapsed %v are both off: a request could be retried forever", r.MaxAttempts, r.MaxElapsed)
+	case math.IsNaN(r.BudgetRatio) || r.BudgetRatio < 0 || r.BudgetRatio > 1:
+		r.err = fmt.Errorf("breaker: Retry.BudgetRatio %v out of range (0, 1]", r.BudgetRatio)
+	case r.BudgetWindow < 0:
+		r.err = fmt.Errorf("breaker: Retry.BudgetWindow %v is negative; it cannot be off", r.BudgetWindow)
+	case r.BudgetWindow > 0 && r.BudgetWindow < budgetSlots:
+		r.err = fmt.Errorf("breaker: Retry.BudgetWindow %v is too short for %d slots", r.BudgetWindow, budgetSlots)
+	case math.IsNaN(r.MinRetriesPerSecond) || math.IsInf(r.MinRetriesPerSecond, 1):
+		r.err = fmt.Errorf("breaker: Retry.MinRetriesPerSecond %v is not a number of retries per second", r.MinRetriesPerSecond)
 	}
 	if r.MaxAttempts == 0 {
 		r.MaxAttempts = 3
@@ -83,29 +97,38 @@ func (r *Retry) init() {
 	if r.BudgetRatio == 0 {
 		r.BudgetRatio = 0.1
 	}
+	if r.BudgetWindow == 0 {
+		r.BudgetWindow = 10 * time.Second
+	}
 	if r.MinRetriesPerSecond == 0 {
 		r.MinRetriesPerSecond = 1
 	}
-	r.floor = rate.NewLimiter(rate.Limit(r.MinRetriesPerSecond), max(1, int(r.MinRetriesPerSecond)))
+	r.budgets = make(map[string]*budget)
 }
 
-// earn credits one request to the budget.
-func (r *Retry) earn() {
+// budget returns the host's budget, making room for it among the
+// DefaultMaxHosts kept.
+func (r *Retry) budget(host string, now time.Time) *budget {
 	r.mu.Lock()
-	r.tokens = min(r.tokens+r.BudgetRatio, maxTokens)
-	r.mu.Unlock()
-}
-
-// spend takes one retry from the budget, or from the floor.
-func (r *Retry) spend() bool {
-	r.mu.Lock()
-	if r.tokens >= 1 {
-		r.tokens--
-		r.mu.Unlock()
-		return true
+	defer r.mu.Unlock()
+	if b, ok := r.budgets[host]; ok {
+		return b
 	}
-	r.mu.Unlock()
-	return r.floor.Allow()
+	if len(r.budgets) >= DefaultMaxHosts {
+		// Evict the host idle for longest. A budget started afresh
+		// allows fewer retries, never more.
+		var victim string
+		var oldest int64
+		for h, b := range r.budgets {
+			if used := b.lastUsed(); victim == "" || used < oldest {
+				victim, oldest = h, used
+			}
+		}
+		delete(r.budgets, victim)
+	}
+	b := newBudget(r.BudgetWindow, r.BudgetRatio, r.MinRetriesPerSecond, now)
+	r.budgets[host] = b
+	return b
 }
 
 func idempotent(req *http.Request) bool {
@@ -120,15 +143,14 @@ func idempotent(req *http.Request) bool {
 func (r *Retry) RoundTrip(req *http.Request) (*http.Response, error) {
 	r.once.Do(r.init)
 	if r.err != nil {
+		closeBody(req)
 		return nil, r.err
 	}
-	base := r.Base
-	if base == nil {
-		base = http.DefaultTransport
-	}
-	r.earn()
-	canRetry := idempotent(req) && (req.Body == nil || req.Body == http.NoBody || req.GetBody != nil)
+	base := r.base()
 	start := time.Now()
+	budget := r.budget(req.URL.Host, start)
+	budget.request(start)
+	canRetry := idempotent(req) && (req.Body == nil || req.Body == http.NoBody || req.GetBody != nil)
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 && req.GetBody != nil {
 			body, err := req.GetBody()
@@ -139,7 +161,7 @@ func (r *Retry) RoundTrip(req *http.Request) (*http.Response, error) {
 			req.Body = body
 		}
 		resp, err := base.RoundTrip(req)
-		if !canRetry || attempt+1 >= r.MaxAttempts || !retryable(req, resp, err) {
+		if !canRetry || (r.MaxAttempts > 0 && attempt+1 >= r.MaxAttempts) || !retryable(req, resp, err) {
 			return resp, err
 		}
 		wait := backoff(r.BaseDelay, r.MaxDelay, attempt)
@@ -148,22 +170,36 @@ func (r *Retry) RoundTrip(req *http.Request) (*http.Response, error) {
 				wait = max(wait, d)
 			}
 		}
-		if time.Since(start)+wait > r.MaxElapsed || !r.spend() {
+		now := time.Now()
+		if (r.MaxElapsed > 0 && now.Sub(start)+wait > r.MaxElapsed) || !budget.retry(now) {
 			return resp, err
 		}
 		if resp != nil {
 			io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 			resp.Body.Close()
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-t.C:
-		case <-req.Context().Done():
-			t.Stop()
-			return nil, req.Context().Err()
+		if wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-req.Context().Done():
+				t.Stop()
+				return nil, req.Context().Err()
+			}
 		}
 	}
 }
+
+func (r *Retry) base() http.RoundTripper {
+	if r.Base == nil {
+		return http.DefaultTransport
+	}
+	return r.Base
+}
+
+// CloseIdleConnections closes the idle connections of Base, if it has
+// such a method, so that http.Client.CloseIdleConnections reaches it.
+func (r *Retry) CloseIdleConnections() { closeIdle(r.base()) }
 
 func retryable(req *http.Request, resp *http.Response, err error) bool {
 	if err != nil {
@@ -178,13 +214,17 @@ func retryable(req *http.Request, resp *http.Response, err error) bool {
 }
 
 // backoff is full jitter: a random wait in [0, min(max, base × 2^attempt)).
+// A negative base is no backoff and a negative max no cap.
 func backoff(base, maxDelay time.Duration, attempt int) time.Duration {
-	ceil := maxDelay
-	if attempt < 30 {
-		ceil = min(maxDelay, base<<attempt)
-	}
-	if ceil <= 0 {
+	if base <= 0 {
 		return 0
+	}
+	ceil := time.Duration(math.MaxInt64)
+	if attempt < 62 && base <= ceil>>attempt {
+		ceil = base << attempt
+	}
+	if maxDelay > 0 {
+		ceil = min(ceil, maxDelay)
 	}
 	return time.Duration(rand.Int64N(int64(ceil)))
 }

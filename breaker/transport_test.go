@@ -407,13 +407,14 @@ func TestTransportClosesBodyOnEarlyReturn(t *testing.T) {
 	}
 }
 
-// http.Client.CloseIdleConnections reaches the transport under Transport.
+// http.Client.CloseIdleConnections reaches the transport under Retry and
+// Transport.
 func TestCloseIdleConnectionsForwarded(t *testing.T) {
 	closed := make(chan struct{}, 1)
 	url, _ := answering(t, http.StatusOK, "")
 	base := &http.Transport{}
 	defer base.CloseIdleConnections()
-	client := &http.Client{Transport: &breaker.Transport{Base: connWatch{base, closed}}}
+	client := &http.Client{Transport: &breaker.Retry{Base: &breaker.Transport{Base: connWatch{base, closed}}}}
 	if err := drain(client.Get(url)); err != nil {
 		t.Fatal(err)
 	}
