@@ -18,21 +18,48 @@
 // failure. A rejected call returns an [*OpenError] matching [ErrOpen] that
 // names the breaker and says when it next tries.
 //
-// State changes reach Config.OnStateChange, the logger and the metrics
-// after gobreaker has released its lock, so a callback may call State.
-// Metrics go through the OpenTelemetry metric API only:
+// State changes reach Config.OnStateChange, the logger and the metrics in
+// order, after gobreaker has released its lock, so a callback may call
+// State; a change is reported before the call that made it returns, even
+// one that panicked. Metrics go through the OpenTelemetry metric API only:
 // runkit.breaker.state, runkit.breaker.calls (by outcome) and
 // runkit.breaker.rejections.
+//
+// # Zero and off
+//
+// In [Config], [Transport] and [Retry] a zero field means its documented
+// default, and a negative one turns off what the field controls — no
+// jitter, no probe deadline, no floor to the retry budget — where its
+// documentation says it can be off. A field that cannot be off, such as
+// OpenTimeout or Retry.BudgetRatio, rejects a negative value with an error
+// naming it.
 //
 // # HTTP clients
 //
 // [Transport] keeps a breaker per host; [Retry] goes outside it:
 //
-//	client := &http.Client{Transport: &breaker.Retry{Base: &breaker.Transport{}}}
+//	client := &http.Client{
+//		Timeout:   2 * time.Second, // the caller's deadline
+//		Transport: &breaker.Retry{Base: &breaker.Transport{
+//			AttemptTimeout: 500 * time.Millisecond, // the dependency's
+//		}},
+//	}
 //
 // so that every attempt passes the breaker and no retry is sent to an open
-// one. The retry budget keeps retries to a share of requests, so they
-// cannot multiply load during an outage.
+// one. The retry budget keeps each host's retries to a share of its recent
+// requests, so they cannot multiply load during an outage.
+//
+// Two deadlines meet in a request, and they mean different things. The
+// caller's — http.Client.Timeout or the request context's deadline — ends
+// when the caller stops waiting; an attempt cut off by it counts neither
+// way, so impatient callers cannot open a breaker on a dependency that is
+// merely slower than them. The dependency's is Transport.AttemptTimeout
+// (10 seconds unless set), applied inside the breaker to each attempt until
+// its response headers arrive; running out of it is a failure of the host.
+// The rule of thumb: set AttemptTimeout below the client's timeout — with
+// Retry, so that MaxAttempts attempts and their backoff fit within it — or
+// a hung host is only ever seen as callers giving up, and its breaker never
+// opens.
 //
 // # Servers and health
 //

@@ -613,3 +613,30 @@ func TestTransportSwitchingProtocols(t *testing.T) {
 		t.Errorf("echo = %q, %v", got, err)
 	}
 }
+
+// The package doc's client, against a hung upstream: each request ends at
+// the upstream's deadline, never the caller's, and the breaker opens.
+func TestDocClientHungUpstream(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		n := pipenet.New(t)
+		up, url := newUpstream(t, n, "hang")
+		var reg breaker.Registry
+		client := &http.Client{
+			Timeout: 2 * time.Second,
+			Transport: &breaker.Retry{Base: &breaker.Transport{
+				AttemptTimeout: 500 * time.Millisecond,
+				Base:           n.Transport, Registry: &reg,
+			}},
+		}
+		for i := range 20 {
+			err := drain(client.Get(url))
+			var te *breaker.TimeoutError
+			if !errors.As(err, &te) && !errors.Is(err, breaker.ErrOpen) {
+				t.Fatalf("request %d = %v, want the attempt's timeout or ErrOpen, not the caller's", i+1, err)
+			}
+		}
+		if len(reg.Open()) != 1 || up.hits.Load() != breaker.DefaultConsecutiveFailures {
+			t.Errorf("open breakers %v after %d attempts, want the upstream's after %d", reg.Open(), up.hits.Load(), breaker.DefaultConsecutiveFailures)
+		}
+	})
+}

@@ -98,13 +98,10 @@ func run(ctx context.Context, args []string) error {
 	defer stopUpstream()
 	var breakers breaker.Registry
 	client := &http.Client{
-		Timeout: 2 * time.Second,
-		// Retries go outside the breaker, so that none is sent to an
-		// open one.
-		Transport: tel.Transport(&breaker.Retry{Base: &breaker.Transport{
-			Registry: &breakers,
-			Config:   breaker.Config{Logger: log, MinCalls: 10, OpenTimeout: 10 * time.Second},
-		}}),
+		// The caller's deadline: a request cut off by it counts against
+		// nothing.
+		Timeout:   quoteTimeout,
+		Transport: tel.Transport(quoteTransport(nil, &breakers, log)),
 	}
 	if err := checker.Register(health.Check{
 		Name:     "breakers",
@@ -182,6 +179,25 @@ func defaultAddr() string {
 		return ":" + p
 	}
 	return ":8080"
+}
+
+// quoteTimeout is how long /quote waits for the upstream: the caller's
+// deadline, which counts against nothing when it runs out.
+const quoteTimeout = 2 * time.Second
+
+// quoteTransport calls the quote upstream through base (nil for the
+// default transport). Retries go outside the breaker, so that none is sent
+// to an open one. Each attempt has 500ms, the upstream's deadline, whose
+// running out is a failure: three attempts and their backoff fit within
+// quoteTimeout, so a hung upstream opens its breaker before callers give
+// up.
+func quoteTransport(base http.RoundTripper, breakers *breaker.Registry, log *slog.Logger) http.RoundTripper {
+	return &breaker.Retry{Base: &breaker.Transport{
+		Base:           base,
+		AttemptTimeout: 500 * time.Millisecond,
+		Registry:       breakers,
+		Config:         breaker.Config{Logger: log, MinCalls: 10, OpenTimeout: 10 * time.Second},
+	}}
 }
 
 // startFlakyUpstream serves a quote service on loopback that fails a third
