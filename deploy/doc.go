@@ -30,7 +30,11 @@
 // marker's ID makes retries idempotent where the sink allows it (Datadog,
 // webhooks). Tokens and API keys are [Secret] values: fmt, slog and JSON
 // print "[redacted]", and errors carry the vendor's answer, never the
-// request's headers.
+// request's headers. A URL holds secrets too (a webhook's token in its
+// path, basic auth in its userinfo, a signature in its query): wherever a
+// sink's URL can surface — its String and every fmt verb, slog, JSON, its
+// config printed, a *url.Error — it shows as [RedactURL] writes it, and a
+// vendor's answer that echoes the request has the sink's secrets hidden.
 //
 // # DORA
 //

@@ -45,10 +45,23 @@ func ExampleAnnouncer() {
 func ExampleGrafana() {
 	sink, err := deploy.Grafana(deploy.GrafanaConfig{URL: "https://grafana.example.com", Token: "glsa_not_printed"})
 	fmt.Println(sink, err)
-	fmt.Printf("%+v\n", deploy.GrafanaConfig{Token: "glsa_not_printed"}.Token)
+	// A config prints its secrets redacted, in its URL too.
+	cfg := deploy.GrafanaConfig{URL: "https://admin:hunter2@grafana.example.com", Token: "glsa_not_printed"}
+	fmt.Printf("%+v\n", cfg)
 	// Output:
 	// grafana sink to https://grafana.example.com/api/annotations <nil>
-	// [redacted]
+	// {URL:https://[redacted]@grafana.example.com Token:[redacted] Tags:[] DashboardUID: Client:<nil>}
+}
+
+func ExampleRedactURL() {
+	fmt.Println(deploy.RedactURL("https://hooks.slack.com/services/T0/B0/XYZ"))
+	fmt.Println(deploy.RedactURL("https://admin:hunter2@grafana.internal:3000/grafana?orgId=1"))
+	sink, _ := deploy.Webhook(deploy.WebhookConfig{URL: "https://hooks.slack.com/services/T0/B0/XYZ"})
+	fmt.Println(sink)
+	// Output:
+	// https://hooks.slack.com/services/[redacted]
+	// https://[redacted]@grafana.internal:3000/grafana?[redacted]
+	// webhook sink to https://hooks.slack.com/services/[redacted]
 }
 
 func ExampleHoneycomb() {
@@ -66,7 +79,7 @@ func ExampleDatadog() {
 func ExampleWebhook() {
 	_, err := deploy.Webhook(deploy.WebhookConfig{URL: "hooks.example.com/deploy"})
 	fmt.Println(err)
-	// Output: deploy: WebhookConfig.URL "hooks.example.com/deploy" is not an http or https URL
+	// Output: deploy: WebhookConfig.URL "hooks.example.com/[redacted]" is not an http or https URL
 }
 
 func ExampleOTel() {

@@ -10,25 +10,30 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 )
 
-// label describes a sink that holds a secret. Embedded, its String and
-// Format methods are the sink's, so that no verb of fmt (%#v included)
-// prints the sink's fields.
+// label describes a sink that holds a secret: its kind and its URL
+// redacted. Embedded, its methods are the sink's, so that no verb of fmt
+// (%#v included), no slog handler and no JSON encoder prints the sink's
+// fields.
 type label string
 
-func (l label) String() string             { return string(l) }
-func (l label) Format(f fmt.State, _ rune) { io.WriteString(f, string(l)) }
-func (l label) LogValue() slog.Value       { return slog.StringValue(string(l)) }
+func (l label) String() string               { return string(l) }
+func (l label) Format(f fmt.State, _ rune)   { io.WriteString(f, string(l)) }
+func (l label) LogValue() slog.Value         { return slog.StringValue(string(l)) }
+func (l label) MarshalText() ([]byte, error) { return []byte(l), nil }
 
 // HTTPError is a sink's HTTP request that got an error status.
 type HTTPError struct {
 	Sink   string
 	Status int
 	// Body is the start of the response body, which vendors use to say
-	// what was wrong with the request.
+	// what was wrong with the request, with the sink's secrets (header
+	// values, and the URL's parts that RedactURL hides) replaced by
+	// "[redacted]" where the vendor echoes them.
 	Body string
 }
 
@@ -49,13 +54,14 @@ func (e netError) Unwrap() error   { return e.err }
 func (e netError) Temporary() bool { return true }
 
 // post sends body as JSON. Secret header values never reach an error: only
-// the sink's name, the status and the vendor's answer do.
-func post(ctx context.Context, client *http.Client, sink, u string, header http.Header, secrets map[string]Secret, body any) error {
+// the sink's name, the status and the vendor's answer do, with every secret
+// of the sink (header values and the URL's secret parts) hidden by scrub.
+func post(ctx context.Context, client *http.Client, sink string, u *url.URL, header http.Header, secrets map[string]Secret, scrub scrubber, body any) error {
 	b, err := json.Marshal(body)
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(b))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(b))
 	if err != nil {
 		return fmt.Errorf("%s: bad URL", sink)
 	}
@@ -71,27 +77,29 @@ func post(ctx context.Context, client *http.Client, sink, u string, header http.
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		// url.Error carries the URL, which holds no secret here.
-		return netError{err}
+		// A *url.Error carries the URL, which may hold a token.
+		return netError{scrub.scrub(err)}
 	}
 	defer resp.Body.Close()
 	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode >= 300 {
-		return &HTTPError{Sink: sink, Status: resp.StatusCode, Body: strings.TrimSpace(string(snippet))}
+		return &HTTPError{Sink: sink, Status: resp.StatusCode, Body: scrub.apply(strings.TrimSpace(string(snippet)))}
 	}
 	return nil
 }
 
-func baseURL(field, v, def string) (string, error) {
+// baseURL parses the URL of a config field, v or def when v is empty. Its
+// error shows the value redacted.
+func baseURL(field, v, def string) (*url.URL, error) {
 	if v == "" {
 		v = def
 	}
 	u, err := url.Parse(v)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", fmt.Errorf("deploy: %s %q is not an http or https URL", field, v)
+		return nil, fmt.Errorf("deploy: %s %q is not an http or https URL", field, RedactURL(v))
 	}
-	return strings.TrimRight(v, "/"), nil
+	return u, nil
 }
 
 // httpSink sends markers to one vendor's HTTP API. What differs between
@@ -99,21 +107,45 @@ func baseURL(field, v, def string) (string, error) {
 type httpSink struct {
 	label
 	name    string
-	url     string
+	url     *url.URL
 	client  *http.Client
 	secrets map[string]Secret
+	scrub   scrubber
 	body    func(m Marker) (any, http.Header)
 }
 
-func newHTTPSink(name, endpoint string, client *http.Client, secrets map[string]Secret, body func(Marker) (any, http.Header)) *httpSink {
-	return &httpSink{label: label(name + " sink to " + endpoint), name: name, url: endpoint, client: client, secrets: secrets, body: body}
+// newHTTPSink returns a sink posting to base joined with the path elements
+// of the vendor's API. Its label shows base redacted (see RedactURL) and
+// the API's path, which holds no secret; scrub hides extra, the config's
+// own secrets, besides the header values.
+func newHTTPSink(name string, base *url.URL, elem []string, client *http.Client, secrets map[string]Secret, extra []Secret, body func(Marker) (any, http.Header)) *httpSink {
+	endpoint := base
+	shown := *base
+	shown.RawQuery, shown.ForceQuery, shown.Fragment, shown.RawFragment = "", false, "", ""
+	desc := strings.TrimSuffix(RedactURL(shown.String()), "/")
+	if len(elem) > 0 {
+		endpoint = base.JoinPath(elem...)
+		desc += "/" + strings.Join(elem, "/")
+	}
+	if base.RawQuery != "" || base.ForceQuery {
+		desc += "?" + redacted
+	}
+	if base.Fragment != "" {
+		desc += "#" + redacted
+	}
+	all := slices.Clone(extra)
+	for _, v := range secrets {
+		all = append(all, v)
+	}
+	return &httpSink{label: label(name + " sink to " + desc), name: name, url: endpoint, client: client,
+		secrets: secrets, scrub: newScrubber(base.String(), all...), body: body}
 }
 
 func (s *httpSink) Name() string { return s.name }
 
 func (s *httpSink) Send(ctx context.Context, m Marker) error {
 	body, header := s.body(m)
-	return post(ctx, s.client, s.name, s.url, header, s.secrets, body)
+	return post(ctx, s.client, s.name, s.url, header, s.secrets, s.scrub, body)
 }
 
 // GrafanaConfig configures a Grafana annotation sink.
@@ -129,7 +161,7 @@ type GrafanaConfig struct {
 	// than the organization.
 	DashboardUID string
 	// Client sends the requests. Nil means http.DefaultClient.
-	Client *http.Client
+	Client *http.Client `json:"-"`
 }
 
 // Grafana returns a sink that adds a Grafana annotation (POST
@@ -146,7 +178,7 @@ func Grafana(cfg GrafanaConfig) (Sink, error) {
 		return nil, fmt.Errorf("deploy: GrafanaConfig.Token is empty")
 	}
 	auth := map[string]Secret{"Authorization": "Bearer " + cfg.Token}
-	return newHTTPSink("grafana", u+"/api/annotations", cfg.Client, auth, func(m Marker) (any, http.Header) {
+	return newHTTPSink("grafana", u, []string{"api", "annotations"}, cfg.Client, auth, []Secret{cfg.Token}, func(m Marker) (any, http.Header) {
 		tags := append([]string{"deploy", "service:" + m.Service}, cfg.Tags...)
 		if m.Environment != "" {
 			tags = append(tags, "env:"+m.Environment)
@@ -189,7 +221,7 @@ type HoneycombConfig struct {
 	// every dataset of the environment.
 	Dataset string
 	// Client sends the requests. Nil means http.DefaultClient.
-	Client *http.Client
+	Client *http.Client `json:"-"`
 }
 
 // Honeycomb returns a sink that creates a Honeycomb marker (POST
@@ -207,7 +239,7 @@ func Honeycomb(cfg HoneycombConfig) (Sink, error) {
 		ds = "__all__"
 	}
 	auth := map[string]Secret{"X-Honeycomb-Team": cfg.Key}
-	return newHTTPSink("honeycomb", u+"/1/markers/"+url.PathEscape(ds), cfg.Client, auth, func(m Marker) (any, http.Header) {
+	return newHTTPSink("honeycomb", u, []string{"1", "markers", url.PathEscape(ds)}, cfg.Client, auth, nil, func(m Marker) (any, http.Header) {
 		body := map[string]any{
 			"message":    m.title(),
 			"type":       "deploy",
@@ -228,7 +260,7 @@ type DatadogConfig struct {
 	// APIKey is required.
 	APIKey Secret
 	// Client sends the requests. Nil means http.DefaultClient.
-	Client *http.Client
+	Client *http.Client `json:"-"`
 }
 
 // Datadog returns a sink that sends a DORA deployment event (POST
@@ -243,7 +275,7 @@ func Datadog(cfg DatadogConfig) (Sink, error) {
 		return nil, fmt.Errorf("deploy: DatadogConfig.APIKey is empty")
 	}
 	auth := map[string]Secret{"DD-API-KEY": cfg.APIKey}
-	return newHTTPSink("datadog", u+"/api/v2/dora/deployment", cfg.Client, auth, func(m Marker) (any, http.Header) {
+	return newHTTPSink("datadog", u, []string{"api", "v2", "dora", "deployment"}, cfg.Client, auth, nil, func(m Marker) (any, http.Header) {
 		attrs := map[string]any{
 			"service":     m.Service,
 			"started_at":  m.Start.UnixNano(),
@@ -273,7 +305,7 @@ type WebhookConfig struct {
 	// Secrets are headers whose values must never be printed.
 	Secrets map[string]Secret
 	// Client sends the requests. Nil means http.DefaultClient.
-	Client *http.Client
+	Client *http.Client `json:"-"`
 }
 
 // Webhook returns a sink that POSTs the marker as JSON, with the marker's
@@ -286,7 +318,7 @@ func Webhook(cfg WebhookConfig) (Sink, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newHTTPSink("webhook", u, cfg.Client, cfg.Secrets, func(m Marker) (any, http.Header) {
+	return newHTTPSink("webhook", u, nil, cfg.Client, cfg.Secrets, nil, func(m Marker) (any, http.Header) {
 		h := cfg.Header.Clone()
 		if h == nil {
 			h = http.Header{}
