@@ -42,8 +42,11 @@
 // (median and p90), change failure rate and time to restore from
 // deployments and incidents over a period, and places each in the
 // performance clusters of the 2023 Accelerate State of DevOps report (see
-// [DORA]). [BreachIncidents] turns the periods in which an SLO was over
-// budget into incidents, so time to restore can come from the SLO itself.
+// [DORA]). An incident may still be open: it counts toward the change
+// failure rate of the deployment it names as its cause, stays out of the
+// time to restore, and is reported with its age. [BreachIncidents] turns
+// the periods in which an SLO was over budget into incidents, so time to
+// restore can come from the SLO itself.
 //
 // # Deploy gate
 //

@@ -22,9 +22,22 @@ type Deployment struct {
 
 // Incident is a period of degraded service.
 type Incident struct {
-	Start, Restored time.Time
-	// Cause optionally names the deployment that caused it.
+	// Start is required.
+	Start time.Time
+	// Restored is when service was restored; zero means the incident is
+	// still open.
+	Restored time.Time
+	// Cause optionally names the deployment that caused it, by ID: that
+	// deployment then counts as failed, whether or not the incident is
+	// restored.
 	Cause string
+}
+
+// OpenIncident is an incident with no restore time yet, and its age at the
+// end of the period measured.
+type OpenIncident struct {
+	Incident
+	Age time.Duration
 }
 
 // Performance is a DORA performance cluster.
@@ -74,28 +87,67 @@ type DORA struct {
 	LeadTimeMedian, LeadTimeP90 time.Duration
 	Changes                     int
 	// ChangeFailureRate is failed deployments over deployments, zero with
-	// no deployments.
+	// no deployments. A deployment failed when its Failed is set or when
+	// an incident, open or restored, names it as its Cause.
 	ChangeFailureRate float64
-	// Incidents counts incidents that started in the period, and
-	// TimeToRestoreMedian is the median of their restore times.
+	// Incidents counts incidents that started in the period, open or
+	// restored. TimeToRestoreMedian is the median restore time of those
+	// restored; open ones are left out of it and listed in Open, oldest
+	// first, with their age at End (measure up to now for their current
+	// age).
 	Incidents           int
 	TimeToRestoreMedian time.Duration
+	Open                []OpenIncident
 
+	// Frequency, LeadTime, FailureRate and Restore place each measure in
+	// its cluster. With no change deployed LeadTime is Low; with no
+	// incident Restore is Elite, and with only open ones it is the cluster
+	// of the oldest one's age, a time to restore it already needs.
 	Frequency, LeadTime, FailureRate, Restore Performance
 }
 
 // MeasureDORA computes the DORA measures of the deployments and incidents
-// that fall in [start, end). It returns an error for an empty period, an
-// incident restored before it started, or a deployment before one of its
-// commits.
+// that fall in [start, end). It returns an error for an empty period, a
+// deployment with no Time or before one of its commits, an incident with no
+// Start, or one restored before it started.
 func MeasureDORA(start, end time.Time, deployments []Deployment, incidents []Incident) (DORA, error) {
 	if !end.After(start) {
 		return DORA{}, fmt.Errorf("deploy: DORA period from %s to %s is empty", start.Format(time.RFC3339), end.Format(time.RFC3339))
 	}
 	d := DORA{Start: start, End: end}
+	var restores []time.Duration
+	var caused map[string]bool // deployment IDs that caused an incident
+	for i, inc := range incidents {
+		switch {
+		case inc.Start.IsZero():
+			return DORA{}, fmt.Errorf("deploy: incident %d has no Start", i)
+		case !inc.Restored.IsZero() && inc.Restored.Before(inc.Start):
+			return DORA{}, fmt.Errorf("deploy: incident %d restored at %s, before it started at %s", i, inc.Restored.Format(time.RFC3339), inc.Start.Format(time.RFC3339))
+		}
+		if inc.Cause != "" {
+			if caused == nil {
+				caused = map[string]bool{}
+			}
+			caused[inc.Cause] = true
+		}
+		if inc.Start.Before(start) || !inc.Start.Before(end) {
+			continue
+		}
+		d.Incidents++
+		if inc.Restored.IsZero() {
+			d.Open = append(d.Open, OpenIncident{Incident: inc, Age: end.Sub(inc.Start)})
+		} else {
+			restores = append(restores, inc.Restored.Sub(inc.Start))
+		}
+	}
+	slices.SortStableFunc(d.Open, func(a, b OpenIncident) int { return a.Start.Compare(b.Start) })
+
 	var leads []time.Duration
 	failed := 0
 	for i, dep := range deployments {
+		if dep.Time.IsZero() {
+			return DORA{}, fmt.Errorf("deploy: deployment %d (%q) has no Time", i, dep.ID)
+		}
 		for _, c := range dep.Commits {
 			if c.After(dep.Time) {
 				return DORA{}, fmt.Errorf("deploy: deployment %d (%q) at %s is before its commit at %s", i, dep.ID, dep.Time.Format(time.RFC3339), c.Format(time.RFC3339))
@@ -105,22 +157,12 @@ func MeasureDORA(start, end time.Time, deployments []Deployment, incidents []Inc
 			continue
 		}
 		d.Deployments++
-		if dep.Failed {
+		if dep.Failed || (dep.ID != "" && caused[dep.ID]) {
 			failed++
 		}
 		for _, c := range dep.Commits {
 			leads = append(leads, dep.Time.Sub(c))
 		}
-	}
-	var restores []time.Duration
-	for i, inc := range incidents {
-		if inc.Restored.Before(inc.Start) {
-			return DORA{}, fmt.Errorf("deploy: incident %d restored at %s, before it started at %s", i, inc.Restored.Format(time.RFC3339), inc.Start.Format(time.RFC3339))
-		}
-		if inc.Start.Before(start) || !inc.Start.Before(end) {
-			continue
-		}
-		restores = append(restores, inc.Restored.Sub(inc.Start))
 	}
 	days := end.Sub(start).Hours() / 24
 	d.DeploysPerDay = float64(d.Deployments) / days
@@ -133,7 +175,6 @@ func MeasureDORA(start, end time.Time, deployments []Deployment, incidents []Inc
 	if d.Deployments > 0 {
 		d.ChangeFailureRate = float64(failed) / float64(d.Deployments)
 	}
-	d.Incidents = len(restores)
 	if len(restores) > 0 {
 		slices.Sort(restores)
 		d.TimeToRestoreMedian = quantile(restores, 0.5)
@@ -149,7 +190,11 @@ func MeasureDORA(start, end time.Time, deployments []Deployment, incidents []Inc
 		d.Frequency = Medium
 	}
 	d.LeadTime = byDuration(d.LeadTimeMedian, len(leads) > 0, day, week, month)
-	d.Restore = byDuration(d.TimeToRestoreMedian, true, time.Hour, day, week)
+	restore := d.TimeToRestoreMedian
+	if len(restores) == 0 && len(d.Open) > 0 {
+		restore = d.Open[0].Age
+	}
+	d.Restore = byDuration(restore, true, time.Hour, day, week)
 	switch {
 	case d.ChangeFailureRate <= 0.05:
 		d.FailureRate = Elite
@@ -191,7 +236,8 @@ func quantile(sorted []time.Duration, q float64) time.Duration {
 // (Remaining below zero) into incidents, from statuses taken in time order
 // (a tracker's StatusAt at a regular step, say): an incident starts at the
 // first status over budget and is restored at the first one back within
-// it. A breach still open at the last status ends there.
+// it. A breach still going on at the last status is an open incident, with
+// no Restored time.
 func BreachIncidents(statuses []slo.TrackerStatus) []Incident {
 	var out []Incident
 	var open *Incident
@@ -205,9 +251,6 @@ func BreachIncidents(statuses []slo.TrackerStatus) []Incident {
 			open.Restored = s.At
 			open = nil
 		}
-	}
-	if open != nil {
-		open.Restored = statuses[len(statuses)-1].At
 	}
 	return out
 }

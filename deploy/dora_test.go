@@ -56,6 +56,50 @@ func TestDORAHandComputed(t *testing.T) {
 	}
 }
 
+func TestDORAOpenIncidents(t *testing.T) {
+	// Ten days, four deployments. d2 caused an incident still open at the
+	// end; d3 caused one restored in 30 minutes; another open incident
+	// has no known cause.
+	deps := []deploy.Deployment{
+		{ID: "d1", Time: at(10)}, {ID: "d2", Time: at(100)}, {ID: "d3", Time: at(150)}, {ID: "d4", Time: at(200)},
+	}
+	incs := []deploy.Incident{
+		{Start: at(100.5), Cause: "d2"},
+		{Start: at(150.5), Restored: at(151), Cause: "d3"},
+		{Start: at(230)},
+		{Start: at(-5)}, // open, but began before the period
+	}
+	end := day0.Add(10 * 24 * time.Hour)
+	d, err := deploy.MeasureDORA(day0, end, deps, incs)
+	if err != nil {
+		t.Fatalf("MeasureDORA with open incidents: %v", err)
+	}
+	if d.ChangeFailureRate != 0.5 {
+		t.Errorf("change failure rate %v, want 0.5: d2 (open incident) and d3 (restored) failed", d.ChangeFailureRate)
+	}
+	if d.Incidents != 3 || d.TimeToRestoreMedian != 30*time.Minute {
+		t.Errorf("incidents %d, restore median %v; want 3 and 30m from the one restored", d.Incidents, d.TimeToRestoreMedian)
+	}
+	want := []deploy.OpenIncident{
+		{Incident: incs[0], Age: end.Sub(at(100.5))},
+		{Incident: incs[2], Age: 10 * time.Hour},
+	}
+	if len(d.Open) != len(want) || d.Open[0] != want[0] || d.Open[1] != want[1] {
+		t.Errorf("open incidents %+v, want %+v", d.Open, want)
+	}
+	// With none restored, restore time is at least the oldest open one's
+	// age: 139.5h places it in "medium", not in "elite".
+	d, _ = deploy.MeasureDORA(day0, end, deps, incs[:1])
+	if d.TimeToRestoreMedian != 0 || d.Restore != deploy.Medium || len(d.Open) != 1 {
+		t.Errorf("only open incidents: restore %v (%v), open %d; want 0 (medium), 1", d.TimeToRestoreMedian, d.Restore, len(d.Open))
+	}
+	// With no incident at all there is nothing to restore.
+	d, _ = deploy.MeasureDORA(day0, end, deps, nil)
+	if d.Restore != deploy.Elite || d.Open != nil {
+		t.Errorf("no incidents: restore %v, open %v", d.Restore, d.Open)
+	}
+}
+
 func TestDORABadInput(t *testing.T) {
 	end := day0.Add(24 * time.Hour)
 	cases := []struct {
@@ -68,6 +112,8 @@ func TestDORABadInput(t *testing.T) {
 		{end, day0, nil, nil, "is empty"},
 		{day0, end, nil, []deploy.Incident{{Start: at(5), Restored: at(4)}}, "restored at"},
 		{day0, end, []deploy.Deployment{{ID: "x", Time: at(2), Commits: []time.Time{at(3)}}}, nil, `deployment 0 ("x")`},
+		{day0, end, []deploy.Deployment{{ID: "x", Time: at(2)}, {ID: "y"}}, nil, `deployment 1 ("y") has no Time`},
+		{day0, end, nil, []deploy.Incident{{Restored: at(4)}}, "incident 0 has no Start"},
 	}
 	for _, c := range cases {
 		if _, err := deploy.MeasureDORA(c.start, c.end, c.deps, c.incs); err == nil || !strings.Contains(err.Error(), c.want) {
@@ -88,7 +134,7 @@ func TestBreachIncidents(t *testing.T) {
 	got := deploy.BreachIncidents([]slo.TrackerStatus{
 		st(0, 0.5), st(1, -0.1), st(2, -0.3), st(3, 0.1), st(4, 0.2), st(5, -0.01),
 	})
-	if len(got) != 2 || got[0].Start != at(1) || got[0].Restored != at(3) || got[1].Start != at(5) || got[1].Restored != at(5) || got[0].Cause != "api" {
+	if len(got) != 2 || got[0].Start != at(1) || got[0].Restored != at(3) || got[1].Start != at(5) || !got[1].Restored.IsZero() || got[0].Cause != "api" {
 		t.Errorf("BreachIncidents = %+v", got)
 	}
 }

@@ -104,6 +104,23 @@ func ExampleMeasureDORA() {
 	// Output: 1.0/day (elite), lead 2h0m0s (elite), CFR 7.1% (high), restore 40m0s (elite)
 }
 
+func ExampleOpenIncident() {
+	start := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	now := start.Add(7 * 24 * time.Hour)
+	deps := []deploy.Deployment{
+		{ID: "checkout-a", Time: start.Add(24 * time.Hour)},
+		{ID: "checkout-b", Time: now.Add(-3 * time.Hour)},
+	}
+	incs := []deploy.Incident{
+		{Start: start.Add(25 * time.Hour), Restored: start.Add(26 * time.Hour)},
+		{Start: now.Add(-2 * time.Hour), Cause: "checkout-b"}, // still open
+	}
+	m, _ := deploy.MeasureDORA(start, now, deps, incs)
+	fmt.Printf("CFR %.0f%%, %d incidents, restore %v, open: %d, %v old\n",
+		100*m.ChangeFailureRate, m.Incidents, m.TimeToRestoreMedian, len(m.Open), m.Open[0].Age)
+	// Output: CFR 50%, 2 incidents, restore 1h0m0s, open: 1, 2h0m0s old
+}
+
 func ExampleBreachIncidents() {
 	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	var statuses []slo.TrackerStatus
