@@ -26,9 +26,12 @@
 // Announcing never holds a starting service beyond the bound its context
 // sets. Temporary failures (5xx, 429, network errors) are retried with
 // exponential backoff and full jitter a bounded number of times; every
-// failure is returned and, with OnResult, delivered as it happens. The
-// marker's ID makes retries idempotent where the sink allows it (Datadog,
-// webhooks). Tokens and API keys are [Secret] values: fmt, slog and JSON
+// failure is returned and, with OnResult, delivered as it happens. A
+// marker's ID is made from its service, environment, version and revision
+// ([ID]), so every replica and every restart of one deployment sends the
+// same one: retries are idempotent where the sink allows it (Datadog,
+// webhooks), and DORA counts the deployment once. [ReadMarkers] reads the
+// [Writer]'s JSON lines back. Tokens and API keys are [Secret] values: fmt, slog and JSON
 // print "[redacted]", and errors carry the vendor's answer, never the
 // request's headers. A URL holds secrets too (a webhook's token in its
 // path, basic auth in its userinfo, a signature in its query): wherever a

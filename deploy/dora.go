@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"fmt"
+	"hash/maphash"
 	"slices"
 	"time"
 
@@ -10,7 +11,11 @@ import (
 
 // Deployment is one deployment to production, for the DORA measures.
 type Deployment struct {
-	ID   string
+	// ID identifies the deployment: MeasureDORA counts entries that share
+	// an ID once (see ID, and Marker.Deployment). Entries with no ID are
+	// each counted.
+	ID string
+	// Time is when the deployment happened. Required.
 	Time time.Time
 	// Commits holds the commit time of every change the deployment
 	// carried to production for the first time.
@@ -78,8 +83,13 @@ func (p Performance) String() string {
 // thresholds above close them at the boundary of the better cluster. A
 // month is 30 days.
 type DORA struct {
-	Start, End  time.Time
-	Deployments int
+	Start, End time.Time
+	// Deployments counts deployments in the period, once per ID: entries
+	// that share an ID (the markers of every replica and restart) are one
+	// deployment, at the earliest of their times, failed when any of them
+	// is, carrying every commit any of them carries. Duplicates counts the
+	// entries folded so into a deployment of the period.
+	Deployments, Duplicates int
 	// DeploysPerDay is Deployments over the period's length in days.
 	DeploysPerDay float64
 	// LeadTimeMedian and LeadTimeP90 are over every commit deployed in
@@ -142,22 +152,65 @@ func MeasureDORA(start, end time.Time, deployments []Deployment, incidents []Inc
 	}
 	slices.SortStableFunc(d.Open, func(a, b OpenIncident) int { return a.Start.Compare(b.Start) })
 
-	var leads []time.Duration
-	failed := 0
-	for i, dep := range deployments {
+	// One deployment per ID. ids maps an ID to its first entry. Once an
+	// ID is seen again, fold marks its first entry with k > 0, whose
+	// merge is folded[k-1], and each later entry with -1.
+	var ids idIndex
+	var fold []int
+	var folded []deployment
+	changes := 0
+	for i := range deployments {
+		dep := &deployments[i]
 		if dep.Time.IsZero() {
 			return DORA{}, fmt.Errorf("deploy: deployment %d (%q) has no Time", i, dep.ID)
 		}
+		changes += len(dep.Commits)
+		if dep.ID == "" {
+			continue
+		}
+		j, seen := ids.first(deployments, i, len(deployments)-i)
+		if !seen {
+			continue
+		}
+		if fold == nil {
+			fold = make([]int, len(deployments))
+		}
+		if fold[j] == 0 {
+			folded = append(folded, deployment{Deployment: deployments[j], index: j})
+			fold[j] = len(folded)
+		}
+		u := &folded[fold[j]-1]
+		u.dups++
+		if dep.Time.Before(u.Time) {
+			u.Time = dep.Time
+		}
+		u.Failed = u.Failed || dep.Failed
+		u.Commits = mergeTimes(u.Commits, dep.Commits)
+		fold[i] = -1
+	}
+
+	leads := make([]time.Duration, 0, changes)
+	failed := 0
+	for i := range deployments {
+		dep, index, dups := &deployments[i], i, 0
+		if fold != nil {
+			if k := fold[i]; k < 0 {
+				continue
+			} else if k > 0 {
+				dep, index, dups = &folded[k-1].Deployment, folded[k-1].index, folded[k-1].dups
+			}
+		}
 		for _, c := range dep.Commits {
 			if c.After(dep.Time) {
-				return DORA{}, fmt.Errorf("deploy: deployment %d (%q) at %s is before its commit at %s", i, dep.ID, dep.Time.Format(time.RFC3339), c.Format(time.RFC3339))
+				return DORA{}, fmt.Errorf("deploy: deployment %d (%q) at %s is before its commit at %s", index, dep.ID, dep.Time.Format(time.RFC3339), c.Format(time.RFC3339))
 			}
 		}
 		if dep.Time.Before(start) || !dep.Time.Before(end) {
 			continue
 		}
 		d.Deployments++
-		if dep.Failed || (dep.ID != "" && caused[dep.ID]) {
+		d.Duplicates += dups
+		if dep.Failed || (caused != nil && dep.ID != "" && caused[dep.ID]) {
 			failed++
 		}
 		for _, c := range dep.Commits {
@@ -204,6 +257,73 @@ func MeasureDORA(start, end time.Time, deployments []Deployment, incidents []Inc
 		d.FailureRate = Medium
 	}
 	return d, nil
+}
+
+// idIndex finds the first entry of each deployment ID. It maps a hash of
+// the ID to the entry, which is faster than a map keyed by the strings
+// themselves; the rare ID whose hash another ID already took goes to a map
+// of strings.
+type idIndex struct {
+	seed      maphash.Seed
+	byHash    map[uint64]int
+	collision map[string]int
+	// hash, when set, replaces maphash: a test makes every ID collide.
+	hash func(string) uint64
+}
+
+// first returns the index of the first entry of deps with the ID of
+// deps[i], and whether it came before i; when not, it records i as the
+// first. n hints how many IDs are left to see.
+func (x *idIndex) first(deps []Deployment, i, n int) (int, bool) {
+	id := deps[i].ID
+	if x.byHash == nil {
+		x.seed = maphash.MakeSeed()
+		x.byHash = make(map[uint64]int, n)
+	}
+	var h uint64
+	if x.hash != nil {
+		h = x.hash(id)
+	} else {
+		h = maphash.String(x.seed, id)
+	}
+	j, ok := x.byHash[h]
+	switch {
+	case !ok:
+		x.byHash[h] = i
+		return i, false
+	case deps[j].ID == id:
+		return j, true
+	}
+	if j, ok := x.collision[id]; ok {
+		return j, true
+	}
+	if x.collision == nil {
+		x.collision = map[string]int{}
+	}
+	x.collision[id] = i
+	return i, false
+}
+
+// deployment is the entries of one ID folded into one.
+type deployment struct {
+	Deployment
+	index int // of the first entry, for errors
+	dups  int // entries folded into it
+}
+
+// mergeTimes returns a with the times of b it lacks, never changing a's
+// array, which the caller owns.
+func mergeTimes(a, b []time.Time) []time.Time {
+	var out []time.Time
+	for _, t := range b {
+		if !slices.ContainsFunc(a, t.Equal) && !slices.ContainsFunc(out, t.Equal) {
+			out = append(out, t)
+		}
+	}
+	if out == nil {
+		return a
+	}
+	return slices.Concat(a, out)
 }
 
 func byDuration(v time.Duration, known bool, elite, high, medium time.Duration) Performance {

@@ -158,6 +158,39 @@ func ExampleWriter() {
 	// Output: {"event":"deployment","id":"7","service":"cart","start":"2026-11-26T09:00:00Z","end":"2026-11-26T09:01:00Z"}
 }
 
+func ExampleID() {
+	fmt.Println(deploy.ID("checkout", "production", "1.4.2", "abc123"))
+	// Output: checkout-21fa4e2e454d71f7
+}
+
+func ExampleReadMarkers() {
+	// Three replicas of checkout 1.4.2 started, and one restarted: four
+	// lines, one deployment.
+	var log bytes.Buffer
+	for minute := range 4 {
+		now := time.Date(2026, 11, 26, 9, minute, 0, 0, time.UTC)
+		a := &deploy.Announcer{Sinks: []deploy.Sink{deploy.Writer(&log)}, Now: func() time.Time { return now }}
+		a.Announce(context.Background(), deploy.Marker{Service: "checkout", Environment: "production", Version: "1.4.2"})
+	}
+	markers, err := deploy.ReadMarkers(&log)
+	var deps []deploy.Deployment
+	for _, m := range markers {
+		deps = append(deps, m.Deployment())
+	}
+	day := time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
+	d, _ := deploy.MeasureDORA(day, day.Add(24*time.Hour), deps, nil)
+	fmt.Println(len(markers), err, d.Deployments, d.Duplicates)
+	// Output: 4 <nil> 1 3
+}
+
+func ExampleMarker_Deployment() {
+	m := deploy.Marker{Service: "checkout", Environment: "production", Version: "1.4.2",
+		CommitTime: time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC), Start: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)}
+	d := m.Deployment()
+	fmt.Println(d.ID, d.Time.Sub(d.Commits[0]))
+	// Output: checkout-42910c1443382af4 1h0m0s
+}
+
 func ExampleFromBuild() {
 	m := deploy.FromBuild("checkout", "production")
 	fmt.Println(m.Service, m.Environment, m.Validate())

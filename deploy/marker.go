@@ -1,7 +1,7 @@
 package deploy
 
 import (
-	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
@@ -13,15 +13,21 @@ import (
 // vertical line on graphs, a marker on trace views, a DORA event.
 type Marker struct {
 	// ID identifies the deployment; sinks that can use it to drop
-	// duplicates do, so a retried send is not counted twice. Empty means
-	// one is made when the marker is announced.
+	// duplicates do, so a retried send is not counted twice, and
+	// MeasureDORA counts a deployment once however many markers carry its
+	// ID. Empty means ID(Service, Environment, Version, Revision), made
+	// when the marker is announced: every replica of one deployment, and
+	// every restart of it, sends the same ID.
 	ID string `json:"id"`
 	// Service is required.
-	Service     string `json:"service"`
-	Version     string `json:"version,omitempty"`
-	Revision    string `json:"revision,omitempty"`
-	Repository  string `json:"repository,omitempty"`
-	Environment string `json:"environment,omitempty"`
+	Service  string `json:"service"`
+	Version  string `json:"version,omitempty"`
+	Revision string `json:"revision,omitempty"`
+	// CommitTime is the time of Revision's commit, zero when unknown. It
+	// gives Deployment its lead time.
+	CommitTime  time.Time `json:"commitTime,omitzero"`
+	Repository  string    `json:"repository,omitempty"`
+	Environment string    `json:"environment,omitempty"`
 	// Start and End bound the deployment. A zero Start means the time of
 	// announcing; a zero End means the same as Start.
 	Start       time.Time `json:"start"`
@@ -33,15 +39,50 @@ type Marker struct {
 	Failed bool `json:"failed,omitempty"`
 }
 
-// FromBuild returns a marker for service in environment with the version
-// and revision of the running binary.
+// FromBuild returns a marker for service in environment with the version,
+// revision and commit time of the running binary.
 func FromBuild(service, environment string) Marker {
 	b := Build()
-	m := Marker{Service: service, Environment: environment, Version: b.Version}
+	m := Marker{Service: service, Environment: environment, Version: b.Version, CommitTime: b.Time}
 	if b.RevisionKnown {
 		m.Revision = b.Revision
 	}
 	return m
+}
+
+// ID returns the ID of the deployment of a service's version and revision
+// to an environment: the service, a dash, and the first 16 hex digits of
+// the SHA-256 of the four fields written as netstrings, in this order. For
+// checkout 1.4.2 at abc123 in production that is
+//
+//	printf '8:checkout,10:production,5:1.4.2,6:abc123,' | sha256sum
+//
+// so "checkout-21fa4e2e454d71f7". Markers of one deployment, from every
+// replica and every restart, then carry one ID. With neither version nor
+// revision, every deployment of a service to an environment has the same
+// ID: set at least one, or set Marker.ID yourself.
+func ID(service, environment, version, revision string) string {
+	h := sha256.New()
+	for _, f := range [...]string{service, environment, version, revision} {
+		fmt.Fprintf(h, "%d:%s,", len(f), f)
+	}
+	var sum [sha256.Size]byte
+	return service + "-" + hex.EncodeToString(h.Sum(sum[:0])[:8])
+}
+
+// Deployment returns the deployment m marks, for MeasureDORA: its ID (or
+// the one ID makes), its Start, whether it failed, and CommitTime as its
+// one commit when known. A marker knows only its head commit, so lead
+// times from markers leave out the older commits a deployment carried.
+func (m Marker) Deployment() Deployment {
+	d := Deployment{ID: m.ID, Time: m.Start, Failed: m.Failed}
+	if d.ID == "" {
+		d.ID = ID(m.Service, m.Environment, m.Version, m.Revision)
+	}
+	if !m.CommitTime.IsZero() {
+		d.Commits = []time.Time{m.CommitTime}
+	}
+	return d
 }
 
 // Validate reports the first field of m that is not acceptable.
@@ -63,9 +104,7 @@ func (m Marker) Validate() error {
 // complete fills the ID and times a marker left empty.
 func (m Marker) complete(now time.Time) Marker {
 	if m.ID == "" {
-		var b [8]byte
-		rand.Read(b[:])
-		m.ID = m.Service + "-" + hex.EncodeToString(b[:])
+		m.ID = ID(m.Service, m.Environment, m.Version, m.Revision)
 	}
 	if m.Start.IsZero() {
 		m.Start = now

@@ -9,10 +9,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
-	"sync"
 )
 
 // label describes a sink that holds a secret: its kind and its URL
@@ -326,34 +324,4 @@ func Webhook(cfg WebhookConfig) (Sink, error) {
 		h.Set("Idempotency-Key", m.ID)
 		return m, h
 	}), nil
-}
-
-// Writer returns a sink that writes each marker as one line of JSON to w:
-// standard output when w is nil, where a log collector picks it up.
-func Writer(w io.Writer) Sink {
-	if w == nil {
-		w = os.Stdout
-	}
-	return &writer{w: w}
-}
-
-type writer struct {
-	mu sync.Mutex // serializes lines
-	w  io.Writer
-}
-
-func (w *writer) Name() string { return "writer" }
-
-func (w *writer) Send(_ context.Context, m Marker) error {
-	b, err := json.Marshal(struct {
-		Event string `json:"event"`
-		Marker
-	}{"deployment", m})
-	if err != nil {
-		return err
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	_, err = w.w.Write(append(b, '\n'))
-	return err
 }

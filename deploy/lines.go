@@ -1,0 +1,97 @@
+package deploy
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+)
+
+// Writer returns a sink that writes each marker as one line of JSON to w:
+// standard output when w is nil, where a log collector picks it up.
+func Writer(w io.Writer) Sink {
+	if w == nil {
+		w = os.Stdout
+	}
+	return &writer{w: w}
+}
+
+type writer struct {
+	mu sync.Mutex // serializes lines
+	w  io.Writer
+}
+
+func (w *writer) Name() string { return "writer" }
+
+func (w *writer) Send(_ context.Context, m Marker) error {
+	b, err := json.Marshal(struct {
+		Event string `json:"event"`
+		Marker
+	}{"deployment", m})
+	if err != nil {
+		return err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	_, err = w.w.Write(append(b, '\n'))
+	return err
+}
+
+// maxLine bounds one line ReadMarkers reads; a marker takes a few hundred
+// bytes.
+const maxLine = 1 << 20
+
+// ReadMarkers reads back the JSON lines a Writer wrote, in order: the
+// markers a pipeline collected, for MeasureDORA (through
+// Marker.Deployment) or to announce again. Blank lines are skipped, and so
+// are JSON objects whose "event" is not "deployment", so that a stream may
+// carry other events too. Any other line is an error naming its number: a
+// line that is not a JSON object (a truncated file, say), or a deployment
+// that does not validate or has no start.
+func ReadMarkers(r io.Reader) ([]Marker, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 4096), maxLine)
+	var out []Marker
+	for n := 1; sc.Scan(); n++ {
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		var ev struct {
+			Event *string `json:"event"`
+		}
+		if line[0] != '{' {
+			return out, fmt.Errorf("deploy: marker line %d is not a JSON object", n)
+		}
+		if err := json.Unmarshal(line, &ev); err != nil {
+			return out, fmt.Errorf("deploy: marker line %d: %w", n, err)
+		}
+		if ev.Event == nil || *ev.Event != "deployment" {
+			continue
+		}
+		var m Marker
+		if err := json.Unmarshal(line, &m); err != nil {
+			return out, fmt.Errorf("deploy: marker line %d: %w", n, err)
+		}
+		if err := m.Validate(); err != nil {
+			return out, fmt.Errorf("deploy: marker line %d: %s", n, strings.TrimPrefix(err.Error(), "deploy: "))
+		}
+		if m.Start.IsZero() {
+			return out, fmt.Errorf("deploy: marker line %d: start is missing", n)
+		}
+		out = append(out, m)
+	}
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			err = fmt.Errorf("a line is longer than %d bytes", maxLine)
+		}
+		return out, fmt.Errorf("deploy: reading markers: %w", err)
+	}
+	return out, nil
+}
