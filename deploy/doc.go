@@ -57,5 +57,7 @@
 // deployments while an objective's budget is spent or a page-severity
 // burn-rate tier fires, lets a fix or a rollback through with an explicit,
 // attributed override, and explains its [Decision] in sentences — in a
-// pipeline step or in a unit test.
+// pipeline step or in a unit test — naming the [Rule] that decided. With no
+// status, or none with data, it cannot judge the budget and fails closed,
+// unless [Gate].AllowNoData says otherwise.
 package deploy

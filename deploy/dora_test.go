@@ -2,6 +2,7 @@ package deploy_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -145,6 +146,8 @@ func TestGate(t *testing.T) {
 	spent := slo.TrackerStatus{Status: slo.Status{Objective: "checkout", Remaining: -0.2, Total: 100}}
 	paging := slo.TrackerStatus{Status: slo.Status{Objective: "search", Remaining: 0.6, Total: 100},
 		Tiers: []slo.TierResult{{Tier: slo.DefaultPolicy().Tiers[0], Firing: true, Reason: "burn rate 20 over 1h"}}}
+	quiet := slo.TrackerStatus{Status: slo.Status{Objective: "cart", NoData: true, Remaining: 1}}
+	fix := deploy.Request{Kind: deploy.Fix, Override: true, By: "alice", Reason: "INC-7"}
 	var g deploy.Gate
 	tests := []struct {
 		name     string
@@ -152,28 +155,48 @@ func TestGate(t *testing.T) {
 		statuses []slo.TrackerStatus
 		allow    bool
 		frozen   bool
+		rule     deploy.Rule
 		reason   string
 	}{
-		{"budget left", deploy.Request{}, []slo.TrackerStatus{ok}, true, false, "within budget"},
-		{"budget spent", deploy.Request{}, []slo.TrackerStatus{ok, spent}, false, true, "remaining -20.0% is at or below 0.0%"},
-		{"page firing", deploy.Request{}, []slo.TrackerStatus{paging}, false, true, "page tier firing: burn rate 20 over 1h"},
-		{"fix override", deploy.Request{Kind: deploy.Fix, Override: true, By: "alice", Reason: "INC-7"}, []slo.TrackerStatus{spent}, true, true, "fix allowed through the freeze by alice: INC-7"},
-		{"rollback override", deploy.Request{Kind: deploy.Rollback, Override: true, By: "bob", Reason: "bad cart"}, []slo.TrackerStatus{paging}, true, true, "rollback allowed"},
-		{"feature override", deploy.Request{Kind: deploy.Feature, Override: true, By: "eve", Reason: "launch"}, []slo.TrackerStatus{spent}, false, true, "a feature cannot override"},
-		{"override without reason", deploy.Request{Kind: deploy.Fix, Override: true}, []slo.TrackerStatus{spent}, false, true, "needs By and Reason"},
-		{"quiet night", deploy.Request{}, []slo.TrackerStatus{{Status: slo.Status{Objective: "x", NoData: true, Remaining: 1}}}, true, false, "within budget"},
+		{"budget left", deploy.Request{}, []slo.TrackerStatus{ok}, true, false, deploy.RuleWithinBudget, "within budget"},
+		{"budget spent", deploy.Request{}, []slo.TrackerStatus{ok, spent}, false, true, deploy.RuleBudgetSpent, "remaining -20.0% is at or below 0.0%"},
+		{"page firing", deploy.Request{}, []slo.TrackerStatus{paging}, false, true, deploy.RulePageFiring, "page tier firing: burn rate 20 over 1h"},
+		{"spent and paging", deploy.Request{}, []slo.TrackerStatus{paging, spent}, false, true, deploy.RuleBudgetSpent, "page tier firing"},
+		{"fix override", fix, []slo.TrackerStatus{spent}, true, true, deploy.RuleOverride, "fix allowed through the freeze by alice: INC-7"},
+		{"rollback override", deploy.Request{Kind: deploy.Rollback, Override: true, By: "bob", Reason: "bad cart"}, []slo.TrackerStatus{paging}, true, true, deploy.RuleOverride, "rollback allowed"},
+		{"feature override", deploy.Request{Kind: deploy.Feature, Override: true, By: "eve", Reason: "launch"}, []slo.TrackerStatus{spent}, false, true, deploy.RuleBudgetSpent, "a feature cannot override"},
+		{"override without reason", deploy.Request{Kind: deploy.Fix, Override: true}, []slo.TrackerStatus{spent}, false, true, deploy.RuleBudgetSpent, "needs By and Reason"},
+		// A tracker lives in one process's memory: right after a restart
+		// it reads no data, which cannot say the budget is fine.
+		{"quiet night", deploy.Request{}, []slo.TrackerStatus{quiet}, false, true, deploy.RuleNoData, "no SLO data: cannot judge the budget"},
+		{"no status", deploy.Request{}, nil, false, true, deploy.RuleNoData, "no SLO status given: cannot judge the budget"},
+		{"fix without data", fix, []slo.TrackerStatus{quiet}, true, true, deploy.RuleOverride, "fix allowed through the freeze"},
+		{"some data", deploy.Request{}, []slo.TrackerStatus{ok, quiet}, true, false, deploy.RuleWithinBudget, "cart: no data, not judged"},
 	}
 	for _, tt := range tests {
 		d := g.Decide(tt.req, tt.statuses...)
-		if d.Allow != tt.allow || d.Frozen != tt.frozen || !strings.Contains(d.String(), tt.reason) {
-			t.Errorf("%s: %+v, want allow %v frozen %v and %q", tt.name, d, tt.allow, tt.frozen, tt.reason)
+		if d.Allow != tt.allow || d.Frozen != tt.frozen || d.Rule != tt.rule || !strings.Contains(d.String(), tt.reason) {
+			t.Errorf("%s: %+v, want allow %v frozen %v rule %v and %q", tt.name, d, tt.allow, tt.frozen, tt.rule, tt.reason)
 		}
+	}
+	open := deploy.Gate{AllowNoData: true}
+	for _, statuses := range [][]slo.TrackerStatus{nil, {quiet}} {
+		if d := open.Decide(deploy.Request{}, statuses...); !d.Allow || d.Frozen || d.Rule != deploy.RuleNoDataAllowed || !strings.Contains(d.String(), "AllowNoData") {
+			t.Errorf("AllowNoData with %d no-data statuses: %+v", len(statuses), d)
+		}
+	}
+	if d := open.Decide(deploy.Request{}, spent, quiet); d.Allow || d.Rule != deploy.RuleBudgetSpent {
+		t.Errorf("AllowNoData let a spent budget through: %v", d)
 	}
 	if d := (deploy.Gate{IgnorePages: true}).Decide(deploy.Request{}, paging); !d.Allow {
 		t.Errorf("IgnorePages still froze: %v", d)
 	}
 	if d := (deploy.Gate{MinRemaining: 0.5}).Decide(deploy.Request{}, ok); d.Allow {
 		t.Errorf("MinRemaining 0.5 with 0.4 left allowed: %v", d)
+	}
+	b, err := json.Marshal(g.Decide(deploy.Request{}, spent))
+	if err != nil || !strings.Contains(string(b), `"allow":false,"frozen":true,"rule":"budget-spent","reasons":["checkout: error budget`) {
+		t.Errorf("decision as JSON: %s, %v", b, err)
 	}
 }
 

@@ -140,8 +140,20 @@ func ExampleGate() {
 	fmt.Println(gate.Decide(deploy.Request{Kind: deploy.Feature}, spent))
 	fmt.Println(gate.Decide(deploy.Request{Kind: deploy.Rollback, Override: true, By: "alice", Reason: "INC-7"}, spent).Allow)
 	// Output:
-	// deploy refused: checkout: error budget remaining -25.0% is at or below 0.0%; feature frozen; a fix or rollback may override with By and Reason
+	// deploy refused (budget-spent): checkout: error budget remaining -25.0% is at or below 0.0%; feature frozen; a fix or rollback may override with By and Reason
 	// true
+}
+
+func ExampleGate_noData() {
+	// Right after a restart a tracker has seen nothing: the gate cannot
+	// judge the budget, and fails closed unless told otherwise.
+	quiet := slo.TrackerStatus{Status: slo.Status{Objective: "checkout", NoData: true, Remaining: 1}}
+	d := deploy.Gate{}.Decide(deploy.Request{}, quiet)
+	fmt.Println(d.Allow, d.Rule)
+	fmt.Println(deploy.Gate{AllowNoData: true}.Decide(deploy.Request{}, quiet))
+	// Output:
+	// false no-data
+	// deploy allowed (no-data-allowed): no SLO data: allowed without judging the budget, as AllowNoData asks (no events for checkout)
 }
 
 func ExampleSecret() {

@@ -42,23 +42,75 @@ type Request struct {
 
 // Gate is an error-budget policy: the SRE workbook's "no feature deploys
 // while the error budget is spent", as code. The zero value freezes when
-// any objective's budget is spent or any page-severity tier fires.
+// any objective's budget is spent or any page-severity tier fires, and
+// when it cannot judge the budget at all: no status given, or none with
+// data.
 type Gate struct {
 	// MinRemaining freezes when an objective's remaining budget is at or
 	// below it. Zero means 0: freeze once the budget is spent.
 	MinRemaining float64
 	// IgnorePages, when true, does not freeze on a firing page tier.
 	IgnorePages bool
+	// AllowNoData, when true, lets a deploy through when no status is
+	// given or none has data. By default the gate fails closed then: a
+	// tracker lives in one process's memory, so right after a restart it
+	// reads no data, which says nothing about the budget. Objectives
+	// without data beside ones with data are never judged, either way.
+	AllowNoData bool
 }
+
+// Rule names the rule of a Gate that decided.
+type Rule uint8
+
+const (
+	// RuleWithinBudget allows: every objective with data has budget above
+	// MinRemaining and no page tier fires.
+	RuleWithinBudget Rule = iota + 1
+	// RuleBudgetSpent freezes: an objective's remaining budget is at or
+	// below MinRemaining. It decides before RulePageFiring when both hold.
+	RuleBudgetSpent
+	// RulePageFiring freezes: a page-severity burn-rate tier fires.
+	RulePageFiring
+	// RuleNoData freezes: no status was given, or none has data, so the
+	// budget cannot be judged.
+	RuleNoData
+	// RuleNoDataAllowed allows without data, as Gate.AllowNoData asks.
+	RuleNoDataAllowed
+	// RuleOverride allows a fix or a rollback through a freeze.
+	RuleOverride
+)
+
+var ruleNames = [...]string{
+	RuleWithinBudget:  "within-budget",
+	RuleBudgetSpent:   "budget-spent",
+	RulePageFiring:    "page-firing",
+	RuleNoData:        "no-data",
+	RuleNoDataAllowed: "no-data-allowed",
+	RuleOverride:      "override",
+}
+
+// String returns the rule's name, as "budget-spent".
+func (r Rule) String() string {
+	if int(r) < len(ruleNames) && ruleNames[r] != "" {
+		return ruleNames[r]
+	}
+	return fmt.Sprintf("Rule(%d)", uint8(r))
+}
+
+// MarshalText encodes the rule by its name.
+func (r Rule) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
 
 // Decision is the gate's answer.
 type Decision struct {
-	Allow bool
+	Allow bool `json:"allow"`
 	// Frozen is true when the budget policy freezes deployments, whether
 	// or not an override let this one through.
-	Frozen bool
+	Frozen bool `json:"frozen"`
+	// Rule is the rule that decided: the one that froze, or RuleOverride
+	// when an override let the deploy through the freeze.
+	Rule Rule `json:"rule"`
 	// Reasons explain the decision in sentences.
-	Reasons []string
+	Reasons []string `json:"reasons"`
 }
 
 func (d Decision) String() string {
@@ -66,15 +118,23 @@ func (d Decision) String() string {
 	if !d.Allow {
 		verdict = "deploy refused"
 	}
-	return verdict + ": " + strings.Join(d.Reasons, "; ")
+	return verdict + " (" + d.Rule.String() + "): " + strings.Join(d.Reasons, "; ")
 }
 
 // Decide evaluates req against the statuses of the service's objectives.
 func (g Gate) Decide(req Request, statuses ...slo.TrackerStatus) Decision {
 	var d Decision
+	judged := 0
+	var noData []string
 	for _, s := range statuses {
-		if !s.NoData && s.Remaining <= g.MinRemaining {
+		if s.NoData {
+			noData = append(noData, s.Objective)
+			continue
+		}
+		judged++
+		if s.Remaining <= g.MinRemaining {
 			d.Frozen = true
+			d.Rule = RuleBudgetSpent
 			d.Reasons = append(d.Reasons, fmt.Sprintf("%s: error budget remaining %.1f%% is at or below %.1f%%", s.Objective, 100*s.Remaining, 100*g.MinRemaining))
 		}
 		if g.IgnorePages {
@@ -83,16 +143,36 @@ func (g Gate) Decide(req Request, statuses ...slo.TrackerStatus) Decision {
 		for _, t := range s.Tiers {
 			if t.Firing && t.Tier.Severity == slo.Page {
 				d.Frozen = true
+				if d.Rule != RuleBudgetSpent {
+					d.Rule = RulePageFiring
+				}
 				d.Reasons = append(d.Reasons, fmt.Sprintf("%s: page tier firing: %s", s.Objective, t.Reason))
 			}
 		}
 	}
+	if judged == 0 {
+		why, detail := "no SLO status given", ""
+		if len(statuses) > 0 {
+			why, detail = "no SLO data", " (no events for "+strings.Join(noData, ", ")+")"
+		}
+		if g.AllowNoData {
+			d.Allow, d.Rule = true, RuleNoDataAllowed
+			d.Reasons = append(d.Reasons, why+": allowed without judging the budget, as AllowNoData asks"+detail)
+			return d
+		}
+		d.Frozen, d.Rule = true, RuleNoData
+		d.Reasons = append(d.Reasons, why+": cannot judge the budget"+detail)
+	} else {
+		for _, o := range noData {
+			d.Reasons = append(d.Reasons, o+": no data, not judged")
+		}
+	}
 	switch {
 	case !d.Frozen:
-		d.Allow = true
-		d.Reasons = append(d.Reasons, fmt.Sprintf("%d objective(s) within budget and no page firing", len(statuses)))
+		d.Allow, d.Rule = true, RuleWithinBudget
+		d.Reasons = append(d.Reasons, fmt.Sprintf("%d objective(s) within budget and no page firing", judged))
 	case req.Override && req.Kind != Feature && req.By != "" && req.Reason != "":
-		d.Allow = true
+		d.Allow, d.Rule = true, RuleOverride
 		d.Reasons = append(d.Reasons, fmt.Sprintf("%s allowed through the freeze by %s: %s", req.Kind, req.By, req.Reason))
 	case req.Override && req.Kind == Feature:
 		d.Reasons = append(d.Reasons, "a feature cannot override a freeze; only fixes and rollbacks can")

@@ -26,6 +26,7 @@ func TestGateAndAnnounce(t *testing.T) {
 	status := httptest.NewServer(tr.Handler())
 	defer status.Close()
 
+	tr.RecordN(1000, 0)
 	args := []string{"-service", "checkout", "-version", "1.4.2", "-slo-status", status.URL}
 	if code, err := run(t.Context(), args); code != 0 || err != nil || hooks != 1 {
 		t.Fatalf("with budget left: exit %d, %v, %d webhook calls", code, err, hooks)
