@@ -59,5 +59,7 @@
 // attributed override, and explains its [Decision] in sentences — in a
 // pipeline step or in a unit test — naming the [Rule] that decided. With no
 // status, or none with data, it cannot judge the budget and fails closed,
-// unless [Gate].AllowNoData says otherwise.
+// unless [Gate].AllowNoData says otherwise. [FetchSLOStatus] and
+// [ReadSLOStatus] read a service's /slo JSON (what slo.Tracker.Handler
+// serves) into the statuses the gate takes.
 package deploy

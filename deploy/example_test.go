@@ -156,6 +156,33 @@ func ExampleGate_noData() {
 	// deploy allowed (no-data-allowed): no SLO data: allowed without judging the budget, as AllowNoData asks (no events for checkout)
 }
 
+func ExampleReadSLOStatus() {
+	// What a service's /slo answered, saved by an earlier pipeline step.
+	body := `{"objective":"checkout","noData":false,"total":1000,"budgetRemaining":-0.25,"tiers":[]}`
+	statuses, err := deploy.ReadSLOStatus(strings.NewReader(body))
+	fmt.Println(err)
+	fmt.Println(deploy.Gate{}.Decide(deploy.Request{}, statuses...))
+	// Output:
+	// <nil>
+	// deploy refused (budget-spent): checkout: error budget remaining -25.0% is at or below 0.0%; feature frozen; a fix or rollback may override with By and Reason
+}
+
+func ExampleFetchSLOStatus() {
+	tracker, _ := slo.NewTracker(slo.Objective{Name: "checkout", Target: 0.99, Window: slo.Rolling(24 * time.Hour)}, slo.TrackerConfig{})
+	tracker.RecordN(990, 10)
+	srv := httptest.NewServer(tracker.Handler()) // the service's /slo
+	defer srv.Close()
+
+	statuses, err := deploy.FetchSLOStatus(context.Background(), nil, srv.URL)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	d := deploy.Gate{MinRemaining: 0.1}.Decide(deploy.Request{}, statuses...)
+	fmt.Println(d.Allow, d.Rule)
+	// Output: false budget-spent
+}
+
 func ExampleSecret() {
 	key := deploy.Secret("dd_live_123")
 	fmt.Println(key, fmt.Sprintf("%#v %q", key, key))

@@ -1,0 +1,182 @@
+package deploy
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/ybiyri/runkit/slo"
+)
+
+// maxSLOStatus bounds the answer FetchSLOStatus reads: a status takes about
+// a kilobyte.
+const maxSLOStatus = 8 << 20
+
+// ReadSLOStatus reads the JSON a slo.Tracker's Handler serves (a
+// slo.Report) into statuses for Gate.Decide, so that a pipeline gates on a
+// service's /slo with no glue. It reads one report, an array of reports,
+// or several of either one after another (the /slo answers of several
+// services, concatenated); "[]" is no status, which the gate refuses by
+// default, while input with no JSON at all is an error.
+//
+// What the gate reads must be there: "objective" (not empty), "noData",
+// "budgetRemaining", and each tier's "severity" and "firing"; an error
+// names the report (counting from 1) and the field. The other fields are
+// read when present. The window is kept when slo.ParseWindow reads it, a
+// tier's windows when slo.ParseDuration does; a tier's BudgetShare is not
+// in the report and reads zero.
+func ReadSLOStatus(r io.Reader) ([]slo.TrackerStatus, error) {
+	dec := json.NewDecoder(r)
+	out := []slo.TrackerStatus{}
+	n, values := 0, 0
+	for {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err == io.EOF {
+			break
+		} else if err != nil {
+			return nil, fmt.Errorf("deploy: SLO status %d: %w", n+1, err)
+		}
+		values++
+		var reports []json.RawMessage
+		if bytes.HasPrefix(raw, []byte("[")) {
+			if err := json.Unmarshal(raw, &reports); err != nil {
+				return nil, fmt.Errorf("deploy: SLO status %d: %w", n+1, err)
+			}
+		} else {
+			reports = []json.RawMessage{raw}
+		}
+		for _, rep := range reports {
+			n++
+			s, err := fromReport(rep)
+			if err != nil {
+				return nil, fmt.Errorf("deploy: SLO status %d%w", n, err)
+			}
+			out = append(out, s)
+		}
+	}
+	if values == 0 {
+		return nil, errors.New("deploy: no SLO status in the input")
+	}
+	return out, nil
+}
+
+// fromReport reads one slo.Report. Its errors begin with ": " or " is",
+// to follow the report's number.
+func fromReport(raw json.RawMessage) (slo.TrackerStatus, error) {
+	if !bytes.HasPrefix(raw, []byte("{")) {
+		return slo.TrackerStatus{}, errors.New(" is not a JSON object")
+	}
+	var r slo.Report
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return slo.TrackerStatus{}, fmt.Errorf(": %w", err)
+	}
+	// Which of the fields the gate reads are present: the zero value of
+	// a missing one would judge a budget nobody reported.
+	var present struct {
+		Objective       *string
+		NoData          *bool
+		BudgetRemaining *float64
+		Tiers           []struct {
+			Severity *string
+			Firing   *bool
+		}
+	}
+	json.Unmarshal(raw, &present) // the types were checked above
+	switch {
+	case present.Objective == nil:
+		return slo.TrackerStatus{}, errors.New(`: field "objective" is missing`)
+	case r.Objective == "":
+		return slo.TrackerStatus{}, errors.New(`: field "objective" is empty`)
+	case present.NoData == nil:
+		return slo.TrackerStatus{}, errors.New(`: field "noData" is missing`)
+	case present.BudgetRemaining == nil:
+		return slo.TrackerStatus{}, errors.New(`: field "budgetRemaining" is missing`)
+	}
+	for i, t := range present.Tiers {
+		switch {
+		case t.Severity == nil:
+			return slo.TrackerStatus{}, fmt.Errorf(`: tier %d: field "severity" is missing`, i)
+		case t.Firing == nil:
+			return slo.TrackerStatus{}, fmt.Errorf(`: tier %d: field "firing" is missing`, i)
+		}
+	}
+	var method slo.Method
+	switch r.Method {
+	case "", slo.Occurrences.String():
+	case slo.Timeslices.String():
+		method = slo.Timeslices
+	default:
+		return slo.TrackerStatus{}, fmt.Errorf(": method %q: want %s or %s", r.Method, slo.Occurrences, slo.Timeslices)
+	}
+	s := slo.TrackerStatus{
+		Status: slo.Status{
+			Objective: r.Objective, Target: r.Target, Method: method, Good: r.Good, Total: r.Total, NoData: r.NoData,
+			SLI: r.SLI, ErrorRate: r.ErrorRate, Budget: r.Budget, Consumed: r.BudgetConsumed,
+			Remaining: r.BudgetRemaining, BurnRate: r.BurnRate, ExhaustsIn: slo.Forever,
+		},
+		At: r.At, Dropped: r.Dropped,
+	}
+	if r.ExhaustsIn != nil {
+		s.ExhaustsIn = time.Duration(*r.ExhaustsIn * float64(time.Second))
+	}
+	if w, err := slo.ParseWindow(r.Window); err == nil {
+		s.Window = w.Length(r.At)
+	}
+	for _, t := range r.Tiers {
+		tr := slo.TierResult{Tier: slo.Tier{Severity: t.Severity}, Threshold: t.Threshold,
+			LongBurn: t.LongBurn, ShortBurn: t.ShortBurn, Firing: t.Firing, Reason: t.Reason}
+		if d, err := slo.ParseDuration(t.Long); err == nil {
+			tr.Tier.Long = d
+		}
+		if d, err := slo.ParseDuration(t.Short); err == nil {
+			tr.Tier.Short = d
+		}
+		s.Tiers = append(s.Tiers, tr)
+	}
+	return s, nil
+}
+
+// FetchSLOStatus gets statusURL, a service's /slo (slo.Tracker.Handler),
+// and reads its answer with ReadSLOStatus. Client nil means
+// http.DefaultClient; ctx bounds the request. An answer other than 200 OK
+// is an error. Errors show the URL as RedactURL writes it: a status URL may
+// carry a token too.
+func FetchSLOStatus(ctx context.Context, client *http.Client, statusURL string) ([]slo.TrackerStatus, error) {
+	u, err := baseURL("SLO status URL", statusURL, "")
+	if err != nil {
+		return nil, err
+	}
+	shown := RedactURL(statusURL)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("deploy: GET %s: bad URL", shown)
+	}
+	req.Header.Set("Accept", "application/json")
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		// The *url.Error's own text would name the URL a second time.
+		if ue, ok := err.(*url.Error); ok {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("deploy: GET %s: %w", shown, newScrubber(statusURL).scrub(err))
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		return nil, fmt.Errorf("deploy: GET %s: %s", shown, resp.Status)
+	}
+	st, err := ReadSLOStatus(io.LimitReader(resp.Body, maxSLOStatus))
+	if err != nil {
+		return nil, fmt.Errorf("deploy: GET %s: %w", shown, err)
+	}
+	return st, nil
+}

@@ -1,0 +1,166 @@
+package deploy_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ybiyri/runkit/deploy"
+	"github.com/ybiyri/runkit/slo"
+)
+
+// trackers returns three trackers on one clock, as a service would run
+// them: one within budget, one spent and paging, one that has seen
+// nothing.
+func trackers(t *testing.T) (now time.Time, within, spent, quiet *slo.Tracker) {
+	now = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	mk := func(name string) *slo.Tracker {
+		o := slo.Objective{Name: name, Target: 0.99, Window: slo.Rolling(30 * 24 * time.Hour)}
+		tr, err := slo.NewTracker(o, slo.TrackerConfig{Now: clock})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tr
+	}
+	within, spent, quiet = mk("checkout"), mk("search"), mk("cart")
+	for m := range 120 {
+		at := now.Add(-time.Duration(m) * time.Minute)
+		within.RecordNAt(at, 1000, 1)
+		spent.RecordNAt(at, 500, 500)
+	}
+	return now, within, spent, quiet
+}
+
+func TestGateReadsTrackerHandlerJSON(t *testing.T) {
+	_, within, spent, quiet := trackers(t)
+	for _, tr := range []*slo.Tracker{within, spent, quiet} {
+		srv := httptest.NewServer(tr.Handler())
+		got, err := deploy.FetchSLOStatus(t.Context(), nil, srv.URL+"/slo")
+		srv.Close()
+		if err != nil || len(got) != 1 {
+			t.Fatalf("FetchSLOStatus = %d statuses, %v", len(got), err)
+		}
+		want := tr.Status()
+		g := got[0]
+		if g.Objective != want.Objective || g.Target != want.Target || g.Good != want.Good || g.Total != want.Total ||
+			g.NoData != want.NoData || g.Remaining != want.Remaining || g.Consumed != want.Consumed || g.BurnRate != want.BurnRate ||
+			g.SLI != want.SLI || g.ErrorRate != want.ErrorRate || g.Budget != want.Budget || g.Method != want.Method ||
+			!g.At.Equal(want.At) || g.Window != want.Window || g.Dropped != want.Dropped || len(g.Tiers) != len(want.Tiers) {
+			t.Errorf("%s: read back as\n%+v\nwant\n%+v", want.Objective, g, want)
+		}
+		if (want.ExhaustsIn == slo.Forever) != (g.ExhaustsIn == slo.Forever) || (want.ExhaustsIn-g.ExhaustsIn).Abs() > time.Second {
+			t.Errorf("%s: ExhaustsIn %v, want %v", want.Objective, g.ExhaustsIn, want.ExhaustsIn)
+		}
+		for i := range g.Tiers {
+			gt, wt := g.Tiers[i], want.Tiers[i]
+			if gt.Firing != wt.Firing || gt.Reason != wt.Reason || gt.Threshold != wt.Threshold || gt.LongBurn != wt.LongBurn ||
+				gt.ShortBurn != wt.ShortBurn || gt.Tier.Severity != wt.Tier.Severity || gt.Tier.Long != wt.Tier.Long || gt.Tier.ShortWindow() != wt.Tier.ShortWindow() {
+				t.Errorf("%s tier %d: %+v, want %+v", want.Objective, i, gt, wt)
+			}
+		}
+		// The gate decides the same on the JSON as on the tracker.
+		for _, req := range []deploy.Request{{}, {Kind: deploy.Fix, Override: true, By: "alice", Reason: "INC-7"}} {
+			if a, b := (deploy.Gate{}).Decide(req, got...), (deploy.Gate{}).Decide(req, want); !reflect.DeepEqual(a, b) {
+				t.Errorf("%s: decision on the JSON %v, on the tracker %v", want.Objective, a, b)
+			}
+		}
+	}
+}
+
+func TestReadSLOStatusForms(t *testing.T) {
+	_, within, spent, quiet := trackers(t)
+	body := func(tr *slo.Tracker) string {
+		rec := httptest.NewRecorder()
+		tr.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/slo", nil))
+		return rec.Body.String()
+	}
+	// One report; several in a row (the /slo of several services); an
+	// array of them.
+	for _, in := range []string{
+		body(within) + body(spent) + body(quiet),
+		"[" + body(within) + "," + body(spent) + "," + body(quiet) + "]",
+		body(within) + "[" + body(spent) + "]\n" + body(quiet),
+	} {
+		got, err := deploy.ReadSLOStatus(strings.NewReader(in))
+		if err != nil || len(got) != 3 || got[0].Objective != "checkout" || got[1].Objective != "search" || !got[2].NoData {
+			t.Fatalf("ReadSLOStatus = %+v, %v", got, err)
+		}
+		d := deploy.Gate{}.Decide(deploy.Request{}, got...)
+		if d.Allow || d.Rule != deploy.RuleBudgetSpent || !strings.Contains(d.String(), "search: page tier firing") || !strings.Contains(d.String(), "cart: no data") {
+			t.Errorf("gate on three services: %v", d)
+		}
+	}
+	if got, err := deploy.ReadSLOStatus(strings.NewReader("[]")); err != nil || len(got) != 0 {
+		t.Errorf(`ReadSLOStatus("[]") = %v, %v; want no status and no error`, got, err)
+	}
+}
+
+func TestReadSLOStatusErrors(t *testing.T) {
+	ok := `{"objective":"checkout","noData":false,"budgetRemaining":0.5,"tiers":[]}`
+	tests := []struct{ in, want string }{
+		{"", "no SLO status in the input"},
+		{"  \n", "no SLO status in the input"},
+		{"<html>502 Bad Gateway</html>", "SLO status 1: invalid character '<'"},
+		{`"checkout"`, "SLO status 1 is not a JSON object"},
+		{`{"noData":false,"budgetRemaining":0.5}`, `SLO status 1: field "objective" is missing`},
+		{ok + `{"objective":"x","noData":false}`, `SLO status 2: field "budgetRemaining" is missing`},
+		{`{"objective":"x","budgetRemaining":1}`, `SLO status 1: field "noData" is missing`},
+		{`{"objective":"x","noData":false,"budgetRemaining":"lots"}`, `SLO status 1: json: cannot unmarshal string into Go struct field Report.budgetRemaining`},
+		{`[` + ok + `,{"objective":"x","noData":false,"budgetRemaining":1,"tiers":[{"firing":true}]}]`, `SLO status 2: tier 0: field "severity" is missing`},
+		{`{"objective":"x","noData":false,"budgetRemaining":1,"tiers":[{"severity":"page"}]}`, `SLO status 1: tier 0: field "firing" is missing`},
+		{`{"objective":"x","noData":false,"budgetRemaining":1,"method":"weekly"}`, `SLO status 1: method "weekly"`},
+		{ok + `{"objective":`, "SLO status 2: unexpected EOF"},
+	}
+	for _, tt := range tests {
+		_, err := deploy.ReadSLOStatus(strings.NewReader(tt.in))
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("ReadSLOStatus(%.50q) = %v, want %q", tt.in, err, tt.want)
+		}
+	}
+}
+
+func TestFetchSLOStatusErrors(t *testing.T) {
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "upstream connect error", http.StatusServiceUnavailable)
+	}))
+	defer down.Close()
+	for _, tt := range []struct{ url, want string }{
+		{down.URL + "/slo/PATHSECRET?token=QUERYSECRET", "GET " + down.URL + "/slo/[redacted]?[redacted]: 503 Service Unavailable"},
+		{"http://leakuser:leakpass@127.0.0.1:1/slo", "connection refused"},
+		{"checkout.internal/slo?token=QUERYSECRET", `SLO status URL "checkout.internal/[redacted]?[redacted]" is not an http or https URL`},
+	} {
+		_, err := deploy.FetchSLOStatus(t.Context(), nil, tt.url)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("FetchSLOStatus(%s) = %v, want %q", deploy.RedactURL(tt.url), err, tt.want)
+		}
+		for _, s := range urlSecrets {
+			if err != nil && strings.Contains(fmt.Sprintf("%v %+v %#v", err, err, err), s) {
+				t.Errorf("FetchSLOStatus error shows %s: %v", s, err)
+			}
+		}
+	}
+}
+
+func FuzzReadSLOStatus(f *testing.F) {
+	f.Add(`{"objective":"checkout","noData":false,"budgetRemaining":0.5,"tiers":[{"severity":"page","firing":true,"long":"1h","short":"5m"}]}`)
+	f.Add(`[{"objective":"a","noData":true,"budgetRemaining":1}]{"objective":"b","noData":false,"budgetRemaining":-1,"exhaustsInSeconds":3600,"window":"30d","at":"2026-11-26T12:00:00Z"}`)
+	f.Add(`[]`)
+	f.Fuzz(func(t *testing.T, in string) {
+		got, err := deploy.ReadSLOStatus(strings.NewReader(in))
+		if err != nil {
+			return
+		}
+		for _, s := range got {
+			if s.Objective == "" {
+				t.Errorf("ReadSLOStatus(%q) returned a status with no objective", in)
+			}
+		}
+		// Whatever it reads, the gate decides on without a panic.
+		deploy.Gate{}.Decide(deploy.Request{}, got...)
+	})
+}
