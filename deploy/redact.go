@@ -79,16 +79,16 @@ func RedactURL(s string) string {
 // vendor's answer that echoes the request, or a transport's error.
 type scrubber []string
 
-// minScrub is the shortest URL part a scrubber hides in free text: shorter
-// ones ("v1", "api") are not secrets and would garble the text.
+// minScrub is the shortest part a scrubber hides in free text: shorter
+// ones ("v1", "api", "p") guard nothing and would garble the text.
 const minScrub = 4
 
 // newScrubber returns a scrubber for the secret parts of raw (as RedactURL
 // defines them) and for every secret.
 func newScrubber(raw string, secrets ...Secret) scrubber {
 	var s scrubber
-	add := func(v string, short bool) {
-		if v != "" && (short || len(v) >= minScrub) {
+	add := func(v string) {
+		if len(v) >= minScrub {
 			s = append(s, v)
 			if d, err := url.PathUnescape(v); err == nil && d != v && len(d) >= minScrub {
 				s = append(s, d)
@@ -96,28 +96,28 @@ func newScrubber(raw string, secrets ...Secret) scrubber {
 		}
 	}
 	for _, sec := range secrets {
-		add(sec.reveal(), true)
+		add(sec.reveal())
 	}
 	if u, err := url.Parse(raw); err == nil {
 		if u.User != nil {
-			add(u.User.String(), false)
-			add(u.User.Username(), false)
+			add(u.User.String())
+			add(u.User.Username())
 			if p, ok := u.User.Password(); ok {
-				add(p, true)
+				add(p)
 			}
 		}
-		add(u.Opaque, false)
-		add(u.RawQuery, false)
+		add(u.Opaque)
+		add(u.RawQuery)
 		for _, vs := range u.Query() {
 			for _, v := range vs {
-				add(v, false)
+				add(v)
 			}
 		}
-		add(u.EscapedFragment(), false)
+		add(u.EscapedFragment())
 		if _, rest, ok := strings.Cut(strings.TrimPrefix(u.EscapedPath(), "/"), "/"); ok {
-			add(rest, false)
+			add(rest)
 			for seg := range strings.SplitSeq(rest, "/") {
-				add(seg, false)
+				add(seg)
 			}
 		}
 	}

@@ -30,8 +30,8 @@ type HTTPError struct {
 	Status int
 	// Body is the start of the response body, which vendors use to say
 	// what was wrong with the request, with the sink's secrets (header
-	// values, and the URL's parts that RedactURL hides) replaced by
-	// "[redacted]" where the vendor echoes them.
+	// values, and the URL's parts that RedactURL hides, of four characters
+	// or more) replaced by "[redacted]" where the vendor echoes them.
 	Body string
 }
 

@@ -8,18 +8,31 @@
 // Sinks come from the environment: GRAFANA_URL and GRAFANA_TOKEN,
 // HONEYCOMB_KEY (and HONEYCOMB_DATASET), DD_API_KEY (and DD_SITE_URL),
 // DEPLOY_WEBHOOK_URL; a JSON line always goes to standard output. With
-// -slo-status it reads a service's slo.Tracker status (the JSON of
-// Tracker.Handler) and exits 2 when the gate refuses; -kind fix or rollback
-// with -override-by and -override-reason lets a fix through a freeze.
+// -slo-status (repeated for several objectives) it reads a service's
+// slo.Tracker status, the JSON of Tracker.Handler, and asks the gate; -kind
+// fix or rollback with -override-by and -override-reason lets a fix
+// through a freeze. With no SLO data the gate refuses, unless
+// -allow-no-data. The marker's ID is the deployment's (deploy.ID), so a
+// step run again marks the same deployment.
+//
+// Exit status:
+//
+//	0  the deploy may go ahead, and every sink took the marker
+//	1  the step could not run: a usage or configuration error (a mistyped
+//	   or missing flag, a bad sink URL or a missing key), or the SLO
+//	   status could not be read; nothing was marked
+//	2  frozen by the error-budget policy (budget spent, a page-severity
+//	   tier firing, or no SLO data); nothing was marked
+//	3  the deploy may go ahead, but a sink did not take the marker; the
+//	   others did, and standard error says which failed and why
 package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"net/http"
+	"io"
 	"os"
 	"time"
 
@@ -27,16 +40,34 @@ import (
 	"github.com/ybiyri/runkit/slo"
 )
 
+// The exit statuses, as the package doc describes them.
+const (
+	exitOK     = 0
+	exitConfig = 1
+	exitFrozen = 2
+	exitSink   = 3
+)
+
+const usageTail = `
+Exit status:
+  0  the deploy may go ahead, and every sink took the marker
+  1  usage or configuration error, or the SLO status could not be read
+  2  frozen by the error-budget policy
+  3  a sink did not take the marker
+`
+
 func main() {
-	code, err := run(context.Background(), os.Args[1:])
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "deploymarker:", err)
-	}
-	os.Exit(code)
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
 }
 
-func run(ctx context.Context, args []string) (int, error) {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("deploymarker", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: deploymarker -service NAME [flags]")
+		fs.PrintDefaults()
+		fmt.Fprint(stderr, usageTail)
+	}
 	var m deploy.Marker
 	fs.StringVar(&m.Service, "service", "", "service name (required)")
 	fs.StringVar(&m.Version, "version", "", "version being deployed")
@@ -44,101 +75,108 @@ func run(ctx context.Context, args []string) (int, error) {
 	fs.StringVar(&m.Repository, "repository", "", "repository URL")
 	fs.StringVar(&m.Environment, "env", "production", "environment")
 	fs.StringVar(&m.URL, "url", "", "link to the pipeline run")
-	fs.StringVar(&m.ID, "id", "", "deployment ID (default: generated)")
-	statusURL := fs.String("slo-status", "", "URL of a service's SLO status JSON to gate on")
+	fs.StringVar(&m.ID, "id", "", "deployment ID (default: deploy.ID of service, env, version and revision)")
+	var statusURLs []string
+	fs.Func("slo-status", "URL of a service's SLO status JSON to gate on (repeatable)", func(s string) error {
+		statusURLs = append(statusURLs, s)
+		return nil
+	})
 	kind := fs.String("kind", "feature", "feature, fix or rollback")
 	by := fs.String("override-by", "", "who overrides a freeze (fix or rollback only)")
 	reason := fs.String("override-reason", "", "why the freeze is overridden")
-	timeout := fs.Duration("timeout", 30*time.Second, "bound on announcing")
+	allowNoData := fs.Bool("allow-no-data", false, "let the deploy through when no objective has SLO data")
+	timeout := fs.Duration("timeout", 30*time.Second, "bound on reading the SLO status, and on announcing")
 	if err := fs.Parse(args); err != nil {
-		return 2, err
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitConfig // the flag package said what was wrong
 	}
-
-	if *statusURL != "" {
-		req := deploy.Request{By: *by, Reason: *reason, Override: *by != "" || *reason != ""}
-		switch *kind {
-		case "feature":
-		case "fix":
-			req.Kind = deploy.Fix
-		case "rollback":
-			req.Kind = deploy.Rollback
-		default:
-			return 2, fmt.Errorf("-kind %q: want feature, fix or rollback", *kind)
-		}
-		st, err := fetchStatus(ctx, *statusURL)
-		if err != nil {
-			return 1, err
-		}
-		d := deploy.Gate{}.Decide(req, st)
-		fmt.Fprintln(os.Stderr, d)
-		if !d.Allow {
-			return 2, nil
-		}
+	fail := func(code int, f string, a ...any) int {
+		fmt.Fprintf(stderr, "deploymarker: "+f+"\n", a...)
+		return code
 	}
-
-	sinks, err := sinksFromEnv()
+	switch {
+	case fs.NArg() > 0:
+		return fail(exitConfig, "unexpected argument %q", fs.Arg(0))
+	case m.Service == "":
+		return fail(exitConfig, "-service is required")
+	}
+	if err := m.Validate(); err != nil {
+		return fail(exitConfig, "%v", err)
+	}
+	req := deploy.Request{By: *by, Reason: *reason, Override: *by != "" || *reason != ""}
+	switch *kind {
+	case "feature":
+	case "fix":
+		req.Kind = deploy.Fix
+	case "rollback":
+		req.Kind = deploy.Rollback
+	default:
+		return fail(exitConfig, "-kind %q: want feature, fix or rollback", *kind)
+	}
+	// Sinks first: a configuration error must not pass for a freeze.
+	sinks, err := sinksFromEnv(stdout)
 	if err != nil {
-		return 2, err
+		return fail(exitConfig, "%v", err)
 	}
+
+	if len(statusURLs) > 0 {
+		var statuses []slo.TrackerStatus
+		for _, u := range statusURLs {
+			sctx, cancel := context.WithTimeout(ctx, *timeout)
+			st, err := deploy.FetchSLOStatus(sctx, nil, u)
+			cancel()
+			if err != nil {
+				return fail(exitConfig, "cannot read the SLO status: %v", err)
+			}
+			statuses = append(statuses, st...)
+		}
+		d := deploy.Gate{AllowNoData: *allowNoData}.Decide(req, statuses...)
+		fmt.Fprintln(stderr, d)
+		if !d.Allow {
+			return exitFrozen
+		}
+	}
+
 	a := &deploy.Announcer{Sinks: sinks, OnResult: func(r deploy.Result) {
 		if r.Err != nil {
-			fmt.Fprintf(os.Stderr, "%s: failed after %d attempts: %v\n", r.Sink, r.Attempts, r.Err)
+			fmt.Fprintf(stderr, "%s: failed after %d attempts: %v\n", r.Sink, r.Attempts, r.Err)
 		}
 	}}
-	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	actx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	if _, err := a.Announce(ctx, m); err != nil {
-		return 1, err
+	if _, err := a.Announce(actx, m); err != nil {
+		return exitSink // OnResult said which sink failed and why
 	}
-	return 0, nil
+	return exitOK
 }
 
-// fetchStatus reads the JSON a slo.Tracker's Handler serves.
-func fetchStatus(ctx context.Context, u string) (slo.TrackerStatus, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return slo.TrackerStatus{}, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return slo.TrackerStatus{}, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return slo.TrackerStatus{}, fmt.Errorf("GET %s: %s", u, resp.Status)
-	}
-	var r slo.Report
-	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
-		return slo.TrackerStatus{}, fmt.Errorf("GET %s: %w", u, err)
-	}
-	st := slo.TrackerStatus{Status: slo.Status{Objective: r.Objective, Total: r.Total, NoData: r.NoData, Remaining: r.BudgetRemaining}}
-	for _, t := range r.Tiers {
-		st.Tiers = append(st.Tiers, slo.TierResult{Tier: slo.Tier{Severity: t.Severity}, Firing: t.Firing, Reason: t.Reason})
-	}
-	return st, nil
-}
-
-func sinksFromEnv() ([]deploy.Sink, error) {
-	sinks := []deploy.Sink{deploy.Writer(os.Stdout)}
-	add := func(s deploy.Sink, err error) error {
-		if err != nil {
-			return err
+// sinksFromEnv returns the sinks the environment configures, after a
+// Writer to stdout. Its errors name the variable.
+func sinksFromEnv(stdout io.Writer) ([]deploy.Sink, error) {
+	sinks := []deploy.Sink{deploy.Writer(stdout)}
+	add := func(env string) func(deploy.Sink, error) error {
+		return func(s deploy.Sink, err error) error {
+			if err != nil {
+				return fmt.Errorf("%s: %w", env, err)
+			}
+			sinks = append(sinks, s)
+			return nil
 		}
-		sinks = append(sinks, s)
-		return nil
 	}
 	var errs []error
 	if u := os.Getenv("GRAFANA_URL"); u != "" {
-		errs = append(errs, add(deploy.Grafana(deploy.GrafanaConfig{URL: u, Token: deploy.Secret(os.Getenv("GRAFANA_TOKEN"))})))
+		errs = append(errs, add("GRAFANA_URL")(deploy.Grafana(deploy.GrafanaConfig{URL: u, Token: deploy.Secret(os.Getenv("GRAFANA_TOKEN"))})))
 	}
 	if k := os.Getenv("HONEYCOMB_KEY"); k != "" {
-		errs = append(errs, add(deploy.Honeycomb(deploy.HoneycombConfig{Key: deploy.Secret(k), Dataset: os.Getenv("HONEYCOMB_DATASET")})))
+		errs = append(errs, add("HONEYCOMB_KEY")(deploy.Honeycomb(deploy.HoneycombConfig{Key: deploy.Secret(k), Dataset: os.Getenv("HONEYCOMB_DATASET")})))
 	}
 	if k := os.Getenv("DD_API_KEY"); k != "" {
-		errs = append(errs, add(deploy.Datadog(deploy.DatadogConfig{APIKey: deploy.Secret(k), URL: os.Getenv("DD_SITE_URL")})))
+		errs = append(errs, add("DD_API_KEY")(deploy.Datadog(deploy.DatadogConfig{APIKey: deploy.Secret(k), URL: os.Getenv("DD_SITE_URL")})))
 	}
 	if u := os.Getenv("DEPLOY_WEBHOOK_URL"); u != "" {
-		errs = append(errs, add(deploy.Webhook(deploy.WebhookConfig{URL: u})))
+		errs = append(errs, add("DEPLOY_WEBHOOK_URL")(deploy.Webhook(deploy.WebhookConfig{URL: u})))
 	}
 	return sinks, errors.Join(errs...)
 }
