@@ -28,9 +28,10 @@ const maxSLOStatus = 8 << 20
 // What the gate reads must be there: "objective" (not empty), "noData",
 // "budgetRemaining", and each tier's "severity" and "firing"; an error
 // names the report (counting from 1) and the field. The other fields are
-// read when present. The window is kept when slo.ParseWindow reads it, a
-// tier's windows when slo.ParseDuration does; a tier's BudgetShare is not
-// in the report and reads zero.
+// read when present: the window (Period) when slo.ParseWindow reads it, in
+// its time zone when this machine knows the zone, and a tier's windows
+// when slo.ParseDuration reads them; a tier's BudgetShare is not in the
+// report and reads zero.
 func ReadSLOStatus(r io.Reader) ([]slo.TrackerStatus, error) {
 	dec := json.NewDecoder(r)
 	out := []slo.TrackerStatus{}
@@ -120,13 +121,30 @@ func fromReport(raw json.RawMessage) (slo.TrackerStatus, error) {
 			SLI: r.SLI, ErrorRate: r.ErrorRate, Budget: r.Budget, Consumed: r.BudgetConsumed,
 			Remaining: r.BudgetRemaining, BurnRate: r.BurnRate, ExhaustsIn: slo.Forever,
 		},
-		At: r.At, Dropped: r.Dropped,
+		At: r.At, Start: r.WindowStart, End: r.WindowEnd, Dropped: r.Dropped, Future: r.Future,
 	}
 	if r.ExhaustsIn != nil {
 		s.ExhaustsIn = time.Duration(*r.ExhaustsIn * float64(time.Second))
 	}
 	if w, err := slo.ParseWindow(r.Window); err == nil {
+		if r.TimeZone != "" && w.Calendar != slo.NotCalendar {
+			if loc, err := time.LoadLocation(r.TimeZone); err == nil {
+				w = slo.CalendarWindow(w.Calendar, loc)
+			}
+		}
+		s.Period = w
 		s.Window = w.Length(r.At)
+	}
+	if !s.Start.IsZero() && s.End.After(s.Start) {
+		// The bounds the service reported hold even where its zone is
+		// unknown here.
+		s.Window = s.End.Sub(s.Start)
+	}
+	for _, o := range r.OmittedTiers {
+		ot := slo.OmittedTier{Tier: slo.Tier{Severity: o.Severity}, Reason: o.Reason}
+		ot.Tier.Long, _ = slo.ParseDuration(o.Long)
+		ot.Tier.Short, _ = slo.ParseDuration(o.Short)
+		s.OmittedTiers = append(s.OmittedTiers, ot)
 	}
 	for _, t := range r.Tiers {
 		tr := slo.TierResult{Tier: slo.Tier{Severity: t.Severity}, Threshold: t.Threshold,

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	_ "time/tzdata" // the calendar window's zone, on any machine
+
 	"github.com/ybiyri/runkit/deploy"
 	"github.com/ybiyri/runkit/slo"
 )
@@ -27,7 +29,17 @@ func trackers(t *testing.T) (now time.Time, within, spent, quiet *slo.Tracker) {
 		}
 		return tr
 	}
-	within, spent, quiet = mk("checkout"), mk("search"), mk("cart")
+	within, spent = mk("checkout"), mk("search")
+	// A calendar month in a zone, with a target for which the default
+	// policy leaves tiers out: every field of the report is exercised.
+	kolkata, err := time.LoadLocation("Asia/Kolkata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	quiet, err = slo.NewTracker(slo.Objective{Name: "cart", Target: 0.9, Window: slo.CalendarWindow(slo.Month, kolkata)}, slo.TrackerConfig{Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for m := range 120 {
 		at := now.Add(-time.Duration(m) * time.Minute)
 		within.RecordNAt(at, 1000, 1)
@@ -50,11 +62,18 @@ func TestGateReadsTrackerHandlerJSON(t *testing.T) {
 		if g.Objective != want.Objective || g.Target != want.Target || g.Good != want.Good || g.Total != want.Total ||
 			g.NoData != want.NoData || g.Remaining != want.Remaining || g.Consumed != want.Consumed || g.BurnRate != want.BurnRate ||
 			g.SLI != want.SLI || g.ErrorRate != want.ErrorRate || g.Budget != want.Budget || g.Method != want.Method ||
-			!g.At.Equal(want.At) || g.Window != want.Window || g.Dropped != want.Dropped || len(g.Tiers) != len(want.Tiers) {
+			!g.At.Equal(want.At) || g.Window != want.Window || g.Period.String() != want.Period.String() || !g.Start.Equal(want.Start) || !g.End.Equal(want.End) ||
+			g.Dropped != want.Dropped || g.Future != want.Future || len(g.Tiers) != len(want.Tiers) || len(g.OmittedTiers) != len(want.OmittedTiers) {
 			t.Errorf("%s: read back as\n%+v\nwant\n%+v", want.Objective, g, want)
 		}
 		if (want.ExhaustsIn == slo.Forever) != (g.ExhaustsIn == slo.Forever) || (want.ExhaustsIn-g.ExhaustsIn).Abs() > time.Second {
 			t.Errorf("%s: ExhaustsIn %v, want %v", want.Objective, g.ExhaustsIn, want.ExhaustsIn)
+		}
+		for i := range g.OmittedTiers {
+			gt, wt := g.OmittedTiers[i], want.OmittedTiers[i]
+			if gt.Reason != wt.Reason || gt.Tier.Severity != wt.Tier.Severity || gt.Tier.Long != wt.Tier.Long || gt.Tier.ShortWindow() != wt.Tier.ShortWindow() {
+				t.Errorf("%s omitted tier %d: %+v, want %+v", want.Objective, i, gt, wt)
+			}
 		}
 		for i := range g.Tiers {
 			gt, wt := g.Tiers[i], want.Tiers[i]
