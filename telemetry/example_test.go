@@ -45,8 +45,10 @@ func ExampleTelemetry_Middleware() {
 	mux.HandleFunc("GET /items/{id}", func(http.ResponseWriter, *http.Request) {})
 	tel.Middleware(mux).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/items/7", nil))
 	tel.Shutdown(context.Background())
-	fmt.Println(strings.Contains(out.String(), `"Name":"GET /items/{id}"`))
-	// Output: true
+	// The span is named after the route and carries it as http.route.
+	fmt.Println(strings.Contains(out.String(), `"Name":"GET /items/{id}"`),
+		strings.Contains(out.String(), `{"Key":"http.route","Value":{"Type":"STRING","Value":"/items/{id}"}}`))
+	// Output: true true
 }
 
 func ExampleTelemetry_MetricsHandler() {

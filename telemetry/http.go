@@ -5,44 +5,50 @@ import (
 	"strings"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
 )
 
-// Middleware wraps a server handler with otelhttp: a span per request named
-// after the route (r.Pattern of Go 1.22+ muxes) and the standard
-// http.server.request.duration histogram. When the SDK is disabled it
-// returns next itself, so that a disabled service pays nothing.
+// Middleware wraps a server handler with otelhttp: a span per request and
+// the standard http.server.request.duration histogram. Once the mux has
+// matched a pattern (r.Pattern of Go 1.22+ muxes), the span is named
+// "METHOD ROUTE" and carries http.route, as the metric does; a request no
+// pattern matched has a span named after the method alone and no
+// http.route. When the SDK is disabled it returns next itself, so that a
+// disabled service pays nothing.
 func (t *Telemetry) Middleware(next http.Handler) http.Handler {
 	if t.disabled {
 		return next
 	}
-	return otelhttp.NewHandler(next, "http.server",
+	return otelhttp.NewHandler(routeRecorder{next}, "http.server",
 		otelhttp.WithTracerProvider(t.TracerProvider),
 		otelhttp.WithMeterProvider(t.MeterProvider),
 		otelhttp.WithPropagators(t.Propagator),
-		otelhttp.WithSpanNameFormatter(spanName),
 	)
 }
 
-// spanName is "METHOD ROUTE" once the mux has matched a pattern, and the
-// method alone before, as the HTTP semantic conventions ask.
-func spanName(_ string, r *http.Request) string {
-	switch {
-	case r.Pattern == "":
-		return r.Method
-	case strings.Contains(r.Pattern, " "):
-		// A pattern with a method ("GET /items/{id}") may also carry a
-		// host; the span name takes method and path.
-		method, rest, _ := strings.Cut(r.Pattern, " ")
-		if i := strings.IndexByte(rest, '/'); i > 0 {
-			rest = rest[i:]
-		}
-		return method + " " + rest
+// routeRecorder sets http.route on the server span after next, the mux,
+// has matched the request: the mux writes r.Pattern into the request it is
+// given, which otelhttp's own copy of the request never sees.
+type routeRecorder struct{ next http.Handler }
+
+func (h routeRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.next.ServeHTTP(w, r)
+	if r.Pattern == "" {
+		return
 	}
-	path := r.Pattern
-	if i := strings.IndexByte(path, '/'); i > 0 {
-		path = path[i:]
+	if span := trace.SpanFromContext(r.Context()); span.IsRecording() {
+		span.SetAttributes(semconv.HTTPRoute(route(r.Pattern)))
 	}
-	return r.Method + " " + path
+}
+
+// route is the path of a ServeMux pattern, without the method and host
+// ("GET example.com/items/{id}" is "/items/{id}").
+func route(pattern string) string {
+	if i := strings.IndexByte(pattern, '/'); i >= 0 {
+		return pattern[i:]
+	}
+	return pattern
 }
 
 // Transport wraps a client transport (nil for http.DefaultTransport) with

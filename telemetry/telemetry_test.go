@@ -402,3 +402,52 @@ func (e *countingExporter) ExportSpans(_ context.Context, spans []sdktrace.ReadO
 }
 
 func (e *countingExporter) Shutdown(context.Context) error { return nil }
+
+func TestServerSpanRoute(t *testing.T) {
+	clearEnv(t)
+	spans := tracetest.NewSpanRecorder()
+	tel, err := telemetry.Setup(t.Context(), telemetry.WithoutGlobals(), telemetry.WithoutRuntimeMetrics(),
+		telemetry.WithSpanProcessor(spans), telemetry.WithMetricReader(sdkmetric.NewManualReader()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tel.Shutdown(t.Context())
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /items/{id}", func(http.ResponseWriter, *http.Request) {})
+	mux.HandleFunc("/static/", func(http.ResponseWriter, *http.Request) {})
+	mux.HandleFunc("127.0.0.1/admin/{page}", func(http.ResponseWriter, *http.Request) {})
+	srv := httptest.NewServer(tel.Middleware(mux))
+	defer srv.Close()
+
+	tests := []struct {
+		path, route string // route "" means no http.route attribute
+	}{
+		{"/items/42", "/items/{id}"},
+		{"/static/app.css", "/static/"},
+		{"/admin/users", "/admin/{page}"},
+		{"/nowhere", ""},
+	}
+	for _, tt := range tests {
+		resp, err := http.Get(srv.URL + tt.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	ended := spans.Ended()
+	if len(ended) != len(tests) {
+		t.Fatalf("%d spans ended, want %d", len(ended), len(tests))
+	}
+	for i, tt := range tests {
+		var route string
+		var found bool
+		for _, kv := range ended[i].Attributes() {
+			if kv.Key == "http.route" {
+				route, found = kv.Value.AsString(), true
+			}
+		}
+		if found != (tt.route != "") || route != tt.route {
+			t.Errorf("GET %s: span %q has http.route %q (present %v), want %q", tt.path, ended[i].Name(), route, found, tt.route)
+		}
+	}
+}
