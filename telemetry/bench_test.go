@@ -2,6 +2,8 @@ package telemetry_test
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -10,6 +12,7 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/ybiyri/runkit/telemetry"
 )
@@ -81,4 +84,21 @@ func BenchmarkSetupShutdown(b *testing.B) {
 		}
 		tel.Shutdown(context.Background())
 	}
+}
+
+func benchLog(b *testing.B, h slog.Handler) {
+	log := slog.New(h).With("service", "checkout").WithGroup("req")
+	ctx := trace.ContextWithSpanContext(context.Background(), testSpan)
+	b.ReportAllocs()
+	for b.Loop() {
+		log.InfoContext(ctx, "charged card", "amount", 42)
+	}
+}
+
+// BenchmarkJSONHandler is the baseline for BenchmarkTraceHandler: the
+// same grouped record, without the ids.
+func BenchmarkJSONHandler(b *testing.B) { benchLog(b, slog.NewJSONHandler(io.Discard, nil)) }
+
+func BenchmarkTraceHandler(b *testing.B) {
+	benchLog(b, telemetry.TraceHandler(slog.NewJSONHandler(io.Discard, nil)))
 }
