@@ -97,8 +97,8 @@ func WithPropagators(names ...string) Option {
 	return optionFunc(func(c *config) { c.propagators = names })
 }
 
-// WithoutGlobals keeps Setup from installing its providers and propagator
-// as the OpenTelemetry globals.
+// WithoutGlobals keeps Setup from installing its tracer, meter and logger
+// providers and its propagator as the OpenTelemetry globals.
 func WithoutGlobals() Option { return optionFunc(func(c *config) { c.noGlobals = true }) }
 
 // WithoutRuntimeMetrics turns off the Go runtime metrics (goroutines,

@@ -67,7 +67,9 @@ type Telemetry struct {
 
 // Setup configures OpenTelemetry from the environment variables the
 // specification defines, overridden by opts, and installs the result as the
-// global providers and propagator unless WithoutGlobals is given. Call
+// global tracer, meter and logger providers and propagator unless
+// WithoutGlobals is given, so that instrumentation made elsewhere (an
+// otelslog bridge, a library's tracer) reports through them. Call
 // Shutdown before the process exits, or spans still in memory are lost.
 //
 // When nothing names an exporter or an OTLP endpoint, nothing is exported
@@ -128,6 +130,7 @@ func Setup(ctx context.Context, opts ...Option) (*Telemetry, error) {
 	if !c.noGlobals {
 		otel.SetTracerProvider(t.TracerProvider)
 		otel.SetMeterProvider(t.MeterProvider)
+		otel.SetLoggerProvider(t.LoggerProvider)
 		otel.SetTextMapPropagator(t.Propagator)
 	}
 	ok = true

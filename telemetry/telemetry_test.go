@@ -8,11 +8,13 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/contrib/bridges/otelslog"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -449,5 +451,34 @@ func TestServerSpanRoute(t *testing.T) {
 		if found != (tt.route != "") || route != tt.route {
 			t.Errorf("GET %s: span %q has http.route %q (present %v), want %q", tt.path, ended[i].Name(), route, found, tt.route)
 		}
+	}
+}
+
+// TestGlobalLoggerProvider shows that an otelslog bridge made without a
+// provider, as a library would make one, exports through Setup's.
+func TestGlobalLoggerProvider(t *testing.T) {
+	clearEnv(t)
+	restoreGlobals(t)
+	rc := newReceiver()
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", rc.startHTTP(t))
+	t.Setenv("OTEL_LOGS_EXPORTER", "otlp")
+	// Made before Setup: the global provider forwards to the one Setup
+	// installs later.
+	early := otelslog.NewLogger("github.com/example/early")
+	tel, err := telemetry.Setup(t.Context(), telemetry.WithoutRuntimeMetrics(), telemetry.WithMetricsExporter("none"), telemetry.WithTracesExporter("none"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	late := otelslog.NewLogger("github.com/example/late")
+	early.Info("from early")
+	late.Info("from late")
+	if err := tel.Shutdown(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	want := []string{"from early trace=", "from late trace="}
+	if !slices.Equal(rc.logs, want) {
+		t.Errorf("receiver logs = %q, want %q", rc.logs, want)
 	}
 }
