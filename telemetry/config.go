@@ -3,6 +3,7 @@ package telemetry
 import (
 	"fmt"
 	"io"
+	"log/slog"
 	"net/url"
 	"os"
 	"slices"
@@ -34,6 +35,7 @@ type config struct {
 	noRuntime      bool
 	disabled       *bool
 	console        io.Writer
+	errorLogger    *slog.Logger
 	spanExporters  []sdktrace.SpanExporter
 	metricReaders  []sdkmetric.Reader
 	spanProcessors []sdktrace.SpanProcessor

@@ -60,6 +60,19 @@
 // prometheus. Runtime metrics (goroutines, memory, GC) are recorded
 // whenever metrics are exported, unless [WithoutRuntimeMetrics].
 //
+// # OpenTelemetry's own errors
+//
+// A failed export or a dropped span is reported to OpenTelemetry's global
+// error handler, and the SDK has an internal log of its own; by default
+// both print to standard error through the log package. Setup routes them
+// into a slog.Logger instead: the one given by [WithErrorLogger], else the
+// handler last given to [Telemetry.LogHandler], else slog.Default().
+// Errors are written at ERROR and warnings at WARN, at most
+// [ErrorLogBurst] at once and then one per [ErrorLogInterval], so that a
+// collector outage costs a few lines; the count left out is written with
+// the next record and at Shutdown. The SDK's informational messages are
+// written at DEBUG.
+//
 // Package [github.com/ybiyri/runkit/telemetry/telemetrytest] records spans
 // and metrics in memory for a test.
 package telemetry

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel"
+
 	"github.com/ybiyri/runkit/telemetry"
 )
 
@@ -103,4 +105,28 @@ func ExampleTelemetry_Shutdown() {
 	defer cancel()
 	fmt.Println(tel.Shutdown(ctx), tel.Shutdown(ctx)) // flushed once; idempotent
 	// Output: <nil> <nil>
+}
+
+func ExampleWithErrorLogger() {
+	noTime := func(_ []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey {
+			return slog.Attr{}
+		}
+		return a
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{ReplaceAttr: noTime}))
+	tel, _ := telemetry.Setup(context.Background(), telemetry.WithoutRuntimeMetrics(), telemetry.WithErrorLogger(logger))
+	// An outage: the exporters fail again and again. The log gets the
+	// first ErrorLogBurst failures, then one per ErrorLogInterval.
+	for i := range telemetry.ErrorLogBurst + 2 {
+		otel.Handle(fmt.Errorf("traces export: attempt %d: connection refused", i+1))
+	}
+	tel.Shutdown(context.Background()) // says how many were left out
+	// Output:
+	// level=ERROR msg="opentelemetry error" err="traces export: attempt 1: connection refused"
+	// level=ERROR msg="opentelemetry error" err="traces export: attempt 2: connection refused"
+	// level=ERROR msg="opentelemetry error" err="traces export: attempt 3: connection refused"
+	// level=ERROR msg="opentelemetry error" err="traces export: attempt 4: connection refused"
+	// level=ERROR msg="opentelemetry error" err="traces export: attempt 5: connection refused"
+	// level=WARN msg="opentelemetry errors suppressed" suppressed=2
 }

@@ -1,7 +1,11 @@
 package telemetry_test
 
 import (
+	"log"
+	"os"
 	"testing"
+
+	"github.com/go-logr/stdr"
 
 	"go.opentelemetry.io/otel"
 )
@@ -29,6 +33,8 @@ func restoreGlobals(t *testing.T) {
 		if changed(otel.GetErrorHandler(), eh) {
 			otel.SetErrorHandler(eh)
 		}
+		// OpenTelemetry's own default logger; it has no getter.
+		otel.SetLogger(stdr.New(log.New(os.Stderr, "", log.LstdFlags|log.Lshortfile)))
 	})
 }
 

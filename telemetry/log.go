@@ -109,8 +109,13 @@ func (h traceHandler) WithGroup(name string) slog.Handler {
 
 // LogHandler returns TraceHandler(h) and, when log export is configured
 // (OTEL_LOGS_EXPORTER=otlp), also sends every record through the
-// OpenTelemetry slog bridge.
+// OpenTelemetry slog bridge. Unless WithErrorLogger says otherwise,
+// OpenTelemetry's own errors and warnings go to h from then on (to h
+// alone, so that a failing log export does not feed itself).
 func (t *Telemetry) LogHandler(h slog.Handler) slog.Handler {
+	if t.diag != nil {
+		t.diag.local.Store(slog.New(h))
+	}
 	th := TraceHandler(h)
 	if !t.logs {
 		return th

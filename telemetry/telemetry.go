@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.opentelemetry.io/contrib/instrumentation/runtime"
@@ -58,6 +59,7 @@ type Telemetry struct {
 
 	disabled  bool
 	logs      bool
+	diag      *diagnostics // nil when disabled
 	metricsH  http.Handler
 	shutdowns []func(context.Context) error
 
@@ -109,7 +111,7 @@ func Setup(ctx context.Context, opts ...Option) (*Telemetry, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &Telemetry{Resource: res, Propagator: prop}
+	t := &Telemetry{Resource: res, Propagator: prop, diag: newDiagnostics(c.errorLogger)}
 	// On a later error, release what was started.
 	ok := false
 	defer func() {
@@ -132,6 +134,8 @@ func Setup(ctx context.Context, opts ...Option) (*Telemetry, error) {
 		otel.SetMeterProvider(t.MeterProvider)
 		otel.SetLoggerProvider(t.LoggerProvider)
 		otel.SetTextMapPropagator(t.Propagator)
+		otel.SetErrorHandler(t.diag)
+		otel.SetLogger(logr.New(logSink{d: t.diag}))
 	}
 	ok = true
 	return t, nil
@@ -379,6 +383,9 @@ func (t *Telemetry) Shutdown(ctx context.Context) error {
 		}
 		if err := errors.Join(errs...); err != nil {
 			t.shutdownErr = fmt.Errorf("telemetry: shutdown: %w", err)
+		}
+		if t.diag != nil {
+			t.diag.flush()
 		}
 	})
 	return t.shutdownErr

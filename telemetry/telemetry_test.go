@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -455,10 +457,15 @@ func TestServerSpanRoute(t *testing.T) {
 }
 
 // TestGlobalLoggerProvider shows that an otelslog bridge made without a
-// provider, as a library would make one, exports through Setup's.
+// provider, as a library would make one, exports through Setup's. The
+// global provider forwards to the first provider ever installed, so the
+// test runs in a process of its own.
 func TestGlobalLoggerProvider(t *testing.T) {
+	if os.Getenv("RUNKIT_TEST_CHILD") != t.Name() {
+		inChildProcess(t)
+		return
+	}
 	clearEnv(t)
-	restoreGlobals(t)
 	rc := newReceiver()
 	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", rc.startHTTP(t))
 	t.Setenv("OTEL_LOGS_EXPORTER", "otlp")
@@ -480,5 +487,17 @@ func TestGlobalLoggerProvider(t *testing.T) {
 	want := []string{"from early trace=", "from late trace="}
 	if !slices.Equal(rc.logs, want) {
 		t.Errorf("receiver logs = %q, want %q", rc.logs, want)
+	}
+}
+
+// inChildProcess runs the calling test alone in a new process of the test
+// binary, for a test of process-wide state that other tests have changed.
+func inChildProcess(t *testing.T) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+t.Name()+"$", "-test.v")
+	cmd.Env = append(os.Environ(), "RUNKIT_TEST_CHILD="+t.Name())
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "--- PASS: "+t.Name()) {
+		t.Fatalf("%s in a child process: %v\n%s", t.Name(), err, out)
 	}
 }
