@@ -183,19 +183,45 @@ type signal struct {
 	protocol  string   // "http/protobuf" or "grpc"
 }
 
-// disabledByEnv reads OTEL_SDK_DISABLED.
-func (c *config) isDisabled() (bool, error) {
+// isDisabled reads WithDisabled, else OTEL_SDK_DISABLED. As the
+// specification says, only "true" in any case turns the SDK off; any other
+// value leaves it on, and a value other than "false" or empty comes back
+// as a warning to log.
+func (c *config) isDisabled() (disabled bool, warning string) {
 	if c.disabled != nil {
-		return *c.disabled, nil
+		return *c.disabled, ""
 	}
 	v := env("OTEL_SDK_DISABLED")
 	switch strings.ToLower(v) {
-	case "", "false":
-		return false, nil
 	case "true":
-		return true, nil
+		return true, ""
+	case "", "false":
+		return false, ""
 	}
-	return false, &ConfigError{"OTEL_SDK_DISABLED", v, `want "true" or "false"`}
+	return false, fmt.Sprintf("telemetry: OTEL_SDK_DISABLED=%q is not \"true\": the SDK stays enabled", v)
+}
+
+// warn logs a configuration warning to the error logger, or slog.Default()
+// while there is none.
+func (c *config) warn(msg string) {
+	l := c.errorLogger
+	if l == nil {
+		l = slog.Default()
+	}
+	l.Warn(msg)
+}
+
+// lower returns names in lower case: the specification asks for enum
+// values to be read in any case.
+func lower(names []string) []string {
+	if names == nil {
+		return nil
+	}
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = strings.ToLower(strings.TrimSpace(n))
+	}
+	return out
 }
 
 func (c *config) resolve() (*resolved, error) {
@@ -234,33 +260,35 @@ func (c *config) resolve() (*resolved, error) {
 				sg.protocol, pName = v, "OTEL_EXPORTER_OTLP_"+upper+"_PROTOCOL"
 			}
 		}
-		switch sg.protocol {
+		switch p := strings.ToLower(strings.TrimSpace(sg.protocol)); p {
 		case "":
 			sg.protocol = "http/protobuf"
 		case "http/protobuf", "grpc":
+			sg.protocol = p
 		default:
 			return sg, &ConfigError{pName, sg.protocol, `want "http/protobuf" or "grpc"`}
 		}
 		varName := "OTEL_" + upper + "_EXPORTER"
-		names := opt
-		if names == nil {
-			names = list(env(varName))
+		given := opt
+		if given == nil {
+			given = list(env(varName))
 		} else {
 			varName = "With" + strings.ToUpper(sig[:1]) + sig[1:] + "Exporter"
 		}
+		names := lower(given)
 		if len(names) == 0 && defaultWhenEndpoint && sg.endpoint != "" {
 			// Nothing named: export over OTLP only when an endpoint says
 			// where, so that an unconfigured service makes no connection.
 			names = []string{"otlp"}
 		}
-		for _, n := range names {
+		for i, n := range names {
 			if !slices.Contains(known, n) {
-				return sg, &ConfigError{varName, strings.Join(names, ","), fmt.Sprintf("unknown exporter %q; want one of %s", n, strings.Join(known, ", "))}
+				return sg, &ConfigError{varName, strings.Join(given, ","), fmt.Sprintf("unknown exporter %q; want one of %s", given[i], strings.Join(known, ", "))}
 			}
 		}
 		if slices.Contains(names, "none") {
 			if len(names) > 1 {
-				return sg, &ConfigError{varName, strings.Join(names, ","), `"none" cannot be combined with other exporters`}
+				return sg, &ConfigError{varName, strings.Join(given, ","), `"none" cannot be combined with other exporters`}
 			}
 			names = nil
 		}
@@ -286,9 +314,9 @@ func (c *config) resolve() (*resolved, error) {
 			return nil, err
 		}
 	}
-	r.propagators = c.propagators
+	r.propagators = lower(c.propagators)
 	if r.propagators == nil {
-		r.propagators = list(env("OTEL_PROPAGATORS"))
+		r.propagators = lower(list(env("OTEL_PROPAGATORS")))
 	}
 	if len(r.propagators) == 0 {
 		r.propagators = []string{"tracecontext", "baggage"}
@@ -324,7 +352,7 @@ func samplerFromEnv() (sdktrace.Sampler, error) {
 		}
 		return v, nil
 	}
-	switch name {
+	switch strings.ToLower(name) {
 	case "", "parentbased_always_on":
 		return sdktrace.ParentBased(sdktrace.AlwaysSample()), nil
 	case "always_on":

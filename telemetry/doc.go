@@ -25,6 +25,12 @@
 //	OTEL_TRACES_SAMPLER, _ARG         always_on, always_off, traceidratio, parentbased_*
 //	OTEL_PROPAGATORS                  tracecontext,baggage (default), b3, b3multi, jaeger, xray, ottrace, none
 //
+// Values that name something (exporters, protocols, samplers,
+// propagators) are read in any case: OTLP and otlp are the same, as the
+// specification asks. OTEL_SDK_DISABLED turns the SDK off only when it is
+// "true", in any case; any other value leaves it on, and a value other
+// than "false" is logged as a warning rather than refused.
+//
 // Unlike the specification's default of otlp, a signal with no exporter
 // named and no endpoint set exports nothing, so a service run on a laptop
 // or in a test makes no connection to localhost:4318. A value Setup cannot

@@ -85,9 +85,9 @@ func Setup(ctx context.Context, opts ...Option) (*Telemetry, error) {
 			o.apply(&c)
 		}
 	}
-	disabled, err := c.isDisabled()
-	if err != nil {
-		return nil, err
+	disabled, warning := c.isDisabled()
+	if warning != "" {
+		c.warn(warning)
 	}
 	if disabled {
 		t := &Telemetry{

@@ -226,7 +226,6 @@ func TestBadConfiguration(t *testing.T) {
 		{map[string]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://c:99999"}, `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT="http://c:99999": port out of range`},
 		{map[string]string{"OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"}, `OTEL_EXPORTER_OTLP_PROTOCOL="http/json"`},
 		{map[string]string{"OTEL_RESOURCE_ATTRIBUTES": "team=checkout,broken"}, `OTEL_RESOURCE_ATTRIBUTES="team=checkout,broken"`},
-		{map[string]string{"OTEL_SDK_DISABLED": "yes"}, `OTEL_SDK_DISABLED="yes"`},
 		{map[string]string{"OTEL_PROPAGATORS": "tracecontext,carrier-pigeon"}, `OTEL_PROPAGATORS`},
 	}
 	for _, tt := range tests {
