@@ -52,7 +52,13 @@
 //
 // [Telemetry.Shutdown] flushes every queued span, metric and log record
 // within the context's deadline and returns export failures as an error;
-// it never exits the process, and later calls return the first result. The
+// it never exits the process, and later calls return the first result.
+// The signals shut down in parallel, each with the whole deadline, so
+// traces retrying against a collector that is down do not leave metrics
+// unsent, and each failure is a [*ShutdownError] naming the signal, the
+// exporter and the endpoint, with the last export error behind a bare
+// "context deadline exceeded". Exports still running at the deadline are
+// cancelled: nothing keeps sending after Shutdown has returned. The
 // span queue holds [DefaultMaxQueueSize] spans (OTEL_BSP_MAX_QUEUE_SIZE
 // overrides it), so a burst is kept for export rather than dropped.
 //

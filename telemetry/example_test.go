@@ -3,6 +3,7 @@ package telemetry_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/ybiyri/runkit/telemetry"
 )
@@ -107,6 +109,33 @@ func ExampleTelemetry_Shutdown() {
 	// Output: <nil> <nil>
 }
 
+func ExampleShutdownError() {
+	tel, _ := telemetry.Setup(context.Background(), telemetry.WithoutGlobals(), telemetry.WithoutRuntimeMetrics(),
+		telemetry.WithSpanExporter(refusingExporter{}))
+	_, span := tel.Tracer("shop").Start(context.Background(), "checkout")
+	span.End()
+	err := tel.Shutdown(context.Background())
+	var se *telemetry.ShutdownError
+	if errors.As(err, &se) {
+		fmt.Println(se.Signal, "lost at shutdown:", se.Err)
+	}
+	fmt.Println(err)
+	// Output:
+	// traces lost at shutdown: collector answered 400 Bad Request
+	// telemetry: shutdown traces via telemetry_test.refusingExporter: collector answered 400 Bad Request
+}
+
+// refusingExporter stands for a collector that refuses every batch.
+type refusingExporter struct{}
+
+func (refusingExporter) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error {
+	return errors.New("collector answered 400 Bad Request")
+}
+
+func (refusingExporter) Shutdown(context.Context) error { return nil }
+
+// ExampleWithErrorLogger comes last: it leaves its logger as
+// OpenTelemetry's global error handler.
 func ExampleWithErrorLogger() {
 	noTime := func(_ []string, a slog.Attr) slog.Attr {
 		if a.Key == slog.TimeKey {

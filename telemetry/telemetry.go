@@ -61,7 +61,7 @@ type Telemetry struct {
 	logs      bool
 	diag      *diagnostics // nil when disabled
 	metricsH  http.Handler
-	shutdowns []func(context.Context) error
+	pipelines []*signalPipeline
 
 	once        sync.Once
 	shutdownErr error
@@ -200,7 +200,12 @@ func newResource(ctx context.Context, c *config) (*resource.Resource, error) {
 
 func (t *Telemetry) setupTraces(ctx context.Context, c *config, r *resolved, res *resource.Resource) error {
 	opts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res), sdktrace.WithSampler(r.sampler)}
-	exporters := append([]sdktrace.SpanExporter(nil), c.spanExporters...)
+	pipe := newPipeline("traces", r.traces, "/v1/traces",
+		append(typeNames(c.spanExporters), typeNames(c.spanProcessors)...)...)
+	var exporters []sdktrace.SpanExporter
+	for _, exp := range c.spanExporters {
+		exporters = append(exporters, pipe.guard(exp))
+	}
 	for _, name := range r.traces.exporters {
 		var exp sdktrace.SpanExporter
 		var err error
@@ -213,7 +218,7 @@ func (t *Telemetry) setupTraces(ctx context.Context, c *config, r *resolved, res
 		if err != nil {
 			return fmt.Errorf("telemetry: %s trace exporter: %w", name, err)
 		}
-		exporters = append(exporters, exp)
+		exporters = append(exporters, pipe.guard(exp))
 	}
 	if len(exporters) == 0 && len(c.spanProcessors) == 0 {
 		t.TracerProvider = tracenoop.NewTracerProvider()
@@ -233,7 +238,8 @@ func (t *Telemetry) setupTraces(ctx context.Context, c *config, r *resolved, res
 	}
 	tp := sdktrace.NewTracerProvider(opts...)
 	t.TracerProvider = tp
-	t.shutdowns = append(t.shutdowns, tp.Shutdown)
+	pipe.shutdown = tp.Shutdown
+	t.pipelines = append(t.pipelines, pipe)
 	return nil
 }
 
@@ -267,6 +273,7 @@ func signalURL(s signal, path string) string {
 
 func (t *Telemetry) setupMetrics(ctx context.Context, c *config, r *resolved, res *resource.Resource) error {
 	readers := append([]sdkmetric.Reader(nil), c.metricReaders...)
+	pipe := newPipeline("metrics", r.metrics, "/v1/metrics", typeNames(c.metricReaders)...)
 	for _, name := range r.metrics.exporters {
 		switch name {
 		case "prometheus":
@@ -282,13 +289,13 @@ func (t *Telemetry) setupMetrics(ctx context.Context, c *config, r *resolved, re
 			if err != nil {
 				return fmt.Errorf("telemetry: console metric exporter: %w", err)
 			}
-			readers = append(readers, sdkmetric.NewPeriodicReader(exp))
+			readers = append(readers, sdkmetric.NewPeriodicReader(guardedMetricExporter{exp, pipe.newGuard()}))
 		case "otlp":
 			exp, err := metricExporter(ctx, r.metrics)
 			if err != nil {
 				return fmt.Errorf("telemetry: otlp metric exporter: %w", err)
 			}
-			readers = append(readers, sdkmetric.NewPeriodicReader(exp))
+			readers = append(readers, sdkmetric.NewPeriodicReader(guardedMetricExporter{exp, pipe.newGuard()}))
 		}
 	}
 	if len(readers) == 0 {
@@ -301,7 +308,8 @@ func (t *Telemetry) setupMetrics(ctx context.Context, c *config, r *resolved, re
 	}
 	mp := sdkmetric.NewMeterProvider(opts...)
 	t.MeterProvider = mp
-	t.shutdowns = append(t.shutdowns, mp.Shutdown)
+	pipe.shutdown = mp.Shutdown
+	t.pipelines = append(t.pipelines, pipe)
 	if !c.noRuntime {
 		if err := runtime.Start(runtime.WithMeterProvider(mp), runtime.WithMinimumReadMemStatsInterval(15*time.Second)); err != nil {
 			return fmt.Errorf("telemetry: runtime metrics: %w", err)
@@ -338,10 +346,13 @@ func (t *Telemetry) setupLogs(ctx context.Context, r *resolved, res *resource.Re
 	if err != nil {
 		return fmt.Errorf("telemetry: otlp log exporter: %w", err)
 	}
-	lp := sdklog.NewLoggerProvider(sdklog.WithResource(res), sdklog.WithProcessor(sdklog.NewBatchProcessor(exp)))
+	pipe := newPipeline("logs", r.logs, "/v1/logs")
+	lp := sdklog.NewLoggerProvider(sdklog.WithResource(res),
+		sdklog.WithProcessor(sdklog.NewBatchProcessor(guardedLogExporter{exp, pipe.newGuard()})))
 	t.LoggerProvider = lp
 	t.logs = true
-	t.shutdowns = append(t.shutdowns, lp.Shutdown)
+	pipe.shutdown = lp.Shutdown
+	t.pipelines = append(t.pipelines, pipe)
 	return nil
 }
 
@@ -365,28 +376,4 @@ func (t *Telemetry) Tracer(name string, opts ...trace.TracerOption) trace.Tracer
 // Meter returns a meter of the Telemetry's provider.
 func (t *Telemetry) Meter(name string, opts ...metric.MeterOption) metric.Meter {
 	return t.MeterProvider.Meter(name, opts...)
-}
-
-// Shutdown flushes every span, metric and log record still in memory to
-// the exporters and stops them, within ctx's deadline. It returns export
-// failures as an error and never exits the process. Later calls return the
-// first call's result.
-func (t *Telemetry) Shutdown(ctx context.Context) error {
-	t.once.Do(func() {
-		var errs []error
-		// Traces first: spans ended during metric shutdown are rare, and
-		// traces are what is lost most often.
-		for _, f := range t.shutdowns {
-			if err := f(ctx); err != nil {
-				errs = append(errs, err)
-			}
-		}
-		if err := errors.Join(errs...); err != nil {
-			t.shutdownErr = fmt.Errorf("telemetry: shutdown: %w", err)
-		}
-		if t.diag != nil {
-			t.diag.flush()
-		}
-	})
-	return t.shutdownErr
 }

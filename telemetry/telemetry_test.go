@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"go.opentelemetry.io/contrib/bridges/otelslog"
@@ -500,3 +501,132 @@ func inChildProcess(t *testing.T) {
 		t.Fatalf("%s in a child process: %v\n%s", t.Name(), err, out)
 	}
 }
+
+// TestShutdownCollectorDownGRPC: with the collector down, each signal gets
+// the caller's whole deadline (metrics are not starved by traces that
+// retry), and each failure names its signal, exporter and endpoint.
+func TestShutdownCollectorDownGRPC(t *testing.T) {
+	clearEnv(t)
+	endpoint := "http://" + closedAddr(t)
+	tel, err := telemetry.Setup(t.Context(), telemetry.WithoutGlobals(), telemetry.WithoutRuntimeMetrics(),
+		telemetry.WithProtocol("grpc"), telemetry.WithEndpoint(endpoint))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, span := tel.Tracer("t").Start(context.Background(), "work")
+	span.End()
+	c, _ := tel.Meter("t").Int64Counter("jobs")
+	c.Add(context.Background(), 1)
+
+	const deadline = 2 * time.Second
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	defer cancel()
+	start := time.Now()
+	err = tel.Shutdown(ctx)
+	// Generous: the point is that Shutdown keeps to the deadline, not
+	// how closely on a loaded machine.
+	if d := time.Since(start); d > deadline+5*time.Second {
+		t.Errorf("Shutdown with a %v deadline took %v", deadline, d)
+	}
+	if err == nil {
+		t.Fatal("Shutdown with the collector down = nil")
+	}
+	t.Logf("Shutdown = %v", err)
+	bySignal := map[string]*telemetry.ShutdownError{}
+	var walk func(error)
+	walk = func(e error) {
+		if se, ok := e.(*telemetry.ShutdownError); ok {
+			bySignal[se.Signal] = se
+			return
+		}
+		switch u := e.(type) {
+		case interface{ Unwrap() []error }:
+			for _, e := range u.Unwrap() {
+				walk(e)
+			}
+		case interface{ Unwrap() error }:
+			walk(u.Unwrap())
+		}
+	}
+	walk(err)
+	for _, sig := range []string{"traces", "metrics"} {
+		se := bySignal[sig]
+		if se == nil {
+			t.Errorf("Shutdown error %q has no ShutdownError for %s", err, sig)
+			continue
+		}
+		if se.Exporter != "otlp" || se.Protocol != "grpc" || se.Endpoint != endpoint {
+			t.Errorf("%s: exporter %q protocol %q endpoint %q, want otlp grpc %s", sig, se.Exporter, se.Protocol, se.Endpoint, endpoint)
+		}
+		msg := se.Error()
+		if !strings.Contains(msg, sig) || !strings.Contains(msg, endpoint) {
+			t.Errorf("%s: message %q does not name the signal and the endpoint", sig, msg)
+		}
+		// An export was attempted and failed for want of a collector,
+		// rather than never tried for want of time.
+		if !strings.Contains(msg, "Unavailable") {
+			t.Errorf("%s: %q shows no export attempt", sig, msg)
+		}
+	}
+}
+
+// TestShutdownExporterIgnoresDeadline: an exporter that ignores
+// cancellation holds Shutdown no more than a second past the deadline.
+func TestShutdownExporterIgnoresDeadline(t *testing.T) {
+	clearEnv(t)
+	synctest.Test(t, func(t *testing.T) {
+		exp := &stuckExporter{release: make(chan struct{})}
+		tel, err := telemetry.Setup(t.Context(), telemetry.WithoutGlobals(), telemetry.WithoutRuntimeMetrics(), telemetry.WithSpanExporter(exp))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, span := tel.Tracer("t").Start(context.Background(), "work")
+		span.End()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		start := time.Now()
+		err = tel.Shutdown(ctx)
+		if d := time.Since(start); d > 6*time.Second {
+			t.Errorf("Shutdown with a 5s deadline took %v", d)
+		}
+		var se *telemetry.ShutdownError
+		if !errors.As(err, &se) || se.Signal != "traces" || se.Exporter != "*telemetry_test.stuckExporter" || !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Shutdown = %v, want a ShutdownError for traces via *telemetry_test.stuckExporter and the deadline", err)
+		}
+		close(exp.release)
+	})
+}
+
+// stuckExporter blocks every export until released, whatever its context.
+type stuckExporter struct{ release chan struct{} }
+
+func (e *stuckExporter) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error {
+	<-e.release
+	return nil
+}
+
+func (e *stuckExporter) Shutdown(context.Context) error { return nil }
+
+// TestShutdownReportsFailedFlush: spans that the final export could not
+// deliver are an error of Shutdown, even when the exporter failed at once.
+func TestShutdownReportsFailedFlush(t *testing.T) {
+	clearEnv(t)
+	refused := errors.New("collector answered 400 Bad Request")
+	tel, err := telemetry.Setup(t.Context(), telemetry.WithoutGlobals(), telemetry.WithoutRuntimeMetrics(),
+		telemetry.WithSpanExporter(failingExporter{refused}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, span := tel.Tracer("t").Start(context.Background(), "work")
+	span.End()
+	err = tel.Shutdown(t.Context())
+	var se *telemetry.ShutdownError
+	if !errors.Is(err, refused) || !errors.As(err, &se) || se.Signal != "traces" {
+		t.Errorf("Shutdown = %v, want a ShutdownError for traces wrapping %v", err, refused)
+	}
+}
+
+type failingExporter struct{ err error }
+
+func (e failingExporter) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return e.err }
+func (e failingExporter) Shutdown(context.Context) error                             { return nil }
