@@ -277,3 +277,19 @@ func ExampleTracker_BurnDownAt() {
 	// 12:59:59 spent 30 remaining 50%
 	// status remaining 50%
 }
+
+func ExampleDefaultPolicyFor() {
+	o := slo.Objective{Name: "batch", Target: 0.93, Window: slo.Rolling(30 * 24 * time.Hour)}
+	p, omitted := slo.DefaultPolicyFor(o)
+	for _, t := range p.Tiers {
+		fmt.Println("keeps", t.Severity, t.Long, t.Threshold(30*24*time.Hour))
+	}
+	for _, t := range omitted {
+		fmt.Println("omits", t.Tier.Severity, t.Tier.Long, t.Reason)
+	}
+	// Output:
+	// keeps page 6h0m0s 6
+	// keeps ticket 24h0m0s 3
+	// keeps ticket 72h0m0s 1
+	// omits page 1h0m0s burn-rate threshold 14.4 × budget 0.07 = 1.008 ≥ 1: it would need an error rate over 100% and can never fire
+}

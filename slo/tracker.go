@@ -155,16 +155,8 @@ func NewTracker(o Objective, cfg TrackerConfig) (*Tracker, error) {
 	} else {
 		// The default was not the user's choice: keep the workbook's
 		// tiers that can fire for this objective and say which are left
-		// out. A 1-day objective keeps the 1h, 6h and 1d tiers; a 30-day
-		// one at 90% drops the 1h tier, which would need a 144% error
-		// rate.
-		for _, tier := range DefaultPolicy().Tiers {
-			if reason := tier.unfit(o); reason != "" {
-				omitted = append(omitted, OmittedTier{Tier: tier, Reason: reason})
-				continue
-			}
-			policy.Tiers = append(policy.Tiers, tier)
-		}
+		// out.
+		policy, omitted = DefaultPolicyFor(o)
 	}
 	t := &Tracker{
 		o: o, policy: policy, omitted: omitted, latency: cfg.Latency, now: now,
