@@ -1,0 +1,55 @@
+// Package openslo reads and writes OpenSLO v1 files, so that the SLO file
+// in a repository, the objective a unit test uses and the rules
+// Prometheus evaluates are one definition.
+//
+// # Reading
+//
+// [Parse] reads one file, [ReadFiles] and [ParseFiles] a set of files in
+// which documents refer to each other by name. Files hold several
+// documents separated by "---". Each SLO document becomes an [SLO] whose
+// [Objective] values are complete slo.Objective values, ready for
+// slo.NewTracker and package promrules:
+//
+//	kind SLO                 indicator inline or indicatorRef; several objectives
+//	kind SLI                 ratioMetric (good or bad over total, or raw with rawType)
+//	                         or thresholdMetric; metricSource type and spec
+//	kind AlertPolicy         one burn-rate tier each (see SLO.Policy)
+//	kind AlertCondition      kind burnrate, op gt, threshold, lookbackWindow, alertAfter
+//	kind AlertNotificationTarget  kept with the policy that names it
+//	kind DataSource, Service checked, then ignored (a DataSource's type fills in
+//	                         the type of a metric source that refers to it)
+//
+// Windows are rolling (duration 28d, isRolling: true; units m, h, d, w) or
+// calendar-aligned (duration 1M, 1Q or 1Y, with calendar.startTime at the
+// start of such a period and calendar.timeZone). Targets are target (0.999)
+// or targetPercent (99.9), read without rounding error. budgetingMethod
+// Occurrences and Timeslices (timeSliceTarget, timeSliceWindow in minutes
+// or as a duration) are read; RatioTimeslices is an error, since package
+// slo has no such method.
+//
+// An objective's name is the document's metadata.name when it has one
+// objective; with several, each is the name followed by its displayName
+// in lower case with hyphens ("checkout-fast-enough"), or by its position
+// from 1 when it has no displayName.
+//
+// Decoding is strict. An unknown field, a value of the wrong type, a bad
+// value, a repeated name or a reference to nothing is an [*Error] carrying
+// file:line:column, the path of the field and the value as written, such
+// as
+//
+//	slos.yaml:27:15: spec.objectives[0].target 1.5: out of range (0, 1)
+//
+// Every problem found is returned, joined with errors.Join; a YAML syntax
+// error stops the file it is in and carries only a line, as the YAML
+// library reports it. Empty documents are skipped, and a set without an
+// SLO is no SLOs, not an error.
+//
+// # Writing
+//
+// [Write] writes SLOs as OpenSLO v1, each document standing alone: the
+// indicator, alert policies, conditions and notification targets inline.
+// [New] makes an SLO of an slo.Objective defined in Go. Reading what Write
+// wrote gives the same SLOs back (a fuzz test keeps this), but for
+// positions; a calendar window is written with a start in January 2024,
+// which names the same periods as any other start.
+package openslo

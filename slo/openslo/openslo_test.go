@@ -1,0 +1,334 @@
+package openslo_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ybiyri/runkit/slo"
+	"github.com/ybiyri/runkit/slo/openslo"
+)
+
+const day = 24 * time.Hour
+
+func readFleet(t testing.TB) []openslo.SLO {
+	t.Helper()
+	slos, err := openslo.ReadFiles("testdata/fleet.yaml")
+	if err != nil {
+		t.Fatalf("ReadFiles: %v", err)
+	}
+	return slos
+}
+
+func TestParseEveryKind(t *testing.T) {
+	slos := readFleet(t)
+	if len(slos) != 3 {
+		t.Fatalf("got %d SLOs, want 3", len(slos))
+	}
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkout, search, latency := slos[0], slos[1], slos[2]
+
+	// indicatorRef resolves, and the DataSource fills in the type.
+	r := checkout.Indicator.Ratio
+	if checkout.Indicator.Name != "checkout-errors" || r == nil || r.Counter == nil || !*r.Counter ||
+		r.Bad.Query() != `http_requests_total{job="checkout",code=~"5.."}` || r.Total.Type != "Prometheus" || r.Good != nil {
+		t.Errorf("checkout indicator = %+v, ratio %+v", checkout.Indicator, r)
+	}
+	wantObj := slo.Objective{Name: "checkout", Target: 0.999, Window: slo.Rolling(30 * day)}
+	if len(checkout.Objectives) != 1 || checkout.Objectives[0].Objective != wantObj || checkout.Objectives[0].DisplayName != "Available" {
+		t.Errorf("checkout objectives = %+v, want %+v", checkout.Objectives, wantObj)
+	}
+	if got := checkout.Labels; !reflect.DeepEqual(got, map[string][]string{"team": {"payments"}, "tier": {"tier-1", "critical"}}) {
+		t.Errorf("labels = %v", got)
+	}
+	if checkout.Position.String() != "testdata/fleet.yaml:68:1" {
+		t.Errorf("Position = %v", checkout.Position)
+	}
+
+	// Alert policies by reference and inline become tiers.
+	wantPolicy := &slo.Policy{Tiers: []slo.Tier{
+		{Severity: slo.Page, Long: time.Hour, Short: 5 * time.Minute, BudgetShare: 0.02},
+		{Severity: slo.Ticket, Long: 3 * day, Short: 6 * time.Hour, BudgetShare: 0.1},
+	}}
+	if got := checkout.Policy(); !reflect.DeepEqual(got, wantPolicy) {
+		t.Errorf("Policy() = %+v, want %+v", got, wantPolicy)
+	}
+	for i, tr := range checkout.Policy().Tiers {
+		if th := tr.Threshold(30 * day); th != checkout.AlertPolicies[i].Condition.Threshold {
+			t.Errorf("tier %d threshold %v, want the condition's %v", i, th, checkout.AlertPolicies[i].Condition.Threshold)
+		}
+	}
+	ap := checkout.AlertPolicies[0]
+	if !ap.AlertWhenBreaching || ap.Condition.Name != "fast-burn" || len(ap.NotificationTargets) != 1 || ap.NotificationTargets[0].Target != "pagerduty" {
+		t.Errorf("alert policy 0 = %+v", ap)
+	}
+
+	// Calendar windows in a zone, timeslices, several objectives, and
+	// targetPercent read exactly.
+	want := []slo.Objective{
+		{Name: "search-most-minutes", Target: 0.995, Window: slo.CalendarWindow(slo.Month, berlin), Method: slo.Timeslices, SliceTarget: 0.95, Slice: 5 * time.Minute},
+		{Name: "search-nearly-all-minutes", Target: 0.999, Window: slo.CalendarWindow(slo.Month, berlin), Method: slo.Timeslices, SliceTarget: 0.9, Slice: time.Minute},
+	}
+	for i, o := range search.Objectives {
+		if o.Name != want[i].Name || o.Target != want[i].Target || o.Window.Calendar != slo.Month || o.Window.Location.String() != "Europe/Berlin" ||
+			o.Method != want[i].Method || o.SliceTarget != want[i].SliceTarget || o.Slice != want[i].Slice {
+			t.Errorf("search objective %d = %+v, want %+v", i, o.Objective, want[i])
+		}
+	}
+	if search.Policy() != nil {
+		t.Errorf("search Policy() = %+v, want nil (no alert policies)", search.Policy())
+	}
+
+	// A thresholdMetric keeps its operator and value.
+	lo := latency.Objectives[0]
+	if latency.Indicator.Threshold == nil || lo.Op != "lte" || lo.Value != 0.3 || lo.Window.Rolling != 28*day {
+		t.Errorf("latency = %+v %+v", latency.Indicator, lo)
+	}
+
+	// Every objective feeds a tracker as it is.
+	for _, s := range slos {
+		for _, o := range s.Objectives {
+			if _, err := slo.NewTracker(o.Objective, slo.TrackerConfig{Policy: s.Policy()}); err != nil {
+				t.Errorf("NewTracker(%s): %v", o.Name, err)
+			}
+		}
+	}
+}
+
+// clearPositions drops what a second reading cannot keep.
+func clearPositions(slos []openslo.SLO) []openslo.SLO {
+	out := append([]openslo.SLO(nil), slos...)
+	for i := range out {
+		out[i].Position = openslo.Position{}
+	}
+	return out
+}
+
+func roundTrip(t testing.TB, slos []openslo.SLO) []openslo.SLO {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := openslo.Write(&buf, slos...); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	again, err := openslo.Parse("written.yaml", buf.Bytes())
+	if err != nil {
+		t.Fatalf("Parse(Write(…)): %v\n%s", err, buf.Bytes())
+	}
+	return again
+}
+
+func TestWriteThenParseIsIdentity(t *testing.T) {
+	slos := readFleet(t)
+	again := roundTrip(t, slos)
+	if !reflect.DeepEqual(clearPositions(slos), clearPositions(again)) {
+		t.Errorf("read → write → read changed the SLOs:\n%#v\n%#v", slos, again)
+	}
+}
+
+func TestWriteObjectiveFromGo(t *testing.T) {
+	o := slo.Objective{Name: "api", Target: 0.9995, Window: slo.Rolling(7 * day), Method: slo.Timeslices}
+	s := openslo.New(o, openslo.Indicator{Ratio: &openslo.RatioMetric{
+		Bad:   &openslo.MetricSource{Type: "Prometheus", Spec: map[string]any{"query": `runkit_slo_events_total{slo="api",outcome="bad"}`}},
+		Total: &openslo.MetricSource{Type: "Prometheus", Spec: map[string]any{"query": `runkit_slo_events_total{slo="api"}`}},
+	}})
+	got := roundTrip(t, []openslo.SLO{s})
+	// Zero SliceTarget and Slice mean Target and one minute; a file
+	// says so.
+	want := o
+	want.SliceTarget, want.Slice = o.Target, time.Minute
+	if len(got) != 1 || got[0].Objectives[0].Objective != want || got[0].Indicator.Name != "api-sli" {
+		t.Errorf("round trip of %+v = %+v", o, got)
+	}
+}
+
+func TestWriteRejectsWhatOpenSLOCannotSay(t *testing.T) {
+	ind := openslo.Indicator{Threshold: &openslo.MetricSource{Spec: map[string]any{"query": "up"}}}
+	withOp := func(s openslo.SLO) openslo.SLO {
+		s.Objectives[0].Op, s.Objectives[0].Value = "gte", 1
+		return s
+	}
+	for _, tt := range []struct {
+		name string
+		s    openslo.SLO
+		want string
+	}{
+		{"seconds", withOp(openslo.New(slo.Objective{Name: "a", Target: 0.9, Window: slo.Rolling(90 * time.Second)}, ind)), "not a whole number of minutes"},
+		{"no indicator", openslo.New(slo.Objective{Name: "a", Target: 0.9, Window: slo.Rolling(day)}, openslo.Indicator{}), "exactly one of Ratio and Threshold"},
+		{"bad target", withOp(openslo.New(slo.Objective{Name: "a", Target: 1, Window: slo.Rolling(day)}, ind)), "Target 1 out of range"},
+		{"no name", openslo.SLO{Indicator: ind}, "metadata.name is empty"},
+		{"threshold without op", openslo.New(slo.Objective{Name: "a", Target: 0.9, Window: slo.Rolling(day)}, ind), "needs Op and Value"},
+	} {
+		if err := openslo.Write(&bytes.Buffer{}, tt.s); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: Write = %v, want %q", tt.name, err, tt.want)
+		}
+	}
+}
+
+// sloDoc is a valid SLO document that the error cases edit.
+const sloDoc = `apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: checkout
+spec:
+  indicator:
+    metadata:
+      name: errors
+    spec:
+      ratioMetric:
+        counter: true
+        bad:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: errors_total
+        total:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: requests_total
+  timeWindow:
+    - duration: 30d
+      isRolling: true
+  budgetingMethod: Occurrences
+  objectives:
+    - target: 0.999
+`
+
+func TestParseErrorsNameFileLineColumnFieldAndValue(t *testing.T) {
+	if _, err := openslo.Parse("ok.yaml", []byte(sloDoc)); err != nil {
+		t.Fatalf("the base document: %v", err)
+	}
+	for _, tt := range []struct {
+		name, old, new string
+		want           string
+	}{
+		{"unknown field", "spec:\n", "spec:\n  servce: shop\n", "f.yaml:6:3: spec.servce: unknown field"},
+		{"wrong type", "    - target: 0.999", "    - target: high", `f.yaml:27:15: spec.objectives[0].target high: want a number, got a string`},
+		{"target out of range", "    - target: 0.999", "    - target: 1.5", "f.yaml:27:15: spec.objectives[0].target 1.5: out of range (0, 1)"},
+		{"percent out of range", "    - target: 0.999", "    - targetPercent: 100", "f.yaml:27:22: spec.objectives[0].targetPercent 100: out of range (0, 100)"},
+		{"both targets", "    - target: 0.999", "    - target: 0.999\n      targetPercent: 99.9", "spec.objectives[0].targetPercent 99.9: cannot be given with target"},
+		{"bad duration", "duration: 30d", "duration: 30days", "f.yaml:23:17: spec.timeWindow[0].duration 30days: unit"},
+		{"rolling month", "duration: 30d", "duration: 1M", `spec.timeWindow[0].duration 1M: unit "M" is not one of m, h, d, w`},
+		{"apiVersion", "openslo/v1", "openslo/v1alpha", "f.yaml:1:13: apiVersion openslo/v1alpha: want openslo/v1"},
+		{"kind", "kind: SLO", "kind: Slo", "f.yaml:2:7: kind Slo: want one of SLO, SLI"},
+		{"method", "budgetingMethod: Occurrences", "budgetingMethod: RatioTimeslices", "f.yaml:25:20: spec.budgetingMethod RatioTimeslices: is not supported"},
+		{"timeslices without target", "budgetingMethod: Occurrences", "budgetingMethod: Timeslices", "f.yaml:27:7: spec.objectives[0].timeSliceTarget: is missing"},
+		{"slice fields on occurrences", "    - target: 0.999", "    - target: 0.999\n      timeSliceWindow: 5m", "spec.objectives[0].timeSliceWindow 5m: applies only to budgetingMethod Timeslices"},
+		{"good and bad", "        bad:", "        good:\n          metricSource: {spec: {query: ok_total}}\n        bad:", "spec.indicator.spec.ratioMetric.bad: cannot be given with good"},
+		{"no total", "        total:\n          metricSource:\n            type: Prometheus\n            spec:\n              query: requests_total\n", "", "spec.indicator.spec.ratioMetric.total: is missing"},
+		{"empty spec", "            spec:\n              query: errors_total", "            spec: {}", "spec.indicator.spec.ratioMetric.bad.metricSource.spec: is empty"},
+		{"op on a ratio", "    - target: 0.999", "    - target: 0.999\n      op: lte\n      value: 1", "spec.objectives[0].op lte: applies only to a thresholdMetric indicator"},
+		{"calendar start", "    - duration: 30d\n      isRolling: true", "    - duration: 1M\n      calendar: {startTime: 2024-01-21 12:30:00, timeZone: UTC}", `spec.timeWindow[0].calendar.startTime "2024-01-21 12:30:00": is not the start of a month`},
+		{"time zone", "    - duration: 30d\n      isRolling: true", "    - duration: 1M\n      calendar: {startTime: 2024-01-01 00:00:00, timeZone: Mars/Olympus}", "spec.timeWindow[0].calendar.timeZone Mars/Olympus: is not a time zone"},
+		{"no window", "  timeWindow:\n    - duration: 30d\n      isRolling: true\n", "", "f.yaml:6:3: spec.timeWindow: is missing"},
+		{"repeated field", "  budgetingMethod: Occurrences", "  budgetingMethod: Occurrences\n  budgetingMethod: Occurrences", "spec.budgetingMethod: repeated field"},
+		{"yaml", "  objectives:", "  objectives: [", "f.yaml:26: yaml:"},
+	} {
+		doc := strings.Replace(sloDoc, tt.old, tt.new, 1)
+		if doc == sloDoc {
+			t.Fatalf("%s: %q not in the base document", tt.name, tt.old)
+		}
+		_, err := openslo.Parse("f.yaml", []byte(doc))
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: Parse = %v\nwant %q", tt.name, err, tt.want)
+			continue
+		}
+		var e *openslo.Error
+		if tt.name != "yaml" && (!errors.As(err, &e) || e.Line == 0 || e.Column == 0 || e.File != "f.yaml") {
+			t.Errorf("%s: %v is not an *Error with a position", tt.name, err)
+		}
+	}
+}
+
+func TestParseReferencesToNothing(t *testing.T) {
+	doc := `apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: checkout
+spec:
+  indicatorRef: nothing
+  alertPolicies:
+    - alertPolicyRef: paging
+  timeWindow:
+    - duration: 30d
+      isRolling: true
+  budgetingMethod: Occurrences
+  objectives:
+    - target: 0.999
+`
+	_, err := openslo.Parse("f.yaml", []byte(doc))
+	for _, want := range []string{"f.yaml:6:17: spec.indicatorRef nothing: names no SLI", "f.yaml:8:23: spec.alertPolicies[0].alertPolicyRef paging: names no AlertPolicy"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Parse = %v\nwant %q", err, want)
+		}
+	}
+}
+
+func TestParseDuplicateNames(t *testing.T) {
+	_, err := openslo.Parse("f.yaml", []byte(sloDoc+"---\n"+sloDoc))
+	if err == nil || !strings.Contains(err.Error(), `f.yaml:32:3: metadata.name checkout: SLO "checkout" is already defined at f.yaml:1:1`) {
+		t.Errorf("Parse = %v", err)
+	}
+}
+
+func TestParseEmptyAndMissing(t *testing.T) {
+	for _, in := range []string{"", "---\n", "# only a comment\n", "---\n---\n"} {
+		slos, err := openslo.Parse("empty.yaml", []byte(in))
+		if err != nil || len(slos) != 0 {
+			t.Errorf("Parse(%q) = %v, %v; want no SLOs and no error", in, slos, err)
+		}
+	}
+	if _, err := openslo.ReadFiles("testdata/missing.yaml"); err == nil || !strings.Contains(err.Error(), "missing.yaml") {
+		t.Errorf("ReadFiles(missing) = %v", err)
+	}
+}
+
+// An SLO may refer to an SLI in another file of the set.
+func TestReadFilesResolvesAcrossFiles(t *testing.T) {
+	dir := t.TempDir()
+	sli := `apiVersion: openslo/v1
+kind: SLI
+metadata:
+  name: errors
+spec:
+  ratioMetric:
+    bad: {metricSource: {type: Prometheus, spec: {query: errors_total}}}
+    total: {metricSource: {type: Prometheus, spec: {query: requests_total}}}
+`
+	s := strings.Replace(sloDoc, "  indicator:\n    metadata:\n      name: errors\n    spec:\n", "  indicatorRef: errors\n  unused:\n", 1)
+	s = s[:strings.Index(s, "  unused:\n")] + s[strings.Index(s, "  timeWindow:"):]
+	for name, body := range map[string]string{"sli.yaml": sli, "slo.yaml": s} {
+		if err := os.WriteFile(dir+"/"+name, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	slos, err := openslo.ReadFiles(dir+"/slo.yaml", dir+"/sli.yaml")
+	if err != nil || len(slos) != 1 || slos[0].Indicator.Ratio.Bad.Query() != "errors_total" {
+		t.Fatalf("ReadFiles = %+v, %v", slos, err)
+	}
+}
+
+func BenchmarkOpenSLOParse1000(b *testing.B) {
+	var buf bytes.Buffer
+	for i := range 1000 {
+		fmt.Fprint(&buf, strings.Replace(sloDoc, "name: checkout", fmt.Sprintf("name: checkout-%d", i), 1))
+		buf.WriteString("---\n")
+	}
+	data := buf.Bytes()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		slos, err := openslo.Parse("bench.yaml", data)
+		if err != nil || len(slos) != 1000 {
+			b.Fatal(len(slos), err)
+		}
+	}
+}
