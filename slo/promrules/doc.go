@@ -1,0 +1,75 @@
+// Package promrules writes Prometheus recording and alerting rules for
+// service level objectives: the fleet-wide view of the same slo.Objective a
+// unit test and an in-process slo.Tracker use, with the same math. The
+// file works in Prometheus and in what runs the same rule files across a
+// fleet (Thanos, Mimir, Cortex, VictoriaMetrics); `promtool check rules`
+// and `promtool test rules` accept it.
+//
+// # Sources
+//
+// [Events] (the default) reads runkit_slo_events_total, the counter every
+// replica's slo.Tracker exports through OpenTelemetry, labelled slo and
+// outcome. [Ratio] reads bad (or good) and total events from PromQL.
+// [Latency] reads a histogram, http_server_request_duration_seconds by
+// default, counting an event good when it took at most a threshold that
+// must be a bucket boundary; le is matched as Prometheus 2 and 3 both
+// write it ("1" and "1.0").
+//
+// # The rules
+//
+// Each SLO gets one group, runkit-slo-NAME; groups are sorted by name.
+// Every rule carries the label slo="NAME" and the SLO's Labels. For each
+// window W the policy uses (each tier's long and short window) and the
+// objective's window, with K the labels kept (SLO.Keep):
+//
+//	runkit:slo_errors:ratio_rateW =
+//	  (sum by (K) (increase(BAD[W])) or 0 * sum by (K) (increase(TOTAL[W])))
+//	  / (sum by (K) (increase(TOTAL[W])) > 0)
+//
+// the error ratio over W, traffic-weighted across every replica (events
+// summed first, then divided; never an average of ratios). A source that
+// counts good events uses TOTAL - GOOD for BAD. With no events in W there
+// is no sample rather than 0/0, so no comparison fires on a quiet night;
+// "or 0 * …" reads a bad counter that no replica has created yet as zero.
+// Then
+//
+//	runkit:slo_budget_remaining:ratio = 1 - runkit:slo_errors:ratio_rate<window> / BUDGET
+//	runkit:slo_info{target="0.999", window="30d"} = 1
+//
+// the share of the error budget left over the window (below zero once it
+// is spent, as slo.Status.Remaining), and an info series for dashboards.
+//
+// Alerts: one SLOErrorBudgetBurn per tier of the policy, with labels
+// severity (Config.Severity maps it), long_window and short_window:
+//
+//	runkit:slo_errors:ratio_rateLONG / BUDGET > THRESHOLD
+//	and
+//	runkit:slo_errors:ratio_rateSHORT / BUDGET > THRESHOLD
+//
+// THRESHOLD is slo.Tier.Threshold for the objective's window, so this is
+// the comparison slo.Policy.Evaluate makes on the tracker's buckets: 14.4,
+// 6, 3 and 1 for the default tiers over 30 days. With no Policy, the tiers
+// are slo.DefaultPolicyFor's, the default tiers that can fire for the
+// target, as a Tracker uses them. Its annotations give the burn rate, the
+// target, the window, the threshold, the share of the budget the tier
+// guards and the budget consumed so far, and runbook_url when the SLO has
+// a RunbookURL. And one SLONoData per SLO:
+//
+//	absent(runkit:slo_errors:ratio_rateSHORTEST)   for: 10m
+//
+// which fires, with severity ticket, when the SLO has had no events for
+// Config.NoDataFor: no replica exports them, or none served anything.
+//
+// # What rules cannot do
+//
+// PromQL ranges only roll: an objective over a calendar month, quarter or
+// year is an error naming it, rather than an approximation that would
+// disagree with the tracker at every month's start. So is a Timeslices
+// objective: rules count occurrences.
+//
+// # The file
+//
+// [Write] checks every SLO first, then writes one group at a time, so
+// memory follows one SLO's rules. The same SLOs write the same bytes, under
+// a header naming this package.
+package promrules

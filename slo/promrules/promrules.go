@@ -1,0 +1,444 @@
+package promrules
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/ybiyri/runkit/slo"
+)
+
+// The names of what the rules record and alert on.
+const (
+	// ErrorRatio prefixes the recorded error ratio of every window:
+	// runkit:slo_errors:ratio_rate5m, …_rate1h, …_rate30d.
+	ErrorRatio = "runkit:slo_errors:ratio_rate"
+	// BudgetRemaining is the share of the window's error budget left.
+	BudgetRemaining = "runkit:slo_budget_remaining:ratio"
+	// Info is 1, with the objective's target and window as labels.
+	Info = "runkit:slo_info"
+	// BurnAlert fires when a burn-rate tier does.
+	BurnAlert = "SLOErrorBudgetBurn"
+	// NoDataAlert fires when the SLO has had no events for a while: no
+	// replica reports them, or none has served anything.
+	NoDataAlert = "SLONoData"
+)
+
+// DefaultNoDataFor is how long an SLO must have no events before
+// NoDataAlert fires, unless Config.NoDataFor says otherwise.
+const DefaultNoDataFor = 10 * time.Minute
+
+// SLO is one objective and where Prometheus reads its events.
+type SLO struct {
+	// Objective is what is promised. Its window must be rolling and its
+	// method Occurrences: PromQL ranges only roll, and a timeslice is not
+	// something a rule can count.
+	Objective slo.Objective
+	// Source is where the events are read. Nil means Events{}.
+	Source Source
+	// Policy holds the burn-rate tiers. Nil means
+	// slo.DefaultPolicyFor(Objective): the default tiers that can fire,
+	// as a Tracker uses. An explicit policy is validated strictly.
+	Policy *slo.Policy
+	// Keep lists the labels kept when summing across replicas, such as
+	// "region": each value gets its own ratios and alerts. Nil sums every
+	// replica into one.
+	Keep []string
+	// Labels are added to every rule, such as team="payments".
+	Labels map[string]string
+	// RunbookURL, when set, is every alert's runbook_url annotation.
+	RunbookURL string
+}
+
+// Config holds what is the same for every SLO of a file. Every zero field
+// has a default.
+type Config struct {
+	// Severity maps a tier's severity to the severity label its alert
+	// carries, such as slo.Page to "critical". A severity not in the map
+	// is its own label.
+	Severity map[slo.Severity]string
+	// NoDataFor is how long an SLO must have no events before NoDataAlert
+	// fires. Zero means DefaultNoDataFor.
+	NoDataFor time.Duration
+	// NoDataSeverity is the severity of NoDataAlert. Empty means
+	// slo.Ticket.
+	NoDataSeverity slo.Severity
+	// Interval is each group's evaluation interval. Zero leaves
+	// Prometheus's global evaluation_interval.
+	Interval time.Duration
+}
+
+// plan is one SLO checked and ready to write.
+type plan struct {
+	s       SLO
+	policy  slo.Policy
+	src     sourceExprs
+	windows []time.Duration
+}
+
+// Write writes a Prometheus rule file for slos: one group per SLO,
+// sorted by name, each with its recording rules and alerts (see the
+// package documentation). Every SLO is checked before anything is
+// written; the first problem is an error naming the objective, the field
+// and the value. Groups are written one at a time, so memory follows
+// one SLO's rules, not the file's. The same input writes the same bytes.
+func Write(w io.Writer, cfg Config, slos ...SLO) error {
+	if err := cfg.check(); err != nil {
+		return err
+	}
+	plans := make([]plan, len(slos))
+	seen := make(map[string]int, len(slos))
+	for i, s := range slos {
+		p, err := newPlan(s)
+		if err != nil {
+			return err
+		}
+		if j, dup := seen[s.Objective.Name]; dup {
+			return fmt.Errorf("promrules: objectives %d and %d are both named %q", j, i, s.Objective.Name)
+		}
+		seen[s.Objective.Name] = i
+		plans[i] = p
+	}
+	slices.SortFunc(plans, func(a, b plan) int { return strings.Compare(a.s.Objective.Name, b.s.Objective.Name) })
+
+	bw := bufio.NewWriter(w)
+	fmt.Fprintf(bw, "# Prometheus rules for %d service level objective%s, written by\n", len(slos), plural(len(slos)))
+	fmt.Fprintf(bw, "# github.com/ybiyri/runkit/slo/promrules. Regenerate rather than edit.\n")
+	if len(plans) == 0 {
+		bw.WriteString("groups: []\n")
+		return bw.Flush()
+	}
+	bw.WriteString("groups:\n")
+	var buf bytes.Buffer
+	for i := range plans {
+		buf.Reset()
+		enc := yaml.NewEncoder(&buf)
+		enc.SetIndent(2)
+		err := enc.Encode(&yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{plans[i].group(cfg).node()}})
+		if err == nil {
+			err = enc.Close()
+		}
+		if err != nil {
+			return fmt.Errorf("promrules: objective %q: %w", plans[i].s.Objective.Name, err)
+		}
+		if _, err := bw.Write(buf.Bytes()); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+func (c Config) check() error {
+	switch {
+	case c.NoDataFor < 0:
+		return fmt.Errorf("promrules: Config.NoDataFor %v is negative", c.NoDataFor)
+	case c.Interval < 0:
+		return fmt.Errorf("promrules: Config.Interval %v is negative", c.Interval)
+	}
+	for k, v := range c.Severity {
+		if v == "" {
+			return fmt.Errorf("promrules: Config.Severity[%q] is empty", k)
+		}
+	}
+	return nil
+}
+
+// newPlan checks s and works out its windows.
+func newPlan(s SLO) (plan, error) {
+	o := s.Objective
+	fail := func(format string, args ...any) (plan, error) {
+		return plan{}, fmt.Errorf("promrules: objective %q: %s", o.Name, fmt.Sprintf(format, args...))
+	}
+	if o.Name == "" {
+		return fail("Name is empty; it is the slo label of every rule")
+	}
+	if err := o.Validate(); err != nil {
+		return plan{}, fmt.Errorf("promrules: %w", err)
+	}
+	if o.Window.Calendar != slo.NotCalendar {
+		return fail("Window %v is a calendar window; PromQL has only rolling ranges, so give a rolling window such as 30d", o.Window)
+	}
+	if o.Method != slo.Occurrences {
+		return fail("Method %v is not supported; Prometheus rules count Occurrences", o.Method)
+	}
+	if !wholeSeconds(o.Window.Rolling) {
+		return fail("Window %v is not a whole number of seconds", o.Window)
+	}
+	p := plan{s: s}
+	if s.Policy != nil {
+		if err := s.Policy.Validate(o); err != nil {
+			return fail("Policy: %v", err)
+		}
+		p.policy = *s.Policy
+	} else {
+		p.policy, _ = slo.DefaultPolicyFor(o)
+		if len(p.policy.Tiers) == 0 {
+			return fail("no tier of the default policy can fire for Target %v over %v; give a Policy", o.Target, o.Window)
+		}
+	}
+	for _, k := range s.Keep {
+		switch {
+		case !labelName.MatchString(k):
+			return fail("Keep %q is not a label name", k)
+		case k == "slo" || k == "le":
+			return fail("Keep %q: the rules set that label themselves", k)
+		}
+	}
+	if len(s.Keep) != len(slices.Compact(slices.Sorted(slices.Values(s.Keep)))) {
+		return fail("Keep %v repeats a label", s.Keep)
+	}
+	for k := range s.Labels {
+		switch {
+		case !labelName.MatchString(k):
+			return fail("Labels: %q is not a label name", k)
+		case k == "slo" || k == "severity" || k == "long_window" || k == "short_window" || slices.Contains(s.Keep, k):
+			return fail("Labels: %q is a label the rules set themselves", k)
+		}
+	}
+	src := s.Source
+	if src == nil {
+		src = Events{}
+	}
+	var err error
+	if p.src, err = src.exprs(o.Name, s.Keep); err != nil {
+		return fail("Source: %v", err)
+	}
+	windows := []time.Duration{o.Window.Rolling}
+	for i, t := range p.policy.Tiers {
+		if !wholeSeconds(t.Long) || !wholeSeconds(t.ShortWindow()) {
+			return fail("Policy tier %d: windows %v and %v must be whole seconds for PromQL", i, t.Long, t.ShortWindow())
+		}
+		windows = append(windows, t.Long, t.ShortWindow())
+	}
+	slices.Sort(windows)
+	p.windows = slices.Compact(windows)
+	return p, nil
+}
+
+func wholeSeconds(d time.Duration) bool { return d > 0 && d%time.Second == 0 }
+
+// group is a Prometheus rule group.
+type group struct {
+	Name     string
+	Interval string
+	Rules    []rule
+}
+
+// rule is a recording or an alerting rule.
+type rule struct {
+	Record      string
+	Alert       string
+	Expr        string
+	For         string
+	Labels      map[string]string
+	Annotations map[string]string
+}
+
+// Duration writes d as PromQL does: "30d", "1h", "5m", "90s".
+func Duration(d time.Duration) string {
+	if d <= 0 {
+		return "0s"
+	}
+	var b strings.Builder
+	for _, u := range []struct {
+		name string
+		d    time.Duration
+	}{{"d", 24 * time.Hour}, {"h", time.Hour}, {"m", time.Minute}, {"s", time.Second}, {"ms", time.Millisecond}} {
+		if n := d / u.d; n > 0 {
+			b.WriteString(strconv.FormatInt(int64(n), 10))
+			b.WriteString(u.name)
+			d -= n * u.d
+		}
+	}
+	return b.String()
+}
+
+// num writes a float as the shortest decimal that reads back the same.
+func num(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+
+// selector is the selector of a recorded series of the SLO.
+func (p *plan) selector(name string) string {
+	ms := []string{"slo=" + strconv.Quote(p.s.Objective.Name)}
+	for _, k := range slices.Sorted(maps.Keys(p.s.Labels)) {
+		ms = append(ms, k+"="+strconv.Quote(p.s.Labels[k]))
+	}
+	return name + "{" + strings.Join(ms, ",") + "}"
+}
+
+// errorRatio is the traffic-weighted error ratio over w: bad events over
+// all events, summed across replicas. No events is no result, never 0/0.
+func (p *plan) errorRatio(w string) string {
+	total := p.src.total(w)
+	var bad string
+	if p.src.bad != nil {
+		bad = "(" + p.src.bad(w) + " or 0 * " + total + ")"
+	} else {
+		bad = "(" + total + " - (" + p.src.good(w) + " or 0 * " + total + "))"
+	}
+	return bad + " / (" + total + " > 0)"
+}
+
+func (p *plan) labels(extra ...string) map[string]string {
+	l := make(map[string]string, len(p.s.Labels)+1+len(extra)/2)
+	maps.Copy(l, p.s.Labels)
+	l["slo"] = p.s.Objective.Name
+	for i := 0; i+1 < len(extra); i += 2 {
+		l[extra[i]] = extra[i+1]
+	}
+	return l
+}
+
+func (p *plan) group(cfg Config) group {
+	o := p.s.Objective
+	g := group{Name: "runkit-slo-" + o.Name}
+	if cfg.Interval > 0 {
+		g.Interval = Duration(cfg.Interval)
+	}
+	for _, w := range p.windows {
+		g.Rules = append(g.Rules, rule{Record: ErrorRatio + Duration(w), Expr: p.errorRatio(Duration(w)), Labels: p.labels()})
+	}
+	window := Duration(o.Window.Rolling)
+	budget := num(o.Budget())
+	g.Rules = append(g.Rules,
+		rule{Record: BudgetRemaining, Expr: "1 - " + p.selector(ErrorRatio+window) + " / " + budget, Labels: p.labels()},
+		rule{Record: Info, Expr: "vector(1)", Labels: p.labels("target", num(o.Target), "window", window)},
+	)
+	for _, t := range p.policy.Tiers {
+		g.Rules = append(g.Rules, p.burnAlert(cfg, t))
+	}
+	noDataFor := cfg.NoDataFor
+	if noDataFor == 0 {
+		noDataFor = DefaultNoDataFor
+	}
+	sev := cfg.NoDataSeverity
+	if sev == "" {
+		sev = slo.Ticket
+	}
+	shortest := Duration(p.windows[0])
+	g.Rules = append(g.Rules, rule{
+		Alert:  NoDataAlert,
+		Expr:   "absent(" + p.selector(ErrorRatio+shortest) + ")",
+		For:    Duration(noDataFor),
+		Labels: p.labels("severity", severity(cfg, sev)),
+		Annotations: p.annotations(
+			fmt.Sprintf("SLO %s has had no events for %s", o.Name, Duration(noDataFor)),
+			fmt.Sprintf("Prometheus has counted no events of SLO %s (%s) over any %s for %s: no replica reports them, or none served anything. Its budget and burn-rate alerts cannot see a problem until events come back.",
+				o.Name, p.src.describe, shortest, Duration(noDataFor))),
+	})
+	return g
+}
+
+func severity(cfg Config, s slo.Severity) string {
+	if v, ok := cfg.Severity[s]; ok {
+		return v
+	}
+	return string(s)
+}
+
+func (p *plan) annotations(summary, description string) map[string]string {
+	a := map[string]string{"summary": summary, "description": description}
+	if p.s.RunbookURL != "" {
+		a["runbook_url"] = p.s.RunbookURL
+	}
+	return a
+}
+
+// burnAlert fires when the burn rate, error ratio / budget, exceeds the
+// tier's threshold over both its windows: the same comparison as
+// slo.Policy.Evaluate, with the same numbers.
+func (p *plan) burnAlert(cfg Config, t slo.Tier) rule {
+	o := p.s.Objective
+	long, short := Duration(t.Long), Duration(t.ShortWindow())
+	window := Duration(o.Window.Rolling)
+	threshold := t.Threshold(o.Window.Rolling)
+	budget := num(o.Budget())
+	expr := p.selector(ErrorRatio+long) + " / " + budget + " > " + num(threshold) +
+		"\nand\n" + p.selector(ErrorRatio+short) + " / " + budget + " > " + num(threshold)
+	// The budget consumed, read back by the alert's template; kept labels
+	// pick the alert's own series.
+	sel := strings.ReplaceAll(p.selector(BudgetRemaining), "%", "%%")
+	args := ""
+	for _, k := range p.s.Keep {
+		sel = sel[:len(sel)-1] + "," + k + `="%s"}`
+		args += " $labels." + k
+	}
+	consumed := "100 * (1 - " + sel + ")"
+	return rule{
+		Alert:  BurnAlert,
+		Expr:   expr,
+		Labels: p.labels("severity", severity(cfg, t.Severity), "long_window", long, "short_window", short),
+		Annotations: p.annotations(
+			fmt.Sprintf(`SLO %s burns its error budget {{ printf "%%.3g" $value }} times too fast over %s`, o.Name, long),
+			fmt.Sprintf(`SLO %s promises %s%% good events over %s (an error budget of %s%%). Over the last %s the error ratio burns that budget {{ printf "%%.3g" $value }} times as fast as the window allows, and over the last %s it still does; above %s, %.3g%% of the whole budget goes within %s. Budget consumed over %s: {{ with printf %s%s | query }}{{ . | first | value | printf "%%.4g" }}%%{{ else }}unknown{{ end }}.`,
+				o.Name, num(roundPct(o.Target)), window, num(roundPct(o.Budget())), long, short, num(threshold), 100*t.BudgetShare, long, window, strconv.Quote(consumed), args)),
+	}
+}
+
+// roundPct is 100 × v, rounded to 12 significant digits so that 0.001
+// reads 0.1 and not 0.09999999999999999.
+func roundPct(v float64) float64 {
+	r, _ := strconv.ParseFloat(strconv.FormatFloat(100*v, 'g', 12, 64), 64)
+	return r
+}
+
+// The rules become YAML nodes rather than going through reflection: a
+// file of 1,000 SLOs is written several times faster.
+func str(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Value: s} }
+
+// label is a string that could read as another type ("0.999", "true"),
+// tagged so that it is quoted when it would.
+func label(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s} }
+
+func mapping(kv ...*yaml.Node) *yaml.Node { return &yaml.Node{Kind: yaml.MappingNode, Content: kv} }
+
+func stringMap(m map[string]string) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.MappingNode, Content: make([]*yaml.Node, 0, 2*len(m))}
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		n.Content = append(n.Content, str(k), label(m[k]))
+	}
+	return n
+}
+
+func (g group) node() *yaml.Node {
+	rules := &yaml.Node{Kind: yaml.SequenceNode, Content: make([]*yaml.Node, len(g.Rules))}
+	for i, r := range g.Rules {
+		n := &yaml.Node{Kind: yaml.MappingNode, Content: make([]*yaml.Node, 0, 12)}
+		if r.Record != "" {
+			n.Content = append(n.Content, str("record"), str(r.Record))
+		} else {
+			n.Content = append(n.Content, str("alert"), str(r.Alert))
+		}
+		n.Content = append(n.Content, str("expr"), str(r.Expr))
+		if r.For != "" {
+			n.Content = append(n.Content, str("for"), str(r.For))
+		}
+		if len(r.Labels) > 0 {
+			n.Content = append(n.Content, str("labels"), stringMap(r.Labels))
+		}
+		if len(r.Annotations) > 0 {
+			n.Content = append(n.Content, str("annotations"), stringMap(r.Annotations))
+		}
+		rules.Content[i] = n
+	}
+	n := mapping(str("name"), label(g.Name))
+	if g.Interval != "" {
+		n.Content = append(n.Content, str("interval"), str(g.Interval))
+	}
+	n.Content = append(n.Content, str("rules"), rules)
+	return n
+}

@@ -1,0 +1,159 @@
+package promrules_test
+
+import (
+	"bytes"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ybiyri/runkit/slo"
+	"github.com/ybiyri/runkit/slo/promrules"
+)
+
+func write(t *testing.T, cfg promrules.Config, slos ...promrules.SLO) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := promrules.Write(&buf, cfg, slos...); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	return buf.String()
+}
+
+func objective(name string, target float64, window time.Duration) slo.Objective {
+	return slo.Objective{Name: name, Target: target, Window: slo.Rolling(window)}
+}
+
+func TestWriteIsByteStableAndSorted(t *testing.T) {
+	a := promrules.SLO{Objective: objective("b-search", 0.99, 7*day), Labels: map[string]string{"team": "s", "env": "prod"}, Keep: []string{"region", "az"}}
+	b := promrules.SLO{Objective: objective("a-checkout", 0.999, 30*day), Source: promrules.Latency{Threshold: 1}}
+	first := write(t, promrules.Config{}, a, b)
+	for range 5 {
+		if again := write(t, promrules.Config{}, b, a); again != first {
+			t.Fatalf("Write in another order wrote other bytes:\n%s\n---\n%s", first, again)
+		}
+	}
+	if i, j := strings.Index(first, "runkit-slo-a-checkout"), strings.Index(first, "runkit-slo-b-search"); i < 0 || j < i {
+		t.Errorf("groups not sorted by name:\n%s", first)
+	}
+	if !strings.HasPrefix(first, "# Prometheus rules for 2 service level objectives, written by\n# github.com/ybiyri/runkit/slo/promrules.") {
+		t.Errorf("header:\n%s", first[:200])
+	}
+}
+
+func TestWriteNothing(t *testing.T) {
+	if got := write(t, promrules.Config{}); !strings.HasSuffix(got, "groups: []\n") {
+		t.Errorf("Write() = %q, want an empty rule file", got)
+	}
+}
+
+// The rules page on exactly the tiers a Tracker's default policy keeps.
+func TestDefaultTiersAreTheTrackers(t *testing.T) {
+	for _, target := range []float64{0.8, 0.9, 0.93, 0.99, 0.999} {
+		o := objective("o", target, 30*day)
+		kept, _ := slo.DefaultPolicyFor(o)
+		out := write(t, promrules.Config{}, promrules.SLO{Objective: o})
+		if got := strings.Count(out, "alert: "+promrules.BurnAlert); got != len(kept.Tiers) {
+			t.Errorf("target %v: %d burn alerts, want %d", target, got, len(kept.Tiers))
+		}
+		for _, tr := range kept.Tiers {
+			if !strings.Contains(out, "long_window: "+promrules.Duration(tr.Long)+"\n") {
+				t.Errorf("target %v: no alert for the %v tier", target, tr.Long)
+			}
+		}
+	}
+	// 93% over 30 days cannot page at 14.4 × 0.07 ≥ 1: no 1h alert.
+	if out := write(t, promrules.Config{}, promrules.SLO{Objective: objective("o", 0.93, 30*day)}); strings.Contains(out, "long_window: 1h\n") {
+		t.Errorf("93%%: a 1h tier that cannot fire was written")
+	}
+}
+
+func TestWriteRejects(t *testing.T) {
+	ok := objective("checkout", 0.999, 30*day)
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	for _, tt := range []struct {
+		name string
+		cfg  promrules.Config
+		slos []promrules.SLO
+		want string
+	}{
+		{"calendar", promrules.Config{}, []promrules.SLO{{Objective: slo.Objective{Name: "m", Target: 0.99, Window: slo.CalendarWindow(slo.Month, berlin)}}},
+			`objective "m": Window calendar month in Europe/Berlin is a calendar window; PromQL has only rolling ranges`},
+		{"timeslices", promrules.Config{}, []promrules.SLO{{Objective: slo.Objective{Name: "t", Target: 0.99, Window: slo.Rolling(day), Method: slo.Timeslices}}},
+			`objective "t": Method timeslices is not supported`},
+		{"invalid objective", promrules.Config{}, []promrules.SLO{{Objective: objective("x", 1, day)}}, `objective "x": Target 1 out of range`},
+		{"no name", promrules.Config{}, []promrules.SLO{{Objective: objective("", 0.99, day)}}, `Name is empty`},
+		{"duplicate", promrules.Config{}, []promrules.SLO{{Objective: ok}, {Objective: ok}}, `objectives 0 and 1 are both named "checkout"`},
+		{"no tier fits", promrules.Config{}, []promrules.SLO{{Objective: objective("short", 0.99, 30*time.Minute)}}, `no tier of the default policy can fire for Target 0.99 over 30m; give a Policy`},
+		{"policy", promrules.Config{}, []promrules.SLO{{Objective: objective("p", 0.9, 30*day), Policy: &slo.Policy{Tiers: slo.DefaultPolicy().Tiers}}}, `Policy: slo: tier 0 (page, 1h): burn-rate threshold 14.4 × budget 0.1`},
+		{"keep", promrules.Config{}, []promrules.SLO{{Objective: ok, Keep: []string{"slo"}}}, `Keep "slo": the rules set that label themselves`},
+		{"keep name", promrules.Config{}, []promrules.SLO{{Objective: ok, Keep: []string{"a-b"}}}, `Keep "a-b" is not a label name`},
+		{"keep twice", promrules.Config{}, []promrules.SLO{{Objective: ok, Keep: []string{"a", "a"}}}, `Keep [a a] repeats a label`},
+		{"labels", promrules.Config{}, []promrules.SLO{{Objective: ok, Labels: map[string]string{"severity": "x"}}}, `Labels: "severity" is a label the rules set themselves`},
+		{"latency bucket", promrules.Config{}, []promrules.SLO{{Objective: ok, Source: promrules.Latency{Threshold: 0.3}}}, `Latency.Threshold 0.3 is not a bucket boundary of http_server_request_duration_seconds`},
+		{"latency zero", promrules.Config{}, []promrules.SLO{{Objective: ok, Source: promrules.Latency{}}}, `Latency.Threshold 0 is not a positive number`},
+		{"latency matchers", promrules.Config{}, []promrules.SLO{{Objective: ok, Source: promrules.Latency{Threshold: 1, Matchers: `route="/x`}}}, `Latency.Matchers "route=\"/x": unterminated value`},
+		{"events matchers", promrules.Config{}, []promrules.SLO{{Objective: ok, Source: promrules.Events{Matchers: `job}`}}}, `Events.Matchers "job}": want =, !=, =~ or !~`},
+		{"ratio both", promrules.Config{}, []promrules.SLO{{Objective: ok, Source: promrules.Ratio{Bad: "a", Good: "b", Total: "c"}}}, `Ratio sets both Bad "a" and Good "b"`},
+		{"ratio neither", promrules.Config{}, []promrules.SLO{{Objective: ok, Source: promrules.Ratio{Total: "c"}}}, `Ratio sets neither Bad nor Good`},
+		{"ratio expression", promrules.Config{}, []promrules.SLO{{Objective: ok, Source: promrules.Ratio{Bad: "sum(rate(x[5m]))", Total: "y"}}}, `Ratio.Bad "sum(rate(x[5m]))" is neither a series selector nor a template with {{.window}}`},
+		{"ratio no total", promrules.Config{}, []promrules.SLO{{Objective: ok, Source: promrules.Ratio{Bad: "x"}}}, `Ratio.Total is empty`},
+		{"negative", promrules.Config{NoDataFor: -time.Second}, nil, `Config.NoDataFor -1s is negative`},
+		{"severity", promrules.Config{Severity: map[slo.Severity]string{slo.Page: ""}}, nil, `Config.Severity["page"] is empty`},
+	} {
+		var buf bytes.Buffer
+		err := promrules.Write(&buf, tt.cfg, tt.slos...)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: Write = %v\nwant %q", tt.name, err, tt.want)
+		}
+		if buf.Len() != 0 {
+			t.Errorf("%s: Write wrote %d bytes before failing", tt.name, buf.Len())
+		}
+	}
+}
+
+func TestLatencyMatchesLeAsPrometheus2And3WriteIt(t *testing.T) {
+	for _, tt := range []struct {
+		threshold float64
+		want      string
+	}{
+		{1, `le=~"1|1\\.0"`},
+		{0.25, `le=~"0\\.25"`},
+		{10, `le=~"10|10\\.0"`},
+		{0.00001, `le=~"0\\.00001|1e-05"`},
+	} {
+		out := write(t, promrules.Config{}, promrules.SLO{Objective: objective("l", 0.99, day),
+			Source: promrules.Latency{Threshold: tt.threshold, Buckets: []float64{0.00001, 0.25, 1, 10}}})
+		if !strings.Contains(out, tt.want) {
+			t.Errorf("threshold %v: no %s in\n%s", tt.threshold, tt.want, out)
+		}
+	}
+}
+
+// sizeWriter records the largest single write.
+type sizeWriter struct{ writes, largest int }
+
+func (w *sizeWriter) Write(p []byte) (int, error) {
+	w.writes++
+	w.largest = max(w.largest, len(p))
+	return len(p), nil
+}
+
+// Write streams: no single write holds more than a group or two, however
+// many SLOs there are.
+func TestWriteStreams(t *testing.T) {
+	var one bytes.Buffer
+	if err := promrules.Write(&one, promrules.Config{}, thousand()[:1]...); err != nil {
+		t.Fatal(err)
+	}
+	var w sizeWriter
+	if err := promrules.Write(&w, promrules.Config{}, thousand()...); err != nil {
+		t.Fatal(err)
+	}
+	if limit := 2*one.Len() + 64<<10; w.largest > limit || w.writes < 50 {
+		t.Errorf("1,000 SLOs in %d writes, the largest %d bytes; want many writes of at most %d", w.writes, w.largest, limit)
+	}
+	if err := promrules.Write(io.Discard, promrules.Config{}, thousand()...); err != nil {
+		t.Fatal(err)
+	}
+}
