@@ -514,16 +514,14 @@ func (r *reader) timeWindow(f *fields) (slo.Window, bool) {
 	} else {
 		r.fail(cal, join(cp, "startTime"), "", "is missing")
 	}
-	loc := time.UTC
-	if tz := r.str(cf, "timeZone"); tz != "" {
-		l, err := time.LoadLocation(tz)
-		if err != nil {
-			r.fail(cf.get("timeZone"), join(cp, "timeZone"), tz, "is not a time zone of the IANA database")
-			return slo.Window{}, false
-		}
-		loc = l
-	} else {
+	tz := r.str(cf, "timeZone")
+	if tz == "" {
 		r.fail(cal, join(cp, "timeZone"), "", "is missing")
+		return slo.Window{}, false
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil || tz == "Local" {
+		r.fail(cf.get("timeZone"), join(cp, "timeZone"), tz, "is not a time zone of the IANA database")
 		return slo.Window{}, false
 	}
 	if start == "" {

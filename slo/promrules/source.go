@@ -131,9 +131,9 @@ func (r Ratio) exprs(_ string, keep []string) (sourceExprs, error) {
 		case isSelector(expr):
 			return sum(strings.TrimSpace(expr), keep), nil
 		case strings.TrimSpace(expr) == "":
-			return nil, fmt.Errorf("Ratio.%s is empty", field)
+			return nil, fmt.Errorf("%s is empty", "Ratio."+field)
 		}
-		return nil, fmt.Errorf("Ratio.%s %q is neither a series selector nor a template with %s", field, expr, WindowVar)
+		return nil, fmt.Errorf("%s %q is neither a series selector nor a template with %s", "Ratio."+field, expr, WindowVar)
 	}
 	var s sourceExprs
 	var err error
