@@ -100,6 +100,23 @@
 // reloads itself through a meta refresh, escapes every name, and fits a
 // phone's width as well as a laptop's.
 //
+// # Across the fleet
+//
+// A tracker sees one process, and starts empty at every deploy. Every
+// tracker also adds each event it accepts to one OpenTelemetry counter,
+// [EventsMetric], with attributes slo and outcome; a service that sets up
+// package telemetry exports it with its other metrics, and Prometheus sees
+//
+//	runkit_slo_events_total{slo="checkout",outcome="good"}
+//	runkit_slo_events_total{slo="checkout",outcome="bad"}
+//
+// from every replica. Both series start at zero when the tracker is made.
+// Package [github.com/ybiyri/runkit/slo/promrules] turns the same
+// [Objective] into Prometheus rules that sum these across replicas and
+// page on the tiers [DefaultPolicyFor] keeps, and package
+// [github.com/ybiyri/runkit/slo/openslo] reads and writes the objective as
+// an OpenSLO v1 file.
+//
 // Package [github.com/ybiyri/runkit/slo/slotest] runs traffic patterns
 // through an objective inside a unit test.
 package slo

@@ -9,6 +9,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/metric"
 )
 
 // DefaultResolution is the bucket length of a Tracker that sets none.
@@ -51,6 +54,12 @@ type TrackerConfig struct {
 	// means time.Now. A test that records events at simulated times sets
 	// it to the simulated clock.
 	Now func() time.Time
+	// MeterProvider receives EventsMetric, the count of every event the
+	// tracker accepts, when it is recorded. Nil means the global provider,
+	// a no-op until the application installs an SDK (telemetry.Setup
+	// does); a tracker made before that counts from then on. With an SDK,
+	// counting adds about 0.1 µs to a record and allocates nothing.
+	MeterProvider metric.MeterProvider
 }
 
 // Tracker counts good and bad events in a ring of time buckets covering an
@@ -66,6 +75,7 @@ type Tracker struct {
 	o       Objective
 	policy  Policy
 	omitted []OmittedTier
+	events  *events
 	latency time.Duration
 	now     func() time.Time
 	res     int64 // bucket length in nanoseconds
@@ -158,8 +168,12 @@ func NewTracker(o Objective, cfg TrackerConfig) (*Tracker, error) {
 		// out.
 		policy, omitted = DefaultPolicyFor(o)
 	}
+	mp := cfg.MeterProvider
+	if mp == nil {
+		mp = otel.GetMeterProvider()
+	}
 	t := &Tracker{
-		o: o, policy: policy, omitted: omitted, latency: cfg.Latency, now: now,
+		o: o, policy: policy, omitted: omitted, events: newEvents(mp, o.Name), latency: cfg.Latency, now: now,
 		res: int64(res), phase: phase, n: n, ring: make([]bucket, n),
 	}
 	nb := n/blockSize + 2
@@ -306,6 +320,7 @@ func (t *Tracker) add(at time.Time, good, bad int64) bool {
 		t.future.Add(good + bad)
 		return false
 	}
+	t.events.add(good, bad, false)
 	ns -= t.phase
 	// Fast path: most events fall in the newest bucket, whose index and
 	// bucket are cached; a multiply checks it where the slow path needs two

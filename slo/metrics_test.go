@@ -1,0 +1,140 @@
+package slo_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/ybiyri/runkit/slo"
+)
+
+// events reads the tracker counter's points by slo and outcome.
+func events(t testing.TB, reader sdkmetric.Reader) map[[2]string]int64 {
+	t.Helper()
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(context.Background(), &rm); err != nil {
+		t.Fatal(err)
+	}
+	out := map[[2]string]int64{}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if m.Name != slo.EventsMetric {
+				continue
+			}
+			sum := m.Data.(metricdata.Sum[int64])
+			if !sum.IsMonotonic || sum.Temporality != metricdata.CumulativeTemporality || m.Unit != "{event}" {
+				t.Errorf("%s: monotonic %v, temporality %v, unit %q", m.Name, sum.IsMonotonic, sum.Temporality, m.Unit)
+			}
+			for _, p := range sum.DataPoints {
+				name, _ := p.Attributes.Value(attribute.Key("slo"))
+				outcome, _ := p.Attributes.Value(attribute.Key("outcome"))
+				out[[2]string{name.AsString(), outcome.AsString()}] = p.Value
+			}
+		}
+	}
+	return out
+}
+
+// Every event a tracker accepts is counted by objective and outcome, the
+// way a user wires it: requests through Middleware, and events recorded
+// directly.
+func TestTrackerCountsEventsAsMetrics(t *testing.T) {
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	defer mp.Shutdown(context.Background())
+	o := slo.Objective{Name: "checkout", Target: 0.999, Window: slo.Rolling(30 * day)}
+	tr, err := slo.NewTracker(o, slo.TrackerConfig{MeterProvider: mp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Both series exist before any event, at zero.
+	want := map[[2]string]int64{{"checkout", "good"}: 0, {"checkout", "bad"}: 0}
+	if got := events(t, reader); !equalCounts(got, want) {
+		t.Errorf("before any event: %v, want %v", got, want)
+	}
+
+	srv := httptest.NewServer(slo.Middleware(tr, slo.MiddlewareConfig{})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/fail" {
+			w.WriteHeader(http.StatusInternalServerError)
+		}
+	})))
+	defer srv.Close()
+	for _, path := range []string{"/", "/", "/fail", "/missing"} {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	if err := tr.RecordN(10, 2); err != nil {
+		t.Fatal(err)
+	}
+	// Refused for being a day in the future: not counted here either.
+	if err := tr.RecordNAt(time.Now().Add(day), 5, 5); err == nil {
+		t.Fatal("RecordNAt a day ahead was accepted")
+	}
+	want = map[[2]string]int64{{"checkout", "good"}: 13, {"checkout", "bad"}: 3}
+	if got := events(t, reader); !equalCounts(got, want) {
+		t.Errorf("after 4 requests and RecordN(10, 2): %v, want %v", got, want)
+	}
+	if s := tr.Status(); s.Good != 13 || s.Total != 16 {
+		t.Errorf("tracker good %d total %d, want 13 of 16, as the counter", s.Good, s.Total)
+	}
+}
+
+func equalCounts(a, b map[[2]string]int64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
+
+// BenchmarkTrackerRecordAtMetrics is BenchmarkTrackerRecordAt with an SDK
+// meter provider counting every event.
+func BenchmarkTrackerRecordAtMetrics(b *testing.B) {
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+	defer mp.Shutdown(context.Background())
+	tr := newTracker(b, slo.Objective{Name: "api", Target: 0.999, Window: slo.Rolling(30 * day)}, slo.TrackerConfig{MeterProvider: mp})
+	at := t0.Add(time.Hour)
+	b.ReportAllocs()
+	for b.Loop() {
+		tr.RecordAt(at, true)
+	}
+}
+
+// A tracker made before the application installs its SDK counts from then
+// on, through the global provider; and counting allocates nothing.
+func TestTrackerCountsThroughTheGlobalProviderInstalledLater(t *testing.T) {
+	o := slo.Objective{Name: "late", Target: 0.99, Window: slo.Rolling(day)}
+	tr, err := slo.NewTracker(o, slo.TrackerConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	defer mp.Shutdown(context.Background())
+	prev := otel.GetMeterProvider()
+	otel.SetMeterProvider(mp)
+	defer otel.SetMeterProvider(prev)
+
+	tr.RecordN(7, 1)
+	if allocs := testing.AllocsPerRun(1000, func() { tr.Record(true) }); allocs != 0 {
+		t.Errorf("Record with an SDK allocates %v times", allocs)
+	}
+	got := events(t, reader)
+	if got[[2]string{"late", "good"}] != 7+1001 || got[[2]string{"late", "bad"}] != 1 {
+		t.Errorf("counted %v, want 1008 good and 1 bad", got)
+	}
+}
