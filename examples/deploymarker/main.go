@@ -15,16 +15,16 @@
 // -allow-no-data. The marker's ID is the deployment's (deploy.ID), so a
 // step run again marks the same deployment.
 //
-// Exit status:
+// Exit status, as runkit's command line has it:
 //
 //	0  the deploy may go ahead, and every sink took the marker
-//	1  the step could not run: a usage or configuration error (a mistyped
-//	   or missing flag, a bad sink URL or a missing key), or the SLO
-//	   status could not be read; nothing was marked
-//	2  frozen by the error-budget policy (budget spent, a page-severity
-//	   tier firing, or no SLO data); nothing was marked
-//	3  the deploy may go ahead, but a sink did not take the marker; the
-//	   others did, and standard error says which failed and why
+//	1  usage or configuration error: a mistyped or missing flag, a bad
+//	   sink or status URL, a missing key; nothing was asked or marked
+//	2  frozen by the error-budget policy: budget spent, a page-severity
+//	   tier firing, or no SLO data; nothing was marked
+//	3  an external system failed: a service's /slo could not be read
+//	   (nothing was marked), or a sink did not take the marker (the
+//	   others did); standard error says which and why
 package main
 
 import (
@@ -33,6 +33,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"time"
 
@@ -42,18 +43,18 @@ import (
 
 // The exit statuses, as the package doc describes them.
 const (
-	exitOK     = 0
-	exitConfig = 1
-	exitFrozen = 2
-	exitSink   = 3
+	exitOK       = 0
+	exitConfig   = 1
+	exitFrozen   = 2
+	exitExternal = 3
 )
 
 const usageTail = `
 Exit status:
   0  the deploy may go ahead, and every sink took the marker
-  1  usage or configuration error, or the SLO status could not be read
+  1  usage or configuration error
   2  frozen by the error-budget policy
-  3  a sink did not take the marker
+  3  a service's /slo could not be read, or a sink did not take the marker
 `
 
 func main() {
@@ -105,6 +106,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err := m.Validate(); err != nil {
 		return fail(exitConfig, "%v", err)
 	}
+	for _, s := range statusURLs {
+		// Checked here rather than by the flag package, which would print
+		// the URL whole, token and all.
+		if u, err := url.Parse(s); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fail(exitConfig, "-slo-status %q is not an http or https URL", deploy.RedactURL(s))
+		}
+	}
 	req := deploy.Request{By: *by, Reason: *reason, Override: *by != "" || *reason != ""}
 	switch *kind {
 	case "feature":
@@ -128,7 +136,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			st, err := deploy.FetchSLOStatus(sctx, nil, u)
 			cancel()
 			if err != nil {
-				return fail(exitConfig, "cannot read the SLO status: %v", err)
+				return fail(exitExternal, "cannot read the SLO status: %v", err)
 			}
 			statuses = append(statuses, st...)
 		}
@@ -147,7 +155,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	actx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 	if _, err := a.Announce(actx, m); err != nil {
-		return exitSink // OnResult said which sink failed and why
+		return exitExternal // OnResult said which sink failed and why
 	}
 	return exitOK
 }

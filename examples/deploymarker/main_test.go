@@ -87,6 +87,11 @@ func sloServer(t *testing.T, good, bad int64) string {
 
 func TestExitStatus(t *testing.T) {
 	healthy, spent, quiet := sloServer(t, 1000, 0), sloServer(t, 50, 50), sloServer(t, 0, 0)
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("<html>login</html>")) // a proxy's login page, not the service
+	}))
+	defer proxy.Close()
+	notJSON := proxy.URL + "/slo"
 	tests := []struct {
 		name   string
 		status int // the webhook's answer
@@ -107,7 +112,7 @@ func TestExitStatus(t *testing.T) {
 		{"bad link", 200, nil, []string{"-service", "checkout", "-url", "ci/run/7"}, 1, 0, "marker URL"},
 		{"bad sink URL", 200, []string{"GRAFANA_URL=grafana.internal", "GRAFANA_TOKEN=x"}, []string{"-service", "checkout"}, 1, 0, `GrafanaConfig.URL "grafana.internal" is not an http or https URL`},
 		{"sink without its key", 200, []string{"GRAFANA_URL=https://grafana.internal"}, []string{"-service", "checkout"}, 1, 0, "GrafanaConfig.Token is empty"},
-		{"status unreachable", 200, nil, []string{"-service", "checkout", "-slo-status", "http://127.0.0.1:1/slo"}, 1, 0, "cannot read the SLO status"},
+		{"bad status URL", 200, nil, []string{"-service", "checkout", "-slo-status", "checkout.internal/slo"}, 1, 0, `-slo-status "checkout.internal/[redacted]" is not an http or https URL`},
 
 		{"budget spent", 200, nil, []string{"-service", "checkout", "-slo-status", healthy, "-slo-status", spent}, 2, 0, "deploy refused (budget-spent)"},
 		{"no data", 200, nil, []string{"-service", "checkout", "-slo-status", quiet}, 2, 0, "deploy refused (no-data)"},
@@ -116,6 +121,8 @@ func TestExitStatus(t *testing.T) {
 		{"feature cannot override", 200, nil, []string{"-service", "checkout", "-slo-status", spent, "-override-by", "alice", "-override-reason", "launch"}, 2, 0, "a feature cannot override"},
 
 		{"sink fails", 400, nil, []string{"-service", "checkout", "-slo-status", healthy}, 3, 1, "webhook: failed after 1 attempts"},
+		{"status unreachable", 200, nil, []string{"-service", "checkout", "-slo-status", "http://127.0.0.1:1/slo"}, 3, 0, "cannot read the SLO status"},
+		{"status not JSON", 200, nil, []string{"-service", "checkout", "-slo-status", notJSON}, 3, 0, "SLO status 1: invalid character '<'"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
