@@ -1,0 +1,521 @@
+package runkit_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"go/ast"
+	"go/importer"
+	"go/parser"
+	"go/scanner"
+	"go/token"
+	"go/types"
+	"io"
+	"maps"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// The README's Go blocks are fragments of a service, a test or a pipeline
+// step. Each is type-checked against runkit and the standard library as
+// they are now, so that the README cannot drift from the API:
+//
+//   - a block of declarations (one with a top-level func, type, var, const
+//     or import) is a file of its own;
+//   - any other block is the body of a func returning error, so that it
+//     may "return err"; a name it declares and leaves unused is fine;
+//   - a block starting with "package" is a whole file.
+//
+// Each block sees the imports it names from readmeImports and the names of
+// readmeWorld, the things a snippet takes as given (the service's ctx and
+// mux, say) unless it declares them itself.
+var readmeImports = map[string]string{
+	"breaker":   "github.com/ybiyri/runkit/breaker",
+	"deploy":    "github.com/ybiyri/runkit/deploy",
+	"health":    "github.com/ybiyri/runkit/health",
+	"checks":    "github.com/ybiyri/runkit/health/checks",
+	"slo":       "github.com/ybiyri/runkit/slo",
+	"slotest":   "github.com/ybiyri/runkit/slo/slotest",
+	"telemetry": "github.com/ybiyri/runkit/telemetry",
+	"context":   "context",
+	"errors":    "errors",
+	"fmt":       "fmt",
+	"http":      "net/http",
+	"io":        "io",
+	"json":      "encoding/json",
+	"log":       "log",
+	"os":        "os",
+	"slog":      "log/slog",
+	"sql":       "database/sql",
+	"strings":   "strings",
+	"testing":   "testing",
+	"time":      "time",
+}
+
+var readmeWorld = []struct{ name, typ string }{
+	{"ctx", "context.Context"},
+	{"mux", "*http.ServeMux"},
+	{"srv", "*http.Server"},
+	{"db", "*sql.DB"},
+	{"checker", "*health.Checker"},
+	{"checkout", "slo.Objective"},
+	{"checkoutHandler", "http.Handler"},
+	{"grafanaSink", "deploy.Sink"},
+}
+
+func TestREADMEGoBlocksCompile(t *testing.T) {
+	md, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := goBlocks(md)
+	// One block or more per package section: a README whose fences the
+	// test stopped finding must not pass.
+	if len(blocks) < 6 {
+		t.Fatalf("found %d Go blocks in README.md, want 6 or more", len(blocks))
+	}
+	c := newBlockChecker(t)
+	for _, b := range blocks {
+		for _, err := range c.check("README.md", b) {
+			t.Error(err)
+		}
+	}
+}
+
+// TestREADMECheckerCatchesBrokenBlocks keeps the test above honest: each
+// block here is wrong the way README blocks went wrong, and must fail.
+func TestREADMECheckerCatchesBrokenBlocks(t *testing.T) {
+	const sample = "# sample\n\n" +
+		// 3: a package-level :=
+		"```go\n" +
+		"objective := slo.Objective{Name: \"checkout\", Target: 0.999, Window: slo.Rolling(30 * 24 * time.Hour)}\n" +
+		"\n" +
+		"func TestBudget(t *testing.T) {\n" +
+		"\t_ = objective\n" +
+		"}\n" +
+		"```\n\n" +
+		// 11: a name the API does not have
+		"```go\n" +
+		"announcer := &deploy.Announcr{}\n" +
+		"```\n\n" +
+		// 15: a value of the wrong type
+		"```go\n" +
+		"health.Serve(ctx, mux, checker, health.ServeConfig{})\n" +
+		"```\n\n" +
+		// 19: a timeout context under the name of the one it derives from
+		"```go\n" +
+		"announcer := &deploy.Announcer{Sinks: []deploy.Sink{deploy.Writer(os.Stdout)}}\n" +
+		"ctx, cancel := context.WithTimeout(ctx, 2*time.Second)\n" +
+		"announcer.Announce(ctx, deploy.FromBuild(\"checkout\", \"production\"))\n" +
+		"cancel()\n" +
+		"```\n\n" +
+		// 26: bad syntax, an unclosed brace found only past the block
+		"```go\n" +
+		"if err := checker.Register(health.Check{}); err != nil {\n" +
+		"```\n\n" +
+		// 30: a name the world does not give
+		"```go\n" +
+		"mux.Handle(\"/cart\", cartHandler)\n" +
+		"```\n\n" +
+		// 34: a bare return where the block stands for a func returning error
+		"```go\n" +
+		"return\n" +
+		"```\n\n" +
+		// 38: fine, as the fixed README has them
+		"```go\n" +
+		"var objective = slo.Objective{Name: \"checkout\", Target: 0.999, Window: slo.Rolling(30 * 24 * time.Hour)}\n" +
+		"```\n\n" +
+		"```go\n" +
+		"announcer := &deploy.Announcer{Sinks: []deploy.Sink{deploy.Writer(os.Stdout), grafanaSink}}\n" +
+		"announceCtx, cancel := context.WithTimeout(ctx, 2*time.Second)\n" +
+		"announcer.Announce(announceCtx, deploy.FromBuild(\"checkout\", \"production\"))\n" +
+		"cancel()\n" +
+		"unused := 1\n" +
+		"```\n"
+	want := map[int]string{
+		4:  "expected declaration, found objective",
+		12: "undefined: deploy.Announcr",
+		16: "cannot use mux",
+		21: "ctx, cancel := context.WithTimeout(ctx, …) puts a context that ends within the block under the name ctx",
+		27: "expected '}', found 'EOF'",
+		31: "undefined: cartHandler",
+		35: "not enough return values",
+	}
+	blocks := goBlocks([]byte(sample))
+	if len(blocks) != 9 {
+		t.Fatalf("found %d blocks in the sample, want 9", len(blocks))
+	}
+	c := newBlockChecker(t)
+	got := map[int]string{}
+	for _, b := range blocks {
+		for _, err := range c.check("sample.md", b) {
+			var line int
+			if _, scanErr := fmt.Sscanf(err.Error(), "sample.md:%d:", &line); scanErr != nil {
+				t.Errorf("error %q does not start with sample.md:LINE:", err)
+			}
+			got[line] += err.Error() + "\n"
+		}
+	}
+	for line, w := range want {
+		if !strings.Contains(got[line], w) {
+			t.Errorf("sample.md:%d: got errors %q, want one holding %q", line, got[line], w)
+		}
+	}
+	for _, line := range slices.Sorted(maps.Keys(got)) {
+		if _, ok := want[line]; !ok {
+			t.Errorf("sample.md:%d: unexpected error %q", line, got[line])
+		}
+	}
+}
+
+// goBlock is the code of one ```go block and the line it starts on.
+type goBlock struct {
+	line int
+	code string
+}
+
+// goBlocks returns the ```go blocks of a Markdown document.
+func goBlocks(md []byte) []goBlock {
+	var blocks []goBlock
+	var cur *goBlock
+	sc := bufio.NewScanner(bytes.NewReader(md))
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		switch {
+		case cur == nil && strings.TrimSpace(line) == "```go":
+			cur = &goBlock{line: n + 1}
+		case cur != nil && strings.TrimSpace(line) == "```":
+			blocks = append(blocks, *cur)
+			cur = nil
+		case cur != nil:
+			cur.code += line + "\n"
+		}
+	}
+	if cur != nil { // an unclosed fence runs to the end, as Markdown has it
+		blocks = append(blocks, *cur)
+	}
+	return blocks
+}
+
+// blockChecker type-checks blocks against the export data of the packages
+// they may import, which one "go list -export" builds or finds in the
+// build cache: much faster than type-checking every dependency from
+// source.
+type blockChecker struct {
+	fset *token.FileSet
+	imp  types.Importer
+}
+
+var (
+	exportsOnce sync.Once
+	exports     map[string]string
+	exportsErr  error
+)
+
+func newBlockChecker(t *testing.T) *blockChecker {
+	t.Helper()
+	exportsOnce.Do(func() {
+		goTool, err := exec.LookPath("go")
+		if err != nil {
+			exportsErr = fmt.Errorf("the go command is needed to type-check the README: %v", err)
+			return
+		}
+		args := append([]string{"list", "-export", "-deps", "-json=ImportPath,Export"}, slices.Sorted(maps.Values(readmeImports))...)
+		var stderr bytes.Buffer
+		cmd := exec.Command(goTool, args...)
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			exportsErr = fmt.Errorf("go list: %v\n%s", err, stderr.Bytes())
+			return
+		}
+		exports = map[string]string{}
+		dec := json.NewDecoder(bytes.NewReader(out))
+		for dec.More() {
+			var p struct{ ImportPath, Export string }
+			if err := dec.Decode(&p); err != nil {
+				exportsErr = fmt.Errorf("go list output: %v", err)
+				return
+			}
+			exports[p.ImportPath] = p.Export
+		}
+	})
+	if exportsErr != nil {
+		t.Fatal(exportsErr)
+	}
+	fset := token.NewFileSet()
+	lookup := func(path string) (io.ReadCloser, error) {
+		f, ok := exports[path]
+		if !ok || f == "" {
+			return nil, fmt.Errorf("no export data for %q", path)
+		}
+		return os.Open(f)
+	}
+	return &blockChecker{fset: fset, imp: importer.ForCompiler(fset, "gc", lookup)}
+}
+
+// check returns the errors of block b of the file named file, at the
+// file's lines.
+func (c *blockChecker) check(file string, b goBlock) []error {
+	end := b.line + strings.Count(b.code, "\n") - 1
+	var errs []error
+	report := func(pos token.Position, msg string) {
+		// An error the parser finds only past the block's end (an
+		// unclosed brace) belongs to its last line.
+		if pos.Filename == file && pos.Line > end {
+			pos = token.Position{Filename: file, Line: end, Column: 1}
+		}
+		errs = append(errs, fmt.Errorf("%v: %s", pos, msg))
+	}
+	addErr := func(err error) {
+		switch e := err.(type) {
+		case scanner.ErrorList:
+			for _, e := range e {
+				report(e.Pos, e.Msg)
+			}
+		case types.Error:
+			report(e.Fset.Position(e.Pos), e.Msg)
+		default:
+			errs = append(errs, err)
+		}
+	}
+
+	f, decls, err := c.parse(file, b)
+	if err != nil {
+		addErr(err)
+		return errs
+	}
+	files := []*ast.File{f}
+	if f.Name.Name == "readme" {
+		world, err := c.world(f)
+		if err != nil {
+			return []error{err}
+		}
+		files = append(files, world)
+	}
+	if !decls {
+		useDeclared(f)
+	}
+	conf := types.Config{Importer: c.imp, Error: addErr}
+	info := &types.Info{Uses: map[*ast.Ident]types.Object{}}
+	conf.Check(f.Name.Name, c.fset, files, info)
+	for _, g := range contextFootGuns(f, info) {
+		report(c.fset.Position(g.pos), g.msg)
+	}
+	return errs
+}
+
+// parse parses b as a whole file, as declarations or as statements, and
+// reports whether it took it for declarations. A block that parses no way
+// gets the errors of the way it looks meant: declarations when a line at
+// column 0 starts a func, type or import, statements otherwise.
+func (c *blockChecker) parse(file string, b goBlock) (*ast.File, bool, error) {
+	// The line directive puts the block's first character at its line.
+	at := fmt.Sprintf("/*line %s:%d:1*/", file, b.line)
+	if strings.HasPrefix(strings.TrimSpace(b.code), "package ") {
+		f, err := parser.ParseFile(c.fset, file, at+b.code, 0)
+		return f, true, err
+	}
+	asDecls := func(imports string) string { return "package readme\n" + imports + at + b.code }
+	asStmts := func(imports string) string {
+		return "package readme\n" + imports + "func _() error {\n" + at + b.code + "\nreturn nil\n}\n"
+	}
+	// Parse once to learn the names the block leaves unresolved, then
+	// again with the imports among them.
+	parse := func(wrap func(string) string) (*ast.File, error) {
+		f, err := parser.ParseFile(c.fset, file, wrap(""), 0)
+		if err != nil {
+			return nil, err
+		}
+		return parser.ParseFile(c.fset, file, wrap(importsFor(f.Unresolved)), 0)
+	}
+	f, declErr := parse(asDecls)
+	if declErr == nil {
+		return f, true, nil
+	}
+	f, stmtErr := parse(asStmts)
+	if stmtErr == nil {
+		return f, false, nil
+	}
+	if declarations(b.code) {
+		return nil, true, declErr
+	}
+	return nil, false, stmtErr
+}
+
+// declarations reports whether code looks meant as top-level
+// declarations: whether a line at column 0 starts a func, type or import.
+func declarations(code string) bool {
+	for line := range strings.Lines(code) {
+		for _, kw := range []string{"func ", "type ", "import "} {
+			if strings.HasPrefix(line, kw) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// importsFor returns an import declaration for the names of readmeImports
+// among unresolved.
+func importsFor(unresolved []*ast.Ident) string {
+	paths := map[string]bool{}
+	for _, id := range unresolved {
+		if p, ok := readmeImports[id.Name]; ok {
+			paths[p] = true
+		}
+	}
+	if len(paths) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("import (\n")
+	for _, p := range slices.Sorted(maps.Keys(paths)) {
+		fmt.Fprintf(&b, "\t%q\n", p)
+	}
+	b.WriteString(")\n")
+	return b.String()
+}
+
+// world returns a file declaring the names of readmeWorld that block does
+// not declare at its top level.
+func (c *blockChecker) world(block *ast.File) (*ast.File, error) {
+	own := map[string]bool{}
+	for _, d := range block.Decls {
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			own[d.Name.Name] = true
+		case *ast.GenDecl:
+			for _, s := range d.Specs {
+				switch s := s.(type) {
+				case *ast.ValueSpec:
+					for _, n := range s.Names {
+						own[n.Name] = true
+					}
+				case *ast.TypeSpec:
+					own[s.Name.Name] = true
+				}
+			}
+		}
+	}
+	var vars strings.Builder
+	for _, w := range readmeWorld {
+		if !own[w.name] {
+			fmt.Fprintf(&vars, "var %s %s\n", w.name, w.typ)
+		}
+	}
+	f, err := parser.ParseFile(c.fset, "world.go", "package readme\n"+vars.String(), 0)
+	if err != nil {
+		return nil, err
+	}
+	return parser.ParseFile(c.fset, "world.go", "package readme\n"+importsFor(f.Unresolved)+vars.String(), 0)
+}
+
+// useDeclared adds "_ = name" for each name the block's statements
+// declare at their top level, so that a snippet may show a value it does
+// not go on to use (a client it builds, say).
+func useDeclared(f *ast.File) {
+	for _, d := range f.Decls {
+		fn, ok := d.(*ast.FuncDecl)
+		if !ok || fn.Name.Name != "_" {
+			continue
+		}
+		var names []string
+		for _, st := range fn.Body.List {
+			switch st := st.(type) {
+			case *ast.AssignStmt:
+				if st.Tok == token.DEFINE {
+					for _, e := range st.Lhs {
+						if id, ok := e.(*ast.Ident); ok && id.Name != "_" {
+							names = append(names, id.Name)
+						}
+					}
+				}
+			case *ast.DeclStmt:
+				if g, ok := st.Decl.(*ast.GenDecl); ok && g.Tok == token.VAR {
+					for _, s := range g.Specs {
+						for _, id := range s.(*ast.ValueSpec).Names {
+							if id.Name != "_" {
+								names = append(names, id.Name)
+							}
+						}
+					}
+				}
+			}
+		}
+		last := len(fn.Body.List) - 1 // the wrapper's return
+		uses := make([]ast.Stmt, 0, len(names)+1)
+		for _, n := range names {
+			uses = append(uses, &ast.AssignStmt{Lhs: []ast.Expr{ast.NewIdent("_")}, Tok: token.ASSIGN, Rhs: []ast.Expr{ast.NewIdent(n)}})
+		}
+		fn.Body.List = append(fn.Body.List[:last:last], append(uses, fn.Body.List[last])...)
+	}
+}
+
+// contextFootGuns finds "ctx, cancel := context.WithTimeout(ctx, …)": a
+// derived context that ends within the block, put under the name of the
+// context it derives from. A reader continues the snippet with the rest
+// of the function, and whatever uses ctx after it (health.Serve, say)
+// gets a context already done. A context ends within the block when it
+// has a timeout or deadline, or its cancel func is called (not deferred)
+// in the block.
+func contextFootGuns(f *ast.File, info *types.Info) []footGun {
+	var guns []footGun
+	ast.Inspect(f, func(n ast.Node) bool {
+		blk, ok := n.(*ast.BlockStmt)
+		if !ok {
+			return true
+		}
+		for i, st := range blk.List {
+			as, ok := st.(*ast.AssignStmt)
+			if !ok || len(as.Lhs) != 2 || len(as.Rhs) != 1 {
+				continue
+			}
+			call, ok := as.Rhs[0].(*ast.CallExpr)
+			if !ok || len(call.Args) == 0 {
+				continue
+			}
+			sel, ok := call.Fun.(*ast.SelectorExpr)
+			if !ok {
+				continue
+			}
+			fn := info.Uses[sel.Sel]
+			if fn == nil || fn.Pkg() == nil || fn.Pkg().Path() != "context" || !strings.HasPrefix(fn.Name(), "With") {
+				continue
+			}
+			derived, ok1 := as.Lhs[0].(*ast.Ident)
+			parent, ok2 := call.Args[0].(*ast.Ident)
+			cancel, ok3 := as.Lhs[1].(*ast.Ident)
+			if !ok1 || !ok2 || !ok3 || derived.Name != parent.Name {
+				continue
+			}
+			ends := strings.Contains(fn.Name(), "Timeout") || strings.Contains(fn.Name(), "Deadline")
+			for _, later := range blk.List[i+1:] {
+				if es, ok := later.(*ast.ExprStmt); ok {
+					if c, ok := es.X.(*ast.CallExpr); ok {
+						if id, ok := c.Fun.(*ast.Ident); ok && id.Name == cancel.Name {
+							ends = true
+						}
+					}
+				}
+			}
+			if ends {
+				guns = append(guns, footGun{as.Pos(), fmt.Sprintf("%s, %s := context.%s(%s, …) puts a context that ends within the block under the name %s: "+
+					"code after the block that uses %s gets a context already done; give the derived context a name of its own",
+					derived.Name, cancel.Name, fn.Name(), parent.Name, derived.Name, derived.Name)})
+			}
+		}
+		return true
+	})
+	return guns
+}
+
+type footGun struct {
+	pos token.Pos
+	msg string
+}
