@@ -97,8 +97,8 @@ func TestDORAOpenIncidents(t *testing.T) {
 	}
 	// With no incident at all there is nothing to restore.
 	d, _ = deploy.MeasureDORA(day0, end, deps, nil)
-	if d.Restore != deploy.Elite || d.Open != nil {
-		t.Errorf("no incidents: restore %v, open %v", d.Restore, d.Open)
+	if d.Restore != deploy.Elite || d.Open != nil || d.LeadTime != deploy.Low {
+		t.Errorf("no incidents, no commits: restore %v, open %v, lead time %v; want elite, none, low", d.Restore, d.Open, d.LeadTime)
 	}
 }
 

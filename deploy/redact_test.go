@@ -2,7 +2,9 @@ package deploy_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -229,4 +231,38 @@ func FuzzRedactURL(f *testing.F) {
 			}
 		}
 	})
+}
+
+// roundTripFunc lets a test be the transport.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func TestScrubbedErrorsStillMatch(t *testing.T) {
+	// A transport whose error repeats the URL, token and all, and wraps a
+	// deadline.
+	client := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		return nil, fmt.Errorf("proxy refused %s: %w", r.URL, context.DeadlineExceeded)
+	})}
+	s, err := deploy.Webhook(deploy.WebhookConfig{URL: secretURL("https://hooks.example.com"), Client: client})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Send(t.Context(), marker)
+	var ue *url.Error
+	if !errors.As(err, &ue) || !strings.HasPrefix(ue.URL, "https://[redacted]@hooks.example.com/services/[redacted]") {
+		t.Errorf("errors.As(*url.Error) on %v: %v", err, ue)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("%v is no longer context.DeadlineExceeded", err)
+	}
+	printed := fmt.Sprintf("%v %+v %#v", err, err, err)
+	for _, secret := range urlSecrets {
+		if strings.Contains(printed, secret) {
+			t.Errorf("%s leaked: %s", secret, printed)
+		}
+	}
+	if !strings.Contains(err.Error(), "proxy refused https://[redacted]") {
+		t.Errorf("error %q lost what happened", err)
+	}
 }
