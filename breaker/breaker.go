@@ -239,16 +239,20 @@ func (c Config) withDefaults() (Config, error) {
 // sony/gobreaker v2. Its methods are safe for concurrent use.
 type Breaker[T any] struct {
 	cfg      Config
-	classify func(error) Outcome // nil for DefaultClassify
-	cb       *gobreaker.CircuitBreaker[struct{}]
+	classify func(error) Outcome                                // nil for DefaultClassify
+	cb       atomic.Pointer[gobreaker.CircuitBreaker[struct{}]] // swapped by a Link's force (link.go)
+	settings gobreaker.Settings
 	timeout  time.Duration // OpenTimeout with this breaker's jitter
 	state    atomic.Int32  // a State, as of the last change
 	openErr  atomic.Pointer[OpenError]
 	probing  *OpenError
 	m        *metrics
+	link     atomic.Pointer[linkHolder]
+	forceMu  sync.Mutex // serializes forced changes
 
 	// Changes are queued under gobreaker's lock and delivered after it is
-	// released, in order, by whichever caller gets deliverMu.
+	// released, in order, by whichever caller gets deliverMu. queueMu also
+	// guards which engine is current: a change is queued only by it.
 	pending   atomic.Bool
 	queueMu   sync.Mutex // guards queue
 	queue     []change
@@ -258,6 +262,8 @@ type Breaker[T any] struct {
 type change struct {
 	from, to State
 	at       time.Time
+	until    time.Time // when an open breaker next tries
+	forced   bool      // made by Registry.ForceOpen or ForceClose
 }
 
 // Markers telling gobreaker how a call counts.
@@ -291,7 +297,7 @@ func New[T any](cfg Config) (*Breaker[T], error) {
 	}
 	b.m = newMetrics(mp, cfg.Name)
 	ratio, minCalls, consecutive := cfg.FailureRatio, uint32(max(cfg.MinCalls, 0)), uint32(max(cfg.ConsecutiveFailures, 0))
-	st := gobreaker.Settings{
+	b.settings = gobreaker.Settings{
 		Name:        cfg.Name,
 		MaxRequests: uint32(cfg.HalfOpenProbes),
 		Timeout:     b.timeout,
@@ -302,13 +308,12 @@ func New[T any](cfg Config) (*Breaker[T], error) {
 			counted := c.TotalSuccesses + c.TotalFailures
 			return ratio > 0 && counted >= minCalls && float64(c.TotalFailures) >= ratio*float64(counted)
 		},
-		IsExcluded:    func(err error) bool { return err == errIgnored },
-		OnStateChange: b.onStateChange,
+		IsExcluded: func(err error) bool { return err == errIgnored },
 	}
 	if cfg.Window > 0 {
-		st.Interval, st.BucketPeriod = cfg.Window, cfg.Window/time.Duration(cfg.Buckets)
+		b.settings.Interval, b.settings.BucketPeriod = cfg.Window, cfg.Window/time.Duration(cfg.Buckets)
 	}
-	b.cb = gobreaker.NewCircuitBreaker[struct{}](st)
+	b.cb.Store(b.engine(time.Time{}))
 	return b, nil
 }
 
@@ -322,22 +327,31 @@ func (b *Breaker[T]) Name() string { return b.cfg.Name }
 // State returns the breaker's state, reporting the change to half-open if
 // the open period has just ended. It may be called from OnStateChange.
 func (b *Breaker[T]) State() State {
-	s := stateOf(b.cb.State())
+	s := stateOf(b.cb.Load().State())
 	b.flush()
 	return s
 }
 
-// onStateChange runs under gobreaker's lock: it only records.
-func (b *Breaker[T]) onStateChange(_ string, from, to gobreaker.State) {
+// onStateChange runs under the lock of engine cb: it only records, and
+// only if cb is still the breaker's engine.
+func (b *Breaker[T]) onStateChange(cb *gobreaker.CircuitBreaker[struct{}], from, to gobreaker.State) {
 	now := time.Now()
-	f, t := stateOf(from), stateOf(to)
-	b.state.Store(int32(t))
-	if t == Open {
-		b.openErr.Store(&OpenError{Name: b.cfg.Name, Until: now.Add(b.timeout)})
-	}
 	b.queueMu.Lock()
-	b.queue = append(b.queue, change{f, t, now})
+	if b.cb.Load() == cb {
+		b.recordLocked(change{from: stateOf(from), to: stateOf(to), at: now, until: now.Add(b.timeout)})
+	}
 	b.queueMu.Unlock()
+}
+
+// recordLocked sets the state and queues the change; b.queueMu is held.
+func (b *Breaker[T]) recordLocked(c change) {
+	b.state.Store(int32(c.to))
+	if c.to == Open {
+		b.openErr.Store(&OpenError{Name: b.cfg.Name, Until: c.until})
+	} else {
+		c.until = time.Time{}
+	}
+	b.queue = append(b.queue, c)
 	b.pending.Store(true)
 }
 
@@ -368,10 +382,13 @@ func (b *Breaker[T]) deliverLocked() {
 	for _, c := range q {
 		b.m.state(c.to)
 		if b.cfg.Logger != nil {
-			b.cfg.Logger.Info("circuit breaker state changed", "breaker", b.cfg.Name, "from", c.from.String(), "to", c.to.String())
+			b.cfg.Logger.Info("circuit breaker state changed", "breaker", b.cfg.Name, "from", c.from.String(), "to", c.to.String(), "forced", c.forced)
 		}
 		if b.cfg.OnStateChange != nil {
 			b.cfg.OnStateChange(b.cfg.Name, c.from, c.to)
+		}
+		if h := b.link.Load(); h != nil {
+			h.l.Changed(Change{Name: b.cfg.Name, From: c.from, To: c.to, Until: c.until, Forced: c.forced})
 		}
 	}
 }
@@ -386,9 +403,16 @@ func (b *Breaker[T]) Execute(ctx context.Context, fn func(ctx context.Context) (
 	defer b.flush()
 	var res T
 	var callErr error
-	_, gbErr := b.cb.Execute(func() (struct{}, error) {
-		if State(b.state.Load()) == HalfOpen && b.cfg.ProbeTimeout > 0 {
-			return struct{}{}, b.probe(ctx, fn, &res, &callErr)
+	var gated bool
+	_, gbErr := b.cb.Load().Execute(func() (struct{}, error) {
+		if State(b.state.Load()) == HalfOpen {
+			if !b.mayProbe() {
+				gated = true
+				return struct{}{}, errIgnored
+			}
+			if b.cfg.ProbeTimeout > 0 {
+				return struct{}{}, b.probe(ctx, fn, &res, &callErr)
+			}
 		}
 		res, callErr = fn(ctx)
 		if callErr == nil && b.classify == nil {
@@ -397,6 +421,9 @@ func (b *Breaker[T]) Execute(ctx context.Context, fn func(ctx context.Context) (
 		}
 		return struct{}{}, b.judge(ctx, callErr)
 	})
+	if gated {
+		gbErr = gobreaker.ErrTooManyRequests
+	}
 	if gbErr == gobreaker.ErrOpenState || gbErr == gobreaker.ErrTooManyRequests {
 		var zero T
 		return zero, b.rejected(gbErr)
@@ -462,9 +489,18 @@ func (b *Breaker[T]) rejected(err error) error {
 // run, and nil otherwise.
 func (b *Breaker[T]) admit(call func(probe bool) Outcome) error {
 	defer b.flush()
-	_, err := b.cb.Execute(func() (struct{}, error) {
-		return struct{}{}, b.count(call(State(b.state.Load()) == HalfOpen))
+	var gated bool
+	_, err := b.cb.Load().Execute(func() (struct{}, error) {
+		probe := State(b.state.Load()) == HalfOpen
+		if probe && !b.mayProbe() {
+			gated = true
+			return struct{}{}, errIgnored
+		}
+		return struct{}{}, b.count(call(probe))
 	})
+	if gated {
+		err = gobreaker.ErrTooManyRequests
+	}
 	if err == gobreaker.ErrOpenState || err == gobreaker.ErrTooManyRequests {
 		return b.rejected(err)
 	}

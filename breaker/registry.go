@@ -15,27 +15,53 @@ type Stater interface {
 }
 
 // Registry holds a service's breakers so that their state can be reported
-// together. The zero value is ready to use.
+// together, and linked to other processes through a [Link]. The zero value
+// is ready to use.
 type Registry struct {
-	mu       sync.Mutex // guards breakers
+	mu       sync.Mutex // guards breakers and link
 	breakers map[string]Stater
+	link     Link
 }
 
 // Add registers b under its name, replacing any breaker of that name.
+// With a Link set, a *Breaker is linked (another Stater is only listed).
 func (r *Registry) Add(b Stater) {
+	name := b.Name()
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	if r.breakers == nil {
 		r.breakers = make(map[string]Stater)
 	}
-	r.breakers[b.Name()] = b
+	old := r.breakers[name]
+	r.breakers[name] = b
+	l := r.link
+	if l != nil {
+		if lb, ok := old.(linked); ok && old != b {
+			lb.setLink(nil)
+		}
+		if lb, ok := b.(linked); ok {
+			lb.setLink(l)
+		}
+	}
+	r.mu.Unlock()
+	if _, ok := b.(linked); ok && l != nil {
+		l.Add(name)
+	}
 }
 
 // Remove unregisters the breaker of that name.
 func (r *Registry) Remove(name string) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	old, ok := r.breakers[name]
 	delete(r.breakers, name)
+	l := r.link
+	lb, linkable := old.(linked)
+	if ok && linkable && l != nil {
+		lb.setLink(nil)
+	}
+	r.mu.Unlock()
+	if ok && linkable && l != nil {
+		l.Remove(name)
+	}
 }
 
 // Open returns the names of the breakers that are open, sorted.

@@ -1,0 +1,210 @@
+package breaker
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/sony/gobreaker/v2"
+)
+
+// Link connects the breakers of a [Registry] to the breakers of the same
+// name in other processes, so that what one replica learns about a
+// dependency protects the fleet; package breaker/redisbreaker provides one
+// over Redis. Its methods are called on the call path and must not block.
+type Link interface {
+	// Add is called when a breaker joins the registry (or the link is set
+	// while it is there), Remove when it leaves; both outside the
+	// registry's lock, so they may call ForceOpen.
+	Add(name string)
+	Remove(name string)
+	// Changed is called with every change of a linked breaker's state, in
+	// order, outside the breaker's locks.
+	Changed(Change)
+	// Probe is asked before a half-open breaker lets a call through as a
+	// probe: false rejects the call as if the probes were all in flight,
+	// so that the fleet, not each replica, sends HalfOpenProbes probes.
+	Probe(name string) bool
+}
+
+// Change is a change of a breaker's state, as a [Link] sees it.
+type Change struct {
+	Name     string
+	From, To State
+	// Until is when a breaker that moved to Open next lets a call
+	// through; zero for the other states.
+	Until time.Time
+	// Forced is true for a change made by Registry.ForceOpen or
+	// ForceClose, false for one the breaker's own calls made.
+	Forced bool
+}
+
+// SetLink links every breaker the registry holds, and every one added
+// later, through l; nil unlinks them. A breaker is linked through one
+// registry at a time.
+func (r *Registry) SetLink(l Link) {
+	r.mu.Lock()
+	old := r.link
+	r.link = l
+	var names []string
+	for name, b := range r.breakers {
+		if lb, ok := b.(linked); ok {
+			lb.setLink(l)
+			names = append(names, name)
+		}
+	}
+	r.mu.Unlock()
+	for _, name := range names {
+		if old != nil {
+			old.Remove(name)
+		}
+		if l != nil {
+			l.Add(name)
+		}
+	}
+}
+
+// ForceOpen moves the breaker of that name to open until the given time,
+// unless it is open until later already; a Link calls it when another
+// replica's breaker opened. It reports whether the registry holds a
+// breaker of that name that can be forced.
+func (r *Registry) ForceOpen(name string, until time.Time) bool {
+	lb, ok := r.linked(name)
+	if ok {
+		lb.forceOpen(until)
+	}
+	return ok
+}
+
+// ForceClose closes the breaker of that name if it is open or half-open;
+// a Link calls it when another replica's probes closed theirs. It reports
+// whether the registry holds a breaker of that name that can be forced.
+func (r *Registry) ForceClose(name string) bool {
+	lb, ok := r.linked(name)
+	if ok {
+		lb.forceClose()
+	}
+	return ok
+}
+
+func (r *Registry) linked(name string) (linked, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	lb, ok := r.breakers[name].(linked)
+	return lb, ok
+}
+
+// linked is what a Registry needs of a breaker to link it.
+type linked interface {
+	setLink(Link)
+	forceOpen(until time.Time)
+	forceClose()
+}
+
+type linkHolder struct{ l Link }
+
+func (b *Breaker[T]) setLink(l Link) {
+	if l == nil {
+		b.link.Store(nil)
+		return
+	}
+	b.link.Store(&linkHolder{l})
+}
+
+// mayProbe asks the link, if any, whether a half-open call may go.
+func (b *Breaker[T]) mayProbe() bool {
+	h := b.link.Load()
+	return h == nil || h.l.Probe(b.cfg.Name)
+}
+
+// engine returns a new gobreaker engine for b, open until the given time
+// when it is not zero. Its state changes are recorded only while it is b's
+// current engine.
+//
+// gobreaker has no way to set a breaker's state and expiry but through
+// its SharedDataStore: a DistributedCircuitBreaker loads its state from
+// the store on State. An in-memory store lets the new engine start open
+// until an instant while keeping the breaker's own OpenTimeout for the
+// next time it opens by itself.
+func (b *Breaker[T]) engine(openUntil time.Time) *gobreaker.CircuitBreaker[struct{}] {
+	var cb *gobreaker.CircuitBreaker[struct{}]
+	s := b.settings
+	s.OnStateChange = func(_ string, from, to gobreaker.State) { b.onStateChange(cb, from, to) }
+	if openUntil.IsZero() {
+		cb = gobreaker.NewCircuitBreaker[struct{}](s)
+		return cb
+	}
+	store := &memoryStore{}
+	d, err := gobreaker.NewDistributedCircuitBreaker[struct{}](store, s)
+	if err == nil {
+		cb = d.CircuitBreaker
+		var st gobreaker.SharedState
+		if err = json.Unmarshal(store.data, &st); err == nil {
+			st.State, st.Expiry = gobreaker.StateOpen, openUntil
+			store.data, err = json.Marshal(st)
+		}
+		if err == nil {
+			_, err = d.State()
+		}
+	}
+	if err != nil {
+		// The store in memory cannot fail; were it to, a closed engine is
+		// the breaker's own behaviour.
+		cb = gobreaker.NewCircuitBreaker[struct{}](s)
+	}
+	return cb
+}
+
+// forceOpen moves b to open until the given time, unless it is open until
+// later already.
+func (b *Breaker[T]) forceOpen(until time.Time) {
+	b.forceMu.Lock()
+	defer b.forceMu.Unlock()
+	if !until.After(time.Now()) {
+		return
+	}
+	if State(b.state.Load()) == Open {
+		if e := b.openErr.Load(); e != nil && !e.Until.Before(until) {
+			return
+		}
+	}
+	b.swap(b.engine(until), until)
+}
+
+// forceClose closes b unless it is closed.
+func (b *Breaker[T]) forceClose() {
+	b.forceMu.Lock()
+	defer b.forceMu.Unlock()
+	if b.cb.Load().State() == gobreaker.StateClosed {
+		return
+	}
+	b.swap(b.engine(time.Time{}), time.Time{})
+}
+
+// swap makes cb the engine and records the change to its state. Calls in
+// flight on the old engine finish there and count for nothing.
+func (b *Breaker[T]) swap(cb *gobreaker.CircuitBreaker[struct{}], until time.Time) {
+	to := stateOf(cb.State()) // not current yet: a change here is not recorded
+	b.queueMu.Lock()
+	from := State(b.state.Load())
+	b.cb.Store(cb)
+	if from != to || to == Open {
+		c := change{from: from, to: to, at: time.Now(), until: until, forced: true}
+		if from == to {
+			// Open until later: the error says so, nobody is told of a
+			// change that is none.
+			b.openErr.Store(&OpenError{Name: b.cfg.Name, Until: until})
+		} else {
+			b.recordLocked(c)
+		}
+	}
+	b.queueMu.Unlock()
+	b.deliver()
+}
+
+// memoryStore is a gobreaker.SharedDataStore of one breaker in memory.
+type memoryStore struct{ data []byte }
+
+func (*memoryStore) Lock(string) error                  { return nil }
+func (*memoryStore) Unlock(string) error                { return nil }
+func (s *memoryStore) GetData(string) ([]byte, error)   { return s.data, nil }
+func (s *memoryStore) SetData(_ string, d []byte) error { s.data = d; return nil }

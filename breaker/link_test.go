@@ -1,0 +1,163 @@
+package breaker_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/ybiyri/runkit/breaker"
+)
+
+// fakeLink records what a Registry tells it and answers Probe from allow.
+type fakeLink struct {
+	mu      sync.Mutex
+	events  []string
+	changes []breaker.Change
+	allow   bool
+	asked   int
+}
+
+func (f *fakeLink) Add(name string) {
+	f.mu.Lock()
+	f.events = append(f.events, "add "+name)
+	f.mu.Unlock()
+}
+func (f *fakeLink) Remove(name string) {
+	f.mu.Lock()
+	f.events = append(f.events, "remove "+name)
+	f.mu.Unlock()
+}
+func (f *fakeLink) Changed(c breaker.Change) {
+	f.mu.Lock()
+	f.changes = append(f.changes, c)
+	f.mu.Unlock()
+}
+func (f *fakeLink) Probe(string) bool { f.mu.Lock(); defer f.mu.Unlock(); f.asked++; return f.allow }
+
+func (f *fakeLink) lastChange(t *testing.T) breaker.Change {
+	t.Helper()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.changes) == 0 {
+		t.Fatal("no change reported")
+	}
+	return f.changes[len(f.changes)-1]
+}
+
+func TestRegistryLinksBreakers(t *testing.T) {
+	var reg breaker.Registry
+	a := mustNew(t, breaker.Config{Name: "a"})
+	reg.Add(a)
+	l := &fakeLink{}
+	reg.SetLink(l)
+	b := mustNew(t, breaker.Config{Name: "b"})
+	reg.Add(b)
+	reg.Remove("a")
+	reg.SetLink(nil)
+	want := []string{"add a", "add b", "remove a", "remove b"}
+	if !slices.Equal(l.events, want) {
+		t.Errorf("link saw %q, want %q", l.events, want)
+	}
+	if reg.ForceOpen("a", time.Now().Add(time.Minute)) {
+		t.Error("ForceOpen of a removed breaker reported true")
+	}
+}
+
+func TestForceOpenAndClose(t *testing.T) {
+	var reg breaker.Registry
+	l := &fakeLink{allow: true}
+	reg.SetLink(l)
+	var seen []string
+	b := mustNew(t, breaker.Config{Name: "db", ConsecutiveFailures: 1, OpenTimeout: time.Hour,
+		OnStateChange: func(_ string, from, to breaker.State) { seen = append(seen, from.String()+">"+to.String()) }})
+	reg.Add(b)
+	ctx := t.Context()
+
+	until := time.Now().Add(time.Minute)
+	if !reg.ForceOpen("db", until) {
+		t.Fatal("ForceOpen(db) = false")
+	}
+	if b.State() != breaker.Open {
+		t.Fatalf("state after ForceOpen = %v, want open", b.State())
+	}
+	_, err := b.Execute(ctx, succeed)
+	var oe *breaker.OpenError
+	if !errors.As(err, &oe) || !oe.Until.Equal(until) {
+		t.Fatalf("call on a forced-open breaker = %v, want an OpenError until %v", err, until)
+	}
+	if c := l.lastChange(t); !c.Forced || c.To != breaker.Open || !c.Until.Equal(until) {
+		t.Errorf("change = %+v, want forced open until %v", c, until)
+	}
+	// Open until earlier changes nothing; until later extends.
+	reg.ForceOpen("db", until.Add(-time.Second))
+	if _, err := b.Execute(ctx, succeed); !errors.As(err, &oe) || !oe.Until.Equal(until) {
+		t.Errorf("after ForceOpen earlier: %v, want until %v", err, until)
+	}
+	later := until.Add(time.Minute)
+	reg.ForceOpen("db", later)
+	if _, err := b.Execute(ctx, succeed); !errors.As(err, &oe) || !oe.Until.Equal(later) {
+		t.Errorf("after ForceOpen later: %v, want until %v", err, later)
+	}
+
+	reg.ForceClose("db")
+	if b.State() != breaker.Closed {
+		t.Fatalf("state after ForceClose = %v, want closed", b.State())
+	}
+	if c := l.lastChange(t); !c.Forced || c.From != breaker.Open || c.To != breaker.Closed {
+		t.Errorf("change = %+v, want forced open to closed", c)
+	}
+	// The breaker still trips by itself, with its own OpenTimeout.
+	before := time.Now()
+	b.Execute(ctx, fail)
+	c := l.lastChange(t)
+	if c.Forced || c.To != breaker.Open || c.Until.Before(before.Add(time.Hour)) {
+		t.Errorf("own trip = %+v, want unforced open an hour on", c)
+	}
+	want := []string{"closed>open", "open>closed", "closed>open"}
+	if !slices.Equal(seen, want) {
+		t.Errorf("OnStateChange saw %q, want %q", seen, want)
+	}
+}
+
+func TestForcedOpenEndsHalfOpenAndProbeIsAsked(t *testing.T) {
+	synctest.Test(t, testForcedOpenEndsHalfOpen)
+}
+
+func testForcedOpenEndsHalfOpen(t *testing.T) {
+	var reg breaker.Registry
+	l := &fakeLink{}
+	reg.SetLink(l)
+	b := mustNew(t, breaker.Config{Name: "db", ConsecutiveFailures: 1, OpenTimeout: time.Hour, HalfOpenProbes: 2})
+	reg.Add(b)
+	ctx := t.Context()
+	reg.ForceOpen("db", time.Now().Add(30*time.Millisecond))
+	time.Sleep(31 * time.Millisecond) // the forced open time, not OpenTimeout, is what passes
+	calls := 0
+	probe := func(context.Context) (int, error) { calls++; return 1, nil }
+	_, err := b.Execute(ctx, probe)
+	var oe *breaker.OpenError
+	if !errors.As(err, &oe) || !oe.Probing || calls != 0 {
+		t.Fatalf("half-open call the link refused = %v (fn ran %d times), want a probing OpenError", err, calls)
+	}
+	l.mu.Lock()
+	l.allow = true
+	l.mu.Unlock()
+	for range 2 {
+		if _, err := b.Execute(ctx, probe); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if b.State() != breaker.Closed || calls != 2 {
+		t.Fatalf("after 2 allowed probes: state %v, %d calls; want closed after 2", b.State(), calls)
+	}
+	if l.asked < 3 {
+		t.Errorf("Probe asked %d times, want 3", l.asked)
+	}
+	if c := l.lastChange(t); c.Forced || c.From != breaker.HalfOpen || c.To != breaker.Closed {
+		t.Errorf("change = %+v, want an unforced close from half-open", c)
+	}
+}
