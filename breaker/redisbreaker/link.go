@@ -1,0 +1,330 @@
+package redisbreaker
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode"
+
+	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/ybiyri/runkit/breaker"
+)
+
+// Defaults for the zero fields of Config.
+const (
+	DefaultNamespace = "runkit:breaker"
+	DefaultLeaseTTL  = 10 * time.Second
+	DefaultTimeout   = 2 * time.Second
+)
+
+// poll is how long the link's goroutine waits for a message before it
+// sends what the breakers changed meanwhile: the most a change waits to
+// leave the process.
+const poll = 10 * time.Millisecond
+
+// Config configures a Link. Every zero field has the documented default.
+type Config struct {
+	// Namespace names the keys and the channel in Redis (see the package
+	// doc). Breakers are shared among the replicas that use the same
+	// namespace: give each fleet its own. It may not hold braces, spaces
+	// or control characters. Empty means "runkit:breaker".
+	Namespace string
+	// Replica names this process to the others: it is the value of the
+	// probe lease and is in every message. It may not hold spaces or
+	// control characters. Empty means 16 random hex digits.
+	Replica string
+	// LeaseTTL is how long a replica holds the fleet's right to probe a
+	// half-open breaker. Keep it above the breakers' ProbeTimeout, so that
+	// a holder finishes its probes, and below their OpenTimeout, so that
+	// the next round is not kept waiting. Zero means 10 seconds.
+	LeaseTTL time.Duration
+	// Timeout is how long Redis may go without answering before the
+	// registry falls back to local breakers, and how long a half-open
+	// breaker waits for its lease before it probes on its own. Commands
+	// are also bounded by the client's own dial, read and write timeouts.
+	// Zero means 2 seconds.
+	Timeout time.Duration
+	// Logger receives one line when Redis becomes unreachable and one
+	// when it is back. Nil means slog.Default().
+	Logger *slog.Logger
+	// MeterProvider receives the link's metrics. Nil means the global
+	// provider, a no-op until the application installs an SDK.
+	MeterProvider metric.MeterProvider
+}
+
+func (c Config) withDefaults() (Config, error) {
+	bad := func(s string, braces bool) bool {
+		return strings.ContainsFunc(s, func(r rune) bool {
+			return unicode.IsSpace(r) || unicode.IsControl(r) || (braces && (r == '{' || r == '}'))
+		})
+	}
+	switch {
+	case bad(c.Namespace, true):
+		return c, fmt.Errorf("redisbreaker: Namespace %q holds a brace, a space or a control character", c.Namespace)
+	case bad(c.Replica, false):
+		return c, fmt.Errorf("redisbreaker: Replica %q holds a space or a control character", c.Replica)
+	case c.LeaseTTL < 0:
+		return c, fmt.Errorf("redisbreaker: LeaseTTL %v is negative", c.LeaseTTL)
+	case c.LeaseTTL > 0 && c.LeaseTTL < time.Millisecond:
+		return c, fmt.Errorf("redisbreaker: LeaseTTL %v is under Redis's 1ms resolution", c.LeaseTTL)
+	case c.Timeout < 0:
+		return c, fmt.Errorf("redisbreaker: Timeout %v is negative", c.Timeout)
+	}
+	if c.Namespace == "" {
+		c.Namespace = DefaultNamespace
+	}
+	if c.Replica == "" {
+		var b [8]byte
+		rand.Read(b[:])
+		c.Replica = hex.EncodeToString(b[:])
+	}
+	if c.LeaseTTL == 0 {
+		c.LeaseTTL = DefaultLeaseTTL
+	}
+	if c.Timeout == 0 {
+		c.Timeout = DefaultTimeout
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c, nil
+}
+
+// Keys returns the names a namespace uses in Redis: the sorted set of the
+// fleet's open breakers, the probe lease of the breaker name, and the
+// channel of changes. They share the hash tag {namespace}, so that in a
+// Redis Cluster they live on one node and scripts may use them together.
+func Keys(namespace, name string) (open, lease, channel string) {
+	if namespace == "" {
+		namespace = DefaultNamespace
+	}
+	tag := "{" + namespace + "}"
+	return tag + ":open", tag + ":probe:" + name, tag + ":changes"
+}
+
+// Link shares the state changes of a Registry's breakers with the other
+// replicas through Redis. It implements breaker.Link: calls are decided
+// by the local breakers, and every exchange with Redis happens on the
+// link's own goroutine, which Close stops.
+type Link struct {
+	client           redis.UniversalClient
+	reg              *breaker.Registry
+	cfg              Config
+	openKey, channel string
+	m                *metrics
+
+	mu      sync.Mutex // guards entries and fleet
+	entries map[string]*entry
+	fleet   map[string]time.Time // open-until of the fleet's breakers, as Redis last said
+
+	connected atomic.Bool
+	downSince atomic.Int64 // unix nanoseconds; 0 before the first attempt
+	wake      chan struct{}
+	cancel    context.CancelFunc
+	done      chan struct{}
+	stopped   chan struct{}
+	closeOnce sync.Once
+}
+
+// entry is what the link knows of one local breaker.
+type entry struct {
+	state  breaker.State
+	until  time.Time // when open
+	forced bool      // the last change came from another replica
+
+	send      op        // a change to publish
+	sendUntil time.Time // for send == opOpen
+
+	lease   leaseState
+	leaseAt time.Time // asked at, held until or refused until
+}
+
+type op uint8
+
+const (
+	opNone op = iota
+	opOpen
+	opClose
+)
+
+type leaseState uint8
+
+const (
+	leaseNone    leaseState = iota
+	leaseWanted             // asked for, not yet sent
+	leaseAsked              // sent, no answer yet
+	leaseHeld               // this replica may probe until leaseAt
+	leaseRefused            // another replica probes, or the fleet is still open, until leaseAt
+)
+
+// New links the breakers of reg, those it holds and those added later
+// (a breaker.Transport's per-host breakers among them), to the breakers of
+// the same name in the other replicas that use the same Redis and
+// namespace. The client is the caller's, so that a cluster or sentinel
+// setup works as configured; Close does not close it. New does not wait
+// for Redis: until it answers, the breakers are local.
+func New(client redis.UniversalClient, reg *breaker.Registry, cfg Config) (*Link, error) {
+	if client == nil {
+		return nil, errors.New("redisbreaker: client is nil")
+	}
+	if reg == nil {
+		return nil, errors.New("redisbreaker: registry is nil")
+	}
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	l := &Link{
+		client:  client,
+		reg:     reg,
+		cfg:     cfg,
+		m:       newMetrics(cfg.MeterProvider, cfg.Namespace),
+		entries: make(map[string]*entry),
+		fleet:   make(map[string]time.Time),
+		wake:    make(chan struct{}, 1),
+		cancel:  cancel,
+		done:    make(chan struct{}),
+		stopped: make(chan struct{}),
+	}
+	l.openKey, _, l.channel = Keys(cfg.Namespace, "")
+	reg.SetLink(l)
+	go l.run(ctx)
+	return l, nil
+}
+
+// Replica returns the name this process goes by in Redis.
+func (l *Link) Replica() string { return l.cfg.Replica }
+
+// Close unlinks the registry's breakers, which go on as local breakers,
+// and stops the link's goroutine; it returns once the goroutine has
+// stopped, which a Redis command in flight may delay up to the client's
+// timeouts. It is safe to call more than once.
+func (l *Link) Close() error {
+	l.closeOnce.Do(func() {
+		l.reg.SetLink(nil)
+		close(l.done)
+		l.cancel()
+	})
+	<-l.stopped
+	return nil
+}
+
+// Check fails while the breakers are local because Redis is unreachable
+// or not yet reached. It has the shape of a health check's Func: wire it
+// as a non-critical readiness check, so that on-call sees that replicas
+// no longer share what they learn.
+func (l *Link) Check(context.Context) error {
+	if l.connected.Load() {
+		return nil
+	}
+	if since := l.downSince.Load(); since != 0 {
+		return fmt.Errorf("redisbreaker: Redis unreachable since %s; circuit breakers are local", time.Unix(0, since).UTC().Format(time.RFC3339))
+	}
+	return errors.New("redisbreaker: Redis not reached yet; circuit breakers are local")
+}
+
+// Add implements breaker.Link. A breaker that joins while the fleet has
+// it open is opened at once, with no call to Redis.
+func (l *Link) Add(name string) {
+	l.mu.Lock()
+	if l.entries[name] == nil {
+		l.entries[name] = &entry{}
+	}
+	until := l.fleet[name]
+	l.mu.Unlock()
+	if until.After(time.Now()) {
+		l.reg.ForceOpen(name, until)
+	}
+}
+
+// Remove implements breaker.Link.
+func (l *Link) Remove(name string) {
+	l.mu.Lock()
+	delete(l.entries, name)
+	l.mu.Unlock()
+}
+
+// Changed implements breaker.Link: a breaker's own open or close is
+// queued for the goroutine to publish. The queue holds one change per
+// breaker, the latest, so it is bounded by the number of breakers.
+func (l *Link) Changed(c breaker.Change) {
+	l.mu.Lock()
+	e := l.entries[c.Name]
+	if e == nil {
+		e = &entry{}
+		l.entries[c.Name] = e
+	}
+	e.state, e.until, e.forced = c.To, c.Until, c.Forced
+	if c.To != breaker.HalfOpen {
+		e.lease = leaseNone
+	}
+	e.send = opNone
+	if !c.Forced {
+		switch c.To {
+		case breaker.Open:
+			e.send, e.sendUntil = opOpen, c.Until
+		case breaker.Closed:
+			e.send = opClose
+		}
+	}
+	send := e.send != opNone
+	l.mu.Unlock()
+	if send {
+		l.poke()
+	}
+}
+
+// Probe implements breaker.Link: a half-open breaker probes only while
+// this replica holds the fleet's lease for it. Asking for the lease is
+// left to the goroutine; meanwhile the call is refused. With Redis
+// unreachable, or its answer later than Timeout, the breaker probes on
+// its own.
+func (l *Link) Probe(name string) bool {
+	if !l.connected.Load() {
+		l.m.localProbe()
+		return true
+	}
+	now := time.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e := l.entries[name]
+	if e == nil {
+		return true
+	}
+	switch e.lease {
+	case leaseHeld:
+		if now.Before(e.leaseAt) {
+			return true
+		}
+	case leaseWanted, leaseAsked:
+		if now.Sub(e.leaseAt) < l.cfg.Timeout {
+			return false
+		}
+		l.m.localProbe()
+		return true
+	case leaseRefused:
+		if now.Before(e.leaseAt) {
+			return false
+		}
+	}
+	e.lease, e.leaseAt = leaseWanted, now
+	l.poke()
+	return false
+}
+
+func (l *Link) poke() {
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
