@@ -127,6 +127,7 @@ type Link struct {
 	fleet   map[string]time.Time // open-until of the fleet's breakers, as Redis last said
 
 	connected atomic.Bool
+	busy      atomic.Int64 // unix nanoseconds a round trip began; 0 when none is in flight
 	downSince atomic.Int64 // unix nanoseconds; 0 before the first attempt
 	wake      chan struct{}
 	cancel    context.CancelFunc
@@ -224,8 +225,11 @@ func (l *Link) Close() error {
 // as a non-critical readiness check, so that on-call sees that replicas
 // no longer share what they learn.
 func (l *Link) Check(context.Context) error {
-	if l.connected.Load() {
+	if l.shared(time.Now()) {
 		return nil
+	}
+	if l.connected.Load() {
+		return fmt.Errorf("redisbreaker: Redis has not answered for %v; circuit breakers are local", l.cfg.Timeout)
 	}
 	if since := l.downSince.Load(); since != 0 {
 		return fmt.Errorf("redisbreaker: Redis unreachable since %s; circuit breakers are local", time.Unix(0, since).UTC().Format(time.RFC3339))
@@ -290,11 +294,11 @@ func (l *Link) Changed(c breaker.Change) {
 // unreachable, or its answer later than Timeout, the breaker probes on
 // its own.
 func (l *Link) Probe(name string) bool {
-	if !l.connected.Load() {
+	now := time.Now()
+	if !l.shared(now) {
 		l.m.localProbe()
 		return true
 	}
-	now := time.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	e := l.entries[name]
@@ -320,6 +324,16 @@ func (l *Link) Probe(name string) bool {
 	e.lease, e.leaseAt = leaseWanted, now
 	l.poke()
 	return false
+}
+
+// shared reports whether the breakers are shared: Redis answered, and no
+// round trip has been waiting on it for longer than Timeout.
+func (l *Link) shared(now time.Time) bool {
+	if !l.connected.Load() {
+		return false
+	}
+	busy := l.busy.Load()
+	return busy == 0 || now.Sub(time.Unix(0, busy)) < l.cfg.Timeout
 }
 
 func (l *Link) poke() {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -96,12 +97,23 @@ func (c countingBase) RoundTrip(req *http.Request) (*http.Response, error) {
 
 func newReplica(t *testing.T, name string, srv *redisServer, lcfg redisbreaker.Config, bcfg breaker.Config, probes *atomic.Int64) *replica {
 	t.Helper()
+	return newReplicaClient(t, name, srv.Client(t), lcfg, bcfg, probes)
+}
+
+func newReplicaWithPassword(t *testing.T, srv *redisServer, password string) *replica {
+	t.Helper()
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr, Password: password, DialTimeout: clientTimeout})
+	t.Cleanup(func() { rdb.Close() })
+	return newReplicaClient(t, "a", rdb, redisbreaker.Config{}, fleetConfig, nil)
+}
+
+func newReplicaClient(t *testing.T, name string, rdb *redis.Client, lcfg redisbreaker.Config, bcfg breaker.Config, probes *atomic.Int64) *replica {
+	t.Helper()
 	r := &replica{name: name, reg: &breaker.Registry{}, reader: sdkmetric.NewManualReader(), logs: &syncBuffer{}, probes: probes}
 	if r.probes == nil {
 		r.probes = new(atomic.Int64)
 	}
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(r.reader))
-	rdb := srv.Client(t)
 	lcfg.Replica = name
 	lcfg.MeterProvider = mp
 	lcfg.Logger = slog.New(slog.NewTextHandler(r.logs, nil))

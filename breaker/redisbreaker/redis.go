@@ -169,9 +169,11 @@ func (l *Link) connect(ctx context.Context) (*redis.PubSub, error) {
 }
 
 // serve sends changes and applies messages until Redis fails or Close.
+// When nothing was heard for Timeout/2 it pings; a ping unanswered for
+// Timeout means Redis is unreachable.
 func (l *Link) serve(ctx context.Context, ps *redis.PubSub) error {
 	heard := time.Now()
-	pingAt := heard.Add(l.cfg.Timeout / 2)
+	var pinged time.Time // zero when no ping is outstanding
 	for !l.closing() {
 		if err := l.flush(ctx); err != nil {
 			return err
@@ -183,19 +185,19 @@ func (l *Link) serve(ctx context.Context, ps *redis.PubSub) error {
 				return fmt.Errorf("receive: %w", err)
 			}
 		} else {
-			heard = now
+			heard, pinged = now, time.Time{}
 			if m, ok := msg.(*redis.Message); ok {
 				l.apply(m.Payload, now)
 			}
 		}
-		if now.After(pingAt) {
+		switch {
+		case !pinged.IsZero() && now.Sub(pinged) > l.cfg.Timeout:
+			return fmt.Errorf("no answer from Redis in %v", l.cfg.Timeout)
+		case pinged.IsZero() && now.Sub(heard) > l.cfg.Timeout/2:
 			if err := ps.Ping(ctx); err != nil {
 				return fmt.Errorf("ping: %w", err)
 			}
-			pingAt = now.Add(l.cfg.Timeout / 2)
-		}
-		if now.Sub(heard) > l.cfg.Timeout {
-			return fmt.Errorf("no answer from Redis in %v", l.cfg.Timeout)
+			pinged = now
 		}
 	}
 	return nil
@@ -275,6 +277,8 @@ func (l *Link) flush(ctx context.Context) error {
 	if len(jobs) == 0 {
 		return nil
 	}
+	l.busy.Store(now.UnixNano())
+	defer l.busy.Store(0)
 	pipe := l.client.Pipeline()
 	for i := range jobs {
 		j := &jobs[i]

@@ -75,6 +75,10 @@ func (s *redisServer) Start() {
 	}
 }
 
+// clientTimeout bounds every command of the tests' clients: a call that
+// waited on Redis while it is partitioned would take that long.
+const clientTimeout = 3 * time.Second
+
 // Kill stops the server at once, as a crash would.
 func (s *redisServer) Kill() {
 	if s.cmd == nil || s.cmd.Process == nil {
@@ -91,10 +95,11 @@ func (s *redisServer) Kill() {
 func (s *redisServer) Pause()  { s.cmd.Process.Signal(syscall.SIGSTOP) }
 func (s *redisServer) Resume() { s.cmd.Process.Signal(syscall.SIGCONT) }
 
-// Client returns a client with short timeouts, closed at cleanup.
+// Client returns a client whose dial, read and write timeouts are
+// clientTimeout, closed at cleanup.
 func (s *redisServer) Client(t testing.TB) *redis.Client {
-	c := redis.NewClient(&redis.Options{Addr: s.Addr, DialTimeout: 250 * time.Millisecond,
-		ReadTimeout: 250 * time.Millisecond, WriteTimeout: 250 * time.Millisecond})
+	c := redis.NewClient(&redis.Options{Addr: s.Addr, DialTimeout: clientTimeout,
+		ReadTimeout: clientTimeout, WriteTimeout: clientTimeout})
 	t.Cleanup(func() { c.Close() })
 	return c
 }

@@ -1,0 +1,130 @@
+package redisbreaker_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ybiyri/runkit/breaker"
+	"github.com/ybiyri/runkit/breaker/redisbreaker"
+)
+
+// TestPropagationP99 measures, over 100 trips on loopback, the time from
+// A's breaker opening to B's rejecting calls.
+func TestPropagationP99(t *testing.T) {
+	srv := startRedis(t)
+	a := newReplica(t, "a", srv, redisbreaker.Config{}, fleetConfig, nil)
+	b := newReplica(t, "b", srv, redisbreaker.Config{}, fleetConfig, nil)
+	connected(t, a, b)
+	ctx := context.Background()
+	lat := make([]time.Duration, 0, 100)
+	for i := range 100 {
+		name := fmt.Sprintf("trip-%d", i)
+		ba, _ := breaker.New[int](breaker.Config{Name: name, ConsecutiveFailures: 1, OpenTimeout: time.Minute})
+		bb, _ := breaker.New[int](breaker.Config{Name: name, OpenTimeout: time.Minute})
+		a.reg.Add(ba)
+		b.reg.Add(bb)
+		ba.Execute(ctx, func(context.Context) (int, error) { return 0, errors.New("down") })
+		opened := time.Now()
+		for {
+			if _, err := bb.Execute(ctx, func(context.Context) (int, error) { return 1, nil }); errors.Is(err, breaker.ErrOpen) {
+				break
+			}
+			if time.Since(opened) > 10*time.Second {
+				t.Fatalf("trip %d: B still closed after 10s", i)
+			}
+			time.Sleep(100 * time.Microsecond)
+		}
+		lat = append(lat, time.Since(opened))
+	}
+	slices.Sort(lat)
+	p50, p99 := lat[49], lat[98]
+	t.Logf("propagation over 100 trips: p50 %v, p99 %v, max %v", p50, p99, lat[99])
+	if p99 > 100*time.Millisecond {
+		t.Errorf("propagation p99 = %v, want ≤ 100ms", p99)
+	}
+}
+
+func TestNewRejectsBadConfig(t *testing.T) {
+	srv := startRedis(t)
+	c := srv.Client(t)
+	for _, tc := range []struct {
+		cfg  redisbreaker.Config
+		want string
+	}{
+		{redisbreaker.Config{Namespace: "my fleet"}, `Namespace "my fleet"`},
+		{redisbreaker.Config{Namespace: "{fleet}"}, `Namespace "{fleet}"`},
+		{redisbreaker.Config{Replica: "pod 1"}, `Replica "pod 1"`},
+		{redisbreaker.Config{LeaseTTL: -time.Second}, "LeaseTTL -1s is negative"},
+		{redisbreaker.Config{LeaseTTL: time.Microsecond}, "LeaseTTL 1µs"},
+		{redisbreaker.Config{Timeout: -time.Second}, "Timeout -1s is negative"},
+	} {
+		l, err := redisbreaker.New(c, &breaker.Registry{}, tc.cfg)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("New(%+v) = %v; want an error with %q", tc.cfg, err, tc.want)
+		}
+		if l != nil {
+			l.Close()
+		}
+	}
+	if _, err := redisbreaker.New(nil, &breaker.Registry{}, redisbreaker.Config{}); err == nil || !strings.Contains(err.Error(), "client is nil") {
+		t.Errorf("New(nil client) = %v", err)
+	}
+	if _, err := redisbreaker.New(c, nil, redisbreaker.Config{}); err == nil || !strings.Contains(err.Error(), "registry is nil") {
+		t.Errorf("New(nil registry) = %v", err)
+	}
+}
+
+// The password of a client that cannot log in shows in no log line and
+// no Check error.
+func TestNoSecretInLogs(t *testing.T) {
+	const secret = "s3cret-Passw0rd"
+	srv := startRedis(t, "--requirepass", "another-one")
+	r := newReplicaWithPassword(t, srv, secret)
+	eventually(t, 10*time.Second, "the failed login is logged", func() bool { return strings.Contains(r.logs.String(), "redis unreachable") })
+	err := r.link.Check(context.Background())
+	if err == nil {
+		t.Fatal("Check = nil with a wrong password")
+	}
+	if logs := r.logs.String() + err.Error(); strings.Contains(logs, secret) {
+		t.Errorf("the password shows:\n%s", logs)
+	}
+}
+
+// The lease holder's failed probe opens the fleet again, for the holder's
+// own OpenTimeout; and only the holder probed.
+func TestFailedProbeReopensTheFleet(t *testing.T) {
+	srv := startRedis(t)
+	a := newReplica(t, "a", srv, redisbreaker.Config{LeaseTTL: time.Second}, fleetConfig, nil)
+	b := newReplica(t, "b", srv, redisbreaker.Config{LeaseTTL: time.Second}, fleetConfig, nil)
+	connected(t, a, b)
+	cfg := breaker.Config{Name: "db", ConsecutiveFailures: 1, OpenTimeout: 200 * time.Millisecond, Jitter: 0.01, HalfOpenProbes: 1}
+	ba, _ := breaker.New[int](cfg)
+	bb, _ := breaker.New[int](cfg)
+	a.reg.Add(ba)
+	b.reg.Add(bb)
+	ctx := context.Background()
+	down := func(context.Context) (int, error) { return 0, errors.New("down") }
+	ba.Execute(ctx, down)
+	eventually(t, 5*time.Second, "B opens", func() bool { return bb.State() == breaker.Open })
+
+	// Both keep calling once the open time ends; A's probe fails.
+	var ranA, ranB int
+	eventually(t, 5*time.Second, "A probes and reopens", func() bool {
+		bb.Execute(ctx, func(context.Context) (int, error) { ranB++; return 0, errors.New("down") })
+		ba.Execute(ctx, func(context.Context) (int, error) { ranA++; return 0, errors.New("down") })
+		return ranA > 0 && ba.State() == breaker.Open
+	})
+	var oe *breaker.OpenError
+	eventually(t, 5*time.Second, "B learns A's new open", func() bool {
+		_, err := bb.Execute(ctx, succeed)
+		return errors.As(err, &oe) && time.Until(oe.Until) > 100*time.Millisecond
+	})
+	if ranA+ranB != 1 {
+		t.Errorf("the fleet sent %d probes (A %d, B %d), want 1", ranA+ranB, ranA, ranB)
+	}
+}
