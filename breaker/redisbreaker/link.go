@@ -241,9 +241,7 @@ func (l *Link) Check(context.Context) error {
 // it open is opened at once, with no call to Redis.
 func (l *Link) Add(name string) {
 	l.mu.Lock()
-	if l.entries[name] == nil {
-		l.entries[name] = &entry{}
-	}
+	l.entries[name] = &entry{} // a new breaker, or one that replaced its namesake
 	until := l.fleet[name]
 	l.mu.Unlock()
 	if until.After(time.Now()) {

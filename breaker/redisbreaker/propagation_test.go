@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,7 +15,8 @@ import (
 )
 
 // TestPropagationP99 measures, over 100 trips on loopback, the time from
-// A's breaker opening to B's rejecting calls.
+// A's breaker opening to B's: the instants each reports the change, B's
+// being when it starts rejecting calls.
 func TestPropagationP99(t *testing.T) {
 	srv := startRedis(t)
 	a := newReplica(t, "a", srv, redisbreaker.Config{}, fleetConfig, nil)
@@ -24,22 +26,24 @@ func TestPropagationP99(t *testing.T) {
 	lat := make([]time.Duration, 0, 100)
 	for i := range 100 {
 		name := fmt.Sprintf("trip-%d", i)
-		ba, _ := breaker.New[int](breaker.Config{Name: name, ConsecutiveFailures: 1, OpenTimeout: time.Minute})
-		bb, _ := breaker.New[int](breaker.Config{Name: name, OpenTimeout: time.Minute})
+		var openedA, openedB atomic.Int64
+		stamp := func(at *atomic.Int64) func(string, breaker.State, breaker.State) {
+			return func(_ string, _, to breaker.State) {
+				if to == breaker.Open {
+					at.Store(time.Now().UnixNano())
+				}
+			}
+		}
+		ba, _ := breaker.New[int](breaker.Config{Name: name, ConsecutiveFailures: 1, OpenTimeout: time.Minute, OnStateChange: stamp(&openedA)})
+		bb, _ := breaker.New[int](breaker.Config{Name: name, OpenTimeout: time.Minute, OnStateChange: stamp(&openedB)})
 		a.reg.Add(ba)
 		b.reg.Add(bb)
 		ba.Execute(ctx, func(context.Context) (int, error) { return 0, errors.New("down") })
-		opened := time.Now()
-		for {
-			if _, err := bb.Execute(ctx, func(context.Context) (int, error) { return 1, nil }); errors.Is(err, breaker.ErrOpen) {
-				break
-			}
-			if time.Since(opened) > 10*time.Second {
-				t.Fatalf("trip %d: B still closed after 10s", i)
-			}
-			time.Sleep(100 * time.Microsecond)
+		eventually(t, 10*time.Second, name+" opens on B", func() bool { return openedB.Load() != 0 })
+		if _, err := bb.Execute(ctx, succeed); !errors.Is(err, breaker.ErrOpen) {
+			t.Fatalf("%s: B's call = %v, want ErrOpen", name, err)
 		}
-		lat = append(lat, time.Since(opened))
+		lat = append(lat, time.Duration(openedB.Load()-openedA.Load()))
 	}
 	slices.Sort(lat)
 	p50, p99 := lat[49], lat[98]
@@ -108,23 +112,36 @@ func TestFailedProbeReopensTheFleet(t *testing.T) {
 	a.reg.Add(ba)
 	b.reg.Add(bb)
 	ctx := context.Background()
-	down := func(context.Context) (int, error) { return 0, errors.New("down") }
-	ba.Execute(ctx, down)
+	ba.Execute(ctx, func(context.Context) (int, error) { return 0, errors.New("down") })
 	eventually(t, 5*time.Second, "B opens", func() bool { return bb.State() == breaker.Open })
 
-	// Both keep calling once the open time ends; A's probe fails.
-	var ranA, ranB int
-	eventually(t, 5*time.Second, "A probes and reopens", func() bool {
-		bb.Execute(ctx, func(context.Context) (int, error) { ranB++; return 0, errors.New("down") })
-		ba.Execute(ctx, func(context.Context) (int, error) { ranA++; return 0, errors.New("down") })
-		return ranA > 0 && ba.State() == breaker.Open
+	// Both keep calling once the open time ends; one holds the lease, and
+	// its probe fails.
+	ran := map[*breaker.Breaker[int]]int{}
+	var prober, other *breaker.Breaker[int]
+	eventually(t, 5*time.Second, "one replica probes", func() bool {
+		for _, br := range []*breaker.Breaker[int]{ba, bb} {
+			br.Execute(ctx, func(context.Context) (int, error) { ran[br]++; return 0, errors.New("down") })
+			if ran[br] > 0 {
+				prober = br
+				return true
+			}
+		}
+		return false
 	})
+	other = ba
+	if prober == ba {
+		other = bb
+	}
+	if prober.State() != breaker.Open {
+		t.Fatalf("the prober after a failed probe: %v, want open", prober.State())
+	}
 	var oe *breaker.OpenError
-	eventually(t, 5*time.Second, "B learns A's new open", func() bool {
-		_, err := bb.Execute(ctx, succeed)
+	eventually(t, 5*time.Second, "the other replica learns the new open", func() bool {
+		_, err := other.Execute(ctx, succeed)
 		return errors.As(err, &oe) && time.Until(oe.Until) > 100*time.Millisecond
 	})
-	if ranA+ranB != 1 {
-		t.Errorf("the fleet sent %d probes (A %d, B %d), want 1", ranA+ranB, ranA, ranB)
+	if n := ran[ba] + ran[bb]; n != 1 {
+		t.Errorf("the fleet sent %d probes, want 1", n)
 	}
 }
