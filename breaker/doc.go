@@ -67,4 +67,14 @@
 // [Registry.Check] fails while any breaker is open; it has the shape of a
 // health check's Func, so a service shows open breakers as a non-critical
 // readiness check without this package importing health.
+//
+// # Across replicas
+//
+// A [Registry] may carry a [Link], which hears of every change of its
+// breakers' states and is asked before each half-open probe, and which
+// imposes what other replicas found with [Registry.ForceOpen] and
+// [Registry.ForceClose]. Package breaker/redisbreaker provides one over
+// Redis, so that one replica's breaker opening opens the fleet's and the
+// fleet probes a recovering dependency once, while every call is still
+// decided locally.
 package breaker

@@ -189,3 +189,37 @@ func ExampleDefaultHTTPClassify() {
 	// 404
 	// true
 }
+
+// printLink is a Link that prints what it is told and lets every probe go.
+type printLink struct{}
+
+func (printLink) Add(name string)    { fmt.Println("add", name) }
+func (printLink) Remove(name string) { fmt.Println("remove", name) }
+func (printLink) Changed(c breaker.Change) {
+	fmt.Printf("%s: %v -> %v (forced %v)\n", c.Name, c.From, c.To, c.Forced)
+}
+func (printLink) Probe(string) bool { return true }
+
+// A Link hears of a registry's breakers and their changes; what another
+// replica found comes back through ForceOpen and ForceClose.
+func ExampleRegistry_SetLink() {
+	var reg breaker.Registry
+	reg.SetLink(printLink{})
+	b, _ := breaker.New[string](breaker.Config{Name: "payments", ConsecutiveFailures: 1})
+	reg.Add(b)
+
+	reg.ForceOpen("payments", time.Now().Add(time.Minute)) // another replica's breaker opened
+	_, err := b.Execute(context.Background(), func(context.Context) (string, error) { return "charged", nil })
+	fmt.Println(errors.Is(err, breaker.ErrOpen))
+	reg.ForceClose("payments") // another replica's probes closed it
+
+	b.Execute(context.Background(), func(context.Context) (string, error) { return "", errors.New("503") })
+	reg.Remove("payments")
+	// Output:
+	// add payments
+	// payments: closed -> open (forced true)
+	// true
+	// payments: open -> closed (forced true)
+	// payments: closed -> open (forced false)
+	// remove payments
+}
