@@ -43,6 +43,8 @@ var readmeImports = map[string]string{
 	"checks":       "github.com/ybiyri/runkit/health/checks",
 	"slo":          "github.com/ybiyri/runkit/slo",
 	"slotest":      "github.com/ybiyri/runkit/slo/slotest",
+	"openslo":      "github.com/ybiyri/runkit/slo/openslo",
+	"promrules":    "github.com/ybiyri/runkit/slo/promrules",
 	"telemetry":    "github.com/ybiyri/runkit/telemetry",
 	"context":      "context",
 	"errors":       "errors",
