@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html/template"
 	"io"
 	"math"
 	"net/http"
@@ -15,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ybiyri/runkit/internal/htmlpage"
 	"github.com/ybiyri/runkit/internal/readonly"
 )
 
@@ -128,7 +128,7 @@ func (d *Dashboard) serveHTML(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-store")
 	// The page needs nothing from anywhere: the policy makes a browser
 	// refuse to load or run anything, should a name ever slip through.
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'")
+	h.Set("Content-Security-Policy", htmlpage.CSP)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	if r.Method == http.MethodHead {
@@ -153,7 +153,7 @@ func (d *Dashboard) write(w io.Writer, at *time.Time) error {
 			now = *at
 		}
 		if i == 0 {
-			v.At = stamp(now)
+			v.At = htmlpage.Stamp(now)
 		}
 		v.Objectives = append(v.Objectives, objective(i, t, now))
 	}
@@ -163,7 +163,7 @@ func (d *Dashboard) write(w io.Writer, at *time.Time) error {
 //go:embed page.html
 var pageHTML string
 
-var pageTemplate = template.Must(template.New("page").Parse(pageHTML))
+var pageTemplate = htmlpage.Parse("page", pageHTML)
 
 // The view handed to the template: every number already formatted.
 type (
@@ -252,11 +252,11 @@ func objective(i int, t *Tracker, at time.Time) objectiveView {
 	}
 	if s.Dropped > 0 {
 		v.Dropped = fmt.Sprintf("%s %s older than the window and %s not counted.",
-			thousands(s.Dropped), pick(s.Dropped == 1, "event arrived", "events arrived"), pick(s.Dropped == 1, "was", "were"))
+			htmlpage.Thousands(s.Dropped), pick(s.Dropped == 1, "event arrived", "events arrived"), pick(s.Dropped == 1, "was", "were"))
 	}
 	if s.Future > 0 {
 		v.Future = fmt.Sprintf("%s %s refused for being more than %s past the clock.",
-			thousands(s.Future), pick(s.Future == 1, "event was", "events were"), humanDuration(MaxSkew))
+			htmlpage.Thousands(s.Future), pick(s.Future == 1, "event was", "events were"), htmlpage.Duration(MaxSkew))
 	}
 	for _, ot := range s.OmittedTiers {
 		v.Omitted = append(v.Omitted, omittedView{
@@ -279,7 +279,7 @@ func objective(i int, t *Tracker, at time.Time) objectiveView {
 	paceWindow := formatDuration(pace.Tier.Long)
 
 	v.Remaining = remainingText(s.Remaining)
-	v.SLI = percent(s.SLI, targetDecimals(o.Target))
+	v.SLI = htmlpage.Percent(s.SLI, targetDecimals(o.Target))
 	switch {
 	case v.NoData:
 		v.Health, v.Headline = "nodata", "No data"
@@ -304,22 +304,22 @@ func objective(i int, t *Tracker, at time.Time) objectiveView {
 	// The numbers.
 	sliNote := "target " + v.Target
 	if !v.NoData {
-		sliNote = fmt.Sprintf("%s good of %s %s; target %s", thousands(s.Good), thousands(s.Total), pick(s.Total == 1, unit, units), v.Target)
+		sliNote = fmt.Sprintf("%s good of %s %s; target %s", htmlpage.Thousands(s.Good), htmlpage.Thousands(s.Total), pick(s.Total == 1, unit, units), v.Target)
 	}
 	v.Stats = append(v.Stats, statView{Label: "SLI", Value: v.SLI, Note: sliNote})
 	remNote := "the whole budget: nothing recorded yet"
 	if !v.NoData {
-		remNote = fmt.Sprintf("of %s bad %s allowed; %s spent", decimal(s.AllowedBad), pick(s.AllowedBad == 1, unit, units), thousands(s.Total-s.Good))
+		remNote = fmt.Sprintf("of %s bad %s allowed; %s spent", htmlpage.Decimal(s.AllowedBad), pick(s.AllowedBad == 1, unit, units), htmlpage.Thousands(s.Total-s.Good))
 	}
 	v.Stats = append(v.Stats, statView{Label: "Budget remaining", Value: v.Remaining, Note: remNote, Class: remainingClass(s, v.NoData)})
 	downtime := downtime(o.Budget(), s.Window)
 	timeLeft := time.Duration(math.Round(s.Remaining * float64(downtime)))
-	timeValue := humanDuration(timeLeft) + " left"
+	timeValue := htmlpage.Duration(timeLeft) + " left"
 	if timeLeft < 0 {
-		timeValue = humanDuration(-timeLeft) + " over"
+		timeValue = htmlpage.Duration(-timeLeft) + " over"
 	}
 	v.Stats = append(v.Stats, statView{Label: "Budget in time", Value: timeValue,
-		Note: "of " + humanDuration(downtime) + " of full downtime the " + v.Window + " window allows"})
+		Note: "of " + htmlpage.Duration(downtime) + " of full downtime the " + v.Window + " window allows"})
 	burnValue, burnNote := "no data", "no events in the last "+paceWindow
 	if _, ok := t.ErrorRateAt(at, pace.Tier.Long); ok {
 		burnValue = rate(pace.LongBurn)
@@ -335,8 +335,8 @@ func objective(i int, t *Tracker, at time.Time) objectiveView {
 	case s.ExhaustsIn == Forever:
 		exhaustValue, exhaustNote = "not burning", "no bad "+units+" in the last "+paceWindow
 	default:
-		exhaustValue = "in " + humanDuration(s.ExhaustsIn)
-		exhaustNote = "around " + stamp(at.Add(s.ExhaustsIn)) + ", at the last " + paceWindow + "'s burn rate of " + rate(pace.LongBurn)
+		exhaustValue = "in " + htmlpage.Duration(s.ExhaustsIn)
+		exhaustNote = "around " + htmlpage.Stamp(at.Add(s.ExhaustsIn)) + ", at the last " + paceWindow + "'s burn rate of " + rate(pace.LongBurn)
 	}
 	v.ExhaustShort = exhaustValue
 	v.Stats = append(v.Stats, statView{Label: "Budget runs out", Value: exhaustValue, Note: exhaustNote, Class: pick(s.ExhaustsIn != Forever && !v.NoData, "warn", "")})
@@ -349,7 +349,7 @@ func objective(i int, t *Tracker, at time.Time) objectiveView {
 }
 
 func chart(o Objective, s TrackerStatus, bd BurnDown, at time.Time, unit, units string, noData bool) chartView {
-	c := chartView{Group: humanDuration(bd.Group), SpentUnit: "bad " + units}
+	c := chartView{Group: htmlpage.Duration(bd.Group), SpentUnit: "bad " + units}
 	if o.Method == Timeslices {
 		c.SpentUnit = "bad slices"
 	}
@@ -382,15 +382,15 @@ func chart(o Objective, s TrackerStatus, bd BurnDown, at time.Time, unit, units 
 		writePoint(&line, x(p.At), y(p.Remaining))
 	}
 	c.Line = line.String()
-	c.IdealX1, c.IdealY1 = coord(x(bd.Start)), coord(y(1))
-	c.IdealX2, c.IdealY2 = coord(x(bd.Start.Add(bd.Window))), coord(y(0))
+	c.IdealX1, c.IdealY1 = htmlpage.Coord(x(bd.Start)), htmlpage.Coord(y(1))
+	c.IdealX2, c.IdealY2 = htmlpage.Coord(x(bd.Start.Add(bd.Window))), htmlpage.Coord(y(0))
 	if o.Window.Calendar != NotCalendar {
-		c.IdealX2 = coord(x(bd.End))
+		c.IdealX2 = htmlpage.Coord(x(bd.End))
 	}
 	nx := x(bd.At)
-	c.NowX, c.FutureW, c.NowPct = coord(nx), coord(1000-nx), coord(nx/10)+"%"
+	c.NowX, c.FutureW, c.NowPct = htmlpage.Coord(nx), htmlpage.Coord(1000-nx), htmlpage.Coord(nx/10)+"%"
 	c.NowAnchor = pick(nx > 500, "end", "start")
-	c.ZeroY = coord(plotTop + y(0)/1000*plotHeight)
+	c.ZeroY = htmlpage.Coord(plotTop + y(0)/1000*plotHeight)
 
 	rem := s.Remaining
 	if !noData && rem > 0 {
@@ -405,7 +405,7 @@ func chart(o Objective, s TrackerStatus, bd BurnDown, at time.Time, unit, units 
 		default:
 			ex := x(bd.At.Add(s.ExhaustsIn))
 			writePoint(&pr, ex, y(0))
-			c.ExhaustPct = coord(ex/10) + "%"
+			c.ExhaustPct = htmlpage.Coord(ex/10) + "%"
 			c.ExhaustLabel = "runs out " + shortStamp(bd.At.Add(s.ExhaustsIn), d1.Sub(d0))
 			c.ExhaustAnchor = pick(ex > 500, "end", "start")
 		}
@@ -419,19 +419,19 @@ func chart(o Objective, s TrackerStatus, bd BurnDown, at time.Time, unit, units 
 		c.Desc = "No data: no events were recorded in the window, so the whole budget remains."
 	} else {
 		c.Desc = fmt.Sprintf("Budget remaining, in %d points of %s each, fell from 100%% at %s to %s at %s; the ideal line spends it evenly and reaches 0%% at %s.",
-			len(bd.Points), humanDuration(bd.Group), stamp(bd.Start), remainingText(rem), stamp(bd.At), stamp(bd.Start.Add(bd.Window)))
+			len(bd.Points), htmlpage.Duration(bd.Group), htmlpage.Stamp(bd.Start), remainingText(rem), htmlpage.Stamp(bd.At), htmlpage.Stamp(bd.Start.Add(bd.Window)))
 		switch {
 		case rem <= 0:
 			c.Desc += " The budget is spent."
 		case s.ExhaustsIn == Forever:
 			c.Desc += " It is not burning now."
 		default:
-			c.Desc += " At the current burn rate it runs out around " + stamp(bd.At.Add(s.ExhaustsIn)) + "."
+			c.Desc += " At the current burn rate it runs out around " + htmlpage.Stamp(bd.At.Add(s.ExhaustsIn)) + "."
 		}
 	}
 	c.Rows = make([]rowView, len(bd.Points))
 	for i, p := range bd.Points {
-		c.Rows[i] = rowView{At: stamp(p.At), Good: thousands(p.Good), Bad: thousands(p.Bad), Spent: thousands(p.Spent), Remaining: remainingText(p.Remaining)}
+		c.Rows[i] = rowView{At: htmlpage.Stamp(p.At), Good: htmlpage.Thousands(p.Good), Bad: htmlpage.Thousands(p.Bad), Spent: htmlpage.Thousands(p.Spent), Remaining: remainingText(p.Remaining)}
 		if noData {
 			c.Rows[i].Remaining = "no data"
 		}
@@ -454,7 +454,7 @@ func tier(t *Tracker, tr TierResult, at time.Time) tierView {
 	bar := func(burn float64) (string, bool) {
 		// The threshold sits at the middle of the bar.
 		f := burn / tr.Threshold / 2
-		return coord(min(f, 1)*100) + "%", burn > tr.Threshold
+		return htmlpage.Coord(min(f, 1)*100) + "%", burn > tr.Threshold
 	}
 	v.LongBurn, v.ShortBurn = "no data", "no data"
 	v.LongNoData, v.ShortNoData = !longOK, !shortOK
@@ -482,8 +482,8 @@ func tier(t *Tracker, tr TierResult, at time.Time) tierView {
 func gridLine(v float64, y func(float64) float64, zero bool) gridView {
 	py := y(v)
 	return gridView{
-		Y:      coord(py),
-		LabelY: coord(plotTop + py/1000*plotHeight - 4),
+		Y:      htmlpage.Coord(py),
+		LabelY: htmlpage.Coord(plotTop + py/1000*plotHeight - 4),
 		Label:  strconv.FormatFloat(math.Round(v*1000)/10, 'f', -1, 64) + "%",
 		Zero:   zero,
 	}
@@ -527,16 +527,12 @@ func windowText(w Window, length time.Duration) string {
 	if w.Calendar == NotCalendar {
 		return formatDuration(w.Rolling)
 	}
-	return fmt.Sprintf("calendar %s (%s, %s)", w.Calendar, w.loc(), humanDuration(length))
+	return fmt.Sprintf("calendar %s (%s, %s)", w.Calendar, w.loc(), htmlpage.Duration(length))
 }
 
 // remainingText formats a remaining budget as the page prints it
 // everywhere, the headline and the last point alike.
-func remainingText(r float64) string { return percent(r, 2) }
-
-func percent(f float64, decimals int) string {
-	return strconv.FormatFloat(f*100, 'f', decimals, 64) + "%"
-}
+func remainingText(r float64) string { return htmlpage.Percent(r, 2) }
 
 // targetDecimals is how many decimals show the difference between a
 // percentage and the target: 3 for 99.9%.
@@ -554,42 +550,6 @@ func rate(r float64) string {
 	return strconv.FormatFloat(r, 'g', 3, 64) + "×"
 }
 
-// decimal formats a count that may have a fraction: 28,810.9, or 0.02
-// below one.
-func decimal(f float64) string {
-	switch a := math.Abs(f); {
-	case a >= 1e15:
-		return strconv.FormatFloat(f, 'g', 6, 64)
-	case a < 1:
-		return strconv.FormatFloat(f, 'g', 2, 64)
-	}
-	whole := math.Trunc(f)
-	s := thousands(int64(whole))
-	if frac := math.Round(math.Abs(f-whole) * 10); frac > 0 && frac < 10 {
-		s += "." + strconv.Itoa(int(frac))
-	}
-	return s
-}
-
-func thousands(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
-
-func coord(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }
-
 func writePoint(b *strings.Builder, x, y float64) {
 	if b.Len() > 0 {
 		b.WriteByte(' ')
@@ -599,35 +559,6 @@ func writePoint(b *strings.Builder, x, y float64) {
 	b.WriteByte(',')
 	b.Write(strconv.AppendFloat(buf[:0], y, 'f', 1, 64))
 }
-
-// humanDuration rounds d to its two largest units: "3d 4h", "17m 49s".
-func humanDuration(d time.Duration) string {
-	if d < time.Second {
-		return d.Round(time.Millisecond).String()
-	}
-	units := []struct {
-		name string
-		d    time.Duration
-	}{{"d", 24 * time.Hour}, {"h", time.Hour}, {"m", time.Minute}, {"s", time.Second}}
-	for i, u := range units {
-		if d < u.d {
-			continue
-		}
-		if i+1 == len(units) {
-			return strconv.FormatInt(int64(d.Round(time.Second)/time.Second), 10) + "s"
-		}
-		next := units[i+1]
-		d = d.Round(next.d)
-		major, minor := d/u.d, (d%u.d)/next.d
-		if minor == 0 {
-			return strconv.FormatInt(int64(major), 10) + u.name
-		}
-		return strconv.FormatInt(int64(major), 10) + u.name + " " + strconv.FormatInt(int64(minor), 10) + next.name
-	}
-	return d.String()
-}
-
-func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
 
 // tickSteps are the spacings of the time axis's labels.
 var tickSteps = []time.Duration{
@@ -668,7 +599,7 @@ func ticks(d0, d1 time.Time) []tickView {
 		case f > 0.94:
 			anchor = "end"
 		}
-		out = append(out, tickView{X: coord(f*100) + "%", Label: label, Anchor: anchor, Minor: i%2 == 1})
+		out = append(out, tickView{X: htmlpage.Coord(f*100) + "%", Label: label, Anchor: anchor, Minor: i%2 == 1})
 	}
 	return out
 }

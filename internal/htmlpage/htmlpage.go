@@ -1,0 +1,105 @@
+// Package htmlpage holds what runkit's HTML pages share: the layout (a
+// page that loads nothing, its Content-Security-Policy saying so, readable
+// from a phone's width up) and the formats of their numbers.
+package htmlpage
+
+import (
+	_ "embed"
+	"html/template"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// CSP is the Content-Security-Policy of every page: nothing may load or
+// run but the page's own inline style and data: URLs. A page served over
+// HTTP sends it as a header as well as in its meta element.
+const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+
+//go:embed layout.html
+var layout string
+
+// Parse returns the template of a page: the layout, with the page's text
+// defining "css" (its own rules) and "body" (executed with the page's
+// data). The data must have the fields Title (a string) and Refresh (the
+// seconds of a meta refresh, zero for none).
+func Parse(name, text string) *template.Template {
+	return template.Must(template.Must(template.New(name).Parse(layout)).Parse(text))
+}
+
+// Thousands formats n with comma separators: 28,810,910.
+func Thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// Decimal formats a count that may have a fraction: 28,810.9, or 0.02
+// below one.
+func Decimal(f float64) string {
+	switch a := math.Abs(f); {
+	case a >= 1e15:
+		return strconv.FormatFloat(f, 'g', 6, 64)
+	case a < 1:
+		return strconv.FormatFloat(f, 'g', 2, 64)
+	}
+	whole := math.Trunc(f)
+	s := Thousands(int64(whole))
+	if frac := math.Round(math.Abs(f-whole) * 10); frac > 0 && frac < 10 {
+		s += "." + strconv.Itoa(int(frac))
+	}
+	return s
+}
+
+// Duration rounds d to its two largest units: "3d 4h", "17m 49s".
+func Duration(d time.Duration) string {
+	if d < 0 {
+		return "-" + Duration(-d)
+	}
+	if d < time.Second {
+		return d.Round(time.Millisecond).String()
+	}
+	units := []struct {
+		name string
+		d    time.Duration
+	}{{"d", 24 * time.Hour}, {"h", time.Hour}, {"m", time.Minute}, {"s", time.Second}}
+	for i, u := range units {
+		if d < u.d {
+			continue
+		}
+		if i+1 == len(units) {
+			return strconv.FormatInt(int64(d.Round(time.Second)/time.Second), 10) + "s"
+		}
+		next := units[i+1]
+		d = d.Round(next.d)
+		major, minor := d/u.d, (d%u.d)/next.d
+		if minor == 0 {
+			return strconv.FormatInt(int64(major), 10) + u.name
+		}
+		return strconv.FormatInt(int64(major), 10) + u.name + " " + strconv.FormatInt(int64(minor), 10) + next.name
+	}
+	return d.String()
+}
+
+// Stamp formats a time to the minute, in UTC.
+func Stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+
+// Coord formats a coordinate of a chart to a tenth.
+func Coord(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }
+
+// Percent formats a share as a percentage with the given decimals.
+func Percent(f float64, decimals int) string {
+	return strconv.FormatFloat(f*100, 'f', decimals, 64) + "%"
+}
