@@ -14,6 +14,7 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
+	"github.com/ybiyri/runkit/internal/htmltest"
 	"github.com/ybiyri/runkit/slo"
 )
 
@@ -120,81 +121,6 @@ func getPage(t *testing.T, h http.Handler) (*http.Response, string) {
 	return resp, string(body)
 }
 
-// voidElements have no end tag in HTML.
-var voidElements = map[string]bool{"meta": true, "link": true, "br": true, "img": true, "input": true, "hr": true}
-
-// requireWellFormed checks that every element the page opens it closes,
-// in order, and parses the page.
-func requireWellFormed(t *testing.T, page string) *html.Node {
-	t.Helper()
-	z := html.NewTokenizer(strings.NewReader(page))
-	var stack []string
-	for {
-		tt := z.Next()
-		if tt == html.ErrorToken {
-			if z.Err() != io.EOF {
-				t.Fatalf("tokenize: %v", z.Err())
-			}
-			break
-		}
-		name, _ := z.TagName()
-		switch tt {
-		case html.StartTagToken:
-			if !voidElements[string(name)] {
-				stack = append(stack, string(name))
-			}
-		case html.EndTagToken:
-			if len(stack) == 0 || stack[len(stack)-1] != string(name) {
-				t.Fatalf("</%s> closes %v", name, stack)
-			}
-			stack = stack[:len(stack)-1]
-		}
-	}
-	if len(stack) != 0 {
-		t.Fatalf("elements left open: %v", stack)
-	}
-	doc, err := html.Parse(strings.NewReader(page))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return doc
-}
-
-func find(n *html.Node, match func(*html.Node) bool) []*html.Node {
-	var out []*html.Node
-	for d := range n.Descendants() {
-		if match(d) {
-			out = append(out, d)
-		}
-	}
-	return out
-}
-
-func attr(n *html.Node, key string) string {
-	for _, a := range n.Attr {
-		if a.Key == key {
-			return a.Val
-		}
-	}
-	return ""
-}
-
-func withClass(tag, class string) func(*html.Node) bool {
-	return func(n *html.Node) bool {
-		return n.Type == html.ElementNode && n.Data == tag && strings.Contains(" "+attr(n, "class")+" ", " "+class+" ")
-	}
-}
-
-func text(n *html.Node) string {
-	var b strings.Builder
-	for d := range n.Descendants() {
-		if d.Type == html.TextNode {
-			b.WriteString(d.Data)
-		}
-	}
-	return b.String()
-}
-
 func TestPageHTML(t *testing.T) {
 	tr, now := burningTracker(t, "checkout")
 	resp, page := getPage(t, tr.Handler())
@@ -207,61 +133,45 @@ func TestPageHTML(t *testing.T) {
 			t.Errorf("%s = %q, want %q", h, got, want)
 		}
 	}
-	doc := requireWellFormed(t, page)
-	if strings.Contains(page, "NaN") || strings.Contains(page, "Inf") {
-		t.Error("page prints NaN or Inf")
-	}
-	// Nothing to fetch: no script, no external reference of any kind.
-	if n := find(doc, func(n *html.Node) bool { return n.Type == html.ElementNode && n.DataAtom == atom.Script }); len(n) != 0 {
-		t.Errorf("page has %d script elements", len(n))
-	}
-	for _, n := range find(doc, func(n *html.Node) bool { return n.Type == html.ElementNode }) {
-		for _, a := range n.Attr {
-			if (a.Key == "href" || a.Key == "src" || a.Key == "xlink:href") && !strings.HasPrefix(a.Val, "#") && !strings.HasPrefix(a.Val, "data:") {
-				t.Errorf("<%s %s=%q> points outside the page", n.Data, a.Key, a.Val)
-			}
-		}
-	}
-	if strings.Contains(page, "url(") || strings.Contains(page, "@import") || strings.Contains(page, "@font-face") {
-		t.Error("the style sheet loads something")
-	}
-	refresh := find(doc, func(n *html.Node) bool { return n.DataAtom == atom.Meta && attr(n, "http-equiv") == "refresh" })
-	if len(refresh) != 1 || attr(refresh[0], "content") != "60" {
+	doc := htmltest.WellFormed(t, page)
+	htmltest.SelfContained(t, doc, page)
+	refresh := htmltest.Find(doc, func(n *html.Node) bool { return n.DataAtom == atom.Meta && htmltest.Attr(n, "http-equiv") == "refresh" })
+	if len(refresh) != 1 || htmltest.Attr(refresh[0], "content") != "60" {
 		t.Errorf("meta refresh = %v, want one of 60 s", refresh)
 	}
 
 	bd := tr.BurnDownAt(now, slo.DashboardPoints)
 	s := tr.StatusAt(now)
-	lines := find(doc, withClass("polyline", "burn"))
+	lines := htmltest.Find(doc, htmltest.WithClass("polyline", "burn"))
 	if len(lines) != 1 {
 		t.Fatalf("%d burn-down lines, want 1", len(lines))
 	}
-	if n := len(strings.Fields(attr(lines[0], "points"))); n != len(bd.Points)+1 {
+	if n := len(strings.Fields(htmltest.Attr(lines[0], "points"))); n != len(bd.Points)+1 {
 		t.Errorf("burn-down has %d vertices, want %d: the start and one per group", n, len(bd.Points)+1)
 	}
-	rows := find(doc, func(n *html.Node) bool {
-		return n.DataAtom == atom.Tr && n.Parent.DataAtom == atom.Tbody && withClass("table", "data")(n.Parent.Parent)
+	rows := htmltest.Find(doc, func(n *html.Node) bool {
+		return n.DataAtom == atom.Tr && n.Parent.DataAtom == atom.Tbody && htmltest.WithClass("table", "data")(n.Parent.Parent)
 	})
 	want := fmt.Sprintf("%.2f%%", 100*s.Remaining)
 	if len(rows) != len(bd.Points) {
 		t.Errorf("data table has %d rows, want %d", len(rows), len(bd.Points))
-	} else if last := text(rows[len(rows)-1].LastChild); last != want {
+	} else if last := htmltest.Text(rows[len(rows)-1].LastChild); last != want {
 		t.Errorf("last point reads %q, Status %q", last, want)
 	}
-	if len(find(doc, withClass("polyline", "proj"))) != 1 || len(find(doc, withClass("line", "ideal"))) != 1 {
+	if len(htmltest.Find(doc, htmltest.WithClass("polyline", "proj"))) != 1 || len(htmltest.Find(doc, htmltest.WithClass("line", "ideal"))) != 1 {
 		t.Error("the projection or the ideal line is missing")
 	}
 	// The chart's text alternative and the firing tier.
-	charts := find(doc, withClass("svg", "chart"))
-	if len(charts) != 1 || attr(charts[0], "role") != "img" || !strings.Contains(text(charts[0]), "runs out around") {
+	charts := htmltest.Find(doc, htmltest.WithClass("svg", "chart"))
+	if len(charts) != 1 || htmltest.Attr(charts[0], "role") != "img" || !strings.Contains(htmltest.Text(charts[0]), "runs out around") {
 		t.Errorf("chart without its text alternative: %v", charts)
 	}
-	tiers := find(doc, withClass("tr", "tier"))
+	tiers := htmltest.Find(doc, htmltest.WithClass("tr", "tier"))
 	if len(tiers) != len(s.Tiers) {
 		t.Fatalf("%d tier rows, want %d", len(tiers), len(s.Tiers))
 	}
 	for i, row := range tiers {
-		firing := attr(row, "data-firing") == "true" && strings.Contains(text(row), "FIRING")
+		firing := htmltest.Attr(row, "data-firing") == "true" && strings.Contains(htmltest.Text(row), "FIRING")
 		if firing != s.Tiers[i].Firing {
 			t.Errorf("tier %d marked firing %v, status says %v", i, firing, s.Tiers[i].Firing)
 		}
@@ -311,11 +221,9 @@ func TestPageStates(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			_, page := getPage(t, c.tr.Handler())
-			doc := requireWellFormed(t, page)
-			if strings.Contains(page, "NaN") || strings.Contains(page, "Inf") {
-				t.Error("page prints NaN or Inf")
-			}
-			body := text(doc)
+			doc := htmltest.WellFormed(t, page)
+			htmltest.SelfContained(t, doc, page)
+			body := htmltest.Text(doc)
 			for _, w := range c.words {
 				if !strings.Contains(body, w) {
 					t.Errorf("page lacks %q", w)
@@ -324,7 +232,7 @@ func TestPageStates(t *testing.T) {
 			s := c.tr.Status()
 			bd := c.tr.BurnDown(slo.DashboardPoints)
 			if bd.Events == 0 {
-				if n := len(find(doc, withClass("polyline", "burn"))); n != 0 {
+				if n := len(htmltest.Find(doc, htmltest.WithClass("polyline", "burn"))); n != 0 {
 					t.Errorf("no data, yet %d burn-down lines", n)
 				}
 				return
@@ -344,17 +252,17 @@ func TestDashboard(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, page := getPage(t, d)
-	doc := requireWellFormed(t, page)
-	if titles := find(doc, func(n *html.Node) bool { return n.DataAtom == atom.Title && n.Parent.DataAtom == atom.Head }); len(titles) != 1 || text(titles[0]) != "Shop <SLOs>" {
+	doc := htmltest.WellFormed(t, page)
+	if titles := htmltest.Find(doc, func(n *html.Node) bool { return n.DataAtom == atom.Title && n.Parent.DataAtom == atom.Head }); len(titles) != 1 || htmltest.Text(titles[0]) != "Shop <SLOs>" {
 		t.Errorf("title = %v", titles)
 	}
 	if !strings.Contains(page, `content="30"`) || !strings.Contains(page, "search &amp; &#34;browse&#34;") {
 		t.Error("refresh of 30 s or the escaped name is missing")
 	}
-	if n := len(find(doc, withClass("section", "slo"))); n != 2 {
+	if n := len(htmltest.Find(doc, htmltest.WithClass("section", "slo"))); n != 2 {
 		t.Errorf("%d objectives, want 2", n)
 	}
-	if n := len(find(doc, func(n *html.Node) bool { return n.DataAtom == atom.Nav })); n != 1 {
+	if n := len(htmltest.Find(doc, func(n *html.Node) bool { return n.DataAtom == atom.Nav })); n != 1 {
 		t.Errorf("%d summaries, want 1", n)
 	}
 
@@ -449,5 +357,5 @@ func TestPageSize(t *testing.T) {
 	if buf.Len() > 200_000 {
 		t.Errorf("page is %d bytes, over 200 KB", buf.Len())
 	}
-	requireWellFormed(t, buf.String())
+	htmltest.WellFormed(t, buf.String())
 }
