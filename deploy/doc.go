@@ -50,6 +50,9 @@
 // time to restore, and is reported with its age. [BreachIncidents] turns
 // the periods in which an SLO was over budget into incidents, so time to
 // restore can come from the SLO itself.
+// [DORAReport] draws the same measures as a self-contained HTML page:
+// deployments and change failure rate per week, the distribution of lead
+// times, time to restore per incident, and the cluster of each key.
 //
 // # Deploy gate
 //

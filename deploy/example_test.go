@@ -235,3 +235,24 @@ func ExampleFromBuild() {
 	fmt.Println(m.Service, m.Environment, m.Validate())
 	// Output: checkout production <nil>
 }
+
+func ExampleDORAReport() {
+	start := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	var deps []deploy.Deployment
+	for d := range 14 {
+		ts := start.Add(time.Duration(d)*24*time.Hour + 10*time.Hour)
+		deps = append(deps, deploy.Deployment{ID: fmt.Sprint("v", d), Time: ts, Commits: []time.Time{ts.Add(-2 * time.Hour)}, Failed: d == 3})
+	}
+	r := deploy.DORAReport{Title: "checkout", Start: start, End: start.Add(14 * 24 * time.Hour), Deployments: deps}
+	// runkit dora --html writes this to a file; here, a buffer.
+	var page bytes.Buffer
+	if err := r.WriteHTML(&page); err != nil {
+		panic(err)
+	}
+	html := page.String()
+	fmt.Println(strings.HasPrefix(html, "<!doctype html>"), strings.Contains(html, "<h1>checkout</h1>"))
+	fmt.Println(strings.Contains(html, "7 a week"), strings.Contains(html, "1 of 14 deployments caused a failure"))
+	// Output:
+	// true true
+	// true true
+}
