@@ -93,8 +93,10 @@ type DORA struct {
 	// DeploysPerDay is Deployments over the period's length in days.
 	DeploysPerDay float64
 	// LeadTimeMedian and LeadTimeP90 are over every commit deployed in
-	// the period: deployment time minus commit time.
+	// the period: deployment time minus commit time. LeadTimes holds
+	// each of them, sorted, and Changes counts them.
 	LeadTimeMedian, LeadTimeP90 time.Duration
+	LeadTimes                   []time.Duration
 	Changes                     int
 	// ChangeFailureRate is failed deployments over deployments, zero with
 	// no deployments. A deployment failed when its Failed is set or when
@@ -222,6 +224,7 @@ func MeasureDORA(start, end time.Time, deployments []Deployment, incidents []Inc
 	d.Changes = len(leads)
 	if len(leads) > 0 {
 		slices.Sort(leads)
+		d.LeadTimes = leads
 		d.LeadTimeMedian = quantile(leads, 0.5)
 		d.LeadTimeP90 = quantile(leads, 0.9)
 	}

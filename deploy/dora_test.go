@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -49,6 +50,9 @@ func TestDORAHandComputed(t *testing.T) {
 	// p90 at rank 4.5 = 10 + 0.5×20 = 20h.
 	if d.LeadTimeMedian != 210*time.Minute || d.LeadTimeP90 != 20*time.Hour {
 		t.Errorf("lead time median %v p90 %v, want 3h30m and 20h", d.LeadTimeMedian, d.LeadTimeP90)
+	}
+	if want := []time.Duration{time.Hour, 2 * time.Hour, 3 * time.Hour, 4 * time.Hour, 10 * time.Hour, 30 * time.Hour}; !slices.Equal(d.LeadTimes, want) {
+		t.Errorf("lead times %v, want %v", d.LeadTimes, want)
 	}
 	if d.ChangeFailureRate != 0.2 || d.Incidents != 2 || d.TimeToRestoreMedian != time.Hour {
 		t.Errorf("CFR %v incidents %d restore %v, want 0.2, 2, 1h", d.ChangeFailureRate, d.Incidents, d.TimeToRestoreMedian)

@@ -186,8 +186,7 @@ func (r DORAReport) view() (reportView, error) {
 	v.Weekly = weeklyChart(counts, failed, labels, v.Weeks)
 	v.Failures = failureChart(rates, empty, labels, v.Weeks)
 
-	leads := leadTimes(r.Start, r.End, r.Deployments)
-	v.Leads, v.LeadRows = leadChart(leads, d)
+	v.Leads, v.LeadRows = leadChart(d.LeadTimes, d)
 	v.Restores = restoreChartOf(r.Start, r.End, r.Incidents)
 	return v, nil
 }
@@ -197,6 +196,9 @@ func keys(d DORA) ([]keyView, []clusterRow) {
 	perWeek := d.DeploysPerDay * 7
 	freq := keyView{Label: "Deployment frequency", Value: trim(perWeek) + " a week",
 		Note: fmt.Sprintf("%d %s, %s a day", d.Deployments, plural(d.Deployments, "deployment", "deployments"), trim(d.DeploysPerDay)), Cluster: d.Frequency.String()}
+	if d.Duplicates > 0 {
+		freq.Note += fmt.Sprintf("; %d repeated %s of the same deployments folded in", d.Duplicates, plural(d.Duplicates, "marker", "markers"))
+	}
 	lead := keyView{Label: "Lead time for changes", Value: "no changes", Note: "no commits deployed in the period; counted as low", Cluster: d.LeadTime.String()}
 	if d.Changes > 0 {
 		lead.Value = htmlpage.Duration(d.LeadTimeMedian)
@@ -209,9 +211,17 @@ func keys(d DORA) ([]keyView, []clusterRow) {
 		cfr.Note = fmt.Sprintf("%d of %d %s caused a failure", failed, d.Deployments, plural(d.Deployments, "deployment", "deployments"))
 	}
 	restore := keyView{Label: "Time to restore", Value: "no incidents", Note: "no incident started in the period; counted as elite", Cluster: d.Restore.String()}
-	if d.Incidents > 0 {
+	restored := d.Incidents - len(d.Open)
+	switch {
+	case restored > 0:
 		restore.Value = htmlpage.Duration(d.TimeToRestoreMedian)
-		restore.Note = fmt.Sprintf("median of %d %s", d.Incidents, plural(d.Incidents, "incident", "incidents"))
+		restore.Note = fmt.Sprintf("median of %d restored %s", restored, plural(restored, "incident", "incidents"))
+	case len(d.Open) > 0:
+		restore.Value = "none restored"
+		restore.Note = "counted by the age of the oldest open incident"
+	}
+	if len(d.Open) > 0 {
+		restore.Note += fmt.Sprintf("; %d still open, the oldest for %s at the period's end", len(d.Open), htmlpage.Duration(d.Open[0].Age))
 	}
 	row := func(key string, p Performance, texts [4]string) clusterRow {
 		c := clusterRow{Key: key}
@@ -226,22 +236,6 @@ func keys(d DORA) ([]keyView, []clusterRow) {
 		row("Change failure rate", d.FailureRate, [4]string{"5% or less", "10% or less", "15% or less", "more"}),
 		row("Time to restore (median)", d.Restore, [4]string{"under 1 hour", "under 1 day", "under 1 week", "longer"}),
 	}
-}
-
-// leadTimes returns the lead time of every change deployed in [start,
-// end), as MeasureDORA counts them, sorted.
-func leadTimes(start, end time.Time, deployments []Deployment) []time.Duration {
-	var leads []time.Duration
-	for _, dep := range deployments {
-		if dep.Time.Before(start) || !dep.Time.Before(end) {
-			continue
-		}
-		for _, c := range dep.Commits {
-			leads = append(leads, dep.Time.Sub(c))
-		}
-	}
-	slices.Sort(leads)
-	return leads
 }
 
 // leadBins are the lead-time ranges of the distribution: their edges
@@ -391,7 +385,8 @@ func cfrClass(r float64) string {
 
 // restoreChartOf lists the incidents that started in the period, in the
 // order they started, each with a bar of its time to restore on a scale
-// of the longest.
+// of the longest; an open incident's bar is its age at the period's end,
+// drawn open-ended.
 func restoreChartOf(start, end time.Time, incidents []Incident) restoreChart {
 	c := restoreChart{Title: "Time to restore, per incident, on a scale of the longest; dashed lines mark an hour, a day and a week"}
 	var in []Incident
@@ -405,9 +400,15 @@ func restoreChartOf(start, end time.Time, incidents []Incident) restoreChart {
 		return c
 	}
 	slices.SortStableFunc(in, func(a, b Incident) int { return a.Start.Compare(b.Start) })
+	length := func(inc Incident) time.Duration {
+		if inc.Restored.IsZero() {
+			return end.Sub(inc.Start)
+		}
+		return inc.Restored.Sub(inc.Start)
+	}
 	longest := time.Minute
 	for _, inc := range in {
-		longest = max(longest, inc.Restored.Sub(inc.Start))
+		longest = max(longest, length(inc))
 	}
 	scale := float64(longest)
 	for _, ref := range []struct {
@@ -419,15 +420,17 @@ func restoreChartOf(start, end time.Time, incidents []Incident) restoreChart {
 		}
 	}
 	for _, inc := range in {
-		d := inc.Restored.Sub(inc.Start)
+		d := length(inc)
 		label := inc.Start.UTC().Format("Jan 2 15:04") + " · " + htmlpage.Duration(d)
+		class := "r-" + byDuration(d, true, time.Hour, 24*time.Hour, week).String()
+		if inc.Restored.IsZero() {
+			label = inc.Start.UTC().Format("Jan 2 15:04") + " · still open, for " + htmlpage.Duration(d) + " at the period's end"
+			class = "open"
+		}
 		if inc.Cause != "" {
 			label += " · caused by " + inc.Cause
 		}
-		c.Rows = append(c.Rows, restoreRow{
-			W:     htmlpage.Coord(max(float64(d)/scale*100, 0.3)) + "%",
-			Label: label, Class: "r-" + byDuration(d, true, time.Hour, 24*time.Hour, week).String(),
-		})
+		c.Rows = append(c.Rows, restoreRow{W: htmlpage.Coord(max(float64(d)/scale*100, 0.3)) + "%", Label: label, Class: class})
 	}
 	return c
 }

@@ -25,8 +25,8 @@ func TestDORAReportInBrowser(t *testing.T) {
 		t.Run(v.name, func(t *testing.T) {
 			tab := browsertest.Open(t, browser, srv.URL, v.vp)
 			tab.RequireClean(t, srv.URL)
-			if n := browsertest.Eval[int](t, tab, `document.querySelectorAll("svg.chart").length + document.querySelectorAll("svg.ibar").length`); n != 3+6 {
-				t.Errorf("%d charts and incident bars, want 3 and 6", n)
+			if n := browsertest.Eval[int](t, tab, `document.querySelectorAll("svg.chart").length + document.querySelectorAll("svg.ibar").length`); n != 3+7 {
+				t.Errorf("%d charts and incident bars, want 3 and 7", n)
 			}
 			// Every bar is drawn inside its chart, at a visible size.
 			bad := browsertest.Eval[[]string](t, tab, `[...document.querySelectorAll("svg.chart rect, svg.ibar rect")].flatMap(r => {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -42,6 +43,19 @@ func quarter() deploy.DORAReport {
 		r.Incidents = append(r.Incidents, deploy.Incident{Start: s, Restored: s.Add(d), Cause: r.Deployments[i*10].ID})
 	}
 	r.Incidents[2].Cause = "<script>alert(1)</script>"
+	// Twenty restarts of one deployment's replicas announce it again, one
+	// of them with a commit the first marker missed: still one deployment.
+	first := r.Deployments[20]
+	for i := range 20 {
+		again := first
+		again.Time = first.Time.Add(time.Duration(i+1) * time.Minute)
+		if i == 7 {
+			again.Commits = append(slices.Clone(first.Commits), first.Time.Add(-90*time.Minute))
+		}
+		r.Deployments = append(r.Deployments, again)
+	}
+	// An incident still open at the end of the period.
+	r.Incidents = append(r.Incidents, deploy.Incident{Start: end.Add(-30 * time.Hour), Cause: r.Deployments[100].ID})
 	// Outside the period: counted nowhere.
 	r.Incidents = append(r.Incidents, deploy.Incident{Start: end.Add(time.Hour), Restored: end.Add(2 * time.Hour)})
 	return r
@@ -107,10 +121,24 @@ func TestDORAReport(t *testing.T) {
 		return n.Data == "rect" && n.Parent.Data == "svg" && htmltest.Attr(n.Parent, "class") == "ibar"
 	})
 	labels := htmltest.Find(doc, htmltest.WithClass("span", "lab"))
-	if len(bars) != d.Incidents || len(labels) != d.Incidents || d.Incidents != 6 {
-		t.Errorf("%d incident bars, %d labels; MeasureDORA %d", len(bars), len(labels), d.Incidents)
-	} else if got := htmltest.Text(labels[2]); got != "Aug 31 00:00 · 3h · caused by <script>alert(1)</script>" {
+	if len(bars) != d.Incidents || len(labels) != d.Incidents || d.Incidents != 7 || len(d.Open) != 1 {
+		t.Fatalf("%d incident bars, %d labels; MeasureDORA %d, %d open", len(bars), len(labels), d.Incidents, len(d.Open))
+	}
+	if got := htmltest.Text(labels[2]); got != "Aug 31 00:00 · 3h · caused by <script>alert(1)</script>" {
 		t.Errorf("incident label %q", got)
+	}
+	if got := htmltest.Text(labels[6]); got != "Oct 31 18:00 · still open, for 1d 6h at the period's end · caused by "+r.Deployments[100].ID ||
+		htmltest.Attr(bars[6], "class") != "open" {
+		t.Errorf("open incident drawn as %q, class %q", got, htmltest.Attr(bars[6], "class"))
+	}
+	body := htmltest.Text(doc)
+	for _, want := range []string{"median of 6 restored incidents; 1 still open, the oldest for 1d 6h", "20 repeated markers of the same deployments folded in"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if d.Duplicates != 20 {
+		t.Errorf("MeasureDORA folded %d duplicates, want 20", d.Duplicates)
 	}
 	if strings.Contains(page, "<script>alert") || strings.Contains(page, "<img src=x") || !strings.Contains(page, "&lt;script&gt;alert(1)&lt;/script&gt;") {
 		t.Error("a hostile name is not escaped")
