@@ -283,7 +283,7 @@ func (t *Telemetry) setupMetrics(ctx context.Context, c *config, r *resolved, re
 				return fmt.Errorf("telemetry: prometheus exporter: %w", err)
 			}
 			readers = append(readers, exp)
-			t.metricsH = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+			t.metricsH = promhttp.HandlerFor(renamingGatherer{reg}, promhttp.HandlerOpts{})
 		case "console":
 			exp, err := stdoutmetric.New(stdoutmetric.WithWriter(c.consoleWriter()))
 			if err != nil {
