@@ -20,9 +20,10 @@ func newMetrics(mp metric.MeterProvider) *metrics {
 	m := mp.Meter(scope)
 	// Instrument errors only happen for invalid names, which these are not;
 	// the API returns a working no-op instrument alongside any error.
+	// No unit: with "1", Prometheus would read runkit_health_check_status_ratio,
+	// and a status is no ratio.
 	status, _ := m.Int64Gauge("runkit.health.check.status",
-		metric.WithDescription("Status of a health check after its thresholds: 1 pass, 0 fail."),
-		metric.WithUnit("1"))
+		metric.WithDescription("Status of a health check after its thresholds: 1 pass, 0 fail."))
 	duration, _ := m.Float64Histogram("runkit.health.check.duration",
 		metric.WithDescription("Duration of health check runs."),
 		metric.WithUnit("s"),

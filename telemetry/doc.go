@@ -65,12 +65,53 @@
 // # HTTP and logs
 //
 // [Telemetry.Middleware] and [Telemetry.Transport] wrap otelhttp: spans
-// named after the route (r.Pattern), trace context propagated, and the
-// standard http.server.request.duration histogram. [TraceHandler] adds
-// trace_id and span_id to slog records made inside a span.
+// named after the route (r.Pattern) and carrying it as http.route, trace
+// context propagated, and the standard HTTP metrics. [TraceHandler] adds
+// trace_id and span_id, at the top level, to slog records made inside a
+// span. Runtime metrics (goroutines, memory, GC) are recorded whenever
+// metrics are exported, unless [WithoutRuntimeMetrics].
+//
+// # Metrics
+//
 // [Telemetry.MetricsHandler] serves /metrics when the metrics exporter is
-// prometheus. Runtime metrics (goroutines, memory, GC) are recorded
-// whenever metrics are exported, unless [WithoutRuntimeMetrics].
+// prometheus, and `promtool check metrics` has nothing to say about it.
+// These are the metrics runkit emits, by the name Prometheus sees (OTLP
+// carries the OpenTelemetry name of the fifth column). Every series also
+// has the labels otel_scope_name, otel_scope_version and
+// otel_scope_schema_url.
+//
+//	Prometheus name                       type       unit     labels            OpenTelemetry name              recorded by
+//	http_server_request_duration_seconds  histogram  seconds  [http server]     http.server.request.duration    Telemetry.Middleware
+//	http_server_request_body_size_bytes   histogram  bytes    [http server]     http.server.request.body.size   Telemetry.Middleware
+//	http_server_response_body_size_bytes  histogram  bytes    [http server]     http.server.response.body.size  Telemetry.Middleware
+//	http_client_request_duration_seconds  histogram  seconds  [http client]     http.client.request.duration    Telemetry.Transport
+//	http_client_request_body_size_bytes   histogram  bytes    [http client]     http.client.request.body.size   Telemetry.Transport
+//	go_memory_used_bytes                  gauge      bytes    go_memory_type    go.memory.used                  runtime metrics
+//	go_memory_limit_bytes                 gauge      bytes    -                 go.memory.limit                 runtime metrics, when GOMEMLIMIT is set
+//	go_memory_allocated_bytes_total       counter    bytes    -                 go.memory.allocated             runtime metrics
+//	go_memory_allocations_total           counter    -        -                 go.memory.allocations           runtime metrics
+//	go_memory_gc_goal_bytes               gauge      bytes    -                 go.memory.gc.goal               runtime metrics
+//	go_goroutines                         gauge      -        -                 go.goroutine.count              runtime metrics
+//	go_processor_limit                    gauge      -        -                 go.processor.limit              runtime metrics
+//	go_config_gogc_percent                gauge      percent  -                 go.config.gogc                  runtime metrics
+//	runkit_health_check_status            gauge      -        check             runkit.health.check.status      health.Checker: 1 pass, 0 fail
+//	runkit_health_check_duration_seconds  histogram  seconds  check             runkit.health.check.duration    health.Checker
+//	runkit_breaker_state                  gauge      -        breaker           runkit.breaker.state            breaker: 0 closed, 1 half-open, 2 open
+//	runkit_breaker_calls_total            counter    -        breaker, outcome  runkit.breaker.calls            breaker: outcome success, failure, ignored
+//	runkit_breaker_rejections_total       counter    -        breaker           runkit.breaker.rejections       breaker
+//	target_info                           gauge      -        [resource]        the resource                    the Prometheus exporter
+//
+// where
+//
+//	[http server]  http_request_method, http_response_status_code, http_route (once a pattern matched),
+//	               network_protocol_name, network_protocol_version, server_address, server_port, url_scheme
+//	[http client]  http_request_method, http_response_status_code (when a response came), error_type (when none did),
+//	               network_protocol_name, network_protocol_version, server_address, server_port, url_scheme
+//	[resource]     each resource attribute (service_name, service_version, host_name, process_pid, ...)
+//
+// The runtime's go.goroutine.count is served as go_goroutines, the name Go
+// services have always used, because Prometheus reserves the _count
+// suffix for histograms and summaries.
 //
 // # OpenTelemetry's own errors
 //
