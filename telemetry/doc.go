@@ -99,6 +99,7 @@
 //	runkit_breaker_state                  gauge      -        breaker           runkit.breaker.state            breaker: 0 closed, 1 half-open, 2 open
 //	runkit_breaker_calls_total            counter    -        breaker, outcome  runkit.breaker.calls            breaker: outcome success, failure, ignored
 //	runkit_breaker_rejections_total       counter    -        breaker           runkit.breaker.rejections       breaker
+//	runkit_slo_events_total               counter    -        slo, outcome      runkit.slo.events               slo.Tracker: outcome good, bad
 //	target_info                           gauge      -        [resource]        the resource                    the Prometheus exporter
 //
 // where

@@ -13,9 +13,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ybiyri/runkit/breaker"
 	"github.com/ybiyri/runkit/health"
+	"github.com/ybiyri/runkit/slo"
 	"github.com/ybiyri/runkit/telemetry"
 )
 
@@ -214,8 +216,8 @@ func TestMetricsEndpoint(t *testing.T) {
 	checkDocumented(t, metricsTable(t), s)
 }
 
-// TestEveryRunkitMetric records every metric of runkit's own packages,
-// the breaker's state and rejections too, and checks them against the
+// TestEveryRunkitMetric records every metric of runkit's own packages
+// (health, breaker with its state and rejections, slo), and checks them against the
 // table in both directions.
 func TestEveryRunkitMetric(t *testing.T) {
 	tel, err := telemetry.Setup(t.Context(), telemetry.WithoutGlobals(), telemetry.WithMetricsExporter("prometheus"))
@@ -241,6 +243,13 @@ func TestEveryRunkitMetric(t *testing.T) {
 	if _, err := b.Execute(ctx, down); !errors.Is(err, breaker.ErrOpen) {
 		t.Fatalf("third call after two failures = %v, want the breaker open", err)
 	}
+
+	tracker, err := slo.NewTracker(slo.Objective{Name: "checkout", Target: 0.999, Window: slo.Rolling(24 * time.Hour)},
+		slo.TrackerConfig{MeterProvider: tel.MeterProvider})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tracker.Record(true)
 
 	mux := http.NewServeMux()
 	mux.Handle("/readyz", checker.Handler())
