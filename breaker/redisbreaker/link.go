@@ -122,14 +122,14 @@ type Link struct {
 	openKey, channel string
 	m                *metrics
 
-	mu      sync.Mutex // guards entries and fleet
+	mu      sync.Mutex // guards entries, fleet and dirty
 	entries map[string]*entry
+	dirty   bool                 // an entry has something to send
 	fleet   map[string]time.Time // open-until of the fleet's breakers, as Redis last said
 
 	connected atomic.Bool
 	busy      atomic.Int64 // unix nanoseconds a round trip began; 0 when none is in flight
 	downSince atomic.Int64 // unix nanoseconds; 0 before the first attempt
-	wake      chan struct{}
 	cancel    context.CancelFunc
 	done      chan struct{}
 	stopped   chan struct{}
@@ -172,7 +172,8 @@ const (
 // the same name in the other replicas that use the same Redis and
 // namespace. The client is the caller's, so that a cluster or sentinel
 // setup works as configured; Close does not close it. New does not wait
-// for Redis: until it answers, the breakers are local.
+// for Redis: until it answers, the breakers are local. A registry has one
+// link: New replaces any other, and Close unlinks the registry.
 func New(client redis.UniversalClient, reg *breaker.Registry, cfg Config) (*Link, error) {
 	if client == nil {
 		return nil, errors.New("redisbreaker: client is nil")
@@ -192,7 +193,6 @@ func New(client redis.UniversalClient, reg *breaker.Registry, cfg Config) (*Link
 		m:       newMetrics(cfg.MeterProvider, cfg.Namespace),
 		entries: make(map[string]*entry),
 		fleet:   make(map[string]time.Time),
-		wake:    make(chan struct{}, 1),
 		cancel:  cancel,
 		done:    make(chan struct{}),
 		stopped: make(chan struct{}),
@@ -279,11 +279,8 @@ func (l *Link) Changed(c breaker.Change) {
 			e.send = opClose
 		}
 	}
-	send := e.send != opNone
+	l.dirty = l.dirty || e.send != opNone
 	l.mu.Unlock()
-	if send {
-		l.poke()
-	}
 }
 
 // Probe implements breaker.Link: a half-open breaker probes only while
@@ -320,7 +317,7 @@ func (l *Link) Probe(name string) bool {
 		}
 	}
 	e.lease, e.leaseAt = leaseWanted, now
-	l.poke()
+	l.dirty = true
 	return false
 }
 
@@ -332,11 +329,4 @@ func (l *Link) shared(now time.Time) bool {
 	}
 	busy := l.busy.Load()
 	return busy == 0 || now.Sub(time.Unix(0, busy)) < l.cfg.Timeout
-}
-
-func (l *Link) poke() {
-	select {
-	case l.wake <- struct{}{}:
-	default:
-	}
 }

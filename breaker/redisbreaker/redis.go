@@ -136,6 +136,7 @@ func (l *Link) connect(ctx context.Context) (*redis.PubSub, error) {
 		// found by itself. Leases asked of the lost connection are void.
 		if e.send == opNone && e.state == breaker.Open && !e.forced && e.until.After(now) {
 			e.send, e.sendUntil = opOpen, e.until
+			l.dirty = true
 		}
 		if e.lease == leaseAsked {
 			e.lease = leaseNone
@@ -259,6 +260,11 @@ func (l *Link) flush(ctx context.Context) error {
 	now := time.Now()
 	var jobs []job
 	l.mu.Lock()
+	if !l.dirty {
+		l.mu.Unlock()
+		return nil
+	}
+	l.dirty = false
 	for name, e := range l.entries {
 		if e.send != opNone {
 			jobs = append(jobs, job{name: name, kind: e.send, until: e.sendUntil})
@@ -346,6 +352,7 @@ func (l *Link) requeue(jobs []job) {
 		}
 		if e.send == opNone {
 			e.send, e.sendUntil = j.kind, j.until
+			l.dirty = true
 		}
 	}
 }
