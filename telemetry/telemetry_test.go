@@ -508,6 +508,7 @@ func inChildProcess(t *testing.T) {
 func TestShutdownCollectorDownGRPC(t *testing.T) {
 	clearEnv(t)
 	endpoint := "http://" + closedAddr(t)
+	before := goleak.IgnoreCurrent()
 	tel, err := telemetry.Setup(t.Context(), telemetry.WithoutGlobals(), telemetry.WithoutRuntimeMetrics(),
 		telemetry.WithProtocol("grpc"), telemetry.WithEndpoint(endpoint))
 	if err != nil {
@@ -532,6 +533,10 @@ func TestShutdownCollectorDownGRPC(t *testing.T) {
 		t.Fatal("Shutdown with the collector down = nil")
 	}
 	t.Logf("Shutdown = %v", err)
+	// Nothing goes on retrying once Shutdown has returned.
+	if leak := goleak.Find(before); leak != nil {
+		t.Errorf("after Shutdown: %v", leak)
+	}
 	bySignal := map[string]*telemetry.ShutdownError{}
 	var walk func(error)
 	walk = func(e error) {
