@@ -28,8 +28,8 @@
 // Values that name something (exporters, protocols, samplers,
 // propagators) are read in any case: OTLP and otlp are the same, as the
 // specification asks. OTEL_SDK_DISABLED turns the SDK off only when it is
-// "true", in any case; any other value leaves it on, and a value other
-// than "false" is logged as a warning rather than refused.
+// "true", in any case; any other value leaves it on, and one that is
+// neither empty nor "false" is logged as a warning rather than refused.
 //
 // Unlike the specification's default of otlp, a signal with no exporter
 // named and no endpoint set exports nothing, so a service run on a laptop
