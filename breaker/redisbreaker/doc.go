@@ -58,7 +58,10 @@
 //	{ns}:changes         pub/sub channel: "open <ms left> <replica> <name>", "close <replica> <name>"
 //
 // The hash tag {ns} keeps them on one node of a Redis Cluster. The client
-// is the caller's [redis.UniversalClient], so a cluster or sentinel setup
+// The scripts read Redis's TIME before they write, which needs Redis 5 or
+// later; the tests run against Debian's redis-server.
+//
+// The client is the caller's [redis.UniversalClient], so a cluster or sentinel setup
 // works as configured; its dial, read and write timeouts bound each
 // command. The client's password shows in no log line and no error.
 package redisbreaker

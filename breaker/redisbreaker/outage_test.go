@@ -3,6 +3,8 @@ package redisbreaker_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -211,4 +213,33 @@ func TestCloseIsIdempotentAndUnlinks(t *testing.T) {
 	if r.reg.ForceOpen("x", time.Now().Add(time.Minute)); br.State() != breaker.Open {
 		t.Fatal("ForceOpen after Close")
 	}
+}
+
+// A link runs one goroutine, whatever the number of breakers, and Close
+// stops it.
+func TestOneGoroutinePerRegistry(t *testing.T) {
+	srv := startRedis(t)
+	c := srv.Client(t)
+	if err := c.Ping(context.Background()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	settled := func(want int) {
+		t.Helper()
+		eventually(t, 5*time.Second, fmt.Sprintf("%d goroutines", want), func() bool { return runtime.NumGoroutine() == want })
+	}
+	before := runtime.NumGoroutine()
+	reg := &breaker.Registry{}
+	l, err := redisbreaker.New(c, reg, redisbreaker.Config{Namespace: "one"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 100 {
+		b, _ := breaker.New[int](breaker.Config{Name: fmt.Sprint("b", i), ConsecutiveFailures: 1})
+		reg.Add(b)
+		b.Execute(context.Background(), func(context.Context) (int, error) { return 0, errors.New("down") })
+	}
+	eventually(t, 5*time.Second, "connected", func() bool { return l.Check(context.Background()) == nil })
+	settled(before + 1)
+	l.Close()
+	settled(before)
 }

@@ -266,10 +266,11 @@ func (l *Link) flush(ctx context.Context) error {
 	}
 	l.dirty = false
 	for name, e := range l.entries {
-		if e.send != opNone {
+		// An open whose time passed while Redis was away is news to nobody.
+		if e.send == opClose || (e.send == opOpen && e.sendUntil.Sub(now) >= time.Millisecond) {
 			jobs = append(jobs, job{name: name, kind: e.send, until: e.sendUntil})
-			e.send = opNone
 		}
+		e.send = opNone
 		if e.lease == leaseWanted {
 			if e.state == breaker.HalfOpen {
 				jobs = append(jobs, job{name: name})
@@ -290,7 +291,7 @@ func (l *Link) flush(ctx context.Context) error {
 		j := &jobs[i]
 		switch j.kind {
 		case opOpen:
-			left := max(j.until.Sub(now).Milliseconds(), 1)
+			left := j.until.Sub(now).Milliseconds()
 			j.cmd = openScript.Eval(ctx, pipe, []string{l.openKey}, j.name, left, l.channel, l.cfg.Replica)
 		case opClose:
 			j.cmd = closeScript.Eval(ctx, pipe, []string{l.openKey}, j.name, l.channel, l.cfg.Replica)
