@@ -37,7 +37,7 @@ func quarter() deploy.DORAReport {
 		}
 		r.Deployments = append(r.Deployments, dep)
 	}
-	r.Deployments[3].ID = `<img src=x onerror=alert(1)>`
+	r.Deployments[10].ID = `<img src=x onerror=alert(1)>` // the cause of an incident below
 	for i, d := range []time.Duration{10 * time.Minute, 45 * time.Minute, 3 * time.Hour, 26 * time.Hour, 20 * time.Minute, 3 * 24 * time.Hour} {
 		s := start.Add(time.Duration(i*13+2) * 24 * time.Hour)
 		r.Incidents = append(r.Incidents, deploy.Incident{Start: s, Restored: s.Add(d), Cause: r.Deployments[i*10].ID})
@@ -127,6 +127,9 @@ func TestDORAReport(t *testing.T) {
 	if got := htmltest.Text(labels[2]); got != "Aug 31 00:00 · 3h · caused by <script>alert(1)</script>" {
 		t.Errorf("incident label %q", got)
 	}
+	if got := htmltest.Text(labels[1]); got != "Aug 18 00:00 · 45m · caused by <img src=x onerror=alert(1)>" {
+		t.Errorf("incident label %q", got)
+	}
 	if got := htmltest.Text(labels[6]); got != "Oct 31 18:00 · still open, for 1d 6h at the period's end · caused by "+r.Deployments[100].ID ||
 		htmltest.Attr(bars[6], "class") != "open" {
 		t.Errorf("open incident drawn as %q, class %q", got, htmltest.Attr(bars[6], "class"))
@@ -140,7 +143,8 @@ func TestDORAReport(t *testing.T) {
 	if d.Duplicates != 20 {
 		t.Errorf("MeasureDORA folded %d duplicates, want 20", d.Duplicates)
 	}
-	if strings.Contains(page, "<script>alert") || strings.Contains(page, "<img src=x") || !strings.Contains(page, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+	if strings.Contains(page, "<script>alert") || strings.Contains(page, "<img src=x") ||
+		!strings.Contains(page, "&lt;script&gt;alert(1)&lt;/script&gt;") || !strings.Contains(page, "&lt;img src=x onerror=alert(1)&gt;") {
 		t.Error("a hostile name is not escaped")
 	}
 
@@ -197,6 +201,14 @@ func TestDORAReportEmpty(t *testing.T) {
 	start := time.Date(2026, 8, 3, 0, 0, 0, 0, time.UTC)
 	page := render(t, deploy.DORAReport{Start: start, End: start.Add(10 * 24 * time.Hour)})
 	doc := htmltest.WellFormed(t, page)
+	// Ten days are a week and a last week of three days, which says so.
+	var lengths []string
+	for _, row := range htmltest.Find(doc, func(n *html.Node) bool { return n.Data == "tr" && n.Parent.Data == "tbody" && inTable(n, "weeks") }) {
+		lengths = append(lengths, htmltest.Text(htmltest.Find(row, htmltest.Tag("td"))[1]))
+	}
+	if fmt.Sprint(lengths) != "[7d 3d]" {
+		t.Errorf("week lengths %v, want [7d 3d]", lengths)
+	}
 	htmltest.SelfContained(t, doc, page)
 	body := htmltest.Text(doc)
 	for _, want := range []string{
