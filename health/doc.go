@@ -58,7 +58,9 @@
 // turns readiness to fail while liveness keeps its status; [Serve] runs an
 // http.Server and, on SIGTERM, SIGINT or the end of its context, drains,
 // keeps serving for a drain delay, and then shuts the server down with a
-// deadline.
+// deadline. ServeConfig.Signals chooses other signals; [NoSignals] (an
+// empty list) listens for none, for a program that handles signals itself
+// and ends the context.
 //
 // # Observing
 //

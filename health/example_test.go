@@ -156,6 +156,19 @@ func ExampleServe() {
 	// Output: <nil> true
 }
 
+func ExampleServeConfig_noSignals() {
+	// A program that handles signals itself ends serving through the
+	// context alone: NoSignals (an empty list) listens for none.
+	c := health.New()
+	defer c.Close()
+	srv := &http.Server{Addr: "127.0.0.1:0", Handler: c.Handler()}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := health.Serve(ctx, srv, c, health.ServeConfig{Signals: health.NoSignals, DrainDelay: time.Millisecond})
+	fmt.Println(err, c.Draining())
+	// Output: <nil> true
+}
+
 func ExampleChecker_CheckResult() {
 	c := health.New()
 	defer c.Close()

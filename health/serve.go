@@ -34,11 +34,18 @@ type ServeConfig struct {
 	// Zero means DefaultShutdownTimeout (10s).
 	ShutdownTimeout time.Duration
 	// Signals end serving like the end of the context does. Nil means
-	// SIGINT and SIGTERM.
+	// SIGINT and SIGTERM. An empty list means none: only the context ends
+	// serving, for a program that handles signals itself. NoSignals says
+	// so by name.
 	Signals []os.Signal
 }
 
-// Serve runs srv until ctx ends or one of the configured signals arrives,
+// NoSignals is the ServeConfig.Signals of a server that listens for no
+// signal at all. It is empty, not nil: nil asks for the default signals.
+var NoSignals = []os.Signal{}
+
+// Serve runs srv until ctx ends or one of the configured signals arrives
+// (SIGINT and SIGTERM unless ServeConfig.Signals says otherwise),
 // then shuts it down in the order Kubernetes needs: c.Drain() turns
 // readiness to fail at once while liveness keeps answering, the server goes
 // on serving for the drain delay so that traffic still routed to it is
@@ -52,6 +59,11 @@ func Serve(ctx context.Context, srv *http.Server, c *Checker, cfg ServeConfig) e
 	case cfg.ShutdownTimeout < 0:
 		return fmt.Errorf("health: ServeConfig.ShutdownTimeout %v is negative", cfg.ShutdownTimeout)
 	}
+	for i, s := range cfg.Signals {
+		if s == nil {
+			return fmt.Errorf("health: ServeConfig.Signals[%d] is nil", i)
+		}
+	}
 	if cfg.DrainDelay == 0 {
 		cfg.DrainDelay = DefaultDrainDelay
 	}
@@ -61,8 +73,13 @@ func Serve(ctx context.Context, srv *http.Server, c *Checker, cfg ServeConfig) e
 	if cfg.Signals == nil {
 		cfg.Signals = []os.Signal{os.Interrupt, syscall.SIGTERM}
 	}
-	ctx, stop := signal.NotifyContext(ctx, cfg.Signals...)
-	defer stop()
+	// signal.NotifyContext with no signals would relay every signal,
+	// the runtime's own SIGURG included.
+	if len(cfg.Signals) > 0 {
+		var stop context.CancelFunc
+		ctx, stop = signal.NotifyContext(ctx, cfg.Signals...)
+		defer stop()
+	}
 
 	errc := make(chan error, 1)
 	go func() {
