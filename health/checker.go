@@ -84,9 +84,10 @@ func WithAuthorizer(allow func(r *http.Request) bool) Option {
 	return optionFunc(func(c *config) { c.authorize = allow })
 }
 
-// WithListener sets a function called on every status change. It is called
-// outside the checker's locks and may call any method of the Checker. It is
-// shorthand for calling Subscribe after New.
+// WithListener sets a function called on every Change: a check added or
+// removed, a status changed, draining begun. It is called outside the
+// checker's locks and may call any method of the Checker. It is shorthand
+// for calling Subscribe after New.
 func WithListener(f func(Change)) Option { return optionFunc(func(c *config) { c.listener = f }) }
 
 // WithMeterProvider sets where check metrics go. Nil or unset means the
@@ -139,16 +140,21 @@ func (c *Checker) Register(check Check) error {
 	}
 	e := newEntry(c, check.withDefaults())
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.closed {
+		c.mu.Unlock()
 		return ErrClosed
 	}
 	if _, ok := c.entries[check.Name]; ok {
+		c.mu.Unlock()
 		return fmt.Errorf("health: check Name %q is already registered", check.Name)
 	}
 	c.entries[check.Name] = e
 	c.publishLocked()
 	e.start()
+	c.mu.Unlock()
+	// The check's first StatusChanged waits for this (see entry.added).
+	defer close(e.added)
+	c.notify(Change{Kind: CheckAdded, Name: check.Name, From: StatusUnknown, To: StatusUnknown, Time: c.cfg.now()})
 	return nil
 }
 
@@ -162,10 +168,13 @@ func (c *Checker) Unregister(name string) bool {
 		c.publishLocked()
 	}
 	c.mu.Unlock()
-	if ok {
-		e.stopLoop()
+	if !ok {
+		return false
 	}
-	return ok
+	e.stopLoop()
+	last := e.remove()
+	c.notify(Change{Kind: CheckRemoved, Name: name, From: last, To: StatusUnknown, Time: c.cfg.now()})
+	return true
 }
 
 func (c *Checker) publishLocked() {
@@ -184,7 +193,7 @@ func (c *Checker) Drain() {
 	if c.draining.Swap(true) {
 		return
 	}
-	c.notify(Change{From: StatusPass, To: StatusFail, Time: c.cfg.now()})
+	c.notify(Change{Kind: DrainStarted, From: StatusPass, To: StatusFail, Time: c.cfg.now()})
 }
 
 // Draining reports whether Drain has been called.
@@ -210,9 +219,10 @@ func (c *Checker) Close() error {
 	return nil
 }
 
-// Subscribe calls f on every status change until the returned function is
-// called. f runs outside the checker's locks, on the goroutine that
-// produced the change, and may call any method of the Checker.
+// Subscribe calls f on every Change until the returned function is called;
+// the change's Kind says what happened. f runs outside the checker's locks,
+// on the goroutine that produced the change, and may call any method of the
+// Checker. A check's CheckAdded comes before its first StatusChanged.
 func (c *Checker) Subscribe(f func(Change)) (cancel func()) {
 	c.mu.Lock()
 	id := c.nextSub

@@ -64,8 +64,9 @@
 //
 // # Observing
 //
-// [Checker.Subscribe] and [WithListener] deliver every status change outside
-// the checker's locks. Metrics go through the OpenTelemetry metric API only:
+// [Checker.Subscribe] and [WithListener] deliver every [Change] outside
+// the checker's locks; its [ChangeKind] says whether a check was added or
+// removed, a check's status changed, or draining began. Metrics go through the OpenTelemetry metric API only:
 // runkit.health.check.status (1 pass, 0 fail) and
 // runkit.health.check.duration (seconds), with the attribute check=NAME.
 // They are no-ops until the application installs an SDK.

@@ -17,6 +17,10 @@ type entry struct {
 	check Check
 	attrs metric.MeasurementOption
 
+	// added is closed once CheckAdded has been delivered; a StatusChanged
+	// waits for it, so that listeners hear of a check before its results.
+	added chan struct{}
+
 	// stop and done run the periodic loop; both are nil for on-demand
 	// checks.
 	stop     chan struct{}
@@ -29,6 +33,7 @@ type entry struct {
 	fails     int        // consecutive failures
 	successes int        // consecutive successes
 	inflight  *run       // the one run allowed at a time, or nil
+	removed   bool       // unregistered: its runs notify no one
 }
 
 // run is one execution of a check function. At most one exists per check:
@@ -43,6 +48,7 @@ type run struct {
 func newEntry(c *Checker, check Check) *entry {
 	e := &entry{
 		c:     c,
+		added: make(chan struct{}),
 		check: check,
 		attrs: metric.WithAttributeSet(attribute.NewSet(attribute.String("check", check.Name))),
 	}
@@ -165,16 +171,26 @@ func (e *entry) decide(r *run, err error, start time.Time, returned bool) {
 	r.decided = true
 	prev := e.st
 	e.recordLocked(err, now, now.Sub(start))
-	st := e.st
+	st, removed := e.st, e.removed
 	e.mu.Unlock()
 
 	// Metrics are recorded before waiters are released, so that a probe
 	// that returns has been counted.
 	e.c.metrics.record(e, st, now.Sub(start))
 	close(r.answered)
-	if st != prev {
-		e.c.notify(Change{Name: e.check.Name, From: prev, To: st, Err: err, Time: now})
+	if st != prev && !removed {
+		<-e.added
+		e.c.notify(Change{Kind: StatusChanged, Name: e.check.Name, From: prev, To: st, Err: err, Time: now})
 	}
+}
+
+// remove marks e unregistered, so that a run still in flight reports no
+// change after CheckRemoved, and returns its last status.
+func (e *entry) remove() Status {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.removed = true
+	return e.st
 }
 
 func (e *entry) recordLocked(err error, at time.Time, d time.Duration) {

@@ -119,12 +119,25 @@ func ExampleChecker_Subscribe() {
 	c := health.New()
 	defer c.Close()
 	stop := c.Subscribe(func(ch health.Change) {
-		fmt.Printf("%s: %v -> %v (%v)\n", ch.Name, ch.From, ch.To, ch.Err)
+		switch ch.Kind {
+		case health.StatusChanged:
+			fmt.Printf("%s: %v -> %v (%v)\n", ch.Name, ch.From, ch.To, ch.Err)
+		case health.DrainStarted:
+			fmt.Println("draining")
+		default:
+			fmt.Printf("%s: %v\n", ch.Name, ch.Kind)
+		}
 	})
 	defer stop()
 	c.Register(health.Check{Name: "db", Func: func(context.Context) error { return errors.New("refused") }})
 	c.Evaluate(context.Background(), health.Readiness)
-	// Output: db: unknown -> fail (refused)
+	c.Unregister("db")
+	c.Drain()
+	// Output:
+	// db: check added
+	// db: unknown -> fail (refused)
+	// db: check removed
+	// draining
 }
 
 func ExampleChecker_Evaluate() {

@@ -517,14 +517,17 @@ func TestListenerMayCallChecker(t *testing.T) {
 		changes <- ch
 	}))
 	mustRegister(t, c, health.Check{Name: "db", Func: down})
+	if ch := <-changes; ch.Kind != health.CheckAdded || ch.Name != "db" {
+		t.Errorf("first change = %+v, want db added", ch)
+	}
 	c.Evaluate(t.Context(), health.Readiness)
 	ch := <-changes
-	if ch.Name != "db" || ch.From != health.StatusUnknown || ch.To != health.StatusFail || !errors.Is(ch.Err, errDown) {
+	if ch.Kind != health.StatusChanged || ch.Name != "db" || ch.From != health.StatusUnknown || ch.To != health.StatusFail || !errors.Is(ch.Err, errDown) {
 		t.Errorf("change = %+v", ch)
 	}
 	c.Drain()
 	c.Drain()
-	if ch := <-changes; ch.Name != "" || ch.To != health.StatusFail {
+	if ch := <-changes; ch.Kind != health.DrainStarted || ch.To != health.StatusFail {
 		t.Errorf("drain change = %+v", ch)
 	}
 	select {
@@ -607,4 +610,52 @@ func readAll(t *testing.T, r io.ReadCloser) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// Issue item 8: a listener learns what happened from the change's Kind,
+// not from an empty Name: a check added, its status changed, a check
+// removed, draining begun.
+func TestChangeKinds(t *testing.T) {
+	changes := make(chan health.Change, 10)
+	c := newChecker(t, health.WithListener(func(ch health.Change) { changes <- ch }))
+	mustRegister(t, c, health.Check{Name: "db", Func: down})
+	c.Evaluate(t.Context(), health.Readiness)
+	c.Unregister("db")
+	c.Unregister("db") // not registered: nothing to report
+	c.Drain()
+	type seen struct {
+		Kind     health.ChangeKind
+		Name     string
+		From, To health.Status
+	}
+	want := []seen{
+		{health.CheckAdded, "db", health.StatusUnknown, health.StatusUnknown},
+		{health.StatusChanged, "db", health.StatusUnknown, health.StatusFail},
+		{health.CheckRemoved, "db", health.StatusFail, health.StatusUnknown},
+		{health.DrainStarted, "", health.StatusPass, health.StatusFail},
+	}
+	for i, w := range want {
+		select {
+		case ch := <-changes:
+			if got := (seen{ch.Kind, ch.Name, ch.From, ch.To}); got != w {
+				t.Errorf("change %d = %+v, want %+v", i, got, w)
+			}
+			if ch.Time.IsZero() {
+				t.Errorf("change %d (%v) has no time", i, ch.Kind)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("change %d (%v) never came", i, w.Kind)
+		}
+	}
+	select {
+	case ch := <-changes:
+		t.Errorf("unexpected change %+v", ch)
+	default:
+	}
+	for k, s := range map[health.ChangeKind]string{health.StatusChanged: "status changed", health.CheckAdded: "check added",
+		health.CheckRemoved: "check removed", health.DrainStarted: "drain started", 0: "ChangeKind(0)"} {
+		if k.String() != s {
+			t.Errorf("ChangeKind(%d).String() = %q, want %q", uint8(k), k.String(), s)
+		}
+	}
 }

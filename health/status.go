@@ -36,17 +36,50 @@ func (s Status) String() string {
 	return fmt.Sprintf("Status(%d)", uint8(s))
 }
 
-// Change reports that a check's status changed, or that the checker started
-// to drain.
+// ChangeKind says what a Change reports.
+type ChangeKind uint8
+
+const (
+	// StatusChanged reports that the status of check Name went from From
+	// to To; Err is the error of the run that caused it, if any.
+	StatusChanged ChangeKind = iota + 1
+	// CheckAdded reports that Register added check Name. From and To are
+	// StatusUnknown: it has no result yet.
+	CheckAdded
+	// CheckRemoved reports that Unregister removed check Name. From is its
+	// last status and To is StatusUnknown.
+	CheckRemoved
+	// DrainStarted reports that the checker began to drain. Name is empty;
+	// From is StatusPass and To StatusFail, readiness' status from now on.
+	DrainStarted
+)
+
+func (k ChangeKind) String() string {
+	switch k {
+	case StatusChanged:
+		return "status changed"
+	case CheckAdded:
+		return "check added"
+	case CheckRemoved:
+		return "check removed"
+	case DrainStarted:
+		return "drain started"
+	}
+	return fmt.Sprintf("ChangeKind(%d)", uint8(k))
+}
+
+// Change reports an event of a Checker: a check added or removed, a check's
+// status changed, or draining begun. Kind says which.
 type Change struct {
-	// Name is the check's name; it is empty for the drain event.
+	Kind ChangeKind
+	// Name is the check's name; it is empty for DrainStarted.
 	Name string
-	// From and To are the check's status before and after the change. The
-	// drain event goes from StatusPass to StatusFail.
+	// From and To are the status before and after the change.
 	From, To Status
-	// Err is the error of the run that caused the change, if any.
+	// Err is the error of the run that caused a StatusChanged, if any.
 	Err error
-	// Time is when the run finished, or when draining began.
+	// Time is when the run finished, the check was added or removed, or
+	// draining began.
 	Time time.Time
 }
 

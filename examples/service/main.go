@@ -68,16 +68,7 @@ func run(ctx context.Context, args []string) error {
 	}()
 	log := slog.New(tel.LogHandler(slog.NewTextHandler(os.Stderr, nil)))
 
-	checker := health.New(
-		health.WithVerbose(true),
-		health.WithListener(func(c health.Change) {
-			if c.Name == "" {
-				log.Info("draining")
-				return
-			}
-			log.Info("health changed", "check", c.Name, "from", c.From, "to", c.To, "err", c.Err)
-		}),
-	)
+	checker := health.New(health.WithVerbose(true), health.WithListener(logChange(log)))
 	defer checker.Close()
 
 	inventory := &flakyDependency{failRate: 0.1}
@@ -165,6 +156,20 @@ func run(ctx context.Context, args []string) error {
 	err = health.Serve(ctx, srv, checker, health.ServeConfig{DrainDelay: *drain})
 	log.Info("stopped", "err", err)
 	return err
+}
+
+// logChange returns a health listener that logs each change by its kind.
+func logChange(log *slog.Logger) func(health.Change) {
+	return func(c health.Change) {
+		switch c.Kind {
+		case health.DrainStarted:
+			log.Info("draining: readiness fails from now on")
+		case health.StatusChanged:
+			log.Info("health changed", "check", c.Name, "from", c.From, "to", c.To, "err", c.Err)
+		default:
+			log.Debug("health "+c.Kind.String(), "check", c.Name)
+		}
+	}
 }
 
 func envOr(name, def string) string {

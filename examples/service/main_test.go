@@ -1,14 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ybiyri/runkit/health"
 	"github.com/ybiyri/runkit/internal/browsertest"
 )
 
@@ -98,4 +102,28 @@ func TestSLOPage(t *testing.T) {
 		t.Errorf("SLI note %q does not count the requests", sli)
 	}
 	tab.Screenshot(t, "service-slo")
+}
+
+// Issue item 8: the service's health listener tells draining from a check's
+// change by the change's kind.
+func TestLogChangeByKind(t *testing.T) {
+	var buf bytes.Buffer
+	f := logChange(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	f(health.Change{Kind: health.CheckAdded, Name: "inventory"})
+	f(health.Change{Kind: health.StatusChanged, Name: "inventory", From: health.StatusUnknown, To: health.StatusFail, Err: errors.New("reset")})
+	f(health.Change{Kind: health.DrainStarted, From: health.StatusPass, To: health.StatusFail})
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	want := []string{
+		`msg="health check added" check=inventory`,
+		`msg="health changed" check=inventory from=unknown to=fail err=reset`,
+		`msg="draining: readiness fails from now on"`,
+	}
+	if len(lines) != len(want) {
+		t.Fatalf("logged %q, want %d lines", lines, len(want))
+	}
+	for i, w := range want {
+		if !strings.Contains(lines[i], w) {
+			t.Errorf("line %d = %q, want %q in it", i, lines[i], w)
+		}
+	}
 }
