@@ -8,14 +8,20 @@
 // the checker drains, every service is NOT_SERVING, so that clients and load
 // balancers move away before the server stops.
 //
-// Watch sends the current status at once and then every change. Changes are
-// seen when checks produce results: periodic checks produce them on their
-// own, on-demand ones when something probes them.
+// Watch sends the current status at once and then every change, including
+// the service becoming SERVICE_UNKNOWN when its check is unregistered (and
+// known again when it is registered). Periodic checks produce results on
+// their own; while a stream watches a service, the server itself evaluates
+// it every WatchInterval, which runs its on-demand checks, so their changes
+// show without any other probe.
 package grpchealth
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"sync"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -29,6 +35,14 @@ import (
 // RESOURCE_EXHAUSTED, as grpc-go's own health server does.
 const MaxListed = 100
 
+// WatchInterval is how often a Server evaluates each service that a Watch
+// stream watches. One goroutine does it for all the streams of a Server,
+// and only while there are some, so a watched service's on-demand checks
+// run at most once per WatchInterval however many streams watch it (less
+// often when their CacheTTL is longer). A change the checker reports
+// also makes the streams read their service's status, as any probe does.
+const WatchInterval = time.Second
+
 // Server implements grpc_health_v1.HealthServer over a health.Checker.
 // Register it with healthpb.RegisterHealthServer.
 type Server struct {
@@ -37,6 +51,13 @@ type Server struct {
 
 	done     chan struct{}
 	shutdown sync.Once
+
+	mu      sync.Mutex     // guards the fields below
+	watched map[string]int // streams per watched service
+	// pollStop and pollDone run the goroutine that evaluates the watched
+	// services; both are nil while no stream watches.
+	pollStop context.CancelFunc
+	pollDone chan struct{}
 }
 
 var _ healthpb.HealthServer = (*Server)(nil)
@@ -80,7 +101,8 @@ func (s *Server) List(ctx context.Context, _ *healthpb.HealthListRequest) (*heal
 
 // Watch streams the status of one service: the current one at once, then
 // each change. An unknown service is reported as SERVICE_UNKNOWN and the
-// stream stays open, as the protocol asks.
+// stream stays open, as the protocol asks; so is a service whose check is
+// unregistered while it is watched.
 func (s *Server) Watch(req *healthpb.HealthCheckRequest, stream grpc.ServerStreamingServer[healthpb.HealthCheckResponse]) error {
 	ctx := stream.Context()
 	changed := make(chan struct{}, 1)
@@ -91,6 +113,8 @@ func (s *Server) Watch(req *healthpb.HealthCheckRequest, stream grpc.ServerStrea
 		}
 	})
 	defer stop()
+	unwatch := s.watch(req.GetService())
+	defer unwatch()
 
 	last := healthpb.HealthCheckResponse_ServingStatus(-1)
 	for {
@@ -110,6 +134,62 @@ func (s *Server) Watch(req *healthpb.HealthCheckRequest, stream grpc.ServerStrea
 			return nil
 		case <-ctx.Done():
 			return status.FromContextError(ctx.Err()).Err()
+		}
+	}
+}
+
+// watch counts a stream watching service, starting the poller for the
+// first stream, and returns the function that undoes it, stopping the
+// poller after the last.
+func (s *Server) watch(service string) (unwatch func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.watched == nil {
+		s.watched = make(map[string]int)
+	}
+	s.watched[service]++
+	if s.pollDone == nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		s.pollStop, s.pollDone = cancel, make(chan struct{})
+		go s.poll(ctx, s.pollDone)
+	}
+	return func() {
+		s.mu.Lock()
+		if s.watched[service]--; s.watched[service] == 0 {
+			delete(s.watched, service)
+		}
+		var stop context.CancelFunc
+		var done chan struct{}
+		if len(s.watched) == 0 {
+			stop, done = s.pollStop, s.pollDone
+			s.pollStop, s.pollDone = nil, nil
+		}
+		s.mu.Unlock()
+		if stop != nil {
+			stop()
+			<-done
+		}
+	}
+}
+
+// poll evaluates every watched service each WatchInterval until ctx ends.
+// Evaluating runs the on-demand checks whose results have expired; a
+// status that changes reaches the streams as a Change.
+func (s *Server) poll(ctx context.Context, done chan struct{}) {
+	defer close(done)
+	t := time.NewTicker(WatchInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		s.mu.Lock()
+		services := slices.Collect(maps.Keys(s.watched))
+		s.mu.Unlock()
+		for _, service := range services {
+			s.status(ctx, service)
 		}
 	}
 }

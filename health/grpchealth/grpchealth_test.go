@@ -161,3 +161,114 @@ func TestWatch(t *testing.T) {
 		t.Errorf("Recv after Shutdown = %v, want io.EOF (the stream ends with OK)", err)
 	}
 }
+
+// recv receives the next status from stream within d, or fails the test.
+func recv(t *testing.T, stream grpc.ServerStreamingClient[healthpb.HealthCheckResponse], d time.Duration, what string) healthpb.HealthCheckResponse_ServingStatus {
+	t.Helper()
+	type result struct {
+		resp *healthpb.HealthCheckResponse
+		err  error
+	}
+	got := make(chan result, 1)
+	go func() {
+		resp, err := stream.Recv()
+		got <- result{resp, err}
+	}()
+	select {
+	case r := <-got:
+		if r.err != nil {
+			t.Fatalf("%s: Recv = %v", what, r.err)
+		}
+		return r.resp.GetStatus()
+	case <-time.After(d):
+		t.Fatalf("%s: no message within %v", what, d)
+	}
+	return 0
+}
+
+// Issue item 9: a Watch stream follows Unregister: the service becomes
+// SERVICE_UNKNOWN at once, as Check answers NotFound, and known again when
+// it is registered anew.
+func TestWatchFollowsUnregister(t *testing.T) {
+	c := health.New()
+	defer c.Close()
+	db := health.Check{Name: "db", Func: func(context.Context) error { return nil }}
+	if err := c.Register(db); err != nil {
+		t.Fatal(err)
+	}
+	client, _ := serve(t, c)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	stream, err := client.Watch(ctx, &healthpb.HealthCheckRequest{Service: "db"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := recv(t, stream, 10*time.Second, "first"); got != healthpb.HealthCheckResponse_SERVING {
+		t.Fatalf("first status = %v, want SERVING", got)
+	}
+	c.Unregister("db")
+	if _, err := client.Check(ctx, &healthpb.HealthCheckRequest{Service: "db"}); status.Code(err) != codes.NotFound {
+		t.Errorf("Check after Unregister = %v, want NotFound", err)
+	}
+	// Well within the one-second re-evaluation: the change itself wakes
+	// the stream.
+	if got := recv(t, stream, 800*time.Millisecond, "after Unregister"); got != healthpb.HealthCheckResponse_SERVICE_UNKNOWN {
+		t.Errorf("after Unregister = %v, want SERVICE_UNKNOWN", got)
+	}
+	if err := c.Register(db); err != nil {
+		t.Fatal(err)
+	}
+	if got := recv(t, stream, 800*time.Millisecond, "registered again"); got != healthpb.HealthCheckResponse_SERVING {
+		t.Errorf("registered again = %v, want SERVING", got)
+	}
+}
+
+// Issue item 9: Watch runs on-demand checks itself, so a change shows
+// without any other probe, and at a bounded rate however many streams
+// watch: a check runs about once per WatchInterval.
+func TestWatchRunsOnDemandChecks(t *testing.T) {
+	c := health.New()
+	defer c.Close()
+	var failing atomic.Bool
+	var runs atomic.Int32
+	if err := c.Register(health.Check{Name: "db", CacheTTL: time.Millisecond, Func: func(context.Context) error {
+		runs.Add(1)
+		if failing.Load() {
+			return errors.New("down")
+		}
+		return nil
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	client, _ := serve(t, c)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+
+	const watchers = 8
+	streams := make([]grpc.ServerStreamingClient[healthpb.HealthCheckResponse], watchers)
+	for i := range streams {
+		s, err := client.Watch(ctx, &healthpb.HealthCheckRequest{Service: "db"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := recv(t, s, 10*time.Second, "first"); got != healthpb.HealthCheckResponse_SERVING {
+			t.Fatalf("watcher %d: first status = %v, want SERVING", i, got)
+		}
+		streams[i] = s
+	}
+	failing.Store(true)
+	for i, s := range streams {
+		if got := recv(t, s, 10*time.Second, "after the dependency fails"); got != healthpb.HealthCheckResponse_NOT_SERVING {
+			t.Errorf("watcher %d: after the check fails = %v, want NOT_SERVING", i, got)
+		}
+	}
+	// With the status steady, only the server's own evaluation runs the
+	// check: about once a WatchInterval, however many streams watch. A
+	// loaded machine only makes fewer runs.
+	start, before := time.Now(), runs.Load()
+	time.Sleep(2 * grpchealth.WatchInterval)
+	elapsed, n := time.Since(start), runs.Load()-before
+	if limit := int32(elapsed/grpchealth.WatchInterval) + 1; n > limit {
+		t.Errorf("%d watchers ran the check %d times in %v, want at most %d", watchers, n, elapsed, limit)
+	}
+}
