@@ -25,7 +25,10 @@ type HTTPConfig struct {
 	// Client sends the requests. Nil means a client of the check's own,
 	// made once, whose idle connections are reused from run to run.
 	Client *http.Client
-	// Header is added to every request, for a token or a Host override.
+	// Header is added to every request, for a token or a Host override: a
+	// "Host" entry (in any case) sets the request's Host, the name the
+	// server sees, while the connection still goes to the URL's host (and
+	// TLS verifies that name).
 	Header http.Header
 	// Healthy decides from the status code. Nil means any code below 500:
 	// a 404 or 401 shows the dependency is up and answering.
@@ -55,13 +58,31 @@ func HTTP(rawURL string, cfg HTTPConfig) (func(context.Context) error, error) {
 	if healthy == nil {
 		healthy = func(code int) bool { return code < 500 }
 	}
+	// net/http sends Request.Host and ignores a Host header field; written
+	// under another case, the field goes out as a second Host line, which
+	// servers answer with 400.
+	header := make(http.Header, len(cfg.Header))
+	host := ""
+	for k, vs := range cfg.Header {
+		if http.CanonicalHeaderKey(k) != "Host" {
+			header[k] = vs
+			continue
+		}
+		if len(vs) != 1 || vs[0] == "" || host != "" {
+			return nil, fmt.Errorf("checks: HTTP: Header %q %q: want one non-empty Host", k, vs)
+		}
+		host = vs[0]
+	}
 	return func(ctx context.Context) error {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 		if err != nil {
 			return err
 		}
-		for k, vs := range cfg.Header {
+		for k, vs := range header {
 			req.Header[k] = vs
+		}
+		if host != "" {
+			req.Host = host
 		}
 		resp, err := client.Do(req)
 		if err != nil {

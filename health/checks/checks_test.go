@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 
@@ -217,5 +218,48 @@ func TestGoroutines(t *testing.T) {
 	}
 	if _, err := checks.Goroutines(0); err == nil {
 		t.Error("Goroutines(0) = nil error")
+	}
+}
+
+// Issue item 10: a Host in Header sets the request's Host, which is what
+// the server sees; net/http ignores a Host header field.
+func TestHTTPHostOverride(t *testing.T) {
+	hosts := make(chan string, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hosts <- r.Host
+	}))
+	defer srv.Close()
+	for _, key := range []string{"Host", "host"} {
+		check, err := checks.HTTP(srv.URL+"/healthz", checks.HTTPConfig{Header: http.Header{key: {"payments.internal"}, "X-Token": {"t"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := check(t.Context()); err != nil {
+			t.Fatalf("HTTP check = %v", err)
+		}
+		select {
+		case got := <-hosts:
+			if got != "payments.internal" {
+				t.Errorf("Header %q: the server saw Host %q, want payments.internal", key, got)
+			}
+		case <-time.After(10 * time.Second):
+			// A second, lower-case host field makes the server answer
+			// 400 itself, which a check that accepts any code below 500
+			// took for healthy.
+			t.Errorf("Header %q: the request never reached the handler", key)
+		}
+	}
+}
+
+func TestHTTPRejectsBadHost(t *testing.T) {
+	for _, h := range []http.Header{
+		{"Host": {}},
+		{"Host": {""}},
+		{"Host": {"a", "b"}},
+		{"Host": {"a"}, "host": {"b"}},
+	} {
+		if _, err := checks.HTTP("http://127.0.0.1/", checks.HTTPConfig{Header: h}); err == nil || !strings.Contains(err.Error(), "Host") {
+			t.Errorf("HTTP with Header %v = %v, want an error naming Host", h, err)
+		}
 	}
 }

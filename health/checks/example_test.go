@@ -29,6 +29,21 @@ func ExampleHTTP() {
 	// Output: warn
 }
 
+func ExampleHTTPConfig_host() {
+	// A check that reaches a virtual host through a fixed address: the
+	// server sees the Host given in Header.
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Println("host:", r.Host)
+	}))
+	defer upstream.Close()
+
+	ping, _ := checks.HTTP(upstream.URL+"/livez", checks.HTTPConfig{Header: http.Header{"Host": {"payments.internal"}}})
+	fmt.Println(ping(context.Background()))
+	// Output:
+	// host: payments.internal
+	// <nil>
+}
+
 func ExampleTCP() {
 	_, err := checks.TCP("redis")
 	fmt.Println(err)
