@@ -27,6 +27,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/ybiyri/runkit/breaker"
@@ -223,8 +224,14 @@ func startFlakyUpstream() (url string, stop func(), err error) {
 	return "http://" + ln.Addr().String() + "/quote", func() { srv.Close() }, nil
 }
 
-// flakyDependency stands in for a database or an upstream service.
-type flakyDependency struct{ failRate float64 }
+// flakyDependency stands in for a database or an upstream service. It is up
+// when the service starts, as a real dependency usually is, so the first
+// /readyz answers 200; after its first ping, a share failRate of pings
+// fail, which the check's FailureThreshold of 2 rides out.
+type flakyDependency struct {
+	failRate float64
+	pinged   atomic.Bool
+}
 
 func (d *flakyDependency) Ping(ctx context.Context) error {
 	select {
@@ -232,7 +239,7 @@ func (d *flakyDependency) Ping(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	if rand.Float64() < d.failRate {
+	if d.pinged.Swap(true) && rand.Float64() < d.failRate {
 		return errors.New("inventory: connection reset by peer")
 	}
 	return nil

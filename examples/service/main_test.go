@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -102,6 +103,59 @@ func TestSLOPage(t *testing.T) {
 		t.Errorf("SLI note %q does not count the requests", sli)
 	}
 	tab.Screenshot(t, "service-slo")
+}
+
+// Issue item 11: a newcomer's first look at /readyz sees 200 at every
+// start: the simulated dependency is up when the service starts, as a
+// real one usually is. Fifty starts, each checked once the dependency's
+// first ping has a result.
+func TestReadyAtEveryStart(t *testing.T) {
+	for i := range 50 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error, 1)
+		go func() { done <- run(ctx, []string{"-addr", addr, "-drain-delay", "1ms"}) }()
+
+		url := "http://" + addr
+		first := ""
+		for deadline := time.Now().Add(10 * time.Second); first == ""; time.Sleep(5 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("start %d: the inventory check had no result within 10s", i)
+			}
+			resp, err := http.Get(url + "/readyz/inventory?verbose")
+			if err != nil {
+				continue // not listening yet
+			}
+			var body struct {
+				Checks map[string][]struct{ Status, Time string }
+			}
+			err = json.NewDecoder(resp.Body).Decode(&body)
+			resp.Body.Close()
+			if err != nil {
+				t.Fatalf("start %d: /readyz/inventory?verbose: %v", i, err)
+			}
+			if c := body.Checks["inventory"]; len(c) == 1 && c[0].Time != "" {
+				first = c[0].Status
+			}
+		}
+		resp, err := http.Get(url + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if first != "pass" || resp.StatusCode != 200 {
+			t.Errorf("start %d: the dependency's first ping %s; /readyz = %d, want pass and 200", i, first, resp.StatusCode)
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatalf("start %d: run = %v", i, err)
+		}
+	}
 }
 
 // Issue item 8: the service's health listener tells draining from a check's
