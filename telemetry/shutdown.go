@@ -172,9 +172,10 @@ func (e *withLastExport) Unwrap() []error { return []error{e.err, e.last} }
 // the exporters and stops them. The signals shut down in parallel, each
 // within ctx's deadline, so that one exporter retrying against a collector
 // that is down does not use up the time of the others. Exports still
-// running when ctx ends are cancelled. The result joins a
-// [*ShutdownError] for each signal that failed; Shutdown never exits the
-// process. Later calls return the first call's result.
+// running when ctx ends are cancelled; an exporter that ignores the
+// cancellation holds Shutdown at most a second past the deadline. The
+// result joins a [*ShutdownError] for each signal that failed; Shutdown
+// never exits the process. Later calls return the first call's result.
 func (t *Telemetry) Shutdown(ctx context.Context) error {
 	t.once.Do(func() {
 		errs := make([]error, len(t.pipelines))
