@@ -269,14 +269,19 @@ func objective(i int, t *Tracker, at time.Time) objectiveView {
 		unit, units = formatDuration(o.slice())+" slice", formatDuration(o.slice())+" slices"
 	}
 
-	// The burn rate ExhaustsIn projects at: that of the shortest long window.
-	var pace TierResult
-	for j, tr := range s.Tiers {
-		if j == 0 || tr.Tier.Long < pace.Tier.Long {
-			pace = tr
+	// The burn rate ExhaustsIn projects at: that of the shortest long
+	// window, or of the whole window when no tier serves the objective.
+	paceWindow, paceBurn, paceOK := v.Window, s.BurnRate, !v.NoData
+	if len(s.Tiers) > 0 {
+		pace := s.Tiers[0]
+		for _, tr := range s.Tiers[1:] {
+			if tr.Tier.Long < pace.Tier.Long {
+				pace = tr
+			}
 		}
+		paceWindow, paceBurn = formatDuration(pace.Tier.Long), pace.LongBurn
+		_, paceOK = t.ErrorRateAt(at, pace.Tier.Long)
 	}
-	paceWindow := formatDuration(pace.Tier.Long)
 
 	v.Remaining = remainingText(s.Remaining)
 	v.SLI = htmlpage.Percent(s.SLI, targetDecimals(o.Target))
@@ -321,8 +326,8 @@ func objective(i int, t *Tracker, at time.Time) objectiveView {
 	v.Stats = append(v.Stats, statView{Label: "Budget in time", Value: timeValue,
 		Note: "of " + htmlpage.Duration(downtime) + " of full downtime the " + v.Window + " window allows"})
 	burnValue, burnNote := "no data", "no events in the last "+paceWindow
-	if _, ok := t.ErrorRateAt(at, pace.Tier.Long); ok {
-		burnValue = rate(pace.LongBurn)
+	if paceOK {
+		burnValue = rate(paceBurn)
 		burnNote = "over the last " + paceWindow + "; 1× spends the budget exactly over the window"
 	}
 	v.Stats = append(v.Stats, statView{Label: "Burn rate", Value: burnValue, Note: burnNote})
@@ -336,7 +341,7 @@ func objective(i int, t *Tracker, at time.Time) objectiveView {
 		exhaustValue, exhaustNote = "not burning", "no bad "+units+" in the last "+paceWindow
 	default:
 		exhaustValue = "in " + htmlpage.Duration(s.ExhaustsIn)
-		exhaustNote = "around " + htmlpage.Stamp(at.Add(s.ExhaustsIn)) + ", at the last " + paceWindow + "'s burn rate of " + rate(pace.LongBurn)
+		exhaustNote = "around " + htmlpage.Stamp(at.Add(s.ExhaustsIn)) + ", at the last " + paceWindow + "'s burn rate of " + rate(paceBurn)
 	}
 	v.ExhaustShort = exhaustValue
 	v.Stats = append(v.Stats, statView{Label: "Budget runs out", Value: exhaustValue, Note: exhaustNote, Class: pick(s.ExhaustsIn != Forever && !v.NoData, "warn", "")})

@@ -215,6 +215,11 @@ func TestPageStates(t *testing.T) {
 			tr.RecordNAt(now.Add(day), 5, 0)     // a clock a day ahead
 			tr.RecordNAt(now.Add(-40*day), 1, 0) // older than the window
 		}), []string{"Left out of the default policy", "page on 1h/5m: burn-rate threshold 14.4 × budget 0.1", "5 events were refused for being more than 1m past the clock", "1 event arrived older than the window and was not counted"}},
+		{"no tiers", mk(slo.Objective{Name: "short", Target: 0.99, Window: slo.Rolling(30 * time.Minute)}, func(tr *slo.Tracker) {
+			for m := range 30 {
+				tr.RecordNAt(now.Add(-time.Duration(m)*time.Minute), 99, int64(m%2))
+			}
+		}), []string{"No alert tier", "Left out of the default policy", "over the last 30m", "at the last 30m's burn rate of 0.503×"}},
 		{"calendar", mk(slo.Objective{Name: "monthly", Target: 0.999, Window: slo.CalendarWindow(slo.Month, nil)}, steady(100000, 3)),
 			[]string{"calendar month (UTC, 30d)", "Nov 9"}},
 	}
