@@ -17,7 +17,7 @@ func newSLO() *cobra.Command {
 the same math as the slo package.`,
 		`  runkit slo budget 99.9 30d
   runkit slo status https://checkout.internal/slo`,
-		newBudget(), newStatus())
+		newBudget(), newValidate(), newRules(), newStatus())
 }
 
 func newBudget() *cobra.Command {
@@ -44,9 +44,9 @@ would need an error rate over 100% is shown as never firing.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			switch {
 			case len(args) == 0:
-				return usageErrorf("%s needs a TARGET, such as 99.9", cmd.CommandPath())
+				return argErrorf("%s needs a TARGET, such as 99.9", cmd.CommandPath())
 			case len(args) > 2:
-				return usageErrorf("%s takes TARGET and WINDOW: %q is one argument too many", cmd.CommandPath(), args[2])
+				return argErrorf("%s takes TARGET and WINDOW: %q is one argument too many", cmd.CommandPath(), args[2])
 			}
 			return nil
 		},
@@ -121,11 +121,11 @@ type budgetTier struct {
 func budget(targetArg, windowArg string, now time.Time) (*budgetReport, error) {
 	target, err := slo.ParseTarget(targetArg)
 	if err != nil {
-		return nil, usageErrorf("TARGET: %v", err)
+		return nil, argErrorf("TARGET: %v", err)
 	}
 	w, err := slo.ParseWindow(windowArg)
 	if err != nil {
-		return nil, usageErrorf("WINDOW: %v", err)
+		return nil, argErrorf("WINDOW: %v", err)
 	}
 	o := slo.Objective{Target: target, Window: w}
 	if err := o.Validate(); err != nil {

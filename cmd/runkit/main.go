@@ -33,6 +33,9 @@ const (
 type exitError struct {
 	code int
 	err  error
+	// hint points to --help after the message: the command line itself
+	// was wrong, not a file or a flag's value.
+	hint bool
 }
 
 func (e *exitError) Error() string { return e.err.Error() }
@@ -40,17 +43,23 @@ func (e *exitError) Unwrap() error { return e.err }
 
 // usageErrorf reports a bad flag, argument, file or variable: exit 1.
 func usageErrorf(format string, args ...any) error {
-	return &exitError{exitUsage, fmt.Errorf(format, args...)}
+	return &exitError{code: exitUsage, err: fmt.Errorf(format, args...)}
+}
+
+// argErrorf reports a command line that does not fit the command: exit 1,
+// pointing to --help.
+func argErrorf(format string, args ...any) error {
+	return &exitError{code: exitUsage, err: fmt.Errorf(format, args...), hint: true}
 }
 
 // policyErrorf reports that a policy said no: exit 2.
 func policyErrorf(format string, args ...any) error {
-	return &exitError{exitPolicy, fmt.Errorf(format, args...)}
+	return &exitError{code: exitPolicy, err: fmt.Errorf(format, args...)}
 }
 
 // externalErrorf reports that an external system failed: exit 3.
 func externalErrorf(format string, args ...any) error {
-	return &exitError{exitExternal, fmt.Errorf(format, args...)}
+	return &exitError{code: exitExternal, err: fmt.Errorf(format, args...)}
 }
 
 // exitCode returns the exit code for err.
@@ -85,7 +94,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	code := exitCode(err)
 	fmt.Fprintf(stderr, "runkit: %v\n", err)
-	if code == exitUsage && cmd != nil {
+	var e *exitError
+	if hint := !errors.As(err, &e) || e.hint; hint && code == exitUsage && cmd != nil {
 		fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
 	}
 	return code
@@ -125,7 +135,7 @@ func newRoot() *cobra.Command {
 	}
 	root.SetVersionTemplate("runkit {{.Version}}\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return &exitError{exitUsage, err}
+		return &exitError{code: exitUsage, err: err, hint: true}
 	})
 	root.AddCommand(newSLO(), newDeploy())
 	return root
@@ -154,9 +164,9 @@ func noArgs(cmd *cobra.Command, args []string) error {
 		return nil
 	}
 	if cmd.HasSubCommands() {
-		return usageErrorf("unknown command %q for %q", args[0], cmd.CommandPath())
+		return argErrorf("unknown command %q for %q", args[0], cmd.CommandPath())
 	}
-	return usageErrorf("%s takes no arguments, got %q", cmd.CommandPath(), args[0])
+	return argErrorf("%s takes no arguments, got %q", cmd.CommandPath(), args[0])
 }
 
 // group returns a command that only holds subcommands.

@@ -59,7 +59,16 @@ func testMain(m *testing.M) int {
 	return code
 }
 
+// requireTool fails the test under CI when a tool the scripts need is
+// missing; elsewhere the scripts that need it skip those steps.
+func requireTool(t *testing.T, name string) {
+	if _, err := exec.LookPath(name); err != nil && os.Getenv("CI") != "" {
+		t.Fatalf("CI is set and %s is not on PATH: .ci/run installs it", name)
+	}
+}
+
 func TestScripts(t *testing.T) {
+	requireTool(t, "promtool")
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,

@@ -70,7 +70,7 @@ at once, within --timeout.`,
 // urlArgs requires at least one argument, each an http or https URL.
 func urlArgs(cmd *cobra.Command, args []string) error {
 	if len(args) == 0 {
-		return usageErrorf("%s needs at least one URL", cmd.CommandPath())
+		return argErrorf("%s needs at least one URL", cmd.CommandPath())
 	}
 	for _, a := range args {
 		if err := checkHTTPURL(a); err != nil {

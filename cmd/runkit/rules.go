@@ -1,0 +1,307 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ybiyri/runkit/slo"
+	"github.com/ybiyri/runkit/slo/openslo"
+	"github.com/ybiyri/runkit/slo/promrules"
+)
+
+const rulesLong = `Rules writes the Prometheus rule file for the SLOs of OpenSLO v1 files
+(read as slo validate reads them): recording rules for the error ratio over
+every window the burn-rate tiers use, the budget remaining, and
+multi-window, multi-burn-rate alerts with the thresholds the slo package
+computes, one group per objective. The package doc of slo/promrules lists
+every rule.
+
+Where Prometheus reads the events, from each SLO's indicator:
+  ratioMetric    good or bad over total, each a Prometheus metric source
+                 whose query is a counter's series selector or a
+                 template over {{.window}} that already sums over it
+  thresholdMetric  a Prometheus histogram: the query is its series
+                 selector (http_server_request_duration_seconds{job="api"}),
+                 the objective's op is lte and its value a bucket boundary;
+                 the metric source's spec may list the histogram's buckets
+The SLO's labels become labels of every rule (several values joined with
+commas), and a runbook_url annotation becomes every alert's runbook_url.
+The window must roll and the method be Occurrences: PromQL cannot follow a
+calendar, and rules cannot count timeslices.
+
+With --check, promtool check rules runs on the result before anything is
+written: a file it rejects is not written, and the command exits 1. promtool
+must then be on PATH (or named by --promtool); missing, it is exit 3.`
+
+func newRules() *cobra.Command {
+	var (
+		outFile   string
+		check     bool
+		promtool  string
+		keep      []string
+		severity  map[string]string
+		noDataFor time.Duration
+		interval  time.Duration
+	)
+	c := &cobra.Command{
+		Use:   "rules FILE... [-o rules.yaml]",
+		Short: "Prometheus recording and burn-rate alert rules from OpenSLO files",
+		Long:  rulesLong,
+		Example: `  # The rule file Prometheus loads, checked by promtool first
+  runkit slo rules slos/*.yaml -o prometheus/slo-rules.yaml --check
+
+  # Alerts labelled the way Alertmanager routes them, per region
+  runkit slo rules slos.yaml --severity page=critical,ticket=warning --keep region`,
+		Args: fileArgs,
+		ValidArgsFunction: func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			return []cobra.Completion{"yaml", "yml"}, cobra.ShellCompDirectiveFilterFileExt
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg := promrules.Config{NoDataFor: noDataFor, Interval: interval}
+			if noDataFor < 0 {
+				return usageErrorf("--no-data-for %v: want a positive duration", noDataFor)
+			}
+			if interval < 0 {
+				return usageErrorf("--interval %v: want a positive duration", interval)
+			}
+			if len(severity) > 0 {
+				cfg.Severity = map[slo.Severity]string{}
+				for _, k := range slices.Sorted(maps.Keys(severity)) {
+					if severity[k] == "" {
+						return usageErrorf("--severity %s=: the label value is empty", k)
+					}
+					cfg.Severity[slo.Severity(k)] = severity[k]
+				}
+			}
+			slos, err := readSLOs(args, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			if len(slos) == 0 {
+				return usageErrorf("no SLO documents in %s: no rules to write", strings.Join(args, ", "))
+			}
+			rules, err := ruleSLOs(slos, keep, cfg, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			var buf bytes.Buffer
+			if err := promrules.Write(&buf, cfg, rules...); err != nil {
+				return usageErrorf("%v", err)
+			}
+			if check {
+				name := "rules.yaml"
+				if outFile != "" && outFile != "-" {
+					name = filepath.Base(outFile)
+				}
+				if err := promtoolCheck(cmd.Context(), promtool, name, buf.Bytes(), cmd.ErrOrStderr()); err != nil {
+					return err
+				}
+			}
+			if outFile == "" || outFile == "-" {
+				_, err := cmd.OutOrStdout().Write(buf.Bytes())
+				return err
+			}
+			if err := writeFileAtomic(outFile, buf.Bytes()); err != nil {
+				return usageErrorf("-o %s: %v", outFile, err)
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s for %s\n", outFile, plural(len(rules), "objective"))
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.StringVarP(&outFile, "out", "o", "", "write the rules to this file rather than standard output")
+	f.BoolVar(&check, "check", false, "run promtool check rules on the result before writing it")
+	f.StringVar(&promtool, "promtool", "promtool", "the promtool to run for --check")
+	f.StringSliceVar(&keep, "keep", nil, "labels kept when summing across replicas, such as region")
+	f.StringToStringVar(&severity, "severity", nil, "severity label of each tier's alerts, such as page=critical,ticket=warning")
+	f.DurationVar(&noDataFor, "no-data-for", 0, "how long without events before SLONoData fires (default 10m)")
+	f.DurationVar(&interval, "interval", 0, "evaluation interval of each group (default: Prometheus's global one)")
+	c.MarkFlagFilename("out", "yaml", "yml")
+	c.MarkFlagFilename("promtool")
+	return c
+}
+
+// ruleSLOs turns OpenSLO SLOs into what promrules writes, one per
+// objective. Each problem goes to stderr on its own line, naming where the
+// SLO is defined; the error counts them.
+func ruleSLOs(slos []openslo.SLO, keep []string, cfg promrules.Config, stderr io.Writer) ([]promrules.SLO, error) {
+	var out []promrules.SLO
+	var problems []string
+	for _, s := range slos {
+		labels := map[string]string{}
+		for k, v := range s.Labels {
+			labels[k] = strings.Join(v, ",")
+		}
+		for _, o := range s.Objectives {
+			src, err := ruleSource(s.Indicator, o)
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("%v: SLO %s: %v", s.Position, s.Name, err))
+				continue
+			}
+			r := promrules.SLO{
+				Objective: o.Objective, Source: src, Policy: s.Policy(), Keep: keep,
+				Labels: labels, RunbookURL: s.Annotations["runbook_url"],
+			}
+			// One at a time, so that a problem names its SLO's place.
+			if err := promrules.Write(io.Discard, cfg, r); err != nil {
+				problems = append(problems, fmt.Sprintf("%v: SLO %s: %s", s.Position, s.Name, strings.TrimPrefix(err.Error(), "promrules: ")))
+				continue
+			}
+			out = append(out, r)
+		}
+	}
+	if len(problems) > 0 {
+		for _, p := range problems {
+			fmt.Fprintln(stderr, p)
+		}
+		return nil, usageErrorf("%s: no rules written", plural(len(problems), "problem"))
+	}
+	return out, nil
+}
+
+// ruleSource says where Prometheus reads the events of an indicator.
+func ruleSource(ind openslo.Indicator, o openslo.Objective) (promrules.Source, error) {
+	switch {
+	case ind.Ratio != nil:
+		r := ind.Ratio
+		switch {
+		case r.Raw != nil:
+			return nil, fmt.Errorf("indicator %s is a raw ratio: rules need good or bad events over total events", ind.Name)
+		case r.Counter != nil && !*r.Counter:
+			return nil, fmt.Errorf("indicator %s: ratioMetric.counter is false: rules need counters, not gauges", ind.Name)
+		}
+		var q [3]string
+		for i, m := range []*openslo.MetricSource{r.Good, r.Bad, r.Total} {
+			if m == nil {
+				continue
+			}
+			var err error
+			if q[i], err = prometheusQuery(ind.Name, m); err != nil {
+				return nil, err
+			}
+		}
+		return promrules.Ratio{Good: q[0], Bad: q[1], Total: q[2]}, nil
+	case ind.Threshold != nil:
+		query, err := prometheusQuery(ind.Name, ind.Threshold)
+		if err != nil {
+			return nil, err
+		}
+		m := selector.FindStringSubmatch(query)
+		if m == nil {
+			return nil, fmt.Errorf("indicator %s: thresholdMetric query %q: rules need a histogram's series selector, such as http_server_request_duration_seconds{job=\"api\"}", ind.Name, query)
+		}
+		if o.Op != "lte" {
+			return nil, fmt.Errorf("objective %s: op %q: rules count an event good when it took at most the value (op lte), as a histogram's le buckets do", o.Name, o.Op)
+		}
+		buckets, err := specBuckets(ind.Name, ind.Threshold.Spec)
+		if err != nil {
+			return nil, err
+		}
+		return promrules.Latency{Histogram: strings.TrimSuffix(m[1], "_bucket"), Matchers: m[2], Threshold: o.Value, Buckets: buckets}, nil
+	}
+	return nil, fmt.Errorf("has no indicator")
+}
+
+// selector matches a series selector: a metric name and its matchers.
+var selector = regexp.MustCompile(`^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(?:\{(.*)\})?\s*$`)
+
+func prometheusQuery(indicator string, m *openslo.MetricSource) (string, error) {
+	if !strings.EqualFold(m.Type, "prometheus") {
+		t := m.Type
+		if t == "" && m.Ref != "" {
+			t = "unknown (metricSourceRef " + m.Ref + " names no DataSource given)"
+		}
+		return "", fmt.Errorf("indicator %s: metric source type %s: rules need Prometheus", indicator, t)
+	}
+	q := strings.TrimSpace(m.Query())
+	if q == "" {
+		return "", fmt.Errorf("indicator %s: a Prometheus metric source has no spec.query", indicator)
+	}
+	return q, nil
+}
+
+// specBuckets reads the optional "buckets" list of a metric source spec.
+func specBuckets(indicator string, spec map[string]any) ([]float64, error) {
+	v, ok := spec["buckets"]
+	if !ok {
+		return nil, nil
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("indicator %s: spec.buckets %v: want a list of numbers", indicator, v)
+	}
+	out := make([]float64, len(list))
+	for i, b := range list {
+		f, ok := b.(float64)
+		if !ok {
+			return nil, fmt.Errorf("indicator %s: spec.buckets[%d] %v: want a number", indicator, i, b)
+		}
+		out[i] = f
+	}
+	return out, nil
+}
+
+// promtoolCheck runs promtool check rules on rules, written as name in a
+// directory of its own so that promtool's messages name the file the user
+// asked for.
+func promtoolCheck(ctx context.Context, promtool, name string, rules []byte, stderr io.Writer) error {
+	path, err := exec.LookPath(promtool)
+	if err != nil {
+		return externalErrorf("--check: %s not found: install Prometheus's promtool (Debian: apt-get install prometheus), or drop --check", promtool)
+	}
+	dir, err := os.MkdirTemp("", "runkit-rules-")
+	if err != nil {
+		return externalErrorf("--check: %v", err)
+	}
+	defer os.RemoveAll(dir)
+	if err := os.WriteFile(filepath.Join(dir, name), rules, 0o644); err != nil {
+		return externalErrorf("--check: %v", err)
+	}
+	cmd := exec.CommandContext(ctx, path, "check", "rules", name)
+	cmd.Dir = dir
+	output, err := cmd.CombinedOutput()
+	stderr.Write(output)
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ee) && ee.ExitCode() == 1:
+		return usageErrorf("promtool check rules rejected the rules made from the SLO files (is one of their queries wrong?): nothing written")
+	}
+	return externalErrorf("--check: %s check rules: %v", path, err)
+}
+
+// writeFileAtomic writes data to a temporary file beside path and renames
+// it into place, so that Prometheus never loads half a file.
+func writeFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}

@@ -1,0 +1,162 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ybiyri/runkit/slo"
+	"github.com/ybiyri/runkit/slo/openslo"
+)
+
+func newValidate() *cobra.Command {
+	var out format
+	c := &cobra.Command{
+		Use:   "validate FILE...",
+		Short: "Check OpenSLO v1 files and list the objectives they define",
+		Long: `Validate reads OpenSLO v1 files as one set (an SLO in one file may refer to
+an SLI or an AlertPolicy in another), strictly: an unknown field, a value of
+the wrong type, a bad value, a repeated name or a reference to nothing is a
+problem, and so are alert policies whose burn-rate tiers could never fire
+for an objective. Every problem is printed on standard error as
+file:line:column: field value: what is wrong, and the command exits 1.
+
+When the files are valid it lists each objective: its SLO, target, window,
+budgeting method, indicator and burn-rate tiers, and where it is defined.`,
+		Example: `  # In CI, before the rules are generated
+  runkit slo validate slos/*.yaml
+
+  # The objectives as JSON
+  runkit slo validate slos.yaml -o json | jq '.[].objective'`,
+		Args: fileArgs,
+		ValidArgsFunction: func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			return []cobra.Completion{"yaml", "yml"}, cobra.ShellCompDirectiveFilterFileExt
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			slos, err := readSLOs(args, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			rows := objectiveRows(slos, time.Now())
+			if len(slos) == 0 {
+				fmt.Fprintf(cmd.ErrOrStderr(), "no SLO documents in %s\n", strings.Join(args, ", "))
+			}
+			if out == jsonFormat {
+				return writeJSON(cmd.OutOrStdout(), rows)
+			}
+			return validateTable(cmd.OutOrStdout(), rows)
+		},
+	}
+	addOutputFlag(c, &out)
+	return c
+}
+
+// fileArgs requires at least one file argument.
+func fileArgs(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return argErrorf("%s needs at least one OpenSLO file", cmd.CommandPath())
+	}
+	return nil
+}
+
+// readSLOs reads OpenSLO files as one set. Each problem goes to stderr on
+// its own line, file:line:column first; the error counts them.
+func readSLOs(paths []string, stderr io.Writer) ([]openslo.SLO, error) {
+	slos, err := openslo.ReadFiles(paths...)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return nil, usageErrorf("%s: %v", pe.Path, pe.Err)
+		}
+		problems := splitJoined(err)
+		for _, p := range problems {
+			fmt.Fprintln(stderr, p)
+		}
+		return nil, usageErrorf("%s in %s", plural(len(problems), "problem"), strings.Join(paths, ", "))
+	}
+	return slos, nil
+}
+
+// splitJoined lists the errors errors.Join joined, each on its own.
+func splitJoined(err error) []string {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []string
+		for _, e := range j.Unwrap() {
+			out = append(out, splitJoined(e)...)
+		}
+		return out
+	}
+	return []string{err.Error()}
+}
+
+// objectiveRow is one objective of slo validate's output.
+type objectiveRow struct {
+	SLO       string  `json:"slo"`
+	Objective string  `json:"objective"`
+	Service   string  `json:"service,omitempty"`
+	Target    float64 `json:"target"`
+	Window    string  `json:"window"`
+	Method    string  `json:"method"`
+	Indicator string  `json:"indicator"`
+	// Tiers are the burn-rate tiers: the SLO's alert policies, or the
+	// default ones that can fire.
+	Tiers       []string `json:"tiers"`
+	TiersSource string   `json:"tiersFrom"`
+	Position    string   `json:"position"`
+}
+
+func objectiveRows(slos []openslo.SLO, now time.Time) []objectiveRow {
+	rows := []objectiveRow{}
+	for _, s := range slos {
+		for _, o := range s.Objectives {
+			r := objectiveRow{
+				SLO: s.Name, Objective: o.Name, Service: s.Service, Target: o.Target,
+				Window: o.Window.String(), Method: o.Method.String(), Indicator: indicatorKind(s.Indicator, o),
+				Position: s.Position.String(), TiersSource: "alert policies",
+			}
+			p := s.Policy()
+			if p == nil {
+				def, _ := slo.DefaultPolicyFor(o.Objective)
+				p, r.TiersSource = &def, "default"
+			}
+			for _, t := range p.Tiers {
+				r.Tiers = append(r.Tiers, fmt.Sprintf("%s %s/%s > %s", t.Severity, slo.Rolling(t.Long), slo.Rolling(t.ShortWindow()), num(t.Threshold(o.Window.Length(now)))))
+			}
+			rows = append(rows, r)
+		}
+	}
+	return rows
+}
+
+// indicatorKind describes an SLI in a few words.
+func indicatorKind(ind openslo.Indicator, o openslo.Objective) string {
+	switch {
+	case ind.Ratio != nil && ind.Ratio.Raw != nil:
+		return "raw ratio (" + ind.Ratio.RawType + ")"
+	case ind.Ratio != nil && ind.Ratio.Bad != nil:
+		return "ratio bad/total"
+	case ind.Ratio != nil:
+		return "ratio good/total"
+	case ind.Threshold != nil:
+		return fmt.Sprintf("threshold %s %v", o.Op, o.Value)
+	}
+	return "none"
+}
+
+func validateTable(w io.Writer, rows []objectiveRow) error {
+	tw := newTable(w)
+	row(tw, "OBJECTIVE", "TARGET", "WINDOW", "METHOD", "INDICATOR", "TIERS", "DEFINED AT")
+	for _, r := range rows {
+		tiers := fmt.Sprintf("%d from alert policies", len(r.Tiers))
+		if r.TiersSource == "default" {
+			tiers = fmt.Sprintf("%d default", len(r.Tiers))
+		}
+		row(tw, r.Objective, percent(r.Target), r.Window, r.Method, r.Indicator, tiers, r.Position)
+	}
+	return tw.Flush()
+}
