@@ -137,7 +137,7 @@ func newRoot() *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{code: exitUsage, err: err, hint: true}
 	})
-	root.AddCommand(newSLO(), newDeploy())
+	root.AddCommand(newSLO(), newDeploy(), newDORA())
 	return root
 }
 

@@ -22,7 +22,7 @@ func newDeploy() *cobra.Command {
 		`Deployment markers on every tool the team looks at, and the
 error-budget deploy gate, for a pipeline.`,
 		`  runkit deploy mark --service checkout --version 1.4.2 --sink grafana,stdout`,
-		newMark())
+		newMark(), newGate())
 }
 
 // sinkNames are the sinks of deploy mark, in the order of --help.
@@ -58,6 +58,7 @@ func newMark() *cobra.Command {
 		m           deploy.Marker
 		sinks       []string
 		start, end  string
+		commitTime  string
 		timeout     time.Duration
 		maxAttempts int
 	)
@@ -68,7 +69,8 @@ func newMark() *cobra.Command {
 		Example: `  # At the end of the deploy job: Grafana and the pipeline's log
   export GRAFANA_URL=https://grafana.example.com GRAFANA_TOKEN=...
   runkit deploy mark --service checkout --version 1.4.2 --env production \
-      --revision "$GITHUB_SHA" --sink grafana,stdout
+      --revision "$GITHUB_SHA" --commit-time "$(git show -s --format=%cI)" \
+      --sink grafana,stdout
 
   # Keep the markers for runkit dora
   runkit deploy mark --service checkout --version 1.4.2 >> deployments.jsonl`,
@@ -79,6 +81,9 @@ func newMark() *cobra.Command {
 				return err
 			}
 			if m.End, err = flagTime("end", end); err != nil {
+				return err
+			}
+			if m.CommitTime, err = flagTime("commit-time", commitTime); err != nil {
 				return err
 			}
 			if err := m.Validate(); err != nil {
@@ -97,11 +102,12 @@ func newMark() *cobra.Command {
 	f.StringVar(&m.Service, "service", "", "service deployed (required)")
 	f.StringVar(&m.Version, "version", "", "version deployed")
 	f.StringVar(&m.Revision, "revision", "", "VCS revision deployed (runkit dora --git reads lead time from it)")
+	f.StringVar(&commitTime, "commit-time", "", "when the revision was committed, RFC 3339: the lead time runkit dora reads without --git")
 	f.StringVar(&m.Repository, "repository", "", "repository URL")
 	f.StringVar(&m.Environment, "env", "production", "environment deployed to")
 	f.StringVar(&m.Description, "description", "", "one line on what changed")
 	f.StringVar(&m.URL, "url", "", "link to the pipeline run or release notes")
-	f.StringVar(&m.ID, "id", "", "deployment ID (default: made from the marker)")
+	f.StringVar(&m.ID, "id", "", "deployment ID (default: deploy.ID of service, env, version and revision, the same for every run of one deployment)")
 	f.BoolVar(&m.Failed, "failed", false, "the deployment failed or was rolled back")
 	f.StringVar(&start, "start", "", "when the deployment started, RFC 3339 (default: now)")
 	f.StringVar(&end, "end", "", "when it finished, RFC 3339 (default: --start)")

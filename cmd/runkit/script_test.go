@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -69,11 +70,13 @@ func requireTool(t *testing.T, name string) {
 
 func TestScripts(t *testing.T) {
 	requireTool(t, "promtool")
+	requireTool(t, "git")
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("PATH", binDir+string(os.PathListSeparator)+e.Getenv("PATH"))
+			e.Setenv("RUNKIT", filepath.Join(binDir, "runkit"))
 			e.Values[requestLogName] = &vendorLog{}
 			if raceEnabled && e.Getenv("GORACE") == "" {
 				// A race-enabled binary sleeps 1s at exit by default.
@@ -83,6 +86,7 @@ func TestScripts(t *testing.T) {
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exits":     cmdExits,
+			"capture":   cmdCapture,
 			"json":      cmdJSON,
 			"sloserve":  cmdSLOServe,
 			"httpserve": cmdHTTPServe,
@@ -112,6 +116,16 @@ func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
 	}
+}
+
+// capture VAR program [args...] runs a program as exec does and sets VAR
+// to its standard output, trimmed.
+func cmdCapture(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: capture VAR program [args...]")
+	}
+	ts.Check(ts.Exec(args[1], args[2:]...))
+	ts.Setenv(args[0], strings.TrimSpace(ts.ReadFile("stdout")))
 }
 
 // json PATH WANT parses standard output as JSON (a stream of values, as

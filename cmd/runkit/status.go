@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ybiyri/runkit/deploy"
 	"github.com/ybiyri/runkit/slo"
 )
 
@@ -74,7 +75,7 @@ func urlArgs(cmd *cobra.Command, args []string) error {
 	}
 	for _, a := range args {
 		if err := checkHTTPURL(a); err != nil {
-			return usageErrorf("URL %q: %v", a, err)
+			return argErrorf("URL %q: %v", deploy.RedactURL(a), err)
 		}
 	}
 	return nil
@@ -111,7 +112,7 @@ func fetchAll(ctx context.Context, urls []string) []sloStatus {
 	for i, u := range urls {
 		wg.Go(func() {
 			reports, err := fetchReports(ctx, u)
-			out[i] = sloStatus{URL: u, Objectives: reports, err: err}
+			out[i] = sloStatus{URL: deploy.RedactURL(u), Objectives: reports, err: err}
 			if err != nil {
 				out[i].Error = err.Error()
 			}
@@ -125,14 +126,18 @@ func fetchAll(ctx context.Context, urls []string) []sloStatus {
 const maxStatusBody = 4 << 20
 
 // fetchReports reads the /slo JSON at u: one slo.Report or an array.
-func fetchReports(ctx context.Context, u string) ([]slo.Report, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+// Its errors show u as deploy.RedactURL writes it: a status URL may carry
+// a token.
+func fetchReports(ctx context.Context, rawURL string) ([]slo.Report, error) {
+	u := deploy.RedactURL(rawURL)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("GET %s: %v", u, err)
 	}
 	req.Header.Set("Accept", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
+		// The *url.Error's own text holds the URL whole.
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err

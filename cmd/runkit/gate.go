@@ -1,0 +1,274 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ybiyri/runkit/deploy"
+	"github.com/ybiyri/runkit/slo"
+)
+
+const gateLong = `Gate asks the error-budget deploy gate (deploy.Gate) whether a deployment
+may go ahead, from the /slo JSON of the service's objectives, and prints the
+decision, the rule that decided and its reasons.
+
+It freezes deploys (exit 2) while an objective's remaining budget is at or
+below --min-remaining (0: spent) or a page-severity burn-rate tier fires,
+and when it cannot judge the budget: no objective has data, as right after
+a restart (--allow-no-data lets the deploy through then). A fix or a
+rollback may go through a freeze with --override fix|rollback, --by and
+--reason, which the decision records; a feature cannot.
+
+Each --slo-status is a URL of a service's /slo, a file holding its JSON,
+or - for standard input (for a /slo behind authentication, fetched with
+curl). All are read at once, within --timeout. One that cannot be read is
+exit 3 and no decision: the gate fails closed.`
+
+func newGate() *cobra.Command {
+	var (
+		out          format
+		statusArgs   []string
+		override     string
+		by, reason   string
+		minRemaining string
+		ignorePages  bool
+		allowNoData  bool
+		timeout      time.Duration
+	)
+	c := &cobra.Command{
+		Use:   "gate --slo-status URL... [--override fix|rollback --by NAME --reason TEXT]",
+		Short: "The error-budget deploy gate: exit 2 while deploys are frozen",
+		Long:  gateLong,
+		Example: `  # Before the deploy job: stop when checkout's budget is spent
+  runkit deploy gate --slo-status https://checkout.internal/slo
+
+  # A fix through the freeze, on the record
+  runkit deploy gate --slo-status https://checkout.internal/slo \
+      --override fix --by alice --reason "INC-7: revert the cart change"
+
+  # A /slo behind authentication
+  curl -fsS -H "Authorization: Bearer $TOKEN" https://checkout.internal/slo |
+      runkit deploy gate --slo-status -`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if len(statusArgs) == 0 {
+				return argErrorf("%s needs --slo-status: a URL of a service's /slo, a file, or -", cmd.CommandPath())
+			}
+			g := deploy.Gate{IgnorePages: ignorePages, AllowNoData: allowNoData}
+			if minRemaining != "" {
+				v, err := parseShare(minRemaining)
+				if err != nil {
+					return usageErrorf("--min-remaining %q: %v", minRemaining, err)
+				}
+				g.MinRemaining = v
+			}
+			var req deploy.Request
+			switch override {
+			case "":
+				if by != "" || reason != "" {
+					return usageErrorf("--by and --reason go with --override fix or --override rollback")
+				}
+			case "fix", "rollback":
+				req = deploy.Request{Kind: deploy.Fix, Override: true, By: by, Reason: reason}
+				if override == "rollback" {
+					req.Kind = deploy.Rollback
+				}
+				if by == "" || reason == "" {
+					return usageErrorf("--override %s needs --by and --reason: who lets it through the freeze, and why", override)
+				}
+			default:
+				return usageErrorf("--override %q: want fix or rollback (a feature cannot override a freeze)", override)
+			}
+			for _, s := range statusArgs {
+				if isURL(s) {
+					if err := checkHTTPURL(s); err != nil {
+						return usageErrorf("--slo-status %q: %v", deploy.RedactURL(s), err)
+					}
+				}
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+			defer cancel()
+			sources, err := readStatuses(ctx, statusArgs, cmd.InOrStdin())
+			if err != nil {
+				return err
+			}
+			var statuses []slo.TrackerStatus
+			for _, s := range sources {
+				statuses = append(statuses, s.statuses...)
+			}
+			d := g.Decide(req, statuses...)
+			if out == jsonFormat {
+				if err := writeJSON(cmd.OutOrStdout(), gateReport(d, sources)); err != nil {
+					return err
+				}
+			} else if err := gateTable(cmd.OutOrStdout(), d, sources); err != nil {
+				return err
+			}
+			if !d.Allow {
+				return policyErrorf("deploy refused (%s)", d.Rule)
+			}
+			return nil
+		},
+	}
+	addOutputFlag(c, &out)
+	f := c.Flags()
+	f.StringArrayVar(&statusArgs, "slo-status", nil, "URL of a service's /slo, a file holding its JSON, or - for standard input (repeatable)")
+	f.StringVar(&override, "override", "", "let a fix or a rollback through a freeze: fix or rollback")
+	f.StringVar(&by, "by", "", "who overrides the freeze")
+	f.StringVar(&reason, "reason", "", "why the freeze is overridden")
+	f.StringVar(&minRemaining, "min-remaining", "", "freeze at or below this share of budget remaining, such as 10% or 0.1 (default 0: once spent)")
+	f.BoolVar(&ignorePages, "ignore-pages", false, "do not freeze on a firing page tier")
+	f.BoolVar(&allowNoData, "allow-no-data", false, "let the deploy through when no objective has data")
+	f.DurationVar(&timeout, "timeout", 10*time.Second, "bound on reading every status")
+	c.RegisterFlagCompletionFunc("override", cobra.FixedCompletions(
+		[]cobra.Completion{"fix\ta fix for a problem in production", "rollback\treturn to an earlier version"},
+		cobra.ShellCompDirectiveNoFileComp))
+	return c
+}
+
+func isURL(s string) bool {
+	return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://") || strings.Contains(s, "://")
+}
+
+// parseShare reads a share of the budget as 0.1 or 10%, in [0, 1).
+func parseShare(s string) (float64, error) {
+	text := strings.TrimSpace(s)
+	pct := strings.HasSuffix(text, "%")
+	v, err := strconv.ParseFloat(strings.TrimSuffix(text, "%"), 64)
+	if err != nil {
+		return 0, fmt.Errorf("want a share such as 0.1 or 10%%")
+	}
+	if pct {
+		v /= 100
+	}
+	if !(v >= 0 && v < 1) {
+		return 0, fmt.Errorf("want a share from 0 up to but not including 1 (100%%)")
+	}
+	return v, nil
+}
+
+// statusSource is one --slo-status and what it held.
+type statusSource struct {
+	name     string // the URL redacted, the file name, or "-"
+	statuses []slo.TrackerStatus
+}
+
+// readStatuses reads every --slo-status at once. Any that fails is exit
+// 3: without it the gate cannot judge.
+func readStatuses(ctx context.Context, args []string, stdin io.Reader) ([]statusSource, error) {
+	out := make([]statusSource, len(args))
+	errs := make([]error, len(args))
+	var wg sync.WaitGroup
+	for i, a := range args {
+		out[i].name = a
+		switch {
+		case isURL(a):
+			out[i].name = deploy.RedactURL(a)
+			wg.Go(func() {
+				var err error
+				if out[i].statuses, err = deploy.FetchSLOStatus(ctx, nil, a); err != nil {
+					errs[i] = externalErrorf("%v", err)
+				}
+			})
+		case a == "-":
+			out[i].statuses, errs[i] = deploy.ReadSLOStatus(stdin)
+			if errs[i] != nil {
+				errs[i] = usageErrorf("--slo-status -: standard input: %v", errs[i])
+			}
+		default:
+			f, err := os.Open(a)
+			if err != nil {
+				errs[i] = usageErrorf("--slo-status %s: %v", a, err)
+				continue
+			}
+			out[i].statuses, err = deploy.ReadSLOStatus(f)
+			f.Close()
+			if err != nil {
+				errs[i] = usageErrorf("--slo-status %s: %v", a, err)
+			}
+		}
+	}
+	wg.Wait()
+	var failed []string
+	code := exitOK
+	for _, err := range errs {
+		if err != nil {
+			failed = append(failed, err.Error())
+			code = max(code, exitCode(err))
+		}
+	}
+	if len(failed) == 0 {
+		return out, nil
+	}
+	err := fmt.Errorf("cannot judge the budget, deploy refused: %s", strings.Join(failed, "; "))
+	return nil, &exitError{code: code, err: err}
+}
+
+type gateObjective struct {
+	Source    string   `json:"source"`
+	Objective string   `json:"objective"`
+	NoData    bool     `json:"noData"`
+	Remaining float64  `json:"budgetRemaining"`
+	Firing    []string `json:"firing"`
+}
+
+type gateOutput struct {
+	deploy.Decision
+	Objectives []gateObjective `json:"objectives"`
+}
+
+func gateObjectives(sources []statusSource) []gateObjective {
+	out := []gateObjective{}
+	for _, src := range sources {
+		for _, s := range src.statuses {
+			o := gateObjective{Source: src.name, Objective: s.Objective, NoData: s.NoData, Remaining: s.Remaining, Firing: []string{}}
+			for _, t := range s.Tiers {
+				if t.Firing {
+					o.Firing = append(o.Firing, fmt.Sprintf("%s %s/%s", t.Tier.Severity, slo.Rolling(t.Tier.Long), slo.Rolling(t.Tier.ShortWindow())))
+				}
+			}
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func gateReport(d deploy.Decision, sources []statusSource) gateOutput {
+	return gateOutput{Decision: d, Objectives: gateObjectives(sources)}
+}
+
+func gateTable(w io.Writer, d deploy.Decision, sources []statusSource) error {
+	tw := newTable(w)
+	row(tw, "SOURCE", "OBJECTIVE", "REMAINING", "FIRING")
+	for _, o := range gateObjectives(sources) {
+		remaining := percent(o.Remaining)
+		if o.NoData {
+			remaining = "no data"
+		}
+		firing := "-"
+		if len(o.Firing) > 0 {
+			firing = strings.Join(o.Firing, ", ")
+		}
+		row(tw, o.Source, o.Objective, remaining, firing)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	verdict := "allowed"
+	if !d.Allow {
+		verdict = "refused"
+	}
+	fmt.Fprintf(w, "\ndeploy %s (%s)\n", verdict, d.Rule)
+	for _, r := range d.Reasons {
+		fmt.Fprintf(w, "  %s\n", r)
+	}
+	return nil
+}
