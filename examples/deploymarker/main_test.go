@@ -2,168 +2,135 @@ package main
 
 import (
 	"bytes"
-	"errors"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/ybiyri/runkit/deploy"
 	"github.com/ybiyri/runkit/slo"
 )
 
-// TestMain lets the test binary be the program: with DEPLOYMARKER_MAIN
-// set it runs main, so that the tests run deploymarker as a pipeline does
-// and see its real exit status.
-func TestMain(m *testing.M) {
-	if os.Getenv("DEPLOYMARKER_MAIN") == "1" {
-		main()
-		return
-	}
-	os.Exit(m.Run())
-}
-
-var sinkEnv = []string{"GRAFANA_URL", "GRAFANA_TOKEN", "HONEYCOMB_KEY", "HONEYCOMB_DATASET", "DD_API_KEY", "DD_SITE_URL", "DEPLOY_WEBHOOK_URL", "GIT_COMMIT"}
-
-// deploymarker runs the program with args and env (NAME=value), and
-// returns its exit status and output.
-func deploymarker(t *testing.T, env []string, args ...string) (code int, stdout, stderr string) {
+// sloServer serves a real tracker's /slo after good and bad events, and
+// counts the requests.
+func sloServer(t *testing.T, good, bad int64) (string, *atomic.Int32) {
 	t.Helper()
-	cmd := exec.CommandContext(t.Context(), os.Args[0], args...)
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		keep := true
-		for _, s := range sinkEnv {
-			keep = keep && name != s
-		}
-		if keep {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, "DEPLOYMARKER_MAIN=1")
-	cmd.Env = append(cmd.Env, env...)
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		code = exit.ExitCode()
-	case err != nil:
-		t.Fatal(err)
-	}
-	return code, out.String(), errOut.String()
-}
-
-// hook is a webhook receiver answering status, counting calls.
-func hook(t *testing.T, status int) (url string, calls *atomic.Int32) {
-	calls = new(atomic.Int32)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		calls.Add(1)
-		w.WriteHeader(status)
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL, calls
-}
-
-// sloServer serves a tracker's /slo; record sets what it has seen.
-func sloServer(t *testing.T, good, bad int64) string {
-	o := slo.Objective{Name: "checkout", Target: 0.99, Window: slo.Rolling(24 * time.Hour)}
-	tr, err := slo.NewTracker(o, slo.TrackerConfig{})
+	tr, err := slo.NewTracker(slo.Objective{Name: "checkout", Target: 0.99, Window: slo.Rolling(24 * time.Hour)}, slo.TrackerConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if good+bad > 0 {
-		tr.RecordN(good, bad)
+	if err := tr.RecordN(good, bad); err != nil {
+		t.Fatal(err)
 	}
-	srv := httptest.NewServer(tr.Handler())
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		tr.Handler().ServeHTTP(w, r)
+	}))
 	t.Cleanup(srv.Close)
-	return srv.URL + "/slo"
+	return srv.URL + "/slo", &hits
 }
 
-func TestExitStatus(t *testing.T) {
-	healthy, spent, quiet := sloServer(t, 1000, 0), sloServer(t, 50, 50), sloServer(t, 0, 0)
-	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte("<html>login</html>")) // a proxy's login page, not the service
+// grafana is a fake of Grafana's annotation API that checks the method,
+// path and token, answers status, and counts the annotations it took.
+func grafana(t *testing.T, status int) (string, *atomic.Int32) {
+	t.Helper()
+	var took atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.URL.Path != "/api/annotations" || r.Header.Get("Authorization") != "Bearer g-token" {
+			t.Errorf("Grafana got %s %s with Authorization %q", r.Method, r.URL.Path, r.Header.Get("Authorization"))
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		w.WriteHeader(status)
+		if status == http.StatusOK {
+			took.Add(1)
+		}
 	}))
-	defer proxy.Close()
-	notJSON := proxy.URL + "/slo"
-	tests := []struct {
-		name   string
-		status int // the webhook's answer
-		env    []string
-		args   []string
-		code   int
-		calls  int32  // webhook calls
-		stderr string // in standard error
+	t.Cleanup(srv.Close)
+	return srv.URL, &took
+}
+
+func env(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+func TestDeploymarker(t *testing.T) {
+	healthy, _ := sloServer(t, 1000, 1)
+	spent, _ := sloServer(t, 90, 10)
+	quiet, _ := sloServer(t, 0, 0)
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "overloaded", http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(down.Close)
+
+	for _, c := range []struct {
+		name     string
+		sloURL   string
+		grafana  int // the fake's answer; 0 for no Grafana
+		want     int
+		marked   bool
+		inStderr string
 	}{
-		{"allowed and marked", 200, nil, []string{"-service", "checkout", "-version", "1.4.2", "-slo-status", healthy}, 0, 1, "deploy allowed (within-budget)"},
-		{"no gate asked", 200, nil, []string{"-service", "checkout"}, 0, 1, ""},
-		{"help", 200, nil, []string{"-h"}, 0, 0, "Exit status:"},
-
-		{"flag typo", 200, nil, []string{"-servce", "checkout"}, 1, 0, "flag provided but not defined: -servce"},
-		{"no service", 200, nil, []string{"-version", "1"}, 1, 0, "-service is required"},
-		{"stray argument", 200, nil, []string{"-service", "checkout", "production"}, 1, 0, `unexpected argument "production"`},
-		{"bad kind", 200, nil, []string{"-service", "checkout", "-kind", "hotfix"}, 1, 0, `-kind "hotfix"`},
-		{"bad link", 200, nil, []string{"-service", "checkout", "-url", "ci/run/7"}, 1, 0, "marker URL"},
-		{"bad sink URL", 200, []string{"GRAFANA_URL=grafana.internal", "GRAFANA_TOKEN=x"}, []string{"-service", "checkout"}, 1, 0, `GrafanaConfig.URL "grafana.internal" is not an http or https URL`},
-		{"sink without its key", 200, []string{"GRAFANA_URL=https://grafana.internal"}, []string{"-service", "checkout"}, 1, 0, "GrafanaConfig.Token is empty"},
-		{"bad status URL", 200, nil, []string{"-service", "checkout", "-slo-status", "checkout.internal/slo"}, 1, 0, `-slo-status "checkout.internal/[redacted]" is not an http or https URL`},
-
-		{"budget spent", 200, nil, []string{"-service", "checkout", "-slo-status", healthy, "-slo-status", spent}, 2, 0, "deploy refused (budget-spent)"},
-		{"no data", 200, nil, []string{"-service", "checkout", "-slo-status", quiet}, 2, 0, "deploy refused (no-data)"},
-		{"no data allowed", 200, nil, []string{"-service", "checkout", "-slo-status", quiet, "-allow-no-data"}, 0, 1, "deploy allowed (no-data-allowed)"},
-		{"fix overrides", 200, nil, []string{"-service", "checkout", "-slo-status", spent, "-kind", "fix", "-override-by", "alice", "-override-reason", "INC-7"}, 0, 1, "fix allowed through the freeze by alice"},
-		{"feature cannot override", 200, nil, []string{"-service", "checkout", "-slo-status", spent, "-override-by", "alice", "-override-reason", "launch"}, 2, 0, "a feature cannot override"},
-
-		{"sink fails", 400, nil, []string{"-service", "checkout", "-slo-status", healthy}, 3, 1, "webhook: failed after 1 attempts"},
-		{"status unreachable", 200, nil, []string{"-service", "checkout", "-slo-status", "http://127.0.0.1:1/slo"}, 3, 0, "cannot read the SLO status"},
-		{"status not JSON", 200, nil, []string{"-service", "checkout", "-slo-status", notJSON}, 3, 0, "SLO status 1: invalid character '<'"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			url, calls := hook(t, tt.status)
-			env := append([]string{"DEPLOY_WEBHOOK_URL=" + url}, tt.env...)
-			code, stdout, stderr := deploymarker(t, env, tt.args...)
-			if code != tt.code || calls.Load() != tt.calls || !strings.Contains(stderr, tt.stderr) {
-				t.Errorf("deploymarker %s: exit %d after %d webhook calls, want %d and %d; stderr:\n%s\nwant it to hold %q",
-					strings.Join(tt.args, " "), code, calls.Load(), tt.code, tt.calls, stderr, tt.stderr)
+		{"within budget", healthy, http.StatusOK, 0, true, "deploy allowed (within-budget)"},
+		{"stdout only", healthy, 0, 0, true, "deploy allowed"},
+		{"budget spent", spent, http.StatusOK, 2, false, "deploy refused (budget-spent)"},
+		{"no data after a restart", quiet, http.StatusOK, 2, false, "deploy refused (no-data)"},
+		{"slo unreadable", down.URL + "/slo", http.StatusOK, 3, false, "503 Service Unavailable"},
+		{"grafana refuses", healthy, http.StatusBadRequest, 3, true, "grafana answered 400 Bad Request"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			vars := map[string]string{"SLO_URL": c.sloURL, "GIT_COMMIT": "abc123"}
+			var took *atomic.Int32
+			if c.grafana != 0 {
+				vars["GRAFANA_URL"], took = grafana(t, c.grafana)
+				vars["GRAFANA_TOKEN"] = "g-token"
 			}
-			// Once past the checks, the JSON line is on standard output,
-			// even when another sink failed.
-			if marked := strings.Contains(stdout, `"event":"deployment"`); marked != (tt.calls > 0) {
-				t.Errorf("deploymarker %s: stdout %q", strings.Join(tt.args, " "), stdout)
+			var stdout, stderr bytes.Buffer
+			code := run(t.Context(), []string{"checkout", "1.4.2"}, env(vars), &stdout, &stderr)
+			if code != c.want || !strings.Contains(stderr.String(), c.inStderr) {
+				t.Fatalf("exit %d, stderr %q; want %d and %q", code, stderr.String(), c.want, c.inStderr)
+			}
+			if strings.Contains(stderr.String(), "g-token") {
+				t.Errorf("stderr shows the token: %s", stderr.String())
+			}
+			var m struct{ Event, ID, Service, Version, Revision string }
+			if c.marked {
+				if err := json.Unmarshal(stdout.Bytes(), &m); err != nil || m.Event != "deployment" || m.Service != "checkout" || m.Version != "1.4.2" || m.Revision != "abc123" {
+					t.Errorf("stdout %q: want the marker as a JSON line (%v)", stdout.String(), err)
+				}
+			} else if stdout.Len() > 0 {
+				t.Errorf("stdout %q: want no marker", stdout.String())
+			}
+			if took != nil && c.grafana == http.StatusOK && (took.Load() == 1) != c.marked {
+				t.Errorf("Grafana took %d annotations, marked %v", took.Load(), c.marked)
 			}
 		})
 	}
 }
 
-func TestMarkerIDAndSecrets(t *testing.T) {
-	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusForbidden)
-		w.Write([]byte("bad token for " + r.URL.String()))
-	}))
-	defer failing.Close()
-	secret := strings.Replace(failing.URL, "http://", "http://leakuser:leakpass@", 1) + "/hooks/T0SECRET/PATHSECRET?sig=QUERYSECRET"
-	env := []string{"DEPLOY_WEBHOOK_URL=" + secret, "GRAFANA_URL=" + secret, "GRAFANA_TOKEN=hdrSECRET"}
-	code, stdout, stderr := deploymarker(t, env, "-service", "checkout", "-version", "1.4.2", "-revision", "abc123", "-env", "production")
-	if code != 3 {
-		t.Errorf("exit %d, want 3; stderr:\n%s", code, stderr)
+func TestDeploymarkerUsage(t *testing.T) {
+	sloURL, hits := sloServer(t, 1000, 1)
+	for _, c := range []struct {
+		name string
+		args []string
+		vars map[string]string
+	}{
+		{"no arguments", nil, map[string]string{"SLO_URL": sloURL}},
+		{"no SLO_URL", []string{"checkout", "1.4.2"}, nil},
+		{"a bad Grafana URL", []string{"checkout", "1.4.2"}, map[string]string{"SLO_URL": sloURL, "GRAFANA_URL": "grafana.internal", "GRAFANA_TOKEN": "g-token"}},
+		{"no Grafana token", []string{"checkout", "1.4.2"}, map[string]string{"SLO_URL": sloURL, "GRAFANA_URL": "https://grafana.example"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := run(t.Context(), c.args, env(c.vars), &stdout, &stderr); code != 1 || stdout.Len() > 0 {
+				t.Errorf("exit %d, stdout %q, stderr %q; want 1 and nothing marked", code, stdout.String(), stderr.String())
+			}
+		})
 	}
-	for _, s := range []string{"leakuser", "leakpass", "T0SECRET", "PATHSECRET", "QUERYSECRET", "hdrSECRET"} {
-		if strings.Contains(stdout+stderr, s) {
-			t.Errorf("%s leaked:\n%s%s", s, stdout, stderr)
-		}
-	}
-	if !strings.Contains(stderr, "403 Forbidden") {
-		t.Errorf("stderr does not say what failed:\n%s", stderr)
-	}
-	// The ID is the deployment's, the same from every run.
-	if id := deploy.ID("checkout", "production", "1.4.2", "abc123"); !strings.Contains(stdout, `"id":"`+id+`"`) {
-		t.Errorf("stdout %q lacks the ID %s", stdout, id)
+	if n := hits.Load(); n != 0 {
+		t.Errorf("the gate asked /slo %d times on configuration errors, want 0", n)
 	}
 }
