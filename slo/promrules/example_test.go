@@ -26,51 +26,48 @@ func ExampleWrite() {
 	// - name: runkit-slo-checkout
 	//   rules:
 	//     - record: runkit:slo_errors:ratio_rate5m
-	//       expr: (sum(increase(runkit_slo_events_total{slo="checkout",outcome="bad"}[5m])) or 0 * sum(increase(runkit_slo_events_total{slo="checkout"}[5m]))) / (sum(increase(runkit_slo_events_total{slo="checkout"}[5m])) > 0)
+	//       expr: '(sum(increase(runkit_slo_events_total{slo="checkout",outcome="bad"}[5m])) or 0 * sum(increase(runkit_slo_events_total{slo="checkout"}[5m]))) / (sum(increase(runkit_slo_events_total{slo="checkout"}[5m])) > 0)'
 	//       labels:
 	//         slo: checkout
 	//     - record: runkit:slo_errors:ratio_rate1h
-	//       expr: (sum(increase(runkit_slo_events_total{slo="checkout",outcome="bad"}[1h])) or 0 * sum(increase(runkit_slo_events_total{slo="checkout"}[1h]))) / (sum(increase(runkit_slo_events_total{slo="checkout"}[1h])) > 0)
+	//       expr: '(sum(increase(runkit_slo_events_total{slo="checkout",outcome="bad"}[1h])) or 0 * sum(increase(runkit_slo_events_total{slo="checkout"}[1h]))) / (sum(increase(runkit_slo_events_total{slo="checkout"}[1h])) > 0)'
 	//       labels:
 	//         slo: checkout
 	//     - record: runkit:slo_errors:ratio_rate30d
-	//       expr: (sum(increase(runkit_slo_events_total{slo="checkout",outcome="bad"}[30d])) or 0 * sum(increase(runkit_slo_events_total{slo="checkout"}[30d]))) / (sum(increase(runkit_slo_events_total{slo="checkout"}[30d])) > 0)
+	//       expr: '(sum(increase(runkit_slo_events_total{slo="checkout",outcome="bad"}[30d])) or 0 * sum(increase(runkit_slo_events_total{slo="checkout"}[30d]))) / (sum(increase(runkit_slo_events_total{slo="checkout"}[30d])) > 0)'
 	//       labels:
 	//         slo: checkout
 	//     - record: runkit:slo_budget_remaining:ratio
-	//       expr: 1 - runkit:slo_errors:ratio_rate30d{slo="checkout"} / 0.001
+	//       expr: '1 - runkit:slo_errors:ratio_rate30d{slo="checkout"} / 0.001'
 	//       labels:
 	//         slo: checkout
 	//     - record: runkit:slo_info
-	//       expr: vector(1)
+	//       expr: 'vector(1)'
 	//       labels:
 	//         slo: checkout
-	//         target: "0.999"
-	//         window: 30d
+	//         target: '0.999'
+	//         window: '30d'
 	//     - alert: SLOErrorBudgetBurn
-	//       expr: |-
-	//         runkit:slo_errors:ratio_rate1h{slo="checkout"} / 0.001 > 14.4
-	//         and
-	//         runkit:slo_errors:ratio_rate5m{slo="checkout"} / 0.001 > 14.4
+	//       expr: 'runkit:slo_errors:ratio_rate1h{slo="checkout"} / 0.001 > 14.4 and runkit:slo_errors:ratio_rate5m{slo="checkout"} / 0.001 > 14.4'
 	//       labels:
-	//         long_window: 1h
+	//         long_window: '1h'
 	//         severity: page
-	//         short_window: 5m
+	//         short_window: '5m'
 	//         slo: checkout
 	//       annotations:
 	//         description: 'SLO checkout promises 99.9% good events over 30d (an error budget of 0.1%). Over the last 1h the error ratio burns that budget {{ printf "%.3g" $value }} times as fast as the window allows, and over the last 5m it still does; above 14.4, 2% of the whole budget goes within 1h. Budget consumed over 30d: {{ with printf "100 * (1 - runkit:slo_budget_remaining:ratio{slo=\"checkout\"})" | query }}{{ . | first | value | printf "%.4g" }}%{{ else }}unknown{{ end }}.'
 	//         runbook_url: https://runbooks.example/checkout
-	//         summary: SLO checkout burns its error budget {{ printf "%.3g" $value }} times too fast over 1h
+	//         summary: 'SLO checkout burns its error budget {{ printf "%.3g" $value }} times too fast over 1h'
 	//     - alert: SLONoData
-	//       expr: absent(runkit:slo_errors:ratio_rate5m{slo="checkout"})
-	//       for: 15m
+	//       expr: 'absent(runkit:slo_errors:ratio_rate5m{slo="checkout"})'
+	//       for: '15m'
 	//       labels:
 	//         severity: ticket
 	//         slo: checkout
 	//       annotations:
 	//         description: 'Prometheus has counted no events of SLO checkout (runkit''s event counter runkit_slo_events_total) over any 5m for 15m: no replica reports them, or none served anything. Its budget and burn-rate alerts cannot see a problem until events come back.'
 	//         runbook_url: https://runbooks.example/checkout
-	//         summary: SLO checkout has had no events for 15m
+	//         summary: 'SLO checkout has had no events for 15m'
 	// <nil>
 }
 
@@ -162,47 +159,44 @@ spec:
 	// - name: runkit-slo-api
 	//   rules:
 	//     - record: runkit:slo_errors:ratio_rate10m
-	//       expr: (sum(increase(http_requests_total{job="api",code=~"5.."}[10m])) or 0 * sum(increase(http_requests_total{job="api"}[10m]))) / (sum(increase(http_requests_total{job="api"}[10m])) > 0)
+	//       expr: '(sum(increase(http_requests_total{job="api",code=~"5.."}[10m])) or 0 * sum(increase(http_requests_total{job="api"}[10m]))) / (sum(increase(http_requests_total{job="api"}[10m])) > 0)'
 	//       labels:
 	//         slo: api
 	//     - record: runkit:slo_errors:ratio_rate2h
-	//       expr: (sum(increase(http_requests_total{job="api",code=~"5.."}[2h])) or 0 * sum(increase(http_requests_total{job="api"}[2h]))) / (sum(increase(http_requests_total{job="api"}[2h])) > 0)
+	//       expr: '(sum(increase(http_requests_total{job="api",code=~"5.."}[2h])) or 0 * sum(increase(http_requests_total{job="api"}[2h]))) / (sum(increase(http_requests_total{job="api"}[2h])) > 0)'
 	//       labels:
 	//         slo: api
 	//     - record: runkit:slo_errors:ratio_rate28d
-	//       expr: (sum(increase(http_requests_total{job="api",code=~"5.."}[28d])) or 0 * sum(increase(http_requests_total{job="api"}[28d]))) / (sum(increase(http_requests_total{job="api"}[28d])) > 0)
+	//       expr: '(sum(increase(http_requests_total{job="api",code=~"5.."}[28d])) or 0 * sum(increase(http_requests_total{job="api"}[28d]))) / (sum(increase(http_requests_total{job="api"}[28d])) > 0)'
 	//       labels:
 	//         slo: api
 	//     - record: runkit:slo_budget_remaining:ratio
-	//       expr: 1 - runkit:slo_errors:ratio_rate28d{slo="api"} / 0.005
+	//       expr: '1 - runkit:slo_errors:ratio_rate28d{slo="api"} / 0.005'
 	//       labels:
 	//         slo: api
 	//     - record: runkit:slo_info
-	//       expr: vector(1)
+	//       expr: 'vector(1)'
 	//       labels:
 	//         slo: api
-	//         target: "0.995"
-	//         window: 28d
+	//         target: '0.995'
+	//         window: '28d'
 	//     - alert: SLOErrorBudgetBurn
-	//       expr: |-
-	//         runkit:slo_errors:ratio_rate2h{slo="api"} / 0.005 > 10
-	//         and
-	//         runkit:slo_errors:ratio_rate10m{slo="api"} / 0.005 > 10
+	//       expr: 'runkit:slo_errors:ratio_rate2h{slo="api"} / 0.005 > 10 and runkit:slo_errors:ratio_rate10m{slo="api"} / 0.005 > 10'
 	//       labels:
-	//         long_window: 2h
+	//         long_window: '2h'
 	//         severity: page
-	//         short_window: 10m
+	//         short_window: '10m'
 	//         slo: api
 	//       annotations:
 	//         description: 'SLO api promises 99.5% good events over 28d (an error budget of 0.5%). Over the last 2h the error ratio burns that budget {{ printf "%.3g" $value }} times as fast as the window allows, and over the last 10m it still does; above 10, 2.98% of the whole budget goes within 2h. Budget consumed over 28d: {{ with printf "100 * (1 - runkit:slo_budget_remaining:ratio{slo=\"api\"})" | query }}{{ . | first | value | printf "%.4g" }}%{{ else }}unknown{{ end }}.'
-	//         summary: SLO api burns its error budget {{ printf "%.3g" $value }} times too fast over 2h
+	//         summary: 'SLO api burns its error budget {{ printf "%.3g" $value }} times too fast over 2h'
 	//     - alert: SLONoData
-	//       expr: absent(runkit:slo_errors:ratio_rate10m{slo="api"})
-	//       for: 10m
+	//       expr: 'absent(runkit:slo_errors:ratio_rate10m{slo="api"})'
+	//       for: '10m'
 	//       labels:
 	//         severity: ticket
 	//         slo: api
 	//       annotations:
 	//         description: 'Prometheus has counted no events of SLO api (the PromQL http_requests_total{job="api"}) over any 10m for 10m: no replica reports them, or none served anything. Its budget and burn-rate alerts cannot see a problem until events come back.'
-	//         summary: SLO api has had no events for 10m
+	//         summary: 'SLO api has had no events for 10m'
 }

@@ -3,9 +3,12 @@ package promrules_test
 import (
 	"bytes"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/ybiyri/runkit/slo"
 	"github.com/ybiyri/runkit/slo/promrules"
@@ -18,6 +21,39 @@ func write(t *testing.T, cfg promrules.Config, slos ...promrules.SLO) string {
 		t.Fatalf("Write: %v", err)
 	}
 	return buf.String()
+}
+
+// ruleFile is a Prometheus rule file as the YAML library reads it.
+type ruleFile struct {
+	Groups []struct {
+		Name     string
+		Interval string
+		Rules    []struct {
+			Record, Alert, Expr, For string
+			Labels, Annotations      map[string]string
+		}
+	}
+}
+
+type ruleGroup = struct {
+	Name     string
+	Interval string
+	Rules    []struct {
+		Record, Alert, Expr, For string
+		Labels, Annotations      map[string]string
+	}
+}
+
+// parseRules reads a rule file with the YAML library, strictly.
+func parseRules(t testing.TB, out string) []ruleGroup {
+	t.Helper()
+	var f ruleFile
+	dec := yaml.NewDecoder(strings.NewReader(out))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil {
+		t.Fatalf("the rule file does not read back: %v\n%s", err, out)
+	}
+	return f.Groups
 }
 
 func objective(name string, target float64, window time.Duration) slo.Objective {
@@ -52,19 +88,19 @@ func TestDefaultTiersAreTheTrackers(t *testing.T) {
 	for _, target := range []float64{0.8, 0.9, 0.93, 0.99, 0.999} {
 		o := objective("o", target, 30*day)
 		kept, _ := slo.DefaultPolicyFor(o)
-		out := write(t, promrules.Config{}, promrules.SLO{Objective: o})
-		if got := strings.Count(out, "alert: "+promrules.BurnAlert); got != len(kept.Tiers) {
-			t.Errorf("target %v: %d burn alerts, want %d", target, got, len(kept.Tiers))
-		}
-		for _, tr := range kept.Tiers {
-			if !strings.Contains(out, "long_window: "+promrules.Duration(tr.Long)+"\n") {
-				t.Errorf("target %v: no alert for the %v tier", target, tr.Long)
+		var longs []string
+		for _, r := range parseRules(t, write(t, promrules.Config{}, promrules.SLO{Objective: o}))[0].Rules {
+			if r.Alert == promrules.BurnAlert {
+				longs = append(longs, r.Labels["long_window"])
 			}
 		}
-	}
-	// 93% over 30 days cannot page at 14.4 × 0.07 ≥ 1: no 1h alert.
-	if out := write(t, promrules.Config{}, promrules.SLO{Objective: objective("o", 0.93, 30*day)}); strings.Contains(out, "long_window: 1h\n") {
-		t.Errorf("93%%: a 1h tier that cannot fire was written")
+		var want []string
+		for _, tr := range kept.Tiers {
+			want = append(want, promrules.Duration(tr.Long))
+		}
+		if !slices.Equal(longs, want) {
+			t.Errorf("target %v: burn alerts for the tiers %v, want %v", target, longs, want)
+		}
 	}
 }
 
@@ -155,5 +191,35 @@ func TestWriteStreams(t *testing.T) {
 	}
 	if err := promrules.Write(io.Discard, promrules.Config{}, thousand()...); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// What the SLO says reaches every rule intact, however odd: labels,
+// runbook and names read back exactly with the YAML library.
+func TestRulesReadBackExactly(t *testing.T) {
+	labels := map[string]string{"team": "payments", "yes": "no", "quote": `it's "quoted"`, "unicode": "zürich €", "lines": "a\nb", "empty": "", "num": "0.5"}
+	s := promrules.SLO{Objective: objective("checkout.eu-1", 0.999, 30*day), Labels: labels, RunbookURL: "https://runbooks.example/a b?x=1#y", Keep: []string{"region"}}
+	groups := parseRules(t, write(t, promrules.Config{Interval: 30 * time.Second}, s))
+	if len(groups) != 1 || groups[0].Name != "runkit-slo-checkout.eu-1" || groups[0].Interval != "30s" {
+		t.Fatalf("groups %+v", groups)
+	}
+	for _, r := range groups[0].Rules {
+		for k, v := range labels {
+			if r.Labels[k] != v {
+				t.Errorf("rule %s%s: label %s = %q, want %q", r.Record, r.Alert, k, r.Labels[k], v)
+			}
+		}
+		if r.Labels["slo"] != "checkout.eu-1" {
+			t.Errorf("rule %s%s: slo label %q", r.Record, r.Alert, r.Labels["slo"])
+		}
+		if r.Alert != "" && r.Annotations["runbook_url"] != s.RunbookURL {
+			t.Errorf("alert %s: runbook_url %q", r.Alert, r.Annotations["runbook_url"])
+		}
+		if r.Expr == "" {
+			t.Errorf("rule %s%s has no expr", r.Record, r.Alert)
+		}
+	}
+	if err := promrules.Write(io.Discard, promrules.Config{}, promrules.SLO{Objective: objective("bad\xff", 0.99, day)}); err == nil || !strings.Contains(err.Error(), "not valid UTF-8") {
+		t.Errorf("Write with a name that is not UTF-8 = %v", err)
 	}
 }

@@ -79,7 +79,7 @@ func TestPromtoolCheckRules(t *testing.T) {
 				s := promrules.SLO{Objective: o, Source: src, RunbookURL: "https://runbooks.example/" + o.Name}
 				if i%2 == 1 {
 					s.Keep = []string{"region"}
-					s.Labels = map[string]string{"team": "payments"}
+					s.Labels = map[string]string{"team": "payments", "note": `it's "odd": zürich € #1`}
 				}
 				policy, _ := slo.DefaultPolicyFor(o)
 				if len(policy.Tiers) == 0 {
