@@ -27,6 +27,9 @@
 // or as a duration) are read; RatioTimeslices is an error, since package
 // slo has no such method.
 //
+// [Indicator.PromQL] gives the Prometheus queries of a ratioMetric for the
+// rules of package promrules.
+//
 // An objective's name is the document's metadata.name when it has one
 // objective; with several, each is the name followed by its displayName
 // in lower case with hyphens ("checkout-fast-enough"), or by its position

@@ -1,6 +1,7 @@
 package openslo
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/ybiyri/runkit/slo"
@@ -159,4 +160,34 @@ func (s SLO) Policy() *slo.Policy {
 		}
 	}
 	return p
+}
+
+// PromQL returns the Prometheus queries of a ratioMetric indicator, for
+// the Ratio source of package promrules: bad or good (one of them empty),
+// and total. It is an error, naming the indicator, when the indicator is
+// a thresholdMetric or a raw ratio (a ratio of ratios cannot be weighted
+// by traffic), reads gauges (counter: false), or reads a metric source
+// whose type is not Prometheus.
+func (ind Indicator) PromQL() (bad, good, total string, err error) {
+	r := ind.Ratio
+	switch {
+	case r == nil:
+		return "", "", "", fmt.Errorf("openslo: indicator %q is a thresholdMetric; Prometheus rules need good or bad events over total events", ind.Name)
+	case r.Raw != nil:
+		return "", "", "", fmt.Errorf("openslo: indicator %q is a raw ratio, which cannot be weighted by traffic; give good or bad events over total events", ind.Name)
+	case r.Counter != nil && !*r.Counter:
+		return "", "", "", fmt.Errorf("openslo: indicator %q reads gauges (counter: false); Prometheus rules need counters", ind.Name)
+	}
+	for _, m := range []*MetricSource{r.Bad, r.Good, r.Total} {
+		if m == nil {
+			continue
+		}
+		if m.Type != "Prometheus" {
+			return "", "", "", fmt.Errorf("openslo: indicator %q reads a metric source of type %q, not Prometheus", ind.Name, m.Type)
+		}
+		if m.Query() == "" {
+			return "", "", "", fmt.Errorf("openslo: indicator %q has a Prometheus metric source without a query", ind.Name)
+		}
+	}
+	return r.Bad.Query(), r.Good.Query(), r.Total.Query(), nil
 }

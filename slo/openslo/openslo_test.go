@@ -332,3 +332,34 @@ func BenchmarkOpenSLOParse1000(b *testing.B) {
 		}
 	}
 }
+
+func TestIndicatorPromQL(t *testing.T) {
+	slos := readFleet(t)
+	bad, good, total, err := slos[0].Indicator.PromQL()
+	if err != nil || bad != `http_requests_total{job="checkout",code=~"5.."}` || good != "" || total != `http_requests_total{job="checkout"}` {
+		t.Errorf("checkout PromQL() = %q, %q, %q, %v", bad, good, total, err)
+	}
+	bad, good, total, err = slos[1].Indicator.PromQL()
+	if err != nil || bad != "" || good != `search_requests_total{result="ok"}` || total != "search_requests_total" {
+		t.Errorf("search PromQL() = %q, %q, %q, %v", bad, good, total, err)
+	}
+	prom := func(q string) *openslo.MetricSource {
+		return &openslo.MetricSource{Type: "Prometheus", Spec: map[string]any{"query": q}}
+	}
+	no := false
+	for _, tt := range []struct {
+		name string
+		ind  openslo.Indicator
+		want string
+	}{
+		{"threshold", slos[2].Indicator, `indicator "p99" is a thresholdMetric`},
+		{"raw", openslo.Indicator{Metadata: openslo.Metadata{Name: "r"}, Ratio: &openslo.RatioMetric{Raw: prom("ratio"), RawType: "success"}}, `indicator "r" is a raw ratio`},
+		{"gauge", openslo.Indicator{Metadata: openslo.Metadata{Name: "g"}, Ratio: &openslo.RatioMetric{Counter: &no, Bad: prom("b"), Total: prom("t")}}, `indicator "g" reads gauges`},
+		{"datadog", openslo.Indicator{Metadata: openslo.Metadata{Name: "d"}, Ratio: &openslo.RatioMetric{Bad: prom("b"), Total: &openslo.MetricSource{Type: "Datadog", Spec: map[string]any{"query": "x"}}}}, `of type "Datadog", not Prometheus`},
+		{"no query", openslo.Indicator{Metadata: openslo.Metadata{Name: "q"}, Ratio: &openslo.RatioMetric{Bad: prom("b"), Total: &openslo.MetricSource{Type: "Prometheus", Spec: map[string]any{"expr": "x"}}}}, `without a query`},
+	} {
+		if _, _, _, err := tt.ind.PromQL(); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: PromQL() = %v, want %q", tt.name, err, tt.want)
+		}
+	}
+}

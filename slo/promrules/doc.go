@@ -13,7 +13,9 @@
 // [Latency] reads a histogram, http_server_request_duration_seconds by
 // default, counting an event good when it took at most a threshold that
 // must be a bucket boundary; le is matched as Prometheus 2 and 3 both
-// write it ("1" and "1.0").
+// write it ("1" and "1.0"). The ratioMetric of an OpenSLO file is a Ratio:
+// Indicator.PromQL of package [github.com/ybiyri/runkit/slo/openslo]
+// returns its queries.
 //
 // # The rules
 //

@@ -72,23 +72,17 @@ func ExampleWrite() {
 }
 
 // rulesFor turns the SLOs of an OpenSLO file into what Write takes: a
-// ratioMetric of Prometheus counters (or templates over {{.window}}) is a
-// Ratio source, and the SLO's alert policies are its tiers.
+// ratioMetric of Prometheus counters is a Ratio source, and the SLO's
+// alert policies are its tiers.
 func rulesFor(slos []openslo.SLO) ([]promrules.SLO, error) {
 	var out []promrules.SLO
 	for _, s := range slos {
-		r := s.Indicator.Ratio
-		switch {
-		case r == nil || r.Raw != nil:
-			return nil, fmt.Errorf("SLO %s: rules need good or bad events over total events", s.Name)
-		case r.Counter != nil && !*r.Counter:
-			return nil, fmt.Errorf("SLO %s: rules need counters, not gauges", s.Name)
-		case r.Total.Type != "Prometheus":
-			return nil, fmt.Errorf("SLO %s: the metric source is %q, not Prometheus", s.Name, r.Total.Type)
+		bad, good, total, err := s.Indicator.PromQL()
+		if err != nil {
+			return nil, err
 		}
-		src := promrules.Ratio{Bad: r.Bad.Query(), Good: r.Good.Query(), Total: r.Total.Query()}
 		for _, o := range s.Objectives {
-			out = append(out, promrules.SLO{Objective: o.Objective, Source: src, Policy: s.Policy()})
+			out = append(out, promrules.SLO{Objective: o.Objective, Source: promrules.Ratio{Bad: bad, Good: good, Total: total}, Policy: s.Policy()})
 		}
 	}
 	return out, nil
