@@ -95,12 +95,12 @@ func (c countingBase) RoundTrip(req *http.Request) (*http.Response, error) {
 	return c.base.RoundTrip(req)
 }
 
-func newReplica(t *testing.T, name string, srv *redisServer, lcfg redisbreaker.Config, bcfg breaker.Config, probes *atomic.Int64) *replica {
+func newReplica(t *testing.T, name string, srv redisServer, lcfg redisbreaker.Config, bcfg breaker.Config, probes *atomic.Int64) *replica {
 	t.Helper()
 	return newReplicaClient(t, name, srv.Client(t), lcfg, bcfg, probes)
 }
 
-func newReplicaWithPassword(t *testing.T, srv *redisServer, password string) *replica {
+func newReplicaWithPassword(t *testing.T, srv redisServer, password string) *replica {
 	t.Helper()
 	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr, Password: password, DialTimeout: clientTimeout})
 	t.Cleanup(func() { rdb.Close() })

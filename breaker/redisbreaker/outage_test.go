@@ -92,7 +92,7 @@ func TestRedisKilledBreakersStayLocalThenShareAgain(t *testing.T) {
 	da.Execute(context.Background(), func(context.Context) (int, error) { return 0, errors.New("down") })
 	time.Sleep(3 * 50 * time.Millisecond) // a few reconnection attempts, which must not log again
 
-	srv.Start()
+	srv.Restart()
 	connected(t, a, b)
 	eventually(t, 5*time.Second, "B learns A's outage-time open after the restart", func() bool { return db.State() == breaker.Open })
 
