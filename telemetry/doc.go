@@ -80,27 +80,31 @@
 // has the labels otel_scope_name, otel_scope_version and
 // otel_scope_schema_url.
 //
-//	Prometheus name                       type       unit     labels            OpenTelemetry name              recorded by
-//	http_server_request_duration_seconds  histogram  seconds  [http server]     http.server.request.duration    Telemetry.Middleware
-//	http_server_request_body_size_bytes   histogram  bytes    [http server]     http.server.request.body.size   Telemetry.Middleware
-//	http_server_response_body_size_bytes  histogram  bytes    [http server]     http.server.response.body.size  Telemetry.Middleware
-//	http_client_request_duration_seconds  histogram  seconds  [http client]     http.client.request.duration    Telemetry.Transport
-//	http_client_request_body_size_bytes   histogram  bytes    [http client]     http.client.request.body.size   Telemetry.Transport
-//	go_memory_used_bytes                  gauge      bytes    go_memory_type    go.memory.used                  runtime metrics
-//	go_memory_limit_bytes                 gauge      bytes    -                 go.memory.limit                 runtime metrics, when GOMEMLIMIT is set
-//	go_memory_allocated_bytes_total       counter    bytes    -                 go.memory.allocated             runtime metrics
-//	go_memory_allocations_total           counter    -        -                 go.memory.allocations           runtime metrics
-//	go_memory_gc_goal_bytes               gauge      bytes    -                 go.memory.gc.goal               runtime metrics
-//	go_goroutines                         gauge      -        -                 go.goroutine.count              runtime metrics
-//	go_processor_limit                    gauge      -        -                 go.processor.limit              runtime metrics
-//	go_config_gogc_percent                gauge      percent  -                 go.config.gogc                  runtime metrics
-//	runkit_health_check_status            gauge      -        check             runkit.health.check.status      health.Checker: 1 pass, 0 fail
-//	runkit_health_check_duration_seconds  histogram  seconds  check             runkit.health.check.duration    health.Checker
-//	runkit_breaker_state                  gauge      -        breaker           runkit.breaker.state            breaker: 0 closed, 1 half-open, 2 open
-//	runkit_breaker_calls_total            counter    -        breaker, outcome  runkit.breaker.calls            breaker: outcome success, failure, ignored
-//	runkit_breaker_rejections_total       counter    -        breaker           runkit.breaker.rejections       breaker
-//	runkit_slo_events_total               counter    -        slo, outcome      runkit.slo.events               slo.Tracker: outcome good, bad
-//	target_info                           gauge      -        [resource]        the resource                    the Prometheus exporter
+//	Prometheus name                       type       unit     labels                OpenTelemetry name               recorded by
+//	http_server_request_duration_seconds  histogram  seconds  [http server]         http.server.request.duration     Telemetry.Middleware
+//	http_server_request_body_size_bytes   histogram  bytes    [http server]         http.server.request.body.size    Telemetry.Middleware
+//	http_server_response_body_size_bytes  histogram  bytes    [http server]         http.server.response.body.size   Telemetry.Middleware
+//	http_client_request_duration_seconds  histogram  seconds  [http client]         http.client.request.duration     Telemetry.Transport
+//	http_client_request_body_size_bytes   histogram  bytes    [http client]         http.client.request.body.size    Telemetry.Transport
+//	go_memory_used_bytes                  gauge      bytes    go_memory_type        go.memory.used                   runtime metrics
+//	go_memory_limit_bytes                 gauge      bytes    -                     go.memory.limit                  runtime metrics, when GOMEMLIMIT is set
+//	go_memory_allocated_bytes_total       counter    bytes    -                     go.memory.allocated              runtime metrics
+//	go_memory_allocations_total           counter    -        -                     go.memory.allocations            runtime metrics
+//	go_memory_gc_goal_bytes               gauge      bytes    -                     go.memory.gc.goal                runtime metrics
+//	go_goroutines                         gauge      -        -                     go.goroutine.count               runtime metrics
+//	go_processor_limit                    gauge      -        -                     go.processor.limit               runtime metrics
+//	go_config_gogc_percent                gauge      percent  -                     go.config.gogc                   runtime metrics
+//	runkit_health_check_status            gauge      -        check                 runkit.health.check.status       health.Checker: 1 pass, 0 fail
+//	runkit_health_check_duration_seconds  histogram  seconds  check                 runkit.health.check.duration     health.Checker
+//	runkit_breaker_state                  gauge      -        breaker               runkit.breaker.state             breaker: 0 closed, 1 half-open, 2 open
+//	runkit_breaker_calls_total            counter    -        breaker, outcome      runkit.breaker.calls             breaker: outcome success, failure, ignored
+//	runkit_breaker_rejections_total       counter    -        breaker               runkit.breaker.rejections        breaker
+//	runkit_breaker_shared_connected       gauge      -        namespace             runkit.breaker.shared.connected  breaker/redisbreaker: 1 shared, 0 local
+//	runkit_breaker_shared_outages_total   counter    -        namespace             runkit.breaker.shared.outages    breaker/redisbreaker: Redis became unreachable
+//	runkit_breaker_shared_changes_total   counter    -        namespace, direction  runkit.breaker.shared.changes    breaker/redisbreaker: direction sent, received
+//	runkit_breaker_shared_unleased_total  counter    -        namespace             runkit.breaker.shared.unleased   breaker/redisbreaker: probes without the lease
+//	runkit_slo_events_total               counter    -        slo, outcome          runkit.slo.events                slo.Tracker: outcome good, bad
+//	target_info                           gauge      -        [resource]            the resource                     the Prometheus exporter
 //
 // where
 //

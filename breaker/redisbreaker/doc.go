@@ -25,7 +25,7 @@
 //
 // The slack on the number of probes: a replica that probes without the
 // lease — Redis unreachable, or the lease's answer later than
-// [Config.Timeout] (counted in runkit.breaker.shared.local_probes) — may
+// [Config.Timeout] (counted in runkit.breaker.shared.unleased) — may
 // add HalfOpenProbes, and so may a replica that takes over a lease its
 // holder let expire before it decided.
 //
@@ -42,12 +42,20 @@
 //
 // When Redis is down, slow or partitioned — a command or a ping left
 // unanswered for [Config.Timeout] — the breakers are plain local breakers:
-// the link logs once, counts runkit.breaker.shared.fallbacks, sets
+// the link logs once, counts runkit.breaker.shared.outages, sets
 // runkit.breaker.shared.connected to 0, and reconnects on its own with
 // backoff. Back, it shares again what its breakers found meanwhile and
 // reads what the fleet has open. [Link.Check] fails meanwhile; it has the
 // shape of a health check's Func, to wire as a non-critical readiness
 // check.
+//
+// # Metrics
+//
+// Through the OpenTelemetry metric API, each with the attribute namespace:
+// runkit.breaker.shared.connected (1 shared, 0 local),
+// runkit.breaker.shared.outages, runkit.breaker.shared.changes (by
+// direction, sent or received) and runkit.breaker.shared.unleased. The
+// telemetry package's table gives their Prometheus names.
 //
 // # Keys
 //

@@ -130,6 +130,7 @@ type Link struct {
 	connected atomic.Bool
 	busy      atomic.Int64 // unix nanoseconds a round trip began; 0 when none is in flight
 	downSince atomic.Int64 // unix nanoseconds; 0 before the first attempt
+	malformed bool         // a malformed message was logged; the goroutine's own
 	cancel    context.CancelFunc
 	done      chan struct{}
 	stopped   chan struct{}
@@ -291,7 +292,7 @@ func (l *Link) Changed(c breaker.Change) {
 func (l *Link) Probe(name string) bool {
 	now := time.Now()
 	if !l.shared(now) {
-		l.m.localProbe()
+		l.m.unleasedProbe()
 		return true
 	}
 	l.mu.Lock()
@@ -309,7 +310,7 @@ func (l *Link) Probe(name string) bool {
 		if now.Sub(e.leaseAt) < l.cfg.Timeout {
 			return false
 		}
-		l.m.localProbe()
+		l.m.unleasedProbe()
 		return true
 	case leaseRefused:
 		if now.Before(e.leaseAt) {

@@ -296,7 +296,7 @@ func TestFleetOpensProbesAndClosesTogether(t *testing.T) {
 	// Timeout); none is expected here.
 	var slack int64
 	for _, r := range []*replica{a, b, c} {
-		if r.metric(t, "runkit.breaker.shared.local_probes") > 0 {
+		if r.metric(t, "runkit.breaker.shared.unleased") > 0 {
 			slack += int64(fleetConfig.HalfOpenProbes)
 		}
 	}

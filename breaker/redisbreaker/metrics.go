@@ -11,17 +11,16 @@ import (
 const scope = "github.com/ybiyri/runkit/breaker/redisbreaker"
 
 // metrics records through the OpenTelemetry metric API, with the
-// namespace as an attribute.
+// namespace as an attribute. Option slices are built once.
 type metrics struct {
-	up          metric.Int64Gauge
-	fallbacks   metric.Int64Counter
-	changes     metric.Int64Counter
-	localProbes metric.Int64Counter
-	bad         metric.Int64Counter
-	base        []metric.AddOption
-	record      []metric.RecordOption
-	sentOpt     []metric.AddOption
-	receivedOpt []metric.AddOption
+	connectedGauge metric.Int64Gauge
+	outages        metric.Int64Counter
+	changes        metric.Int64Counter
+	unleased       metric.Int64Counter
+	base           []metric.AddOption
+	record         []metric.RecordOption
+	sentOpt        []metric.AddOption
+	receivedOpt    []metric.AddOption
 }
 
 func newMetrics(mp metric.MeterProvider, namespace string) *metrics {
@@ -29,19 +28,17 @@ func newMetrics(mp metric.MeterProvider, namespace string) *metrics {
 		mp = otel.GetMeterProvider()
 	}
 	m := mp.Meter(scope)
-	up, _ := m.Int64Gauge("runkit.breaker.shared.connected",
-		metric.WithDescription("1 while Redis is reachable and breakers are shared, 0 while they are local."))
-	fallbacks, _ := m.Int64Counter("runkit.breaker.shared.fallbacks",
-		metric.WithDescription("Times Redis became unreachable and breakers fell back to local."))
+	connected, _ := m.Int64Gauge("runkit.breaker.shared.connected",
+		metric.WithDescription("1 while Redis answers and breakers are shared, 0 while they are local."))
+	outages, _ := m.Int64Counter("runkit.breaker.shared.outages",
+		metric.WithDescription("Times Redis became unreachable and the breakers fell back to local."))
 	changes, _ := m.Int64Counter("runkit.breaker.shared.changes",
-		metric.WithDescription("Breaker state changes sent to or received from other replicas."))
-	localProbes, _ := m.Int64Counter("runkit.breaker.shared.local_probes",
+		metric.WithDescription("Breaker state changes sent to or received from the other replicas."))
+	unleased, _ := m.Int64Counter("runkit.breaker.shared.unleased",
 		metric.WithDescription("Half-open probes let through without the fleet's lease, Redis being unreachable or slow."))
-	bad, _ := m.Int64Counter("runkit.breaker.shared.bad_messages",
-		metric.WithDescription("Messages on the channel that did not parse."))
 	ns := attribute.String("namespace", namespace)
 	set := attribute.NewSet(ns)
-	return &metrics{up: up, fallbacks: fallbacks, changes: changes, localProbes: localProbes, bad: bad,
+	return &metrics{connectedGauge: connected, outages: outages, changes: changes, unleased: unleased,
 		base:        []metric.AddOption{metric.WithAttributeSet(set)},
 		record:      []metric.RecordOption{metric.WithAttributeSet(set)},
 		sentOpt:     []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(ns, attribute.String("direction", "sent")))},
@@ -54,10 +51,9 @@ func (m *metrics) connected(up bool) {
 	if up {
 		v = 1
 	}
-	m.up.Record(context.Background(), v, m.record...)
+	m.connectedGauge.Record(context.Background(), v, m.record...)
 }
-func (m *metrics) fallback()   { m.fallbacks.Add(context.Background(), 1, m.base...) }
-func (m *metrics) sent()       { m.changes.Add(context.Background(), 1, m.sentOpt...) }
-func (m *metrics) received()   { m.changes.Add(context.Background(), 1, m.receivedOpt...) }
-func (m *metrics) localProbe() { m.localProbes.Add(context.Background(), 1, m.base...) }
-func (m *metrics) badMessage() { m.bad.Add(context.Background(), 1, m.base...) }
+func (m *metrics) outage()        { m.outages.Add(context.Background(), 1, m.base...) }
+func (m *metrics) sent()          { m.changes.Add(context.Background(), 1, m.sentOpt...) }
+func (m *metrics) received()      { m.changes.Add(context.Background(), 1, m.receivedOpt...) }
+func (m *metrics) unleasedProbe() { m.unleased.Add(context.Background(), 1, m.base...) }

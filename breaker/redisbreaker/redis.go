@@ -208,7 +208,11 @@ func (l *Link) serve(ctx context.Context, ps *redis.PubSub) error {
 func (l *Link) apply(payload string, now time.Time) {
 	m, err := parseMessage(payload)
 	if err != nil {
-		l.m.badMessage()
+		if !l.malformed {
+			l.malformed = true
+			l.cfg.Logger.Warn("ignoring a message on the channel that is not runkit's; the namespace may be shared with something else",
+				"namespace", l.cfg.Namespace, "error", err.Error())
+		}
 		return
 	}
 	until := now.Add(m.left)
@@ -378,7 +382,7 @@ func (l *Link) lost(err error) {
 	}
 	l.downSince.Store(time.Now().UnixNano())
 	l.m.connected(false)
-	l.m.fallback()
+	l.m.outage()
 	l.cfg.Logger.Warn("redis unreachable; circuit breakers are local until it returns",
 		"namespace", l.cfg.Namespace, "replica", l.cfg.Replica, "error", err.Error())
 }

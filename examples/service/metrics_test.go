@@ -218,7 +218,8 @@ func TestMetricsEndpoint(t *testing.T) {
 }
 
 // TestEveryRunkitMetric records every metric of runkit's own packages
-// (health, breaker with its state and rejections, slo), of the HTTP
+// (health, breaker with its state and rejections, breaker/redisbreaker
+// against a real redis-server, slo), of the HTTP
 // middleware and transport and of the runtime, and checks them against the
 // table in both directions.
 func TestEveryRunkitMetric(t *testing.T) {
@@ -248,6 +249,8 @@ func TestEveryRunkitMetric(t *testing.T) {
 	if _, err := b.Execute(ctx, down); !errors.Is(err, breaker.ErrOpen) {
 		t.Fatalf("third call after two failures = %v, want the breaker open", err)
 	}
+
+	recordSharedBreakerMetrics(t, tel.MeterProvider)
 
 	tracker, err := slo.NewTracker(slo.Objective{Name: "checkout", Target: 0.999, Window: slo.Rolling(24 * time.Hour)},
 		slo.TrackerConfig{MeterProvider: tel.MeterProvider})
