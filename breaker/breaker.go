@@ -325,7 +325,9 @@ func (b *Breaker[T]) Timeout() time.Duration { return b.timeout }
 func (b *Breaker[T]) Name() string { return b.cfg.Name }
 
 // State returns the breaker's state, reporting the change to half-open if
-// the open period has just ended. It may be called from OnStateChange.
+// the open period has just ended: it may run OnStateChange, so call it
+// without holding a lock the callback takes. It may be called from
+// OnStateChange.
 func (b *Breaker[T]) State() State {
 	s := stateOf(b.cb.Load().State())
 	b.flush()
