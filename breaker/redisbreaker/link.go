@@ -271,14 +271,13 @@ func (l *Link) Changed(c breaker.Change) {
 	if c.To != breaker.HalfOpen {
 		e.lease = leaseNone
 	}
-	e.send = opNone
-	if !c.Forced {
-		switch c.To {
-		case breaker.Open:
-			e.send, e.sendUntil = opOpen, c.Until
-		case breaker.Closed:
-			e.send = opClose
-		}
+	switch {
+	case c.Forced:
+		e.send = opNone // what this replica was about to say is out of date
+	case c.To == breaker.Open:
+		e.send, e.sendUntil = opOpen, c.Until
+	case c.To == breaker.Closed:
+		e.send = opClose
 	}
 	l.dirty = l.dirty || e.send != opNone
 	l.mu.Unlock()

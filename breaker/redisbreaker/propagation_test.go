@@ -91,6 +91,14 @@ func TestNewRejectsBadConfig(t *testing.T) {
 			l.Close()
 		}
 	}
+	l, err := redisbreaker.New(c, &breaker.Registry{}, redisbreaker.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := l.Replica(); len(r) != 16 || strings.Trim(r, "0123456789abcdef") != "" {
+		t.Errorf("default Replica() = %q, want 16 hex digits", r)
+	}
+	l.Close()
 	if _, err := redisbreaker.New(nil, &breaker.Registry{}, redisbreaker.Config{}); err == nil || !strings.Contains(err.Error(), "client is nil") {
 		t.Errorf("New(nil client) = %v", err)
 	}
