@@ -53,7 +53,7 @@ func route(pattern string) string {
 
 // Transport wraps a client transport (nil for http.DefaultTransport) with
 // otelhttp: a client span per request, and the trace context injected into
-// its headers.
+// its headers. http.Client.CloseIdleConnections reaches base.
 func (t *Telemetry) Transport(base http.RoundTripper) http.RoundTripper {
 	if base == nil {
 		base = http.DefaultTransport
@@ -61,9 +61,25 @@ func (t *Telemetry) Transport(base http.RoundTripper) http.RoundTripper {
 	if t.disabled {
 		return base
 	}
-	return otelhttp.NewTransport(base,
-		otelhttp.WithTracerProvider(t.TracerProvider),
-		otelhttp.WithMeterProvider(t.MeterProvider),
-		otelhttp.WithPropagators(t.Propagator),
-	)
+	return &transport{
+		Transport: otelhttp.NewTransport(base,
+			otelhttp.WithTracerProvider(t.TracerProvider),
+			otelhttp.WithMeterProvider(t.MeterProvider),
+			otelhttp.WithPropagators(t.Propagator),
+		),
+		base: base,
+	}
+}
+
+// transport adds what otelhttp.Transport lacks: forwarding
+// CloseIdleConnections, which http.Client calls on its transport.
+type transport struct {
+	*otelhttp.Transport
+	base http.RoundTripper
+}
+
+func (t *transport) CloseIdleConnections() {
+	if c, ok := t.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
 }
