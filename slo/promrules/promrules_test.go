@@ -223,3 +223,34 @@ func TestRulesReadBackExactly(t *testing.T) {
 		t.Errorf("Write with a name that is not UTF-8 = %v", err)
 	}
 }
+
+// Whatever the user's matchers, expressions and labels, Write does not
+// panic, and what it writes reads back as a rule file with them intact.
+func FuzzWrite(f *testing.F) {
+	f.Add("checkout", `job="api"`, `http_requests_total{code=~"5.."}`, `http_requests_total`, "team", "payments", 0.25)
+	f.Add("a b", `job="a\"b",x!~'y'`, `sum(rate(x[{{.window}}]))`, `{__name__="t"}`, "yes", "it's", 1.0)
+	f.Add("", "}", "{", "x{", "", "\n", 0.0)
+	f.Fuzz(func(t *testing.T, name, matchers, bad, total, key, value string, threshold float64) {
+		o := objective(name, 0.999, 30*day)
+		for _, src := range []promrules.Source{
+			promrules.Events{Matchers: matchers},
+			promrules.Ratio{Bad: bad, Total: total},
+			promrules.Latency{Matchers: matchers, Threshold: threshold},
+		} {
+			var buf bytes.Buffer
+			err := promrules.Write(&buf, promrules.Config{}, promrules.SLO{Objective: o, Source: src, Labels: map[string]string{key: value}})
+			if err != nil {
+				continue
+			}
+			groups := parseRules(t, buf.String())
+			if len(groups) != 1 || groups[0].Name != "runkit-slo-"+name {
+				t.Fatalf("groups %+v", groups)
+			}
+			for _, r := range groups[0].Rules {
+				if r.Labels["slo"] != name || r.Labels[key] != value {
+					t.Fatalf("rule %s%s labels %v, want slo=%q %s=%q", r.Record, r.Alert, r.Labels, name, key, value)
+				}
+			}
+		}
+	})
+}

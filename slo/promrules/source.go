@@ -57,7 +57,9 @@ type Events struct {
 // rules wrap in sum(increase(…[window])), or a template holding
 // WindowVar that already sums over the window
 // (`sum(increase(http_requests_total{code=~"5.."}[{{.window}}]))`).
-// Give Total and exactly one of Bad and Good.
+// Give Total and exactly one of Bad and Good. A selector's matchers are
+// checked; a template is not parsed here, and `promtool check rules` finds
+// a mistake in it.
 type Ratio struct {
 	Bad, Good, Total string
 }
