@@ -36,9 +36,9 @@ const DefaultNoDataFor = 10 * time.Minute
 
 // SLO is one objective and where Prometheus reads its events.
 type SLO struct {
-	// Objective is what is promised. Its window must be rolling and its
-	// method Occurrences: PromQL ranges only roll, and a timeslice is not
-	// something a rule can count.
+	// Objective is what is promised. Its window must be rolling, since
+	// PromQL ranges only roll, and its method Occurrences, which is what
+	// these rules count.
 	Objective slo.Objective
 	// Source is where the events are read. Nil means Events{}.
 	Source Source
@@ -213,8 +213,8 @@ func newPlan(s SLO) (plan, error) {
 		switch {
 		case !labelName.MatchString(k) || len(k) > 1000:
 			return fail("Labels: %q is not a label name of at most 1,000 characters", k)
-		case k == "slo" || k == "severity" || k == "long_window" || k == "short_window" || slices.Contains(s.Keep, k):
-			return fail("Labels: %q is a label the rules set themselves", k)
+		case slices.Contains(reserved, k) || strings.HasPrefix(k, "__") || slices.Contains(s.Keep, k):
+			return fail("Labels: %q is a label the rules or Prometheus set themselves", k)
 		}
 	}
 	src := s.Source
@@ -236,6 +236,9 @@ func newPlan(s SLO) (plan, error) {
 	p.windows = slices.Compact(windows)
 	return p, nil
 }
+
+// reserved are the labels the rules set, and the alert's name.
+var reserved = []string{"slo", "severity", "long_window", "short_window", "target", "window", "alertname"}
 
 func wholeSeconds(d time.Duration) bool { return d > 0 && d%time.Second == 0 }
 
