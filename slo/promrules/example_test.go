@@ -46,13 +46,13 @@ func ExampleWrite() {
 	//       labels:
 	//         slo: checkout
 	//         target: '0.999'
-	//         window: '30d'
+	//         window: 30d
 	//     - alert: SLOErrorBudgetBurn
 	//       expr: 'runkit:slo_errors:ratio_rate1h{slo="checkout"} / 0.001 > 14.4 and runkit:slo_errors:ratio_rate5m{slo="checkout"} / 0.001 > 14.4'
 	//       labels:
-	//         long_window: '1h'
+	//         long_window: 1h
 	//         severity: page
-	//         short_window: '5m'
+	//         short_window: 5m
 	//         slo: checkout
 	//       annotations:
 	//         description: 'SLO checkout promises 99.9% good events over 30d (an error budget of 0.1%). Over the last 1h the error ratio burns that budget {{ printf "%.3g" $value }} times as fast as the window allows, and over the last 5m it still does; above 14.4, 2% of the whole budget goes within 1h. Budget consumed over 30d: {{ with printf "100 * (1 - runkit:slo_budget_remaining:ratio{slo=\"checkout\"})" | query }}{{ . | first | value | printf "%.4g" }}%{{ else }}unknown{{ end }}.'
@@ -60,7 +60,7 @@ func ExampleWrite() {
 	//         summary: 'SLO checkout burns its error budget {{ printf "%.3g" $value }} times too fast over 1h'
 	//     - alert: SLONoData
 	//       expr: 'absent(runkit:slo_errors:ratio_rate5m{slo="checkout"})'
-	//       for: '15m'
+	//       for: 15m
 	//       labels:
 	//         severity: ticket
 	//         slo: checkout
@@ -173,20 +173,20 @@ spec:
 	//       labels:
 	//         slo: api
 	//         target: '0.995'
-	//         window: '28d'
+	//         window: 28d
 	//     - alert: SLOErrorBudgetBurn
 	//       expr: 'runkit:slo_errors:ratio_rate2h{slo="api"} / 0.005 > 10 and runkit:slo_errors:ratio_rate10m{slo="api"} / 0.005 > 10'
 	//       labels:
-	//         long_window: '2h'
+	//         long_window: 2h
 	//         severity: page
-	//         short_window: '10m'
+	//         short_window: 10m
 	//         slo: api
 	//       annotations:
 	//         description: 'SLO api promises 99.5% good events over 28d (an error budget of 0.5%). Over the last 2h the error ratio burns that budget {{ printf "%.3g" $value }} times as fast as the window allows, and over the last 10m it still does; above 10, 2.98% of the whole budget goes within 2h. Budget consumed over 28d: {{ with printf "100 * (1 - runkit:slo_budget_remaining:ratio{slo=\"api\"})" | query }}{{ . | first | value | printf "%.4g" }}%{{ else }}unknown{{ end }}.'
 	//         summary: 'SLO api burns its error budget {{ printf "%.3g" $value }} times too fast over 2h'
 	//     - alert: SLONoData
 	//       expr: 'absent(runkit:slo_errors:ratio_rate10m{slo="api"})'
-	//       for: '10m'
+	//       for: 10m
 	//       labels:
 	//         severity: ticket
 	//         slo: api

@@ -60,9 +60,13 @@ func appendHex(b []byte, v uint32, digits int) []byte {
 }
 
 // plainWord reports whether s reads as itself, a string, when written
-// without quotes: a letter or underscore, then letters, digits and _ : . /
-// -, and no word that YAML 1.1 reads as a boolean or null.
+// without quotes: a duration, or a letter or underscore, then letters,
+// digits and _ : . / -, and no word that YAML 1.1 reads as a boolean or
+// null.
 func plainWord(s string) bool {
+	if duration(s) {
+		return true
+	}
 	if s == "" || !(s[0] == '_' || s[0] >= 'a' && s[0] <= 'z' || s[0] >= 'A' && s[0] <= 'Z') {
 		return false
 	}
@@ -80,6 +84,33 @@ func plainWord(s string) bool {
 		"true", "True", "TRUE", "false", "False", "FALSE",
 		"on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL":
 		return false
+	}
+	return true
+}
+
+// duration reports whether s is a Prometheus duration such as 5m, 30d or
+// 1h30m: digits and units, which YAML reads as a string.
+func duration(s string) bool {
+	if s == "" {
+		return false
+	}
+	for s != "" {
+		i := 0
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == 0 || i == len(s) {
+			return false
+		}
+		s = s[i:]
+		switch {
+		case len(s) >= 2 && s[:2] == "ms":
+			s = s[2:]
+		case s[0] == 's' || s[0] == 'm' || s[0] == 'h' || s[0] == 'd' || s[0] == 'w' || s[0] == 'y':
+			s = s[1:]
+		default:
+			return false
+		}
 	}
 	return true
 }

@@ -12,7 +12,7 @@ import (
 func FuzzAppendScalar(f *testing.F) {
 	for _, s := range []string{"", "checkout", "yes", "No", "null", "~", "0.999", "30d", "-1", "a: b", "a #b", "it's",
 		`sum(rate(x{code=~"5.."}[5m]))`, "{{ $value }}", "line\nbreak", "tab\there", " lead", "trail ", "\x00\x7f\u0085\u2028\ufeff",
-		"€ ünïcode 日本", "key:", ":", "- item", "[a]", "&anchor", "*alias", "!tag", "%directive", "@", "`", "|", ">", "?", "#"} {
+		"€ ünïcode 日本", "5m", "1h30m", "100ms", "1y", "1e5", "0x1f", "1_000", "12:30", "2024-01-01", "key:", ":", "- item", "[a]", "&anchor", "*alias", "!tag", "%directive", "@", "`", "|", ">", "?", "#"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
