@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ybiyri/runkit/deploy"
 	"github.com/ybiyri/runkit/slo"
 )
 
@@ -77,6 +78,34 @@ func FuzzParseReports(f *testing.F) {
 			if !(r.Target > 0 && r.Target < 1) || r.Window == "" {
 				t.Fatalf("accepted %+v", r)
 			}
+		}
+	})
+}
+
+// FuzzParseIncident checks that no line of an incidents file makes the
+// parser panic, and that what it accepts is an incident MeasureDORA takes.
+func FuzzParseIncident(f *testing.F) {
+	f.Add([]byte(`{"start":"2026-04-03T12:30:00Z","restored":"2026-04-03T13:10:00Z","cause":"checkout-1","id":"INC-1"}`))
+	f.Add([]byte(`{"start":"2026-04-03T12:30:00Z","restored":null}`))
+	f.Add([]byte(`{"start":"2026-04-03T12:30:00Z","restord":"2026-04-03T13:10:00Z"}`))
+	f.Add([]byte(`{"start":"2026-04-03T13:00:00Z","restored":"2026-04-03T12:00:00Z"}`))
+	f.Add([]byte(`{"start":"yesterday"}`))
+	f.Add([]byte(`{} {}`))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, line []byte) {
+		inc, err := parseIncident(line)
+		if err != nil {
+			return
+		}
+		if inc.Start == nil || inc.Start.IsZero() {
+			t.Fatalf("accepted %q with no start", line)
+		}
+		if inc.Restored != nil && inc.Restored.Before(*inc.Start) {
+			t.Fatalf("accepted %q restored before start", line)
+		}
+		d := deploy.Incident{Start: *inc.Start, Restored: restored(inc), Cause: inc.Cause}
+		if _, err := deploy.MeasureDORA(d.Start.Add(-time.Hour), d.Start.Add(time.Hour), nil, []deploy.Incident{d}); err != nil {
+			t.Fatalf("MeasureDORA refuses what the parser accepted, %q: %v", line, err)
 		}
 	})
 }
