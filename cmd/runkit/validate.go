@@ -1,10 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"slices"
 	"strings"
 	"time"
 
@@ -74,6 +76,14 @@ func readSLOs(paths []string, stderr io.Writer) ([]openslo.SLO, error) {
 			return nil, usageErrorf("%s: %v", pe.Path, pe.Err)
 		}
 		problems := splitJoined(err)
+		// In file order, as a compiler lists them.
+		slices.SortStableFunc(problems, func(a, b error) int {
+			var pa, pb *openslo.Error
+			if !errors.As(a, &pa) || !errors.As(b, &pb) {
+				return 0
+			}
+			return cmp.Or(cmp.Compare(pa.File, pb.File), cmp.Compare(pa.Line, pb.Line), cmp.Compare(pa.Column, pb.Column))
+		})
 		for _, p := range problems {
 			fmt.Fprintln(stderr, p)
 		}
@@ -83,15 +93,15 @@ func readSLOs(paths []string, stderr io.Writer) ([]openslo.SLO, error) {
 }
 
 // splitJoined lists the errors errors.Join joined, each on its own.
-func splitJoined(err error) []string {
+func splitJoined(err error) []error {
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		var out []string
+		var out []error
 		for _, e := range j.Unwrap() {
 			out = append(out, splitJoined(e)...)
 		}
 		return out
 	}
-	return []string{err.Error()}
+	return []error{err}
 }
 
 // objectiveRow is one objective of slo validate's output.
