@@ -201,7 +201,7 @@ func markSinks(ctx context.Context, m deploy.Marker, names []string, stdout io.W
 		var s deploy.Sink
 		switch n {
 		case "stdout":
-			s = deploy.Writer(stdout)
+			s = namedSink{deploy.Writer(stdout), "stdout"}
 		case "grafana":
 			var v []string
 			if v, err = requireEnv("GRAFANA_URL", "GRAFANA_TOKEN"); err == nil {
@@ -302,6 +302,14 @@ func otelSink(ctx context.Context, m deploy.Marker) (deploy.Sink, func(), error)
 	inner := deploy.OTel(deploy.OTelConfig{TracerProvider: tp, LoggerProvider: tel.LoggerProvider})
 	return flushingSink{inner, tp.ForceFlush}, shutdown, nil
 }
+
+// namedSink is a sink reported under the name --sink gave it.
+type namedSink struct {
+	deploy.Sink
+	name string
+}
+
+func (s namedSink) Name() string { return s.name }
 
 type flushingSink struct {
 	deploy.Sink
