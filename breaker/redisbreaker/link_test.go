@@ -74,6 +74,7 @@ type replica struct {
 	reader *sdkmetric.ManualReader
 	logs   *syncBuffer
 	state  atomic.Int32 // of the upstream host's breaker, from OnStateChange
+	opened atomic.Int64 // unix nanoseconds it last reported opening
 	sent   atomic.Int64 // requests that reached the upstream
 	probes *atomic.Int64
 	closed bool
@@ -125,7 +126,12 @@ func newReplicaClient(t *testing.T, name string, rdb *redis.Client, lcfg redisbr
 		t.Fatal(err)
 	}
 	r.link = link
-	bcfg.OnStateChange = func(_ string, _, to breaker.State) { r.state.Store(int32(to)) }
+	bcfg.OnStateChange = func(_ string, _, to breaker.State) {
+		r.state.Store(int32(to))
+		if to == breaker.Open {
+			r.opened.Store(time.Now().UnixNano())
+		}
+	}
 	base := &http.Transport{}
 	r.client = &http.Client{Transport: &breaker.Transport{Base: countingBase{r, base}, Config: bcfg, Registry: r.reg}}
 	r.close = func() {
@@ -245,12 +251,13 @@ func TestFleetOpensProbesAndClosesTogether(t *testing.T) {
 	for range fleetConfig.ConsecutiveFailures {
 		a.get(up)
 	}
-	opened := time.Now()
 	if !isOpen(a, up.host) {
 		t.Fatalf("A after %d failures: open breakers %q, want %s", fleetConfig.ConsecutiveFailures, a.reg.Open(), up.host)
 	}
-	took := eventually(t, 5*time.Second, "B and C open", func() bool { return isOpen(b, up.host) && isOpen(c, up.host) })
-	took += time.Since(opened) - took // from A's open, not from the first poll
+	eventually(t, 5*time.Second, "B and C open", func() bool { return isOpen(b, up.host) && isOpen(c, up.host) })
+	// From the instant A reported its open to the instant the later of B
+	// and C reported theirs: when they began to reject.
+	took := time.Duration(max(b.opened.Load(), c.opened.Load()) - a.opened.Load())
 	t.Logf("B and C open %v after A", took)
 	if took > 100*time.Millisecond {
 		t.Errorf("B and C opened %v after A, want within 100ms", took)
