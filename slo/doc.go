@@ -72,9 +72,10 @@
 // window and every tier's windows, reusing cached sums of older blocks.
 // Every method that reads the clock has an At form that takes the time, so
 // tests drive it without sleeping; its clock (TrackerConfig.Now) stands for
-// the present. An event older than the window is dropped and one more than
-// [MaxSkew] past the clock is refused; each is counted ([TrackerStatus]
-// Dropped and Future), and neither disturbs the events of the window. The
+// the present. An event older than the window is dropped, and one whose
+// bucket starts more than [MaxSkew] past the clock is refused; each is
+// counted ([TrackerStatus] Dropped and Future), and neither disturbs the
+// events of the window. The
 // buckets of a calendar window start at midnight in its zone, so no
 // bucket holds events of two windows.
 // [Middleware] records HTTP requests (5xx, or slower than the tracker's

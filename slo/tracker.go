@@ -17,10 +17,12 @@ import (
 // DefaultResolution is the bucket length of a Tracker that sets none.
 const DefaultResolution = time.Minute
 
-// MaxSkew is how far past the tracker's clock an event's time may be. An
-// event further in the future (a caller whose clock runs ahead, a bad
-// timestamp) is refused and counted in Future: recording it would move
-// the ring forward and make every current event look a window old.
+// MaxSkew is how far past the tracker's clock the bucket of an event may
+// start. An event further in the future (a caller whose clock runs ahead, a
+// bad timestamp) is refused and counted in Future: recording it would move
+// the ring forward and make every current event look a window old. The
+// test is on the bucket, so an event up to MaxSkew plus one resolution
+// ahead may be kept, in a bucket that moves the ring no further.
 const MaxSkew = time.Minute
 
 // TrackerConfig configures a Tracker. Every zero field has a default.
@@ -70,7 +72,8 @@ type TrackerConfig struct {
 //
 // Events may arrive out of order: one within the window lands in its
 // bucket; one older than the window is dropped and counted in Dropped; one
-// more than MaxSkew past the clock is refused and counted in Future.
+// whose bucket starts more than MaxSkew past the clock is refused and
+// counted in Future.
 type Tracker struct {
 	o       Objective
 	policy  Policy
@@ -257,8 +260,8 @@ func (t *Tracker) RecordAt(at time.Time, good bool) {
 func (t *Tracker) RecordN(good, bad int64) error { return t.RecordNAt(t.now(), good, bad) }
 
 // RecordNAt counts good and bad events at at. A negative count is an error
-// and records nothing. A time more than MaxSkew past the clock is an error
-// too: the events are refused and counted in Future.
+// and records nothing. A time whose bucket starts more than MaxSkew past the
+// clock is an error too: the events are refused and counted in Future.
 func (t *Tracker) RecordNAt(at time.Time, good, bad int64) error {
 	switch {
 	case good < 0:
@@ -315,20 +318,16 @@ func floorDiv(x, d int64) (q, r int64) {
 
 // add records the events, or counts them in future and reports false.
 func (t *Tracker) add(at time.Time, good, bad int64) bool {
-	ns := at.UnixNano()
-	if ns > t.horizon.Load() && !t.beforeHorizon(ns) {
-		t.future.Add(good + bad)
-		return false
-	}
-	t.events.add(good, bad, false)
-	ns -= t.phase
+	ns := at.UnixNano() - t.phase
 	// Fast path: most events fall in the newest bucket, whose index and
 	// bucket are cached; a multiply checks it where the slow path needs two
 	// divisions. The bucket's epoch confirms the cached pointer, so a stale
-	// pair of loads only costs the slow path.
+	// pair of loads only costs the slow path. The newest bucket passed the
+	// MaxSkew test when it was claimed, so its events need no other.
 	if latest := t.latest.Load(); latest != empty {
 		if d := ns - latest*t.res; d >= 0 && d < t.res {
 			if b := t.latestBucket.Load(); b.epoch.Load() == latest {
+				t.events.add(good, bad, false)
 				if good != 0 {
 					b.good.Add(good)
 				}
@@ -339,8 +338,7 @@ func (t *Tracker) add(at time.Time, good, bad int64) bool {
 			}
 		}
 	}
-	t.addSlow(ns, good, bad)
-	return true
+	return t.addSlow(ns, good, bad)
 }
 
 // beforeHorizon reads the clock, moves the horizon to MaxSkew past it, and
@@ -359,13 +357,20 @@ func (t *Tracker) beforeHorizon(ns int64) bool {
 	}
 }
 
-func (t *Tracker) addSlow(ns int64, good, bad int64) {
+// addSlow records events at ns, less the phase, unless their bucket starts
+// more than MaxSkew past the clock.
+func (t *Tracker) addSlow(ns int64, good, bad int64) bool {
 	idx, _ := floorDiv(ns, t.res)
+	if start := idx*t.res + t.phase; start > t.horizon.Load() && !t.beforeHorizon(start) {
+		t.future.Add(good + bad)
+		return false
+	}
+	t.events.add(good, bad, false)
 	slot := t.slot(idx)
 	latest := t.latest.Load()
 	if idx <= latest-t.n && latest != empty {
 		t.dropped.Add(good + bad)
-		return
+		return true
 	}
 	b := &t.ring[slot]
 	for {
@@ -386,14 +391,14 @@ func (t *Tracker) addSlow(ns int64, good, bad int64) {
 				}
 				latest = t.latest.Load()
 			}
-			return
+			return true
 		case e == resetting:
 			runtime.Gosched()
 		case e > idx:
 			// The bucket already holds a newer index: this event is a
 			// whole window old.
 			t.dropped.Add(good + bad)
-			return
+			return true
 		case b.epoch.CompareAndSwap(e, resetting):
 			b.good.Store(0)
 			b.bad.Store(0)
