@@ -4,6 +4,9 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -116,7 +119,19 @@ func BenchmarkTrackerRecordAtMetrics(b *testing.B) {
 
 // A tracker made before the application installs its SDK counts from then
 // on, through the global provider; and counting allocates nothing.
+// The global provider hands its delegates over once per process, so the
+// test runs alone in a child process: with -count or other tests it would
+// otherwise see a provider an earlier run installed and shut down.
 func TestTrackerCountsThroughTheGlobalProviderInstalledLater(t *testing.T) {
+	if os.Getenv("RUNKIT_TEST_CHILD") != t.Name() {
+		cmd := exec.Command(os.Args[0], "-test.run=^"+t.Name()+"$", "-test.v", "-test.count=1")
+		cmd.Env = append(os.Environ(), "RUNKIT_TEST_CHILD="+t.Name())
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "--- PASS: "+t.Name()) {
+			t.Fatalf("%s in a child process: %v\n%s", t.Name(), err, out)
+		}
+		return
+	}
 	o := slo.Objective{Name: "late", Target: 0.99, Window: slo.Rolling(day)}
 	tr, err := slo.NewTracker(o, slo.TrackerConfig{})
 	if err != nil {
