@@ -122,8 +122,8 @@ type Config struct {
 	// means one minute; negative means no window: counts run from the
 	// last change of state.
 	Window time.Duration
-	// Buckets is how many buckets the window rolls in. Zero means 10. It
-	// cannot be off.
+	// Buckets is how many buckets the window rolls in. Zero means 10; at
+	// most MaxBuckets. It cannot be off.
 	Buckets int
 	// FailureRatio trips the breaker when the share of failed calls in
 	// the window reaches it, once MinCalls calls were counted. It must be
@@ -139,7 +139,8 @@ type Config struct {
 	// It and FailureRatio cannot both be off.
 	ConsecutiveFailures int
 	// OpenTimeout is how long the breaker stays open before it probes.
-	// Zero means 30 seconds. It cannot be off.
+	// Zero means 30 seconds. It cannot be off, and lengthened by Jitter it
+	// must fit a time.Duration.
 	OpenTimeout time.Duration
 	// Jitter lengthens OpenTimeout by a random share in [0, Jitter), drawn
 	// once per breaker, so that replicas opened by the same outage do not
@@ -183,27 +184,49 @@ func DefaultClassify(err error) Outcome {
 	return Failure
 }
 
+// MaxBuckets bounds Config.Buckets: each bucket is memory in every
+// breaker, and work under its lock when a call follows an idle spell.
+const MaxBuckets = 1000
+
 // withDefaults validates c and fills its zero fields. Fields that are off
 // stay negative.
-func (c Config) withDefaults() (Config, error) {
-	bad := func(format string, args ...any) (Config, error) {
-		return c, fmt.Errorf("breaker %q: "+format, append([]any{c.Name}, args...)...)
+func (c Config) withDefaults() (Config, error) { return c.resolve("") }
+
+// resolve is withDefaults for the Config at path, "" for New's own and
+// "Transport.Config" for a Transport's template, which errors name so that
+// the user finds the field they set.
+func (c Config) resolve(path string) (Config, error) {
+	f := func(field string) string { return field }
+	prefix := fmt.Sprintf("breaker %q: ", c.Name)
+	if path != "" {
+		f = func(field string) string { return path + "." + field }
+		prefix = "breaker: "
 	}
+	bad := func(format string, args ...any) (Config, error) {
+		return c, fmt.Errorf(prefix+format, args...)
+	}
+	const maxCount = math.MaxUint32 // gobreaker counts in uint32
 	switch {
 	case c.Buckets < 0:
-		return bad("Buckets %d is negative; it cannot be off", c.Buckets)
+		return bad("%s %d is negative; it cannot be off", f("Buckets"), c.Buckets)
+	case c.Buckets > MaxBuckets:
+		return bad("%s %d over %d", f("Buckets"), c.Buckets, MaxBuckets)
 	case math.IsNaN(c.FailureRatio) || c.FailureRatio > 1:
-		return bad("FailureRatio %v out of range (0, 1]", c.FailureRatio)
+		return bad("%s %v out of range (0, 1]", f("FailureRatio"), c.FailureRatio)
 	case c.OpenTimeout < 0:
-		return bad("OpenTimeout %v is negative; it cannot be off", c.OpenTimeout)
+		return bad("%s %v is negative; it cannot be off", f("OpenTimeout"), c.OpenTimeout)
 	case math.IsNaN(c.Jitter) || c.Jitter > 1:
-		return bad("Jitter %v out of range [0, 1]", c.Jitter)
+		return bad("%s %v out of range [0, 1]", f("Jitter"), c.Jitter)
 	case c.HalfOpenProbes < 0:
-		return bad("HalfOpenProbes %d is negative; it cannot be off", c.HalfOpenProbes)
+		return bad("%s %d is negative; it cannot be off", f("HalfOpenProbes"), c.HalfOpenProbes)
 	case c.FailureRatio < 0 && c.ConsecutiveFailures < 0:
-		return bad("FailureRatio %v and ConsecutiveFailures %d are both off: the breaker would never open", c.FailureRatio, c.ConsecutiveFailures)
-	case c.HalfOpenProbes > math.MaxUint32 || c.MinCalls > math.MaxUint32 || c.ConsecutiveFailures > math.MaxUint32:
-		return bad("a count is over %d", uint32(math.MaxUint32))
+		return bad("%s %v and %s %d are both off: the breaker would never open", f("FailureRatio"), c.FailureRatio, f("ConsecutiveFailures"), c.ConsecutiveFailures)
+	case c.HalfOpenProbes > maxCount:
+		return bad("%s %d over %d", f("HalfOpenProbes"), c.HalfOpenProbes, uint32(maxCount))
+	case c.MinCalls > maxCount:
+		return bad("%s %d over %d", f("MinCalls"), c.MinCalls, uint32(maxCount))
+	case c.ConsecutiveFailures > maxCount:
+		return bad("%s %d over %d", f("ConsecutiveFailures"), c.ConsecutiveFailures, uint32(maxCount))
 	}
 	def := func(v *int, d int) {
 		if *v == 0 {
@@ -223,14 +246,19 @@ func (c Config) withDefaults() (Config, error) {
 	if c.OpenTimeout == 0 {
 		c.OpenTimeout = DefaultOpenTimeout
 	}
+	jitterNote := ""
 	if c.Jitter == 0 {
 		c.Jitter = DefaultJitter
+		jitterNote = " (zero means 0.2)"
 	}
 	if c.ProbeTimeout == 0 {
 		c.ProbeTimeout = DefaultProbeTimeout
 	}
+	if c.Jitter > 0 && float64(c.OpenTimeout)*(1+c.Jitter) >= math.MaxInt64 {
+		return bad("%s %v with %s %v%s overflows a time.Duration", f("OpenTimeout"), c.OpenTimeout, f("Jitter"), c.Jitter, jitterNote)
+	}
 	if c.Window > 0 && c.Window/time.Duration(c.Buckets) == 0 {
-		return bad("Window %v is too short for %d buckets", c.Window, c.Buckets)
+		return bad("%s %v is too short for %s %d", f("Window"), c.Window, f("Buckets"), c.Buckets)
 	}
 	return c, nil
 }

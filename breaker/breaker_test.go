@@ -194,8 +194,15 @@ func TestConfigValidation(t *testing.T) {
 		{breaker.Config{Name: "a", Jitter: math.NaN()}, "Jitter NaN out of range"},
 		{breaker.Config{Name: "a", HalfOpenProbes: -3}, "HalfOpenProbes -3 is negative"},
 		{breaker.Config{Name: "a", FailureRatio: -1, ConsecutiveFailures: -1}, "FailureRatio -1 and ConsecutiveFailures -1 are both off"},
-		{breaker.Config{Name: "a", Window: 5, Buckets: 10}, "Window 5ns is too short for 10 buckets"},
-		{breaker.Config{Name: "a", MinCalls: math.MaxUint32 + 1}, "a count is over 4294967295"},
+		{breaker.Config{Name: "a", Window: 5, Buckets: 10}, "Window 5ns is too short for Buckets 10"},
+		{breaker.Config{Name: "a", MinCalls: 1 << 40}, "MinCalls 1099511627776 over 4294967295"},
+		{breaker.Config{Name: "a", HalfOpenProbes: 1 << 40}, "HalfOpenProbes 1099511627776 over 4294967295"},
+		{breaker.Config{Name: "a", ConsecutiveFailures: math.MaxUint32 + 1}, "ConsecutiveFailures 4294967296 over 4294967295"},
+		// Each bucket is memory, and work under the lock after an idle spell.
+		{breaker.Config{Name: "a", Window: time.Hour, Buckets: 100_000}, "Buckets 100000 over 1000"},
+		// OpenTimeout lengthened by its jitter must stay a time.Duration.
+		{breaker.Config{Name: "a", OpenTimeout: math.MaxInt64 / 3 * 2, Jitter: 1}, "OpenTimeout 1708031h51m31.236517204s with Jitter 1 overflows"},
+		{breaker.Config{Name: "a", OpenTimeout: math.MaxInt64 / 10 * 9}, "OpenTimeout 2305843h0m33.16929822s with Jitter 0.2 (zero means 0.2) overflows"}, // the default jitter
 	}
 	for _, tt := range tests {
 		_, err := breaker.New[int](tt.cfg)

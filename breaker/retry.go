@@ -50,7 +50,8 @@ type Retry struct {
 	// BaseDelay and MaxDelay bound the backoff: attempt n waits a random
 	// time in [0, min(MaxDelay, BaseDelay × 2^n)). Zero means 100ms and
 	// 2s. A negative BaseDelay turns backoff off (a retry waits only for
-	// Retry-After); a negative MaxDelay lifts the cap.
+	// Retry-After); a negative MaxDelay lifts the cap. BaseDelay may not be
+	// over MaxDelay, its default included.
 	BaseDelay, MaxDelay time.Duration
 	// BudgetRatio is the share of a host's requests that may be retried,
 	// in (0, 1]. Zero means 0.1. It cannot be off.
@@ -69,6 +70,9 @@ type Retry struct {
 	budgets map[string]*budget
 }
 
+// defaultMaxDelay is Retry.MaxDelay when zero.
+const defaultMaxDelay = 2 * time.Second
+
 func (r *Retry) init() {
 	switch {
 	case r.MaxAttempts < 0 && r.MaxElapsed < 0:
@@ -81,6 +85,10 @@ func (r *Retry) init() {
 		r.err = fmt.Errorf("breaker: Retry.BudgetWindow %v is too short for %d slots", r.BudgetWindow, budgetSlots)
 	case math.IsNaN(r.MinRetriesPerSecond) || math.IsInf(r.MinRetriesPerSecond, 1):
 		r.err = fmt.Errorf("breaker: Retry.MinRetriesPerSecond %v is not a number of retries per second", r.MinRetriesPerSecond)
+	case r.BaseDelay > 0 && r.MaxDelay > 0 && r.BaseDelay > r.MaxDelay:
+		r.err = fmt.Errorf("breaker: Retry.BaseDelay %v is over Retry.MaxDelay %v: every wait would be capped below it", r.BaseDelay, r.MaxDelay)
+	case r.BaseDelay > defaultMaxDelay && r.MaxDelay == 0:
+		r.err = fmt.Errorf("breaker: Retry.BaseDelay %v is over Retry.MaxDelay %v (zero means %v): every wait would be capped below it", r.BaseDelay, defaultMaxDelay, defaultMaxDelay)
 	}
 	if r.MaxAttempts == 0 {
 		r.MaxAttempts = 3
@@ -92,7 +100,7 @@ func (r *Retry) init() {
 		r.BaseDelay = 100 * time.Millisecond
 	}
 	if r.MaxDelay == 0 {
-		r.MaxDelay = 2 * time.Second
+		r.MaxDelay = defaultMaxDelay
 	}
 	if r.BudgetRatio == 0 {
 		r.BudgetRatio = 0.1

@@ -199,6 +199,9 @@ func TestRetryValidation(t *testing.T) {
 		{&breaker.Retry{BudgetWindow: 5}, "Retry.BudgetWindow 5ns is too short"},
 		{&breaker.Retry{MinRetriesPerSecond: math.NaN()}, "Retry.MinRetriesPerSecond NaN"},
 		{&breaker.Retry{MinRetriesPerSecond: math.Inf(1)}, "Retry.MinRetriesPerSecond +Inf"},
+		{&breaker.Retry{BaseDelay: time.Hour, MaxDelay: time.Nanosecond}, "Retry.BaseDelay 1h0m0s is over Retry.MaxDelay 1ns"},
+		// A zero MaxDelay is its default, 2s, which would cap every wait below BaseDelay.
+		{&breaker.Retry{BaseDelay: 5 * time.Second}, "Retry.BaseDelay 5s is over Retry.MaxDelay 2s (zero means 2s)"},
 	} {
 		tt.r.Base = answer(200)
 		req, _ := http.NewRequest("GET", "http://api.test/", nil)

@@ -316,7 +316,7 @@ func (t *Transport) init() error {
 	if t.MaxHosts < 0 {
 		return fmt.Errorf("breaker: Transport.MaxHosts %d is negative; it cannot be off", t.MaxHosts)
 	}
-	if _, err := t.Config.withDefaults(); err != nil {
+	if _, err := t.Config.resolve("Transport.Config"); err != nil {
 		return err
 	}
 	t.max = cmp.Or(t.MaxHosts, DefaultMaxHosts)

@@ -568,7 +568,10 @@ func TestTransportValidation(t *testing.T) {
 	}{
 		{&breaker.Transport{MaxHosts: -1}, "Transport.MaxHosts -1 is negative"},
 		{&breaker.Transport{Config: breaker.Config{Classify: breaker.DefaultClassify}}, "set Transport.Classify"},
-		{&breaker.Transport{Config: breaker.Config{Jitter: 3}}, "Jitter 3 out of range"},
+		{&breaker.Transport{Config: breaker.Config{Jitter: 3}}, "breaker: Transport.Config.Jitter 3 out of range [0, 1]"},
+		{&breaker.Transport{Config: breaker.Config{HalfOpenProbes: 1 << 40}}, "breaker: Transport.Config.HalfOpenProbes 1099511627776 over 4294967295"},
+		{&breaker.Transport{Config: breaker.Config{FailureRatio: -1, ConsecutiveFailures: -1}}, "Transport.Config.FailureRatio -1 and Transport.Config.ConsecutiveFailures -1 are both off"},
+		{&breaker.Transport{Config: breaker.Config{Window: 5}}, "Transport.Config.Window 5ns is too short for Transport.Config.Buckets 10"},
 	} {
 		tt.tr.Base = answer(200)
 		req, _ := http.NewRequest("GET", "http://api.test/", nil)
