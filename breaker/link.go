@@ -2,6 +2,9 @@ package breaker
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/sony/gobreaker/v2"
@@ -38,12 +41,63 @@ type Change struct {
 	Forced bool
 }
 
+// ErrLinked is matched (errors.Is) by the error of SetLink on a registry
+// that has another link.
+var ErrLinked = errors.New("breaker: the registry already has a link")
+
 // SetLink links every breaker the registry holds, and every one added
-// later, through l; nil unlinks them. A breaker is linked through one
-// registry at a time.
-func (r *Registry) SetLink(l Link) {
+// later, through l. A registry has one link: SetLink returns an error
+// matching ErrLinked, and changes nothing, when another is set, as its
+// owner still runs it; unlink that one first. SetLink of the link already
+// set does nothing, and SetLink(nil) unlinks whatever link is set. A
+// breaker is linked through one registry at a time.
+func (r *Registry) SetLink(l Link) error {
 	r.mu.Lock()
 	old := r.link
+	if sameLink(l, old) {
+		r.mu.Unlock()
+		return nil
+	}
+	if l != nil && old != nil {
+		r.mu.Unlock()
+		return fmt.Errorf("%w (%T); unlink it first", ErrLinked, old)
+	}
+	r.relinkLocked(old, l)
+	return nil
+}
+
+// Unlink unlinks the registry if l is its link, and reports whether it
+// was; a link's Close calls it, so that it never unlinks a successor.
+func (r *Registry) Unlink(l Link) bool {
+	r.mu.Lock()
+	if l == nil || !sameLink(r.link, l) {
+		r.mu.Unlock()
+		return false
+	}
+	r.relinkLocked(l, nil)
+	return true
+}
+
+// sameLink reports whether a and b are the same link, without the panic
+// of == on a Link whose type is not comparable.
+func sameLink(a, b Link) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	ta := reflect.TypeOf(a)
+	return ta == reflect.TypeOf(b) && ta.Comparable() && a == b
+}
+
+// Link returns the registry's link, nil when it has none.
+func (r *Registry) Link() Link {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.link
+}
+
+// relinkLocked replaces the link old by l, r.mu held; it releases r.mu
+// before telling the links, which may call back into the registry.
+func (r *Registry) relinkLocked(old, l Link) {
 	r.link = l
 	var names []string
 	for name, b := range r.breakers {

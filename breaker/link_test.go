@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -159,5 +160,84 @@ func testForcedOpenEndsHalfOpen(t *testing.T) {
 	}
 	if c := l.lastChange(t); c.Forced || c.From != breaker.HalfOpen || c.To != breaker.Closed {
 		t.Errorf("change = %+v, want an unforced close from half-open", c)
+	}
+}
+
+// A registry has one link: a second is refused while the first is set,
+// and the first goes on hearing of the registry's breakers.
+func TestRegistryRefusesSecondLink(t *testing.T) {
+	var reg breaker.Registry
+	first, second := &fakeLink{}, &fakeLink{}
+	if err := reg.SetLink(first); err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.SetLink(first); err != nil {
+		t.Errorf("SetLink of the link already set = %v, want nil", err)
+	}
+	err := reg.SetLink(second)
+	if !errors.Is(err, breaker.ErrLinked) {
+		t.Fatalf("SetLink of a second link = %v, want ErrLinked", err)
+	}
+	if reg.Link() != first {
+		t.Errorf("Link() = %v after a refused SetLink, want the first link", reg.Link())
+	}
+	reg.Add(mustNew(t, breaker.Config{Name: "db"}))
+	if reg.Unlink(second) {
+		t.Error("Unlink of a link that is not the registry's reported true")
+	}
+	if !reg.Unlink(first) || reg.Link() != nil {
+		t.Errorf("Unlink of the registry's link: Link() = %v, want none", reg.Link())
+	}
+	if err := reg.SetLink(second); err != nil {
+		t.Fatalf("SetLink once unlinked = %v", err)
+	}
+	if want := []string{"add db", "remove db"}; !slices.Equal(first.events, want) {
+		t.Errorf("first link saw %q, want %q", first.events, want)
+	}
+	if want := []string{"add db"}; !slices.Equal(second.events, want) {
+		t.Errorf("second link saw %q, want %q", second.events, want)
+	}
+}
+
+// Add refuses what is not a breaker, the nil that breaker.New returns with
+// its error included, rather than panic.
+func TestRegistryAddNil(t *testing.T) {
+	var reg breaker.Registry
+	reg.SetLink(&fakeLink{})
+	bad, _ := breaker.New[int](breaker.Config{Jitter: 5})
+	for _, s := range []breaker.Stater{nil, bad, (*breaker.Breaker[string])(nil)} {
+		if err := reg.Add(s); err == nil || !strings.Contains(err.Error(), "Registry.Add") {
+			t.Errorf("Add(%#v) = %v, want an error naming Registry.Add", s, err)
+		}
+	}
+	if err := reg.Check(t.Context()); err != nil || len(reg.Open()) != 0 {
+		t.Errorf("after refused Adds: Check %v, Open %v; want nil and none", err, reg.Open())
+	}
+	if err := reg.Add(mustNew(t, breaker.Config{Name: "ok"})); err != nil {
+		t.Errorf("Add(a breaker) = %v", err)
+	}
+}
+
+// valueLink is a Link of a type that == cannot compare.
+type valueLink struct{ names []string }
+
+func (valueLink) Add(string)             {}
+func (valueLink) Remove(string)          {}
+func (valueLink) Changed(breaker.Change) {}
+func (valueLink) Probe(string) bool      { return true }
+
+func TestRegistryLinkOfUncomparableType(t *testing.T) {
+	var reg breaker.Registry
+	if err := reg.SetLink(valueLink{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.SetLink(valueLink{}); !errors.Is(err, breaker.ErrLinked) {
+		t.Errorf("second SetLink = %v, want ErrLinked", err)
+	}
+	if reg.Unlink(valueLink{}) {
+		t.Error("Unlink of an uncomparable link reported true")
+	}
+	if err := reg.SetLink(nil); err != nil || reg.Link() != nil {
+		t.Errorf("SetLink(nil) = %v, Link() %v; want unlinked", err, reg.Link())
 	}
 }

@@ -2,7 +2,9 @@ package breaker
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -25,7 +27,15 @@ type Registry struct {
 
 // Add registers b under its name, replacing any breaker of that name.
 // With a Link set, a *Breaker is linked (another Stater is only listed).
-func (r *Registry) Add(b Stater) {
+// It returns an error, and registers nothing, when b is nil or a nil
+// pointer, as New returns with its error.
+func (r *Registry) Add(b Stater) error {
+	if b == nil {
+		return errors.New("breaker: Registry.Add(nil): no breaker to add")
+	}
+	if v := reflect.ValueOf(b); v.Kind() == reflect.Pointer && v.IsNil() {
+		return fmt.Errorf("breaker: Registry.Add(%T(nil)): no breaker to add", b)
+	}
 	name := b.Name()
 	r.mu.Lock()
 	if r.breakers == nil {
@@ -46,6 +56,7 @@ func (r *Registry) Add(b Stater) {
 	if _, ok := b.(linked); ok && l != nil {
 		l.Add(name)
 	}
+	return nil
 }
 
 // Remove unregisters the breaker of that name.

@@ -174,7 +174,8 @@ const (
 // namespace. The client is the caller's, so that a cluster or sentinel
 // setup works as configured; Close does not close it. New does not wait
 // for Redis: until it answers, the breakers are local. A registry has one
-// link: New replaces any other, and Close unlinks the registry.
+// link: on a registry that has one, New returns an error matching
+// breaker.ErrLinked; Close the other link first.
 func New(client redis.UniversalClient, reg *breaker.Registry, cfg Config) (*Link, error) {
 	if client == nil {
 		return nil, errors.New("redisbreaker: client is nil")
@@ -199,7 +200,10 @@ func New(client redis.UniversalClient, reg *breaker.Registry, cfg Config) (*Link
 		stopped: make(chan struct{}),
 	}
 	l.openKey, _, l.channel = Keys(cfg.Namespace, "")
-	reg.SetLink(l)
+	if err := reg.SetLink(l); err != nil {
+		cancel()
+		return nil, fmt.Errorf("redisbreaker: %w", err)
+	}
 	go l.run(ctx)
 	return l, nil
 }
@@ -208,12 +212,13 @@ func New(client redis.UniversalClient, reg *breaker.Registry, cfg Config) (*Link
 func (l *Link) Replica() string { return l.cfg.Replica }
 
 // Close unlinks the registry's breakers, which go on as local breakers,
-// and stops the link's goroutine; it returns once the goroutine has
+// unless the registry was given another link meanwhile, and stops the
+// link's goroutine; it returns once the goroutine has
 // stopped, which a Redis command in flight may delay up to the client's
 // timeouts. It is safe to call more than once.
 func (l *Link) Close() error {
 	l.closeOnce.Do(func() {
-		l.reg.SetLink(nil)
+		l.reg.Unlink(l)
 		close(l.done)
 		l.cancel()
 	})

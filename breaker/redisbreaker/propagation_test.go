@@ -194,3 +194,34 @@ func TestMalformedMessagesAreLoggedOnce(t *testing.T) {
 		t.Errorf("B logged %d lines for 2 malformed messages, want 1:\n%s", n, b.logs.String())
 	}
 }
+
+// A registry has one link: a second New on it fails and leaves the first
+// in charge, and closing a link that was unlinked by hand does not unlink
+// its successor.
+func TestOneLinkPerRegistry(t *testing.T) {
+	srv := startRedis(t)
+	c := srv.Client(t)
+	reg := &breaker.Registry{}
+	first, err := redisbreaker.New(c, reg, redisbreaker.Config{Namespace: "one"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	second, err := redisbreaker.New(c, reg, redisbreaker.Config{Namespace: "two"})
+	if !errors.Is(err, breaker.ErrLinked) || second != nil {
+		t.Fatalf("New on a linked registry = %v, %v; want ErrLinked and no link", second, err)
+	}
+	if reg.Link() != breaker.Link(first) {
+		t.Fatalf("registry's link = %v, want the first", reg.Link())
+	}
+	reg.SetLink(nil)
+	third, err := redisbreaker.New(c, reg, redisbreaker.Config{Namespace: "three"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer third.Close()
+	first.Close()
+	if reg.Link() != breaker.Link(third) {
+		t.Errorf("after the first link's Close, registry's link = %v, want the third", reg.Link())
+	}
+}
