@@ -276,7 +276,7 @@ type Breaker[T any] struct {
 	probing  *OpenError
 	m        *metrics
 	link     atomic.Pointer[linkHolder]
-	forceMu  sync.Mutex // serializes forced changes
+	forceMu  sync.Mutex // serializes changes not made by calls: forced, Retry-After
 
 	// Changes are queued under gobreaker's lock and delivered after it is
 	// released, in order, by whichever caller gets deliverMu. queueMu also

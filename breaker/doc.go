@@ -46,7 +46,10 @@
 //	}
 //
 // so that every attempt passes the breaker and no retry is sent to an open
-// one. The retry budget keeps each host's retries to a share of its recent
+// one. A 429 or 503 with Retry-After opens the host's breaker until then,
+// for no longer than Transport.MaxRetryAfter (by default the breaker's own
+// open period), so that what a host asks shows in the registry and the
+// metrics, and a header of years cannot lock a host out. The retry budget keeps each host's retries to a share of its recent
 // requests, so they cannot multiply load during an outage.
 //
 // Two deadlines meet in a request, and they mean different things. The

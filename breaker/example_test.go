@@ -107,6 +107,31 @@ func ExampleRegistry_Check() {
 	// Output: open circuit breakers: search
 }
 
+// A Retry-After opens the host's breaker until then, capped by
+// MaxRetryAfter, and the registry shows it.
+func ExampleTransport_retryAfter() {
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Retry-After", "86400") // a day
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer upstream.Close()
+
+	var reg breaker.Registry
+	client := &http.Client{Transport: &breaker.Transport{Registry: &reg, MaxRetryAfter: time.Minute}}
+	resp, _ := client.Get(upstream.URL)
+	resp.Body.Close()
+	fmt.Println(resp.StatusCode)
+
+	_, err := client.Get(upstream.URL)
+	var oe *breaker.OpenError
+	fmt.Println(errors.As(err, &oe), time.Until(oe.Until).Round(time.Minute))
+	fmt.Println(len(reg.Open()), reg.Check(context.Background()) != nil)
+	// Output:
+	// 503
+	// true 1m0s
+	// 1 true
+}
+
 func ExampleRetryAfter() {
 	resp := &http.Response{Header: http.Header{"Retry-After": {"120"}}}
 	d, ok := breaker.RetryAfter(resp, time.Now())
@@ -215,6 +240,10 @@ func ExampleRegistry_SetLink() {
 
 	b.Execute(context.Background(), func(context.Context) (string, error) { return "", errors.New("503") })
 	reg.Remove("payments")
+
+	// A registry has one link.
+	fmt.Println(errors.Is(reg.SetLink(&printLink{}), breaker.ErrLinked))
+	fmt.Println(reg.Unlink(printLink{}), reg.Link())
 	// Output:
 	// add payments
 	// payments: closed -> open (forced true)
@@ -222,4 +251,17 @@ func ExampleRegistry_SetLink() {
 	// payments: open -> closed (forced true)
 	// payments: closed -> open (forced false)
 	// remove payments
+	// true
+	// true <nil>
+}
+
+// Add refuses a nil breaker, such as New returns with its error.
+func ExampleRegistry_Add() {
+	var reg breaker.Registry
+	b, err := breaker.New[string](breaker.Config{Name: "payments", HalfOpenProbes: 1 << 40})
+	fmt.Println(err)
+	fmt.Println(reg.Add(b))
+	// Output:
+	// breaker "payments": HalfOpenProbes 1099511627776 over 4294967295
+	// breaker: Registry.Add(*breaker.Breaker[string](nil)): no breaker to add
 }

@@ -82,7 +82,7 @@ func TestTransportEvictsIdleClosedBreakers(t *testing.T) {
 
 func TestTransportRespectsRetryAfter(t *testing.T) {
 	url, hits := answering(t, http.StatusTooManyRequests, "120")
-	client := &http.Client{Transport: &breaker.Transport{}}
+	client := &http.Client{Transport: &breaker.Transport{MaxRetryAfter: 5 * time.Minute}}
 	resp, err := client.Get(url)
 	if err != nil || resp.StatusCode != 429 {
 		t.Fatalf("first request = %v, %v; want the 429", resp, err)

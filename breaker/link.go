@@ -209,8 +209,13 @@ func (b *Breaker[T]) engine(openUntil time.Time) *gobreaker.CircuitBreaker[struc
 }
 
 // forceOpen moves b to open until the given time, unless it is open until
-// later already.
-func (b *Breaker[T]) forceOpen(until time.Time) {
+// later already: what another replica found.
+func (b *Breaker[T]) forceOpen(until time.Time) { b.openUntil(until, true) }
+
+// openUntil moves b to open until the given time, unless it is open until
+// later already; forced says whether the change is another replica's doing
+// rather than b's own calls' (a Retry-After).
+func (b *Breaker[T]) openUntil(until time.Time, forced bool) {
 	b.forceMu.Lock()
 	defer b.forceMu.Unlock()
 	if !until.After(time.Now()) {
@@ -221,7 +226,7 @@ func (b *Breaker[T]) forceOpen(until time.Time) {
 			return
 		}
 	}
-	b.swap(b.engine(until), until)
+	b.swap(b.engine(until), until, forced)
 }
 
 // forceClose closes b unless it is closed.
@@ -231,18 +236,18 @@ func (b *Breaker[T]) forceClose() {
 	if b.cb.Load().State() == gobreaker.StateClosed {
 		return
 	}
-	b.swap(b.engine(time.Time{}), time.Time{})
+	b.swap(b.engine(time.Time{}), time.Time{}, true)
 }
 
 // swap makes cb the engine and records the change to its state. Calls in
 // flight on the old engine finish there and count for nothing.
-func (b *Breaker[T]) swap(cb *gobreaker.CircuitBreaker[struct{}], until time.Time) {
+func (b *Breaker[T]) swap(cb *gobreaker.CircuitBreaker[struct{}], until time.Time, forced bool) {
 	to := stateOf(cb.State()) // not current yet: a change here is not recorded
 	b.queueMu.Lock()
 	from := State(b.state.Load())
 	b.cb.Store(cb)
 	if from != to || to == Open {
-		c := change{from: from, to: to, at: time.Now(), until: until, forced: true}
+		c := change{from: from, to: to, at: time.Now(), until: until, forced: forced}
 		if from == to {
 			// Open until later: the error says so, nobody is told of a
 			// change that is none.

@@ -24,9 +24,15 @@ const DefaultAttemptTimeout = 10 * time.Second
 
 // Transport is an http.RoundTripper with one breaker per host. Responses
 // of 500 and above and 429 count as failures, other 4xx as successes (the
-// server answered), unless Classify says otherwise. A host that answered
-// 429 or 503 with Retry-After gets no request until then. An open breaker
+// server answered), unless Classify says otherwise. An open breaker
 // answers at once with an error matching ErrOpen and sends nothing.
+//
+// A host that answered 429 or 503 with a Retry-After has its breaker
+// opened until then, for at most MaxRetryAfter (by default the breaker's
+// own open period), so that a header of years cannot lock a host out. The
+// breaker is open like any other: Breaker.State, Registry.Open,
+// Registry.Check, the state metric, OnStateChange and a Link all see it,
+// and when the time is up it probes through half-open as usual.
 //
 // Each attempt is held to AttemptTimeout, a half-open probe to the
 // shorter of AttemptTimeout and Config.ProbeTimeout, from sending the
@@ -69,18 +75,23 @@ type Transport struct {
 	Limiter *rate.Limiter
 	// Registry, when set, holds every host's breaker while it is kept.
 	Registry *Registry
+	// MaxRetryAfter bounds how long a Retry-After holds a host's breaker
+	// open. Zero means the breaker's own open period, Config.OpenTimeout
+	// lengthened by its jitter; negative turns the hold off, leaving
+	// Retry-After to Retry.
+	MaxRetryAfter time.Duration
 
-	mu      sync.Mutex // guards hosts, err, attempt and max
-	hosts   map[string]*host
-	err     error
-	attempt time.Duration // AttemptTimeout resolved; negative for off
-	max     int
+	mu         sync.Mutex // guards hosts, err, attempt, max and retryAfter
+	hosts      map[string]*host
+	err        error
+	attempt    time.Duration // AttemptTimeout resolved; negative for off
+	max        int
+	retryAfter time.Duration // MaxRetryAfter as set: 0 for the breaker's period
 }
 
 type host struct {
 	b        *Breaker[*http.Response]
 	lastUsed atomic.Int64 // unix nanoseconds
-	notUntil atomic.Int64 // unix nanoseconds of a Retry-After
 }
 
 // DefaultHTTPClassify counts a transport error, a response of 500 and
@@ -122,17 +133,12 @@ func (e *TimeoutError) Unwrap() error { return context.DeadlineExceeded }
 
 // RoundTrip implements http.RoundTripper.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	h, timeout, err := t.host(req.URL.Host)
+	h, timeout, maxHold, err := t.host(req.URL.Host)
 	if err != nil {
 		closeBody(req)
 		return nil, err
 	}
-	now := time.Now()
-	h.lastUsed.Store(now.UnixNano())
-	if until := h.notUntil.Load(); until > now.UnixNano() {
-		closeBody(req)
-		return nil, &OpenError{Name: h.b.Name(), Until: time.Unix(0, until)}
-	}
+	h.lastUsed.Store(time.Now().UnixNano())
 	if t.Limiter != nil {
 		if err := t.Limiter.Wait(req.Context()); err != nil {
 			closeBody(req)
@@ -152,9 +158,13 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if sendErr != nil {
 		return nil, sendErr
 	}
-	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
-		if d, ok := RetryAfter(resp, time.Now()); ok {
-			h.notUntil.Store(time.Now().Add(d).UnixNano())
+	if maxHold >= 0 && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
+		now := time.Now()
+		if d, ok := RetryAfter(resp, now); ok && d > 0 {
+			if maxHold == 0 {
+				maxHold = h.b.timeout
+			}
+			h.b.openUntil(now.Add(min(d, maxHold)), false)
 		}
 	}
 	return resp, nil
@@ -275,19 +285,20 @@ func closeBody(req *http.Request) {
 	}
 }
 
-// host returns the host's breaker and the resolved attempt timeout.
-func (t *Transport) host(name string) (*host, time.Duration, error) {
+// host returns the host's breaker, the resolved attempt timeout and
+// MaxRetryAfter.
+func (t *Transport) host(name string) (*host, time.Duration, time.Duration, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.err != nil {
-		return nil, 0, t.err
+		return nil, 0, 0, t.err
 	}
 	if h, ok := t.hosts[name]; ok {
-		return h, t.attempt, nil
+		return h, t.attempt, t.retryAfter, nil
 	}
 	if t.hosts == nil {
 		if t.err = t.init(); t.err != nil {
-			return nil, 0, t.err
+			return nil, 0, 0, t.err
 		}
 		t.hosts = make(map[string]*host)
 	}
@@ -298,14 +309,14 @@ func (t *Transport) host(name string) (*host, time.Duration, error) {
 	cfg.Name = name
 	b, err := New[*http.Response](cfg)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
 	h := &host{b: b}
 	t.hosts[name] = h
 	if t.Registry != nil {
 		t.Registry.Add(b)
 	}
-	return h, t.attempt, nil
+	return h, t.attempt, t.retryAfter, nil
 }
 
 // init validates the fields and resolves their defaults.
@@ -321,6 +332,7 @@ func (t *Transport) init() error {
 	}
 	t.max = cmp.Or(t.MaxHosts, DefaultMaxHosts)
 	t.attempt = cmp.Or(t.AttemptTimeout, DefaultAttemptTimeout)
+	t.retryAfter = t.MaxRetryAfter
 	return nil
 }
 
