@@ -219,7 +219,7 @@ func TestRegistryAddNil(t *testing.T) {
 }
 
 // valueLink is a Link of a type that == cannot compare.
-type valueLink struct{ names []string }
+type valueLink struct{ _ []string } // the slice makes it uncomparable
 
 func (valueLink) Add(string)             {}
 func (valueLink) Remove(string)          {}
