@@ -1,0 +1,179 @@
+// Package redact hides the parts of URLs that carry secrets, for the
+// errors and logs of the packages that hold such URLs (deploy's sinks,
+// telemetry's OTLP endpoints), so that both follow one rule.
+package redact
+
+import (
+	"errors"
+	"net/url"
+	"slices"
+	"strings"
+)
+
+// Redacted is what stands in for a hidden part.
+const Redacted = "[redacted]"
+
+// URL returns s with the parts of a URL that carry secrets replaced by
+// "[redacted]". Webhook URLs keep their token in the path
+// (https://hooks.slack.com/services/T0/B0/TOKEN), signed URLs in the query,
+// and basic auth in the userinfo, so the rule is:
+//
+//   - the userinfo, user name included, is hidden: https://[redacted]@host
+//   - every path segment after the first is hidden: /services/[redacted]
+//   - the query and the fragment are hidden: ?[redacted], #[redacted]
+//   - the scheme, the host, the port and the first path segment stay, so
+//     that the result still says where the URL points
+//
+// A string that does not parse as a URL, or parses as an opaque one (as
+// "admin:hunter2@grafana.internal" does, with "admin" for its scheme), is
+// "[redacted]" as a whole. The empty string stays empty.
+func URL(s string) string {
+	if s == "" {
+		return ""
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return Redacted
+	}
+	if u.Opaque != "" {
+		// "user:password@host" reads as scheme "user": nothing of it is
+		// safe to show.
+		return Redacted
+	}
+	var b strings.Builder
+	if u.Scheme != "" {
+		b.WriteString(u.Scheme + ":")
+	}
+	afterScheme := s
+	if u.Scheme != "" {
+		afterScheme = s[len(u.Scheme)+1:]
+	}
+	if u.Host != "" || u.User != nil || strings.HasPrefix(afterScheme, "//") {
+		b.WriteString("//")
+	}
+	if u.User != nil {
+		b.WriteString(Redacted + "@")
+	}
+	b.WriteString(u.Host)
+	p := u.EscapedPath()
+	if strings.HasPrefix(p, "/") {
+		b.WriteByte('/')
+		p = p[1:]
+	}
+	first, rest, more := strings.Cut(p, "/")
+	b.WriteString(first)
+	if more {
+		b.WriteByte('/')
+		if rest != "" {
+			b.WriteString(Redacted)
+		}
+	}
+	if u.RawQuery != "" || u.ForceQuery {
+		b.WriteString("?" + Redacted)
+	}
+	if u.Fragment != "" {
+		b.WriteString("#" + Redacted)
+	}
+	return b.String()
+}
+
+// Scrubber hides secrets in text that came from elsewhere: a vendor's
+// answer that echoes the request, or a transport's error.
+type Scrubber []string
+
+// minScrub is the shortest part a Scrubber hides in free text: shorter
+// ones ("v1", "api", "p") guard nothing and would garble the text.
+const minScrub = 4
+
+// NewScrubber returns a Scrubber for the parts of raw that URL hides and
+// for every secret.
+func NewScrubber(raw string, secrets ...string) Scrubber {
+	var s Scrubber
+	add := func(v string) {
+		if len(v) >= minScrub {
+			s = append(s, v)
+			if d, err := url.PathUnescape(v); err == nil && d != v && len(d) >= minScrub {
+				s = append(s, d)
+			}
+		}
+	}
+	for _, sec := range secrets {
+		add(sec)
+	}
+	if u, err := url.Parse(raw); err == nil {
+		if u.User != nil {
+			add(u.User.String())
+			add(u.User.Username())
+			if p, ok := u.User.Password(); ok {
+				add(p)
+			}
+		}
+		add(u.Opaque)
+		add(u.RawQuery)
+		for _, vs := range u.Query() {
+			for _, v := range vs {
+				add(v)
+			}
+		}
+		add(u.EscapedFragment())
+		if _, rest, ok := strings.Cut(strings.TrimPrefix(u.EscapedPath(), "/"), "/"); ok {
+			add(rest)
+			for seg := range strings.SplitSeq(rest, "/") {
+				add(seg)
+			}
+		}
+	}
+	// Longest first, so that a part is not half hidden by one inside it.
+	slices.SortFunc(s, func(a, b string) int { return len(b) - len(a) })
+	return slices.Compact(s)
+}
+
+// Join returns the Scrubber that hides what each of ss hides.
+func Join(ss ...Scrubber) Scrubber {
+	var out Scrubber
+	for _, s := range ss {
+		out = append(out, s...)
+	}
+	slices.SortFunc(out, func(a, b string) int { return len(b) - len(a) })
+	return slices.Compact(out)
+}
+
+// Text returns text with every part of s replaced by "[redacted]".
+func (s Scrubber) Text(text string) string {
+	for _, v := range s {
+		text = strings.ReplaceAll(text, v, Redacted)
+	}
+	return text
+}
+
+// Error returns err with every part of s hidden. A *url.Error, which is
+// what http.Client returns, is rebuilt with its URL redacted, so that
+// errors.As still finds it; an error whose text shows a secret is replaced
+// by one with the same text scrubbed, which errors.Is still matches
+// against what the original matched (context.DeadlineExceeded, say).
+func (s Scrubber) Error(err error) error {
+	if err == nil {
+		return nil
+	}
+	if ue, ok := err.(*url.Error); ok {
+		return &url.Error{Op: ue.Op, URL: URL(ue.URL), Err: s.Error(ue.Err)}
+	}
+	msg := err.Error()
+	if clean := s.Text(msg); clean != msg {
+		// The original is kept only behind a function, so that no fmt
+		// verb can print it.
+		return scrubbedError{msg: clean, is: func(target error) bool { return errors.Is(err, target) }}
+	}
+	return err
+}
+
+type scrubbedError struct {
+	msg string
+	is  func(error) bool
+}
+
+func (e scrubbedError) Error() string                { return e.msg }
+func (e scrubbedError) Is(target error) bool         { return e.is(target) }
+func (e scrubbedError) GoString() string             { return "scrubbedError{" + e.msg + "}" }
+func (e scrubbedError) String() string               { return e.msg }
+func (e scrubbedError) MarshalText() ([]byte, error) { return []byte(e.msg), nil }

@@ -1,0 +1,82 @@
+package redact
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+	"unicode"
+)
+
+func TestURL(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"http://collector:4318", "http://collector:4318"},
+		{"http://collector:4318/otlp", "http://collector:4318/otlp"},
+		{"http://collector:4318/otlp/TOKEN/v1/traces", "http://collector:4318/otlp/[redacted]"},
+		{"https://u:p@h/?k=SECRET", "https://[redacted]@h/?[redacted]"},
+		{"https://h/#frag", "https://h/#[redacted]"},
+		{"admin:hunter2@grafana.internal", "[redacted]"},
+		{"http://[::1/x", "[redacted]"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := URL(tt.in); got != tt.want {
+			t.Errorf("URL(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestScrubber(t *testing.T) {
+	s := Join(NewScrubber("https://user:pa55word@h/hook/T0KEN?sig=abcd"), NewScrubber("", "api-key-1"))
+	in := "user:pa55word T0KEN sig=abcd api-key-1 hook h"
+	if got, want := s.Text(in), "[redacted] [redacted] [redacted] [redacted] hook h"; got != want {
+		t.Errorf("Text(%q) = %q, want %q", in, got, want)
+	}
+	err := fmt.Errorf("post T0KEN: %w", context.DeadlineExceeded)
+	got := s.Error(err)
+	if strings.Contains(fmt.Sprintf("%v %+v %#v", got, got, got), "T0KEN") || !errors.Is(got, context.DeadlineExceeded) {
+		t.Errorf("Error(%v) = %#v, want the token hidden and errors.Is kept", err, got)
+	}
+	ue := &url.Error{Op: "Post", URL: "https://h/hook/T0KEN", Err: errors.New("refused")}
+	var back *url.Error
+	if got := s.Error(ue); !errors.As(got, &back) || back.URL != "https://h/hook/[redacted]" {
+		t.Errorf("Error(%v) = %v, want a *url.Error with its URL redacted", ue, got)
+	}
+	if s.Error(nil) != nil {
+		t.Error("Error(nil) != nil")
+	}
+	plain := errors.New("connection refused")
+	if s.Error(plain) != plain {
+		t.Error("an error with nothing to hide was replaced")
+	}
+}
+
+func FuzzURL(f *testing.F) {
+	for _, s := range []string{"https://u:p@h/a/b?q#f", "h/a", "a:b@c", "http://[::1]:80/x/y", "//u@h/p/q"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := URL(s)
+		u, err := url.Parse(s)
+		if err != nil || u.Opaque != "" {
+			if s != "" && got != Redacted {
+				t.Errorf("URL(%q) = %q, want all of it hidden", s, got)
+			}
+			return
+		}
+		first, rest, _ := strings.Cut(strings.TrimPrefix(u.EscapedPath(), "/"), "/")
+		kept := u.Scheme + "://@" + u.Host + "/" + first + "/?#" + first + "?" + first + "#"
+		hidden := []string{rest, u.RawQuery, u.EscapedFragment()}
+		if u.User != nil {
+			hidden = append(hidden, u.User.String())
+		}
+		shown := strings.ReplaceAll(got, Redacted, "")
+		for _, h := range hidden {
+			if len(h) >= 4 && strings.ContainsFunc(h, unicode.IsLetter) && strings.Count(shown, h) > strings.Count(kept, h) {
+				t.Errorf("URL(%q) = %q shows %q", s, got, h)
+			}
+		}
+	})
+}
