@@ -140,6 +140,14 @@ func TestREADMECheckerCatchesBrokenBlocks(t *testing.T) {
 		"announcer.Announce(announceCtx, deploy.FromBuild(\"checkout\", \"production\"))\n" +
 		"cancel()\n" +
 		"unused := 1\n" +
+		"```\n\n" +
+		// 55: a shutdown without a deadline
+		"```go\n" +
+		"tel, err := telemetry.Setup(ctx)\n" +
+		"if err != nil {\n" +
+		"\treturn err\n" +
+		"}\n" +
+		"defer tel.Shutdown(context.Background())\n" +
 		"```\n"
 	want := map[int]string{
 		4:  "expected declaration, found objective",
@@ -149,10 +157,11 @@ func TestREADMECheckerCatchesBrokenBlocks(t *testing.T) {
 		27: "expected '}', found 'EOF'",
 		31: "undefined: cartHandler",
 		35: "not enough return values",
+		55: "Shutdown(context.Background()) has no deadline",
 	}
 	blocks := goBlocks([]byte(sample))
-	if len(blocks) != 9 {
-		t.Fatalf("found %d blocks in the sample, want 9", len(blocks))
+	if len(blocks) != 10 {
+		t.Fatalf("found %d blocks in the sample, want 10", len(blocks))
 	}
 	c := newBlockChecker(t)
 	got := map[int]string{}
@@ -308,7 +317,7 @@ func (c *blockChecker) check(file string, b goBlock) []error {
 	conf := types.Config{Importer: c.imp, Error: addErr}
 	info := &types.Info{Uses: map[*ast.Ident]types.Object{}}
 	conf.Check(f.Name.Name, c.fset, files, info)
-	for _, g := range contextFootGuns(f, info) {
+	for _, g := range append(contextFootGuns(f, info), shutdownFootGuns(f, info)...) {
 		report(c.fset.Position(g.pos), g.msg)
 	}
 	return errs
@@ -514,6 +523,40 @@ func contextFootGuns(f *ast.File, info *types.Info) []footGun {
 					derived.Name, cancel.Name, fn.Name(), parent.Name, derived.Name, derived.Name)})
 			}
 		}
+		return true
+	})
+	return guns
+}
+
+// shutdownFootGuns finds "x.Shutdown(context.Background())" (or TODO): a
+// shutdown with no deadline waits as long as what it flushes to hangs, so
+// a service stopped by Kubernetes outlives its grace period and is killed
+// with the data still in memory. A snippet gives Shutdown a deadline.
+func shutdownFootGuns(f *ast.File, info *types.Info) []footGun {
+	var guns []footGun
+	ast.Inspect(f, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok || len(call.Args) != 1 {
+			return true
+		}
+		sel, ok := call.Fun.(*ast.SelectorExpr)
+		if !ok || sel.Sel.Name != "Shutdown" {
+			return true
+		}
+		arg, ok := call.Args[0].(*ast.CallExpr)
+		if !ok {
+			return true
+		}
+		asel, ok := arg.Fun.(*ast.SelectorExpr)
+		if !ok {
+			return true
+		}
+		fn := info.Uses[asel.Sel]
+		if fn == nil || fn.Pkg() == nil || fn.Pkg().Path() != "context" || (fn.Name() != "Background" && fn.Name() != "TODO") {
+			return true
+		}
+		guns = append(guns, footGun{call.Pos(), fmt.Sprintf("Shutdown(context.%s()) has no deadline: it waits as long as a hung collector or client does, "+
+			"past the platform's grace period; give it a context with a timeout", fn.Name())})
 		return true
 	})
 	return guns

@@ -5,7 +5,11 @@
 //	if err != nil {
 //		return err // bad configuration, named: OTEL_TRACES_SAMPLER_ARG="1.5": ...
 //	}
-//	defer tel.Shutdown(context.Background()) // flushes what is still in memory
+//	defer func() {
+//		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+//		defer cancel()
+//		tel.Shutdown(ctx) // flushes what is still in memory, within the deadline
+//	}()
 //	handler = tel.Middleware(mux)
 //
 // # Configuration
