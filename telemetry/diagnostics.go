@@ -2,6 +2,7 @@ package telemetry
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/go-logr/logr"
 	"golang.org/x/time/rate"
+
+	"github.com/ybiyri/runkit/internal/redact"
 )
 
 // ErrorLogBurst and ErrorLogInterval bound how much of OpenTelemetry's own
@@ -38,6 +41,10 @@ func WithErrorLogger(l *slog.Logger) Option {
 type diagnostics struct {
 	fixed *slog.Logger                // from WithErrorLogger; nil for the defaults
 	local atomic.Pointer[slog.Logger] // the handler LogHandler was given last
+	// scrub hides the secret parts of the OTLP endpoints, which export
+	// errors show in the URL they posted to. Set before the handler is
+	// installed, then only read.
+	scrub redact.Scrubber
 
 	// mu guards the limiter and the count of records it held back, so
 	// that the count goes with the next record allowed.
@@ -86,7 +93,29 @@ func (d *diagnostics) log(level slog.Level, msg string, args []any) {
 			args = append(args[:len(args):len(args)], "suppressed", n)
 		}
 	}
+	if len(d.scrub) > 0 {
+		msg = d.scrub.Text(msg)
+		args = d.scrubArgs(args)
+	}
 	l.Log(ctx, level, msg, args...)
+}
+
+// scrubArgs returns args with the endpoints' secrets hidden in each error
+// and string, in a copy: args may be the logr sink's own values.
+func (d *diagnostics) scrubArgs(args []any) []any {
+	out := make([]any, len(args))
+	for i, a := range args {
+		switch v := a.(type) {
+		case error:
+			a = d.scrub.Error(v)
+		case string:
+			a = d.scrub.Text(v)
+		case fmt.Stringer:
+			a = d.scrub.Text(v.String())
+		}
+		out[i] = a
+	}
+	return out
 }
 
 // flush writes how many records were left out since the last one written.

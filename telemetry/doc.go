@@ -5,7 +5,7 @@
 //	if err != nil {
 //		return err // bad configuration, named: OTEL_TRACES_SAMPLER_ARG="1.5": ...
 //	}
-//	defer func() {
+//	defer func() { // within Kubernetes' 30 s grace period, whatever the collector does
 //		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 //		defer cancel()
 //		tel.Shutdown(ctx) // flushes what is still in memory, within the deadline
@@ -28,6 +28,8 @@
 //	OTEL_EXPORTER_OTLP_PROTOCOL       http/protobuf (default) or grpc; per signal too
 //	OTEL_TRACES_SAMPLER, _ARG         always_on, always_off, traceidratio, parentbased_*
 //	OTEL_PROPAGATORS                  tracecontext,baggage (default), b3, b3multi, jaeger, xray, ottrace, none
+//	OTEL_BSP_MAX_QUEUE_SIZE, OTEL_BSP_MAX_EXPORT_BATCH_SIZE, OTEL_BSP_SCHEDULE_DELAY, OTEL_BSP_EXPORT_TIMEOUT
+//	                                  the span batcher: positive whole numbers (the last two in ms)
 //
 // Values that name something (exporters, protocols, samplers,
 // propagators) are read in any case: OTLP and otlp are the same, as the
@@ -38,9 +40,30 @@
 // Unlike the specification's default of otlp, a signal with no exporter
 // named and no endpoint set exports nothing, so a service run on a laptop
 // or in a test makes no connection to localhost:4318. A value Setup cannot
-// use is a [*ConfigError] naming the variable and the value, never a
-// silent fallback. The OTLP exporters also read their own variables
+// use is a [*ConfigError] naming the variable (or option) and the value as
+// given, never a silent fallback: an unparsable or non-positive
+// OTEL_BSP_* number, a pair of OTEL_RESOURCE_ATTRIBUTES with no "=", an
+// empty key or a bad %-escape (the specification discards the whole
+// variable then; Setup refuses it), "none" combined with another
+// exporter or propagator, a sampler ratio that is not a number from 0 to
+// 1 (NaN included), a nil exporter, processor or reader given by option.
+// What Setup can use but is most likely a mistake is a warning through
+// the error logger (see below) instead: an exporter or propagator named
+// twice, used once; an OTEL_ variable that OpenTelemetry does not read
+// but that is a letter or two from one it does (OTEL_TRACE_EXPORTER),
+// which is ignored. The OTLP exporters also read their own variables
 // (headers, timeouts, certificates) as the specification describes.
+//
+// An OTLP endpoint is an http or https URL of scheme, host, port and
+// path: the exporters send nothing else, as the specification allows, so
+// an endpoint with user info, a query or a fragment is a ConfigError
+// rather than credentials silently dropped; credentials go in
+// OTEL_EXPORTER_OTLP_HEADERS. Over HTTP the signal's path is appended to
+// the base endpoint's path (http://gw/otlp gives http://gw/otlp/v1/traces);
+// a per-signal endpoint is used as it is. Wherever an endpoint is shown
+// (a ConfigError, a [*ShutdownError], the error log) it is redacted by
+// the rule deploy.RedactURL follows: every path segment after the first
+// of what the user gave reads "[redacted]".
 //
 // # Resource
 //

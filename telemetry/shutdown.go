@@ -13,6 +13,8 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/ybiyri/runkit/internal/redact"
 )
 
 // ShutdownError is one signal's failure to flush and stop at Shutdown,
@@ -25,10 +27,15 @@ type ShutdownError struct {
 	// separated by ", ".
 	Exporter string
 	// Protocol and Endpoint are those of the OTLP exporter, when the
-	// signal has one. An empty Endpoint is the exporter's default.
+	// signal has one. An empty Endpoint is the exporter's default. The
+	// Endpoint is redacted, so that the error can be logged: the path the
+	// user gave keeps its first segment only, and the signal's own path
+	// (/v1/traces) follows, as in http://collector:4318/otlp/[redacted]/v1/traces.
 	Protocol, Endpoint string
 	// Err is what went wrong. When the deadline passed while an export
-	// was failing, it also wraps that export's error.
+	// was failing, it also wraps that export's error. The parts of the
+	// endpoint that Endpoint hides are hidden in Err's text too; errors.Is
+	// still matches what the original error matched.
 	Err error
 }
 
@@ -63,7 +70,8 @@ var errShutDown = errors.New("telemetry: shut down")
 // signalPipeline is one signal's provider and its exporters, for Shutdown.
 type signalPipeline struct {
 	signal, exporter   string
-	protocol, endpoint string
+	protocol, endpoint string // endpoint redacted
+	scrub              redact.Scrubber
 	guards             []*exportGuard
 	shutdown           func(context.Context) error
 }
@@ -75,12 +83,8 @@ func newPipeline(name string, s signal, path string, given ...string) *signalPip
 	p.exporter = strings.Join(append(slices.Clone(s.exporters), given...), ", ")
 	if slices.Contains(s.exporters, "otlp") {
 		p.protocol = s.protocol
-		if s.endpoint != "" {
-			p.endpoint = s.endpoint
-			if s.protocol != "grpc" {
-				p.endpoint = signalURL(s, path)
-			}
-		}
+		p.endpoint = s.shownEndpoint(path)
+		p.scrub = s.scrubber()
 	}
 	return p
 }
@@ -156,7 +160,7 @@ func (p *signalPipeline) stop(ctx context.Context) error {
 	if err == nil {
 		return nil
 	}
-	return &ShutdownError{Signal: p.signal, Exporter: p.exporter, Protocol: p.protocol, Endpoint: p.endpoint, Err: err}
+	return &ShutdownError{Signal: p.signal, Exporter: p.exporter, Protocol: p.protocol, Endpoint: p.endpoint, Err: p.scrub.Error(err)}
 }
 
 // withLastExport is a shutdown error and the export failure behind it.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -14,7 +15,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.opentelemetry.io/contrib/instrumentation/runtime"
-	"go.opentelemetry.io/contrib/propagators/autoprop"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploghttp"
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
@@ -38,10 +38,13 @@ import (
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/ybiyri/runkit/internal/buildinfo"
+	"github.com/ybiyri/runkit/internal/redact"
 )
 
 // DefaultMaxQueueSize is how many ended spans wait for export before new
-// ones are dropped, unless OTEL_BSP_MAX_QUEUE_SIZE says otherwise.
+// ones are dropped, unless OTEL_BSP_MAX_QUEUE_SIZE says otherwise. The
+// SDK's 2048 drops spans in a burst; a larger queue keeps them for the
+// exporter at a bounded memory cost.
 const DefaultMaxQueueSize = 16384
 
 // Telemetry holds the providers Setup made. Its zero value is not usable;
@@ -85,6 +88,9 @@ func Setup(ctx context.Context, opts ...Option) (*Telemetry, error) {
 			o.apply(&c)
 		}
 	}
+	for _, w := range unknownVariables() {
+		c.warn(w)
+	}
 	disabled, warning := c.isDisabled()
 	if warning != "" {
 		c.warn(warning)
@@ -103,15 +109,15 @@ func Setup(ctx context.Context, opts ...Option) (*Telemetry, error) {
 	if err != nil {
 		return nil, err
 	}
-	prop, err := propagator(r.propagators)
-	if err != nil {
-		return nil, err
+	for _, w := range r.warnings {
+		c.warn(w)
 	}
 	res, err := newResource(ctx, &c)
 	if err != nil {
 		return nil, err
 	}
-	t := &Telemetry{Resource: res, Propagator: prop, diag: newDiagnostics(c.errorLogger)}
+	t := &Telemetry{Resource: res, Propagator: r.propagator, diag: newDiagnostics(c.errorLogger)}
+	t.diag.scrub = redact.Join(r.traces.scrubber(), r.metrics.scrubber(), r.logs.scrubber())
 	// On a later error, release what was started.
 	ok := false
 	defer func() {
@@ -139,17 +145,6 @@ func Setup(ctx context.Context, opts ...Option) (*Telemetry, error) {
 	}
 	ok = true
 	return t, nil
-}
-
-func propagator(names []string) (propagation.TextMapPropagator, error) {
-	if len(names) == 1 && names[0] == "none" {
-		return propagation.NewCompositeTextMapPropagator(), nil
-	}
-	p, err := autoprop.TextMapPropagator(names...)
-	if err != nil {
-		return nil, &ConfigError{"OTEL_PROPAGATORS", fmt.Sprint(names), err.Error()}
-	}
-	return p, nil
 }
 
 func newResource(ctx context.Context, c *config) (*resource.Resource, error) {
@@ -224,14 +219,8 @@ func (t *Telemetry) setupTraces(ctx context.Context, c *config, r *resolved, res
 		t.TracerProvider = tracenoop.NewTracerProvider()
 		return nil
 	}
-	var batch []sdktrace.BatchSpanProcessorOption
-	if env("OTEL_BSP_MAX_QUEUE_SIZE") == "" {
-		// The SDK's 2048 drops spans in a burst; a larger queue keeps
-		// them for the exporter at a bounded memory cost.
-		batch = append(batch, sdktrace.WithMaxQueueSize(DefaultMaxQueueSize))
-	}
 	for _, exp := range exporters {
-		opts = append(opts, sdktrace.WithBatcher(exp, batch...))
+		opts = append(opts, sdktrace.WithBatcher(exp, r.batch...))
 	}
 	for _, p := range c.spanProcessors {
 		opts = append(opts, sdktrace.WithSpanProcessor(p))
@@ -258,17 +247,52 @@ func traceExporter(ctx context.Context, s signal) (sdktrace.SpanExporter, error)
 	return otlptracehttp.New(ctx, opts...)
 }
 
-// signalURL appends the signal's path to a base endpoint, as the
-// specification asks for OTEL_EXPORTER_OTLP_ENDPOINT over HTTP.
+// signalURL appends the signal's path to a base endpoint's path, as the
+// specification asks for OTEL_EXPORTER_OTLP_ENDPOINT over HTTP. An
+// endpoint has no query or fragment (checkURL refuses them), so the path
+// is the end of the string.
 func signalURL(s signal, path string) string {
 	if s.fullURL {
 		return s.endpoint
 	}
-	base := s.endpoint
-	for len(base) > 0 && base[len(base)-1] == '/' {
-		base = base[:len(base)-1]
+	return strings.TrimRight(s.endpoint, "/") + path
+}
+
+// userPart is the part of the endpoint that came from the user, without
+// the signal's standard path: for a base endpoint all of it, for a
+// per-signal URL what is before a trailing /v1/traces (say).
+func (s signal) userPart(path string) (user, suffix string) {
+	if !s.fullURL {
+		return strings.TrimRight(s.endpoint, "/"), path
 	}
-	return base + path
+	if u, ok := strings.CutSuffix(s.endpoint, path); ok {
+		return u, path
+	}
+	return s.endpoint, ""
+}
+
+// shownEndpoint is where the signal's data goes, for errors and logs: the
+// user's part redacted (see redact.URL) and the standard path after it,
+// which holds no secret.
+func (s signal) shownEndpoint(path string) string {
+	if s.endpoint == "" {
+		return ""
+	}
+	if s.protocol == "grpc" {
+		return redact.URL(s.endpoint)
+	}
+	user, suffix := s.userPart(path)
+	return redact.URL(user) + suffix
+}
+
+// scrubber hides the secret parts of the signal's endpoint in text that
+// shows it: an export error carries the URL it posted to.
+func (s signal) scrubber() redact.Scrubber {
+	if s.endpoint == "" || len(s.exporters) == 0 {
+		return nil
+	}
+	user, _ := s.userPart(s.path)
+	return redact.NewScrubber(user)
 }
 
 func (t *Telemetry) setupMetrics(ctx context.Context, c *config, r *resolved, res *resource.Resource) error {
