@@ -498,7 +498,7 @@ func isNil(v any) bool {
 func checkResourceAttributes(attrs []attribute.KeyValue) error {
 	for _, kv := range attrs {
 		if !kv.Valid() {
-			return &ConfigError{"WithResourceAttributes", string(kv.Key) + "=" + kv.Value.Emit(), "an attribute needs a key and a value"}
+			return &ConfigError{"WithResourceAttributes", string(kv.Key) + "=" + kv.Value.String(), "an attribute needs a key and a value"}
 		}
 	}
 	raw := os.Getenv("OTEL_RESOURCE_ATTRIBUTES")
