@@ -138,5 +138,14 @@ func exhaustsIn(remaining, burn float64, window time.Duration) time.Duration {
 }
 
 // BurnRate returns the burn rate of an error rate against target:
-// errorRate / (1 - target).
-func BurnRate(errorRate, target float64) float64 { return errorRate / budget(target) }
+// errorRate / (1 - target). An error rate outside [0, 1] or a target
+// outside (0, 1) is an error naming it, and gives 0.
+func BurnRate(errorRate, target float64) (float64, error) {
+	if err := validTarget("target", target, true); err != nil {
+		return 0, fmt.Errorf("slo: BurnRate: %w", err)
+	}
+	if math.IsNaN(errorRate) || errorRate < 0 || errorRate > 1 {
+		return 0, fmt.Errorf("slo: BurnRate: errorRate %v out of range [0, 1]", errorRate)
+	}
+	return errorRate / budget(target), nil
+}

@@ -20,16 +20,26 @@ const (
 // its long and its short window would spend BudgetShare of the whole
 // window's budget within the long window.
 type Tier struct {
+	// Severity is Page or Ticket: wake someone, or file work. The label
+	// an alert carries for it (such as "critical") is chosen where the
+	// alert is written, in promrules.Config.Severity.
 	Severity Severity
-	// Long is the window over which BudgetShare would be spent.
+	// Long is the window over which BudgetShare would be spent. It is at
+	// least MinTierWindow.
 	Long time.Duration
 	// Short confirms that the burn is still going on, so that the alert
-	// resets soon after the problem ends. Zero means Long / 12.
+	// resets soon after the problem ends. Zero means Long / 12. Set or
+	// not, it is at least MinTierWindow and shorter than Long.
 	Short time.Duration
 	// BudgetShare is the share of the budget the tier guards: 0.02 pages
 	// when 2% of a 30-day budget would go in one hour.
 	BudgetShare float64
 }
+
+// MinTierWindow is the shortest long or short window a Tier may have: a
+// burn rate over less than a second is noise, and Prometheus ranges are
+// written in whole seconds.
+const MinTierWindow = time.Second
 
 // ShortWindow returns Short, or Long / 12 when Short is zero.
 func (t Tier) ShortWindow() time.Duration {
@@ -75,8 +85,9 @@ func DefaultPolicy() Policy {
 	}}
 }
 
-// Validate checks p for objective o: windows positive and short within
-// long, shares in (0, 1], and every tier able to fire. A tier whose
+// Validate checks p for objective o: severities Page or Ticket, windows of
+// at least MinTierWindow with short shorter than long, shares in (0, 1],
+// and every tier able to fire. A tier whose
 // threshold × budget is 1 or more would need an error rate of 100% or more,
 // so it could never fire; that is an error, not a quiet pager. For a
 // calendar window the threshold is that of its longest period.
@@ -87,15 +98,21 @@ func (p Policy) Validate(o Objective) error {
 	for i, t := range p.Tiers {
 		switch {
 		case t.Severity == "":
-			return fmt.Errorf("slo: tier %d: Severity is empty", i)
+			return fmt.Errorf("slo: tier %d: Severity is empty; want page or ticket", i)
+		case t.Severity != Page && t.Severity != Ticket:
+			return fmt.Errorf("slo: tier %d: Severity %q is not page or ticket (map it to an alert label with promrules.Config.Severity)", i, t.Severity)
 		case t.Long <= 0:
 			return fmt.Errorf("slo: tier %d: Long %v is not positive", i, t.Long)
+		case t.Long < MinTierWindow:
+			return fmt.Errorf("slo: tier %d: Long %v is under a second (MinTierWindow)", i, t.Long)
 		case t.Short < 0:
 			return fmt.Errorf("slo: tier %d: Short %v is negative", i, t.Short)
-		case t.ShortWindow() > t.Long:
-			return fmt.Errorf("slo: tier %d: Short %v is longer than Long %v", i, t.Short, t.Long)
-		case t.ShortWindow() == 0:
-			return fmt.Errorf("slo: tier %d: Short window of Long %v / 12 is zero", i, t.Long)
+		case t.Short > 0 && t.Short < MinTierWindow:
+			return fmt.Errorf("slo: tier %d: Short %v is under a second (MinTierWindow)", i, t.Short)
+		case t.Short == 0 && t.ShortWindow() < MinTierWindow:
+			return fmt.Errorf("slo: tier %d: Short window of Long %v / 12 is %v, under a second (MinTierWindow); set Short", i, formatDuration(t.Long), t.ShortWindow())
+		case t.ShortWindow() >= t.Long:
+			return fmt.Errorf("slo: tier %d: Short %v is not shorter than Long %v", i, formatDuration(t.Short), formatDuration(t.Long))
 		case math.IsNaN(t.BudgetShare) || t.BudgetShare <= 0 || t.BudgetShare > 1:
 			return fmt.Errorf("slo: tier %d: BudgetShare %v out of range (0, 1]", i, t.BudgetShare)
 		}

@@ -53,12 +53,21 @@ func ExampleObjective_EvaluateSlices() {
 
 func ExampleAllowedDowntime() {
 	for _, target := range []float64{0.99, 0.999, 0.9999} {
-		fmt.Println(target, slo.AllowedDowntime(target, 30*24*time.Hour))
+		d, err := slo.AllowedDowntime(target, 30*24*time.Hour)
+		if err != nil {
+			fmt.Println(err)
+			continue
+		}
+		fmt.Println(target, d)
 	}
+	// A percentage where a fraction belongs is an error, not a negative duration.
+	_, err := slo.AllowedDowntime(99.9, 30*24*time.Hour)
+	fmt.Println(err)
 	// Output:
 	// 0.99 7h12m0s
 	// 0.999 43m12s
 	// 0.9999 4m19.2s
+	// slo: AllowedDowntime: target 99.9 out of range (0, 1): it looks like a percentage; write 0.999, or read "99.9" with ParseTarget
 }
 
 func ExampleParseTarget() {
@@ -166,7 +175,12 @@ func ExampleTracker_Handler() {
 
 func ExampleBurnRate() {
 	// 1.44% of requests failing against 99.9% burns a 30-day budget in 50 hours.
-	fmt.Printf("%.1f\n", slo.BurnRate(0.0144, 0.999))
+	burn, err := slo.BurnRate(0.0144, 0.999)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("%.1f\n", burn)
 	// Output: 14.4
 }
 

@@ -24,7 +24,20 @@ type MiddlewareConfig struct {
 // wraps into t. A request is bad when cfg.Bad says so of its status code,
 // when the handler panics, or when it takes longer than the tracker's
 // Latency; it is timed on the tracker's clock and recorded when it ends.
+//
+// The status code is the final one: an informational 1xx answer (100
+// Continue, 103 Early Hints) written before it does not count, and a
+// handler that writes no code answers 200. A handler that panics with
+// http.ErrAbortHandler, as httputil.ReverseProxy does when the client has
+// gone away, is not recorded at all: the answer was abandoned, not failed.
+// Every panic, recorded or not, goes on to the server unchanged.
+//
+// Middleware panics when t is nil or a zero Tracker, as http.Handle does on
+// a nil handler: that is a mistake in wiring (usually an error of
+// NewTracker left unchecked), and it shows when the service starts rather
+// than as a failure of every request.
 func Middleware(t *Tracker, cfg MiddlewareConfig) func(http.Handler) http.Handler {
+	t.mustBeMade("Middleware")
 	bad := cfg.Bad
 	if bad == nil {
 		bad = func(code int) bool { return code >= 500 }
@@ -35,10 +48,27 @@ func Middleware(t *Tracker, cfg MiddlewareConfig) func(http.Handler) http.Handle
 			rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
 			completed := false
 			defer func() {
-				end := t.now()
-				// A handler that panicked (completed is false) served no
-				// proper answer: a bad event.
-				t.RecordLatencyAt(end, end.Sub(start), completed && !bad(rec.code))
+				if completed {
+					end := t.now()
+					t.RecordLatencyAt(end, end.Sub(start), !bad(rec.code))
+					return
+				}
+				// The handler panicked. Its value is needed to tell an
+				// abort from a failure, so it is recovered and raised
+				// again; the stack still holds the handler's frames.
+				v := recover()
+				if v == nil {
+					// runtime.Goexit, not a panic: nothing to raise.
+					end := t.now()
+					t.RecordLatencyAt(end, end.Sub(start), false)
+					return
+				}
+				if v != http.ErrAbortHandler {
+					// No proper answer was served: a bad event.
+					end := t.now()
+					t.RecordLatencyAt(end, end.Sub(start), false)
+				}
+				panic(v)
 			}()
 			next.ServeHTTP(rec, r)
 			completed = true
@@ -46,7 +76,17 @@ func Middleware(t *Tracker, cfg MiddlewareConfig) func(http.Handler) http.Handle
 	}
 }
 
-// statusRecorder remembers the status code written through it.
+// mustBeMade panics, naming the caller, unless t was made by NewTracker.
+func (t *Tracker) mustBeMade(caller string) {
+	switch {
+	case t == nil:
+		panic("slo: " + caller + ": the tracker is nil; make one with NewTracker and check its error")
+	case t.ring == nil:
+		panic("slo: " + caller + ": a zero Tracker is not usable; make one with NewTracker")
+	}
+}
+
+// statusRecorder remembers the final status code written through it.
 type statusRecorder struct {
 	http.ResponseWriter
 	code  int
@@ -54,7 +94,10 @@ type statusRecorder struct {
 }
 
 func (s *statusRecorder) WriteHeader(code int) {
-	if !s.wrote {
+	// An informational answer is followed by the real one, as net/http
+	// treats it; 101 Switching Protocols is final.
+	informational := code >= 100 && code <= 199 && code != http.StatusSwitchingProtocols
+	if !s.wrote && !informational {
 		s.code, s.wrote = code, true
 	}
 	s.ResponseWriter.WriteHeader(code)
@@ -80,7 +123,9 @@ func (s *statusRecorder) Flush() {
 // target, window, SLI, budget remaining, burn rate of every tier and
 // whether it fires, and the time to exhaustion. A client whose Accept
 // header prefers text/html, a browser, gets the tracker's Dashboard instead.
+// Like Middleware, it panics when t is nil or a zero Tracker.
 func (t *Tracker) Handler() http.Handler {
+	t.mustBeMade("Tracker.Handler")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !readonly.Allow(w, r) {
 			return

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Method is how an objective counts its budget, as OpenSLO defines it.
@@ -35,7 +37,9 @@ func (m Method) String() string {
 // Objective is a service level objective: the share of good events (or
 // good time slices) a service promises over a window.
 type Objective struct {
-	// Name identifies the objective in reports and alerts.
+	// Name identifies the objective in reports, alerts and the slo label
+	// of its metrics. It must not be empty, and must be UTF-8 text without
+	// control characters (no newline, tab or NUL).
 	Name string
 	// Target is the promised share of good events, a fraction strictly
 	// between 0 and 1: 0.999 for "three nines". ParseTarget reads the forms
@@ -46,10 +50,10 @@ type Objective struct {
 	// Method is Occurrences (the zero value) or Timeslices.
 	Method Method
 	// SliceTarget is, for Timeslices, the share of good events that makes
-	// a slice good. Zero means Target.
+	// a slice good. Zero means Target. Set with Occurrences, it is an error.
 	SliceTarget float64
 	// Slice is, for Timeslices, the length of one slice. Zero means one
-	// minute.
+	// minute. Set with Occurrences, it is an error.
 	Slice time.Duration
 }
 
@@ -59,7 +63,10 @@ const DefaultSlice = time.Minute
 // Validate reports the first field of o that is not acceptable, naming the
 // field and its value.
 func (o Objective) Validate() error {
-	if err := validTarget("Target", o.Target); err != nil {
+	if err := validName(o.Name); err != nil {
+		return err
+	}
+	if err := validTarget("Target", o.Target, true); err != nil {
 		return fmt.Errorf("slo: objective %q: %w", o.Name, err)
 	}
 	if err := o.Window.Validate(); err != nil {
@@ -67,9 +74,15 @@ func (o Objective) Validate() error {
 	}
 	switch o.Method {
 	case Occurrences:
+		if o.SliceTarget != 0 {
+			return fmt.Errorf("slo: objective %q: SliceTarget %v is set, but Method is occurrences; slice targets belong to timeslices", o.Name, o.SliceTarget)
+		}
+		if o.Slice != 0 {
+			return fmt.Errorf("slo: objective %q: Slice %v is set, but Method is occurrences; slices belong to timeslices", o.Name, o.Slice)
+		}
 	case Timeslices:
 		if o.SliceTarget != 0 {
-			if err := validTarget("SliceTarget", o.SliceTarget); err != nil {
+			if err := validTarget("SliceTarget", o.SliceTarget, true); err != nil {
 				return fmt.Errorf("slo: objective %q: %w", o.Name, err)
 			}
 		}
@@ -77,6 +90,9 @@ func (o Objective) Validate() error {
 			return fmt.Errorf("slo: objective %q: Slice %v is negative", o.Name, o.Slice)
 		}
 		if s := o.slice(); o.Window.Rolling > 0 && o.Window.Rolling%s != 0 {
+			if o.Slice == 0 {
+				return fmt.Errorf("slo: objective %q: Window %v is not a whole number of the default Slice %v; set Slice to one that divides it", o.Name, o.Window, s)
+			}
 			return fmt.Errorf("slo: objective %q: Slice %v does not divide Window %v", o.Name, s, o.Window)
 		}
 		// Calendar windows start at midnight: slices that do not divide
@@ -90,12 +106,38 @@ func (o Objective) Validate() error {
 	return nil
 }
 
-func validTarget(field string, v float64) error {
+// validName checks an objective's name: it labels metrics and alerts, so
+// it must be present and printable, as package promrules requires.
+func validName(name string) error {
+	switch {
+	case name == "":
+		return fmt.Errorf("slo: objective: Name is empty; it names the objective in reports, alerts and metrics")
+	case !utf8.ValidString(name):
+		return fmt.Errorf("slo: objective: Name %q is not valid UTF-8", name)
+	case strings.ContainsFunc(name, unicode.IsControl):
+		return fmt.Errorf("slo: objective: Name %q has a control character", name)
+	}
+	return nil
+}
+
+// validTarget checks a target, a fraction in (0, 1). The error says what a
+// bad value looks like; percentage adds the hint that a number from 1 to
+// 100 was probably written as a percentage, which ParseTarget reads.
+func validTarget(field string, v float64, percentage bool) error {
 	switch {
 	case math.IsNaN(v) || math.IsInf(v, 0):
 		return fmt.Errorf("%s %v is not a number", field, v)
-	case v <= 0 || v >= 1:
-		return fmt.Errorf("%s %v out of range (0, 1): a target of 1 leaves no error budget", field, v)
+	case v == 1:
+		return fmt.Errorf("%s 1 out of range (0, 1): a target of 1 leaves no error budget", field)
+	case v == 0:
+		return fmt.Errorf("%s 0 out of range (0, 1): a target of 0 promises nothing", field)
+	case v < 0:
+		return fmt.Errorf("%s %v out of range (0, 1): a target is never negative", field, v)
+	case percentage && v > 1 && v < 100:
+		frac, _ := strconv.ParseFloat(shiftPoint(strconv.FormatFloat(v, 'f', -1, 64), 2), 64)
+		return fmt.Errorf("%s %v out of range (0, 1): it looks like a percentage; write %v, or read %q with ParseTarget", field, v, frac, strconv.FormatFloat(v, 'f', -1, 64))
+	case v >= 1:
+		return fmt.Errorf("%s %v out of range (0, 1): a target is a fraction, such as 0.999", field, v)
 	case budget(v) == 0:
 		return fmt.Errorf("%s %v is within 1e-15 of 1 and leaves no error budget", field, v)
 	}
@@ -120,7 +162,17 @@ func (o Objective) sliceTarget() float64 {
 // places so that the binary error of the subtraction does not show: the
 // budget of 0.999 is 0.001, not 0.0010000000000000009, and that of 0.99999
 // is 0.00001, not 0.000010000000000065512.
-func (o Objective) Budget() float64 { return budget(o.Target) }
+//
+// Budget, Nines, AllowedBad and AllowedDowntime describe a valid objective.
+// For a Target outside (0, 1) (NaN, 0, 1, 99.9), which Validate refuses,
+// each returns 0: no budget, never a negative, infinite or NaN amount.
+// AllowedDowntime also returns 0 for a window Validate refuses.
+func (o Objective) Budget() float64 {
+	if t := o.Target; math.IsNaN(t) || t <= 0 || t >= 1 {
+		return 0
+	}
+	return budget(o.Target)
+}
 
 func budget(target float64) float64 {
 	b, _ := strconv.ParseFloat(strconv.FormatFloat(1-target, 'f', 15, 64), 64)
@@ -128,7 +180,15 @@ func budget(target float64) float64 {
 }
 
 // Nines returns how many nines the target has: 3 for 0.999, 3.3 for 0.9995.
-func (o Objective) Nines() float64 { return -math.Log10(o.Budget()) }
+// A target of 1 has no finite number of nines; like any target outside
+// (0, 1), it gives 0.
+func (o Objective) Nines() float64 {
+	b := o.Budget()
+	if b == 0 {
+		return 0
+	}
+	return -math.Log10(b)
+}
 
 // AllowedBad returns how many of total events may be bad within the budget.
 func (o Objective) AllowedBad(total int64) float64 { return o.Budget() * float64(total) }
@@ -136,13 +196,23 @@ func (o Objective) AllowedBad(total int64) float64 { return o.Budget() * float64
 // AllowedDowntime returns how long the service may be fully down within the
 // window that holds t (for a rolling window, any t).
 func (o Objective) AllowedDowntime(t time.Time) time.Duration {
+	if o.Window.Validate() != nil {
+		return 0
+	}
 	return downtime(o.Budget(), o.Window.Length(t))
 }
 
 // AllowedDowntime returns how long a service may be fully down over window
-// at target: 43m12s for 0.999 over 30 days.
-func AllowedDowntime(target float64, window time.Duration) time.Duration {
-	return downtime(budget(target), window)
+// at target: 43m12s for 0.999 over 30 days. A target outside (0, 1) or a
+// window that is not positive is an error naming it, and gives 0.
+func AllowedDowntime(target float64, window time.Duration) (time.Duration, error) {
+	if err := validTarget("target", target, true); err != nil {
+		return 0, fmt.Errorf("slo: AllowedDowntime: %w", err)
+	}
+	if window <= 0 {
+		return 0, fmt.Errorf("slo: AllowedDowntime: window %v is not positive", window)
+	}
+	return downtime(budget(target), window), nil
 }
 
 // downtime multiplies window by the budget in decimal, so that 0.0005 ×

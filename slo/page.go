@@ -66,8 +66,11 @@ func NewDashboard(cfg DashboardConfig, trackers ...*Tracker) (*Dashboard, error)
 		return nil, errors.New("slo: NewDashboard needs at least one tracker")
 	}
 	for i, t := range trackers {
-		if t == nil {
+		switch {
+		case t == nil:
 			return nil, fmt.Errorf("slo: NewDashboard tracker %d is nil", i)
+		case t.ring == nil:
+			return nil, fmt.Errorf("slo: NewDashboard tracker %d is a zero Tracker; make it with NewTracker", i)
 		}
 	}
 	d := &Dashboard{title: cfg.Title, trackers: append([]*Tracker(nil), trackers...)}

@@ -30,7 +30,7 @@ func ParseTarget(s string) (float64, error) {
 			return 0, fmt.Errorf("slo: target %q is not a decimal number", s)
 		}
 	}
-	if err := validTarget("target", v); err != nil {
+	if err := validTarget("target", v, false); err != nil {
 		return 0, fmt.Errorf("slo: target %q: %w", s, err)
 	}
 	return v, nil

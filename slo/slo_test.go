@@ -55,7 +55,7 @@ func TestAllowedDowntimeTable(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := slo.AllowedDowntime(target, tt.window).String(); got != tt.want {
+		if got, err := slo.AllowedDowntime(target, tt.window); err != nil || got.String() != tt.want {
 			t.Errorf("AllowedDowntime(%s, %v) = %s, want %s", tt.target, tt.window, got, tt.want)
 		}
 	}
@@ -214,7 +214,7 @@ func TestEvaluate(t *testing.T) {
 	if got := o.AllowedBad(2_000_000); got != 2000 {
 		t.Errorf("AllowedBad(2e6) = %v, want 2000", got)
 	}
-	if got := slo.BurnRate(0.0144, 0.999); math.Abs(got-14.4) > 1e-9 {
+	if got, _ := slo.BurnRate(0.0144, 0.999); math.Abs(got-14.4) > 1e-9 {
 		t.Errorf("BurnRate(0.0144, 0.999) = %v, want 14.4", got)
 	}
 }

@@ -74,6 +74,10 @@ type TrackerConfig struct {
 // bucket; one older than the window is dropped and counted in Dropped; one
 // whose bucket starts more than MaxSkew past the clock is refused and
 // counted in Future.
+//
+// The zero Tracker is not usable: make one with NewTracker, which checks
+// the objective. Middleware and Handler panic on a zero or nil Tracker
+// when they are wired, so that the mistake shows at start-up.
 type Tracker struct {
 	o       Objective
 	policy  Policy
@@ -84,9 +88,12 @@ type Tracker struct {
 	res     int64 // bucket length in nanoseconds
 	phase   int64 // bucket i spans [phase + i×res, phase + (i+1)×res)
 	n       int64 // buckets in the ring
-	ring    []bucket
-	latest  atomic.Int64 // newest bucket index recorded
-	first   atomic.Int64 // oldest bucket index recorded, or none
+	// maxCount is the most good, or bad, events one RecordN may put in
+	// a bucket: MaxInt64 / 4 / n, so that no sum over the ring can wrap.
+	maxCount int64
+	ring     []bucket
+	latest   atomic.Int64 // newest bucket index recorded
+	first    atomic.Int64 // oldest bucket index recorded, or none
 	// horizon is the latest time, in Unix nanoseconds, known to be within
 	// MaxSkew of the clock: events up to it need no clock reading.
 	horizon atomic.Int64
@@ -140,7 +147,12 @@ func NewTracker(o Objective, cfg TrackerConfig) (*Tracker, error) {
 	window := o.Window.maxLength()
 	var phase int64
 	if o.Window.Calendar == NotCalendar {
-		if window%res != 0 {
+		switch {
+		case window%res == 0:
+		case cfg.Resolution == 0:
+			// The user set the window, not the resolution.
+			return nil, fmt.Errorf("slo: objective %q: Window %v is not a whole number of the default Resolution %v; set TrackerConfig.Resolution to one that divides it", o.Name, o.Window, res)
+		default:
 			return nil, fmt.Errorf("slo: TrackerConfig.Resolution %v does not divide the window %v", res, o.Window)
 		}
 	} else {
@@ -177,7 +189,7 @@ func NewTracker(o Objective, cfg TrackerConfig) (*Tracker, error) {
 	}
 	t := &Tracker{
 		o: o, policy: policy, omitted: omitted, events: newEvents(mp, o.Name), latency: cfg.Latency, now: now,
-		res: int64(res), phase: phase, n: n, ring: make([]bucket, n),
+		res: int64(res), phase: phase, n: n, ring: make([]bucket, n), maxCount: math.MaxInt64 / 4 / n,
 	}
 	nb := n/blockSize + 2
 	t.versions = make([]atomic.Int64, nb)
@@ -262,16 +274,28 @@ func (t *Tracker) RecordN(good, bad int64) error { return t.RecordNAt(t.now(), g
 // RecordNAt counts good and bad events at at. A negative count is an error
 // and records nothing. A time whose bucket starts more than MaxSkew past the
 // clock is an error too: the events are refused and counted in Future.
+//
+// So that no sum over the window can wrap around, a bucket holds at most
+// MaxInt64 / 4 / buckets good events and as many bad ones (53 trillion
+// each for 30 days at one minute) from RecordN: counts that would take it
+// past that are an error naming them, and record nothing.
 func (t *Tracker) RecordNAt(at time.Time, good, bad int64) error {
 	switch {
 	case good < 0:
 		return fmt.Errorf("slo: RecordN good %d is negative", good)
 	case bad < 0:
 		return fmt.Errorf("slo: RecordN bad %d is negative", bad)
+	case good > t.maxCount:
+		return fmt.Errorf("slo: RecordN good %d is more than a bucket holds (%d); nothing recorded", good, t.maxCount)
+	case bad > t.maxCount:
+		return fmt.Errorf("slo: RecordN bad %d is more than a bucket holds (%d); nothing recorded", bad, t.maxCount)
 	case good+bad == 0:
 		return nil
 	}
-	if !t.add(at, good, bad) {
+	switch t.add(at, good, bad) {
+	case addFull:
+		return fmt.Errorf("slo: RecordN good %d, bad %d at %v would take its bucket past %d events; nothing recorded", good, bad, at.Format(time.RFC3339Nano), t.maxCount)
+	case addFuture:
 		return fmt.Errorf("slo: RecordN at %v is more than MaxSkew %v past the clock; %d events refused", at.Format(time.RFC3339Nano), MaxSkew, good+bad)
 	}
 	return nil
@@ -316,8 +340,18 @@ func floorDiv(x, d int64) (q, r int64) {
 	return q, r
 }
 
-// add records the events, or counts them in future and reports false.
-func (t *Tracker) add(at time.Time, good, bad int64) bool {
+// What add did with events.
+type added uint8
+
+const (
+	addRecorded added = iota
+	addDropped        // older than the window; counted in dropped
+	addFuture         // past MaxSkew; counted in future
+	addFull           // the bucket would pass maxCount
+)
+
+// add records the events, or says why not.
+func (t *Tracker) add(at time.Time, good, bad int64) added {
 	ns := at.UnixNano() - t.phase
 	// Fast path: most events fall in the newest bucket, whose index and
 	// bucket are cached; a multiply checks it where the slow path needs two
@@ -327,18 +361,70 @@ func (t *Tracker) add(at time.Time, good, bad int64) bool {
 	if latest := t.latest.Load(); latest != empty {
 		if d := ns - latest*t.res; d >= 0 && d < t.res {
 			if b := t.latestBucket.Load(); b.epoch.Load() == latest {
-				t.events.add(good, bad, false)
-				if good != 0 {
-					b.good.Add(good)
+				r := t.count(b, good, bad)
+				if r == addRecorded {
+					t.events.add(good, bad, false)
 				}
-				if bad != 0 {
-					b.bad.Add(bad)
-				}
-				return true
+				return r
 			}
 		}
 	}
 	return t.addSlow(ns, good, bad)
+}
+
+// count adds the events to b, unless that would take its good or bad
+// count past maxCount. A single event is added at once: no count grows by
+// ones to within reach of MaxInt64, and maxCount leaves room for them.
+func (t *Tracker) count(b *bucket, good, bad int64) added {
+	switch {
+	case good+bad == 1 && good == 1:
+		b.good.Add(1)
+		return addRecorded
+	case good+bad == 1:
+		b.bad.Add(1)
+		return addRecorded
+	}
+	if !addCapped(&b.good, good, t.maxCount) {
+		return addFull
+	}
+	if !addCapped(&b.bad, bad, t.maxCount) {
+		b.good.Add(-good)
+		return addFull
+	}
+	return addRecorded
+}
+
+// addCapped adds n to c unless the sum would pass limit, and reports
+// whether it did.
+func addCapped(c *atomic.Int64, n, limit int64) bool {
+	if n == 0 {
+		return true
+	}
+	for {
+		v := c.Load()
+		if v > limit-n {
+			return false
+		}
+		if c.CompareAndSwap(v, v+n) {
+			return true
+		}
+	}
+}
+
+// addSaturating adds n to c, stopping at MaxInt64.
+func addSaturating(c *atomic.Int64, n int64) {
+	for {
+		v := c.Load()
+		if v > math.MaxInt64-n {
+			if v == math.MaxInt64 || c.CompareAndSwap(v, math.MaxInt64) {
+				return
+			}
+			continue
+		}
+		if c.CompareAndSwap(v, v+n) {
+			return
+		}
+	}
 }
 
 // beforeHorizon reads the clock, moves the horizon to MaxSkew past it, and
@@ -359,30 +445,28 @@ func (t *Tracker) beforeHorizon(ns int64) bool {
 
 // addSlow records events at ns, less the phase, unless their bucket starts
 // more than MaxSkew past the clock.
-func (t *Tracker) addSlow(ns int64, good, bad int64) bool {
+func (t *Tracker) addSlow(ns int64, good, bad int64) added {
 	idx, _ := floorDiv(ns, t.res)
 	if start := idx*t.res + t.phase; start > t.horizon.Load() && !t.beforeHorizon(start) {
-		t.future.Add(good + bad)
-		return false
+		addSaturating(&t.future, good+bad)
+		return addFuture
 	}
-	t.events.add(good, bad, false)
 	slot := t.slot(idx)
 	latest := t.latest.Load()
 	if idx <= latest-t.n && latest != empty {
-		t.dropped.Add(good + bad)
-		return true
+		t.events.add(good, bad, false)
+		addSaturating(&t.dropped, good+bad)
+		return addDropped
 	}
 	b := &t.ring[slot]
 	for {
 		e := b.epoch.Load()
 		switch {
 		case e == idx:
-			if good != 0 {
-				b.good.Add(good)
+			if r := t.count(b, good, bad); r != addRecorded {
+				return r
 			}
-			if bad != 0 {
-				b.bad.Add(bad)
-			}
+			t.events.add(good, bad, false)
 			t.touch(idx)
 			for idx > latest {
 				if t.latest.CompareAndSwap(latest, idx) {
@@ -391,14 +475,15 @@ func (t *Tracker) addSlow(ns int64, good, bad int64) bool {
 				}
 				latest = t.latest.Load()
 			}
-			return true
+			return addRecorded
 		case e == resetting:
 			runtime.Gosched()
 		case e > idx:
 			// The bucket already holds a newer index: this event is a
 			// whole window old.
-			t.dropped.Add(good + bad)
-			return true
+			t.events.add(good, bad, false)
+			addSaturating(&t.dropped, good+bad)
+			return addDropped
 		case b.epoch.CompareAndSwap(e, resetting):
 			b.good.Store(0)
 			b.bad.Store(0)

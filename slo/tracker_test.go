@@ -212,7 +212,7 @@ func TestMiddlewareAndHandler(t *testing.T) {
 			clock = clock.Add(2 * time.Second)
 			mu.Unlock()
 		case "/panic":
-			panic(http.ErrAbortHandler)
+			panic("handler bug")
 		}
 	})
 	h := slo.Middleware(tr, slo.MiddlewareConfig{})(app)

@@ -34,8 +34,9 @@ at that burn rate.
 TARGET is written as people write it: 99.95, 99.95% or 0.9995. WINDOW is a
 duration (30d, 4w, 28d, 1h30m) or month, quarter or year for the calendar
 period holding today; 30d when left out. A tier whose long window is longer
-than the window is left out, as the slo package's tracker does; a tier that
-would need an error rate over 100% is shown as never firing.`,
+than the window is left out, as the slo package's tracker does, and listed
+as omitted with the reason; a tier that would need an error rate over 100%
+is shown as never firing.`,
 		Example: `  # How much downtime does 99.95% allow over 30 days?
   runkit slo budget 99.95 30d
 
@@ -93,7 +94,10 @@ type budgetReport struct {
 		Week   float64 `json:"week"`
 		Window float64 `json:"window"`
 	} `json:"allowedDowntimeSeconds"`
+	// Tiers is [] when no tier fits the window, never null.
 	Tiers []budgetTier `json:"tiers"`
+	// OmittedTiers lists the default tiers left out, with the reason.
+	OmittedTiers []omittedTier `json:"omittedTiers"`
 
 	window time.Duration
 	o      slo.Objective
@@ -118,6 +122,13 @@ type budgetTier struct {
 	fires, gone time.Duration
 }
 
+type omittedTier struct {
+	Severity slo.Severity `json:"severity"`
+	Long     string       `json:"long"`
+	Short    string       `json:"short"`
+	Reason   string       `json:"reason"`
+}
+
 func budget(targetArg, windowArg string, now time.Time) (*budgetReport, error) {
 	target, err := slo.ParseTarget(targetArg)
 	if err != nil {
@@ -127,7 +138,7 @@ func budget(targetArg, windowArg string, now time.Time) (*budgetReport, error) {
 	if err != nil {
 		return nil, argErrorf("WINDOW: %v", err)
 	}
-	o := slo.Objective{Target: target, Window: w}
+	o := slo.Objective{Name: "budget", Target: target, Window: w}
 	if err := o.Validate(); err != nil {
 		return nil, usageErrorf("%v", err)
 	}
@@ -135,15 +146,27 @@ func budget(targetArg, windowArg string, now time.Time) (*budgetReport, error) {
 	r := &budgetReport{
 		Target: target, Window: w.String(), WindowSeconds: length.Seconds(),
 		Budget: o.Budget(), Nines: roundSig(o.Nines(), 12), window: length, o: o,
+		Tiers: []budgetTier{}, OmittedTiers: []omittedTier{},
 	}
 	if w.Calendar != slo.NotCalendar {
 		r.Window = w.Calendar.String()
 	}
-	r.AllowedDowntime.Day = slo.AllowedDowntime(target, 24*time.Hour).Seconds()
-	r.AllowedDowntime.Week = slo.AllowedDowntime(target, 7*24*time.Hour).Seconds()
+	day, err := slo.AllowedDowntime(target, 24*time.Hour)
+	if err != nil {
+		return nil, usageErrorf("%v", err)
+	}
+	week, err := slo.AllowedDowntime(target, 7*24*time.Hour)
+	if err != nil {
+		return nil, usageErrorf("%v", err)
+	}
+	r.AllowedDowntime.Day, r.AllowedDowntime.Week = day.Seconds(), week.Seconds()
 	r.AllowedDowntime.Window = o.AllowedDowntime(now).Seconds()
 	for _, t := range slo.DefaultPolicy().Tiers {
 		if t.Long > length {
+			r.OmittedTiers = append(r.OmittedTiers, omittedTier{
+				Severity: t.Severity, Long: slo.Rolling(t.Long).String(), Short: slo.Rolling(t.ShortWindow()).String(),
+				Reason: fmt.Sprintf("Long %s is longer than the window %s", slo.Rolling(t.Long), slo.Rolling(length)),
+			})
 			continue
 		}
 		th := t.Threshold(length)
@@ -173,7 +196,7 @@ func (r *budgetReport) table(w io.Writer) error {
 	if r.o.Window.Calendar != slo.NotCalendar {
 		window = fmt.Sprintf("%s (%s now)", r.Window, human(r.window))
 	}
-	row(tw, "target", fmt.Sprintf("%s (%s nines)", percent(r.Target), num(roundSig(r.Nines, 3))))
+	row(tw, "target", fmt.Sprintf("%s (%s nines)", targetPercent(r.Target), num(roundSig(r.Nines, 3))))
 	row(tw, "window", window)
 	row(tw, "budget", fmt.Sprintf("%s of events: %s bad per million", percent(r.Budget), num(r.Budget*1e6)))
 	row(tw, "downtime", fmt.Sprintf("%s a day, %s a week, %s a window",
@@ -183,13 +206,27 @@ func (r *budgetReport) table(w io.Writer) error {
 	}
 	fmt.Fprintln(w)
 	tw = newTable(w)
-	row(tw, "SEVERITY", "LONG", "SHORT", "SPENDS", "BURN RATE", "ERROR RATE", "FULL OUTAGE FIRES IN", "BUDGET GONE IN")
+	if len(r.Tiers) == 0 {
+		fmt.Fprintf(w, "No default burn-rate tier fits a %s window: each one's long window is longer.\n", slo.Rolling(r.window))
+	} else {
+		row(tw, "SEVERITY", "LONG", "SHORT", "SPENDS", "BURN RATE", "ERROR RATE", "FULL OUTAGE FIRES IN", "BUDGET GONE IN")
+	}
 	for _, t := range r.Tiers {
 		errRate := percent(t.ErrorRate)
 		if !t.CanFire {
 			errRate += " (cannot fire)"
 		}
 		row(tw, string(t.Severity), t.Long, t.Short, percent(t.BudgetShare), num(t.BurnRate), errRate, human(t.fires), human(t.gone))
+	}
+	if len(r.OmittedTiers) > 0 {
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		fmt.Fprintln(w)
+		tw = newTable(w)
+	}
+	for _, t := range r.OmittedTiers {
+		row(tw, "omitted", string(t.Severity), t.Long, t.Short, t.Reason)
 	}
 	return tw.Flush()
 }

@@ -81,6 +81,25 @@ func num(v float64) string {
 // percent writes a share as a percentage: 0.0005 is "0.05%".
 func percent(v float64) string { return num(100*v) + "%" }
 
+// targetPercent writes a target as a percentage with every digit it has,
+// moving the decimal point in its shortest text as slo.ParseTarget does
+// the other way: 0.9999999 is "99.99999%", never a rounded "100%".
+func targetPercent(v float64) string {
+	text := strconv.FormatFloat(v, 'f', -1, 64)
+	intPart, frac, _ := strings.Cut(text, ".")
+	for len(frac) < 2 {
+		frac += "0"
+	}
+	out := strings.TrimLeft(intPart+frac[:2], "0")
+	if out == "" {
+		out = "0"
+	}
+	if rest := frac[2:]; rest != "" {
+		out += "." + rest
+	}
+	return out + "%"
+}
+
 // human writes d the way people read a budget, largest unit first and
 // to the millisecond: "43.2s", "5m2.4s", "2d2h", "864ms". Forever is
 // "never".

@@ -109,3 +109,25 @@ func FuzzParseIncident(f *testing.F) {
 		}
 	})
 }
+
+func TestTargetPercentKeepsEveryDigit(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want string
+	}{
+		{"99.99999", "99.99999%"},
+		{"99.999999999", "99.999999999%"},
+		{"99.9", "99.9%"},
+		{"0.5", "50%"},
+		{"0.001", "0.1%"},
+		{"95", "95%"},
+	} {
+		v, err := slo.ParseTarget(tt.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := targetPercent(v); got != tt.want {
+			t.Errorf("targetPercent(ParseTarget(%q)) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -223,7 +223,7 @@ func statusTable(w io.Writer, results []sloStatus) error {
 			if len(firing) > 0 {
 				f = strings.Join(firing, ", ")
 			}
-			row(tw, s.URL, r.Objective, percent(r.Target), r.Window, sli, remaining, burn, exhausts, f)
+			row(tw, s.URL, r.Objective, targetPercent(r.Target), r.Window, sli, remaining, burn, exhausts, f)
 		}
 	}
 	if err := tw.Flush(); err != nil {
