@@ -148,6 +148,12 @@ func TestREADMECheckerCatchesBrokenBlocks(t *testing.T) {
 		"\treturn err\n" +
 		"}\n" +
 		"defer tel.Shutdown(context.Background())\n" +
+		"```\n\n" +
+		// 59: an error discarded, which turns a bad objective into a
+		// panic at every request
+		"```go\n" +
+		"tracker, _ := slo.NewTracker(checkout, slo.TrackerConfig{})\n" +
+		"mux.Handle(\"/slo\", tracker.Handler())\n" +
 		"```\n"
 	want := map[int]string{
 		4:  "expected declaration, found objective",
@@ -158,10 +164,11 @@ func TestREADMECheckerCatchesBrokenBlocks(t *testing.T) {
 		31: "undefined: cartHandler",
 		35: "not enough return values",
 		55: "Shutdown(context.Background()) has no deadline",
+		59: "the error is assigned to _",
 	}
 	blocks := goBlocks([]byte(sample))
-	if len(blocks) != 10 {
-		t.Fatalf("found %d blocks in the sample, want 10", len(blocks))
+	if len(blocks) != 11 {
+		t.Fatalf("found %d blocks in the sample, want 11", len(blocks))
 	}
 	c := newBlockChecker(t)
 	got := map[int]string{}
@@ -315,9 +322,10 @@ func (c *blockChecker) check(file string, b goBlock) []error {
 		useDeclared(f)
 	}
 	conf := types.Config{Importer: c.imp, Error: addErr}
-	info := &types.Info{Uses: map[*ast.Ident]types.Object{}}
+	info := &types.Info{Uses: map[*ast.Ident]types.Object{}, Types: map[ast.Expr]types.TypeAndValue{}}
 	conf.Check(f.Name.Name, c.fset, files, info)
-	for _, g := range append(contextFootGuns(f, info), shutdownFootGuns(f, info)...) {
+	guns := append(contextFootGuns(f, info), shutdownFootGuns(f, info)...)
+	for _, g := range append(guns, discardedErrors(f, info)...) {
 		report(c.fset.Position(g.pos), g.msg)
 	}
 	return errs
@@ -477,6 +485,31 @@ func useDeclared(f *ast.File) {
 // gets a context already done. A context ends within the block when it
 // has a timeout or deadline, or its cancel func is called (not deferred)
 // in the block.
+// discardedErrors finds an error result assigned to _. A reader copies
+// the README: "tracker, _ := slo.NewTracker(...)" there becomes a service
+// that fails every request when the objective is wrong.
+func discardedErrors(f *ast.File, info *types.Info) []footGun {
+	errType := types.Universe.Lookup("error").Type()
+	var guns []footGun
+	ast.Inspect(f, func(n ast.Node) bool {
+		as, ok := n.(*ast.AssignStmt)
+		if !ok || len(as.Rhs) != 1 {
+			return true
+		}
+		tuple, ok := info.Types[as.Rhs[0]].Type.(*types.Tuple)
+		if !ok || tuple.Len() != len(as.Lhs) {
+			return true
+		}
+		for i, l := range as.Lhs {
+			if id, ok := l.(*ast.Ident); ok && id.Name == "_" && types.Identical(tuple.At(i).Type(), errType) {
+				guns = append(guns, footGun{pos: id.Pos(), msg: "the error is assigned to _; a README snippet checks it"})
+			}
+		}
+		return true
+	})
+	return guns
+}
+
 func contextFootGuns(f *ast.File, info *types.Info) []footGun {
 	var guns []footGun
 	ast.Inspect(f, func(n ast.Node) bool {

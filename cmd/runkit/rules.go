@@ -93,9 +93,12 @@ func newRules() *cobra.Command {
 			if len(slos) == 0 {
 				return usageErrorf("no SLO documents in %s: no rules to write", strings.Join(args, ", "))
 			}
-			rules, err := ruleSLOs(slos, keep, cfg, cmd.ErrOrStderr())
-			if err != nil {
-				return err
+			rules, problems := ruleSLOs(slos, keep, cfg)
+			if len(problems) > 0 {
+				for _, p := range problems {
+					fmt.Fprintln(cmd.ErrOrStderr(), p)
+				}
+				return usageErrorf("%s: no rules written", plural(len(problems), "problem"))
 			}
 			var buf bytes.Buffer
 			if err := promrules.Write(&buf, cfg, rules...); err != nil {
@@ -135,9 +138,8 @@ func newRules() *cobra.Command {
 }
 
 // ruleSLOs turns OpenSLO SLOs into what promrules writes, one per
-// objective. Each problem goes to stderr on its own line, naming where the
-// SLO is defined; the error counts them.
-func ruleSLOs(slos []openslo.SLO, keep []string, cfg promrules.Config, stderr io.Writer) ([]promrules.SLO, error) {
+// objective, or lists the problems, each naming where its SLO is defined.
+func ruleSLOs(slos []openslo.SLO, keep []string, cfg promrules.Config) ([]promrules.SLO, []string) {
 	var out []promrules.SLO
 	var problems []string
 	for _, s := range slos {
@@ -164,10 +166,7 @@ func ruleSLOs(slos []openslo.SLO, keep []string, cfg promrules.Config, stderr io
 		}
 	}
 	if len(problems) > 0 {
-		for _, p := range problems {
-			fmt.Fprintln(stderr, p)
-		}
-		return nil, usageErrorf("%s: no rules written", plural(len(problems), "problem"))
+		return nil, problems
 	}
 	return out, nil
 }

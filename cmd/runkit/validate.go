@@ -14,10 +14,14 @@ import (
 
 	"github.com/ybiyri/runkit/slo"
 	"github.com/ybiyri/runkit/slo/openslo"
+	"github.com/ybiyri/runkit/slo/promrules"
 )
 
 func newValidate() *cobra.Command {
-	var out format
+	var (
+		out      format
+		forRules bool
+	)
 	c := &cobra.Command{
 		Use:   "validate FILE...",
 		Short: "Check OpenSLO v1 files and list the objectives they define",
@@ -27,6 +31,12 @@ the wrong type, a bad value, a repeated name or a reference to nothing is a
 problem, and so are alert policies whose burn-rate tiers could never fire
 for an objective. Every problem is printed on standard error as
 file:line:column: field value: what is wrong, and the command exits 1.
+
+Since slo rules is what the files are for, validate also refuses what slo
+rules would (a gauge ratio, a metric source other than Prometheus, a
+calendar window, timeslices), naming the SLO and the reason; --rules=false
+checks the OpenSLO alone. A set with no SLO at all, and a file holding no
+OpenSLO document, are problems too: there is nothing to validate.
 
 When the files are valid it lists each objective: its SLO, target, window,
 budgeting method, indicator and burn-rate tiers, and where it is defined.`,
@@ -44,10 +54,18 @@ budgeting method, indicator and burn-rate tiers, and where it is defined.`,
 			if err != nil {
 				return err
 			}
-			rows := objectiveRows(slos, time.Now())
 			if len(slos) == 0 {
-				fmt.Fprintf(cmd.ErrOrStderr(), "no SLO documents in %s\n", strings.Join(args, ", "))
+				return usageErrorf("no SLO documents in %s: nothing to validate", strings.Join(args, ", "))
 			}
+			if forRules {
+				if _, problems := ruleSLOs(slos, nil, promrules.Config{}); len(problems) > 0 {
+					for _, p := range problems {
+						fmt.Fprintln(cmd.ErrOrStderr(), p)
+					}
+					return usageErrorf("%s in %s", plural(len(problems), "problem"), strings.Join(args, ", "))
+				}
+			}
+			rows := objectiveRows(slos, time.Now())
 			if out == jsonFormat {
 				return writeJSON(cmd.OutOrStdout(), rows)
 			}
@@ -55,6 +73,7 @@ budgeting method, indicator and burn-rate tiers, and where it is defined.`,
 		},
 	}
 	addOutputFlag(c, &out)
+	c.Flags().BoolVar(&forRules, "rules", true, "also refuse what slo rules would refuse; false checks the OpenSLO alone")
 	return c
 }
 
@@ -166,7 +185,7 @@ func validateTable(w io.Writer, rows []objectiveRow) error {
 		if r.TiersSource == "default" {
 			tiers = fmt.Sprintf("%d default", len(r.Tiers))
 		}
-		row(tw, r.Objective, percent(r.Target), r.Window, r.Method, r.Indicator, tiers, r.Position)
+		row(tw, r.Objective, targetPercent(r.Target), r.Window, r.Method, r.Indicator, tiers, r.Position)
 	}
 	return tw.Flush()
 }

@@ -279,12 +279,40 @@ func TestParseDuplicateNames(t *testing.T) {
 	}
 }
 
+// A file with no document at all is a mistake (a truncated write, a glob
+// that caught the wrong file), not an empty set: an error at file:1:1. A
+// set whose documents hold no SLO, an SLI library, is valid and returns
+// none; a lone "---" between documents is skipped.
+const sliDoc = `apiVersion: openslo/v1
+kind: SLI
+metadata:
+  name: errors
+spec:
+  ratioMetric:
+    counter: true
+    bad:
+      metricSource:
+        type: Prometheus
+        spec:
+          query: errors_total
+    total:
+      metricSource:
+        type: Prometheus
+        spec:
+          query: requests_total
+`
+
 func TestParseEmptyAndMissing(t *testing.T) {
-	for _, in := range []string{"", "---\n", "# only a comment\n", "---\n---\n"} {
+	for _, in := range []string{"", "---\n", "# only a comment\n", "---\n---\n", "\n\n  \n"} {
 		slos, err := openslo.Parse("empty.yaml", []byte(in))
-		if err != nil || len(slos) != 0 {
-			t.Errorf("Parse(%q) = %v, %v; want no SLOs and no error", in, slos, err)
+		var e *openslo.Error
+		if !errors.As(err, &e) || e.Error() != "empty.yaml:1:1: holds no OpenSLO document" || len(slos) != 0 {
+			t.Errorf("Parse(%q) = %v, %v; want the error empty.yaml:1:1: holds no OpenSLO document", in, slos, err)
 		}
+	}
+	slos, err := openslo.Parse("sli.yaml", []byte("---\n"+sliDoc+"---\n"))
+	if err != nil || len(slos) != 0 {
+		t.Errorf("Parse(an SLI alone) = %v, %v; want no SLOs and no error", slos, err)
 	}
 	if _, err := openslo.ReadFiles("testdata/missing.yaml"); err == nil || !strings.Contains(err.Error(), "missing.yaml") {
 		t.Errorf("ReadFiles(missing) = %v", err)

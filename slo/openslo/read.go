@@ -52,7 +52,10 @@ func ReadFiles(paths ...string) ([]SLO, error) {
 // wrong type, a bad value or a reference to nothing is an *Error naming
 // file:line:column, the field and the value. Every problem found is
 // returned, joined with errors.Join. An empty document (a lone "---") is
-// skipped; a set with no SLO at all is not an error and returns none.
+// skipped, but a file with no document at all (empty, or only comments) is
+// an error at its line 1: it is a truncated write or the wrong file, not a
+// set of no objectives. A set whose documents define no SLO (SLIs and
+// alert policies kept apart) is not an error and returns none.
 func ParseFiles(files ...File) ([]SLO, error) {
 	p := &parser{
 		slis:       map[string]*sliDoc{},
@@ -140,6 +143,7 @@ var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
 func (p *parser) file(f File) {
 	dec := yaml.NewDecoder(bytes.NewReader(f.Data))
 	r := &reader{file: f.Name}
+	docs := 0
 	for {
 		var doc yaml.Node
 		err := dec.Decode(&doc)
@@ -153,12 +157,17 @@ func (p *parser) file(f File) {
 				e.Msg = "yaml: " + strings.TrimPrefix(err.Error(), m[0])
 			}
 			p.errs = append(p.errs, e)
+			docs = -1 // a syntax error says enough
 			break
 		}
 		if len(doc.Content) == 0 || isNull(deref(doc.Content[0])) {
 			continue
 		}
+		docs++
 		p.document(r, deref(doc.Content[0]))
+	}
+	if docs == 0 {
+		r.errs = append(r.errs, &Error{Position: Position{File: f.Name, Line: 1, Column: 1}, Msg: "holds no OpenSLO document"})
 	}
 	p.errs = append(p.errs, r.errs...)
 	r.errs = nil

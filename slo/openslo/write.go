@@ -30,7 +30,8 @@ func New(o slo.Objective, ind Indicator) SLO {
 // Position and names derived on reading (an objective's Name is the
 // document's, or the document's and the objective's displayName). An
 // SLO that OpenSLO cannot express is an error naming it, and nothing is
-// written for it or after it. No SLOs write nothing.
+// written for it or after it. No SLOs write nothing (which Parse, reading
+// a file with no document, refuses).
 func Write(w io.Writer, slos ...SLO) error {
 	if len(slos) == 0 {
 		return nil
