@@ -115,7 +115,7 @@ func TestREADMECheckerCatchesBrokenBlocks(t *testing.T) {
 		"```go\n" +
 		"announcer := &deploy.Announcer{Sinks: []deploy.Sink{deploy.Writer(os.Stdout)}}\n" +
 		"ctx, cancel := context.WithTimeout(ctx, 2*time.Second)\n" +
-		"announcer.Announce(ctx, deploy.FromBuild(\"checkout\", \"production\"))\n" +
+		"announcer.Announce(ctx, deploy.Marker{Service: \"checkout\", Version: \"1.4.2\"})\n" +
 		"cancel()\n" +
 		"```\n\n" +
 		// 26: bad syntax, an unclosed brace found only past the block
@@ -137,7 +137,7 @@ func TestREADMECheckerCatchesBrokenBlocks(t *testing.T) {
 		"```go\n" +
 		"announcer := &deploy.Announcer{Sinks: []deploy.Sink{deploy.Writer(os.Stdout), grafanaSink}}\n" +
 		"announceCtx, cancel := context.WithTimeout(ctx, 2*time.Second)\n" +
-		"announcer.Announce(announceCtx, deploy.FromBuild(\"checkout\", \"production\"))\n" +
+		"announcer.Announce(announceCtx, deploy.Marker{Service: \"checkout\", Version: \"1.4.2\"})\n" +
 		"cancel()\n" +
 		"unused := 1\n" +
 		"```\n\n" +

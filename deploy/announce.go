@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"time"
 )
 
@@ -30,11 +31,15 @@ type Result struct {
 // failures with exponential backoff and full jitter. Set its fields before
 // the first Announce; it is safe for concurrent use after that.
 type Announcer struct {
+	// Sinks receive the marker; a nil one is an error naming its index.
 	Sinks []Sink
-	// MaxAttempts bounds the attempts per sink. Zero means 4.
+	// MaxAttempts bounds the attempts per sink. Zero means 4; 1 means no
+	// retry. A negative count is an error.
 	MaxAttempts int
 	// BaseDelay and MaxDelay bound the backoff: a retry waits a random
 	// time in [0, min(MaxDelay, BaseDelay × 2^n)). Zero means 250ms and 5s.
+	// A negative delay, or a BaseDelay over a MaxDelay that is set, is an
+	// error.
 	BaseDelay, MaxDelay time.Duration
 	// OnResult, when set, receives each sink's result as it completes.
 	OnResult func(Result)
@@ -47,15 +52,26 @@ type Announcer struct {
 // the wait with ctx's deadline. Sends still running then are cancelled and
 // reported with ctx's error. The error joins every sink's failure; results
 // hold one entry per sink, in the order of Sinks.
+//
+// A marker that does not validate (see Marker.Validate; a zero Start
+// reads as now, so a CommitTime after now is refused) and an Announcer
+// with a bad field are errors, with no result and nothing sent.
 func (a *Announcer) Announce(ctx context.Context, m Marker) ([]Result, error) {
-	if err := m.Validate(); err != nil {
+	if err := a.validate(); err != nil {
 		return nil, err
 	}
 	now := time.Now
 	if a.Now != nil {
 		now = a.Now
 	}
-	m = m.complete(now())
+	t := now()
+	if m.Start.IsZero() {
+		m.Start = t
+	}
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	m = m.complete(t)
 	attempts := a.MaxAttempts
 	if attempts <= 0 {
 		attempts = 4
@@ -107,6 +123,29 @@ func (a *Announcer) Announce(ctx context.Context, m Marker) ([]Result, error) {
 		}
 	}
 	return results, joinErrors(results)
+}
+
+// validate reports the first field of a that is not acceptable.
+func (a *Announcer) validate() error {
+	for i, s := range a.Sinks {
+		if s == nil {
+			return fmt.Errorf("deploy: Announcer.Sinks[%d] is nil", i)
+		}
+		if v := reflect.ValueOf(s); v.Kind() == reflect.Pointer && v.IsNil() {
+			return fmt.Errorf("deploy: Announcer.Sinks[%d] is a nil %T", i, s)
+		}
+	}
+	switch {
+	case a.MaxAttempts < 0:
+		return fmt.Errorf("deploy: Announcer.MaxAttempts %d is negative; zero means 4", a.MaxAttempts)
+	case a.BaseDelay < 0:
+		return fmt.Errorf("deploy: Announcer.BaseDelay %v is negative; zero means 250ms", a.BaseDelay)
+	case a.MaxDelay < 0:
+		return fmt.Errorf("deploy: Announcer.MaxDelay %v is negative; zero means 5s", a.MaxDelay)
+	case a.MaxDelay > 0 && a.BaseDelay > a.MaxDelay:
+		return fmt.Errorf("deploy: Announcer.BaseDelay %v is over MaxDelay %v", a.BaseDelay, a.MaxDelay)
+	}
+	return nil
 }
 
 func joinErrors(rs []Result) error {

@@ -32,13 +32,20 @@ type BuildInfo struct {
 }
 
 // Build returns the running binary's build info, from
-// runtime/debug.ReadBuildInfo with the link-time overrides applied. Builds
-// without VCS data (a container build from a copied tree) can set them:
+// runtime/debug.ReadBuildInfo with overrides applied. A build without VCS
+// data (a container image built from a copied tree, or -buildvcs=false)
+// has version "(devel)" and no revision, which identifies no deployment
+// (see FromBuild); give it its identity at link time:
 //
 //	go build -ldflags "\
 //	  -X github.com/ybiyri/runkit/internal/buildinfo.version=1.4.2 \
 //	  -X github.com/ybiyri/runkit/internal/buildinfo.revision=$(git rev-parse HEAD) \
 //	  -X github.com/ybiyri/runkit/internal/buildinfo.commitTime=$(git log -1 --format=%cI)"
+//
+// or at run time, from the deployment's manifest, with the environment
+// variables RUNKIT_VERSION, RUNKIT_REVISION and RUNKIT_COMMIT_TIME (RFC
+// 3339), which win over the link-time values. A commit time that does not
+// parse is left out here, and FromBuild reports it.
 //
 // The telemetry package reads the same values for its resource.
 func Build() BuildInfo { return fromInternal(buildinfo.Read()) }

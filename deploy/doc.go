@@ -7,7 +7,11 @@
 // [Build] reads the binary's version, VCS revision, commit time and
 // modified flag from runtime/debug.ReadBuildInfo, with link-time overrides
 // for builds that carry no VCS data, and says plainly when the revision is
-// unknown. [VersionHandler] serves it at /version. The telemetry package
+// unknown. A build with no VCS data gets its version and revision from
+// RUNKIT_VERSION and RUNKIT_REVISION in the environment or from -ldflags;
+// without them, [FromBuild] and [Announcer.Announce] refuse to mark it
+// ([ErrUnidentified]) rather than give every such build one deployment
+// ID. [VersionHandler] serves it at /version. The telemetry package
 // puts the same values on its resource.
 //
 // # Markers
@@ -33,7 +37,9 @@
 // webhooks), and DORA counts the deployment once. [ReadMarkers] reads the
 // [Writer]'s JSON lines back. Tokens and API keys are [Secret] values: fmt, slog and JSON
 // print "[redacted]", and errors carry the vendor's answer, never the
-// request's headers. A URL holds secrets too (a webhook's token in its
+// request's headers. A webhook's plain Header values print as
+// "[redacted]" too, and a header named for credentials (Authorization,
+// X-Api-Key, …) is refused there: it belongs in Secrets. A URL holds secrets too (a webhook's token in its
 // path, basic auth in its userinfo, a signature in its query): wherever a
 // sink's URL can surface — its String and every fmt verb, slog, JSON, its
 // config printed, a *url.Error — it shows as [RedactURL] writes it, and a

@@ -3,8 +3,10 @@ package deploy_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"time"
 
@@ -79,7 +81,7 @@ func ExampleDatadog() {
 func ExampleWebhook() {
 	_, err := deploy.Webhook(deploy.WebhookConfig{URL: "hooks.example.com/deploy"})
 	fmt.Println(err)
-	// Output: deploy: WebhookConfig.URL "hooks.example.com/[redacted]" is not an http or https URL
+	// Output: deploy: WebhookConfig.URL "hooks.example.com/deploy" is not an http or https URL
 }
 
 func ExampleOTel() {
@@ -231,9 +233,25 @@ func ExampleMarker_Deployment() {
 }
 
 func ExampleFromBuild() {
-	m := deploy.FromBuild("checkout", "production")
-	fmt.Println(m.Service, m.Environment, m.Validate())
-	// Output: checkout production <nil>
+	// A build without VCS data (this example's test binary is one) has
+	// version "(devel)" and no revision: FromBuild refuses to give every
+	// such build the one ID.
+	os.Unsetenv("RUNKIT_VERSION")
+	os.Unsetenv("RUNKIT_REVISION")
+	os.Unsetenv("RUNKIT_COMMIT_TIME")
+	_, err := deploy.FromBuild("checkout", "production")
+	fmt.Println(errors.Is(err, deploy.ErrUnidentified))
+
+	// The deployment manifest gives it its identity at run time.
+	os.Setenv("RUNKIT_VERSION", "1.4.2")
+	os.Setenv("RUNKIT_REVISION", "abc123")
+	defer os.Unsetenv("RUNKIT_VERSION")
+	defer os.Unsetenv("RUNKIT_REVISION")
+	m, err := deploy.FromBuild("checkout", "production")
+	fmt.Println(m.Version, m.Revision, err, m.Deployment().ID)
+	// Output:
+	// true
+	// 1.4.2 abc123 <nil> checkout-21fa4e2e454d71f7
 }
 
 func ExampleDORAReport() {

@@ -47,7 +47,10 @@ type Request struct {
 // data.
 type Gate struct {
 	// MinRemaining freezes when an objective's remaining budget is at or
-	// below it. Zero means 0: freeze once the budget is spent.
+	// below it, a share in [0, 1): 0.1 freezes with a tenth of the budget
+	// left. Zero means 0: freeze once the budget is spent. A value outside
+	// [0, 1), NaN included, fails Validate, and Decide refuses every
+	// deploy with RuleInvalidGate.
 	MinRemaining float64
 	// IgnorePages, when true, does not freeze on a firing page tier.
 	IgnorePages bool
@@ -78,6 +81,10 @@ const (
 	RuleNoDataAllowed
 	// RuleOverride allows a fix or a rollback through a freeze.
 	RuleOverride
+	// RuleInvalidGate refuses: the Gate itself is not valid (see
+	// Gate.Validate), so it cannot judge, and no override lets a deploy
+	// through it.
+	RuleInvalidGate
 )
 
 var ruleNames = [...]string{
@@ -87,6 +94,7 @@ var ruleNames = [...]string{
 	RuleNoData:        "no-data",
 	RuleNoDataAllowed: "no-data-allowed",
 	RuleOverride:      "override",
+	RuleInvalidGate:   "invalid-gate",
 }
 
 // String returns the rule's name, as "budget-spent".
@@ -121,9 +129,22 @@ func (d Decision) String() string {
 	return verdict + " (" + d.Rule.String() + "): " + strings.Join(d.Reasons, "; ")
 }
 
+// Validate reports a field of g that is not acceptable, naming its value.
+func (g Gate) Validate() error {
+	if !(g.MinRemaining >= 0 && g.MinRemaining < 1) {
+		return fmt.Errorf("deploy: Gate.MinRemaining %v is out of range [0, 1): it is a share of the budget, 0.1 for 10%%", g.MinRemaining)
+	}
+	return nil
+}
+
 // Decide evaluates req against the statuses of the service's objectives.
+// A Gate that does not validate refuses, frozen, with RuleInvalidGate and
+// Validate's error as its reason.
 func (g Gate) Decide(req Request, statuses ...slo.TrackerStatus) Decision {
 	var d Decision
+	if err := g.Validate(); err != nil {
+		return Decision{Frozen: true, Rule: RuleInvalidGate, Reasons: []string{err.Error()}}
+	}
 	judged := 0
 	var noData []string
 	for _, s := range statuses {

@@ -53,7 +53,8 @@ const maxLine = 1 << 20
 // are JSON objects whose "event" is not "deployment", so that a stream may
 // carry other events too. Any other line is an error naming its number: a
 // line that is not a JSON object (a truncated file, say), or a deployment
-// that does not validate or has no start.
+// that does not validate (see Marker.Validate: one with no id, version or
+// revision identifies no deployment) or has no start.
 func ReadMarkers(r io.Reader) ([]Marker, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 4096), maxLine)

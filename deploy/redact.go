@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/ybiyri/runkit/internal/redact"
@@ -21,9 +23,14 @@ import (
 //   - the scheme, the host, the port and the first path segment stay, so
 //     that the result still says where the URL points
 //
-// A string that does not parse as a URL, or parses as an opaque one (as
-// "admin:hunter2@grafana.internal" does, with "admin" for its scheme), is
-// "[redacted]" as a whole. The empty string stays empty.
+// Text that is not an absolute URL — a typo such as "localhost:8080/slo"
+// or "checkout.internal/slo" with no scheme, or a host that does not
+// parse — follows the same rule read off the text, so that the mistake
+// stays in sight: what comes before the first "/" is taken for the host,
+// and is hidden up to its last "@" ("admin:hunter2@grafana.internal"
+// shows as "[redacted]@grafana.internal"), or whole when what follows
+// its last ":" is not a port number ("admin:hunter2" shows as
+// "[redacted]"). The empty string stays empty.
 func RedactURL(s string) string { return redact.URL(s) }
 
 // scrubber hides a sink's secrets in text that came from elsewhere: a
@@ -121,11 +128,18 @@ func (c DatadogConfig) MarshalJSON() ([]byte, error) { return json.Marshal(c.fie
 
 func (c WebhookConfig) fields() webhookFields {
 	c.URL = RedactURL(c.URL)
+	if c.Header != nil {
+		h := make(http.Header, len(c.Header))
+		for k, vs := range c.Header {
+			h[k] = slices.Repeat([]string{redacted}, len(vs))
+		}
+		c.Header = h
+	}
 	return webhookFields(c)
 }
 
-// Format prints c with its URL redacted (see RedactURL) and its secret
-// header values as "[redacted]".
+// Format prints c with its URL redacted (see RedactURL) and the values of
+// its Header and Secrets as "[redacted]".
 func (c WebhookConfig) Format(f fmt.State, verb rune) {
 	formatFields(f, verb, c.fields(), "WebhookConfig")
 }
@@ -133,6 +147,6 @@ func (c WebhookConfig) Format(f fmt.State, verb rune) {
 // LogValue logs c as Format prints it.
 func (c WebhookConfig) LogValue() slog.Value { return slog.AnyValue(c.fields()) }
 
-// MarshalJSON encodes c with its URL redacted and its secret header values
-// as "[redacted]".
+// MarshalJSON encodes c with its URL redacted and the values of its
+// Header and Secrets as "[redacted]".
 func (c WebhookConfig) MarshalJSON() ([]byte, error) { return json.Marshal(c.fields()) }

@@ -140,9 +140,10 @@ func TestNoSecretInAnyURLLeaks(t *testing.T) {
 	// Constructors name a bad URL without printing its secrets.
 	for _, bad := range []string{
 		"ftp://leakuser:leakpass@grafana.internal/a/T0SECRET?token=QUERYSECRET",
-		"grafana.internal/T0SECRET?token=QUERYSECRET",
+		"grafana.internal/a/T0SECRET?token=QUERYSECRET",
 		"leakuser:leakpass@grafana.internal",
-		"http://leakuser:leakpass@[::1/PATHSECRET",
+		"http://leakuser:leakpass@[::1/slo/PATHSECRET?token=QUERYSECRET",
+		"https://leakuser:leakpass@grafana internal/a/T0SECRET#FRAGSECRET",
 	} {
 		_, err := deploy.Grafana(deploy.GrafanaConfig{URL: bad, Token: "hdrSECRET"})
 		if err == nil {
@@ -183,10 +184,21 @@ func TestRedactURL(t *testing.T) {
 		{"https://h.example.com/hook#frag", "https://h.example.com/hook#[redacted]"},
 		{"https://h.example.com/a%2Fb/c", "https://h.example.com/a%2Fb/[redacted]"},
 		{"grafana.internal", "grafana.internal"},
-		{"grafana.internal/x/y", "grafana.internal/[redacted]"},
-		{"admin:hunter2@grafana.internal", "[redacted]"},
-		{"grafana.internal:3000", "[redacted]"},
-		{"http://[::1/x", "[redacted]"},
+		{"grafana.internal/x/y", "grafana.internal/x/[redacted]"},
+		{"/services/T0/B0", "/services/[redacted]"},
+		// Input that does not parse, or parses as an opaque URL, follows
+		// the same rule read off the text, so that a typo stays in sight.
+		{"admin:hunter2@grafana.internal", "[redacted]@grafana.internal"},
+		{"grafana.internal:3000", "grafana.internal:3000"},
+		{"localhost:18080/slo", "localhost:18080/slo"},
+		{"localhost:18080/slo/TOKEN?sig=x#f", "localhost:18080/slo/[redacted]?[redacted]#[redacted]"},
+		{"admin:hunter2", "[redacted]"},
+		{"admin:hunter2/x", "[redacted]/x"},
+		{"http://[::1/x", "http://[::1/x"},
+		{"https://checkout.internal:80a/slo/T0", "https://[redacted]/slo/[redacted]"},
+		{"https://u:p@checkout internal/slo/T0?token=x", "https://[redacted]@checkout internal/slo/[redacted]?[redacted]"},
+		{"http://h/%zz/TOKEN", "http://h/%zz/[redacted]"},
+		{"//u:p@h:1/a/b", "//[redacted]@h:1/a/[redacted]"},
 		{"", ""},
 	}
 	for _, tt := range tests {
@@ -203,9 +215,36 @@ func FuzzRedactURL(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		got := deploy.RedactURL(s)
 		u, err := url.Parse(s)
-		if err != nil {
-			if got != "[redacted]" {
-				t.Errorf("RedactURL(%q) = %q for a URL that does not parse", s, got)
+		if err != nil || u.Opaque != "" || (u.Scheme == "" && u.Host == "") {
+			// Read off the text: what follows ? or #, the userinfo and
+			// the path after its first segment stay hidden; the scheme,
+			// the host and the first segment may show.
+			hidden := []string{}
+			rest, frag, _ := strings.Cut(s, "#")
+			rest, query, _ := strings.Cut(rest, "?")
+			hidden = append(hidden, frag, query)
+			kept := ""
+			if i := strings.Index(rest, "://"); i > 0 {
+				kept, rest = rest[:i+3], rest[i+3:]
+			}
+			rest = strings.TrimPrefix(rest, "//")
+			authority, path, _ := strings.Cut(rest, "/")
+			if i := strings.LastIndex(authority, "@"); i >= 0 {
+				hidden = append(hidden, authority[:i])
+				authority = authority[i+1:]
+			}
+			first, after, _ := strings.Cut(path, "/")
+			hidden = append(hidden, after)
+			kept += "@" + authority + "/" + first + "/?#"
+			shown := strings.ReplaceAll(got, "[redacted]", "\x00")
+			for _, part := range hidden {
+				// Piece by piece: a hidden part may hold the separators
+				// the output puts next to what it shows.
+				for _, h := range strings.FieldsFunc(part, func(r rune) bool { return strings.ContainsRune("#?/@:&=", r) }) {
+					if len(h) >= 4 && strings.ContainsFunc(h, unicode.IsLetter) && strings.Count(shown, h) > strings.Count(kept, h) {
+						t.Errorf("RedactURL(%q) = %q shows %q", s, got, h)
+					}
+				}
 			}
 			return
 		}
@@ -213,12 +252,6 @@ func FuzzRedactURL(f *testing.F) {
 		// with the punctuation between them.
 		first, rest, _ := strings.Cut(strings.TrimPrefix(u.EscapedPath(), "/"), "/")
 		kept := u.Scheme + "://@" + u.Host + "/" + first + "/?#"
-		if u.Opaque != "" {
-			if got != "[redacted]" {
-				t.Errorf("RedactURL(%q) = %q for an opaque URL", s, got)
-			}
-			return
-		}
 		hidden := []string{rest, u.RawQuery, u.EscapedFragment()}
 		if u.User != nil {
 			hidden = append(hidden, u.User.String())

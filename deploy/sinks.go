@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -254,7 +255,8 @@ func Honeycomb(cfg HoneycombConfig) (Sink, error) {
 // DatadogConfig configures a Datadog DORA deployment sink.
 type DatadogConfig struct {
 	// URL is the site's API base URL. Empty means https://api.datadoghq.com.
-	URL string
+	URL  string
+	Site string
 	// APIKey is required.
 	APIKey Secret
 	// Client sends the requests. Nil means http.DefaultClient.
@@ -265,7 +267,17 @@ type DatadogConfig struct {
 // /api/v2/dora/deployment). Datadog drops a repeated event by its id, so
 // retries do not count a deployment twice.
 func Datadog(cfg DatadogConfig) (Sink, error) {
-	u, err := baseURL("DatadogConfig.URL", cfg.URL, "https://api.datadoghq.com")
+	def := "https://api.datadoghq.com"
+	if cfg.Site != "" {
+		if cfg.URL != "" {
+			return nil, fmt.Errorf("deploy: DatadogConfig.URL and DatadogConfig.Site are both set; set one")
+		}
+		if !isSiteName(cfg.Site) {
+			return nil, fmt.Errorf("deploy: DatadogConfig.Site %q: want a site name such as datadoghq.eu or us3.datadoghq.com, without scheme, port or path", cfg.Site)
+		}
+		def = "https://api." + cfg.Site
+	}
+	u, err := baseURL("DatadogConfig.URL", cfg.URL, def)
 	if err != nil {
 		return nil, err
 	}
@@ -294,11 +306,37 @@ func Datadog(cfg DatadogConfig) (Sink, error) {
 	}), nil
 }
 
+// isSiteName reports whether s is a DNS name of two labels or more.
+func isSiteName(s string) bool {
+	labels := strings.Split(s, ".")
+	if len(labels) < 2 || len(s) > 253 {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+		for _, c := range l {
+			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // WebhookConfig configures a generic JSON webhook.
 type WebhookConfig struct {
 	// URL receives a POST of the marker as JSON. Required.
 	URL string
-	// Header is sent with every request; put tokens in Secrets.
+	// Header is sent with every request. Its values print as
+	// "[redacted]" wherever the config is printed, as Secrets do, but
+	// only Secrets are also hidden in the receiver's answers: Webhook
+	// refuses a header that carries credentials by its name
+	// (Authorization, Proxy-Authorization, Cookie, an "auth" word, and any
+	// name holding "token", "key", "secret", "signature", "password" or
+	// "session"), which belongs in Secrets, and Idempotency-Key, which
+	// the sink sets from the marker's ID.
 	Header http.Header
 	// Secrets are headers whose values must never be printed.
 	Secrets map[string]Secret
@@ -316,6 +354,21 @@ func Webhook(cfg WebhookConfig) (Sink, error) {
 	if err != nil {
 		return nil, err
 	}
+	secret := make(map[string]bool, len(cfg.Secrets))
+	for k := range cfg.Secrets {
+		secret[http.CanonicalHeaderKey(k)] = true
+	}
+	for _, k := range slices.Sorted(maps.Keys(cfg.Header)) {
+		name := http.CanonicalHeaderKey(k)
+		switch {
+		case name == "Idempotency-Key":
+			return nil, fmt.Errorf("deploy: WebhookConfig.Header %q is set by the sink, from the marker's ID", name)
+		case secret[name]:
+			return nil, fmt.Errorf("deploy: WebhookConfig.Header: %q is in both WebhookConfig.Header and WebhookConfig.Secrets", name)
+		case credentialHeader(name):
+			return nil, fmt.Errorf("deploy: WebhookConfig.Header %q carries credentials: put it in WebhookConfig.Secrets, whose values are never printed", name)
+		}
+	}
 	return newHTTPSink("webhook", u, nil, cfg.Client, cfg.Secrets, nil, func(m Marker) (any, http.Header) {
 		h := cfg.Header.Clone()
 		if h == nil {
@@ -324,4 +377,24 @@ func Webhook(cfg WebhookConfig) (Sink, error) {
 		h.Set("Idempotency-Key", m.ID)
 		return m, h
 	}), nil
+}
+
+// credentialHeader reports whether a header's name says it carries
+// credentials.
+func credentialHeader(name string) bool {
+	n := strings.ToLower(name)
+	if n == "cookie" {
+		return true
+	}
+	for seg := range strings.FieldsFuncSeq(n, func(r rune) bool { return r == '-' || r == '_' }) {
+		if seg == "auth" || strings.HasPrefix(seg, "authoriz") || strings.HasPrefix(seg, "authent") {
+			return true
+		}
+		for _, w := range [...]string{"token", "key", "secret", "signature", "password", "session"} {
+			if strings.Contains(seg, w) {
+				return true
+			}
+		}
+	}
+	return false
 }

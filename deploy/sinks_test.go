@@ -277,7 +277,7 @@ func TestNeverAnsweringSinkReturnsWithinBound(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		start := time.Now()
-		res, err := a.Announce(ctx, deploy.Marker{Service: "checkout"})
+		res, err := a.Announce(ctx, deploy.Marker{Service: "checkout", Version: "1.4.2"})
 		if d := time.Since(start); d != 2*time.Second {
 			t.Errorf("Announce returned after %v, want the 2s bound", d)
 		}
@@ -343,5 +343,65 @@ func TestSinkConfigErrors(t *testing.T) {
 	}
 	if _, err := a.Announce(t.Context(), deploy.Marker{Service: "x", Start: marker.End, End: marker.Start}); err == nil {
 		t.Error("Announce(end before start) = nil")
+	}
+}
+
+func TestDatadogSite(t *testing.T) {
+	for _, tt := range []struct{ site, want string }{
+		{"https://datadoghq.eu", `DatadogConfig.Site "https://datadoghq.eu": want a site name such as datadoghq.eu`},
+		{"datadoghq.eu/api", `DatadogConfig.Site "datadoghq.eu/api"`},
+		{"datadoghq.eu:443", `DatadogConfig.Site "datadoghq.eu:443"`},
+		{"datadoghq", `DatadogConfig.Site "datadoghq"`},
+		{" datadoghq.eu", `DatadogConfig.Site " datadoghq.eu"`},
+	} {
+		if _, err := deploy.Datadog(deploy.DatadogConfig{APIKey: "k", Site: tt.site}); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Datadog(Site %q) = %v, want %q", tt.site, err, tt.want)
+		}
+	}
+	if _, err := deploy.Datadog(deploy.DatadogConfig{APIKey: "k", Site: "datadoghq.eu", URL: "https://api.datadoghq.eu"}); err == nil ||
+		!strings.Contains(err.Error(), "DatadogConfig.URL and DatadogConfig.Site are both set") {
+		t.Errorf("Datadog(URL and Site) = %v", err)
+	}
+	for _, site := range []string{"datadoghq.com", "us3.datadoghq.com", "datadoghq.eu", "ddog-gov.com", "AP1.datadoghq.com"} {
+		s, err := deploy.Datadog(deploy.DatadogConfig{APIKey: "k", Site: site})
+		if err != nil || fmt.Sprint(s) != "datadog sink to https://api."+site+"/api/v2/dora/deployment" {
+			t.Errorf("Datadog(Site %q) = %v, %v", site, s, err)
+		}
+	}
+}
+
+func TestWebhookHeader(t *testing.T) {
+	for _, name := range []string{"Authorization", "authorization", "Proxy-Authorization", "X-Api-Key", "X-Auth-Token", "Cookie", "X-Webhook-Secret", "X-Hub-Signature-256", "Idempotency-Key"} {
+		_, err := deploy.Webhook(deploy.WebhookConfig{URL: "https://hooks.example.com/x", Header: http.Header{http.CanonicalHeaderKey(name): {"HEADERSECRET"}}})
+		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("WebhookConfig.Header %q", http.CanonicalHeaderKey(name))) || strings.Contains(err.Error(), "HEADERSECRET") {
+			t.Errorf("Webhook(Header %s) = %v, want an error naming the header and not its value", name, err)
+		}
+	}
+	_, err := deploy.Webhook(deploy.WebhookConfig{URL: "https://hooks.example.com/x", Header: http.Header{"X-Team": {"a"}},
+		Secrets: map[string]deploy.Secret{"x-team": "b"}})
+	if err == nil || !strings.Contains(err.Error(), `"X-Team" is in both WebhookConfig.Header and WebhookConfig.Secrets`) {
+		t.Errorf("Webhook(header in Header and Secrets) = %v", err)
+	}
+
+	// What a user may put in Header is sent, and printed redacted however
+	// the config is printed.
+	var got http.Header
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = r.Header.Clone() }))
+	defer srv.Close()
+	cfg := deploy.WebhookConfig{URL: srv.URL + "/hook", Header: http.Header{"X-Team": {"HEADERVALUE"}}}
+	s, err := deploy.Webhook(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Send(t.Context(), marker); err != nil || got.Get("X-Team") != "HEADERVALUE" || got.Get("Idempotency-Key") != "checkout-42" {
+		t.Errorf("Send = %v; headers %v", err, got)
+	}
+	var logs bytes.Buffer
+	slog.New(slog.NewJSONHandler(&logs, nil)).Info("config", "webhook", cfg)
+	slog.New(slog.NewTextHandler(&logs, nil)).Info("config", "webhook", cfg)
+	js, _ := json.Marshal(cfg)
+	printed := fmt.Sprintf("%v %+v %#v %s", cfg, cfg, cfg, cfg) + string(js) + logs.String()
+	if strings.Contains(printed, "HEADERVALUE") || !strings.Contains(printed, "X-Team") {
+		t.Errorf("the config prints a header value, or loses its name:\n%s", printed)
 	}
 }

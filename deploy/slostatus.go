@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/ybiyri/runkit/slo"
@@ -160,10 +162,21 @@ func fromReport(raw json.RawMessage) (slo.TrackerStatus, error) {
 	return s, nil
 }
 
+// mediaType names a Content-Type for an error: its media type, or the
+// header quoted when it does not parse.
+func mediaType(header, mt string, err error) string {
+	if err != nil {
+		return fmt.Sprintf("Content-Type %q", header)
+	}
+	return mt
+}
+
 // FetchSLOStatus gets statusURL, a service's /slo (slo.Tracker.Handler),
 // and reads its answer with ReadSLOStatus. Client nil means
 // http.DefaultClient; ctx bounds the request. An answer other than 200 OK
-// is an error. Errors show the URL as RedactURL writes it: a status URL may
+// is an error, and so is one that is not the /slo JSON, which names the
+// Content-Type the server sent when it is not JSON (a login page
+// answers text/html). Errors show the URL as RedactURL writes it: a status URL may
 // carry a token too.
 func FetchSLOStatus(ctx context.Context, client *http.Client, statusURL string) ([]slo.TrackerStatus, error) {
 	u, err := baseURL("SLO status URL", statusURL, "")
@@ -194,6 +207,13 @@ func FetchSLOStatus(ctx context.Context, client *http.Client, statusURL string) 
 	}
 	st, err := ReadSLOStatus(io.LimitReader(resp.Body, maxSLOStatus))
 	if err != nil {
+		// A login page or a proxy's error page: say what came back rather
+		// than where the JSON decoder stumbled on it.
+		if ct := resp.Header.Get("Content-Type"); ct != "" {
+			if mt, _, perr := mime.ParseMediaType(ct); perr != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+				return nil, fmt.Errorf("deploy: GET %s: answered %s, not the /slo JSON (%w)", shown, mediaType(ct, mt, perr), err)
+			}
+		}
 		return nil, fmt.Errorf("deploy: GET %s: %w", shown, err)
 	}
 	return st, nil

@@ -2,6 +2,7 @@ package deploy_test
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -151,7 +152,7 @@ func TestFetchSLOStatusErrors(t *testing.T) {
 	for _, tt := range []struct{ url, want string }{
 		{down.URL + "/slo/PATHSECRET?token=QUERYSECRET", "GET " + down.URL + "/slo/[redacted]?[redacted]: 503 Service Unavailable"},
 		{"http://leakuser:leakpass@127.0.0.1:1/slo", "connection refused"},
-		{"checkout.internal/slo?token=QUERYSECRET", `SLO status URL "checkout.internal/[redacted]?[redacted]" is not an http or https URL`},
+		{"checkout.internal/slo?token=QUERYSECRET", `SLO status URL "checkout.internal/slo?[redacted]" is not an http or https URL`},
 	} {
 		_, err := deploy.FetchSLOStatus(t.Context(), nil, tt.url)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
@@ -182,4 +183,18 @@ func FuzzReadSLOStatus(f *testing.F) {
 		// Whatever it reads, the gate decides on without a panic.
 		deploy.Gate{}.Decide(deploy.Request{}, got...)
 	})
+}
+
+// A login page or a proxy's error page in place of /slo: the error says
+// what came back.
+func TestFetchSLOStatusHTML(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, "<!doctype html><title>Sign in</title>")
+	}))
+	defer srv.Close()
+	_, err := deploy.FetchSLOStatus(t.Context(), nil, srv.URL+"/slo")
+	if err == nil || !strings.Contains(err.Error(), "answered text/html, not the /slo JSON") {
+		t.Errorf("FetchSLOStatus(HTML page) = %v, want it to say it got text/html", err)
+	}
 }

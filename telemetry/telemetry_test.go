@@ -252,7 +252,7 @@ func TestBadConfiguration(t *testing.T) {
 		{map[string]string{"OTEL_METRICS_EXPORTER": "otlp,none"}, `"none" cannot be combined`},
 		{map[string]string{"OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "1.5"}, `OTEL_TRACES_SAMPLER_ARG="1.5": want a ratio from 0 to 1`},
 		{map[string]string{"OTEL_TRACES_SAMPLER": "sometimes"}, `OTEL_TRACES_SAMPLER="sometimes": unknown sampler`},
-		{map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "collector:4318"}, `OTEL_EXPORTER_OTLP_ENDPOINT="[redacted]": want an http or https URL such as http://localhost:4318; the value has no scheme`},
+		{map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "collector:4318"}, `OTEL_EXPORTER_OTLP_ENDPOINT="collector:4318": want an http or https URL such as http://localhost:4318; the value has no scheme`},
 		{map[string]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://c:99999"}, `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT="http://c:99999": port out of range`},
 		{map[string]string{"OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"}, `OTEL_EXPORTER_OTLP_PROTOCOL="http/json"`},
 		{map[string]string{"OTEL_RESOURCE_ATTRIBUTES": "team=checkout,broken"}, `OTEL_RESOURCE_ATTRIBUTES="team=checkout,broken"`},

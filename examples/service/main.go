@@ -147,11 +147,18 @@ func run(ctx context.Context, args []string) error {
 	announcer := &deploy.Announcer{
 		Sinks: []deploy.Sink{deploy.Writer(os.Stdout), deploy.OTel(deploy.OTelConfig{TracerProvider: tel.TracerProvider})},
 	}
-	actx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	if _, err := announcer.Announce(actx, deploy.FromBuild("runkit-example", envOr("DEPLOY_ENV", "dev"))); err != nil {
+	// A build without VCS data (go run, or an image built from a copied
+	// tree) gets its version from RUNKIT_VERSION or RUNKIT_REVISION, or
+	// -ldflags; without them FromBuild says why it cannot mark it.
+	if m, err := deploy.FromBuild("runkit-example", envOr("DEPLOY_ENV", "dev")); err != nil {
 		log.Warn("deployment marker not sent", "err", err)
+	} else {
+		actx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		if _, err := announcer.Announce(actx, m); err != nil {
+			log.Warn("deployment marker not sent", "err", err)
+		}
+		cancel()
 	}
-	cancel()
 
 	log.Info("listening", "addr", *addr)
 	err = health.Serve(ctx, srv, checker, health.ServeConfig{DrainDelay: *drain})

@@ -4,6 +4,7 @@
 package buildinfo
 
 import (
+	"fmt"
 	"runtime/debug"
 	"strconv"
 	"time"
@@ -16,7 +17,8 @@ import (
 //	  -X github.com/ybiyri/runkit/internal/buildinfo.revision=$(git rev-parse HEAD) \
 //	  -X github.com/ybiyri/runkit/internal/buildinfo.commitTime=$(git log -1 --format=%cI)"
 //
-// Set values win over what the build recorded.
+// Set values win over what the build recorded; the environment
+// (RUNKIT_VERSION, RUNKIT_REVISION, RUNKIT_COMMIT_TIME) wins over them.
 var (
 	version    string
 	revision   string
@@ -36,13 +38,16 @@ type Info struct {
 	Modified bool
 	// GoVersion is the toolchain that built the binary.
 	GoVersion string
+	// Err reports an override that could not be read, which was left
+	// out: a commit time that is not RFC 3339.
+	Err error
 }
 
-// Read returns the running binary's build info with the link-time
-// overrides applied.
+// Read returns the running binary's build info with the link-time and
+// then the environment overrides applied.
 func Read() Info {
 	bi, ok := debug.ReadBuildInfo()
-	return From(bi, ok, version, revision, commitTime)
+	return From(bi, ok, version, revision, commitTime).withEnv(readEnv)
 }
 
 // From builds an Info from bi (ok false when there is none) and the three
@@ -74,6 +79,8 @@ func From(bi *debug.BuildInfo, ok bool, overVersion, overRevision, overTime stri
 	if overTime != "" {
 		if t, err := time.Parse(time.RFC3339, overTime); err == nil {
 			info.Time = t
+		} else {
+			info.Err = fmt.Errorf("link-time commitTime %q: want an RFC 3339 time such as 2026-05-01T14:03:00Z (git log -1 --format=%%cI)", overTime)
 		}
 	}
 	return info

@@ -33,3 +33,20 @@ func TestFrom(t *testing.T) {
 		t.Errorf("Read() = %+v, want at least the Go version", r)
 	}
 }
+
+func TestEnvOverrides(t *testing.T) {
+	env := map[string]string{EnvVersion: " 2.0.0 ", EnvRevision: "def456", EnvCommitTime: "2026-11-22T00:00:00Z"}
+	recorded := Info{Version: "(devel)", Revision: "abc123", Modified: true}
+	got := recorded.withEnv(func(k string) string { return env[k] })
+	if got.Version != "2.0.0" || got.Revision != "def456" || got.Modified || got.Time.Day() != 22 || got.Err != nil {
+		t.Errorf("withEnv = %+v", got)
+	}
+	env = map[string]string{EnvCommitTime: "yesterday"}
+	got = recorded.withEnv(func(k string) string { return env[k] })
+	if got.Err == nil || got.Revision != "abc123" || !got.Time.IsZero() {
+		t.Errorf("withEnv(bad commit time) = %+v", got)
+	}
+	if got := From(nil, false, "", "", "soon"); got.Err == nil {
+		t.Errorf("From(bad link-time commit time) = %+v, want an error", got)
+	}
+}

@@ -24,21 +24,21 @@ const Redacted = "[redacted]"
 //   - the scheme, the host, the port and the first path segment stay, so
 //     that the result still says where the URL points
 //
-// A string that does not parse as a URL, or parses as an opaque one (as
-// "admin:hunter2@grafana.internal" does, with "admin" for its scheme), is
-// "[redacted]" as a whole. The empty string stays empty.
+// Text that is not an absolute URL — a typo such as "localhost:8080/slo"
+// or "checkout.internal/slo" with no scheme, or a host that does not
+// parse — follows the same rule read off the text, so that the mistake
+// stays in sight: what comes before the first "/" is taken for the host,
+// and is hidden up to its last "@" ("admin:hunter2@grafana.internal"
+// shows as "[redacted]@grafana.internal"), or whole when what follows
+// its last ":" is not a port number ("admin:hunter2" shows as
+// "[redacted]"). The empty string stays empty.
 func URL(s string) string {
 	if s == "" {
 		return ""
 	}
 	u, err := url.Parse(s)
-	if err != nil {
-		return Redacted
-	}
-	if u.Opaque != "" {
-		// "user:password@host" reads as scheme "user": nothing of it is
-		// safe to show.
-		return Redacted
+	if err != nil || u.Opaque != "" || (u.Scheme == "" && u.Host == "" && u.User == nil) {
+		return text(s)
 	}
 	var b strings.Builder
 	if u.Scheme != "" {
@@ -55,7 +55,18 @@ func URL(s string) string {
 		b.WriteString(Redacted + "@")
 	}
 	b.WriteString(u.Host)
-	p := u.EscapedPath()
+	writePath(&b, u.EscapedPath())
+	if u.RawQuery != "" || u.ForceQuery {
+		b.WriteString("?" + Redacted)
+	}
+	if u.Fragment != "" {
+		b.WriteString("#" + Redacted)
+	}
+	return b.String()
+}
+
+// writePath writes p with every segment after the first hidden.
+func writePath(b *strings.Builder, p string) {
 	if strings.HasPrefix(p, "/") {
 		b.WriteByte('/')
 		p = p[1:]
@@ -68,13 +79,67 @@ func URL(s string) string {
 			b.WriteString(Redacted)
 		}
 	}
-	if u.RawQuery != "" || u.ForceQuery {
+}
+
+// text applies URL's rule to text that is not an absolute URL, reading
+// its parts off the text as a user meant them.
+func text(s string) string {
+	rest, frag, hasFrag := strings.Cut(s, "#")
+	rest, _, hasQuery := strings.Cut(rest, "?")
+	var b strings.Builder
+	if i := strings.Index(rest, "://"); i > 0 && isScheme(rest[:i]) {
+		b.WriteString(rest[:i+3])
+		rest = rest[i+3:]
+	} else if strings.HasPrefix(rest, "//") {
+		b.WriteString("//")
+		rest = rest[2:]
+	}
+	host, path, hasPath := strings.Cut(rest, "/")
+	if i := strings.LastIndex(host, "@"); i >= 0 {
+		b.WriteString(Redacted + "@")
+		host = host[i+1:]
+	}
+	if i := strings.LastIndex(host, ":"); i >= 0 && !isPort(host[i+1:]) {
+		// "user:password" reads as a host with a port that is none.
+		host = Redacted
+	}
+	b.WriteString(host)
+	if hasPath {
+		writePath(&b, "/"+path)
+	}
+	if hasQuery {
 		b.WriteString("?" + Redacted)
 	}
-	if u.Fragment != "" {
+	if hasFrag && frag != "" {
 		b.WriteString("#" + Redacted)
 	}
 	return b.String()
+}
+
+func isScheme(s string) bool {
+	for i, c := range s {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+		case i > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'):
+		default:
+			return false
+		}
+	}
+	return s != ""
+}
+
+// isPort reports whether s is a port number or empty ("host:" is a host
+// with no port yet), or the end of an IPv6 literal ("[::1]").
+func isPort(s string) bool {
+	if strings.HasSuffix(s, "]") {
+		return true
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // Scrubber hides secrets in text that came from elsewhere: a vendor's
