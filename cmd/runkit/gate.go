@@ -29,8 +29,11 @@ rollback may go through a freeze with --override fix|rollback, --by and
 
 Each --slo-status is a URL of a service's /slo, a file holding its JSON,
 or - for standard input (for a /slo behind authentication, fetched with
-curl). All are read at once, within --timeout. One that cannot be read is
-exit 3 and no decision: the gate fails closed.`
+curl). All are read at once, within --timeout. Any that cannot be read
+means no decision: the gate fails closed.
+A URL that cannot be fetched, or does not answer with the /slo JSON, is
+exit 3; a file or standard input that cannot be read, or does not hold
+it, is exit 1.`
 
 func newGate() *cobra.Command {
 	var (
@@ -61,6 +64,9 @@ func newGate() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if len(statusArgs) == 0 {
 				return argErrorf("%s needs --slo-status: a URL of a service's /slo, a file, or -", cmd.CommandPath())
+			}
+			if timeout <= 0 {
+				return usageErrorf("--timeout %v: want a positive duration", timeout)
 			}
 			g := deploy.Gate{IgnorePages: ignorePages, AllowNoData: allowNoData}
 			if minRemaining != "" {
@@ -161,8 +167,9 @@ type statusSource struct {
 	statuses []slo.TrackerStatus
 }
 
-// readStatuses reads every --slo-status at once. Any that fails is exit
-// 3: without it the gate cannot judge.
+// readStatuses reads every --slo-status at once. Any that fails means no
+// decision: a URL is exit 3, the service's failure; a file or standard
+// input is exit 1, the caller's.
 func readStatuses(ctx context.Context, args []string, stdin io.Reader) ([]statusSource, error) {
 	out := make([]statusSource, len(args))
 	errs := make([]error, len(args))

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -32,6 +33,11 @@ const markLong = `Mark announces one deployment to the chosen sinks at once, ret
 temporary failures (429, 5xx, network errors) with backoff, all within
 --timeout, and prints on standard error which sinks took it.
 
+The deployment needs --version, --revision or --id: its ID is made from
+service, environment, version and revision, and without either every
+deployment would get one ID, which runkit dora counts once. --commit-time
+must not be after --start (default now).
+
 Sinks (--sink, comma-separated or repeated) and what each reads from the
 environment; secrets come only from the environment, never from flags:
   stdout     the marker as one JSON line on standard output: what
@@ -41,7 +47,8 @@ environment; secrets come only from the environment, never from flags:
   honeycomb  HONEYCOMB_KEY (configuration key) required; HONEYCOMB_DATASET
              (default: every dataset), HONEYCOMB_API_ENDPOINT (default
              https://api.honeycomb.io)
-  datadog    DD_API_KEY required; DD_SITE (default datadoghq.com) or
+  datadog    DD_API_KEY required; DD_SITE (default datadoghq.com; a
+             site name such as datadoghq.eu, no scheme or path) or
              DD_API_URL (a full base URL, which wins)
   webhook    DEPLOY_WEBHOOK_URL required; DEPLOY_WEBHOOK_TOKEN optional,
              sent as "Authorization: Bearer"
@@ -86,8 +93,16 @@ func newMark() *cobra.Command {
 			if m.CommitTime, err = flagTime("commit-time", commitTime); err != nil {
 				return err
 			}
+			if !m.CommitTime.IsZero() {
+				switch {
+				case m.Start.IsZero() && m.CommitTime.After(time.Now()):
+					return usageErrorf("--commit-time %s is after the deployment's start (--start, default now): a deployment cannot precede its commit", commitTime)
+				case !m.Start.IsZero() && m.CommitTime.After(m.Start):
+					return usageErrorf("--commit-time %s is after the deployment's start (--start) %s: a deployment cannot precede its commit", commitTime, start)
+				}
+			}
 			if err := m.Validate(); err != nil {
-				return usageErrorf("%v", err)
+				return markerError(err)
 			}
 			if maxAttempts < 1 {
 				return usageErrorf("--attempts %d: want 1 or more", maxAttempts)
@@ -119,6 +134,24 @@ func newMark() *cobra.Command {
 		return sinkNames, cobra.ShellCompDirectiveNoFileComp
 	})
 	return c
+}
+
+// markerFlags are the flags of deploy mark that set each field of
+// deploy.Marker that Validate may name.
+var markerFlags = map[string]string{"Service": "--service", "Environment": "--env", "Version": "--version",
+	"Revision": "--revision", "ID": "--id", "End": "--end", "Start": "--start", "CommitTime": "--commit-time", "URL": "--url"}
+
+// markerError is a usage error for a marker that does not validate,
+// naming the flag of the field at fault.
+func markerError(err error) error {
+	if errors.Is(err, deploy.ErrUnidentified) {
+		return usageErrorf("set --version, --revision or --id: %v", err)
+	}
+	field, _, _ := strings.Cut(strings.TrimPrefix(err.Error(), "deploy: marker "), " ")
+	if flag, ok := markerFlags[field]; ok {
+		return usageErrorf("%s: %v", flag, err)
+	}
+	return usageErrorf("%v", err)
 }
 
 // flagTime parses an RFC 3339 time flag; empty is the zero time.
@@ -215,7 +248,11 @@ func markSinks(ctx context.Context, m deploy.Marker, names []string, stdout io.W
 		case "datadog":
 			var v []string
 			if v, err = requireEnv("DD_API_KEY"); err == nil {
-				s, err = deploy.Datadog(deploy.DatadogConfig{APIKey: deploy.Secret(v[0]), URL: datadogURL()})
+				cfg := deploy.DatadogConfig{APIKey: deploy.Secret(v[0]), URL: env("DD_API_URL")}
+				if cfg.URL == "" {
+					cfg.Site = env("DD_SITE")
+				}
+				s, err = deploy.Datadog(cfg)
 			}
 		case "webhook":
 			var v []string
@@ -238,12 +275,22 @@ func markSinks(ctx context.Context, m deploy.Marker, names []string, stdout io.W
 			return nil, nil, usageErrorf("--sink %q: unknown sink; want %s", n, strings.Join(sinkNames, ", "))
 		}
 		if err != nil {
-			return nil, nil, usageErrorf("--sink %s: %v", n, err)
+			return nil, nil, usageErrorf("--sink %s: %s", n, envNames.Replace(err.Error()))
 		}
 		sinks = append(sinks, s)
 	}
 	return sinks, closeAll, nil
 }
+
+// envNames turns the config fields that deploy's sink errors name into
+// the environment variables deploy mark reads them from.
+var envNames = strings.NewReplacer(
+	`deploy: GrafanaConfig.URL`, `GRAFANA_URL`,
+	`deploy: HoneycombConfig.URL`, `HONEYCOMB_API_ENDPOINT`,
+	`deploy: DatadogConfig.URL`, `DD_API_URL`,
+	`deploy: DatadogConfig.Site`, `DD_SITE`,
+	`deploy: WebhookConfig.URL`, `DEPLOY_WEBHOOK_URL`,
+)
 
 // env reads a variable, trimmed: a token pasted with a newline still works.
 func env(name string) string { return strings.TrimSpace(os.Getenv(name)) }
@@ -265,18 +312,6 @@ func requireEnv(names ...string) ([]string, error) {
 		return nil, fmt.Errorf("%s is not set (see runkit deploy mark --help)", missing[0])
 	}
 	return nil, fmt.Errorf("%s are not set (see runkit deploy mark --help)", strings.Join(missing, " and "))
-}
-
-// datadogURL is DD_API_URL, or the API of the DD_SITE site, or empty for
-// the default site.
-func datadogURL() string {
-	if u := env("DD_API_URL"); u != "" {
-		return u
-	}
-	if site := env("DD_SITE"); site != "" {
-		return "https://api." + site
-	}
-	return ""
 }
 
 // otelSink sends the marker through an OpenTelemetry SDK set up from the
