@@ -274,3 +274,13 @@ func ExampleDORAReport() {
 	// true true
 	// true true
 }
+
+func ExampleGate_Validate() {
+	// MinRemaining is a share: 10% is 0.1, not 10.
+	g := deploy.Gate{MinRemaining: 10}
+	fmt.Println(g.Validate())
+	fmt.Println(g.Decide(deploy.Request{}))
+	// Output:
+	// deploy: Gate.MinRemaining 10 is out of range [0, 1): it is a share of the budget, 0.1 for 10%
+	// deploy refused (invalid-gate): deploy: Gate.MinRemaining 10 is out of range [0, 1): it is a share of the budget, 0.1 for 10%
+}
