@@ -21,7 +21,12 @@ var ErrClosed = errors.New("health: checker is closed")
 // Checker runs health checks and serves their results. Its methods are safe
 // for concurrent use; checks may be registered and unregistered while the
 // handler is serving.
+//
+// The zero Checker is ready to use and is the same as New() with no
+// options. A Checker must not be copied after first use.
 type Checker struct {
+	// once makes the zero Checker usable: every method runs init first.
+	once    sync.Once
 	cfg     config
 	metrics *metrics
 
@@ -111,30 +116,37 @@ func New(opts ...Option) *Checker {
 			o.apply(&cfg)
 		}
 	}
-	if cfg.now == nil {
-		cfg.now = time.Now
-	}
-	if cfg.meter == nil {
-		cfg.meter = otel.GetMeterProvider()
-	}
-	c := &Checker{
-		cfg:     cfg,
-		metrics: newMetrics(cfg.meter),
-		entries: make(map[string]*entry),
-		subs:    make(map[int]func(Change)),
-	}
-	c.base, c.cancel = context.WithCancel(context.Background())
-	c.snapshot.Store(new([]*entry))
-	if cfg.listener != nil {
-		c.Subscribe(cfg.listener)
-	}
+	c := &Checker{cfg: cfg}
+	c.init()
 	return c
+}
+
+// init completes a Checker made by New or a zero one, once.
+func (c *Checker) init() {
+	c.once.Do(func() {
+		if c.cfg.now == nil {
+			c.cfg.now = time.Now
+		}
+		if c.cfg.meter == nil {
+			c.cfg.meter = otel.GetMeterProvider()
+		}
+		c.metrics = newMetrics(c.cfg.meter)
+		c.entries = make(map[string]*entry)
+		c.subs = make(map[int]func(Change))
+		c.base, c.cancel = context.WithCancel(context.Background())
+		c.snapshot.Store(new([]*entry))
+		if c.cfg.listener != nil {
+			c.subs[c.nextSub] = c.cfg.listener
+			c.nextSub++
+		}
+	})
 }
 
 // Register adds a check. It returns an error naming the field when the check
 // is not valid or its name is taken, and ErrClosed after Close. A periodic
 // check (Interval > 0) starts running at once.
 func (c *Checker) Register(check Check) error {
+	c.init()
 	if err := check.validate(); err != nil {
 		return err
 	}
@@ -161,6 +173,7 @@ func (c *Checker) Register(check Check) error {
 // Unregister removes the named check and stops it if it is periodic. It
 // reports whether the check was registered.
 func (c *Checker) Unregister(name string) bool {
+	c.init()
 	c.mu.Lock()
 	e, ok := c.entries[name]
 	if ok {
@@ -190,6 +203,7 @@ func (c *Checker) publishLocked() {
 // that Kubernetes stops sending traffic before the server shuts down. It is
 // idempotent.
 func (c *Checker) Drain() {
+	c.init()
 	if c.draining.Swap(true) {
 		return
 	}
@@ -204,6 +218,7 @@ func (c *Checker) Draining() bool { return c.draining.Load() }
 // that ignores its context would otherwise block shutdown. Close is
 // idempotent and always returns nil.
 func (c *Checker) Close() error {
+	c.init()
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -223,7 +238,12 @@ func (c *Checker) Close() error {
 // the change's Kind says what happened. f runs outside the checker's locks,
 // on the goroutine that produced the change, and may call any method of the
 // Checker. A check's CheckAdded comes before its first StatusChanged.
+// Subscribe(nil) subscribes nothing and returns a cancel that does nothing.
 func (c *Checker) Subscribe(f func(Change)) (cancel func()) {
+	if f == nil {
+		return func() {}
+	}
+	c.init()
 	c.mu.Lock()
 	id := c.nextSub
 	c.nextSub++
@@ -250,6 +270,7 @@ func (c *Checker) notify(ch Change) {
 
 // Names returns the names of the registered checks, sorted.
 func (c *Checker) Names() []string {
+	c.init()
 	list := *c.snapshot.Load()
 	names := make([]string, len(list))
 	for i, e := range list {
@@ -262,8 +283,19 @@ func (c *Checker) Names() []string {
 // them up to their timeouts or until ctx is done, and reports the probe's
 // status. Names in exclude are left out. A probe of Liveness|Readiness|Startup
 // takes every check, as /healthz does.
+//
+// A probe that is zero or names a probe other than these three answers for
+// no check: Evaluate then runs nothing and reports StatusFail with Err
+// saying so, rather than a pass that nothing proved.
 func (c *Checker) Evaluate(ctx context.Context, probe Probe, exclude ...string) Report {
+	c.init()
 	var r Report
+	switch {
+	case probe == 0:
+		return Report{Status: StatusFail, Err: errors.New("health: Evaluate: probe is zero")}
+	case probe&^allProbes != 0:
+		return Report{Status: StatusFail, Err: fmt.Errorf("health: Evaluate: probe %v is unknown", probe)}
+	}
 	r.Status, r.Draining = c.evaluate(ctx, probe, "", exclude, &r.Checks)
 	return r
 }
@@ -271,6 +303,7 @@ func (c *Checker) Evaluate(ctx context.Context, probe Probe, exclude ...string) 
 // CheckResult runs the named check if its result is too old and returns its
 // result. It reports false when no check has that name.
 func (c *Checker) CheckResult(ctx context.Context, name string) (Result, bool) {
+	c.init()
 	e := c.lookup(name)
 	if e == nil {
 		return Result{}, false

@@ -1,9 +1,10 @@
 // Package health serves Kubernetes health probes that never hang, never leak
 // and never report up before it is proven.
 //
-// A [Checker] holds [Check] values and serves them through [Checker.Handler]
-// as /livez, /readyz, /startupz and /healthz, in the health+json format of
-// the IETF draft "Health Check Response Format for HTTP APIs":
+// A [Checker] (from [New], or the zero value) holds [Check] values and
+// serves them through [Checker.Handler] as /livez, /readyz, /startupz and
+// /healthz, in the health+json format of the IETF draft "Health Check
+// Response Format for HTTP APIs":
 //
 //	c := health.New()
 //	defer c.Close()
@@ -34,8 +35,14 @@
 // result. A probe starts all the runs it needs before it waits, so it takes
 // as long as its slowest check.
 //
-// Every run is held to the check's Timeout (800ms by default, below the
-// kubelet's one-second probe timeout). A check that ignores its context is
+// Every run is held to the check's Timeout: 800ms by default, below the
+// kubelet's default probe timeout of one second, and never over
+// [MaxTimeout] (a minute). A probe waits for an on-demand check until its
+// Timeout or until the prober gives up, whichever comes first, so a
+// Timeout longer than the probe's costs an explanation, never a hung
+// handler. Durations written without a unit (Interval: 5) fall below
+// [MinInterval], [MinTimeout] or [MinCacheTTL] and are refused by
+// [Checker.Register]. A check that ignores its context is
 // reported as timed out at its deadline, and no new run of it starts until
 // it returns: however often it is probed, it holds one goroutine. A check
 // that panics is a failure carrying a [PanicError]; the process goes on.

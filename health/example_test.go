@@ -51,9 +51,30 @@ func ExampleChecker_Register() {
 	fmt.Println(err)
 	err = c.Register(health.Check{Name: "db", Func: func(context.Context) error { return nil }, Timeout: -time.Second})
 	fmt.Println(err)
+	// A duration written without its unit is five nanoseconds.
+	err = c.Register(health.Check{Name: "db", Func: func(context.Context) error { return nil }, Interval: 5})
+	fmt.Println(err)
 	// Output:
 	// health: check "db": Func is nil
 	// health: check "db": Timeout -1s is negative
+	// health: check "db": Interval 5ns is below MinInterval 100ms
+}
+
+func ExampleChecker_zero() {
+	// The zero Checker is ready to use, like New() with no options.
+	var c health.Checker
+	defer c.Close()
+	c.Register(health.Check{Name: "db", Func: func(context.Context) error { return nil }})
+	fmt.Println(c.Evaluate(context.Background(), health.Readiness).Status)
+	// Output: pass
+}
+
+func ExampleReport_err() {
+	c := health.New()
+	defer c.Close()
+	r := c.Evaluate(context.Background(), health.Probe(64))
+	fmt.Println(r.Status, r.Err)
+	// Output: fail health: Evaluate: probe Probe(64) is unknown
 }
 
 func ExampleChecker_Handler() {

@@ -49,6 +49,7 @@ type handler struct{ c *Checker }
 var _ http.Handler = handler{}
 
 func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.c.init()
 	if !readonly.Allow(w, r) {
 		return
 	}

@@ -284,7 +284,7 @@ func TestUnknownBeforeFirstResult(t *testing.T) {
 		c := health.New()
 		defer c.Close()
 		mustRegister(t, c,
-			health.Check{Name: "warmup", Interval: time.Minute, Timeout: time.Hour,
+			health.Check{Name: "warmup", Interval: time.Minute, Timeout: health.MaxTimeout,
 				Probes: health.Readiness | health.Startup | health.Liveness,
 				Func:   func(context.Context) error { <-release; return nil }},
 		)
@@ -594,7 +594,7 @@ func TestCloseCancelsRunningChecks(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		c := health.New()
 		cancelled := make(chan struct{})
-		mustRegister(t, c, health.Check{Name: "slow", Interval: time.Minute, Timeout: time.Hour,
+		mustRegister(t, c, health.Check{Name: "slow", Interval: time.Minute, Timeout: health.MaxTimeout,
 			Func: func(ctx context.Context) error { <-ctx.Done(); close(cancelled); return ctx.Err() }})
 		synctest.Wait()
 		c.Close()

@@ -51,9 +51,14 @@ var NoSignals = []os.Signal{}
 // on serving for the drain delay so that traffic still routed to it is
 // answered, and then srv.Shutdown runs with a deadline. It returns nil after
 // a clean shutdown, the server's error if it could not serve, or the error
-// of Shutdown.
+// of Shutdown. A nil srv or c, or a ServeConfig field out of range, is an
+// error naming it, returned before anything starts.
 func Serve(ctx context.Context, srv *http.Server, c *Checker, cfg ServeConfig) error {
 	switch {
+	case c == nil:
+		return errors.New("health: Serve: c (the *Checker) is nil")
+	case srv == nil:
+		return errors.New("health: Serve: srv (the *http.Server) is nil")
 	case cfg.DrainDelay < 0:
 		return fmt.Errorf("health: ServeConfig.DrainDelay %v is negative", cfg.DrainDelay)
 	case cfg.ShutdownTimeout < 0:

@@ -111,4 +111,8 @@ type Report struct {
 	Draining bool
 	// Checks holds the result of every check that took part, by name.
 	Checks []Result
+	// Err is set when the probe itself is not valid (see
+	// Checker.Evaluate); Status is then StatusFail. Failing checks leave
+	// it nil: their errors are in Checks.
+	Err error
 }
