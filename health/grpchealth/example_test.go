@@ -19,7 +19,11 @@ func Example() {
 	checker.Register(health.Check{Name: "db", Func: func(context.Context) error { return nil }})
 
 	gs := grpc.NewServer()
-	hs := grpchealth.New(checker)
+	hs, err := grpchealth.New(checker)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	healthpb.RegisterHealthServer(gs, hs)
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	go gs.Serve(ln)

@@ -18,6 +18,7 @@ package grpchealth
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"slices"
 	"sync"
@@ -44,12 +45,15 @@ const MaxListed = 100
 const WatchInterval = time.Second
 
 // Server implements grpc_health_v1.HealthServer over a health.Checker.
-// Register it with healthpb.RegisterHealthServer.
+// Make it with New and register it with healthpb.RegisterHealthServer. The
+// zero Server has no checker: it answers every call FAILED_PRECONDITION.
 type Server struct {
 	healthpb.UnimplementedHealthServer
 	c *health.Checker
 
+	// done is closed by Shutdown; doneOnce makes it for a zero Server.
 	done     chan struct{}
+	doneOnce sync.Once
 	shutdown sync.Once
 
 	mu      sync.Mutex     // guards the fields below
@@ -62,21 +66,35 @@ type Server struct {
 
 var _ healthpb.HealthServer = (*Server)(nil)
 
-// New returns a Server answering from c.
-func New(c *health.Checker) *Server {
-	return &Server{c: c, done: make(chan struct{})}
+// New returns a Server answering from c, or an error when c is nil.
+func New(c *health.Checker) (*Server, error) {
+	if c == nil {
+		return nil, errors.New("grpchealth: New: c (the *health.Checker) is nil")
+	}
+	return &Server{c: c}, nil
+}
+
+// errNoChecker answers the calls of a zero Server.
+var errNoChecker = status.Error(codes.FailedPrecondition, "grpchealth: the Server has no Checker; make it with New")
+
+func (s *Server) doneChan() chan struct{} {
+	s.doneOnce.Do(func() { s.done = make(chan struct{}) })
+	return s.done
 }
 
 // Shutdown ends every Watch stream cleanly (status OK) and makes later Watch
 // calls return at once. Call it before grpc.Server.GracefulStop, which
 // otherwise waits for the streams. It is idempotent.
 func (s *Server) Shutdown() {
-	s.shutdown.Do(func() { close(s.done) })
+	s.shutdown.Do(func() { close(s.doneChan()) })
 }
 
 // Check answers the status of one service, waiting for on-demand checks up
 // to their timeouts or the call's deadline. An unknown service is NOT_FOUND.
 func (s *Server) Check(ctx context.Context, req *healthpb.HealthCheckRequest) (*healthpb.HealthCheckResponse, error) {
+	if s.c == nil {
+		return nil, errNoChecker
+	}
 	st, ok := s.status(ctx, req.GetService())
 	if !ok {
 		return nil, status.Errorf(codes.NotFound, "unknown service %q", req.GetService())
@@ -86,6 +104,9 @@ func (s *Server) Check(ctx context.Context, req *healthpb.HealthCheckRequest) (*
 
 // List answers the status of "" and of every check.
 func (s *Server) List(ctx context.Context, _ *healthpb.HealthListRequest) (*healthpb.HealthListResponse, error) {
+	if s.c == nil {
+		return nil, errNoChecker
+	}
 	names := s.c.Names()
 	if len(names)+1 > MaxListed {
 		return nil, status.Errorf(codes.ResourceExhausted, "%d services, over the maximum of %d", len(names)+1, MaxListed)
@@ -104,7 +125,11 @@ func (s *Server) List(ctx context.Context, _ *healthpb.HealthListRequest) (*heal
 // stream stays open, as the protocol asks; so is a service whose check is
 // unregistered while it is watched.
 func (s *Server) Watch(req *healthpb.HealthCheckRequest, stream grpc.ServerStreamingServer[healthpb.HealthCheckResponse]) error {
+	if s.c == nil {
+		return errNoChecker
+	}
 	ctx := stream.Context()
+	done := s.doneChan()
 	changed := make(chan struct{}, 1)
 	stop := s.c.Subscribe(func(health.Change) {
 		select {
@@ -130,7 +155,7 @@ func (s *Server) Watch(req *healthpb.HealthCheckRequest, stream grpc.ServerStrea
 		}
 		select {
 		case <-changed:
-		case <-s.done:
+		case <-done:
 			return nil
 		case <-ctx.Done():
 			return status.FromContextError(ctx.Err()).Err()

@@ -31,7 +31,10 @@ func serve(t *testing.T, c *health.Checker) (healthpb.HealthClient, *grpchealth.
 		t.Fatal(err)
 	}
 	gs := grpc.NewServer()
-	hs := grpchealth.New(c)
+	hs, err := grpchealth.New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
 	healthpb.RegisterHealthServer(gs, hs)
 	go gs.Serve(ln)
 	conn, err := grpc.NewClient(ln.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
@@ -95,7 +98,7 @@ func TestWatch(t *testing.T) {
 	c := health.New()
 	defer c.Close()
 	var failing atomic.Bool
-	c.Register(health.Check{Name: "db", Interval: 10 * time.Millisecond, Func: func(context.Context) error {
+	c.Register(health.Check{Name: "db", Interval: health.MinInterval, Func: func(context.Context) error {
 		if failing.Load() {
 			return errors.New("down")
 		}
@@ -231,7 +234,7 @@ func TestWatchRunsOnDemandChecks(t *testing.T) {
 	defer c.Close()
 	var failing atomic.Bool
 	var runs atomic.Int32
-	if err := c.Register(health.Check{Name: "db", CacheTTL: time.Millisecond, Func: func(context.Context) error {
+	if err := c.Register(health.Check{Name: "db", CacheTTL: health.MinCacheTTL, Func: func(context.Context) error {
 		runs.Add(1)
 		if failing.Load() {
 			return errors.New("down")
@@ -271,4 +274,51 @@ func TestWatchRunsOnDemandChecks(t *testing.T) {
 	if limit := int32(elapsed/grpchealth.WatchInterval) + 1; n > limit {
 		t.Errorf("%d watchers ran the check %d times in %v, want at most %d", watchers, n, elapsed, limit)
 	}
+}
+
+// A missing checker is refused when the server is made, not found by the
+// first client as a crash.
+func TestNewRefusesNilChecker(t *testing.T) {
+	s, err := grpchealth.New(nil)
+	if s != nil || err == nil || err.Error() != "grpchealth: New: c (the *health.Checker) is nil" {
+		t.Errorf("New(nil) = %v, %v, want an error naming c", s, err)
+	}
+}
+
+// The zero Server, registered as it is, answers every call with
+// FAILED_PRECONDITION instead of crashing the server, and Shutdown works.
+func TestZeroServer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hs grpchealth.Server
+	gs := grpc.NewServer()
+	healthpb.RegisterHealthServer(gs, &hs)
+	go gs.Serve(ln)
+	defer gs.Stop()
+	conn, err := grpc.NewClient(ln.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	client := healthpb.NewHealthClient(conn)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	const want = "grpchealth: the Server has no Checker; make it with New"
+	if _, err := client.Check(ctx, &healthpb.HealthCheckRequest{}); status.Code(err) != codes.FailedPrecondition || status.Convert(err).Message() != want {
+		t.Errorf("zero Server: Check = %v, want FailedPrecondition %q", err, want)
+	}
+	if _, err := client.List(ctx, &healthpb.HealthListRequest{}); status.Code(err) != codes.FailedPrecondition {
+		t.Errorf("zero Server: List = %v, want FailedPrecondition", err)
+	}
+	stream, err := client.Watch(ctx, &healthpb.HealthCheckRequest{})
+	if err == nil {
+		_, err = stream.Recv()
+	}
+	if status.Code(err) != codes.FailedPrecondition {
+		t.Errorf("zero Server: Watch = %v, want FailedPrecondition", err)
+	}
+	hs.Shutdown()
+	hs.Shutdown()
 }
