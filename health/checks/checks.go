@@ -10,6 +10,9 @@ import (
 	"net/http"
 	"net/url"
 	"runtime"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // SQL returns a check that pings db through its connection pool.
@@ -114,10 +117,15 @@ func TCP(addr string) (func(context.Context) error, error) {
 }
 
 // DNS returns a check that resolves host with r, or with the default
-// resolver when r is nil, and fails when it has no addresses.
+// resolver when r is nil, and fails when it has no addresses. A host that
+// is empty, not valid UTF-8, or holds white space or a control character
+// is an error.
 func DNS(host string, r *net.Resolver) (func(context.Context) error, error) {
 	if host == "" {
 		return nil, errors.New("checks: DNS: host is empty")
+	}
+	if !utf8.ValidString(host) || strings.ContainsFunc(host, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) }) {
+		return nil, fmt.Errorf("checks: DNS: host %q is not a host name", host)
 	}
 	if r == nil {
 		r = net.DefaultResolver

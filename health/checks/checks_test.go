@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -260,6 +261,16 @@ func TestHTTPRejectsBadHost(t *testing.T) {
 	} {
 		if _, err := checks.HTTP("http://127.0.0.1/", checks.HTTPConfig{Header: h}); err == nil || !strings.Contains(err.Error(), "Host") {
 			t.Errorf("HTTP with Header %v = %v, want an error naming Host", h, err)
+		}
+	}
+}
+
+// A host that cannot be a DNS name is refused when the check is made, not
+// reported as "no such host" by every run.
+func TestDNSRefusesUnprintableHost(t *testing.T) {
+	for _, host := range []string{"db\n", "db host", "db\x00", "\xff"} {
+		if _, err := checks.DNS(host, nil); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("checks: DNS: host %q", host)) {
+			t.Errorf("DNS(%q) = %v, want an error naming the host", host, err)
 		}
 	}
 }
