@@ -13,6 +13,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/ybiyri/runkit/internal/redact"
 )
 
 // SQL returns a check that pings db through its connection pool.
@@ -42,14 +44,20 @@ type HTTPConfig struct {
 // connection be reused.
 const maxDrain = 64 << 10
 
-// HTTP returns a check that sends GET to rawURL.
+// HTTP returns a check that sends GET to rawURL. Its errors, which verbose
+// probes and logs show, never carry the URL's user info, query or path
+// beyond the first segment.
 func HTTP(rawURL string, cfg HTTPConfig) (func(context.Context) error, error) {
+	// Errors reach verbose probe output and logs: the URL shows redacted
+	// (internal/redact's rule), and transport errors are scrubbed of it.
+	shown := redact.URL(rawURL)
+	scrub := redact.NewScrubber(rawURL)
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("checks: HTTP: URL %q: %w", rawURL, err)
+		return nil, fmt.Errorf("checks: HTTP: URL %q: %w", shown, scrub.Error(err))
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("checks: HTTP: URL %q is not an absolute http or https URL", rawURL)
+		return nil, fmt.Errorf("checks: HTTP: URL %q is not an absolute http or https URL", shown)
 	}
 	client := cfg.Client
 	if client == nil {
@@ -89,12 +97,12 @@ func HTTP(rawURL string, cfg HTTPConfig) (func(context.Context) error, error) {
 		}
 		resp, err := client.Do(req)
 		if err != nil {
-			return err
+			return scrub.Error(err)
 		}
 		io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
 		resp.Body.Close()
 		if !healthy(resp.StatusCode) {
-			return fmt.Errorf("GET %s: status %d", u.Redacted(), resp.StatusCode)
+			return fmt.Errorf("GET %s: status %d", shown, resp.StatusCode)
 		}
 		return nil
 	}, nil
