@@ -28,7 +28,8 @@ type ServeConfig struct {
 	// Addr.
 	Listener net.Listener
 	// DrainDelay is how long the server keeps serving after readiness has
-	// turned to fail. Zero means DefaultDrainDelay (5s).
+	// turned to fail. Zero means DefaultDrainDelay (5s); a negative value
+	// means no delay, for a server that no load balancer routes to.
 	DrainDelay time.Duration
 	// ShutdownTimeout bounds http.Server.Shutdown after the drain delay.
 	// Zero means DefaultShutdownTimeout (10s).
@@ -59,8 +60,6 @@ func Serve(ctx context.Context, srv *http.Server, c *Checker, cfg ServeConfig) e
 		return errors.New("health: Serve: c (the *Checker) is nil")
 	case srv == nil:
 		return errors.New("health: Serve: srv (the *http.Server) is nil")
-	case cfg.DrainDelay < 0:
-		return fmt.Errorf("health: ServeConfig.DrainDelay %v is negative", cfg.DrainDelay)
 	case cfg.ShutdownTimeout < 0:
 		return fmt.Errorf("health: ServeConfig.ShutdownTimeout %v is negative", cfg.ShutdownTimeout)
 	}
@@ -102,12 +101,14 @@ func Serve(ctx context.Context, srv *http.Server, c *Checker, cfg ServeConfig) e
 	}
 
 	c.Drain()
-	delay := time.NewTimer(cfg.DrainDelay)
-	select {
-	case <-delay.C:
-	case err := <-errc:
-		delay.Stop()
-		return err
+	if cfg.DrainDelay > 0 {
+		delay := time.NewTimer(cfg.DrainDelay)
+		select {
+		case <-delay.C:
+		case err := <-errc:
+			delay.Stop()
+			return err
+		}
 	}
 
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)

@@ -111,9 +111,37 @@ func TestServeDrainsInOrder(t *testing.T) {
 	})
 }
 
+// A negative DrainDelay turns the delay off: readiness fails and shutdown
+// starts at once, for a server no load balancer routes to.
+func TestServeNoDrainDelay(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := health.New()
+		defer c.Close()
+		ln := newPipeListener()
+		ctx, stop := context.WithCancel(t.Context())
+		served := make(chan error, 1)
+		go func() {
+			served <- health.Serve(ctx, &http.Server{Handler: c.Handler()}, c, health.ServeConfig{
+				Listener: ln, Signals: health.NoSignals, DrainDelay: -1})
+		}()
+		synctest.Wait()
+		stop()
+		start := time.Now()
+		if err := <-served; err != nil {
+			t.Errorf("Serve = %v, want nil", err)
+		}
+		if d := time.Since(start); d != 0 {
+			t.Errorf("Serve returned %v after the context ended, want at once", d)
+		}
+		if !c.Draining() {
+			t.Error("Serve did not drain")
+		}
+	})
+}
+
 func TestServeRejectsBadConfig(t *testing.T) {
 	c := newChecker(t)
-	for _, cfg := range []health.ServeConfig{{DrainDelay: -1}, {ShutdownTimeout: -time.Second}} {
+	for _, cfg := range []health.ServeConfig{{ShutdownTimeout: -time.Second}} {
 		if err := health.Serve(t.Context(), &http.Server{}, c, cfg); err == nil {
 			t.Errorf("Serve(%+v) = nil, want an error", cfg)
 		}
