@@ -110,14 +110,14 @@ func (p Policy) Validate(o Objective) error {
 		case t.Short > 0 && t.Short < MinTierWindow:
 			return fmt.Errorf("slo: tier %d: Short %v is under a second (MinTierWindow)", i, t.Short)
 		case t.Short == 0 && t.ShortWindow() < MinTierWindow:
-			return fmt.Errorf("slo: tier %d: Short window of Long %v / 12 is %v, under a second (MinTierWindow); set Short", i, formatDuration(t.Long), t.ShortWindow())
+			return fmt.Errorf("slo: tier %d: Short window of Long %v / 12 is %v, under a second (MinTierWindow); set Short", i, FormatDuration(t.Long), t.ShortWindow())
 		case t.ShortWindow() >= t.Long:
-			return fmt.Errorf("slo: tier %d: Short %v is not shorter than Long %v", i, formatDuration(t.Short), formatDuration(t.Long))
+			return fmt.Errorf("slo: tier %d: Short %v is not shorter than Long %v", i, FormatDuration(t.Short), FormatDuration(t.Long))
 		case math.IsNaN(t.BudgetShare) || t.BudgetShare <= 0 || t.BudgetShare > 1:
 			return fmt.Errorf("slo: tier %d: BudgetShare %v out of range (0, 1]", i, t.BudgetShare)
 		}
 		if reason := t.unfit(o); reason != "" {
-			return fmt.Errorf("slo: tier %d (%s, %v): %s", i, t.Severity, formatDuration(t.Long), reason)
+			return fmt.Errorf("slo: tier %d (%s, %v): %s", i, t.Severity, FormatDuration(t.Long), reason)
 		}
 	}
 	return nil
@@ -129,7 +129,7 @@ func (p Policy) Validate(o Objective) error {
 func (t Tier) unfit(o Objective) string {
 	window := o.Window.maxLength()
 	if t.Long > window {
-		return fmt.Sprintf("Long %v is longer than the window %v", formatDuration(t.Long), o.Window)
+		return fmt.Sprintf("Long %v is longer than the window %v", FormatDuration(t.Long), o.Window)
 	}
 	b := o.Budget()
 	if th := t.Threshold(window); th*b >= 1 {
@@ -160,7 +160,7 @@ func (p Policy) Evaluate(o Objective, window time.Duration, errorRate func(d tim
 		longRate, longOK := errorRate(t.Long)
 		shortRate, shortOK := errorRate(t.ShortWindow())
 		r.LongBurn, r.ShortBurn = longRate/b, shortRate/b
-		long, short := formatDuration(t.Long), formatDuration(t.ShortWindow())
+		long, short := FormatDuration(t.Long), FormatDuration(t.ShortWindow())
 		switch {
 		case !longOK || !shortOK:
 			r.Reason = fmt.Sprintf("no data over %s or %s", long, short)

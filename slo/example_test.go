@@ -94,6 +94,20 @@ func ExampleParseWindow() {
 	// calendar month in UTC
 }
 
+func ExampleFormatDuration() {
+	for _, d := range []time.Duration{720 * time.Hour, 90 * time.Minute, 1500 * time.Millisecond, time.Hour + 500*time.Microsecond, 0} {
+		s := slo.FormatDuration(d)
+		back, err := slo.ParseDuration(s)
+		fmt.Println(s, back == d, err == nil)
+	}
+	// Output:
+	// 30d true true
+	// 1h30m true true
+	// 1s500ms true true
+	// 1h500µs false false
+	// 0s true false
+}
+
 func ExampleCalendarWindow() {
 	w := slo.CalendarWindow(slo.Month, nil)
 	fmt.Println(w.Length(time.Date(2026, 2, 10, 0, 0, 0, 0, time.UTC)))

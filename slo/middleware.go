@@ -213,7 +213,7 @@ func (s TrackerStatus) Report() Report {
 	}
 	for i, o := range s.OmittedTiers {
 		r.OmittedTiers[i] = OmittedTierReport{
-			Severity: o.Tier.Severity, Long: formatDuration(o.Tier.Long), Short: formatDuration(o.Tier.ShortWindow()), Reason: o.Reason,
+			Severity: o.Tier.Severity, Long: FormatDuration(o.Tier.Long), Short: FormatDuration(o.Tier.ShortWindow()), Reason: o.Reason,
 		}
 	}
 	if s.ExhaustsIn != Forever {
@@ -222,7 +222,7 @@ func (s TrackerStatus) Report() Report {
 	}
 	for i, tr := range s.Tiers {
 		r.Tiers[i] = TierReport{
-			Severity: tr.Tier.Severity, Long: formatDuration(tr.Tier.Long), Short: formatDuration(tr.Tier.ShortWindow()),
+			Severity: tr.Tier.Severity, Long: FormatDuration(tr.Tier.Long), Short: FormatDuration(tr.Tier.ShortWindow()),
 			Threshold: tr.Threshold, LongBurn: tr.LongBurn, ShortBurn: tr.ShortBurn, Firing: tr.Firing, Reason: tr.Reason,
 		}
 	}

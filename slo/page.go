@@ -263,13 +263,13 @@ func objective(i int, t *Tracker, at time.Time) objectiveView {
 	}
 	for _, ot := range s.OmittedTiers {
 		v.Omitted = append(v.Omitted, omittedView{
-			Tier:   fmt.Sprintf("%s on %s/%s", ot.Tier.Severity, formatDuration(ot.Tier.Long), formatDuration(ot.Tier.ShortWindow())),
+			Tier:   fmt.Sprintf("%s on %s/%s", ot.Tier.Severity, FormatDuration(ot.Tier.Long), FormatDuration(ot.Tier.ShortWindow())),
 			Reason: ot.Reason,
 		})
 	}
 	unit, units := "event", "events"
 	if o.Method == Timeslices {
-		unit, units = formatDuration(o.slice())+" slice", formatDuration(o.slice())+" slices"
+		unit, units = FormatDuration(o.slice())+" slice", FormatDuration(o.slice())+" slices"
 	}
 
 	// The burn rate ExhaustsIn projects at: that of the shortest long
@@ -282,7 +282,7 @@ func objective(i int, t *Tracker, at time.Time) objectiveView {
 				pace = tr
 			}
 		}
-		paceWindow, paceBurn = formatDuration(pace.Tier.Long), pace.LongBurn
+		paceWindow, paceBurn = FormatDuration(pace.Tier.Long), pace.LongBurn
 		_, paceOK = t.ErrorRateAt(at, pace.Tier.Long)
 	}
 
@@ -452,9 +452,9 @@ func tier(t *Tracker, tr TierResult, at time.Time) tierView {
 	_, shortOK := t.ErrorRateAt(at, tr.Tier.ShortWindow())
 	v := tierView{
 		Severity:  string(tr.Tier.Severity),
-		Guard:     strconv.FormatFloat(roundSig(tr.Tier.BudgetShare*100, 6), 'f', -1, 64) + "% of the budget in " + formatDuration(tr.Tier.Long),
-		Long:      formatDuration(tr.Tier.Long),
-		Short:     formatDuration(tr.Tier.ShortWindow()),
+		Guard:     strconv.FormatFloat(roundSig(tr.Tier.BudgetShare*100, 6), 'f', -1, 64) + "% of the budget in " + FormatDuration(tr.Tier.Long),
+		Long:      FormatDuration(tr.Tier.Long),
+		Short:     FormatDuration(tr.Tier.ShortWindow()),
 		Threshold: rate(tr.Threshold),
 		Firing:    tr.Firing,
 		Reason:    tr.Reason,
@@ -513,7 +513,7 @@ func firingText(tiers []TierResult, sev Severity) string {
 	var names []string
 	for _, tr := range tiers {
 		if tr.Firing && tr.Tier.Severity == sev {
-			names = append(names, formatDuration(tr.Tier.Long))
+			names = append(names, FormatDuration(tr.Tier.Long))
 		}
 	}
 	return "the " + strings.Join(names, " and ") + " burn-rate " + pick(len(names) == 1, "tier fires", "tiers fire")
@@ -533,7 +533,7 @@ func remainingClass(s TrackerStatus, noData bool) string {
 
 func windowText(w Window, length time.Duration) string {
 	if w.Calendar == NotCalendar {
-		return formatDuration(w.Rolling)
+		return FormatDuration(w.Rolling)
 	}
 	return fmt.Sprintf("calendar %s (%s, %s)", w.Calendar, w.loc(), htmlpage.Duration(length))
 }

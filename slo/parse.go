@@ -125,9 +125,12 @@ func ParseWindow(s string) (Window, error) {
 	return Rolling(d), nil
 }
 
-// formatDuration writes d in the units ParseDuration reads, largest first:
-// 720h is "30d", 90m is "1h30m".
-func formatDuration(d time.Duration) string {
+// FormatDuration writes d in the units ParseDuration reads, largest first:
+// 720h is "30d", 90m is "1h30m", and ParseDuration reads back a positive
+// whole number of milliseconds. What is below a millisecond, and a d that
+// is not positive, is written as time.Duration writes it ("1h500µs",
+// "0s", "-5m0s").
+func FormatDuration(d time.Duration) string {
 	if d <= 0 {
 		return d.String()
 	}

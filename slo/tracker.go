@@ -240,7 +240,7 @@ func calendarPhase(w Window, res time.Duration, around time.Time, field string) 
 			names[i] = time.Unix(0, 0).In(time.FixedZone("", off)).Format("-07:00")
 		}
 		return 0, fmt.Errorf("slo: %s %v cannot start its buckets where every window of %v starts: the zone's UTC offsets %s differ by %s; use a resolution that divides %[5]s",
-			field, res, w, strings.Join(names, ", "), formatDuration(fits))
+			field, res, w, strings.Join(names, ", "), FormatDuration(fits))
 	}
 	return phaseOf(offsets[0]), nil
 }

@@ -70,7 +70,7 @@ func (w Window) Validate() error {
 
 func (w Window) String() string {
 	if w.Calendar == NotCalendar {
-		return formatDuration(w.Rolling)
+		return FormatDuration(w.Rolling)
 	}
 	return fmt.Sprintf("calendar %v in %v", w.Calendar, w.loc())
 }
@@ -79,7 +79,7 @@ func (w Window) String() string {
 // window's zone is not part of it.
 func (w Window) text() string {
 	if w.Calendar == NotCalendar {
-		return formatDuration(w.Rolling)
+		return FormatDuration(w.Rolling)
 	}
 	return w.Calendar.String()
 }

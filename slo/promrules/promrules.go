@@ -259,23 +259,11 @@ type rule struct {
 	Annotations map[string]string
 }
 
-// Duration writes d as PromQL does: "30d", "1h", "5m", "90s".
+// Duration writes d as PromQL does: "30d", "1h", "5m", "90s". Its finest
+// unit is the millisecond: less is dropped, and a d that is not positive
+// is "0s".
 func Duration(d time.Duration) string {
-	if d <= 0 {
-		return "0s"
-	}
-	var b strings.Builder
-	for _, u := range []struct {
-		name string
-		d    time.Duration
-	}{{"d", 24 * time.Hour}, {"h", time.Hour}, {"m", time.Minute}, {"s", time.Second}, {"ms", time.Millisecond}} {
-		if n := d / u.d; n > 0 {
-			b.WriteString(strconv.FormatInt(int64(n), 10))
-			b.WriteString(u.name)
-			d -= n * u.d
-		}
-	}
-	return b.String()
+	return slo.FormatDuration(max(d, 0).Truncate(time.Millisecond))
 }
 
 // num writes a float as the shortest decimal that reads back the same.

@@ -256,3 +256,22 @@ func FuzzWrite(f *testing.F) {
 		}
 	})
 }
+
+func TestDuration(t *testing.T) {
+	for _, tt := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{30 * 24 * time.Hour, "30d"},
+		{90 * time.Minute, "1h30m"},
+		{1500 * time.Millisecond, "1s500ms"},
+		{time.Hour + 500*time.Microsecond, "1h"},
+		{500 * time.Microsecond, "0s"},
+		{0, "0s"},
+		{-5 * time.Minute, "0s"},
+	} {
+		if got := promrules.Duration(tt.d); got != tt.want {
+			t.Errorf("Duration(%v) = %q, want %q", tt.d, got, tt.want)
+		}
+	}
+}
