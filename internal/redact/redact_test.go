@@ -17,10 +17,33 @@ func TestURL(t *testing.T) {
 		{"http://collector:4318/otlp/TOKEN/v1/traces", "http://collector:4318/otlp/[redacted]"},
 		{"https://u:p@h/?k=SECRET", "https://[redacted]@h/?[redacted]"},
 		{"https://h/#frag", "https://h/#[redacted]"},
+		{"https://grafana.example.com", "https://grafana.example.com"},
+		{"https://grafana.example.com/", "https://grafana.example.com/"},
+		{"https://grafana.example.com/grafana", "https://grafana.example.com/grafana"},
+		{"https://grafana.example.com/grafana/", "https://grafana.example.com/grafana/"},
+		{"https://hooks.slack.com/services/T0/B0/XYZ", "https://hooks.slack.com/services/[redacted]"},
+		{"https://admin:hunter2@grafana.internal:3000/", "https://[redacted]@grafana.internal:3000/"},
+		{"https://token@git.example.com", "https://[redacted]@git.example.com"},
+		{"https://h.example.com/hook?sig=abc", "https://h.example.com/hook?[redacted]"},
+		{"https://h.example.com/hook#frag", "https://h.example.com/hook#[redacted]"},
+		{"https://h.example.com/a%2Fb/c", "https://h.example.com/a%2Fb/[redacted]"},
+		{"grafana.internal", "grafana.internal"},
+		{"grafana.internal/x/y", "grafana.internal/x/[redacted]"},
+		{"/services/T0/B0", "/services/[redacted]"},
+		// Input that does not parse, or parses as an opaque URL, follows
+		// the same rule read off the text, so that a typo stays in sight.
 		{"admin:hunter2@grafana.internal", "[redacted]@grafana.internal"},
 		{"admin:hunter2", "[redacted]"},
 		{"localhost:4318/otlp/TOKEN", "localhost:4318/otlp/[redacted]"},
 		{"http://[::1/x", "http://[::1/x"},
+		{"grafana.internal:3000", "grafana.internal:3000"},
+		{"localhost:18080/slo", "localhost:18080/slo"},
+		{"localhost:18080/slo/TOKEN?sig=x#f", "localhost:18080/slo/[redacted]?[redacted]#[redacted]"},
+		{"admin:hunter2/x", "[redacted]/x"},
+		{"https://checkout.internal:80a/slo/T0", "https://[redacted]/slo/[redacted]"},
+		{"https://u:p@checkout internal/slo/T0?token=x", "https://[redacted]@checkout internal/slo/[redacted]?[redacted]"},
+		{"http://h/%zz/TOKEN", "http://h/%zz/[redacted]"},
+		{"//u:p@h:1/a/b", "//[redacted]@h:1/a/[redacted]"},
 		{"", ""},
 	}
 	for _, tt := range tests {
@@ -56,7 +79,7 @@ func TestScrubber(t *testing.T) {
 }
 
 func FuzzURL(f *testing.F) {
-	for _, s := range []string{"https://u:p@h/a/b?q#f", "h/a", "a:b@c", "http://[::1]:80/x/y", "//u@h/p/q"} {
+	for _, s := range []string{"https://u:p@h/a/b?q#f", "h/a", "a:b@c", "http://[::1]:80/x/y", "//u@h/p/q", "https://hooks.slack.com/services/T0/B0/XYZ"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
