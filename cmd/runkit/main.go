@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // a calendar window's zone, read from a service's /slo, is known here too
 
 	"github.com/spf13/cobra"
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"reflect"
 	"testing"
 	"time"
 
@@ -66,6 +67,7 @@ func FuzzParseReports(f *testing.F) {
 	f.Add([]byte(`[]`))
 	f.Add([]byte(`<html>`))
 	f.Add([]byte(`{"target": 1.5, "window": "30d"}`))
+	f.Add([]byte(`{"objective": "x", "noData": true, "budgetRemaining": 1, "target": 0.99, "window": "quarter"}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		reports, err := parseReports(body)
 		if err != nil {
@@ -80,6 +82,42 @@ func FuzzParseReports(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestParseReportsShowsTheTrackersReport checks that what status prints
+// with -o json is the report the tracker served, read through the gate's
+// parser: a rolling and a calendar window, tiers firing and not.
+func TestParseReportsShowsTheTrackersReport(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []slo.Report
+	for _, o := range []slo.Objective{
+		{Name: "checkout", Target: 0.999, Window: slo.Rolling(30 * 24 * time.Hour)},
+		{Name: "search", Target: 0.99, Window: slo.CalendarWindow(slo.Month, berlin)},
+	} {
+		tr, err := slo.NewTracker(o, slo.TrackerConfig{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr.RecordN(900, 100)
+		r := tr.Status().Report()
+		// Through JSON, as the service sends it: times lose their
+		// monotonic reading.
+		b, _ := json.Marshal(r)
+		r = slo.Report{}
+		json.Unmarshal(b, &r)
+		want = append(want, r)
+	}
+	body, _ := json.Marshal(want)
+	got, err := parseReports(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("parseReports =\n%+v\nwant the tracker's reports\n%+v", got, want)
+	}
 }
 
 // FuzzParseIncident checks that no line of an incidents file makes the

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -165,29 +164,27 @@ func fetchReports(ctx context.Context, rawURL string) ([]slo.Report, error) {
 	return reports, nil
 }
 
-// parseReports reads one slo.Report or an array of them, and rejects
-// JSON that is not a runkit /slo status.
+// parseReports reads the /slo JSON with deploy.ReadSLOStatus, the parser
+// the gate reads it with, into the reports the table and -o json show,
+// and rejects JSON that is not a runkit /slo status: no objective, a
+// target outside (0, 1) or a window slo.ParseWindow does not read.
 func parseReports(body []byte) ([]slo.Report, error) {
-	body = bytes.TrimSpace(body)
-	var reports []slo.Report
-	var err error
-	if len(body) > 0 && body[0] == '[' {
-		err = json.Unmarshal(body, &reports)
-	} else {
-		var r slo.Report
-		err = json.Unmarshal(body, &r)
-		reports = []slo.Report{r}
-	}
+	statuses, err := deploy.ReadSLOStatus(bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("not the /slo JSON: %v (starts %s)", err, snippet(body))
 	}
-	if len(reports) == 0 {
+	if len(statuses) == 0 {
 		return nil, fmt.Errorf("the /slo JSON holds no objective")
 	}
-	for i, r := range reports {
-		if r.Target <= 0 || r.Target >= 1 || r.Window == "" {
-			return nil, fmt.Errorf("objective %d (%q) is not a runkit /slo status: target %v, window %q", i, r.Objective, r.Target, r.Window)
+	reports := make([]slo.Report, len(statuses))
+	for i, s := range statuses {
+		switch {
+		case s.Target <= 0 || s.Target >= 1:
+			return nil, fmt.Errorf("objective %d (%q) is not a runkit /slo status: target %v", i+1, s.Objective, s.Target)
+		case s.Period == (slo.Window{}):
+			return nil, fmt.Errorf("objective %d (%q) is not a runkit /slo status: its window is missing or not one slo.ParseWindow reads", i+1, s.Objective)
 		}
+		reports[i] = s.Report()
 	}
 	return reports, nil
 }
