@@ -175,24 +175,11 @@ func ruleSLOs(slos []openslo.SLO, keep []string, cfg promrules.Config) ([]promru
 func ruleSource(ind openslo.Indicator, o openslo.Objective) (promrules.Source, error) {
 	switch {
 	case ind.Ratio != nil:
-		r := ind.Ratio
-		switch {
-		case r.Raw != nil:
-			return nil, fmt.Errorf("indicator %s is a raw ratio: rules need good or bad events over total events", ind.Name)
-		case r.Counter != nil && !*r.Counter:
-			return nil, fmt.Errorf("indicator %s: ratioMetric.counter is false: rules need counters, not gauges", ind.Name)
+		bad, good, total, err := ind.PromQL()
+		if err != nil {
+			return nil, errors.New(strings.TrimPrefix(err.Error(), "openslo: "))
 		}
-		var q [3]string
-		for i, m := range []*openslo.MetricSource{r.Good, r.Bad, r.Total} {
-			if m == nil {
-				continue
-			}
-			var err error
-			if q[i], err = prometheusQuery(ind.Name, m); err != nil {
-				return nil, err
-			}
-		}
-		return promrules.Ratio{Good: q[0], Bad: q[1], Total: q[2]}, nil
+		return promrules.Ratio{Good: good, Bad: bad, Total: total}, nil
 	case ind.Threshold != nil:
 		query, err := prometheusQuery(ind.Name, ind.Threshold)
 		if err != nil {

@@ -2,6 +2,7 @@ package openslo
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ybiyri/runkit/slo"
@@ -167,7 +168,8 @@ func (s SLO) Policy() *slo.Policy {
 // and total. It is an error, naming the indicator, when the indicator is
 // a thresholdMetric or a raw ratio (a ratio of ratios cannot be weighted
 // by traffic), reads gauges (counter: false), or reads a metric source
-// whose type is not Prometheus.
+// whose type is not Prometheus (in any case) or that has no query. The
+// queries are returned without the white space around them.
 func (ind Indicator) PromQL() (bad, good, total string, err error) {
 	r := ind.Ratio
 	switch {
@@ -182,12 +184,16 @@ func (ind Indicator) PromQL() (bad, good, total string, err error) {
 		if m == nil {
 			continue
 		}
-		if m.Type != "Prometheus" {
+		if !strings.EqualFold(m.Type, "Prometheus") {
+			if m.Type == "" && m.Ref != "" {
+				return "", "", "", fmt.Errorf("openslo: indicator %q reads metricSourceRef %q, which names no DataSource given to the parser", ind.Name, m.Ref)
+			}
 			return "", "", "", fmt.Errorf("openslo: indicator %q reads a metric source of type %q, not Prometheus", ind.Name, m.Type)
 		}
-		if m.Query() == "" {
+		if strings.TrimSpace(m.Query()) == "" {
 			return "", "", "", fmt.Errorf("openslo: indicator %q has a Prometheus metric source without a query", ind.Name)
 		}
 	}
-	return r.Bad.Query(), r.Good.Query(), r.Total.Query(), nil
+	q := func(m *MetricSource) string { return strings.TrimSpace(m.Query()) }
+	return q(r.Bad), q(r.Good), q(r.Total), nil
 }

@@ -374,6 +374,13 @@ func TestIndicatorPromQL(t *testing.T) {
 	prom := func(q string) *openslo.MetricSource {
 		return &openslo.MetricSource{Type: "Prometheus", Spec: map[string]any{"query": q}}
 	}
+	lower := openslo.Indicator{Ratio: &openslo.RatioMetric{
+		Bad:   &openslo.MetricSource{Type: "prometheus", Spec: map[string]any{"query": " errors_total\n"}},
+		Total: &openslo.MetricSource{Type: "PROMETHEUS", Spec: map[string]any{"query": "requests_total"}},
+	}}
+	if bad, good, total, err := lower.PromQL(); err != nil || bad != "errors_total" || good != "" || total != "requests_total" {
+		t.Errorf("PromQL() of types in lower and upper case, a query with white space = %q, %q, %q, %v", bad, good, total, err)
+	}
 	no := false
 	for _, tt := range []struct {
 		name string
@@ -385,6 +392,8 @@ func TestIndicatorPromQL(t *testing.T) {
 		{"gauge", openslo.Indicator{Metadata: openslo.Metadata{Name: "g"}, Ratio: &openslo.RatioMetric{Counter: &no, Bad: prom("b"), Total: prom("t")}}, `indicator "g" reads gauges`},
 		{"datadog", openslo.Indicator{Metadata: openslo.Metadata{Name: "d"}, Ratio: &openslo.RatioMetric{Bad: prom("b"), Total: &openslo.MetricSource{Type: "Datadog", Spec: map[string]any{"query": "x"}}}}, `of type "Datadog", not Prometheus`},
 		{"no query", openslo.Indicator{Metadata: openslo.Metadata{Name: "q"}, Ratio: &openslo.RatioMetric{Bad: prom("b"), Total: &openslo.MetricSource{Type: "Prometheus", Spec: map[string]any{"expr": "x"}}}}, `without a query`},
+		{"blank query", openslo.Indicator{Metadata: openslo.Metadata{Name: "q"}, Ratio: &openslo.RatioMetric{Bad: prom("b"), Total: prom(" \n")}}, `without a query`},
+		{"unknown ref", openslo.Indicator{Metadata: openslo.Metadata{Name: "u"}, Ratio: &openslo.RatioMetric{Bad: prom("b"), Total: &openslo.MetricSource{Ref: "thanos"}}}, `reads metricSourceRef "thanos", which names no DataSource`},
 	} {
 		if _, _, _, err := tt.ind.PromQL(); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: PromQL() = %v, want %q", tt.name, err, tt.want)
