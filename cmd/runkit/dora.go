@@ -48,7 +48,12 @@ deployment are those reachable from its revision and from no revision
 deployed before it to the same service and environment (only its own
 commit for the first one), at their committer time.
 
-Every bad line is an error naming file:line and the field.`
+Every bad line is an error naming file:line and the field.
+
+--html writes the page into what the path names, as slo rules -o does: a
+symbolic link's target, a FIFO or a device in place, a regular file
+atomically; --html - writes the page alone to standard output, in place
+of the table.`
 
 func newDORA() *cobra.Command {
 	var (
@@ -93,6 +98,14 @@ func newDORA() *cobra.Command {
 			if !start.Before(end) {
 				return usageErrorf("--since %s is not before --until %s", start.Format(time.RFC3339), end.Format(time.RFC3339))
 			}
+			if htmlFile == "-" && out == jsonFormat {
+				return usageErrorf("--html - and -o json both want standard output: write the page to a file")
+			}
+			if htmlFile != "" && htmlFile != "-" {
+				if err := checkOutput(htmlFile); err != nil {
+					return usageErrorf("--html %s: %v", htmlFile, err)
+				}
+			}
 			keep := markerFilter{services: services, env: env}
 			markers, err := readMarkerFiles(deployFiles, keep, cmd.InOrStdin())
 			if err != nil {
@@ -128,7 +141,11 @@ func newDORA() *cobra.Command {
 				if err := r.WriteHTML(&buf); err != nil {
 					return usageErrorf("%v", err)
 				}
-				if err := writeFileAtomic(htmlFile, buf.Bytes()); err != nil {
+				if htmlFile == "-" {
+					_, err := cmd.OutOrStdout().Write(buf.Bytes())
+					return err
+				}
+				if err := writeOutput(htmlFile, buf.Bytes()); err != nil {
 					return usageErrorf("--html %s: %v", htmlFile, err)
 				}
 				fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s\n", htmlFile)
@@ -148,7 +165,7 @@ func newDORA() *cobra.Command {
 	f.StringVar(&gitDir, "git", "", "a clone of the repository, for lead time from git log")
 	f.StringSliceVar(&services, "service", nil, "keep only these services' deployments and incidents")
 	f.StringVar(&env, "env", "", "keep only this environment's deployments and incidents, such as production")
-	f.StringVar(&htmlFile, "html", "", "also write the report as an HTML page with charts to this file")
+	f.StringVar(&htmlFile, "html", "", "also write the report as an HTML page with charts to this file (- : the page alone to standard output)")
 	c.MarkFlagFilename("deployments", "jsonl", "json")
 	c.MarkFlagFilename("incidents", "jsonl", "json")
 	c.MarkFlagFilename("html", "html")

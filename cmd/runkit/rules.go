@@ -44,7 +44,21 @@ calendar, and rules cannot count timeslices.
 
 With --check, promtool check rules runs on the result before anything is
 written: a file it rejects is not written, and the command exits 1. promtool
-must then be on PATH (or named by --promtool); missing, it is exit 3.`
+must then be on PATH (or named by --promtool, a path relative to the
+current directory); missing, it is exit 3.
+
+Flags are checked before anything runs: --severity names the tiers page
+and ticket; --interval is 0 (the group takes Prometheus's global interval)
+or from 1s up to the shortest window the rules read (the 5m short window
+of the fastest default tier) and to --no-data-for; --no-data-for is
+positive, 10m by default.
+
+-o writes into what the path names and never over it: a regular file (or
+a new one) is replaced atomically, so Prometheus never loads half of it;
+a symbolic link is followed and its target written so, the link kept (the
+files of a Kubernetes ConfigMap are links); a FIFO, a device or
+/dev/stdout is written in place; - is standard output. A directory, or a
+directory that does not exist, is exit 1 before promtool runs.`
 
 func newRules() *cobra.Command {
 	var (
@@ -71,19 +85,30 @@ func newRules() *cobra.Command {
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg := promrules.Config{NoDataFor: noDataFor, Interval: interval}
-			if noDataFor < 0 {
-				return usageErrorf("--no-data-for %v: want a positive duration", noDataFor)
+			if noDataFor <= 0 {
+				return usageErrorf("--no-data-for %v: want a positive duration (default %s)", noDataFor, promrules.Duration(promrules.DefaultNoDataFor))
 			}
-			if interval < 0 {
-				return usageErrorf("--interval %v: want a positive duration", interval)
+			if interval != 0 {
+				if interval < minInterval {
+					return usageErrorf("--interval %v: want at least %v, or 0 for Prometheus's global interval", interval, minInterval)
+				}
 			}
 			if len(severity) > 0 {
 				cfg.Severity = map[slo.Severity]string{}
 				for _, k := range slices.Sorted(maps.Keys(severity)) {
-					if severity[k] == "" {
+					switch sev := slo.Severity(k); {
+					case sev != slo.Page && sev != slo.Ticket:
+						return usageErrorf("--severity %s=%s: %s is not a tier severity; want page or ticket", k, severity[k], k)
+					case severity[k] == "":
 						return usageErrorf("--severity %s=: the label value is empty", k)
 					}
 					cfg.Severity[slo.Severity(k)] = severity[k]
+				}
+			}
+			toFile := outFile != "" && outFile != "-"
+			if toFile {
+				if err := checkOutput(outFile); err != nil {
+					return usageErrorf("-o %s: %v", outFile, err)
 				}
 			}
 			slos, err := readSLOs(args, cmd.ErrOrStderr())
@@ -100,24 +125,32 @@ func newRules() *cobra.Command {
 				}
 				return usageErrorf("%s: no rules written", plural(len(problems), "problem"))
 			}
+			if interval != 0 {
+				if w := shortestWindow(rules); interval > w {
+					return usageErrorf("--interval %v: longer than the %s window of the rules it evaluates", interval, promrules.Duration(w))
+				}
+				if interval > noDataFor {
+					return usageErrorf("--interval %v: longer than --no-data-for %v, the for: of SLONoData it evaluates", interval, noDataFor)
+				}
+			}
 			var buf bytes.Buffer
 			if err := promrules.Write(&buf, cfg, rules...); err != nil {
 				return usageErrorf("%v", err)
 			}
 			if check {
 				name := "rules.yaml"
-				if outFile != "" && outFile != "-" {
+				if toFile {
 					name = filepath.Base(outFile)
 				}
 				if err := promtoolCheck(cmd.Context(), promtool, name, buf.Bytes(), cmd.ErrOrStderr()); err != nil {
 					return err
 				}
 			}
-			if outFile == "" || outFile == "-" {
+			if !toFile {
 				_, err := cmd.OutOrStdout().Write(buf.Bytes())
 				return err
 			}
-			if err := writeFileAtomic(outFile, buf.Bytes()); err != nil {
+			if err := writeOutput(outFile, buf.Bytes()); err != nil {
 				return usageErrorf("-o %s: %v", outFile, err)
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s for %s\n", outFile, plural(len(rules), "objective"))
@@ -130,11 +163,34 @@ func newRules() *cobra.Command {
 	f.StringVar(&promtool, "promtool", "promtool", "the promtool to run for --check")
 	f.StringSliceVar(&keep, "keep", nil, "labels kept when summing across replicas, such as region")
 	f.StringToStringVar(&severity, "severity", nil, "severity label of each tier's alerts, such as page=critical,ticket=warning")
-	f.DurationVar(&noDataFor, "no-data-for", 0, "how long without events before SLONoData fires (default 10m)")
-	f.DurationVar(&interval, "interval", 0, "evaluation interval of each group (default: Prometheus's global one)")
+	f.DurationVar(&noDataFor, "no-data-for", promrules.DefaultNoDataFor, "how long without events before SLONoData fires")
+	f.DurationVar(&interval, "interval", 0, "evaluation interval of each group, from 1s up to the rules' shortest window (0: Prometheus's global one)")
 	c.MarkFlagFilename("out", "yaml", "yml")
 	c.MarkFlagFilename("promtool")
 	return c
+}
+
+// minInterval is the shortest --interval: Prometheus evaluates every rule
+// of a group each interval, and below a second that is load for nothing.
+const minInterval = time.Second
+
+// shortestWindow returns the shortest window the rules of slos read: the
+// short window of their fastest tier.
+func shortestWindow(slos []promrules.SLO) time.Duration {
+	shortest := time.Duration(0)
+	for _, s := range slos {
+		p := s.Policy
+		if p == nil {
+			d, _ := slo.DefaultPolicyFor(s.Objective)
+			p = &d
+		}
+		for _, t := range p.Tiers {
+			if w := t.ShortWindow(); shortest == 0 || w < shortest {
+				shortest = w
+			}
+		}
+	}
+	return shortest
 }
 
 // ruleSLOs turns OpenSLO SLOs into what promrules writes, one per
@@ -248,6 +304,11 @@ func promtoolCheck(ctx context.Context, promtool, name string, rules []byte, std
 	if err != nil {
 		return externalErrorf("--check: %s not found: install Prometheus's promtool (Debian: apt-get install prometheus), or drop --check", promtool)
 	}
+	// promtool runs in a directory of its own: a relative path, such as
+	// ./bin/promtool, names a file in the caller's.
+	if path, err = filepath.Abs(path); err != nil {
+		return externalErrorf("--check: %s: %v", promtool, err)
+	}
 	dir, err := os.MkdirTemp("", "runkit-rules-")
 	if err != nil {
 		return externalErrorf("--check: %v", err)
@@ -268,26 +329,4 @@ func promtoolCheck(ctx context.Context, promtool, name string, rules []byte, std
 		return usageErrorf("promtool check rules rejected the rules made from the SLO files (is one of their queries wrong?): nothing written")
 	}
 	return externalErrorf("--check: %s check rules: %v", path, err)
-}
-
-// writeFileAtomic writes data to a temporary file beside path and renames
-// it into place, so that Prometheus never loads half a file.
-func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }
