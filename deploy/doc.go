@@ -55,7 +55,10 @@
 // failure rate of the deployment it names as its cause, stays out of the
 // time to restore, and is reported with its age. [BreachIncidents] turns
 // the periods in which an SLO was over budget into incidents, so time to
-// restore can come from the SLO itself.
+// restore can come from the SLO itself. Missing data is no result: a
+// measure with nothing to go on (no commit times, no deployment, or no
+// incident record, said with [IncidentsUnknown]) is [Unknown], in no
+// cluster.
 // [DORAReport] draws the same measures as a self-contained HTML page:
 // deployments and change failure rate per week, the distribution of lead
 // times, time to restore per incident, and the cluster of each key.

@@ -45,11 +45,15 @@ type OpenIncident struct {
 	Age time.Duration
 }
 
-// Performance is a DORA performance cluster.
+// Performance is a DORA performance cluster. Its zero value is Unknown.
 type Performance uint8
 
 const (
-	Low Performance = iota
+	// Unknown is no cluster: the measure has nothing to go on (no commit
+	// times for lead time, no deployment for change failure rate, no
+	// incident record for either of the last two).
+	Unknown Performance = iota
+	Low
 	Medium
 	High
 	Elite
@@ -57,6 +61,8 @@ const (
 
 func (p Performance) String() string {
 	switch p {
+	case Unknown:
+		return "unknown"
 	case Low:
 		return "low"
 	case Medium:
@@ -100,8 +106,13 @@ type DORA struct {
 	Changes                     int
 	// ChangeFailureRate is failed deployments over deployments, zero with
 	// no deployments. A deployment failed when its Failed is set or when
-	// an incident, open or restored, names it as its Cause.
+	// an incident, open or restored, names it as its Cause. With
+	// IncidentsUnknown it counts only the deployments marked Failed: a
+	// floor, not the rate.
 	ChangeFailureRate float64
+	// IncidentsUnknown is true when MeasureDORA was told, with the
+	// IncidentsUnknown option, that there is no incident record.
+	IncidentsUnknown bool
 	// Incidents counts incidents that started in the period, open or
 	// restored. TimeToRestoreMedian is the median restore time of those
 	// restored; open ones are left out of it and listed in Open, oldest
@@ -112,21 +123,57 @@ type DORA struct {
 	Open                []OpenIncident
 
 	// Frequency, LeadTime, FailureRate and Restore place each measure in
-	// its cluster. With no change deployed LeadTime is Low; with no
-	// incident Restore is Elite, and with only open ones it is the cluster
-	// of the oldest one's age, a time to restore it already needs.
+	// its cluster; missing data is Unknown, never a cluster. With no
+	// change deployed with its commit time LeadTime is Unknown, and so is
+	// FailureRate with no deployment. With IncidentsUnknown FailureRate
+	// and Restore are Unknown. With an incident record holding no
+	// incident in the period Restore is Elite: nothing needed restoring;
+	// with only open ones it is the cluster of the oldest one's age, a
+	// time to restore it already needs.
 	Frequency, LeadTime, FailureRate, Restore Performance
 }
 
+// DORAOption changes how MeasureDORA reads its input.
+type DORAOption interface {
+	apply(*doraConfig)
+}
+
+type doraConfig struct {
+	incidentsUnknown bool
+}
+
+type incidentsUnknown struct{}
+
+func (incidentsUnknown) apply(c *doraConfig) { c.incidentsUnknown = true }
+
+// IncidentsUnknown says that no incident record was kept for the period:
+// MeasureDORA then places change failure rate and time to restore in no
+// cluster (Unknown) rather than reading no incident as none. Without it,
+// the incidents given are the whole record, and an empty one says there
+// were none.
+func IncidentsUnknown() DORAOption { return incidentsUnknown{} }
+
 // MeasureDORA computes the DORA measures of the deployments and incidents
-// that fall in [start, end). It returns an error for an empty period, a
-// deployment with no Time or before one of its commits, an incident with no
-// Start, or one restored before it started.
-func MeasureDORA(start, end time.Time, deployments []Deployment, incidents []Incident) (DORA, error) {
+// that fall in [start, end). incidents is the incident record: every
+// incident, and none when there were none; pass IncidentsUnknown when
+// there is no record. It returns an error for an empty period, a
+// deployment with no Time or before one of its commits, an incident with
+// no Start, or one restored before it started, and for incidents given
+// with IncidentsUnknown.
+func MeasureDORA(start, end time.Time, deployments []Deployment, incidents []Incident, opts ...DORAOption) (DORA, error) {
 	if !end.After(start) {
 		return DORA{}, fmt.Errorf("deploy: DORA period from %s to %s is empty", start.Format(time.RFC3339), end.Format(time.RFC3339))
 	}
-	d := DORA{Start: start, End: end}
+	var cfg doraConfig
+	for _, o := range opts {
+		if o != nil {
+			o.apply(&cfg)
+		}
+	}
+	if cfg.incidentsUnknown && len(incidents) > 0 {
+		return DORA{}, fmt.Errorf("deploy: IncidentsUnknown with %d incident(s) given: there is an incident record, or there is none", len(incidents))
+	}
+	d := DORA{Start: start, End: end, IncidentsUnknown: cfg.incidentsUnknown}
 	var restores []time.Duration
 	var caused map[string]bool // deployment IDs that caused an incident
 	for i, inc := range incidents {
@@ -244,20 +291,29 @@ func MeasureDORA(start, end time.Time, deployments []Deployment, incidents []Inc
 		d.Frequency = High
 	case d.DeploysPerDay >= 1.0/30:
 		d.Frequency = Medium
+	default:
+		d.Frequency = Low
 	}
 	d.LeadTime = byDuration(d.LeadTimeMedian, len(leads) > 0, day, week, month)
+	if cfg.incidentsUnknown {
+		return d, nil
+	}
 	restore := d.TimeToRestoreMedian
 	if len(restores) == 0 && len(d.Open) > 0 {
 		restore = d.Open[0].Age
 	}
 	d.Restore = byDuration(restore, true, time.Hour, day, week)
 	switch {
+	case d.Deployments == 0:
+		// Unknown: nothing shipped, so no rate.
 	case d.ChangeFailureRate <= 0.05:
 		d.FailureRate = Elite
 	case d.ChangeFailureRate <= 0.10:
 		d.FailureRate = High
 	case d.ChangeFailureRate <= 0.15:
 		d.FailureRate = Medium
+	default:
+		d.FailureRate = Low
 	}
 	return d, nil
 }
@@ -332,7 +388,7 @@ func mergeTimes(a, b []time.Time) []time.Time {
 func byDuration(v time.Duration, known bool, elite, high, medium time.Duration) Performance {
 	switch {
 	case !known:
-		return Low
+		return Unknown
 	case v < elite:
 		return Elite
 	case v < high:

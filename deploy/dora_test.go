@@ -99,10 +99,11 @@ func TestDORAOpenIncidents(t *testing.T) {
 	if d.TimeToRestoreMedian != 0 || d.Restore != deploy.Medium || len(d.Open) != 1 {
 		t.Errorf("only open incidents: restore %v (%v), open %d; want 0 (medium), 1", d.TimeToRestoreMedian, d.Restore, len(d.Open))
 	}
-	// With no incident at all there is nothing to restore.
+	// With no incident at all there is nothing to restore; with no commit
+	// times, no lead time.
 	d, _ = deploy.MeasureDORA(day0, end, deps, nil)
-	if d.Restore != deploy.Elite || d.Open != nil || d.LeadTime != deploy.Low {
-		t.Errorf("no incidents, no commits: restore %v, open %v, lead time %v; want elite, none, low", d.Restore, d.Open, d.LeadTime)
+	if d.Restore != deploy.Elite || d.Open != nil || d.LeadTime != deploy.Unknown {
+		t.Errorf("no incidents, no commits: restore %v, open %v, lead time %v; want elite, none, unknown", d.Restore, d.Open, d.LeadTime)
 	}
 }
 

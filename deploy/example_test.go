@@ -284,3 +284,17 @@ func ExampleGate_Validate() {
 	// deploy: Gate.MinRemaining 10 is out of range [0, 1): it is a share of the budget, 0.1 for 10%
 	// deploy refused (invalid-gate): deploy: Gate.MinRemaining 10 is out of range [0, 1): it is a share of the budget, 0.1 for 10%
 }
+
+// Without an incident record, change failure rate and time to restore are
+// unknown rather than elite; with no commit times, so is lead time.
+func ExampleIncidentsUnknown() {
+	start := time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)
+	deps := []deploy.Deployment{{ID: "v1", Time: start.Add(time.Hour)}, {ID: "v2", Time: start.Add(30 * time.Hour)}}
+	d, _ := deploy.MeasureDORA(start, start.Add(7*24*time.Hour), deps, nil, deploy.IncidentsUnknown())
+	fmt.Println(d.Frequency, d.LeadTime, d.FailureRate, d.Restore)
+	d, _ = deploy.MeasureDORA(start, start.Add(7*24*time.Hour), deps, []deploy.Incident{})
+	fmt.Println(d.Frequency, d.LeadTime, d.FailureRate, d.Restore)
+	// Output:
+	// high unknown unknown unknown
+	// high unknown elite elite
+}

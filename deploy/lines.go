@@ -54,7 +54,9 @@ const maxLine = 1 << 20
 // carry other events too. Any other line is an error naming its number: a
 // line that is not a JSON object (a truncated file, say), or a deployment
 // that does not validate (see Marker.Validate: one with no id, version or
-// revision identifies no deployment) or has no start.
+// revision identifies no deployment) or has no start, and a deployment
+// with a field a Writer does not write ("revison", say), so that a typo
+// does not silently drop what the field held.
 func ReadMarkers(r io.Reader) ([]Marker, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 4096), maxLine)
@@ -76,8 +78,8 @@ func ReadMarkers(r io.Reader) ([]Marker, error) {
 		if ev.Event == nil || *ev.Event != "deployment" {
 			continue
 		}
-		var m Marker
-		if err := json.Unmarshal(line, &m); err != nil {
+		m, err := strictMarker(line)
+		if err != nil {
 			return out, fmt.Errorf("deploy: marker line %d: %w", n, err)
 		}
 		if err := m.Validate(); err != nil {
@@ -95,4 +97,23 @@ func ReadMarkers(r io.Reader) ([]Marker, error) {
 		return out, fmt.Errorf("deploy: reading markers: %w", err)
 	}
 	return out, nil
+}
+
+// strictMarker reads the line of a deployment as a Writer writes it: its
+// "event" and the Marker's fields, and no other.
+func strictMarker(line []byte) (Marker, error) {
+	var ev struct {
+		Event string `json:"event"`
+		Marker
+	}
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&ev); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return Marker{}, fmt.Errorf("%s: want %s, not a JSON %s", strings.TrimPrefix(te.Field, "Marker."), te.Type, te.Value)
+		}
+		return Marker{}, errors.New(strings.TrimPrefix(err.Error(), "json: "))
+	}
+	return ev.Marker, nil
 }

@@ -31,7 +31,23 @@ type DORAReport struct {
 	// them.
 	Start, End  time.Time
 	Deployments []Deployment
-	Incidents   []Incident
+	// Incidents is the incident record of the period; empty says there
+	// were none.
+	Incidents []Incident
+	// IncidentsUnknown says there is no incident record: change failure
+	// rate and time to restore are then shown unknown, as MeasureDORA's
+	// IncidentsUnknown option has them, and Incidents must be empty.
+	IncidentsUnknown bool
+}
+
+// measure is MeasureDORA over [start, end) of r's deployments and
+// incidents.
+func (r DORAReport) measure(start, end time.Time) (DORA, error) {
+	var opts []DORAOption
+	if r.IncidentsUnknown {
+		opts = append(opts, IncidentsUnknown())
+	}
+	return MeasureDORA(start, end, r.Deployments, r.Incidents, opts...)
 }
 
 // WriteHTML measures the period and writes the page to w. It returns
@@ -137,7 +153,7 @@ const (
 )
 
 func (r DORAReport) view() (reportView, error) {
-	d, err := MeasureDORA(r.Start, r.End, r.Deployments, r.Incidents)
+	d, err := r.measure(r.Start, r.End)
 	if err != nil {
 		return reportView{}, err
 	}
@@ -165,7 +181,7 @@ func (r DORAReport) view() (reportView, error) {
 		if we.After(r.End) {
 			we = r.End
 		}
-		wd, err := MeasureDORA(ws, we, r.Deployments, r.Incidents)
+		wd, err := r.measure(ws, we)
 		if err != nil {
 			return reportView{}, err
 		}
@@ -185,9 +201,15 @@ func (r DORAReport) view() (reportView, error) {
 	}
 	v.Weekly = weeklyChart(counts, failed, labels, v.Weeks)
 	v.Failures = failureChart(rates, empty, labels, v.Weeks)
+	if r.IncidentsUnknown {
+		v.Failures.Title += "; no incident record, so only the deployments marked failed count"
+	}
 
 	v.Leads, v.LeadRows = leadChart(d.LeadTimes, d)
 	v.Restores = restoreChartOf(r.Start, r.End, r.Incidents)
+	if r.IncidentsUnknown {
+		v.Restores.NoData = "No incident record for the period"
+	}
 	return v, nil
 }
 
@@ -199,20 +221,28 @@ func keys(d DORA) ([]keyView, []clusterRow) {
 	if d.Duplicates > 0 {
 		freq.Note += fmt.Sprintf("; %d repeated %s of the same deployments folded in", d.Duplicates, plural(d.Duplicates, "marker", "markers"))
 	}
-	lead := keyView{Label: "Lead time for changes", Value: "no changes", Note: "no commits deployed in the period; counted as low", Cluster: d.LeadTime.String()}
-	if d.Changes > 0 {
+	lead := keyView{Label: "Lead time for changes", Value: "unknown", Note: "no deployment in the period", Cluster: d.LeadTime.String()}
+	switch {
+	case d.Deployments > 0 && d.Changes == 0:
+		lead.Note = "no commit times on the deployments: give markers their commit time, or read them from git"
+	case d.Changes > 0:
 		lead.Value = htmlpage.Duration(d.LeadTimeMedian)
 		lead.Note = fmt.Sprintf("median of %d %s; 90th percentile %s", d.Changes, plural(d.Changes, "change", "changes"), htmlpage.Duration(d.LeadTimeP90))
 	}
 	failed := int(math.Round(d.ChangeFailureRate * float64(d.Deployments)))
-	cfr := keyView{Label: "Change failure rate", Value: "no deployments", Note: "nothing shipped, nothing failed", Cluster: d.FailureRate.String()}
-	if d.Deployments > 0 {
+	cfr := keyView{Label: "Change failure rate", Value: "unknown", Note: "no deployment in the period", Cluster: d.FailureRate.String()}
+	switch {
+	case d.Deployments > 0 && d.IncidentsUnknown:
+		cfr.Note = fmt.Sprintf("no incident record; %d of %d %s marked failed", failed, d.Deployments, plural(d.Deployments, "deployment", "deployments"))
+	case d.Deployments > 0:
 		cfr.Value = htmlpage.Percent(d.ChangeFailureRate, 1)
 		cfr.Note = fmt.Sprintf("%d of %d %s caused a failure", failed, d.Deployments, plural(d.Deployments, "deployment", "deployments"))
 	}
-	restore := keyView{Label: "Time to restore", Value: "no incidents", Note: "no incident started in the period; counted as elite", Cluster: d.Restore.String()}
+	restore := keyView{Label: "Time to restore", Value: "no incidents", Note: "the incident record holds none that started in the period", Cluster: d.Restore.String()}
 	restored := d.Incidents - len(d.Open)
 	switch {
+	case d.IncidentsUnknown:
+		restore.Value, restore.Note = "unknown", "no incident record for the period"
 	case restored > 0:
 		restore.Value = htmlpage.Duration(d.TimeToRestoreMedian)
 		restore.Note = fmt.Sprintf("median of %d restored %s", restored, plural(restored, "incident", "incidents"))

@@ -28,7 +28,11 @@ deploy.MeasureDORA computes them.
 runkit deploy mark --sink stdout prints, and what a service announcing
 itself prints): lines whose "event" is not "deployment" are skipped, and
 markers of one deployment (every replica, every restart) count once, by ID.
---service and --env keep only some of them.
+--service and --env keep only some of them. Files that hold no deployment
+marker, or a --service or --env that matches none of their markers, are
+exit 1, naming the services and environments there are; markers that
+match but fall outside the period are measured (no deployments) with a
+warning on standard error.
 
 --incidents reads JSON lines, one incident a line:
   {"start": "2026-05-01T14:00:00Z", "restored": "2026-05-01T14:40:00Z",
@@ -40,6 +44,14 @@ which then counts as failed. id, title, url, severity, service and
 environment are descriptive; with --service or --env, an incident that
 names another service or environment is left out. Any other field is an
 error, so that a misspelt "restored" does not read as an open incident.
+Without --incidents there is no incident record: change failure rate and
+time to restore are unknown, in no cluster (the failure rate shown counts
+only the markers marked failed). An empty file (--incidents /dev/null)
+says there were no incidents.
+
+Missing data is never a result: lead time with no commit times, or any
+measure with nothing to go on, is "unknown" and in no cluster, in the
+table, the JSON (null, "unknown") and the page alike.
 
 Lead time needs the commit time of what each deployment carried: a
 marker's commitTime (runkit deploy mark --commit-time), or, with --git DIR,
@@ -48,7 +60,9 @@ deployment are those reachable from its revision and from no revision
 deployed before it to the same service and environment (only its own
 commit for the first one), at their committer time.
 
-Every bad line is an error naming file:line and the field.
+Every bad line is an error naming file:line and the field: a marker's
+field is one deploy.Writer writes, and any other is an error, as in
+--incidents.
 
 --html writes the page into what the path names, as slo rules -o does: a
 symbolic link's target, a FIFO or a device in place, a regular file
@@ -107,13 +121,20 @@ func newDORA() *cobra.Command {
 				}
 			}
 			keep := markerFilter{services: services, env: env}
-			markers, err := readMarkerFiles(deployFiles, keep, cmd.InOrStdin())
+			markers, all, err := readMarkerFiles(deployFiles, keep, cmd.InOrStdin())
 			if err != nil {
 				return err
 			}
+			if err := keep.matched(markers, all, deployFiles); err != nil {
+				return err
+			}
+			var opts []deploy.DORAOption
 			incidents, err := readIncidentFiles(incidentFile, keep, cmd.InOrStdin())
 			if err != nil {
 				return err
+			}
+			if len(incidentFile) == 0 {
+				opts = append(opts, deploy.IncidentsUnknown())
 			}
 			deployments := make([]deploy.Deployment, len(markers))
 			for i, m := range markers {
@@ -131,12 +152,17 @@ func newDORA() *cobra.Command {
 					}
 				}
 			}
-			d, err := deploy.MeasureDORA(start, end, deployments, incidents)
+			d, err := deploy.MeasureDORA(start, end, deployments, incidents, opts...)
 			if err != nil {
 				return usageErrorf("%v", err)
 			}
+			if d.Deployments == 0 {
+				fmt.Fprintf(cmd.ErrOrStderr(), "runkit: warning: none of the %s is in the period %s to %s\n",
+					plural(len(markers), "matching deployment"), start.UTC().Format(time.RFC3339), end.UTC().Format(time.RFC3339))
+			}
 			if htmlFile != "" {
-				r := deploy.DORAReport{Title: doraTitle(keep), Start: start, End: end, Deployments: deployments, Incidents: incidents}
+				r := deploy.DORAReport{Title: doraTitle(keep), Start: start, End: end, Deployments: deployments,
+					Incidents: incidents, IncidentsUnknown: len(incidentFile) == 0}
 				var buf bytes.Buffer
 				if err := r.WriteHTML(&buf); err != nil {
 					return usageErrorf("%v", err)
@@ -159,7 +185,7 @@ func newDORA() *cobra.Command {
 	addOutputFlag(c, &out)
 	f := c.Flags()
 	f.StringArrayVar(&deployFiles, "deployments", nil, "JSON lines of deployment markers, - for standard input (repeatable)")
-	f.StringArrayVar(&incidentFile, "incidents", nil, "JSON lines of incidents (repeatable)")
+	f.StringArrayVar(&incidentFile, "incidents", nil, "JSON lines of incidents, the whole record: /dev/null for none (repeatable; without it, failure rate and restore are unknown)")
 	f.StringVar(&since, "since", "90d", "start of the period: a duration before --until (90d, 12w) or a time (2026-01-01, RFC 3339)")
 	f.StringVar(&until, "until", "", "end of the period, excluded: 2026-04-01 or RFC 3339 (default: now)")
 	f.StringVar(&gitDir, "git", "", "a clone of the repository, for lead time from git log")
@@ -205,6 +231,40 @@ type markerFilter struct {
 func (f markerFilter) keeps(service, env string) bool {
 	return (len(f.services) == 0 || service == "" || slices.Contains(f.services, service)) &&
 		(f.env == "" || env == "" || env == f.env)
+}
+
+// matched reports, as a usage error, deployment files that hold no
+// marker, and a filter that keeps none of their markers, naming the
+// services and environments there are.
+func (f markerFilter) matched(kept []marker, all []deploy.Marker, files []string) error {
+	if len(all) == 0 {
+		return usageErrorf("no deployment markers in %s", strings.Join(files, ", "))
+	}
+	if len(kept) > 0 {
+		return nil
+	}
+	var flags, have []string
+	var services, envs []string
+	for _, m := range all {
+		if m.Service != "" && !slices.Contains(services, m.Service) {
+			services = append(services, m.Service)
+		}
+		if m.Environment != "" && !slices.Contains(envs, m.Environment) {
+			envs = append(envs, m.Environment)
+		}
+	}
+	slices.Sort(services)
+	slices.Sort(envs)
+	if len(f.services) > 0 {
+		flags = append(flags, "--service "+strings.Join(f.services, ","))
+		have = append(have, "services: "+strings.Join(services, ", "))
+	}
+	if f.env != "" {
+		flags = append(flags, "--env "+f.env)
+		have = append(have, "environments: "+strings.Join(envs, ", "))
+	}
+	return usageErrorf("%s matches none of the %s in %s (%s)", strings.Join(flags, " "),
+		plural(len(all), "deployment marker"), strings.Join(files, ", "), strings.Join(have, "; "))
 }
 
 func doraTitle(f markerFilter) string {
@@ -262,9 +322,11 @@ func eachLine(names []string, stdin io.Reader, fn func(pos string, line []byte) 
 }
 
 // readMarkerFiles reads deployment markers with deploy.ReadMarkers, one
-// line at a time so that an error names file:line.
-func readMarkerFiles(names []string, keep markerFilter, stdin io.Reader) ([]marker, error) {
+// line at a time so that an error names file:line. It returns those keep
+// keeps, and all of them.
+func readMarkerFiles(names []string, keep markerFilter, stdin io.Reader) ([]marker, []deploy.Marker, error) {
 	var out []marker
+	var all []deploy.Marker
 	err := eachLine(names, stdin, func(pos string, line []byte) error {
 		ms, err := deploy.ReadMarkers(bytes.NewReader(line))
 		if err != nil {
@@ -272,13 +334,14 @@ func readMarkerFiles(names []string, keep markerFilter, stdin io.Reader) ([]mark
 			return usageErrorf("%s%s", pos, msg)
 		}
 		for _, m := range ms {
+			all = append(all, m)
 			if keep.keeps(m.Service, m.Environment) {
 				out = append(out, marker{m, pos})
 			}
 		}
 		return nil
 	})
-	return out, err
+	return out, all, err
 }
 
 // incidentLine is the schema of one line of --incidents.
@@ -358,7 +421,8 @@ type doraOutput struct {
 	LeadTimeMedian      *float64  `json:"leadTimeMedianSeconds"`
 	LeadTimeP90         *float64  `json:"leadTimeP90Seconds"`
 	FailedDeployments   int       `json:"failedDeployments"`
-	ChangeFailureRate   float64   `json:"changeFailureRate"`
+	ChangeFailureRate   *float64  `json:"changeFailureRate"`
+	IncidentRecord      bool      `json:"incidentRecord"`
 	Incidents           int       `json:"incidents"`
 	TimeToRestoreMedian *float64  `json:"timeToRestoreMedianSeconds"`
 	Open                []openOut `json:"openIncidents"`
@@ -387,13 +451,16 @@ func doraJSON(d deploy.DORA) doraOutput {
 	o := doraOutput{
 		Period:      period{d.Start.UTC(), d.End.UTC()},
 		Deployments: d.Deployments, Duplicates: d.Duplicates, DeploysPerDay: d.DeploysPerDay,
-		Changes: d.Changes, ChangeFailureRate: d.ChangeFailureRate,
+		Changes: d.Changes, IncidentRecord: !d.IncidentsUnknown,
 		FailedDeployments: int(math.Round(d.ChangeFailureRate * float64(d.Deployments))),
 		Incidents:         d.Incidents, Open: []openOut{},
 		Clusters: clusters{d.Frequency.String(), d.LeadTime.String(), d.FailureRate.String(), d.Restore.String()},
 	}
 	if d.Changes > 0 {
 		o.LeadTimeMedian, o.LeadTimeP90 = seconds(d.LeadTimeMedian), seconds(d.LeadTimeP90)
+	}
+	if d.FailureRate != deploy.Unknown {
+		o.ChangeFailureRate = &d.ChangeFailureRate
 	}
 	if d.Incidents > len(d.Open) {
 		o.TimeToRestoreMedian = seconds(d.TimeToRestoreMedian)
@@ -420,14 +487,26 @@ func doraTable(w io.Writer, d deploy.DORA) error {
 	tw = newTable(w)
 	row(tw, "KEY", "VALUE", "CLUSTER")
 	row(tw, "deployment frequency", fmt.Sprintf("%s a day, %s a week", num(d.DeploysPerDay), num(7*d.DeploysPerDay)), d.Frequency.String())
-	lead := "unknown: no commit times (see --git)"
-	if d.Changes > 0 {
+	lead := "unknown: no deployments"
+	switch {
+	case d.Changes > 0:
 		lead = fmt.Sprintf("%s median, %s p90, over %s", human(d.LeadTimeMedian), human(d.LeadTimeP90), plural(d.Changes, "change"))
+	case d.Deployments > 0:
+		lead = "unknown: no commit times (see --git)"
 	}
 	row(tw, "lead time for changes", lead, d.LeadTime.String())
-	row(tw, "change failure rate", fmt.Sprintf("%s (%d of %d)", percent(d.ChangeFailureRate), o.FailedDeployments, d.Deployments), d.FailureRate.String())
+	cfr := fmt.Sprintf("%s (%d of %d)", percent(d.ChangeFailureRate), o.FailedDeployments, d.Deployments)
+	switch {
+	case d.Deployments == 0:
+		cfr = "unknown: no deployments"
+	case d.IncidentsUnknown:
+		cfr = fmt.Sprintf("unknown: no --incidents (%d of %d marked failed)", o.FailedDeployments, d.Deployments)
+	}
+	row(tw, "change failure rate", cfr, d.FailureRate.String())
 	restore := "no incidents"
 	switch restoredN := d.Incidents - len(d.Open); {
+	case d.IncidentsUnknown:
+		restore = "unknown: no --incidents (an empty file says there were none)"
 	case restoredN > 0:
 		restore = fmt.Sprintf("%s median, over %s restored", human(d.TimeToRestoreMedian), plural(restoredN, "incident"))
 	case len(d.Open) > 0:
