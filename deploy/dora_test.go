@@ -164,13 +164,13 @@ func TestGate(t *testing.T) {
 		reason   string
 	}{
 		{"budget left", deploy.Request{}, []slo.TrackerStatus{ok}, true, false, deploy.RuleWithinBudget, "within budget"},
-		{"budget spent", deploy.Request{}, []slo.TrackerStatus{ok, spent}, false, true, deploy.RuleBudgetSpent, "remaining -20.0% is at or below 0.0%"},
+		{"budget spent", deploy.Request{}, []slo.TrackerStatus{ok, spent}, false, true, deploy.RuleBudgetSpent, "checkout: error budget spent: remaining -20.0%"},
 		{"page firing", deploy.Request{}, []slo.TrackerStatus{paging}, false, true, deploy.RulePageFiring, "page tier firing: burn rate 20 over 1h"},
 		{"spent and paging", deploy.Request{}, []slo.TrackerStatus{paging, spent}, false, true, deploy.RuleBudgetSpent, "page tier firing"},
 		{"fix override", fix, []slo.TrackerStatus{spent}, true, true, deploy.RuleOverride, "fix allowed through the freeze by alice: INC-7"},
 		{"rollback override", deploy.Request{Kind: deploy.Rollback, Override: true, By: "bob", Reason: "bad cart"}, []slo.TrackerStatus{paging}, true, true, deploy.RuleOverride, "rollback allowed"},
 		{"feature override", deploy.Request{Kind: deploy.Feature, Override: true, By: "eve", Reason: "launch"}, []slo.TrackerStatus{spent}, false, true, deploy.RuleBudgetSpent, "a feature cannot override"},
-		{"override without reason", deploy.Request{Kind: deploy.Fix, Override: true}, []slo.TrackerStatus{spent}, false, true, deploy.RuleBudgetSpent, "needs By and Reason"},
+		{"override without reason", deploy.Request{Kind: deploy.Fix, Override: true}, []slo.TrackerStatus{spent}, false, true, deploy.RuleBudgetSpent, "an override needs who lets it through and why"},
 		// A tracker lives in one process's memory: right after a restart
 		// it reads no data, which cannot say the budget is fine.
 		{"quiet night", deploy.Request{}, []slo.TrackerStatus{quiet}, false, true, deploy.RuleNoData, "no SLO data: cannot judge the budget"},
@@ -186,7 +186,7 @@ func TestGate(t *testing.T) {
 	}
 	open := deploy.Gate{AllowNoData: true}
 	for _, statuses := range [][]slo.TrackerStatus{nil, {quiet}} {
-		if d := open.Decide(deploy.Request{}, statuses...); !d.Allow || d.Frozen || d.Rule != deploy.RuleNoDataAllowed || !strings.Contains(d.String(), "AllowNoData") {
+		if d := open.Decide(deploy.Request{}, statuses...); !d.Allow || d.Frozen || d.Rule != deploy.RuleNoDataAllowed || !strings.Contains(d.String(), "allowed without judging the budget") {
 			t.Errorf("AllowNoData with %d no-data statuses: %+v", len(statuses), d)
 		}
 	}

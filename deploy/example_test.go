@@ -142,7 +142,7 @@ func ExampleGate() {
 	fmt.Println(gate.Decide(deploy.Request{Kind: deploy.Feature}, spent))
 	fmt.Println(gate.Decide(deploy.Request{Kind: deploy.Rollback, Override: true, By: "alice", Reason: "INC-7"}, spent).Allow)
 	// Output:
-	// deploy refused (budget-spent): checkout: error budget remaining -25.0% is at or below 0.0%; feature frozen; a fix or rollback may override with By and Reason
+	// deploy refused (budget-spent): checkout: error budget spent: remaining -25.0%; feature frozen; a fix or a rollback may override the freeze, on the record of who and why
 	// true
 }
 
@@ -155,7 +155,7 @@ func ExampleGate_noData() {
 	fmt.Println(deploy.Gate{AllowNoData: true}.Decide(deploy.Request{}, quiet))
 	// Output:
 	// false no-data
-	// deploy allowed (no-data-allowed): no SLO data: allowed without judging the budget, as AllowNoData asks (no events for checkout)
+	// deploy allowed (no-data-allowed): no SLO data: allowed without judging the budget, as the gate allows with no data (no events for checkout)
 }
 
 func ExampleReadSLOStatus() {
@@ -166,7 +166,7 @@ func ExampleReadSLOStatus() {
 	fmt.Println(deploy.Gate{}.Decide(deploy.Request{}, statuses...))
 	// Output:
 	// <nil>
-	// deploy refused (budget-spent): checkout: error budget remaining -25.0% is at or below 0.0%; feature frozen; a fix or rollback may override with By and Reason
+	// deploy refused (budget-spent): checkout: error budget spent: remaining -25.0%; feature frozen; a fix or a rollback may override the freeze, on the record of who and why
 }
 
 func ExampleFetchSLOStatus() {

@@ -48,7 +48,9 @@ type Request struct {
 type Gate struct {
 	// MinRemaining freezes when an objective's remaining budget is at or
 	// below it, a share in [0, 1): 0.1 freezes with a tenth of the budget
-	// left. Zero means 0: freeze once the budget is spent. A value outside
+	// left, by RuleBudgetLow. Zero means 0: freeze once the budget is
+	// spent, by RuleBudgetSpent, which a spent budget is under any
+	// minimum. A value outside
 	// [0, 1), NaN included, fails Validate, and Decide refuses every
 	// deploy with RuleInvalidGate.
 	MinRemaining float64
@@ -69,8 +71,9 @@ const (
 	// RuleWithinBudget allows: every objective with data has budget above
 	// MinRemaining and no page tier fires.
 	RuleWithinBudget Rule = iota + 1
-	// RuleBudgetSpent freezes: an objective's remaining budget is at or
-	// below MinRemaining. It decides before RulePageFiring when both hold.
+	// RuleBudgetSpent freezes: an objective's budget is spent, none of it
+	// remaining. It decides before RuleBudgetLow and RulePageFiring when
+	// they hold too.
 	RuleBudgetSpent
 	// RulePageFiring freezes: a page-severity burn-rate tier fires.
 	RulePageFiring
@@ -85,6 +88,9 @@ const (
 	// Gate.Validate), so it cannot judge, and no override lets a deploy
 	// through it.
 	RuleInvalidGate
+	// RuleBudgetLow freezes: an objective has budget left, but at or below
+	// MinRemaining. It decides before RulePageFiring when both hold.
+	RuleBudgetLow
 )
 
 var ruleNames = [...]string{
@@ -95,6 +101,7 @@ var ruleNames = [...]string{
 	RuleNoDataAllowed: "no-data-allowed",
 	RuleOverride:      "override",
 	RuleInvalidGate:   "invalid-gate",
+	RuleBudgetLow:     "budget-low",
 }
 
 // String returns the rule's name, as "budget-spent".
@@ -153,10 +160,17 @@ func (g Gate) Decide(req Request, statuses ...slo.TrackerStatus) Decision {
 			continue
 		}
 		judged++
-		if s.Remaining <= g.MinRemaining {
+		switch {
+		case s.Remaining <= 0:
 			d.Frozen = true
 			d.Rule = RuleBudgetSpent
-			d.Reasons = append(d.Reasons, fmt.Sprintf("%s: error budget remaining %.1f%% is at or below %.1f%%", s.Objective, 100*s.Remaining, 100*g.MinRemaining))
+			d.Reasons = append(d.Reasons, fmt.Sprintf("%s: error budget spent: remaining %.1f%%", s.Objective, 100*s.Remaining))
+		case s.Remaining <= g.MinRemaining:
+			d.Frozen = true
+			if d.Rule != RuleBudgetSpent {
+				d.Rule = RuleBudgetLow
+			}
+			d.Reasons = append(d.Reasons, fmt.Sprintf("%s: error budget remaining %.1f%% is at or below the minimum of %.1f%%", s.Objective, 100*s.Remaining, 100*g.MinRemaining))
 		}
 		if g.IgnorePages {
 			continue
@@ -164,7 +178,7 @@ func (g Gate) Decide(req Request, statuses ...slo.TrackerStatus) Decision {
 		for _, t := range s.Tiers {
 			if t.Firing && t.Tier.Severity == slo.Page {
 				d.Frozen = true
-				if d.Rule != RuleBudgetSpent {
+				if d.Rule != RuleBudgetSpent && d.Rule != RuleBudgetLow {
 					d.Rule = RulePageFiring
 				}
 				d.Reasons = append(d.Reasons, fmt.Sprintf("%s: page tier firing: %s", s.Objective, t.Reason))
@@ -178,7 +192,7 @@ func (g Gate) Decide(req Request, statuses ...slo.TrackerStatus) Decision {
 		}
 		if g.AllowNoData {
 			d.Allow, d.Rule = true, RuleNoDataAllowed
-			d.Reasons = append(d.Reasons, why+": allowed without judging the budget, as AllowNoData asks"+detail)
+			d.Reasons = append(d.Reasons, why+": allowed without judging the budget, as the gate allows with no data"+detail)
 			return d
 		}
 		d.Frozen, d.Rule = true, RuleNoData
@@ -198,9 +212,9 @@ func (g Gate) Decide(req Request, statuses ...slo.TrackerStatus) Decision {
 	case req.Override && req.Kind == Feature:
 		d.Reasons = append(d.Reasons, "a feature cannot override a freeze; only fixes and rollbacks can")
 	case req.Override:
-		d.Reasons = append(d.Reasons, "an override needs By and Reason")
+		d.Reasons = append(d.Reasons, "an override needs who lets it through and why")
 	default:
-		d.Reasons = append(d.Reasons, fmt.Sprintf("%s frozen; a fix or rollback may override with By and Reason", req.Kind))
+		d.Reasons = append(d.Reasons, fmt.Sprintf("%s frozen; a fix or a rollback may override the freeze, on the record of who and why", req.Kind))
 	}
 	return d
 }

@@ -205,7 +205,10 @@ func FetchSLOStatus(ctx context.Context, client *http.Client, statusURL string) 
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 		return nil, fmt.Errorf("deploy: GET %s: %s", shown, resp.Status)
 	}
-	st, err := ReadSLOStatus(io.LimitReader(resp.Body, maxSLOStatus))
+	st, err := ReadSLOStatus(&capped{r: resp.Body, left: maxSLOStatus})
+	if errors.Is(err, errTooLarge) {
+		return nil, fmt.Errorf("deploy: GET %s: answer is over %d bytes", shown, maxSLOStatus)
+	}
 	if err != nil {
 		// A login page or a proxy's error page: say what came back rather
 		// than where the JSON decoder stumbled on it.
@@ -217,4 +220,30 @@ func FetchSLOStatus(ctx context.Context, client *http.Client, statusURL string) 
 		return nil, fmt.Errorf("deploy: GET %s: %w", shown, err)
 	}
 	return st, nil
+}
+
+// errTooLarge is capped's error once its reader holds more than it allows.
+var errTooLarge = errors.New("deploy: answer too large")
+
+// capped reads r up to left bytes, and fails with errTooLarge when r holds
+// more, rather than ending as if the answer were whole.
+type capped struct {
+	r    io.Reader
+	left int64
+}
+
+func (c *capped) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		var one [1]byte
+		if n, _ := io.ReadFull(c.r, one[:]); n > 0 {
+			return 0, errTooLarge
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	return n, err
 }

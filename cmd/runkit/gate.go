@@ -20,8 +20,9 @@ const gateLong = `Gate asks the error-budget deploy gate (deploy.Gate) whether a
 may go ahead, from the /slo JSON of the service's objectives, and prints the
 decision, the rule that decided and its reasons.
 
-It freezes deploys (exit 2) while an objective's remaining budget is at or
-below --min-remaining (0: spent) or a page-severity burn-rate tier fires,
+It freezes deploys (exit 2) while an objective's budget is spent (rule
+budget-spent) or at or below --min-remaining (budget-low), or a
+page-severity burn-rate tier fires (page-firing),
 and when it cannot judge the budget: no objective has data, as right after
 a restart (--allow-no-data lets the deploy through then). A fix or a
 rollback may go through a freeze with --override fix|rollback, --by and
@@ -276,6 +277,13 @@ func gateTable(w io.Writer, d deploy.Decision, sources []statusSource) error {
 	fmt.Fprintf(w, "\ndeploy %s (%s)\n", verdict, d.Rule)
 	for _, r := range d.Reasons {
 		fmt.Fprintf(w, "  %s\n", r)
+	}
+	// The reasons are the library's; the way through is this command's.
+	if !d.Allow && d.Frozen && d.Rule != deploy.RuleInvalidGate {
+		if d.Rule == deploy.RuleNoData {
+			fmt.Fprintln(w, "to deploy without judging the budget: --allow-no-data")
+		}
+		fmt.Fprintln(w, "to let a fix or a rollback through: --override fix|rollback --by NAME --reason TEXT")
 	}
 	return nil
 }
