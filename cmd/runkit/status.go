@@ -124,8 +124,9 @@ func fetchAll(ctx context.Context, urls []string) []sloStatus {
 	return out
 }
 
-// maxStatusBody bounds the /slo answer read: a report is about 2 KB.
-const maxStatusBody = 4 << 20
+// maxStatusBody bounds the /slo answer read, as deploy.FetchSLOStatus
+// bounds it for the gate: a report is about 2 KB.
+const maxStatusBody = 8 << 20
 
 // fetchReports reads the /slo JSON at u: one slo.Report or an array.
 // Its errors show u as deploy.RedactURL writes it: a status URL may carry
