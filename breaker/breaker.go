@@ -18,7 +18,8 @@ import (
 )
 
 // State is a breaker's state. Its values are those of the
-// runkit.breaker.state metric: 0 closed, 1 half-open, 2 open.
+// runkit.breaker.state metric, recorded from New on: 0 closed, 1
+// half-open, 2 open.
 type State int
 
 // The states of a breaker.
@@ -324,6 +325,10 @@ func New[T any](cfg Config) (*Breaker[T], error) {
 		mp = otel.GetMeterProvider()
 	}
 	b.m = newMetrics(mp, cfg.Name)
+	// The state is a series from now on, not from the first change, so
+	// that dashboards and alerts see every breaker; recorded once here, it
+	// costs the call path nothing.
+	b.m.state(Closed)
 	ratio, minCalls, consecutive := cfg.FailureRatio, uint32(max(cfg.MinCalls, 0)), uint32(max(cfg.ConsecutiveFailures, 0))
 	b.settings = gobreaker.Settings{
 		Name:        cfg.Name,

@@ -23,7 +23,9 @@
 // State; a change is reported before the call that made it returns, even
 // one that panicked. Metrics go through the OpenTelemetry metric API only:
 // runkit.breaker.state, runkit.breaker.calls (by outcome) and
-// runkit.breaker.rejections.
+// runkit.breaker.rejections. The state is recorded by [New], closed (0),
+// so that every breaker has a series from the start, a Transport's
+// per-host breaker from its host's first request; then at every change.
 //
 // # Zero and off
 //

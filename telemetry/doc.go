@@ -123,7 +123,7 @@
 //	go_config_gogc_percent                gauge      percent  -                     go.config.gogc                   runtime metrics
 //	runkit_health_check_status            gauge      -        check                 runkit.health.check.status       health.Checker: 1 pass, 0 fail
 //	runkit_health_check_duration_seconds  histogram  seconds  check                 runkit.health.check.duration     health.Checker
-//	runkit_breaker_state                  gauge      -        breaker               runkit.breaker.state             breaker: 0 closed, 1 half-open, 2 open
+//	runkit_breaker_state                  gauge      -        breaker               runkit.breaker.state             breaker: 0 closed (from New on), 1 half-open, 2 open
 //	runkit_breaker_calls_total            counter    -        breaker, outcome      runkit.breaker.calls             breaker: outcome success, failure, ignored
 //	runkit_breaker_rejections_total       counter    -        breaker               runkit.breaker.rejections        breaker
 //	runkit_breaker_shared_connected       gauge      -        namespace             runkit.breaker.shared.connected  breaker/redisbreaker: 1 shared, 0 local

@@ -282,3 +282,31 @@ func TestEveryRunkitMetric(t *testing.T) {
 		}
 	}
 }
+
+// TestBreakerStateFromFirstCall scrapes /metrics after one /quote, which
+// cannot trip the quote breaker (MinCalls 10, at most three attempts):
+// the breaker exists, so its state is served, closed (0), as the
+// telemetry package's table promises, before it ever changes.
+func TestBreakerStateFromFirstCall(t *testing.T) {
+	url := startService(t)
+	get(t, url+"/quote")
+	body := get(t, url+"/metrics")
+	state := regexp.MustCompile(`(?m)^runkit_breaker_state\{[^}]*breaker="127\.0\.0\.1:[0-9]+"[^}]*\} (\S+)$`).FindSubmatch(body)
+	if state == nil {
+		t.Fatalf("/metrics after one /quote has no runkit_breaker_state for the quote upstream:\n%s", grepLines(body, "runkit_breaker"))
+	}
+	if string(state[1]) != "0" {
+		t.Errorf("runkit_breaker_state after one /quote = %s, want 0 (closed)", state[1])
+	}
+}
+
+// grepLines returns the lines of body that contain s.
+func grepLines(body []byte, s string) string {
+	var out []string
+	for _, l := range strings.Split(string(body), "\n") {
+		if strings.Contains(l, s) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
