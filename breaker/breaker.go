@@ -354,6 +354,12 @@ func New[T any](cfg Config) (*Breaker[T], error) {
 // by its jitter.
 func (b *Breaker[T]) Timeout() time.Duration { return b.timeout }
 
+// Config returns the breaker's Config with its defaults filled in; a
+// field that is off stays negative, and a nil Classify means
+// DefaultClassify. A Link reads it, as redisbreaker does to hold its
+// lease within OpenTimeout.
+func (b *Breaker[T]) Config() Config { return b.cfg }
+
 // Name returns the breaker's name.
 func (b *Breaker[T]) Name() string { return b.cfg.Name }
 

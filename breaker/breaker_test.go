@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"math"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -362,6 +363,39 @@ func TestRegistry(t *testing.T) {
 	r.Remove("a")
 	if err := r.Check(t.Context()); err != nil {
 		t.Errorf("Check after Remove = %v", err)
+	}
+}
+
+func TestRegistryLookup(t *testing.T) {
+	var r breaker.Registry
+	if b, ok := r.Lookup("a"); ok || b != nil {
+		t.Errorf("Lookup on the zero Registry = %v, %v; want nil, false", b, ok)
+	}
+	a := mustNew(t, breaker.Config{Name: "a"})
+	r.Add(a)
+	if b, ok := r.Lookup("a"); !ok || b != breaker.Stater(a) {
+		t.Errorf("Lookup(a) = %v, %v; want a, true", b, ok)
+	}
+	r.Remove("a")
+	if _, ok := r.Lookup("a"); ok {
+		t.Error("Lookup(a) after Remove found it")
+	}
+}
+
+// Config is the breaker's Config as New resolved it: defaults filled in,
+// what is off still negative.
+func TestBreakerConfig(t *testing.T) {
+	b := mustNew(t, breaker.Config{Name: "a", ConsecutiveFailures: -1, Jitter: -1})
+	got := b.Config()
+	want := breaker.Config{Name: "a", Window: breaker.DefaultWindow, Buckets: breaker.DefaultBuckets,
+		FailureRatio: breaker.DefaultFailureRatio, MinCalls: breaker.DefaultMinCalls, ConsecutiveFailures: -1,
+		OpenTimeout: breaker.DefaultOpenTimeout, Jitter: -1, HalfOpenProbes: breaker.DefaultHalfOpenProbes,
+		ProbeTimeout: breaker.DefaultProbeTimeout}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Config() = %+v, want %+v", got, want)
+	}
+	if b.Timeout() != breaker.DefaultOpenTimeout {
+		t.Errorf("Timeout() with no jitter = %v, want OpenTimeout %v", b.Timeout(), breaker.DefaultOpenTimeout)
 	}
 }
 

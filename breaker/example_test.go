@@ -265,3 +265,22 @@ func ExampleRegistry_Add() {
 	// breaker "payments": HalfOpenProbes 1099511627776 over 4294967295
 	// breaker: Registry.Add(*breaker.Breaker[string](nil)): no breaker to add
 }
+
+// Lookup finds a registered breaker by name; Config shows how New
+// resolved its zero fields.
+func ExampleRegistry_Lookup() {
+	var reg breaker.Registry
+	b, _ := breaker.New[string](breaker.Config{Name: "payments", Jitter: -1})
+	reg.Add(b)
+	s, ok := reg.Lookup("payments")
+	fmt.Println(ok, s.State())
+	if c, ok := s.(interface{ Config() breaker.Config }); ok {
+		fmt.Println(c.Config().OpenTimeout, c.Config().Jitter)
+	}
+	_, ok = reg.Lookup("inventory")
+	fmt.Println(ok)
+	// Output:
+	// true closed
+	// 30s -1
+	// false
+}

@@ -75,6 +75,15 @@ func (r *Registry) Remove(name string) {
 	}
 }
 
+// Lookup returns the breaker registered under name, and whether there is
+// one.
+func (r *Registry) Lookup(name string) (Stater, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	b, ok := r.breakers[name]
+	return b, ok
+}
+
 // Open returns the names of the breakers that are open, sorted.
 func (r *Registry) Open() []string {
 	r.mu.Lock()
