@@ -126,7 +126,7 @@
 //	runkit_breaker_state                  gauge      -        breaker               runkit.breaker.state             breaker: 0 closed (from New on), 1 half-open, 2 open
 //	runkit_breaker_calls_total            counter    -        breaker, outcome      runkit.breaker.calls             breaker: outcome success, failure, ignored
 //	runkit_breaker_rejections_total       counter    -        breaker               runkit.breaker.rejections        breaker
-//	runkit_breaker_shared_connected       gauge      -        namespace             runkit.breaker.shared.connected  breaker/redisbreaker: 1 shared, 0 local
+//	runkit_breaker_shared_connected       gauge      -        namespace             runkit.breaker.shared.connected  breaker/redisbreaker: 1 shared, 0 local (from New on)
 //	runkit_breaker_shared_outages_total   counter    -        namespace             runkit.breaker.shared.outages    breaker/redisbreaker: Redis became unreachable
 //	runkit_breaker_shared_changes_total   counter    -        namespace, direction  runkit.breaker.shared.changes    breaker/redisbreaker: direction sent, received
 //	runkit_breaker_shared_unleased_total  counter    -        namespace             runkit.breaker.shared.unleased   breaker/redisbreaker: probes without the lease

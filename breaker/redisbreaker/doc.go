@@ -17,9 +17,10 @@
 //     breaker it creates while the fleet has it open starts open.
 //   - When an open time ends, a half-open breaker probes only while its
 //     replica holds the fleet's probe lease for it (SET with a TTL of
-//     [Config.LeaseTTL]); the others refuse their calls meanwhile, as if
-//     their probes were in flight. The fleet sends HalfOpenProbes probes,
-//     not HalfOpenProbes per replica.
+//     [Config.LeaseTTL], which may not be longer than the breakers'
+//     OpenTimeout); the others refuse their calls meanwhile, as if their
+//     probes were in flight. The fleet sends HalfOpenProbes probes, not
+//     HalfOpenProbes per replica.
 //   - When the holder's probes close its breaker, the close is published
 //     and the others close. When a probe fails, its open is published.
 //
@@ -45,14 +46,15 @@
 // the link logs once, counts runkit.breaker.shared.outages, sets
 // runkit.breaker.shared.connected to 0, and reconnects on its own with
 // backoff. Back, it shares again what its breakers found meanwhile and
-// reads what the fleet has open. [Link.Check] fails meanwhile; it has the
-// shape of a health check's Func, to wire as a non-critical readiness
-// check.
+// reads what the fleet has open. [Link.Check] fails meanwhile, with the
+// cause; it has the shape of a health check's Func, to wire as a
+// non-critical readiness check. [Config.Timeout] is at least
+// [MinTimeout], so that a healthy Redis never seems unreachable.
 //
 // # Metrics
 //
 // Through the OpenTelemetry metric API, each with the attribute namespace:
-// runkit.breaker.shared.connected (1 shared, 0 local),
+// runkit.breaker.shared.connected (1 shared, 0 local, from New on),
 // runkit.breaker.shared.outages, runkit.breaker.shared.changes (by
 // direction, sent or received) and runkit.breaker.shared.unleased. The
 // telemetry package's table gives their Prometheus names.
@@ -65,11 +67,15 @@
 //	{ns}:probe:<name>    string with a TTL: the replica that holds the probe lease
 //	{ns}:changes         pub/sub channel: "open <ms left> <replica> <name>", "close <replica> <name>"
 //
-// The hash tag {ns} keeps them on one node of a Redis Cluster. The client
-// The scripts read Redis's TIME before they write, which needs Redis 5 or
-// later; the tests run against Debian's redis-server.
+// The hash tag {ns} keeps them on one node of a Redis Cluster. The scripts
+// read Redis's TIME before they write, which needs Redis 5 or later; the
+// tests run against Debian's redis-server.
 //
-// The client is the caller's [redis.UniversalClient], so a cluster or sentinel setup
-// works as configured; its dial, read and write timeouts bound each
-// command. The client's password shows in no log line and no error.
+// # The client
+//
+// The client is the caller's [redis.UniversalClient], so that a cluster or
+// sentinel setup works as configured; its dial, read and write timeouts
+// bound each command. [New] refuses a nil client, typed or not; the
+// caller closes the client, after [Link.Close]. The client's password
+// shows in no log line and no error.
 package redisbreaker

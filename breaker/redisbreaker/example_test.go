@@ -68,3 +68,22 @@ func ExampleNew_badConfig() {
 	// Output:
 	// redisbreaker: Namespace "check out" holds a brace, a space or a control character
 }
+
+// New refuses a LeaseTTL longer than the OpenTimeout of a breaker the
+// registry holds: the lease would outlive the open time. Here the default
+// LeaseTTL, 10s, meets a breaker open for 5s.
+func ExampleNew_leaseTTL() {
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"}) // none needed here
+	defer rdb.Close()
+	reg := &breaker.Registry{}
+	b, _ := breaker.New[string](breaker.Config{Name: "payments", OpenTimeout: 5 * time.Second})
+	reg.Add(b)
+	_, err := redisbreaker.New(rdb, reg, redisbreaker.Config{})
+	fmt.Println(err)
+	link, err := redisbreaker.New(rdb, reg, redisbreaker.Config{LeaseTTL: 4 * time.Second, Logger: slog.New(slog.DiscardHandler)})
+	fmt.Println(err)
+	link.Close()
+	// Output:
+	// redisbreaker: LeaseTTL 10s (zero means 10s) is longer than breaker "payments"'s OpenTimeout 5s: the lease would outlive the open time and hold up the fleet's next probes; set LeaseTTL to at most 5s
+	// <nil>
+}

@@ -5,10 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -117,7 +117,11 @@ func newReplicaClient(t *testing.T, name string, rdb *redis.Client, lcfg redisbr
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(r.reader))
 	lcfg.Replica = name
 	lcfg.MeterProvider = mp
-	lcfg.Logger = slog.New(slog.NewTextHandler(r.logs, nil))
+	lcfg.Logger = newLogger(r.logs)
+	// As a service must: the lease no longer than the breakers' open time.
+	if lcfg.LeaseTTL == 0 && bcfg.OpenTimeout > 0 && bcfg.OpenTimeout < redisbreaker.DefaultLeaseTTL {
+		lcfg.LeaseTTL = bcfg.OpenTimeout
+	}
 	if lcfg.Namespace == "" {
 		lcfg.Namespace = "test:" + t.Name()
 	}
@@ -143,6 +147,9 @@ func newReplicaClient(t *testing.T, name string, rdb *redis.Client, lcfg redisbr
 		base.CloseIdleConnections()
 		rdb.Close()
 		mp.Shutdown(context.Background())
+		if logs := r.logs.String(); strings.Contains(logs, "LeaseTTL") {
+			t.Errorf("%s: a breaker's OpenTimeout is shorter than LeaseTTL %v:\n%s", name, lcfg.LeaseTTL, logs)
+		}
 	}
 	t.Cleanup(r.close)
 	return r

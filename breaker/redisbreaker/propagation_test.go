@@ -127,10 +127,10 @@ func TestNoSecretInLogs(t *testing.T) {
 // own OpenTimeout; and only the holder probed.
 func TestFailedProbeReopensTheFleet(t *testing.T) {
 	srv := startRedis(t)
-	a := newReplica(t, "a", srv, redisbreaker.Config{LeaseTTL: time.Second}, fleetConfig, nil)
-	b := newReplica(t, "b", srv, redisbreaker.Config{LeaseTTL: time.Second}, fleetConfig, nil)
-	connected(t, a, b)
 	cfg := breaker.Config{Name: "db", ConsecutiveFailures: 1, OpenTimeout: 200 * time.Millisecond, Jitter: 0.01, HalfOpenProbes: 1}
+	a := newReplica(t, "a", srv, redisbreaker.Config{LeaseTTL: cfg.OpenTimeout}, fleetConfig, nil)
+	b := newReplica(t, "b", srv, redisbreaker.Config{LeaseTTL: cfg.OpenTimeout}, fleetConfig, nil)
+	connected(t, a, b)
 	ba, _ := breaker.New[int](cfg)
 	bb, _ := breaker.New[int](cfg)
 	a.reg.Add(ba)

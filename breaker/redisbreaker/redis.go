@@ -374,8 +374,14 @@ func (l *Link) found() {
 	}
 }
 
-// lost marks Redis unreachable: logged once per outage and counted.
+// errClientClosed is Check's error when the client was closed under the
+// link: Redis is not to blame, and the client will not come back.
+var errClientClosed = errors.New("redisbreaker: the Redis client is closed; circuit breakers are local")
+
+// lost marks Redis unreachable: logged once per outage and counted. Check
+// reports the latest cause.
 func (l *Link) lost(err error) {
+	l.lastErr.Store(&err)
 	first := l.downSince.Load() == 0
 	if !l.connected.Swap(false) && !first {
 		return
@@ -383,6 +389,9 @@ func (l *Link) lost(err error) {
 	l.downSince.Store(time.Now().UnixNano())
 	l.m.connected(false)
 	l.m.outage()
-	l.cfg.Logger.Warn("redis unreachable; circuit breakers are local until it returns",
-		"namespace", l.cfg.Namespace, "replica", l.cfg.Replica, "error", err.Error())
+	msg := "redis unreachable; circuit breakers are local until it returns"
+	if errors.Is(err, redis.ErrClosed) {
+		msg = "the redis client is closed; circuit breakers are local: close the link before its client"
+	}
+	l.cfg.Logger.Warn(msg, "namespace", l.cfg.Namespace, "replica", l.cfg.Replica, "error", err.Error())
 }

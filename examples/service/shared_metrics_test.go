@@ -31,13 +31,13 @@ func recordSharedBreakerMetrics(t *testing.T, mp metric.MeterProvider) {
 		defer rdb.Close()
 		regs[i] = &breaker.Registry{}
 		l, err := redisbreaker.New(rdb, regs[i], redisbreaker.Config{Namespace: "metrics", MeterProvider: mp,
-			Timeout: time.Second, Logger: slog.New(slog.DiscardHandler)})
+			Timeout: time.Second, LeaseTTL: redisbreaker.MinLeaseTTL, Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer l.Close()
 		links[i] = l
-		breakers[i], _ = breaker.New[int](breaker.Config{Name: "payments", ConsecutiveFailures: 1, OpenTimeout: 50 * time.Millisecond})
+		breakers[i], _ = breaker.New[int](breaker.Config{Name: "payments", ConsecutiveFailures: 1, OpenTimeout: redisbreaker.MinLeaseTTL})
 		regs[i].Add(breakers[i])
 	}
 	waitFor := func(what string, cond func() bool) {
