@@ -75,7 +75,9 @@ type Policy struct {
 // budget in 1h (short 5m) or 5% in 6h (30m), ticket on 10% in 1d (2h) or
 // 10% in 3d (6h). For a 30-day window their thresholds are 14.4, 6, 3 and
 // 1; for another window they scale with its length (28 days: 13.44, 5.6,
-// 2.8, 0.933).
+// 2.8, 0.933). DefaultPolicyFor keeps those that suit an objective: over
+// 28 days it leaves out the 3-day ticket, whose 0.933 would fire while the
+// objective is met.
 func DefaultPolicy() Policy {
 	return Policy{Tiers: []Tier{
 		{Severity: Page, Long: time.Hour, Short: 5 * time.Minute, BudgetShare: 0.02},
@@ -87,10 +89,15 @@ func DefaultPolicy() Policy {
 
 // Validate checks p for objective o: severities Page or Ticket, windows of
 // at least MinTierWindow with short shorter than long, shares in (0, 1],
-// and every tier able to fire. A tier whose
-// threshold × budget is 1 or more would need an error rate of 100% or more,
-// so it could never fire; that is an error, not a quiet pager. For a
-// calendar window the threshold is that of its longest period.
+// and every tier able to fire, and only when the objective is being
+// missed. A tier whose threshold × budget is 1 or more would need an error
+// rate of 100% or more, so it could never fire; that is an error, not a
+// quiet pager. A tier whose threshold is under 1 would fire at a burn rate
+// that leaves budget over at the end of the window, alerting while the
+// objective is met; that is an error too (a threshold of exactly 1, the
+// workbook's 3-day ticket over 30 days, fires only above 1). For a
+// calendar window the first threshold is that of its longest period, the
+// second that of its shortest.
 func (p Policy) Validate(o Objective) error {
 	if len(p.Tiers) == 0 {
 		return fmt.Errorf("slo: policy has no tiers")
@@ -124,16 +131,21 @@ func (p Policy) Validate(o Objective) error {
 }
 
 // unfit says why tier t cannot serve objective o, or returns "": its long
-// window is longer than o's window, or its threshold needs an error rate of
-// 100% or more.
+// window is longer than o's window, its threshold needs an error rate of
+// 100% or more (it can never fire), or its threshold is under 1 (it would
+// fire while the objective is met). A calendar window is judged at its
+// longest period for the first two and at its shortest for the last.
 func (t Tier) unfit(o Objective) string {
 	window := o.Window.maxLength()
 	if t.Long > window {
-		return fmt.Sprintf("Long %v is longer than the window %v", FormatDuration(t.Long), o.Window)
+		return fmt.Sprintf("long window %v is longer than the window %v", FormatDuration(t.Long), o.Window)
 	}
 	b := o.Budget()
 	if th := t.Threshold(window); th*b >= 1 {
 		return fmt.Sprintf("burn-rate threshold %.4g × budget %v = %.4g ≥ 1: it would need an error rate over 100%% and can never fire", th, b, th*b)
+	}
+	if th := t.Threshold(o.Window.minLength()); th < 1 {
+		return fmt.Sprintf("burn-rate threshold %.4g is under 1: it would fire while the objective is met, at burn rates that spend less than the budget over the window", th)
 	}
 	return ""
 }

@@ -58,11 +58,15 @@
 // days) or 5% in 6h (6), and tickets at 10% in 1d (3) or 10% in 3d (1).
 // A tier whose threshold × budget is 1 or more could never fire;
 // [Policy.Validate] rejects it rather than leave a pager that cannot ring.
-// A [Tracker] given no policy did not choose the default, so it keeps the
-// default tiers that can fire for its objective and names the others, with
-// the reason, in [TrackerStatus].OmittedTiers and in its JSON: a 30-day
-// objective of 90% keeps the 6h, 1d and 3d tiers and omits the 1h one,
-// which would need an error rate of 144%.
+// A tier whose threshold is under 1 would fire while the objective is met
+// (a burn rate under 1 leaves budget over at the end of the window), and
+// Validate rejects that too. The thresholds scale with the window, so a
+// [Tracker] given no policy, which did not choose the default, keeps the
+// default tiers that suit its objective ([DefaultPolicyFor]) and names the
+// others, with the reason, in [TrackerStatus].OmittedTiers and in its JSON:
+// a 30-day objective of 90% keeps the 6h, 1d and 3d tiers and omits the 1h
+// one, which would need an error rate of 144%; a 28-day one of 99.9% omits
+// the 3-day ticket, whose threshold is 0.933.
 //
 // # Tracking in a service
 //

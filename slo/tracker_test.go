@@ -235,7 +235,7 @@ func TestMiddlewareAndHandler(t *testing.T) {
 		t.Fatalf("%v in %s", err, rec.Body)
 	}
 	if rec.Header().Get("Content-Type") != "application/json" || r.Objective != "checkout" || r.Target != 0.99 ||
-		r.Window != "1d" || r.Total != 6 || r.BudgetRemaining != -49 || len(r.Tiers) != 3 || r.ExhaustsIn == nil || *r.ExhaustsIn != 0 {
+		r.Window != "1d" || r.Total != 6 || r.BudgetRemaining != -49 || len(r.Tiers) != 0 || len(r.OmittedTiers) != 4 || r.ExhaustsIn == nil || *r.ExhaustsIn != 0 {
 		t.Errorf("report = %+v", r)
 	}
 	rec = httptest.NewRecorder()
@@ -380,8 +380,11 @@ func TestDefaultPolicyKeepsTiersThatCanFire(t *testing.T) {
 	if err := json.Unmarshal(rec.Body.Bytes(), &r); err != nil {
 		t.Fatal(err)
 	}
-	if len(r.Tiers) != 3 || len(r.OmittedTiers) != 1 || r.OmittedTiers[0].Long != "3d" || !strings.Contains(r.OmittedTiers[0].Reason, "longer than the window 1d") {
-		t.Errorf("1-day objective: tiers %d, omitted %+v; want 3 and the 3d tier", len(r.Tiers), r.OmittedTiers)
+	// Every default tier fires below 1 over one day (the 1h page at 0.48,
+	// one bad event in a thousand would page), so none is kept.
+	if len(r.Tiers) != 0 || len(r.OmittedTiers) != 4 || r.OmittedTiers[3].Long != "3d" || !strings.Contains(r.OmittedTiers[3].Reason, "longer than the window 1d") ||
+		!strings.Contains(r.OmittedTiers[0].Reason, "threshold 0.48 is under 1: it would fire while the objective is met") {
+		t.Errorf("1-day objective: tiers %d, omitted %+v; want none, the 1h page under 1 and the 3d tier too long", len(r.Tiers), r.OmittedTiers)
 	}
 	tr = newTracker(t, slo.Objective{Name: "api", Target: 0.999, Window: slo.Rolling(30 * day)}, slo.TrackerConfig{})
 	rec = httptest.NewRecorder()

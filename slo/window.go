@@ -134,3 +134,19 @@ func (w Window) maxLength() time.Duration {
 	}
 	return w.Rolling
 }
+
+// minLength is the shortest the window can be: a February, a first
+// quarter or a year of 365 days, less the hour a daylight-saving change
+// may take out of it.
+func (w Window) minLength() time.Duration {
+	const day = 24 * time.Hour
+	switch w.Calendar {
+	case Month:
+		return 28*day - time.Hour
+	case Quarter:
+		return 90*day - time.Hour
+	case Year:
+		return 365*day - time.Hour
+	}
+	return w.Rolling
+}

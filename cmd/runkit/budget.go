@@ -33,10 +33,12 @@ at that burn rate.
 
 TARGET is written as people write it: 99.95, 99.95% or 0.9995. WINDOW is a
 duration (30d, 4w, 28d, 1h30m) or month, quarter or year for the calendar
-period holding today; 30d when left out. A tier whose long window is longer
-than the window is left out, as the slo package's tracker does, and listed
-as omitted with the reason; a tier that would need an error rate over 100%
-is shown as never firing.`,
+period holding today; 30d when left out. The tiers are those the slo
+package's tracker and slo rules use: a tier whose long window is longer
+than the window, that would need an error rate over 100% (it can never
+fire), or whose burn rate is under 1 (it would fire while the objective is
+met, as the 3-day ticket would over 28 days) is left out and listed as
+omitted with the reason.`,
 		Example: `  # How much downtime does 99.95% allow over 30 days?
   runkit slo budget 99.95 30d
 
@@ -112,10 +114,9 @@ type budgetTier struct {
 	// fires.
 	BurnRate  float64 `json:"burnRate"`
 	ErrorRate float64 `json:"errorRate"`
-	CanFire   bool    `json:"canFire"`
 	// FullOutageFiresIn is how long a full outage takes to fire the
-	// tier: ErrorRate × Long. Nil when the tier cannot fire.
-	FullOutageFiresIn *float64 `json:"fullOutageFiresInSeconds"`
+	// tier: ErrorRate × Long.
+	FullOutageFiresIn float64 `json:"fullOutageFiresInSeconds"`
 	// BudgetGoneIn is how long the whole budget lasts at BurnRate.
 	BudgetGoneIn float64 `json:"budgetGoneInSeconds"`
 
@@ -161,30 +162,27 @@ func budget(targetArg, windowArg string, now time.Time) (*budgetReport, error) {
 	}
 	r.AllowedDowntime.Day, r.AllowedDowntime.Week = day.Seconds(), week.Seconds()
 	r.AllowedDowntime.Window = o.AllowedDowntime(now).Seconds()
-	for _, t := range slo.DefaultPolicy().Tiers {
-		if t.Long > length {
-			r.OmittedTiers = append(r.OmittedTiers, omittedTier{
-				Severity: t.Severity, Long: slo.Rolling(t.Long).String(), Short: slo.Rolling(t.ShortWindow()).String(),
-				Reason: fmt.Sprintf("Long %s is longer than the window %s", slo.Rolling(t.Long), slo.Rolling(length)),
-			})
-			continue
-		}
+	// The tiers a tracker and the rules use: slo.DefaultPolicyFor's.
+	policy, omitted := slo.DefaultPolicyFor(o)
+	for _, ot := range omitted {
+		r.OmittedTiers = append(r.OmittedTiers, omittedTier{
+			Severity: ot.Tier.Severity, Long: slo.Rolling(ot.Tier.Long).String(), Short: slo.Rolling(ot.Tier.ShortWindow()).String(),
+			Reason: ot.Reason,
+		})
+	}
+	for _, t := range policy.Tiers {
 		th := t.Threshold(length)
 		bt := budgetTier{
 			Severity: t.Severity, Long: slo.Rolling(t.Long).String(), Short: slo.Rolling(t.ShortWindow()).String(),
 			BudgetShare: t.BudgetShare, BurnRate: th, ErrorRate: roundSig(th*r.Budget, 12),
 		}
-		bt.CanFire = bt.ErrorRate < 1
 		bt.gone = time.Duration(float64(length) / th).Round(time.Millisecond)
 		bt.BudgetGoneIn = bt.gone.Seconds()
-		bt.fires = slo.Forever
-		if bt.CanFire {
-			// A full outage's error rate over the long window reaches
-			// the threshold after ErrorRate × Long (the short window,
-			// being shorter, reaches it first).
-			bt.fires = time.Duration(bt.ErrorRate * float64(t.Long)).Round(time.Millisecond)
-		}
-		bt.FullOutageFiresIn = seconds(bt.fires)
+		// A full outage's error rate over the long window reaches the
+		// threshold after ErrorRate × Long (the short window, being
+		// shorter, reaches it first).
+		bt.fires = time.Duration(bt.ErrorRate * float64(t.Long)).Round(time.Millisecond)
+		bt.FullOutageFiresIn = bt.fires.Seconds()
 		r.Tiers = append(r.Tiers, bt)
 	}
 	return r, nil
@@ -207,16 +205,12 @@ func (r *budgetReport) table(w io.Writer) error {
 	fmt.Fprintln(w)
 	tw = newTable(w)
 	if len(r.Tiers) == 0 {
-		fmt.Fprintf(w, "No default burn-rate tier fits a %s window: each one's long window is longer.\n", slo.Rolling(r.window))
+		fmt.Fprintf(w, "No default burn-rate tier suits %s over a %s window; each is omitted below with the reason.\n", targetPercent(r.Target), slo.Rolling(r.window))
 	} else {
 		row(tw, "SEVERITY", "LONG", "SHORT", "SPENDS", "BURN RATE", "ERROR RATE", "FULL OUTAGE FIRES IN", "BUDGET GONE IN")
 	}
 	for _, t := range r.Tiers {
-		errRate := percent(t.ErrorRate)
-		if !t.CanFire {
-			errRate += " (cannot fire)"
-		}
-		row(tw, string(t.Severity), t.Long, t.Short, percent(t.BudgetShare), num(t.BurnRate), errRate, human(t.fires), human(t.gone))
+		row(tw, string(t.Severity), t.Long, t.Short, percent(t.BudgetShare), num(t.BurnRate), percent(t.ErrorRate), human(t.fires), human(t.gone))
 	}
 	if len(r.OmittedTiers) > 0 {
 		if err := tw.Flush(); err != nil {

@@ -51,8 +51,9 @@
 // THRESHOLD is slo.Tier.Threshold for the objective's window, so this is
 // the comparison slo.Policy.Evaluate makes on the tracker's buckets: 14.4,
 // 6, 3 and 1 for the default tiers over 30 days. With no Policy, the tiers
-// are slo.DefaultPolicyFor's, the default tiers that can fire for the
-// target, as a Tracker uses them. Its annotations give the burn rate, the
+// are slo.DefaultPolicyFor's, the default tiers that suit the objective
+// (none that can never fire, none that would fire below a burn rate of 1,
+// while the objective is met), as a Tracker uses them. Its annotations give the burn rate, the
 // target, the window, the threshold, the share of the budget the tier
 // guards and the budget consumed so far, and runbook_url when the SLO has
 // a RunbookURL. And one SLONoData per SLO:

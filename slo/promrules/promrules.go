@@ -193,9 +193,14 @@ func newPlan(s SLO) (plan, error) {
 		}
 		p.policy = *s.Policy
 	} else {
-		p.policy, _ = slo.DefaultPolicyFor(o)
+		var omitted []slo.OmittedTier
+		p.policy, omitted = slo.DefaultPolicyFor(o)
 		if len(p.policy.Tiers) == 0 {
-			return fail("no tier of the default policy can fire for Target %v over %v; give a Policy", o.Target, o.Window)
+			why := make([]string, len(omitted))
+			for i, ot := range omitted {
+				why[i] = fmt.Sprintf("%s %s: %s", ot.Tier.Severity, Duration(ot.Tier.Long), ot.Reason)
+			}
+			return fail("no tier of the default policy suits Target %v over %v (%s); give a Policy", o.Target, o.Window, strings.Join(why, "; "))
 		}
 	}
 	for _, k := range s.Keep {

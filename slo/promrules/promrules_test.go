@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -120,7 +121,7 @@ func TestWriteRejects(t *testing.T) {
 		{"invalid objective", promrules.Config{}, []promrules.SLO{{Objective: objective("x", 1, day)}}, `objective "x": Target 1 out of range`},
 		{"no name", promrules.Config{}, []promrules.SLO{{Objective: objective("", 0.99, day)}}, `Name is empty`},
 		{"duplicate", promrules.Config{}, []promrules.SLO{{Objective: ok}, {Objective: ok}}, `objectives 0 and 1 are both named "checkout"`},
-		{"no tier fits", promrules.Config{}, []promrules.SLO{{Objective: objective("short", 0.99, 30*time.Minute)}}, `no tier of the default policy can fire for Target 0.99 over 30m; give a Policy`},
+		{"no tier fits", promrules.Config{}, []promrules.SLO{{Objective: objective("short", 0.99, 30*time.Minute)}}, `no tier of the default policy suits Target 0.99 over 30m (page 1h: long window 1h is longer than the window 30m; page 6h: long window 6h is longer than the window 30m; ticket 1d: long window 1d is longer than the window 30m; ticket 3d: long window 3d is longer than the window 30m); give a Policy`},
 		{"policy", promrules.Config{}, []promrules.SLO{{Objective: objective("p", 0.9, 30*day), Policy: &slo.Policy{Tiers: slo.DefaultPolicy().Tiers}}}, `Policy: slo: tier 0 (page, 1h): burn-rate threshold 14.4 × budget 0.1`},
 		{"keep", promrules.Config{}, []promrules.SLO{{Objective: ok, Keep: []string{"slo"}}}, `Keep "slo": the rules set that label themselves`},
 		{"keep name", promrules.Config{}, []promrules.SLO{{Objective: ok, Keep: []string{"a-b"}}}, `Keep "a-b" is not a label name`},
@@ -160,7 +161,7 @@ func TestLatencyMatchesLeAsPrometheus2And3WriteIt(t *testing.T) {
 		{10, `le=~"10|10\\.0"`},
 		{0.00001, `le=~"0\\.00001|1e-05"`},
 	} {
-		out := write(t, promrules.Config{}, promrules.SLO{Objective: objective("l", 0.99, day),
+		out := write(t, promrules.Config{}, promrules.SLO{Objective: objective("l", 0.99, 7*day),
 			Source: promrules.Latency{Threshold: tt.threshold, Buckets: []float64{0.00001, 0.25, 1, 10}}})
 		if !strings.Contains(out, tt.want) {
 			t.Errorf("threshold %v: no %s in\n%s", tt.threshold, tt.want, out)
@@ -273,5 +274,38 @@ func TestDuration(t *testing.T) {
 		if got := promrules.Duration(tt.d); got != tt.want {
 			t.Errorf("Duration(%v) = %q, want %q", tt.d, got, tt.want)
 		}
+	}
+}
+
+// The default tiers the rules write never fire while the objective is
+// met: over 28 days the 3-day ticket (0.933) is left out, over 7 days
+// both tickets, and over one day every tier, which is an error saying why.
+func TestDefaultTiersNeverFireBelowOne(t *testing.T) {
+	for _, tt := range []struct {
+		window time.Duration
+		longs  []string
+	}{
+		{30 * day, []string{"1h", "6h", "1d", "3d"}},
+		{28 * day, []string{"1h", "6h", "1d"}},
+		{7 * day, []string{"1h", "6h"}},
+	} {
+		groups := parseRules(t, write(t, promrules.Config{}, promrules.SLO{Objective: objective("o", 0.999, tt.window)}))
+		var longs []string
+		for _, r := range groups[0].Rules {
+			if r.Alert == promrules.BurnAlert {
+				longs = append(longs, r.Labels["long_window"])
+				if th, err := strconv.ParseFloat(r.Expr[strings.LastIndex(r.Expr, "> ")+2:], 64); err != nil || th < 1 {
+					t.Errorf("%v: alert %s fires at %v (%v)", tt.window, r.Expr, th, err)
+				}
+			}
+		}
+		if !slices.Equal(longs, tt.longs) {
+			t.Errorf("%v: burn alerts over %v, want %v", tt.window, longs, tt.longs)
+		}
+	}
+	err := promrules.Write(io.Discard, promrules.Config{}, promrules.SLO{Objective: objective("daily", 0.999, day)})
+	want := `promrules: objective "daily": no tier of the default policy suits Target 0.999 over 1d (page 1h: burn-rate threshold 0.48 is under 1: it would fire while the objective is met`
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("Write(99.9%% over 1d) = %v, want %s…", err, want)
 	}
 }

@@ -327,7 +327,7 @@ func TestPromtoolTestRules(t *testing.T) {
 				ExpSamples: []expSample{{Labels: fmt.Sprintf(`{slo=%q}`, name), Value: 1}},
 			}
 		}
-		window := slo.Rolling(day)
+		window := slo.Rolling(7 * day)
 		runUnitTest(t, promtool, time.Minute, []testCase{{
 			Interval: "1m",
 			InputSeries: []inputSeries{
