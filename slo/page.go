@@ -216,6 +216,9 @@ type (
 	gridView struct {
 		Y, LabelY, Label string
 		Zero             bool
+		// y is the line's, in plot units; labelY its label's baseline,
+		// in pixels.
+		y, labelY float64
 	}
 	tickView struct {
 		X, Label, Anchor string
@@ -321,13 +324,17 @@ func objective(i int, t *Tracker, at time.Time) objectiveView {
 	}
 	v.Stats = append(v.Stats, statView{Label: "Budget remaining", Value: v.Remaining, Note: remNote, Class: remainingClass(s, v.NoData)})
 	downtime := downtime(o.Budget(), s.Window)
-	timeLeft := time.Duration(math.Round(s.Remaining * float64(downtime)))
-	timeValue := htmlpage.Duration(timeLeft) + " left"
-	if timeLeft < 0 {
-		timeValue = htmlpage.Duration(-timeLeft) + " over"
+	timeValue := htmlpage.Duration(time.Duration(math.Round(s.Remaining*float64(downtime)))) + " left"
+	timeNote := "of " + htmlpage.Duration(downtime) + " of full downtime the " + v.Window + " window allows"
+	if s.Remaining <= 0 && !v.NoData {
+		// Overspent, a time "over" would read as downtime past the
+		// allowance; say what the errors amount to instead. An error
+		// ratio r over the window equals r × window of full downtime.
+		equal := time.Duration(math.Round((1 - s.Remaining) * float64(downtime)))
+		timeValue = "none left"
+		timeNote = "the errors equal " + htmlpage.Duration(equal) + " of full downtime; the " + v.Window + " window allows " + htmlpage.Duration(downtime)
 	}
-	v.Stats = append(v.Stats, statView{Label: "Budget in time", Value: timeValue,
-		Note: "of " + htmlpage.Duration(downtime) + " of full downtime the " + v.Window + " window allows"})
+	v.Stats = append(v.Stats, statView{Label: "Budget in time", Value: timeValue, Note: timeNote})
 	burnValue, burnNote := "no data", "no events in the last "+paceWindow
 	if paceOK {
 		burnValue = rate(paceBurn)
@@ -373,15 +380,8 @@ func chart(o Objective, s TrackerStatus, bd BurnDown, at time.Time, unit, units 
 	for _, p := range bd.Points {
 		lo = min(lo, p.Remaining)
 	}
-	step := niceStep(1 - lo)
-	lo = math.Floor(lo/step) * step
-	y := func(v float64) float64 { return (1 - v) / (1 - lo) * 1000 }
-	for k := int(math.Round(lo / step)); float64(k)*step <= 1+1e-9; k++ {
-		c.Grid = append(c.Grid, gridLine(float64(k)*step, y, k == 0))
-	}
-	if math.Abs(math.Round(1/step)*step-1) > 1e-9 {
-		c.Grid = append(c.Grid, gridLine(1, y, false))
-	}
+	var y func(float64) float64
+	c.Grid, y = grid(lo)
 
 	var line strings.Builder
 	line.Grow(14 * (len(bd.Points) + 1))
@@ -487,13 +487,86 @@ func tier(t *Tracker, tr TierResult, at time.Time) tierView {
 	return v
 }
 
+// grid returns the burn-down's horizontal lines, from 100% at the top to
+// lo (at most 0) at the bottom, and the y of a share of the budget in the
+// plot's 0–1000 units. Lines fall at round steps, plus 100% and 0%; their
+// labels are placed so that no two overlap (see placeLabels).
+func grid(lo float64) ([]gridView, func(float64) float64) {
+	step := niceStep(1 - lo)
+	lo = math.Floor(lo/step) * step
+	y := func(v float64) float64 { return (1 - v) / (1 - lo) * 1000 }
+	var g []gridView
+	if math.Abs(math.Round(1/step)*step-1) > 1e-9 {
+		g = append(g, gridLine(1, y, false))
+	}
+	for k := int(math.Round(1 / step)); float64(k)*step >= lo-1e-9; k-- {
+		if float64(k)*step > 1+1e-9 {
+			continue
+		}
+		g = append(g, gridLine(float64(k)*step, y, k == 0))
+	}
+	placeLabels(g)
+	return g, y
+}
+
+// Label geometry, in CSS pixels: a label's baseline sits labelAbove over
+// its line, or labelBelow under it; labels are at least labelGap apart,
+// more than the 11px text is tall.
+const (
+	labelAbove = 4
+	labelBelow = 13
+	labelGap   = 13
+)
+
+// placeLabels puts each line's label above its line, or below it when the
+// line above is too close (a budget overspent fifty times over puts 100%
+// and 0% a few pixels apart), or leaves it out, line and all still drawn,
+// when neither fits. g runs from the top down. 100% and 0% are placed
+// first, so they always keep their labels.
+func placeLabels(g []gridView) {
+	var placed []float64
+	fits := func(y float64) bool {
+		for _, p := range placed {
+			if math.Abs(p-y) < labelGap {
+				return false
+			}
+		}
+		return true
+	}
+	order := make([]int, 0, len(g))
+	for i := range g {
+		if g[i].Zero || g[i].Label == "100%" {
+			order = append(order, i)
+		}
+	}
+	for i := range g {
+		if !g[i].Zero && g[i].Label != "100%" {
+			order = append(order, i)
+		}
+	}
+	for _, i := range order {
+		line := plotTop + g[i].y/1000*plotHeight
+		switch {
+		case fits(line - labelAbove):
+			g[i].labelY = line - labelAbove
+		case fits(line + labelBelow):
+			g[i].labelY = line + labelBelow
+		default:
+			g[i].Label = ""
+			continue
+		}
+		placed = append(placed, g[i].labelY)
+		g[i].LabelY = htmlpage.Coord(g[i].labelY)
+	}
+}
+
 func gridLine(v float64, y func(float64) float64, zero bool) gridView {
 	py := y(v)
 	return gridView{
-		Y:      htmlpage.Coord(py),
-		LabelY: htmlpage.Coord(plotTop + py/1000*plotHeight - 4),
-		Label:  strconv.FormatFloat(math.Round(v*1000)/10, 'f', -1, 64) + "%",
-		Zero:   zero,
+		Y:     htmlpage.Coord(py),
+		y:     py,
+		Label: strconv.FormatFloat(math.Round(v*1000)/10, 'f', -1, 64) + "%",
+		Zero:  zero,
 	}
 }
 

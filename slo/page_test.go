@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -363,4 +365,75 @@ func TestPageSize(t *testing.T) {
 		t.Errorf("page is %d bytes, over 200 KB", buf.Len())
 	}
 	htmltest.WellFormed(t, buf.String())
+}
+
+// TestPageOverspent renders budgets spent many times over: the y-axis
+// labels of the burn-down never overlap (the 100% and 0% lines lie a few
+// pixels apart when the axis reaches -4875%), and the budget in time says
+// how much downtime the errors equal rather than a time "over".
+func TestPageOverspent(t *testing.T) {
+	for _, c := range []struct {
+		name       string
+		o          slo.Objective
+		good, bad  int64
+		words, not []string
+	}{
+		// 99.99% over 7 days, failing half a percent: -4900%.
+		{"7d", slo.Objective{Name: "api", Target: 0.9999, Window: slo.Rolling(7 * day)}, 995, 5,
+			[]string{"-4900.00%", "none left", "the errors equal 50m 24s of full downtime; the 7d window allows 1m"}, []string{" over"}},
+		// One failed request of one in a day.
+		{"1d", slo.Objective{Name: "rare", Target: 0.9999, Window: slo.Rolling(day)}, 0, 1,
+			[]string{"none left", "the errors equal 1d of full downtime; the 1d window allows 9s"}, []string{"23h", " over"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			now := t0.Add(10 * day)
+			tr := newTracker(t, c.o, slo.TrackerConfig{Now: func() time.Time { return now }})
+			tr.RecordNAt(now.Add(-time.Hour), c.good, c.bad)
+			_, page := getPage(t, tr.Handler())
+			doc := htmltest.WellFormed(t, page)
+			stats := htmltest.Find(doc, htmltest.WithClass("div", "stat"))
+			var inTime string
+			for _, s := range stats {
+				if txt := htmltest.Text(s); strings.HasPrefix(txt, "Budget in time") {
+					inTime = txt
+				}
+			}
+			for _, w := range c.words {
+				if !strings.Contains(htmltest.Text(doc), w) && !strings.Contains(inTime, w) {
+					t.Errorf("page lacks %q; budget in time reads %q", w, inTime)
+				}
+			}
+			for _, w := range c.not {
+				if strings.Contains(inTime, w) {
+					t.Errorf("budget in time reads %q, with %q", inTime, w)
+				}
+			}
+			// The y-axis labels: x="4" texts of the chart, at least a
+			// line of 11px text apart.
+			labels := htmltest.Find(doc, func(n *html.Node) bool {
+				return n.Type == html.ElementNode && n.Data == "text" && htmltest.Attr(n, "x") == "4"
+			})
+			ys := map[string]float64{}
+			for _, l := range labels {
+				y, err := strconv.ParseFloat(htmltest.Attr(l, "y"), 64)
+				if err != nil {
+					t.Fatalf("label %q at y %q", htmltest.Text(l), htmltest.Attr(l, "y"))
+				}
+				ys[htmltest.Text(l)] = y
+			}
+			if _, ok := ys["100%"]; !ok {
+				t.Errorf("no 100%% label: %v", ys)
+			}
+			if _, ok := ys["0%"]; !ok {
+				t.Errorf("no 0%% label: %v", ys)
+			}
+			for a, ya := range ys {
+				for b, yb := range ys {
+					if a < b && math.Abs(ya-yb) < 12 {
+						t.Errorf("labels %s (y %v) and %s (y %v) overlap", a, ya, b, yb)
+					}
+				}
+			}
+		})
+	}
 }
