@@ -43,7 +43,8 @@ type Status struct {
 	BurnRate float64
 	// ExhaustsIn is how long the remaining budget lasts at BurnRate:
 	// Remaining / BurnRate × window. It is Forever at a burn rate of zero
-	// and zero once the budget is spent.
+	// and zero once the budget is spent. A TrackerStatus projects at its
+	// RecentBurnRate instead, and says so.
 	ExhaustsIn time.Duration
 }
 

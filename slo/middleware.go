@@ -151,27 +151,37 @@ func (t *Tracker) Handler() http.Handler {
 // "month"), TimeZone the zone of a calendar window (empty for a rolling
 // one), and WindowStart and WindowEnd bound the window reported on, in UTC.
 type Report struct {
-	Objective       string       `json:"objective"`
-	Target          float64      `json:"target"`
-	Window          string       `json:"window"`
-	TimeZone        string       `json:"timeZone,omitempty"`
-	WindowStart     time.Time    `json:"windowStart"`
-	WindowEnd       time.Time    `json:"windowEnd"`
-	Method          string       `json:"method"`
-	At              time.Time    `json:"at"`
-	Good            int64        `json:"good"`
-	Total           int64        `json:"total"`
-	NoData          bool         `json:"noData"`
-	SLI             float64      `json:"sli"`
-	ErrorRate       float64      `json:"errorRate"`
-	Budget          float64      `json:"budget"`
-	BudgetConsumed  float64      `json:"budgetConsumed"`
-	BudgetRemaining float64      `json:"budgetRemaining"`
-	BurnRate        float64      `json:"burnRate"`
-	ExhaustsIn      *float64     `json:"exhaustsInSeconds"` // null: never
-	Dropped         int64        `json:"dropped"`
-	Future          int64        `json:"future"`
-	Tiers           []TierReport `json:"tiers"`
+	Objective       string    `json:"objective"`
+	Target          float64   `json:"target"`
+	Window          string    `json:"window"`
+	TimeZone        string    `json:"timeZone,omitempty"`
+	WindowStart     time.Time `json:"windowStart"`
+	WindowEnd       time.Time `json:"windowEnd"`
+	Method          string    `json:"method"`
+	At              time.Time `json:"at"`
+	Good            int64     `json:"good"`
+	Total           int64     `json:"total"`
+	NoData          bool      `json:"noData"`
+	SLI             float64   `json:"sli"`
+	ErrorRate       float64   `json:"errorRate"`
+	Budget          float64   `json:"budget"`
+	BudgetConsumed  float64   `json:"budgetConsumed"`
+	BudgetRemaining float64   `json:"budgetRemaining"`
+	// BurnRate is the window burn rate: errorRate / budget over the whole
+	// window so far.
+	BurnRate float64 `json:"burnRate"`
+	// RecentBurnRate is the burn rate over RecentWindow ("1h" for the
+	// default policy), the pace ExhaustsIn projects at; see
+	// TrackerStatus.RecentBurnRate.
+	RecentBurnRate float64 `json:"recentBurnRate"`
+	RecentWindow   string  `json:"recentWindow"`
+	// ExhaustsIn is when the remaining budget runs out at recentBurnRate,
+	// in seconds: 0 once it is spent, null when recentBurnRate is 0 (it
+	// does not run out at the recent pace, whatever burnRate says).
+	ExhaustsIn *float64     `json:"exhaustsInSeconds"`
+	Dropped    int64        `json:"dropped"`
+	Future     int64        `json:"future"`
+	Tiers      []TierReport `json:"tiers"`
 	// OmittedTiers lists the default policy's tiers that cannot serve the
 	// objective, with the reason; it is empty, never null.
 	OmittedTiers []OmittedTierReport `json:"omittedTiers"`
@@ -205,6 +215,7 @@ func (s TrackerStatus) Report() Report {
 		Method: s.Method.String(), At: s.At.UTC(), Good: s.Good, Total: s.Total, NoData: s.NoData,
 		SLI: s.SLI, ErrorRate: s.ErrorRate, Budget: s.Budget, BudgetConsumed: s.Consumed,
 		BudgetRemaining: s.Remaining, BurnRate: s.BurnRate, Dropped: s.Dropped, Future: s.Future,
+		RecentBurnRate: s.RecentBurnRate, RecentWindow: FormatDuration(s.RecentWindow),
 		Tiers:        make([]TierReport, len(s.Tiers)),
 		OmittedTiers: make([]OmittedTierReport, len(s.OmittedTiers)),
 	}

@@ -277,16 +277,9 @@ func objective(i int, t *Tracker, at time.Time) objectiveView {
 
 	// The burn rate ExhaustsIn projects at: that of the shortest long
 	// window, or of the whole window when no tier serves the objective.
-	paceWindow, paceBurn, paceOK := v.Window, s.BurnRate, !v.NoData
+	paceWindow, paceBurn, paceOK := FormatDuration(s.RecentWindow), s.RecentBurnRate, !v.NoData
 	if len(s.Tiers) > 0 {
-		pace := s.Tiers[0]
-		for _, tr := range s.Tiers[1:] {
-			if tr.Tier.Long < pace.Tier.Long {
-				pace = tr
-			}
-		}
-		paceWindow, paceBurn = FormatDuration(pace.Tier.Long), pace.LongBurn
-		_, paceOK = t.ErrorRateAt(at, pace.Tier.Long)
+		_, paceOK = t.ErrorRateAt(at, s.RecentWindow)
 	}
 
 	v.Remaining = remainingText(s.Remaining)
@@ -335,12 +328,17 @@ func objective(i int, t *Tracker, at time.Time) objectiveView {
 		timeNote = "the errors equal " + htmlpage.Duration(equal) + " of full downtime; the " + v.Window + " window allows " + htmlpage.Duration(downtime)
 	}
 	v.Stats = append(v.Stats, statView{Label: "Budget in time", Value: timeValue, Note: timeNote})
+	// Two burn rates, named apart: the recent one this card shows, and
+	// the whole window's (BurnRate in the JSON) in its note.
 	burnValue, burnNote := "no data", "no events in the last "+paceWindow
 	if paceOK {
 		burnValue = rate(paceBurn)
-		burnNote = "over the last " + paceWindow + "; 1× spends the budget exactly over the window"
+		burnNote = "1× spends the budget exactly over the window"
 	}
-	v.Stats = append(v.Stats, statView{Label: "Burn rate", Value: burnValue, Note: burnNote})
+	if !v.NoData {
+		burnNote += "; " + rate(s.BurnRate) + " over the whole " + v.Window + " window so far"
+	}
+	v.Stats = append(v.Stats, statView{Label: "Burn rate, last " + paceWindow, Value: burnValue, Note: burnNote})
 	var exhaustValue, exhaustNote string
 	switch {
 	case v.NoData:

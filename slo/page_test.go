@@ -210,6 +210,11 @@ func TestPageStates(t *testing.T) {
 			[]string{"Budget spent", "-9900.00%", "over"}},
 		{"healthy", mk(slo.Objective{Name: "fine", Target: 0.99, Window: slo.Rolling(30 * day)}, steady(1000, 0)),
 			[]string{"Within budget", "100.00%", "not burning"}},
+		// The burn rate of the last hour and that of the whole window are
+		// named apart: 10× now, 1× over the window.
+		{"burn rates", mk(slo.Objective{Name: "two-rates", Target: 0.99, Window: slo.Rolling(30 * day)}, func(tr *slo.Tracker) {
+			steady(990, 10)(tr)
+		}), []string{"Burn rate, last 1h", "1× over the whole 30d window so far"}},
 		{"timeslices", mk(slo.Objective{Name: "slices", Target: 0.99, Window: slo.Rolling(30 * day), Method: slo.Timeslices}, steady(99, 1)),
 			[]string{"bad 1m slices allowed", "counting timeslices"}},
 		{"omitted and refused", mk(slo.Objective{Name: "batch", Target: 0.9, Window: slo.Rolling(30 * day)}, func(tr *slo.Tracker) {
@@ -221,7 +226,7 @@ func TestPageStates(t *testing.T) {
 			for m := range 30 {
 				tr.RecordNAt(now.Add(-time.Duration(m)*time.Minute), 99, int64(m%2))
 			}
-		}), []string{"No alert tier", "Left out of the default policy", "over the last 30m", "at the last 30m's burn rate of 0.503×"}},
+		}), []string{"No alert tier", "Left out of the default policy", "Burn rate, last 30m", "at the last 30m's burn rate of 0.503×"}},
 		{"calendar", mk(slo.Objective{Name: "monthly", Target: 0.999, Window: slo.CalendarWindow(slo.Month, nil)}, steady(100000, 3)),
 			[]string{"calendar month (UTC, 30d)", "Nov 9"}},
 	}

@@ -671,6 +671,13 @@ type TrackerStatus struct {
 	// Dropped counts events dropped for being older than the window, and
 	// Future those refused for being more than MaxSkew past the clock.
 	Dropped, Future int64
+	// RecentBurnRate is the burn rate over RecentWindow: the shortest long
+	// window of the policy's tiers (one hour for the default policy), or
+	// the whole window when the policy has no tier. It is the pace of the
+	// burn going on now, and zero when RecentWindow has no events. The
+	// embedded Status's BurnRate is over the whole window so far.
+	RecentBurnRate float64
+	RecentWindow   time.Duration
 	// Tiers holds the burn-rate policy's verdict, tier by tier.
 	Tiers []TierResult
 	// OmittedTiers lists the tiers of the default policy that the tracker
@@ -703,9 +710,11 @@ func (t *Tracker) Status() TrackerStatus { return t.StatusAt(t.now()) }
 // burn rate of every tier's windows, in one pass over the buckets; sums of
 // blocks of 512 buckets are cached between calls, so a repeated status
 // reads only the buckets near the ends of its windows.
-// ExhaustsIn projects the remaining budget at the burn rate of the
-// shortest long tier window (one hour by default), the best estimate of
-// the burn going on now.
+// ExhaustsIn projects the remaining budget at RecentBurnRate, the best
+// estimate of the burn going on now, not at the whole window's BurnRate:
+// Remaining / RecentBurnRate × Window. It is Forever when RecentBurnRate
+// is zero (no bad events over RecentWindow), however much the window as a
+// whole has burned, and zero once the budget is spent.
 func (t *Tracker) StatusAt(at time.Time) TrackerStatus {
 	window := t.o.Window.Length(at)
 	whole := t.buckets(window)
@@ -760,13 +769,17 @@ func (t *Tracker) StatusAt(at time.Time) TrackerStatus {
 		Dropped: t.dropped.Load(), Future: t.future.Load(), OmittedTiers: t.omitted,
 	}
 	s.Tiers = t.policy.Evaluate(t.o, window, rate)
-	if len(t.policy.Tiers) > 0 && !st.NoData {
+	s.RecentWindow, s.RecentBurnRate = window, st.BurnRate
+	if len(t.policy.Tiers) > 0 {
 		shortest := t.policy.Tiers[0].Long
 		for _, tr := range t.policy.Tiers {
 			shortest = min(shortest, tr.Long)
 		}
 		r, _ := rate(shortest)
-		s.ExhaustsIn = exhaustsIn(st.Remaining, r/st.Budget, window)
+		s.RecentWindow, s.RecentBurnRate = shortest, r/st.Budget
+		if !st.NoData {
+			s.ExhaustsIn = exhaustsIn(st.Remaining, s.RecentBurnRate, window)
+		}
 	}
 	return s
 }

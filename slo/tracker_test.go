@@ -505,3 +505,37 @@ func TestCalendarResolutionThatCannotAlignIsRejected(t *testing.T) {
 		}
 	}
 }
+
+// TestRecentBurnRate: the whole window's burn rate and the recent one that
+// ExhaustsIn projects at are two numbers with two names. A calendar month
+// with bad events a day ago and none in the last hour burns over the
+// window but not recently, so its budget never runs out at the recent pace.
+func TestRecentBurnRate(t *testing.T) {
+	o := slo.Objective{Name: "monthly", Target: 0.999, Window: slo.CalendarWindow(slo.Month, nil)}
+	now := t0.Add(10 * day)
+	tr := newTracker(t, o, slo.TrackerConfig{Now: func() time.Time { return now }})
+	tr.RecordNAt(now.Add(-day), 9980, 2)
+	tr.RecordNAt(now.Add(-30*time.Minute), 10000, 0)
+	s := tr.StatusAt(now)
+	if s.BurnRate <= 0 || s.RecentBurnRate != 0 || s.RecentWindow != time.Hour || s.ExhaustsIn != slo.Forever {
+		t.Errorf("quiet hour: BurnRate %v, RecentBurnRate %v over %v, ExhaustsIn %v; want >0, 0 over 1h, Forever", s.BurnRate, s.RecentBurnRate, s.RecentWindow, s.ExhaustsIn)
+	}
+	r := s.Report()
+	if r.BurnRate != s.BurnRate || r.RecentBurnRate != 0 || r.RecentWindow != "1h" || r.ExhaustsIn != nil {
+		t.Errorf("report: burnRate %v, recentBurnRate %v over %q, exhaustsInSeconds %v", r.BurnRate, r.RecentBurnRate, r.RecentWindow, r.ExhaustsIn)
+	}
+	// A bad event in the last hour: ExhaustsIn is Remaining /
+	// RecentBurnRate × Window.
+	tr.RecordNAt(now.Add(-10*time.Minute), 0, 5)
+	s = tr.StatusAt(now)
+	want := time.Duration(s.Remaining / s.RecentBurnRate * float64(s.Window))
+	if s.RecentBurnRate <= s.BurnRate || (s.ExhaustsIn-want).Abs() > time.Second {
+		t.Errorf("burning now: RecentBurnRate %v, BurnRate %v, ExhaustsIn %v, want %v", s.RecentBurnRate, s.BurnRate, s.ExhaustsIn, want)
+	}
+	// With no tier, the recent window is the whole window.
+	short := newTracker(t, slo.Objective{Name: "short", Target: 0.99, Window: slo.Rolling(30 * time.Minute)}, slo.TrackerConfig{Now: func() time.Time { return now }})
+	short.RecordNAt(now.Add(-time.Minute), 99, 1)
+	if s := short.StatusAt(now); s.RecentWindow != 30*time.Minute || s.RecentBurnRate != s.BurnRate {
+		t.Errorf("no tiers: RecentBurnRate %v over %v, BurnRate %v", s.RecentBurnRate, s.RecentWindow, s.BurnRate)
+	}
+}
