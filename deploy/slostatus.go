@@ -128,6 +128,10 @@ func fromReport(raw json.RawMessage) (slo.TrackerStatus, error) {
 	if r.ExhaustsIn != nil {
 		s.ExhaustsIn = time.Duration(*r.ExhaustsIn * float64(time.Second))
 	}
+	s.RecentBurnRate = r.RecentBurnRate
+	if w, err := slo.ParseWindow(r.RecentWindow); err == nil {
+		s.RecentWindow = w.Rolling
+	}
 	if w, err := slo.ParseWindow(r.Window); err == nil {
 		if r.TimeZone != "" && w.Calendar != slo.NotCalendar {
 			if loc, err := time.LoadLocation(r.TimeZone); err == nil {

@@ -64,7 +64,8 @@ func TestGateReadsTrackerHandlerJSON(t *testing.T) {
 			g.NoData != want.NoData || g.Remaining != want.Remaining || g.Consumed != want.Consumed || g.BurnRate != want.BurnRate ||
 			g.SLI != want.SLI || g.ErrorRate != want.ErrorRate || g.Budget != want.Budget || g.Method != want.Method ||
 			!g.At.Equal(want.At) || g.Window != want.Window || g.Period.String() != want.Period.String() || !g.Start.Equal(want.Start) || !g.End.Equal(want.End) ||
-			g.Dropped != want.Dropped || g.Future != want.Future || len(g.Tiers) != len(want.Tiers) || len(g.OmittedTiers) != len(want.OmittedTiers) {
+			g.Dropped != want.Dropped || g.Future != want.Future || len(g.Tiers) != len(want.Tiers) || len(g.OmittedTiers) != len(want.OmittedTiers) ||
+			g.RecentBurnRate != want.RecentBurnRate || g.RecentWindow != want.RecentWindow {
 			t.Errorf("%s: read back as\n%+v\nwant\n%+v", want.Objective, g, want)
 		}
 		if (want.ExhaustsIn == slo.Forever) != (g.ExhaustsIn == slo.Forever) || (want.ExhaustsIn-g.ExhaustsIn).Abs() > time.Second {

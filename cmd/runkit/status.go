@@ -28,9 +28,16 @@ func newStatus() *cobra.Command {
 		Short: "Budget remaining, burn rates and firing tiers of running services",
 		Long: `Status reads the /slo JSON of each service (what slo.Tracker's Handler
 serves: one objective, or an array of them) and prints, per objective, the
-SLI, the budget remaining, the burn rate, when the budget runs out at the
-current burn, and which burn-rate tiers fire, with the reasons of the
-firing ones.
+SLI, the budget remaining, two burn rates, when the budget runs out, and
+which burn-rate tiers fire, with the reasons of the firing ones.
+
+WINDOW BURN is the burn rate over the whole window so far (burnRate in the
+JSON): 1 spends the budget exactly over the window. RECENT BURN is the
+burn rate over the recent window in brackets (recentBurnRate over
+recentWindow, the shortest tier's long window, 1h by default): the pace of
+the burn going on now. EXHAUSTS IN projects the remaining budget at the
+recent burn rate, so it reads "never at the 1h burn rate" when the last
+hour had no bad events, however much the window has burned.
 
 It exits 2 when any page-severity tier fires, so it can be a pipeline step
 or a cron check, and 3 when a service cannot be read or does not answer
@@ -201,13 +208,18 @@ func snippet(b []byte) string {
 
 func statusTable(w io.Writer, results []sloStatus) error {
 	tw := newTable(w)
-	row(tw, "URL", "OBJECTIVE", "TARGET", "WINDOW", "SLI", "REMAINING", "BURN RATE", "EXHAUSTS IN", "FIRING")
+	row(tw, "URL", "OBJECTIVE", "TARGET", "WINDOW", "SLI", "REMAINING", "WINDOW BURN", "RECENT BURN", "EXHAUSTS IN", "FIRING")
 	var reasons []string
 	for _, s := range results {
 		for _, r := range s.Objectives {
-			sli, remaining, burn, exhausts := "no data", percent(r.BudgetRemaining), "-", "never"
+			sli, remaining, burn, recent, exhausts := "no data", percent(r.BudgetRemaining), "-", "-", "never"
 			if !r.NoData {
 				sli, burn = percent(r.SLI), num(r.BurnRate)
+				// A service of an older runkit reports no recent window.
+				if r.RecentWindow != "" {
+					recent = fmt.Sprintf("%s (%s)", num(r.RecentBurnRate), r.RecentWindow)
+					exhausts = "never at the " + r.RecentWindow + " burn rate"
+				}
 			}
 			if r.ExhaustsIn != nil {
 				exhausts = human(secondsDuration(*r.ExhaustsIn))
@@ -224,7 +236,7 @@ func statusTable(w io.Writer, results []sloStatus) error {
 			if len(firing) > 0 {
 				f = strings.Join(firing, ", ")
 			}
-			row(tw, s.URL, r.Objective, targetPercent(r.Target), r.Window, sli, remaining, burn, exhausts, f)
+			row(tw, s.URL, r.Objective, targetPercent(r.Target), r.Window, sli, remaining, burn, recent, exhausts, f)
 		}
 	}
 	if err := tw.Flush(); err != nil {
