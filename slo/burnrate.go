@@ -34,6 +34,13 @@ type Tier struct {
 	// BudgetShare is the share of the budget the tier guards: 0.02 pages
 	// when 2% of a 30-day budget would go in one hour.
 	BudgetShare float64
+	// For is how long both windows must stay over the threshold before
+	// the alert fires: the for: of the alert rule package promrules
+	// writes, and OpenSLO's alertAfter. Zero fires at the first
+	// evaluation that sees the burn. A Tracker does not apply it: its
+	// TierResult.Firing says whether the condition holds at the time of
+	// the status, which is what a deploy gate or a page wants to know.
+	For time.Duration
 }
 
 // MinTierWindow is the shortest long or short window a Tier may have: a
@@ -120,6 +127,8 @@ func (p Policy) Validate(o Objective) error {
 			return fmt.Errorf("slo: tier %d: Short window of Long %v / 12 is %v, under a second (MinTierWindow); set Short", i, FormatDuration(t.Long), t.ShortWindow())
 		case t.ShortWindow() >= t.Long:
 			return fmt.Errorf("slo: tier %d: Short %v is not shorter than Long %v", i, FormatDuration(t.Short), FormatDuration(t.Long))
+		case t.For < 0:
+			return fmt.Errorf("slo: tier %d: For %v is negative", i, t.For)
 		case math.IsNaN(t.BudgetShare) || t.BudgetShare <= 0 || t.BudgetShare > 1:
 			return fmt.Errorf("slo: tier %d: BudgetShare %v out of range (0, 1]", i, t.BudgetShare)
 		}

@@ -42,6 +42,16 @@ commas), and a runbook_url annotation becomes every alert's runbook_url.
 The window must roll and the method be Occurrences: PromQL cannot follow a
 calendar, and rules cannot count timeslices.
 
+Alert policies: each condition is a burn-rate tier (threshold over
+lookbackWindow, confirmed over lookbackWindow / 12), and its alertAfter is
+the alert's for:, how long the burn must go on before it fires. A policy
+with alertWhenBreaching: false writes no alert; alertWhenNoData: false on
+every policy leaves out SLONoData. notificationTargets and
+alertWhenResolved are Alertmanager's routing, not rules: a note on stderr
+says so. Without alert policies the default tiers that suit the objective
+are used (none over a day or two: their thresholds fall under 1). Every
+problem is printed at the line of the field to change.
+
 With --check, promtool check rules runs on the result before anything is
 written: a file it rejects is not written, and the command exits 1. promtool
 must then be on PATH (or named by --promtool, a path relative to the
@@ -118,6 +128,7 @@ func newRules() *cobra.Command {
 			if len(slos) == 0 {
 				return usageErrorf("no SLO documents in %s: no rules to write", strings.Join(args, ", "))
 			}
+			alertmanagerNotes(cmd.ErrOrStderr(), slos)
 			rules, problems := ruleSLOs(slos, keep, cfg)
 			if len(problems) > 0 {
 				for _, p := range problems {
@@ -194,7 +205,8 @@ func shortestWindow(slos []promrules.SLO) time.Duration {
 }
 
 // ruleSLOs turns OpenSLO SLOs into what promrules writes, one per
-// objective, or lists the problems, each naming where its SLO is defined.
+// objective, or lists the problems, each at the line of the field to
+// change (or where its SLO is defined) and in the file's words.
 func ruleSLOs(slos []openslo.SLO, keep []string, cfg promrules.Config) ([]promrules.SLO, []string) {
 	var out []promrules.SLO
 	var problems []string
@@ -203,19 +215,40 @@ func ruleSLOs(slos []openslo.SLO, keep []string, cfg promrules.Config) ([]promru
 		for k, v := range s.Labels {
 			labels[k] = strings.Join(v, ",")
 		}
-		for _, o := range s.Objectives {
-			src, err := ruleSource(s.Indicator, o)
-			if err != nil {
-				problems = append(problems, fmt.Sprintf("%v: SLO %s: %v", s.Position, s.Name, err))
+		for i, o := range s.Objectives {
+			where := "SLO " + s.Name
+			if o.Name != s.Name {
+				where += ", objective " + o.Name
+			}
+			problem := func(field, msg string) {
+				problems = append(problems, fmt.Sprintf("%v: %s: %s: %s", s.FieldPosition(field), where, field, msg))
+			}
+			src, err := ruleSource(s.Indicator, o, i)
+			var fe *fieldError
+			switch {
+			case errors.As(err, &fe):
+				problem(fe.field, fe.msg)
+				continue
+			case err != nil:
+				problems = append(problems, fmt.Sprintf("%v: %s: %v", s.Position, where, err))
 				continue
 			}
 			r := promrules.SLO{
 				Objective: o.Objective, Source: src, Policy: s.Policy(), Keep: keep,
-				Labels: labels, RunbookURL: s.Annotations["runbook_url"],
+				Labels: labels, RunbookURL: s.Annotations["runbook_url"], OmitNoData: !s.AlertWhenNoData(),
 			}
 			// One at a time, so that a problem names its SLO's place.
-			if err := promrules.Write(io.Discard, cfg, r); err != nil {
-				problems = append(problems, fmt.Sprintf("%v: SLO %s: %s", s.Position, s.Name, strings.TrimPrefix(err.Error(), "promrules: ")))
+			err = promrules.Write(io.Discard, cfg, r)
+			var pe *promrules.Error
+			switch {
+			case errors.As(err, &pe) && pe.Field == "Keep":
+				problems = append(problems, fmt.Sprintf("%v: %s: --keep %s: %s", s.Position, where, pe.Key, pe.Msg))
+				continue
+			case errors.As(err, &pe) && openSLOField(pe, i) != "":
+				problem(openSLOField(pe, i), pe.Msg)
+				continue
+			case err != nil:
+				problems = append(problems, fmt.Sprintf("%v: %s: %s", s.Position, where, strings.TrimPrefix(err.Error(), "promrules: ")))
 				continue
 			}
 			out = append(out, r)
@@ -227,28 +260,105 @@ func ruleSLOs(slos []openslo.SLO, keep []string, cfg promrules.Config) ([]promru
 	return out, nil
 }
 
-// ruleSource says where Prometheus reads the events of an indicator.
-func ruleSource(ind openslo.Indicator, o openslo.Objective) (promrules.Source, error) {
+// alertmanagerNotes says, for each alert policy with notificationTargets
+// or alertWhenResolved, that rules cannot carry them: where an alert goes
+// and whether its resolution notifies is Alertmanager's routing.
+func alertmanagerNotes(w io.Writer, slos []openslo.SLO) {
+	for _, s := range slos {
+		for i, ap := range s.AlertPolicies {
+			path := fmt.Sprintf("spec.alertPolicies[%d].spec.", i)
+			if len(ap.NotificationTargets) > 0 {
+				names := make([]string, len(ap.NotificationTargets))
+				for j, t := range ap.NotificationTargets {
+					names[j] = t.Name
+				}
+				fmt.Fprintf(w, "note: %v: SLO %s: %snotificationTargets (%s) are not part of Prometheus rules; route the alerts to them in Alertmanager, on their labels (slo=%q, severity)\n",
+					s.FieldPosition(path+"notificationTargets"), s.Name, path, strings.Join(names, ", "), s.Name)
+			}
+			if ap.AlertWhenResolved != nil {
+				fmt.Fprintf(w, "note: %v: SLO %s: %salertWhenResolved is not part of Prometheus rules; it is send_resolved of the Alertmanager receiver\n",
+					s.FieldPosition(path+"alertWhenResolved"), s.Name, path)
+			}
+		}
+	}
+}
+
+// openSLOField is the OpenSLO field a promrules problem comes from, for
+// objective i, or "" when none does.
+func openSLOField(e *promrules.Error, i int) string {
+	const ratio = "spec.indicator.spec.ratioMetric"
+	const threshold = "spec.indicator.spec.thresholdMetric.metricSource.spec.query"
+	switch e.Field {
+	case "Objective.Name":
+		return "metadata.name"
+	case "Objective.Window":
+		return "spec.timeWindow[0]"
+	case "Objective.Method":
+		return "spec.budgetingMethod"
+	case "Labels":
+		return "metadata.labels." + e.Key
+	case "Ratio":
+		return ratio
+	case "Ratio.Good", "Ratio.Bad", "Ratio.Total":
+		return ratio + "." + strings.ToLower(strings.TrimPrefix(e.Field, "Ratio.")) + ".metricSource.spec.query"
+	case "Latency.Threshold":
+		return fmt.Sprintf("spec.objectives[%d].value", i)
+	case "Latency.Histogram", "Latency.Matchers":
+		return threshold
+	case "Policy":
+		return "spec.alertPolicies"
+	}
+	return ""
+}
+
+// fieldError is a problem with one field of an OpenSLO file.
+type fieldError struct{ field, msg string }
+
+func (e *fieldError) Error() string { return e.field + ": " + e.msg }
+
+// ruleSource says where Prometheus reads the events of an indicator, for
+// objective i.
+func ruleSource(ind openslo.Indicator, o openslo.Objective, i int) (promrules.Source, error) {
+	const ratio = "spec.indicator.spec.ratioMetric"
+	const source = "spec.indicator.spec.thresholdMetric.metricSource"
 	switch {
 	case ind.Ratio != nil:
+		r := ind.Ratio
+		switch {
+		case r.Raw != nil:
+			return nil, &fieldError{ratio + ".raw", fmt.Sprintf("indicator %s is a raw ratio: rules need good or bad events over total events", ind.Name)}
+		case r.Counter != nil && !*r.Counter:
+			return nil, &fieldError{ratio + ".counter", fmt.Sprintf("false: indicator %s reads gauges; rules need counters", ind.Name)}
+		}
+		for _, m := range []struct {
+			name string
+			src  *openslo.MetricSource
+		}{{"good", r.Good}, {"bad", r.Bad}, {"total", r.Total}} {
+			if m.src == nil {
+				continue
+			}
+			if _, err := prometheusQuery(ratio+"."+m.name+".metricSource", m.src); err != nil {
+				return nil, err
+			}
+		}
 		bad, good, total, err := ind.PromQL()
 		if err != nil {
-			return nil, errors.New(strings.TrimPrefix(err.Error(), "openslo: "))
+			return nil, &fieldError{ratio, strings.TrimPrefix(err.Error(), "openslo: ")}
 		}
 		return promrules.Ratio{Good: good, Bad: bad, Total: total}, nil
 	case ind.Threshold != nil:
-		query, err := prometheusQuery(ind.Name, ind.Threshold)
+		query, err := prometheusQuery(source, ind.Threshold)
 		if err != nil {
 			return nil, err
 		}
 		m := selector.FindStringSubmatch(query)
 		if m == nil {
-			return nil, fmt.Errorf("indicator %s: thresholdMetric query %q: rules need a histogram's series selector, such as http_server_request_duration_seconds{job=\"api\"}", ind.Name, query)
+			return nil, &fieldError{source + ".spec.query", fmt.Sprintf("%q: rules need a histogram's series selector, such as http_server_request_duration_seconds{job=\"api\"}", query)}
 		}
 		if o.Op != "lte" {
-			return nil, fmt.Errorf("objective %s: op %q: rules count an event good when it took at most the value (op lte), as a histogram's le buckets do", o.Name, o.Op)
+			return nil, &fieldError{fmt.Sprintf("spec.objectives[%d].op", i), fmt.Sprintf("%q: rules count an event good when it took at most the value (op lte), as a histogram's le buckets do", o.Op)}
 		}
-		buckets, err := specBuckets(ind.Name, ind.Threshold.Spec)
+		buckets, err := specBuckets(source+".spec.buckets", ind.Threshold.Spec)
 		if err != nil {
 			return nil, err
 		}
@@ -260,36 +370,37 @@ func ruleSource(ind openslo.Indicator, o openslo.Objective) (promrules.Source, e
 // selector matches a series selector: a metric name and its matchers.
 var selector = regexp.MustCompile(`^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(?:\{(.*)\})?\s*$`)
 
-func prometheusQuery(indicator string, m *openslo.MetricSource) (string, error) {
+// prometheusQuery returns the query of a Prometheus metric source at
+// path, or the problem with it.
+func prometheusQuery(path string, m *openslo.MetricSource) (string, error) {
 	if !strings.EqualFold(m.Type, "prometheus") {
-		t := m.Type
-		if t == "" && m.Ref != "" {
-			t = "unknown (metricSourceRef " + m.Ref + " names no DataSource given)"
+		if m.Type == "" && m.Ref != "" {
+			return "", &fieldError{path + ".metricSourceRef", fmt.Sprintf("%s names no DataSource given, so the type is unknown: rules need Prometheus", m.Ref)}
 		}
-		return "", fmt.Errorf("indicator %s: metric source type %s: rules need Prometheus", indicator, t)
+		return "", &fieldError{path + ".type", m.Type + ": rules need Prometheus"}
 	}
 	q := strings.TrimSpace(m.Query())
 	if q == "" {
-		return "", fmt.Errorf("indicator %s: a Prometheus metric source has no spec.query", indicator)
+		return "", &fieldError{path + ".spec.query", "is missing: a Prometheus metric source needs its query"}
 	}
 	return q, nil
 }
 
 // specBuckets reads the optional "buckets" list of a metric source spec.
-func specBuckets(indicator string, spec map[string]any) ([]float64, error) {
+func specBuckets(path string, spec map[string]any) ([]float64, error) {
 	v, ok := spec["buckets"]
 	if !ok {
 		return nil, nil
 	}
 	list, ok := v.([]any)
 	if !ok {
-		return nil, fmt.Errorf("indicator %s: spec.buckets %v: want a list of numbers", indicator, v)
+		return nil, &fieldError{path, fmt.Sprintf("%v: want a list of numbers", v)}
 	}
 	out := make([]float64, len(list))
 	for i, b := range list {
 		f, ok := b.(float64)
 		if !ok {
-			return nil, fmt.Errorf("indicator %s: spec.buckets[%d] %v: want a number", indicator, i, b)
+			return nil, &fieldError{fmt.Sprintf("%s[%d]", path, i), fmt.Sprintf("%v: want a number", b)}
 		}
 		out[i] = f
 	}

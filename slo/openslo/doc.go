@@ -30,6 +30,29 @@
 // [Indicator.PromQL] gives the Prometheus queries of a ratioMetric for the
 // rules of package promrules.
 //
+// # Alert policies
+//
+// Each alert policy's condition is a burn-rate tier ([SLO.Policy]): the
+// threshold is the burn rate, lookbackWindow the long window, and
+// alertAfter, as the OpenSLO spec defines it, how long the condition must
+// hold before the alert fires: slo.Tier.For, the rule's for:. The short
+// window that confirms the burn is still going on is not an OpenSLO field;
+// it is lookbackWindow / 12, as for the default tiers. A condition that
+// cannot serve an objective is an error at the line of the field to change:
+// a lookbackWindow longer than the window, or a threshold under 1 (it would
+// fire while the objective is met), that can never fire, or that spends
+// more than the whole budget within lookbackWindow. severity is page or
+// ticket; the label an alert carries for it is chosen when the rules are
+// written.
+//
+// alertWhenBreaching: false leaves the policy's tier out (every policy of
+// an SLO saying so is an error: no burn-rate alert would be left), and
+// alertWhenNoData: false on every policy of an SLO leaves out its no-data
+// alert ([SLO.AlertWhenNoData]). alertWhenResolved and notificationTargets
+// are read and written back but are not part of Prometheus rules: whether
+// a resolved alert notifies, and where an alert goes, is Alertmanager's
+// routing, on the labels the alerts carry.
+//
 // An objective's name is the document's metadata.name when it has one
 // objective; with several, each is the name followed by its displayName
 // in lower case with hyphens ("checkout-fast-enough"), or by its position
@@ -41,6 +64,10 @@
 // as
 //
 //	slos.yaml:27:15: spec.objectives[0].target 1.5: out of range (0, 1)
+//
+// [SLO.FieldPosition] gives the position of any field read, so that a
+// problem found later, in the rules made from an SLO, can point at the
+// line to change too.
 //
 // Every problem found is returned, joined with errors.Join; a YAML syntax
 // error stops the file it is in and carries only a line, as the YAML

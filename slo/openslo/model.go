@@ -40,6 +40,31 @@ type SLO struct {
 	AlertPolicies []AlertPolicy
 	// Position is where the document starts.
 	Position Position
+	// FieldPositions holds where each field of the document was read, by
+	// its path as Error.Field writes it ("metadata.labels.team",
+	// "spec.objectives[0].target"); the fields of an SLI named by
+	// indicatorRef are under "spec.indicator." too, at their place in the
+	// SLI's file. Nil for an SLO made in Go. See FieldPosition.
+	FieldPositions map[string]Position
+}
+
+// FieldPosition returns where the field at path was read, or, when that
+// field is not in the file (a default, or a field read from elsewhere),
+// where its nearest enclosing field is, and at last where the document
+// starts. It is how a problem found after reading, such as one in the
+// rules made from the SLO, points at the line to change.
+func (s SLO) FieldPosition(path string) Position {
+	for path != "" {
+		if p, ok := s.FieldPositions[path]; ok {
+			return p
+		}
+		i := strings.LastIndexAny(path, ".[")
+		if i < 0 {
+			break
+		}
+		path = path[:i]
+	}
+	return s.Position
 }
 
 // Objective is one objective of an SLO.
@@ -100,26 +125,54 @@ func (m *MetricSource) Query() string {
 	return q
 }
 
-// AlertPolicy is an OpenSLO AlertPolicy with its one condition.
+// AlertPolicy is an OpenSLO AlertPolicy with its one condition. The
+// three alertWhen fields are nil when the document leaves them out.
 type AlertPolicy struct {
 	Metadata
-	Description         string
-	AlertWhenNoData     bool
-	AlertWhenResolved   bool
-	AlertWhenBreaching  bool
-	Condition           AlertCondition
+	Description string
+	// AlertWhenNoData false, on every policy of an SLO, leaves out the
+	// rules' SLONoData alert (see SLO.AlertWhenNoData); nil or true keeps
+	// it.
+	AlertWhenNoData *bool
+	// AlertWhenResolved is read and written back, but rules cannot say
+	// it: whether a resolved alert notifies is the send_resolved setting
+	// of the Alertmanager receiver.
+	AlertWhenResolved *bool
+	// AlertWhenBreaching false leaves the policy's condition out of
+	// SLO.Policy: it writes no burn-rate alert. nil or true keeps it. An
+	// SLO whose policies all say false is an error, since it would have
+	// no burn-rate alert at all.
+	AlertWhenBreaching *bool
+	Condition          AlertCondition
+	// NotificationTargets are read and written back, but routing an alert
+	// to a target is Alertmanager's work, not the rules': route on the
+	// labels the alerts carry (slo, severity, and the SLO's own labels).
+	// runkit slo rules says so when a file has targets.
 	NotificationTargets []NotificationTarget
 }
 
+// AlertWhenNoData reports whether the SLO's rules alert when it has no
+// data: true unless every alert policy says alertWhenNoData: false.
+func (s SLO) AlertWhenNoData() bool {
+	for _, ap := range s.AlertPolicies {
+		if ap.AlertWhenNoData == nil || *ap.AlertWhenNoData {
+			return true
+		}
+	}
+	return len(s.AlertPolicies) == 0
+}
+
 // AlertCondition is a burn-rate alert condition: it fires when the burn
-// rate over Lookback exceeds Threshold, and still does over AlertAfter.
+// rate over Lookback exceeds Threshold, and has for AlertAfter.
 type AlertCondition struct {
 	Metadata
 	Description string
 	Severity    string
 	Threshold   float64
 	Lookback    time.Duration
-	// AlertAfter is alertAfter; zero when the document leaves it out.
+	// AlertAfter is alertAfter, how long the condition must hold before
+	// the alert fires (the OpenSLO spec's words); zero when the document
+	// leaves it out. It becomes slo.Tier.For, the alert rule's for:.
 	AlertAfter time.Duration
 }
 
@@ -138,10 +191,12 @@ type Position struct {
 }
 
 // Policy returns the SLO's alert policies as a burn-rate policy, one tier
-// per policy in order: the condition's severity is the tier's, its
-// lookbackWindow the long window, its alertAfter the short window that
-// confirms the burn goes on (zero leaves slo.Tier's default, lookbackWindow
-// / 12), and its threshold becomes BudgetShare = threshold ×
+// per policy in order, leaving out those with alertWhenBreaching: false:
+// the condition's severity is the tier's, its lookbackWindow the long
+// window, the short window that confirms the burn goes on is slo.Tier's
+// default, lookbackWindow / 12 (OpenSLO has no field for it), its
+// alertAfter is how long the burn must go on before the alert fires
+// (slo.Tier.For), and its threshold becomes BudgetShare = threshold ×
 // lookbackWindow / window, so that Tier.Threshold gives the threshold
 // back. It returns nil when the SLO has no alert policies; callers then
 // use slo.DefaultPolicyFor.
@@ -150,15 +205,18 @@ func (s SLO) Policy() *slo.Policy {
 		return nil
 	}
 	window := s.Objectives[0].Window.Length(time.Time{})
-	p := &slo.Policy{Tiers: make([]slo.Tier, len(s.AlertPolicies))}
-	for i, ap := range s.AlertPolicies {
+	p := &slo.Policy{Tiers: make([]slo.Tier, 0, len(s.AlertPolicies))}
+	for _, ap := range s.AlertPolicies {
+		if ap.AlertWhenBreaching != nil && !*ap.AlertWhenBreaching {
+			continue
+		}
 		c := ap.Condition
-		p.Tiers[i] = slo.Tier{
+		p.Tiers = append(p.Tiers, slo.Tier{
 			Severity:    slo.Severity(c.Severity),
 			Long:        c.Lookback,
-			Short:       c.AlertAfter,
+			For:         c.AlertAfter,
 			BudgetShare: c.Threshold * float64(c.Lookback) / float64(window),
-		}
+		})
 	}
 	return p
 }

@@ -14,6 +14,17 @@ import (
 type reader struct {
 	file string
 	errs []error
+	// at, when not nil, records where each field was read, by path.
+	at map[string]Position
+}
+
+// mark records that path was read at n.
+func (r *reader) mark(path string, n *yaml.Node) {
+	if r.at != nil {
+		if _, ok := r.at[path]; !ok {
+			r.at[path] = r.pos(n)
+		}
+	}
 }
 
 func (r *reader) pos(n *yaml.Node) Position {
@@ -86,6 +97,13 @@ func (r *reader) mapping(n *yaml.Node, path string, allowed ...string) *fields {
 			continue
 		}
 		f.values[key] = deref(v)
+		// A scalar is shown where its value is; a mapping or a list
+		// where its key is.
+		if dv := deref(v); dv.Kind == yaml.ScalarNode {
+			r.mark(join(path, key), v)
+		} else {
+			r.mark(join(path, key), k)
+		}
 	}
 	return f
 }
@@ -215,6 +233,7 @@ func (r *reader) list(f *fields, key string) []*yaml.Node {
 	out := make([]*yaml.Node, len(n.Content))
 	for i, c := range n.Content {
 		out[i] = deref(c)
+		r.mark(fmt.Sprintf("%s[%d]", join(f.path, key), i), c)
 	}
 	return out
 }
@@ -227,6 +246,7 @@ func (r *reader) anyValue(n *yaml.Node, path string, depth int) any {
 		r.fail(n, path, "", "nested too deeply")
 		return nil
 	}
+	r.mark(path, n)
 	switch n.Kind {
 	case yaml.MappingNode:
 		m := make(map[string]any, len(n.Content)/2)

@@ -55,8 +55,8 @@ func TestParseEveryKind(t *testing.T) {
 
 	// Alert policies by reference and inline become tiers.
 	wantPolicy := &slo.Policy{Tiers: []slo.Tier{
-		{Severity: slo.Page, Long: time.Hour, Short: 5 * time.Minute, BudgetShare: 0.02},
-		{Severity: slo.Ticket, Long: 3 * day, Short: 6 * time.Hour, BudgetShare: 0.1},
+		{Severity: slo.Page, Long: time.Hour, For: 5 * time.Minute, BudgetShare: 0.02},
+		{Severity: slo.Ticket, Long: 3 * day, For: 6 * time.Hour, BudgetShare: 0.1},
 	}}
 	if got := checkout.Policy(); !reflect.DeepEqual(got, wantPolicy) {
 		t.Errorf("Policy() = %+v, want %+v", got, wantPolicy)
@@ -67,7 +67,7 @@ func TestParseEveryKind(t *testing.T) {
 		}
 	}
 	ap := checkout.AlertPolicies[0]
-	if !ap.AlertWhenBreaching || ap.Condition.Name != "fast-burn" || len(ap.NotificationTargets) != 1 || ap.NotificationTargets[0].Target != "pagerduty" {
+	if ap.AlertWhenBreaching == nil || !*ap.AlertWhenBreaching || ap.Condition.Name != "fast-burn" || len(ap.NotificationTargets) != 1 || ap.NotificationTargets[0].Target != "pagerduty" {
 		t.Errorf("alert policy 0 = %+v", ap)
 	}
 
@@ -108,6 +108,7 @@ func clearPositions(slos []openslo.SLO) []openslo.SLO {
 	out := append([]openslo.SLO(nil), slos...)
 	for i := range out {
 		out[i].Position = openslo.Position{}
+		out[i].FieldPositions = nil
 	}
 	return out
 }

@@ -91,6 +91,9 @@ type sloDoc struct {
 	// objective nodes, for messages about op and value
 	objNodes []*yaml.Node
 	objPaths []string
+	// the resolved alert policies' documents and conditions, in order
+	policyDocs []*policyDoc
+	conds      []*conditionDoc
 }
 
 type policyEntry struct {
@@ -104,10 +107,27 @@ type policyDoc struct {
 	condRef *ref
 	targets []targetEntry
 	file    string
+	// path is the policy's spec; at holds where its document's fields are.
+	path string
+	at   map[string]Position
 }
 
 type conditionDoc struct {
-	c AlertCondition
+	c    AlertCondition
+	file string
+	// path is the condition's spec; at holds where its document's fields
+	// are.
+	path string
+	at   map[string]Position
+	// checked says the condition's problems were reported once already.
+	checked bool
+}
+
+// field returns where the condition's field (relative to its spec) is,
+// and its path.
+func (c *conditionDoc) field(name string) (Position, string) {
+	path := join(c.path, name)
+	return c.at[path], path
 }
 
 type targetEntry struct {
@@ -121,6 +141,7 @@ type targetDoc struct {
 
 type sliDoc struct {
 	ind Indicator
+	at  map[string]Position
 }
 
 type parser struct {
@@ -174,6 +195,8 @@ func (p *parser) file(f File) {
 }
 
 func (p *parser) document(r *reader, n *yaml.Node) {
+	r.at = map[string]Position{}
+	defer func() { r.at = nil }()
 	top := r.mapping(n, "", "apiVersion", "kind", "metadata", "spec")
 	if n.Kind != yaml.MappingNode {
 		return
@@ -211,7 +234,7 @@ func (p *parser) document(r *reader, n *yaml.Node) {
 		ind := r.indicatorSpec(spec, "spec")
 		ind.Metadata = md
 		if md.Name != "" {
-			p.slis[md.Name] = &sliDoc{ind: ind}
+			p.slis[md.Name] = &sliDoc{ind: ind, at: r.at}
 		}
 	case "AlertPolicy":
 		pd := p.policySpec(r, spec, "spec")
@@ -223,7 +246,7 @@ func (p *parser) document(r *reader, n *yaml.Node) {
 		c := r.conditionSpec(spec, "spec")
 		c.Metadata = md
 		if md.Name != "" {
-			p.conditions[md.Name] = &conditionDoc{c: c}
+			p.conditions[md.Name] = &conditionDoc{c: c, file: r.file, path: "spec", at: r.at}
 		}
 	case "AlertNotificationTarget":
 		t := r.targetSpec(spec, "spec")
@@ -339,7 +362,7 @@ func (r *reader) description(f *fields) string {
 
 func (p *parser) slo(r *reader, md Metadata, spec *yaml.Node, pos Position) {
 	f := r.mapping(spec, "spec", "description", "service", "indicator", "indicatorRef", "timeWindow", "budgetingMethod", "objectives", "alertPolicies")
-	d := &sloDoc{s: SLO{Metadata: md, Position: pos}, r: reader{file: r.file}}
+	d := &sloDoc{s: SLO{Metadata: md, Position: pos, FieldPositions: r.at}, r: reader{file: r.file}}
 	before := len(r.errs)
 	d.s.Description = r.description(f)
 	d.s.Service = r.str(f, "service")
@@ -741,11 +764,11 @@ func (r *reader) metricSpec(n *yaml.Node, path string) *MetricSource {
 
 func (p *parser) policySpec(r *reader, n *yaml.Node, path string) *policyDoc {
 	f := r.mapping(n, path, "description", "alertWhenNoData", "alertWhenResolved", "alertWhenBreaching", "conditions", "notificationTargets")
-	pd := &policyDoc{file: r.file}
+	pd := &policyDoc{file: r.file, path: path, at: r.at}
 	pd.p.Description = r.description(f)
-	pd.p.AlertWhenNoData, _ = r.boolean(f, "alertWhenNoData")
-	pd.p.AlertWhenResolved, _ = r.boolean(f, "alertWhenResolved")
-	pd.p.AlertWhenBreaching, _ = r.boolean(f, "alertWhenBreaching")
+	pd.p.AlertWhenNoData = r.optBool(f, "alertWhenNoData")
+	pd.p.AlertWhenResolved = r.optBool(f, "alertWhenResolved")
+	pd.p.AlertWhenBreaching = r.optBool(f, "alertWhenBreaching")
 	conds := r.list(f, "conditions")
 	if len(conds) != 1 {
 		at := f.get("conditions")
@@ -776,7 +799,7 @@ func (p *parser) policySpec(r *reader, n *yaml.Node, path string) *policyDoc {
 			if cf.has("spec") {
 				c := r.conditionSpec(cf.get("spec"), join(cp, "spec"))
 				c.Metadata = md
-				pd.cond = &conditionDoc{c: c}
+				pd.cond = &conditionDoc{c: c, file: r.file, path: join(cp, "spec"), at: r.at}
 			} else {
 				r.fail(conds[0], join(cp, "spec"), "", "is missing")
 			}
@@ -817,6 +840,10 @@ func (p *parser) policySpec(r *reader, n *yaml.Node, path string) *policyDoc {
 func (r *reader) conditionSpec(n *yaml.Node, path string) AlertCondition {
 	f := r.mapping(n, path, "description", "severity", "condition")
 	c := AlertCondition{Description: r.description(f), Severity: r.required(f, "severity")}
+	if c.Severity != "" && c.Severity != string(slo.Page) && c.Severity != string(slo.Ticket) {
+		r.fail(f.get("severity"), join(path, "severity"), c.Severity,
+			"want page or ticket; the severity label the alert carries is chosen where the rules are written, as runkit slo rules --severity page=%s does", c.Severity)
+	}
 	if !f.has("condition") {
 		r.fail(n, join(path, "condition"), "", "is missing")
 		return c
@@ -850,9 +877,6 @@ func (r *reader) conditionSpec(n *yaml.Node, path string) AlertCondition {
 		if err != nil {
 			r.fail(cf.get("alertAfter"), join(cp, "alertAfter"), aa, "%v", err)
 		}
-		if c.Lookback > 0 && d > c.Lookback {
-			r.fail(cf.get("alertAfter"), join(cp, "alertAfter"), aa, "is longer than lookbackWindow %s", valueText(cf.get("lookbackWindow")))
-		}
 		c.AlertAfter = d
 	}
 	return c
@@ -878,6 +902,15 @@ func (p *parser) resolve() []SLO {
 		if d.indRef != nil {
 			if sli, ok := p.slis[d.indRef.name]; ok {
 				d.s.Indicator = sli.ind
+				// The SLI's fields, as the SLO's inline indicator would
+				// name them.
+				for k, v := range sli.at {
+					if k == "metadata" || k == "spec" || strings.HasPrefix(k, "metadata.") || strings.HasPrefix(k, "spec.") {
+						if _, ok := d.s.FieldPositions["spec.indicator."+k]; !ok && d.s.FieldPositions != nil {
+							d.s.FieldPositions["spec.indicator."+k] = v
+						}
+					}
+				}
 			} else {
 				r.fail(d.indRef.node, d.indRef.field, d.indRef.name, "names no SLI")
 			}
@@ -923,15 +956,12 @@ func (p *parser) resolve() []SLO {
 			}
 			if ok {
 				d.s.AlertPolicies = append(d.s.AlertPolicies, ap)
+				d.conds = append(d.conds, p.conditionOf(pd))
+				d.policyDocs = append(d.policyDocs, pd)
 			}
 		}
 		if d.ok && len(d.s.AlertPolicies) > 0 && len(r.errs) == 0 {
-			pol := d.s.Policy()
-			for i, o := range d.s.Objectives {
-				if err := pol.Validate(o.Objective); err != nil {
-					r.fail(d.objNodes[i], d.objPaths[i], "", "alert policies: %v", err)
-				}
-			}
+			p.checkAlerts(r, d)
 		}
 		p.errs = append(p.errs, r.errs...)
 		out = append(out, d.s)
@@ -974,4 +1004,110 @@ func (p *parser) policy(r *reader, pd *policyDoc) (AlertPolicy, bool) {
 		ap.NotificationTargets = append(ap.NotificationTargets, td.t)
 	}
 	return ap, ok
+}
+
+// optBool reads an optional boolean field: nil when it is missing.
+func (r *reader) optBool(f *fields, key string) *bool {
+	v, ok := r.boolean(f, key)
+	if !ok {
+		return nil
+	}
+	return &v
+}
+
+// conditionOf returns the condition document of a resolved policy.
+func (p *parser) conditionOf(pd *policyDoc) *conditionDoc {
+	if pd.cond != nil {
+		return pd.cond
+	}
+	return p.conditions[pd.condRef.name]
+}
+
+// checkAlerts checks an SLO's alert conditions against its objectives,
+// each problem at the line of the field to change and in the file's
+// words: a lookbackWindow longer than the window, a threshold that can
+// never fire, that fires while the objective is met (under 1) or that
+// spends more than the whole budget before firing. It also refuses a set
+// of policies that all say alertWhenBreaching: false.
+func (p *parser) checkAlerts(r *reader, d *sloDoc) {
+	breaching := false
+	for _, pd := range d.policyDocs {
+		if b := pd.p.AlertWhenBreaching; b == nil || *b {
+			breaching = true
+		}
+	}
+	if !breaching {
+		pd := d.policyDocs[len(d.policyDocs)-1]
+		path := join(pd.path, "alertWhenBreaching")
+		(&reader{file: pd.file}).failAt(r, pd.at[path], path, "false",
+			"every alert policy of SLO %s says alertWhenBreaching: false, which leaves no burn-rate alert to write; remove the alert policies to use the default tiers, or let one alert", d.s.Name)
+		return
+	}
+	tiers := d.s.Policy().Tiers
+	for ci, cd := range d.conds {
+		if cd == nil || cd.checked {
+			continue
+		}
+		c := cd.c
+		for _, o := range d.s.Objectives {
+			window := o.Window
+			fr := &reader{file: cd.file}
+			thPos, thPath := cd.field("condition.threshold")
+			lbPos, lbPath := cd.field("condition.lookbackWindow")
+			th := strconv.FormatFloat(c.Threshold, 'g', -1, 64)
+			lb, _ := formatShorthand(c.Lookback)
+			length := window.Length(time.Time{})
+			switch {
+			case c.Lookback > longest(window):
+				fr.failAt(r, lbPos, lbPath, lb, "is longer than the objective's window %s", window.String())
+			case c.Threshold*o.Budget() >= 1:
+				fr.failAt(r, thPos, thPath, th, "× the budget %v is %.4g ≥ 1: it would need an error rate over 100%% and can never fire", o.Budget(), c.Threshold*o.Budget())
+			case c.Threshold < 1:
+				fr.failAt(r, thPos, thPath, th, "is a burn rate under 1: the alert would fire while the objective is met, at burn rates that leave budget over at the end of the window")
+			case c.Threshold*float64(c.Lookback) > float64(length):
+				fr.failAt(r, thPos, thPath, th, "over lookbackWindow %s spends %.4g%% of the %s window's budget: it is gone before the alert fires; lower the threshold or shorten lookbackWindow",
+					lb, 100*c.Threshold*float64(c.Lookback)/float64(length), window.String())
+			default:
+				// What is left: a calendar window's periods differ in
+				// length, and the threshold with them.
+				if ci < len(tiers) {
+					if err := (slo.Policy{Tiers: tiers[ci : ci+1]}).Validate(o.Objective); err != nil {
+						msg := err.Error()
+						if i := strings.Index(msg, "): "); strings.HasPrefix(msg, "slo: tier ") && i >= 0 {
+							msg = msg[i+3:]
+						}
+						fr.failAt(r, thPos, thPath, th, "%s", msg)
+					}
+				}
+			}
+			if len(fr.errs) > 0 {
+				cd.checked = true
+				break
+			}
+		}
+	}
+}
+
+// failAt records a problem at a known position, into dst's errors.
+func (r *reader) failAt(dst *reader, pos Position, field, value, format string, args ...any) {
+	if pos.File == "" {
+		pos.File = r.file
+	}
+	e := &Error{Position: pos, Field: field, Value: value, Msg: fmt.Sprintf(format, args...)}
+	r.errs = append(r.errs, e)
+	dst.errs = append(dst.errs, e)
+}
+
+// longest is the longest a window can be.
+func longest(w slo.Window) time.Duration {
+	const day = 24 * time.Hour
+	switch w.Calendar {
+	case slo.Month:
+		return 31 * day
+	case slo.Quarter:
+		return 92 * day
+	case slo.Year:
+		return 366 * day
+	}
+	return w.Rolling
 }

@@ -132,9 +132,9 @@ type alertPolicyOut struct {
 
 type alertPolicySpe struct {
 	Description         string           `yaml:"description,omitempty"`
-	AlertWhenNoData     bool             `yaml:"alertWhenNoData,omitempty"`
-	AlertWhenResolved   bool             `yaml:"alertWhenResolved,omitempty"`
-	AlertWhenBreaching  bool             `yaml:"alertWhenBreaching,omitempty"`
+	AlertWhenNoData     *bool            `yaml:"alertWhenNoData,omitempty"`
+	AlertWhenResolved   *bool            `yaml:"alertWhenResolved,omitempty"`
+	AlertWhenBreaching  *bool            `yaml:"alertWhenBreaching,omitempty"`
 	Conditions          []conditionOut   `yaml:"conditions"`
 	NotificationTargets []notifTargetOut `yaml:"notificationTargets,omitempty"`
 }

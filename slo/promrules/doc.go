@@ -56,7 +56,9 @@
 // while the objective is met), as a Tracker uses them. Its annotations give the burn rate, the
 // target, the window, the threshold, the share of the budget the tier
 // guards and the budget consumed so far, and runbook_url when the SLO has
-// a RunbookURL. And one SLONoData per SLO:
+// a RunbookURL. A tier with a For (OpenSLO's alertAfter) writes it as the
+// alert's for:, so the burn must go on that long before the alert fires.
+// And one SLONoData per SLO:
 //
 //	absent(runkit:slo_errors:ratio_rateSHORTEST)   for: 10m
 //

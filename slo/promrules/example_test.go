@@ -176,6 +176,7 @@ spec:
 	//         window: 28d
 	//     - alert: SLOErrorBudgetBurn
 	//       expr: 'runkit:slo_errors:ratio_rate2h{slo="api"} / 0.005 > 10 and runkit:slo_errors:ratio_rate10m{slo="api"} / 0.005 > 10'
+	//       for: 10m
 	//       labels:
 	//         long_window: 2h
 	//         severity: page

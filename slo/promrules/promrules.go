@@ -2,6 +2,7 @@ package promrules
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -54,6 +55,10 @@ type SLO struct {
 	Labels map[string]string
 	// RunbookURL, when set, is every alert's runbook_url annotation.
 	RunbookURL string
+	// OmitNoData leaves out the SLO's NoDataAlert, as an OpenSLO file
+	// asks with alertWhenNoData: false on every alert policy. The zero
+	// value writes it.
+	OmitNoData bool
 }
 
 // Config holds what is the same for every SLO of a file. Every zero field
@@ -147,14 +152,64 @@ func (c Config) check() error {
 	return nil
 }
 
+// Error is a problem with one SLO given to Write: the objective's name,
+// the field it is in, as a path of Go names ("Objective.Window", "Labels",
+// "Keep", "Ratio.Good", "Latency.Threshold", "Policy"; empty when the
+// problem is not one field's), the label concerned for Labels and Keep,
+// and what is wrong. errors.As finds it, so that a tool can say where the
+// field came from, as runkit slo rules points at the line of an OpenSLO
+// file.
+type Error struct {
+	Objective string
+	Field     string
+	Key       string
+	Msg       string
+}
+
+func (e *Error) Error() string {
+	s := fmt.Sprintf("promrules: objective %q: ", e.Objective)
+	if e.Field != "" {
+		s += e.Field
+		if e.Key != "" {
+			s += "[" + strconv.Quote(e.Key) + "]"
+		}
+		s += ": "
+	}
+	return s + e.Msg
+}
+
+// notLabelName says why k is not a Prometheus label name, and what to
+// write instead: the name Prometheus gives an OpenTelemetry attribute such
+// as app.kubernetes.io/name, each character outside [a-zA-Z0-9_] an
+// underscore.
+func notLabelName(k string) string {
+	var b strings.Builder
+	for i, r := range k {
+		switch {
+		case r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case i == 0 && r >= '0' && r <= '9':
+			b.WriteString("_")
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	hint := ""
+	if k != "" {
+		hint = fmt.Sprintf(" such as %s, the name Prometheus gives the same OpenTelemetry attribute,", b.String())
+	}
+	return "is not a Prometheus label name, which is ASCII letters, digits and underscores and does not start with a digit; give it a name that is," + hint + " or leave the label off the rules"
+}
+
 // newPlan checks s and works out its windows.
 func newPlan(s SLO) (plan, error) {
 	o := s.Objective
-	fail := func(format string, args ...any) (plan, error) {
-		return plan{}, fmt.Errorf("promrules: objective %q: %s", o.Name, fmt.Sprintf(format, args...))
+	fail := func(field, key, format string, args ...any) (plan, error) {
+		return plan{}, &Error{Objective: o.Name, Field: field, Key: key, Msg: fmt.Sprintf(format, args...)}
 	}
 	if o.Name == "" {
-		return fail("Name is empty; it is the slo label of every rule")
+		return fail("Objective.Name", "", "is empty; it is the slo label of every rule")
 	}
 	// Prometheus keeps UTF-8 text only.
 	texts := []string{o.Name, s.RunbookURL}
@@ -171,25 +226,25 @@ func newPlan(s SLO) (plan, error) {
 	}
 	for _, t := range texts {
 		if !utf8.ValidString(t) {
-			return fail("%q is not valid UTF-8", t)
+			return fail("", "", "%q is not valid UTF-8", t)
 		}
 	}
 	if err := o.Validate(); err != nil {
 		return plan{}, fmt.Errorf("promrules: %w", err)
 	}
 	if o.Window.Calendar != slo.NotCalendar {
-		return fail("Window %v is a calendar window; PromQL has only rolling ranges, so give a rolling window such as 30d", o.Window)
+		return fail("Objective.Window", "", "%v is a calendar window; PromQL has only rolling ranges, so give a rolling window such as 30d", o.Window)
 	}
 	if o.Method != slo.Occurrences {
-		return fail("Method %v is not supported; Prometheus rules count Occurrences", o.Method)
+		return fail("Objective.Method", "", "%v is not supported; Prometheus rules count occurrences", o.Method)
 	}
 	if !wholeSeconds(o.Window.Rolling) {
-		return fail("Window %v is not a whole number of seconds", o.Window)
+		return fail("Objective.Window", "", "%v is not a whole number of seconds", o.Window)
 	}
 	p := plan{s: s}
 	if s.Policy != nil {
 		if err := s.Policy.Validate(o); err != nil {
-			return fail("Policy: %v", err)
+			return fail("Policy", "", "%v", strings.TrimPrefix(err.Error(), "slo: "))
 		}
 		p.policy = *s.Policy
 	} else {
@@ -200,26 +255,28 @@ func newPlan(s SLO) (plan, error) {
 			for i, ot := range omitted {
 				why[i] = fmt.Sprintf("%s %s: %s", ot.Tier.Severity, Duration(ot.Tier.Long), ot.Reason)
 			}
-			return fail("no tier of the default policy suits Target %v over %v (%s); give a Policy", o.Target, o.Window, strings.Join(why, "; "))
+			return fail("Policy", "", "no tier of the default policy suits a target of %v over %v (%s); give burn-rate tiers of its own", o.Target, o.Window, strings.Join(why, "; "))
 		}
 	}
 	for _, k := range s.Keep {
 		switch {
 		case !labelName.MatchString(k):
-			return fail("Keep %q is not a label name", k)
+			return fail("Keep", k, "%s", notLabelName(k))
 		case k == "slo" || k == "le":
-			return fail("Keep %q: the rules set that label themselves", k)
+			return fail("Keep", k, "the rules set that label themselves")
 		}
 	}
 	if len(s.Keep) != len(slices.Compact(slices.Sorted(slices.Values(s.Keep)))) {
-		return fail("Keep %v repeats a label", s.Keep)
+		return fail("Keep", "", "%v repeats a label", s.Keep)
 	}
 	for k := range s.Labels {
 		switch {
-		case !labelName.MatchString(k) || len(k) > 1000:
-			return fail("Labels: %q is not a label name of at most 1,000 characters", k)
+		case !labelName.MatchString(k):
+			return fail("Labels", k, "%s", notLabelName(k))
+		case len(k) > 1000:
+			return fail("Labels", k, "is longer than 1,000 characters")
 		case slices.Contains(reserved, k) || strings.HasPrefix(k, "__") || slices.Contains(s.Keep, k):
-			return fail("Labels: %q is a label the rules or Prometheus set themselves", k)
+			return fail("Labels", k, "is a label the rules or Prometheus set themselves")
 		}
 	}
 	src := s.Source
@@ -228,12 +285,20 @@ func newPlan(s SLO) (plan, error) {
 	}
 	var err error
 	if p.src, err = src.exprs(o.Name, s.Keep); err != nil {
-		return fail("Source: %v", err)
+		var e *Error
+		if errors.As(err, &e) {
+			e.Objective = o.Name
+			return plan{}, e
+		}
+		return fail("Source", "", "%v", err)
 	}
 	windows := []time.Duration{o.Window.Rolling}
 	for i, t := range p.policy.Tiers {
 		if !wholeSeconds(t.Long) || !wholeSeconds(t.ShortWindow()) {
-			return fail("Policy tier %d: windows %v and %v must be whole seconds for PromQL", i, t.Long, t.ShortWindow())
+			return fail("Policy", "", "tier %d: windows %v and %v must be whole seconds for PromQL", i, t.Long, t.ShortWindow())
+		}
+		if t.For != 0 && !wholeSeconds(t.For) {
+			return fail("Policy", "", "tier %d: For %v must be whole seconds for the rule's for:", i, t.For)
 		}
 		windows = append(windows, t.Long, t.ShortWindow())
 	}
@@ -324,6 +389,9 @@ func (p *plan) group(cfg Config) group {
 	for _, t := range p.policy.Tiers {
 		g.Rules = append(g.Rules, p.burnAlert(cfg, t))
 	}
+	if p.s.OmitNoData {
+		return g
+	}
 	noDataFor := cfg.NoDataFor
 	if noDataFor == 0 {
 		noDataFor = DefaultNoDataFor
@@ -381,7 +449,7 @@ func (p *plan) burnAlert(cfg Config, t slo.Tier) rule {
 		args += " $labels." + k
 	}
 	consumed := "100 * (1 - " + sel + ")"
-	return rule{
+	r := rule{
 		Alert:  BurnAlert,
 		Expr:   expr,
 		Labels: p.labels("severity", severity(cfg, t.Severity), "long_window", long, "short_window", short),
@@ -390,6 +458,10 @@ func (p *plan) burnAlert(cfg Config, t slo.Tier) rule {
 			fmt.Sprintf(`SLO %s promises %s%% good events over %s (an error budget of %s%%). Over the last %s the error ratio burns that budget {{ printf "%%.3g" $value }} times as fast as the window allows, and over the last %s it still does; above %s, %.3g%% of the whole budget goes within %s. Budget consumed over %s: {{ with printf %s%s | query }}{{ . | first | value | printf "%%.4g" }}%%{{ else }}unknown{{ end }}.`,
 				o.Name, num(roundPct(o.Target)), window, num(roundPct(o.Budget())), long, short, num(threshold), 100*t.BudgetShare, long, window, strconv.Quote(consumed), args)),
 	}
+	if t.For > 0 {
+		r.For = Duration(t.For)
+	}
+	return r
 }
 
 // roundPct is 100 × v, rounded to 12 significant digits so that 0.001

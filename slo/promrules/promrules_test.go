@@ -2,6 +2,7 @@ package promrules_test
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"slices"
 	"strconv"
@@ -115,28 +116,33 @@ func TestWriteRejects(t *testing.T) {
 		want string
 	}{
 		{"calendar", promrules.Config{}, []promrules.SLO{{Objective: slo.Objective{Name: "m", Target: 0.99, Window: slo.CalendarWindow(slo.Month, berlin)}}},
-			`objective "m": Window calendar month in Europe/Berlin is a calendar window; PromQL has only rolling ranges`},
+			`objective "m": Objective.Window: calendar month in Europe/Berlin is a calendar window; PromQL has only rolling ranges`},
 		{"timeslices", promrules.Config{}, []promrules.SLO{{Objective: slo.Objective{Name: "t", Target: 0.99, Window: slo.Rolling(day), Method: slo.Timeslices}}},
-			`objective "t": Method timeslices is not supported`},
+			`objective "t": Objective.Method: timeslices is not supported`},
 		{"invalid objective", promrules.Config{}, []promrules.SLO{{Objective: objective("x", 1, day)}}, `objective "x": Target 1 out of range`},
-		{"no name", promrules.Config{}, []promrules.SLO{{Objective: objective("", 0.99, day)}}, `Name is empty`},
+		{"no name", promrules.Config{}, []promrules.SLO{{Objective: objective("", 0.99, day)}}, `Objective.Name: is empty`},
 		{"duplicate", promrules.Config{}, []promrules.SLO{{Objective: ok}, {Objective: ok}}, `objectives 0 and 1 are both named "checkout"`},
-		{"no tier fits", promrules.Config{}, []promrules.SLO{{Objective: objective("short", 0.99, 30*time.Minute)}}, `no tier of the default policy suits Target 0.99 over 30m (page 1h: long window 1h is longer than the window 30m; page 6h: long window 6h is longer than the window 30m; ticket 1d: long window 1d is longer than the window 30m; ticket 3d: long window 3d is longer than the window 30m); give a Policy`},
-		{"policy", promrules.Config{}, []promrules.SLO{{Objective: objective("p", 0.9, 30*day), Policy: &slo.Policy{Tiers: slo.DefaultPolicy().Tiers}}}, `Policy: slo: tier 0 (page, 1h): burn-rate threshold 14.4 × budget 0.1`},
-		{"keep", promrules.Config{}, []promrules.SLO{{Objective: ok, Keep: []string{"slo"}}}, `Keep "slo": the rules set that label themselves`},
-		{"keep name", promrules.Config{}, []promrules.SLO{{Objective: ok, Keep: []string{"a-b"}}}, `Keep "a-b" is not a label name`},
-		{"keep twice", promrules.Config{}, []promrules.SLO{{Objective: ok, Keep: []string{"a", "a"}}}, `Keep [a a] repeats a label`},
-		{"labels", promrules.Config{}, []promrules.SLO{{Objective: ok, Labels: map[string]string{"severity": "x"}}}, `Labels: "severity" is a label the rules or Prometheus set themselves`},
-		{"labels window", promrules.Config{}, []promrules.SLO{{Objective: ok, Labels: map[string]string{"window": "x"}}}, `Labels: "window" is a label`},
-		{"labels reserved", promrules.Config{}, []promrules.SLO{{Objective: ok, Labels: map[string]string{"__name__": "x"}}}, `Labels: "__name__" is a label`},
-		{"latency bucket", promrules.Config{}, []promrules.SLO{{Objective: ok, Source: promrules.Latency{Threshold: 0.3}}}, `Latency.Threshold 0.3 is not a bucket boundary of http_server_request_duration_seconds`},
-		{"latency zero", promrules.Config{}, []promrules.SLO{{Objective: ok, Source: promrules.Latency{}}}, `Latency.Threshold 0 is not a positive number`},
-		{"latency matchers", promrules.Config{}, []promrules.SLO{{Objective: ok, Source: promrules.Latency{Threshold: 1, Matchers: `route="/x`}}}, `Latency.Matchers "route=\"/x": unterminated value`},
-		{"events matchers", promrules.Config{}, []promrules.SLO{{Objective: ok, Source: promrules.Events{Matchers: `job}`}}}, `Events.Matchers "job}": want =, !=, =~ or !~`},
-		{"ratio both", promrules.Config{}, []promrules.SLO{{Objective: ok, Source: promrules.Ratio{Bad: "a", Good: "b", Total: "c"}}}, `Ratio sets both Bad "a" and Good "b"`},
-		{"ratio neither", promrules.Config{}, []promrules.SLO{{Objective: ok, Source: promrules.Ratio{Total: "c"}}}, `Ratio sets neither Bad nor Good`},
-		{"ratio expression", promrules.Config{}, []promrules.SLO{{Objective: ok, Source: promrules.Ratio{Bad: "sum(rate(x[5m]))", Total: "y"}}}, `Ratio.Bad "sum(rate(x[5m]))" is neither a series selector nor a template with {{.window}}`},
-		{"ratio no total", promrules.Config{}, []promrules.SLO{{Objective: ok, Source: promrules.Ratio{Bad: "x"}}}, `Ratio.Total is empty`},
+		{"no tier fits", promrules.Config{}, []promrules.SLO{{Objective: objective("short", 0.99, 30*time.Minute)}}, `Policy: no tier of the default policy suits a target of 0.99 over 30m (page 1h: long window 1h is longer than the window 30m; page 6h: long window 6h is longer than the window 30m; ticket 1d: long window 1d is longer than the window 30m; ticket 3d: long window 3d is longer than the window 30m); give burn-rate tiers of its own`},
+		{"policy", promrules.Config{}, []promrules.SLO{{Objective: objective("p", 0.9, 30*day), Policy: &slo.Policy{Tiers: slo.DefaultPolicy().Tiers}}}, `Policy: tier 0 (page, 1h): burn-rate threshold 14.4 × budget 0.1`},
+		{"keep", promrules.Config{}, []promrules.SLO{{Objective: ok, Keep: []string{"slo"}}}, `Keep["slo"]: the rules set that label themselves`},
+		{"keep name", promrules.Config{}, []promrules.SLO{{Objective: ok, Keep: []string{"a-b"}}}, `Keep["a-b"]: is not a Prometheus label name, which is ASCII letters, digits and underscores and does not start with a digit; give it a name that is, such as a_b,`},
+		{"keep twice", promrules.Config{}, []promrules.SLO{{Objective: ok, Keep: []string{"a", "a"}}}, `Keep: [a a] repeats a label`},
+		{"labels", promrules.Config{}, []promrules.SLO{{Objective: ok, Labels: map[string]string{"severity": "x"}}}, `Labels["severity"]: is a label the rules or Prometheus set themselves`},
+		{"labels window", promrules.Config{}, []promrules.SLO{{Objective: ok, Labels: map[string]string{"window": "x"}}}, `Labels["window"]: is a label`},
+		// A Kubernetes-style label: what a Prometheus label name allows, and
+		// the name Prometheus gives the same OpenTelemetry attribute.
+		{"labels kubernetes", promrules.Config{}, []promrules.SLO{{Objective: ok, Labels: map[string]string{"app.kubernetes.io/name": "checkout"}}},
+			`promrules: objective "checkout": Labels["app.kubernetes.io/name"]: is not a Prometheus label name, which is ASCII letters, digits and underscores and does not start with a digit; give it a name that is, such as app_kubernetes_io_name, the name Prometheus gives the same OpenTelemetry attribute, or leave the label off the rules`},
+		{"labels digit", promrules.Config{}, []promrules.SLO{{Objective: ok, Labels: map[string]string{"9lives": "x"}}}, `such as _9lives,`},
+		{"labels reserved", promrules.Config{}, []promrules.SLO{{Objective: ok, Labels: map[string]string{"__name__": "x"}}}, `Labels["__name__"]: is a label`},
+		{"latency bucket", promrules.Config{}, []promrules.SLO{{Objective: ok, Source: promrules.Latency{Threshold: 0.3}}}, `Latency.Threshold: 0.3 is not a bucket boundary of http_server_request_duration_seconds`},
+		{"latency zero", promrules.Config{}, []promrules.SLO{{Objective: ok, Source: promrules.Latency{}}}, `Latency.Threshold: 0 is not a positive number`},
+		{"latency matchers", promrules.Config{}, []promrules.SLO{{Objective: ok, Source: promrules.Latency{Threshold: 1, Matchers: `route="/x`}}}, `Latency.Matchers: "route=\"/x": unterminated value`},
+		{"events matchers", promrules.Config{}, []promrules.SLO{{Objective: ok, Source: promrules.Events{Matchers: `job}`}}}, `Events.Matchers: "job}": want =, !=, =~ or !~`},
+		{"ratio both", promrules.Config{}, []promrules.SLO{{Objective: ok, Source: promrules.Ratio{Bad: "a", Good: "b", Total: "c"}}}, `Ratio: sets both Bad "a" and Good "b"`},
+		{"ratio neither", promrules.Config{}, []promrules.SLO{{Objective: ok, Source: promrules.Ratio{Total: "c"}}}, `Ratio: sets neither Bad nor Good`},
+		{"ratio expression", promrules.Config{}, []promrules.SLO{{Objective: ok, Source: promrules.Ratio{Bad: "sum(rate(x[5m]))", Total: "y"}}}, `Ratio.Bad: "sum(rate(x[5m]))" is neither a series selector nor a template with {{.window}}`},
+		{"ratio no total", promrules.Config{}, []promrules.SLO{{Objective: ok, Source: promrules.Ratio{Bad: "x"}}}, `Ratio.Total: is empty`},
 		{"negative", promrules.Config{NoDataFor: -time.Second}, nil, `Config.NoDataFor -1s is negative`},
 		{"severity", promrules.Config{Severity: map[slo.Severity]string{slo.Page: ""}}, nil, `Config.Severity["page"] is empty`},
 	} {
@@ -147,6 +153,11 @@ func TestWriteRejects(t *testing.T) {
 		}
 		if buf.Len() != 0 {
 			t.Errorf("%s: Write wrote %d bytes before failing", tt.name, buf.Len())
+		}
+		// A problem with one SLO's field is an *Error naming it.
+		var e *promrules.Error
+		if len(tt.slos) > 0 && tt.name != "duplicate" && tt.name != "invalid objective" && (!errors.As(err, &e) || e.Field == "") {
+			t.Errorf("%s: Write = %v, want a *promrules.Error with its Field", tt.name, err)
 		}
 	}
 }
@@ -304,8 +315,22 @@ func TestDefaultTiersNeverFireBelowOne(t *testing.T) {
 		}
 	}
 	err := promrules.Write(io.Discard, promrules.Config{}, promrules.SLO{Objective: objective("daily", 0.999, day)})
-	want := `promrules: objective "daily": no tier of the default policy suits Target 0.999 over 1d (page 1h: burn-rate threshold 0.48 is under 1: it would fire while the objective is met`
+	want := `promrules: objective "daily": Policy: no tier of the default policy suits a target of 0.999 over 1d (page 1h: burn-rate threshold 0.48 is under 1: it would fire while the objective is met`
 	if err == nil || !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("Write(99.9%% over 1d) = %v, want %s…", err, want)
+	}
+}
+
+// OmitNoData leaves out the no-data alert, and nothing else.
+func TestOmitNoData(t *testing.T) {
+	with := parseRules(t, write(t, promrules.Config{}, promrules.SLO{Objective: objective("o", 0.999, 30*day)}))
+	without := parseRules(t, write(t, promrules.Config{}, promrules.SLO{Objective: objective("o", 0.999, 30*day), OmitNoData: true}))
+	if n, m := len(with[0].Rules), len(without[0].Rules); m != n-1 {
+		t.Errorf("OmitNoData: %d rules, want %d", m, n-1)
+	}
+	for _, r := range without[0].Rules {
+		if r.Alert == promrules.NoDataAlert {
+			t.Errorf("OmitNoData wrote %s", r.Alert)
+		}
 	}
 }

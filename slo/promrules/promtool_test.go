@@ -350,3 +350,30 @@ func TestPromtoolTestRules(t *testing.T) {
 		)
 	})
 }
+
+// A tier's For is the alert's for: the burn must go on that long before
+// the alert fires, pending until then (OpenSLO's alertAfter).
+func TestPromtoolTierFor(t *testing.T) {
+	promtool := tool(t, "promtool")
+	o := slo.Objective{Name: "held", Target: 0.999, Window: slo.Rolling(30 * day)}
+	policy := slo.Policy{Tiers: []slo.Tier{{Severity: slo.Page, Long: time.Hour, BudgetShare: 0.02, For: 10 * time.Minute}}}
+	out := write(t, promrules.Config{}, promrules.SLO{Objective: o, Policy: &policy})
+	if !strings.Contains(out, "  for: 10m\n") {
+		t.Errorf("no for: 10m in\n%s", out)
+	}
+	state := func(at, s string) exprTest {
+		return exprTest{
+			Expr:       fmt.Sprintf(`ALERTS{alertname=%q,alertstate=%q}`, promrules.BurnAlert, s),
+			EvalTime:   at,
+			ExpSamples: []expSample{{Labels: fmt.Sprintf(`{__name__="ALERTS",alertname=%q,alertstate=%q,long_window="1h",severity="page",short_window="5m",slo="held"}`, promrules.BurnAlert, s), Value: 1}},
+		}
+	}
+	none := func(at, s string) exprTest {
+		return exprTest{Expr: fmt.Sprintf(`ALERTS{alertname=%q,alertstate=%q}`, promrules.BurnAlert, s), EvalTime: at}
+	}
+	runUnitTest(t, promtool, time.Minute, []testCase{{
+		Interval:    "1m",
+		InputSeries: counters("held", 100, 100, 60),
+		Exprs:       []exprTest{state("5m", "pending"), none("5m", "firing"), state("20m", "firing"), none("20m", "pending")},
+	}}, promrules.SLO{Objective: o, Policy: &policy})
+}

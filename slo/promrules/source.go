@@ -133,17 +133,17 @@ func (r Ratio) exprs(_ string, keep []string) (sourceExprs, error) {
 		case isSelector(expr):
 			return sum(strings.TrimSpace(expr), keep), nil
 		case strings.TrimSpace(expr) == "":
-			return nil, fmt.Errorf("%s is empty", "Ratio."+field)
+			return nil, &Error{Field: "Ratio." + field, Msg: "is empty"}
 		}
-		return nil, fmt.Errorf("%s %q is neither a series selector nor a template with %s", "Ratio."+field, expr, WindowVar)
+		return nil, &Error{Field: "Ratio." + field, Msg: fmt.Sprintf("%q is neither a series selector nor a template with %s", expr, WindowVar)}
 	}
 	var s sourceExprs
 	var err error
 	switch {
 	case r.Bad != "" && r.Good != "":
-		return s, fmt.Errorf("Ratio sets both Bad %q and Good %q; give one", r.Bad, r.Good)
+		return s, &Error{Field: "Ratio", Msg: fmt.Sprintf("sets both Bad %q and Good %q; give one", r.Bad, r.Good)}
 	case r.Bad == "" && r.Good == "":
-		return s, fmt.Errorf("Ratio sets neither Bad nor Good")
+		return s, &Error{Field: "Ratio", Msg: "sets neither Bad nor Good"}
 	case r.Bad != "":
 		s.bad, err = wrap("Bad", r.Bad)
 	default:
@@ -165,7 +165,7 @@ func (l Latency) exprs(_ string, keep []string) (sourceExprs, error) {
 		h = DefaultHistogram
 	}
 	if !metricName.MatchString(h) {
-		return sourceExprs{}, fmt.Errorf("Latency.Histogram %q is not a metric name", h)
+		return sourceExprs{}, &Error{Field: "Latency.Histogram", Msg: fmt.Sprintf("%q is not a metric name", h)}
 	}
 	if err := checkMatchers("Latency.Matchers", l.Matchers); err != nil {
 		return sourceExprs{}, err
@@ -175,10 +175,10 @@ func (l Latency) exprs(_ string, keep []string) (sourceExprs, error) {
 		buckets = DefaultBuckets
 	}
 	if math.IsNaN(l.Threshold) || math.IsInf(l.Threshold, 0) || l.Threshold <= 0 {
-		return sourceExprs{}, fmt.Errorf("Latency.Threshold %v is not a positive number", l.Threshold)
+		return sourceExprs{}, &Error{Field: "Latency.Threshold", Msg: fmt.Sprintf("%v is not a positive number", l.Threshold)}
 	}
 	if !slices.Contains(buckets, l.Threshold) {
-		return sourceExprs{}, fmt.Errorf("Latency.Threshold %v is not a bucket boundary of %s (%v): the histogram cannot tell events on either side of it apart", l.Threshold, h, buckets)
+		return sourceExprs{}, &Error{Field: "Latency.Threshold", Msg: fmt.Sprintf("%v is not a bucket boundary of %s (%v): the histogram cannot tell events on either side of it apart", l.Threshold, h, buckets)}
 	}
 	return sourceExprs{
 		total:    sum(withMatchers(h+"_count", l.Matchers), keep),
@@ -237,7 +237,7 @@ func checkMatchers(field, m string) error {
 			j++
 		}
 		if j == 0 {
-			return fmt.Errorf("%s %q: want a label name at %q", field, m, s)
+			return &Error{Field: field, Msg: fmt.Sprintf("%q: want a label name at %q", m, s)}
 		}
 		s = strings.TrimSpace(s[j:])
 		op := ""
@@ -248,11 +248,11 @@ func checkMatchers(field, m string) error {
 			}
 		}
 		if op == "" {
-			return fmt.Errorf("%s %q: want =, !=, =~ or !~ at %q", field, m, s)
+			return &Error{Field: field, Msg: fmt.Sprintf("%q: want =, !=, =~ or !~ at %q", m, s)}
 		}
 		s = strings.TrimSpace(s[len(op):])
 		if s == "" || (s[0] != '"' && s[0] != '\'' && s[0] != '`') {
-			return fmt.Errorf("%s %q: want a quoted value at %q", field, m, s)
+			return &Error{Field: field, Msg: fmt.Sprintf("%q: want a quoted value at %q", m, s)}
 		}
 		q := s[0]
 		k := 1
@@ -263,14 +263,14 @@ func checkMatchers(field, m string) error {
 			k++
 		}
 		if k >= len(s) {
-			return fmt.Errorf("%s %q: unterminated value", field, m)
+			return &Error{Field: field, Msg: fmt.Sprintf("%q: unterminated value", m)}
 		}
 		s = strings.TrimSpace(s[k+1:])
 		if s == "" {
 			break
 		}
 		if s[0] != ',' {
-			return fmt.Errorf("%s %q: want a comma at %q", field, m, s)
+			return &Error{Field: field, Msg: fmt.Sprintf("%q: want a comma at %q", m, s)}
 		}
 		s = strings.TrimSpace(s[1:])
 	}
