@@ -614,7 +614,7 @@ func readAll(t *testing.T, r io.ReadCloser) string {
 	return string(b)
 }
 
-// Issue item 8: a listener learns what happened from the change's Kind,
+// A listener learns what happened from the change's Kind,
 // not from an empty Name: a check added, its status changed, a check
 // removed, draining begun.
 func TestChangeKinds(t *testing.T) {

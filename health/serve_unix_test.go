@@ -16,7 +16,7 @@ import (
 	"github.com/ybiyri/runkit/health"
 )
 
-// Issue item 7: an empty Signals list means no signals, not every signal.
+// An empty Signals list means no signals, not every signal.
 // The runtime sends itself SIGURG to preempt goroutines; with the empty
 // list read as "every signal", that alone drained the server. Nil still
 // means SIGINT and SIGTERM, and a list means its signals.

@@ -44,7 +44,7 @@ func get(t *testing.T, url string) int {
 	return resp.StatusCode
 }
 
-// Issue item 1: the middleware times requests on the tracker's clock and
+// The middleware times requests on the tracker's clock and
 // judges them by the tracker's latency threshold, so that its events and
 // the ones recorded on the tracker directly share one timeline.
 func TestMiddlewareUsesTrackerClockAndLatency(t *testing.T) {
@@ -75,7 +75,7 @@ func TestMiddlewareUsesTrackerClockAndLatency(t *testing.T) {
 	}
 }
 
-// Issue item 6: the JSON names the window as the user wrote it, with the
+// The JSON names the window as the user wrote it, with the
 // time zone of a calendar window and the bounds of the window reported on.
 func TestReportWindowAsWritten(t *testing.T) {
 	kolkata, err := time.LoadLocation("Asia/Kolkata")

@@ -331,7 +331,7 @@ func TestCalendarWindows(t *testing.T) {
 	}
 }
 
-// Issue item 5: EvaluateSlices reports the burn rate over the elapsed
+// EvaluateSlices reports the burn rate over the elapsed
 // slices, so 40 bad minutes in the first hour of a 30-day window exhaust
 // the budget in minutes, not in 57h36m.
 func TestEvaluateSlicesBurnRateOverElapsedSlices(t *testing.T) {

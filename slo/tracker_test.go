@@ -290,7 +290,7 @@ func TestRecordNRejectsNegativeCounts(t *testing.T) {
 	}
 }
 
-// Issue item 2: an event stamped far in the future (a skewed clock, a bad
+// An event stamped far in the future (a skewed clock, a bad
 // caller) is refused and counted apart from the too-old ones, instead of
 // making every current event too old for a whole window.
 func TestTrackerRefusesFutureEvents(t *testing.T) {
@@ -334,7 +334,7 @@ func TestTrackerRefusesFutureEvents(t *testing.T) {
 	}
 }
 
-// Issue item 3: the default policy, which the user never chose, keeps the
+// The default policy, which the user never chose, keeps the
 // tiers that can fire for the target instead of failing NewTracker.
 func TestDefaultPolicyKeepsTiersThatCanFire(t *testing.T) {
 	for _, tt := range []struct {
@@ -407,7 +407,7 @@ func TestDefaultPolicyKeepsTiersThatCanFire(t *testing.T) {
 	}
 }
 
-// Issue item 4: a timeslices tracker that has seen no events has no data,
+// A timeslices tracker that has seen no events has no data,
 // like an occurrences one.
 func TestTimeslicesWithoutEventsIsNoData(t *testing.T) {
 	o := slo.Objective{Name: "api", Target: 0.999, Window: slo.Rolling(30 * day), Method: slo.Timeslices}
@@ -434,7 +434,7 @@ func TestTimeslicesWithoutEventsIsNoData(t *testing.T) {
 	}
 }
 
-// Issue item 5: the burn rate of a timeslices objective is the error rate
+// The burn rate of a timeslices objective is the error rate
 // over the slices elapsed so far, not over the whole window: 40 bad
 // minutes in the first hour of a month exhaust the budget in minutes.
 func TestTimeslicesBurnRateOverElapsedSlices(t *testing.T) {
@@ -458,7 +458,7 @@ func TestTimeslicesBurnRateOverElapsedSlices(t *testing.T) {
 	}
 }
 
-// Issue item 6: a calendar window's buckets start where its window starts
+// A calendar window's buckets start where its window starts
 // in its zone, so no event of the previous quarter is counted in this one.
 func TestCalendarBucketsAlignToZoneWindowStart(t *testing.T) {
 	ist := time.FixedZone("IST", 5*3600+1800)
@@ -475,7 +475,7 @@ func TestCalendarBucketsAlignToZoneWindowStart(t *testing.T) {
 	}
 }
 
-// Issue item 6: a resolution that cannot align to every window start of
+// A resolution that cannot align to every window start of
 // the zone is refused, naming it.
 func TestCalendarResolutionThatCannotAlignIsRejected(t *testing.T) {
 	lordHowe, err := time.LoadLocation("Australia/Lord_Howe") // +10:30, +11:00 in summer

@@ -142,7 +142,7 @@ func TestReadyAtEveryStart(t *testing.T) {
 	}
 }
 
-// Issue item 8: the service's health listener tells draining from a check's
+// The service's health listener tells draining from a check's
 // change by the change's kind.
 func TestLogChangeByKind(t *testing.T) {
 	var buf bytes.Buffer

@@ -222,7 +222,7 @@ func TestGoroutines(t *testing.T) {
 	}
 }
 
-// Issue item 10: a Host in Header sets the request's Host, which is what
+// A Host in Header sets the request's Host, which is what
 // the server sees; net/http ignores a Host header field.
 func TestHTTPHostOverride(t *testing.T) {
 	hosts := make(chan string, 1)

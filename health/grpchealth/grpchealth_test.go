@@ -189,7 +189,7 @@ func recv(t *testing.T, stream grpc.ServerStreamingClient[healthpb.HealthCheckRe
 	return 0
 }
 
-// Issue item 9: a Watch stream follows Unregister: the service becomes
+// A Watch stream follows Unregister: the service becomes
 // SERVICE_UNKNOWN at once, as Check answers NotFound, and known again when
 // it is registered anew.
 func TestWatchFollowsUnregister(t *testing.T) {
@@ -226,7 +226,7 @@ func TestWatchFollowsUnregister(t *testing.T) {
 	}
 }
 
-// Issue item 9: Watch runs on-demand checks itself, so a change shows
+// Watch runs on-demand checks itself, so a change shows
 // without any other probe, and at a bounded rate however many streams
 // watch: a check runs about once per WatchInterval.
 func TestWatchRunsOnDemandChecks(t *testing.T) {
