@@ -65,14 +65,16 @@ type SLO struct {
 // has a default.
 type Config struct {
 	// Severity maps a tier's severity to the severity label its alert
-	// carries, such as slo.Page to "critical". A severity not in the map
-	// is its own label.
+	// carries, such as slo.Page to "critical". Its keys are slo.Page and
+	// slo.Ticket; Write refuses any other key, and an empty label. A
+	// severity not in the map is its own label.
 	Severity map[slo.Severity]string
 	// NoDataFor is how long an SLO must have no events before NoDataAlert
 	// fires. Zero means DefaultNoDataFor.
 	NoDataFor time.Duration
-	// NoDataSeverity is the severity of NoDataAlert. Empty means
-	// slo.Ticket.
+	// NoDataSeverity is the severity of NoDataAlert: slo.Page or
+	// slo.Ticket, mapped to its label by Severity. Empty means slo.Ticket;
+	// Write refuses any other value.
 	NoDataSeverity slo.Severity
 	// Interval is each group's evaluation interval. Zero leaves
 	// Prometheus's global evaluation_interval.
@@ -144,13 +146,21 @@ func (c Config) check() error {
 	case c.Interval < 0:
 		return fmt.Errorf("promrules: Config.Interval %v is negative", c.Interval)
 	}
-	for k, v := range c.Severity {
-		if v == "" {
+	for _, k := range slices.Sorted(maps.Keys(c.Severity)) {
+		switch {
+		case !tierSeverity(k):
+			return fmt.Errorf("promrules: Config.Severity[%q]: %q is not a tier severity; want page or ticket", k, k)
+		case c.Severity[k] == "":
 			return fmt.Errorf("promrules: Config.Severity[%q] is empty", k)
 		}
 	}
+	if c.NoDataSeverity != "" && !tierSeverity(c.NoDataSeverity) {
+		return fmt.Errorf("promrules: Config.NoDataSeverity %q is not a tier severity; want page or ticket", c.NoDataSeverity)
+	}
 	return nil
 }
+
+func tierSeverity(s slo.Severity) bool { return s == slo.Page || s == slo.Ticket }
 
 // Error is a problem with one SLO given to Write: the objective's name,
 // the field it is in, as a path of Go names ("Objective.Window", "Labels",

@@ -145,6 +145,9 @@ func TestWriteRejects(t *testing.T) {
 		{"ratio no total", promrules.Config{}, []promrules.SLO{{Objective: ok, Source: promrules.Ratio{Bad: "x"}}}, `Ratio.Total: is empty`},
 		{"negative", promrules.Config{NoDataFor: -time.Second}, nil, `Config.NoDataFor -1s is negative`},
 		{"severity", promrules.Config{Severity: map[slo.Severity]string{slo.Page: ""}}, nil, `Config.Severity["page"] is empty`},
+		{"severity unknown", promrules.Config{Severity: map[slo.Severity]string{slo.Page: "critical", "critical": "x"}}, nil, `Config.Severity["critical"]: "critical" is not a tier severity; want page or ticket`},
+		{"severity case", promrules.Config{Severity: map[slo.Severity]string{"Page": "critical"}}, nil, `Config.Severity["Page"]: "Page" is not a tier severity; want page or ticket`},
+		{"no data severity", promrules.Config{NoDataSeverity: "warning"}, nil, `Config.NoDataSeverity "warning" is not a tier severity; want page or ticket`},
 	} {
 		var buf bytes.Buffer
 		err := promrules.Write(&buf, tt.cfg, tt.slos...)
