@@ -38,7 +38,12 @@ package's tracker and slo rules use: a tier whose long window is longer
 than the window, that would need an error rate over 100% (it can never
 fire), or whose burn rate is under 1 (it would fire while the objective is
 met, as the 3-day ticket would over 28 days) is left out and listed as
-omitted with the reason.`,
+omitted with the reason.
+
+BURN THRESHOLD is the burn rate at which the tier fires (burnRate in the
+JSON), and ERROR RATE the error rate that burn rate is: thresholds of the
+policy, not a service's burn, which runkit slo status shows as WINDOW BURN
+and RECENT BURN.`,
 		Example: `  # How much downtime does 99.95% allow over 30 days?
   runkit slo budget 99.95 30d
 
@@ -207,7 +212,7 @@ func (r *budgetReport) table(w io.Writer) error {
 	if len(r.Tiers) == 0 {
 		fmt.Fprintf(w, "No default burn-rate tier suits %s over a %s window; each is omitted below with the reason.\n", targetPercent(r.Target), slo.Rolling(r.window))
 	} else {
-		row(tw, "SEVERITY", "LONG", "SHORT", "SPENDS", "BURN RATE", "ERROR RATE", "FULL OUTAGE FIRES IN", "BUDGET GONE IN")
+		row(tw, "SEVERITY", "LONG", "SHORT", "SPENDS", "BURN THRESHOLD", "ERROR RATE", "FULL OUTAGE FIRES IN", "BUDGET GONE IN")
 	}
 	for _, t := range r.Tiers {
 		row(tw, string(t.Severity), t.Long, t.Short, percent(t.BudgetShare), num(t.BurnRate), percent(t.ErrorRate), human(t.fires), human(t.gone))
