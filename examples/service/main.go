@@ -142,6 +142,14 @@ func run(ctx context.Context, args []string) error {
 	})
 
 	srv := &http.Server{Addr: *addr, Handler: tel.Middleware(mux), ReadHeaderTimeout: 5 * time.Second}
+	// Listen before announcing: a service that cannot bind its port (one
+	// already in use) fails now, without a marker for a deployment that
+	// never serves.
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
 	// Announce the deployment, waiting two seconds at most: a marker is
 	// worth little against a service that does not start.
 	announcer := &deploy.Announcer{
@@ -160,8 +168,8 @@ func run(ctx context.Context, args []string) error {
 		cancel()
 	}
 
-	log.Info("listening", "addr", *addr)
-	err = health.Serve(ctx, srv, checker, health.ServeConfig{DrainDelay: *drain})
+	log.Info("listening", "addr", ln.Addr().String())
+	err = health.Serve(ctx, srv, checker, health.ServeConfig{Listener: ln, DrainDelay: *drain})
 	log.Info("stopped", "err", err)
 	return err
 }

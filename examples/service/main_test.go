@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -163,5 +164,36 @@ func TestLogChangeByKind(t *testing.T) {
 		if !strings.Contains(lines[i], w) {
 			t.Errorf("line %d = %q, want %q in it", i, lines[i], w)
 		}
+	}
+}
+
+// TestAddressInUse: a service that cannot listen says so at once, and
+// neither logs that it listens nor announces a deployment it will never
+// serve.
+func TestAddressInUse(t *testing.T) {
+	held, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	t.Setenv("RUNKIT_VERSION", "1.4.2") // so that a marker would be sent
+
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout := os.Stdout
+	os.Stdout = w
+	err = run(context.Background(), []string{"-addr", held.Addr().String(), "-drain-delay", "1ms"})
+	os.Stdout = stdout
+	w.Close()
+	out, _ := io.ReadAll(r)
+	r.Close()
+
+	if err == nil || !strings.Contains(err.Error(), held.Addr().String()) || !strings.Contains(err.Error(), "address already in use") {
+		t.Errorf("run on a port in use = %v, want the address and that it is in use", err)
+	}
+	if len(out) != 0 {
+		t.Errorf("run on a port in use announced a deployment:\n%s", out)
 	}
 }
