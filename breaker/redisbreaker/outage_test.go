@@ -180,6 +180,13 @@ func TestLateReplicaLearnsFromTheKey(t *testing.T) {
 	}
 	time.Sleep(2 * poll) // A's change reaches Redis
 
+	// The sorted set of open breakers expires with the last of them: here
+	// the one breaker, open for a minute lengthened by its jitter.
+	open, _, _ := redisbreaker.Keys("test:"+t.Name(), up.host)
+	if ttl, err := srv.Client(t).PTTL(context.Background(), open).Result(); err != nil || ttl < 50*time.Second || ttl > time.Duration(float64(time.Minute)*(1+cfg.Jitter)) {
+		t.Errorf("PTTL %s = %v, %v; want the breaker's open time left, about a minute", open, ttl, err)
+	}
+
 	// D starts while the fleet is open: its first request is refused
 	// without reaching the upstream, though no message came since.
 	d := newReplica(t, "d", srv, redisbreaker.Config{}, cfg, nil)
