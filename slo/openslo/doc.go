@@ -71,8 +71,11 @@
 //
 // Every problem found is returned, joined with errors.Join; a YAML syntax
 // error stops the file it is in and carries only a line, as the YAML
-// library reports it. Empty documents are skipped, and a set without an
-// SLO is no SLOs, not an error.
+// library reports it. A file with no document at all (empty, only
+// comments or "---") is an error at file:1:1, as a truncated write or a
+// stray file would be; an empty document between others is skipped, and
+// a set whose documents hold no SLO (an SLI library) is no SLOs, not an
+// error.
 //
 // # Writing
 //

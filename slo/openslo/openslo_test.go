@@ -401,3 +401,66 @@ func TestIndicatorPromQL(t *testing.T) {
 		}
 	}
 }
+
+// The package doc's promises on windows, objective names and raw ratios:
+// rolling units m, h, d and w; calendar windows of 1M, 1Q and 1Y; with
+// several objectives, each is named by its displayName in lower case with
+// hyphens, or by its position from 1; raw with rawType is read.
+func TestParseWindowsNamesAndRaw(t *testing.T) {
+	const rolling = "    - duration: 30d\n      isRolling: true"
+	for _, tt := range []struct {
+		window string
+		want   slo.Window
+	}{
+		{"    - duration: 90m\n      isRolling: true", slo.Rolling(90 * time.Minute)},
+		{"    - duration: 12h\n      isRolling: true", slo.Rolling(12 * time.Hour)},
+		{"    - duration: 4w\n      isRolling: true", slo.Rolling(28 * day)},
+		{"    - duration: 1M\n      calendar: {startTime: 2024-01-01 00:00:00, timeZone: UTC}", slo.CalendarWindow(slo.Month, time.UTC)},
+		{"    - duration: 1Q\n      calendar: {startTime: 2024-04-01 00:00:00, timeZone: UTC}", slo.CalendarWindow(slo.Quarter, time.UTC)},
+		{"    - duration: 1Y\n      calendar: {startTime: 2024-01-01 00:00:00, timeZone: UTC}", slo.CalendarWindow(slo.Year, time.UTC)},
+	} {
+		slos, err := openslo.Parse("f.yaml", []byte(strings.Replace(sloDoc, rolling, tt.window, 1)))
+		if err != nil || len(slos) != 1 {
+			t.Errorf("%q: Parse = %v, %v", tt.window, slos, err)
+			continue
+		}
+		w := slos[0].Objectives[0].Window
+		if w.Rolling != tt.want.Rolling || w.Calendar != tt.want.Calendar || (tt.want.Location != nil && w.Location.String() != tt.want.Location.String()) {
+			t.Errorf("%q: window %+v, want %+v", tt.window, w, tt.want)
+		}
+	}
+
+	doc := strings.Replace(sloDoc, "    - target: 0.999", "    - target: 0.999\n      displayName: Fast Enough!\n    - target: 0.99", 1)
+	slos, err := openslo.Parse("f.yaml", []byte(doc))
+	if err != nil || len(slos) != 1 || len(slos[0].Objectives) != 2 {
+		t.Fatalf("two objectives: Parse = %v, %v", slos, err)
+	}
+	if a, b := slos[0].Objectives[0].Name, slos[0].Objectives[1].Name; a != "checkout-fast-enough" || b != "checkout-2" {
+		t.Errorf("objective names %q, %q; want checkout-fast-enough, checkout-2", a, b)
+	}
+
+	doc = strings.Replace(sloDoc, `        bad:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: errors_total
+        total:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: requests_total
+`, `        rawType: success
+        raw:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: sli:ratio
+`, 1)
+	slos, err = openslo.Parse("f.yaml", []byte(doc))
+	if err != nil || len(slos) != 1 {
+		t.Fatalf("raw: Parse = %v, %v", slos, err)
+	}
+	if r := slos[0].Indicator.Ratio; r == nil || r.RawType != "success" || r.Raw == nil || r.Raw.Query() != "sli:ratio" || r.Good != nil || r.Total != nil {
+		t.Errorf("raw ratio = %+v", r)
+	}
+}
