@@ -337,3 +337,38 @@ func TestOmitNoData(t *testing.T) {
 		}
 	}
 }
+
+// The package doc's numbers and defaults: the default tiers over 30 days
+// compare at 14.4, 6, 3 and 1; Config.Severity maps a tier's severity and
+// a severity not in the map is its own label; SLONoData waits
+// DefaultNoDataFor (10m) with severity ticket unless Config says otherwise.
+func TestThresholdsSeverityAndNoDataDefaults(t *testing.T) {
+	type alert struct{ long, sev, threshold string }
+	var burns []alert
+	var noData []string
+	o := promrules.SLO{Objective: objective("o", 0.999, 30*day)}
+	for _, r := range parseRules(t, write(t, promrules.Config{Severity: map[slo.Severity]string{slo.Page: "critical"}}, o))[0].Rules {
+		switch r.Alert {
+		case promrules.BurnAlert:
+			_, th, _ := strings.Cut(r.Expr, " > ")
+			th, _, _ = strings.Cut(th, " and ")
+			burns = append(burns, alert{r.Labels["long_window"], r.Labels["severity"], th})
+		case promrules.NoDataAlert:
+			noData = []string{r.For, r.Labels["severity"]}
+		}
+	}
+	want := []alert{{"1h", "critical", "14.4"}, {"6h", "critical", "6"}, {"1d", "ticket", "3"}, {"3d", "ticket", "1"}}
+	if !slices.Equal(burns, want) {
+		t.Errorf("burn alerts %v, want %v", burns, want)
+	}
+	if want := []string{"10m", "ticket"}; !slices.Equal(noData, want) {
+		t.Errorf("SLONoData for, severity = %v, want %v", noData, want)
+	}
+
+	cfg := promrules.Config{NoDataFor: 30 * time.Minute, NoDataSeverity: slo.Page, Severity: map[slo.Severity]string{slo.Page: "critical"}}
+	for _, r := range parseRules(t, write(t, cfg, o))[0].Rules {
+		if r.Alert == promrules.NoDataAlert && (r.For != "30m" || r.Labels["severity"] != "critical") {
+			t.Errorf("SLONoData with %+v: for %s, severity %s; want 30m, critical", cfg, r.For, r.Labels["severity"])
+		}
+	}
+}
