@@ -339,7 +339,7 @@ type rule struct {
 	Annotations map[string]string
 }
 
-// Duration writes d as PromQL does: "30d", "1h", "5m", "90s". Its finest
+// Duration writes d as PromQL does: "30d", "1h", "5m", "1m30s". Its finest
 // unit is the millisecond: less is dropped, and a d that is not positive
 // is "0s".
 func Duration(d time.Duration) string {

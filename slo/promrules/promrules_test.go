@@ -279,6 +279,7 @@ func TestDuration(t *testing.T) {
 	}{
 		{30 * 24 * time.Hour, "30d"},
 		{90 * time.Minute, "1h30m"},
+		{90 * time.Second, "1m30s"},
 		{1500 * time.Millisecond, "1s500ms"},
 		{time.Hour + 500*time.Microsecond, "1h"},
 		{500 * time.Microsecond, "0s"},
