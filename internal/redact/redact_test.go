@@ -132,3 +132,13 @@ func FuzzURL(f *testing.F) {
 		}
 	})
 }
+
+// A part shorter than minScrub guards nothing and is left in the text,
+// which it would garble; a part of minScrub or more is hidden.
+func TestScrubberLeavesShortParts(t *testing.T) {
+	s := NewScrubber("https://us:p@h/hook/v1/api/T0KE", "ab")
+	in := "us:p us p v1 api ab T0KE"
+	if got, want := s.Text(in), "[redacted] us p v1 api ab [redacted]"; got != want {
+		t.Errorf("Text(%q) = %q, want %q", in, got, want)
+	}
+}
