@@ -331,4 +331,14 @@ func TestFleetOpensProbesAndClosesTogether(t *testing.T) {
 	if received < 4 {
 		t.Errorf("the fleet received %d changes, want at least 4", received)
 	}
+	// A sent its open and someone its close: each counted as sent, with
+	// the namespace as an attribute, as the package doc says.
+	ns := attribute.String("namespace", "test:"+t.Name())
+	var sent int64
+	for _, r := range []*replica{a, b, c} {
+		sent += r.metric(t, "runkit.breaker.shared.changes", attribute.String("direction", "sent"), ns)
+	}
+	if n := a.metric(t, "runkit.breaker.shared.changes", attribute.String("direction", "sent"), ns); n < 1 || sent < 2 {
+		t.Errorf("changes sent: A %d, the fleet %d; want A at least 1 (its open), the fleet at least 2", n, sent)
+	}
 }
