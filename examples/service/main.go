@@ -37,6 +37,15 @@ import (
 	"github.com/ybiyri/runkit/telemetry"
 )
 
+// helloAvailability is the objective of GET /hello. slos/hello.yaml holds
+// the same objective as an OpenSLO file, for the Prometheus rules of a
+// fleet of replicas.
+var helloAvailability = slo.Objective{
+	Name:   "hello-availability",
+	Target: 0.999,
+	Window: slo.Rolling(30 * 24 * time.Hour),
+}
+
 func main() {
 	if err := run(context.Background(), os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "service:", err)
@@ -104,11 +113,7 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 
-	availability, err := slo.NewTracker(slo.Objective{
-		Name:   "hello-availability",
-		Target: 0.999,
-		Window: slo.Rolling(30 * 24 * time.Hour),
-	}, slo.TrackerConfig{Latency: 300 * time.Millisecond}) // slower is bad
+	availability, err := slo.NewTracker(helloAvailability, slo.TrackerConfig{Latency: 300 * time.Millisecond}) // slower is bad
 	if err != nil {
 		return err
 	}
