@@ -464,3 +464,42 @@ func TestParseWindowsNamesAndRaw(t *testing.T) {
 		t.Errorf("raw ratio = %+v", r)
 	}
 }
+
+// Write's promises at the edges: no SLOs write nothing, and an SLO that
+// OpenSLO cannot express stops the writing there, with nothing of it or
+// of what follows in the output.
+func TestWriteNothingAndStopsAtTheFirstProblem(t *testing.T) {
+	var buf bytes.Buffer
+	if err := openslo.Write(&buf); err != nil || buf.Len() != 0 {
+		t.Errorf("Write() = %v, wrote %q; want nothing", err, buf.String())
+	}
+	ratio := openslo.Indicator{Ratio: &openslo.RatioMetric{
+		Bad:   &openslo.MetricSource{Type: "Prometheus", Spec: map[string]any{"query": "errors_total"}},
+		Total: &openslo.MetricSource{Type: "Prometheus", Spec: map[string]any{"query": "requests_total"}},
+	}}
+	good := func(name string) openslo.SLO {
+		return openslo.New(slo.Objective{Name: name, Target: 0.99, Window: slo.Rolling(day)}, ratio)
+	}
+	bad := openslo.New(slo.Objective{Name: "second", Target: 1, Window: slo.Rolling(day)}, ratio)
+	err := openslo.Write(&buf, good("first"), bad, good("third"))
+	if err == nil || !strings.Contains(err.Error(), "second") {
+		t.Errorf("Write = %v, want an error naming second", err)
+	}
+	if out := buf.String(); !strings.Contains(out, "name: first") || strings.Contains(out, "second") || strings.Contains(out, "third") {
+		t.Errorf("Write wrote:\n%s\nwant first alone", out)
+	}
+}
+
+// A metadata.name is at most 255 characters, without spaces.
+func TestParseNameLength(t *testing.T) {
+	long := strings.Repeat("a", 255)
+	if _, err := openslo.Parse("f.yaml", []byte(strings.Replace(sloDoc, "name: checkout", "name: "+long, 1))); err != nil {
+		t.Errorf("a name of 255 characters: %v", err)
+	}
+	for _, name := range []string{long + "a", "check out"} {
+		_, err := openslo.Parse("f.yaml", []byte(strings.Replace(sloDoc, "name: checkout", "name: "+name, 1)))
+		if err == nil || !strings.Contains(err.Error(), "f.yaml:4:9: metadata.name ") || !strings.Contains(err.Error(), ": want at most 255 characters without spaces") {
+			t.Errorf("name %.20q…: Parse = %v", name, err)
+		}
+	}
+}
