@@ -503,3 +503,30 @@ func TestParseNameLength(t *testing.T) {
 		}
 	}
 }
+
+// A calendar window is written with a start at the beginning of 2024 in
+// its zone, and reads back as the same window.
+func TestWriteCalendarStart(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ratio := openslo.Indicator{Ratio: &openslo.RatioMetric{
+		Bad:   &openslo.MetricSource{Type: "Prometheus", Spec: map[string]any{"query": "errors_total"}},
+		Total: &openslo.MetricSource{Type: "Prometheus", Spec: map[string]any{"query": "requests_total"}},
+	}}
+	for _, c := range []slo.Calendar{slo.Month, slo.Quarter, slo.Year} {
+		s := openslo.New(slo.Objective{Name: "q", Target: 0.99, Window: slo.CalendarWindow(c, berlin)}, ratio)
+		var buf bytes.Buffer
+		if err := openslo.Write(&buf, s); err != nil {
+			t.Fatal(err)
+		}
+		if out := buf.String(); !strings.Contains(out, "startTime: \"2024-01-01 00:00:00\"") && !strings.Contains(out, "startTime: 2024-01-01 00:00:00") || !strings.Contains(out, "timeZone: Europe/Berlin") {
+			t.Errorf("%v: Write wrote\n%s\nwant startTime 2024-01-01 00:00:00 in Europe/Berlin", c, out)
+		}
+		got := roundTrip(t, []openslo.SLO{s})
+		if w := got[0].Objectives[0].Window; w.Calendar != c || w.Location.String() != "Europe/Berlin" {
+			t.Errorf("%v: read back as %+v", c, w)
+		}
+	}
+}
