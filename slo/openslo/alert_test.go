@@ -219,3 +219,19 @@ func TestFieldPosition(t *testing.T) {
 		}
 	}
 }
+
+// alertWhenResolved is not part of the rules, but is read and written
+// back as the file says it.
+func TestAlertWhenResolvedReadsBack(t *testing.T) {
+	cond := "                threshold: 14.4\n                lookbackWindow: 1h\n"
+	slos, err := openslo.Parse("a.yaml", []byte(alertDoc("30d", "        alertWhenResolved: false\n", cond)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := slos[0].AlertPolicies[0].AlertWhenResolved; r == nil || *r {
+		t.Fatalf("alertWhenResolved: false reads as %v", r)
+	}
+	if r := roundTrip(t, slos)[0].AlertPolicies[0].AlertWhenResolved; r == nil || *r {
+		t.Errorf("alertWhenResolved: false reads back as %v", r)
+	}
+}
