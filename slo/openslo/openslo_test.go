@@ -530,3 +530,21 @@ func TestWriteCalendarStart(t *testing.T) {
 		}
 	}
 }
+
+// DataSource and Service documents are checked, then ignored: an unknown
+// field or a DataSource without a type is an error at its line.
+func TestParseDataSourceAndServiceAreChecked(t *testing.T) {
+	for _, tt := range []struct{ doc, want string }{
+		{"apiVersion: openslo/v1\nkind: Service\nmetadata:\n  name: shop\nspec:\n  descripton: typo\n", "f.yaml:6:3: spec.descripton: unknown field"},
+		{"apiVersion: openslo/v1\nkind: DataSource\nmetadata:\n  name: prom\nspec:\n  connectionDetails: {url: http://p:9090}\n", "f.yaml:6:3: spec.type: is missing"},
+		{"apiVersion: openslo/v1\nkind: DataSource\nmetadata:\n  name: prom\nspec:\n  type: Prometheus\n  url: http://p:9090\n", "f.yaml:7:3: spec.url: unknown field"},
+	} {
+		_, err := openslo.Parse("f.yaml", []byte(tt.doc))
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Parse(…%q) = %v\nwant %q", tt.doc, err, tt.want)
+		}
+	}
+	if slos, err := openslo.Parse("f.yaml", []byte(sloDoc+"---\napiVersion: openslo/v1\nkind: Service\nmetadata:\n  name: shop\nspec:\n  description: The shop\n")); err != nil || len(slos) != 1 {
+		t.Errorf("an SLO and a valid Service = %v, %v; want the SLO alone", slos, err)
+	}
+}
