@@ -170,6 +170,11 @@ type Config struct {
 	// period; every other change is reported before the call that made it
 	// returns, a call that panicked included.
 	OnStateChange func(name string, from, to State)
+	// OnChange, when set, is called with every change of state as
+	// OnStateChange is, in the same order and on the same terms, with
+	// the change's Until, whether it was forced, and its Cause: what an
+	// event journal or a trigger needs beyond the two states.
+	OnChange func(Change)
 	// Logger, when set, logs every change of state.
 	Logger *slog.Logger
 	// MeterProvider receives the breaker's metrics. Nil means the global
@@ -278,6 +283,11 @@ type Breaker[T any] struct {
 	m        *metrics
 	link     atomic.Pointer[linkHolder]
 	forceMu  sync.Mutex // serializes changes not made by calls: forced, Retry-After
+	// trip is the Cause of the last ReadyToTrip that said yes, and
+	// panicked is set by a call that panics; both are read by the
+	// onStateChange that follows, under gobreaker's lock.
+	trip     atomic.Uint32
+	panicked atomic.Bool
 
 	// Changes are queued under gobreaker's lock and delivered after it is
 	// released, in order, by whichever caller gets deliverMu. queueMu also
@@ -293,6 +303,7 @@ type change struct {
 	at       time.Time
 	until    time.Time // when an open breaker next tries
 	forced   bool      // made by Registry.ForceOpen or ForceClose
+	cause    Cause
 }
 
 // Markers telling gobreaker how a call counts.
@@ -336,10 +347,15 @@ func New[T any](cfg Config) (*Breaker[T], error) {
 		Timeout:     b.timeout,
 		ReadyToTrip: func(c gobreaker.Counts) bool {
 			if consecutive > 0 && c.ConsecutiveFailures >= consecutive {
+				b.trip.Store(uint32(CauseConsecutiveFailures))
 				return true
 			}
 			counted := c.TotalSuccesses + c.TotalFailures
-			return ratio > 0 && counted >= minCalls && float64(c.TotalFailures) >= ratio*float64(counted)
+			if ratio > 0 && counted >= minCalls && float64(c.TotalFailures) >= ratio*float64(counted) {
+				b.trip.Store(uint32(CauseFailureRatio))
+				return true
+			}
+			return false
 		},
 		IsExcluded: func(err error) bool { return err == errIgnored },
 	}
@@ -377,9 +393,23 @@ func (b *Breaker[T]) State() State {
 // only if cb is still the breaker's engine.
 func (b *Breaker[T]) onStateChange(cb *gobreaker.CircuitBreaker[struct{}], from, to gobreaker.State) {
 	now := time.Now()
+	c := change{from: stateOf(from), to: stateOf(to), at: now, until: now.Add(b.timeout)}
+	panicked := b.panicked.Swap(false)
+	switch {
+	case c.to == Open && panicked:
+		c.cause = CausePanic
+	case c.to == Open && c.from == HalfOpen:
+		c.cause = CauseProbeFailed
+	case c.to == Open:
+		c.cause = Cause(b.trip.Load())
+	case c.to == HalfOpen:
+		c.cause = CauseOpenTimeout
+	case c.to == Closed:
+		c.cause = CauseProbesSucceeded
+	}
 	b.queueMu.Lock()
 	if b.cb.Load() == cb {
-		b.recordLocked(change{from: stateOf(from), to: stateOf(to), at: now, until: now.Add(b.timeout)})
+		b.recordLocked(c)
 	}
 	b.queueMu.Unlock()
 }
@@ -428,8 +458,12 @@ func (b *Breaker[T]) deliverLocked() {
 		if b.cfg.OnStateChange != nil {
 			b.cfg.OnStateChange(b.cfg.Name, c.from, c.to)
 		}
+		ch := Change{Name: b.cfg.Name, From: c.from, To: c.to, Until: c.until, Forced: c.forced, Cause: c.cause}
+		if b.cfg.OnChange != nil {
+			b.cfg.OnChange(ch)
+		}
 		if h := b.link.Load(); h != nil {
-			h.l.Changed(Change{Name: b.cfg.Name, From: c.from, To: c.to, Until: c.until, Forced: c.forced})
+			h.l.Changed(ch)
 		}
 	}
 }
@@ -455,7 +489,7 @@ func (b *Breaker[T]) Execute(ctx context.Context, fn func(ctx context.Context) (
 				return struct{}{}, b.probe(ctx, fn, &res, &callErr)
 			}
 		}
-		res, callErr = fn(ctx)
+		res, callErr = b.call(ctx, fn)
 		if callErr == nil && b.classify == nil {
 			b.m.call(Success)
 			return struct{}{}, nil
@@ -472,11 +506,38 @@ func (b *Breaker[T]) Execute(ctx context.Context, fn func(ctx context.Context) (
 	return res, callErr
 }
 
+// call runs fn, noting a panic for the change of state it may cause:
+// gobreaker counts a panicking call as a failure before raising it again.
+func (b *Breaker[T]) call(ctx context.Context, fn func(ctx context.Context) (T, error)) (T, error) {
+	returned := false
+	defer func() {
+		if !returned {
+			b.panicked.Store(true)
+		}
+	}()
+	res, err := fn(ctx)
+	returned = true
+	return res, err
+}
+
+// admitted is call for admit's function.
+func (b *Breaker[T]) admitted(call func(probe bool) Outcome, probe bool) Outcome {
+	returned := false
+	defer func() {
+		if !returned {
+			b.panicked.Store(true)
+		}
+	}()
+	o := call(probe)
+	returned = true
+	return o
+}
+
 // probe runs fn as a half-open probe, held to ProbeTimeout.
 func (b *Breaker[T]) probe(ctx context.Context, fn func(ctx context.Context) (T, error), res *T, callErr *error) error {
 	pctx, cancel := context.WithTimeoutCause(ctx, b.cfg.ProbeTimeout, errProbeTimeout)
 	defer cancel()
-	*res, *callErr = fn(pctx)
+	*res, *callErr = b.call(pctx, fn)
 	if context.Cause(pctx) == errProbeTimeout {
 		// Too late, whatever it returned.
 		return b.count(Failure)
@@ -537,7 +598,7 @@ func (b *Breaker[T]) admit(call func(probe bool) Outcome) error {
 			gated = true
 			return struct{}{}, errIgnored
 		}
-		return struct{}{}, b.count(call(probe))
+		return struct{}{}, b.count(b.admitted(call, probe))
 	})
 	if gated {
 		err = gobreaker.ErrTooManyRequests

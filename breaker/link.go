@@ -39,6 +39,65 @@ type Change struct {
 	// Forced is true for a change made by Registry.ForceOpen or
 	// ForceClose, false for one the breaker's own calls made.
 	Forced bool
+	// Cause says what made the change.
+	Cause Cause
+}
+
+// Cause says what made a breaker change state.
+type Cause uint8
+
+// The causes of a change of state.
+const (
+	// CauseUnknown is the zero Cause; no change reports it.
+	CauseUnknown Cause = iota
+	// CauseFailureRatio: the share of failed calls in the window reached
+	// Config.FailureRatio, with at least MinCalls calls counted.
+	CauseFailureRatio
+	// CauseConsecutiveFailures: Config.ConsecutiveFailures calls failed
+	// in a row.
+	CauseConsecutiveFailures
+	// CausePanic: a call panicked, which counts as a failure, and that
+	// failure opened the breaker.
+	CausePanic
+	// CauseProbeFailed: a half-open probe failed, and the breaker opened
+	// again.
+	CauseProbeFailed
+	// CauseOpenTimeout: the open period ended; the breaker is half-open.
+	CauseOpenTimeout
+	// CauseProbesSucceeded: HalfOpenProbes probes succeeded; the breaker
+	// closed.
+	CauseProbesSucceeded
+	// CauseRetryAfter: a Transport's host answered 429 or 503 with a
+	// Retry-After, which holds its breaker open.
+	CauseRetryAfter
+	// CauseForced: Registry.ForceOpen or ForceClose, the doing of another
+	// replica through a Link (redisbreaker: the fleet through Redis).
+	CauseForced
+)
+
+// String returns the cause in a few words: "failure ratio",
+// "consecutive failures", "panic", "probe failed", "open period ended",
+// "probes succeeded", "retry-after", "forced", or "unknown".
+func (c Cause) String() string {
+	switch c {
+	case CauseFailureRatio:
+		return "failure ratio"
+	case CauseConsecutiveFailures:
+		return "consecutive failures"
+	case CausePanic:
+		return "panic"
+	case CauseProbeFailed:
+		return "probe failed"
+	case CauseOpenTimeout:
+		return "open period ended"
+	case CauseProbesSucceeded:
+		return "probes succeeded"
+	case CauseRetryAfter:
+		return "retry-after"
+	case CauseForced:
+		return "forced"
+	}
+	return "unknown"
 }
 
 // ErrLinked is matched (errors.Is) by the error of SetLink on a registry
@@ -247,7 +306,10 @@ func (b *Breaker[T]) swap(cb *gobreaker.CircuitBreaker[struct{}], until time.Tim
 	from := State(b.state.Load())
 	b.cb.Store(cb)
 	if from != to || to == Open {
-		c := change{from: from, to: to, at: time.Now(), until: until, forced: forced}
+		c := change{from: from, to: to, at: time.Now(), until: until, forced: forced, cause: CauseRetryAfter}
+		if forced {
+			c.cause = CauseForced
+		}
 		if from == to {
 			// Open until later: the error says so, nobody is told of a
 			// change that is none.
