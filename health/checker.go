@@ -300,6 +300,29 @@ func (c *Checker) Evaluate(ctx context.Context, probe Probe, exclude ...string) 
 	return r
 }
 
+// Status reports probe's status from the checks' last results, as
+// Evaluate would, but runs no check and waits for nothing: a listener
+// (see Subscribe) may call it to learn whether a check's change moved
+// readiness. A check with no result yet counts as StatusUnknown does in a
+// probe. A probe other than Liveness, Readiness, Startup or a union of
+// them reports StatusFail.
+func (c *Checker) Status(probe Probe) Status {
+	c.init()
+	if probe == 0 || probe&^allProbes != 0 {
+		return StatusFail
+	}
+	if c.draining.Load() && probe&Readiness != 0 && probe != allProbes {
+		return StatusFail
+	}
+	status := StatusPass
+	for _, e := range *c.snapshot.Load() {
+		if c.takes(e, probe, "", nil) {
+			status = max(status, effect(e.status(), e.check.Severity, probe))
+		}
+	}
+	return status
+}
+
 // CheckResult runs the named check if its result is too old and returns its
 // result. It reports false when no check has that name.
 func (c *Checker) CheckResult(ctx context.Context, name string) (Result, bool) {
