@@ -1,0 +1,123 @@
+package incident
+
+import (
+	"context"
+	"strings"
+
+	"github.com/ybiyri/runkit/breaker"
+	"github.com/ybiyri/runkit/deploy"
+	"github.com/ybiyri/runkit/health"
+)
+
+// WatchHealth records c's changes until the returned cancel is called:
+// every check's change of status (with its error as the cause), every
+// change of readiness as a probe (see health.Checker.Status), and the
+// start of draining. Readiness is read from the checks' last results
+// when a change arrives, so recording it runs no check.
+func (j *Journal) WatchHealth(c *health.Checker) (cancel func()) {
+	last := c.Status(health.Readiness)
+	var mu chanMutex = make(chan struct{}, 1)
+	return c.Subscribe(func(ch health.Change) {
+		ctx := context.Background()
+		switch ch.Kind {
+		case health.StatusChanged:
+			e := Event{Name: HealthCheck, Subject: ch.Name, From: ch.From.String(), To: ch.To.String(), Time: ch.Time}
+			if ch.Err != nil {
+				e.Cause = ch.Err.Error()
+			}
+			j.Record(ctx, e)
+		case health.DrainStarted:
+			j.Record(ctx, Event{Name: HealthDrain, Subject: "readiness", From: ch.From.String(), To: ch.To.String(), Time: ch.Time, Cause: "draining"})
+		default:
+			return
+		}
+		// Listeners run on the goroutine of each change: one at a time
+		// compares and swaps the last readiness, so that no move is
+		// recorded twice.
+		mu.lock()
+		defer mu.unlock()
+		now := c.Status(health.Readiness)
+		if now == last {
+			return
+		}
+		e := Event{Name: HealthProbe, Subject: "readiness", From: last.String(), To: now.String(), Time: ch.Time}
+		switch {
+		case ch.Kind == health.DrainStarted:
+			e.Cause = "draining"
+		case ch.Name != "":
+			e.Cause = "check " + ch.Name + " " + ch.To.String()
+		}
+		last = now
+		j.Record(ctx, e)
+	})
+}
+
+// chanMutex is a mutex made of a channel, small enough to sit in a
+// closure.
+type chanMutex chan struct{}
+
+func (m chanMutex) lock()   { m <- struct{}{} }
+func (m chanMutex) unlock() { <-m }
+
+// BreakerChange records a breaker's change of state with its cause. Set
+// it as breaker.Config.OnChange, of a Breaker or of a Transport's
+// template (whose breakers are named by host):
+//
+//	breaker.Config{OnChange: journal.BreakerChange}
+func (j *Journal) BreakerChange(c breaker.Change) {
+	e := Event{Name: BreakerState, Subject: c.Name, From: c.From.String(), To: c.To.String(), Cause: c.Cause.String()}
+	if c.Cause == breaker.CauseForced && c.To == breaker.Open {
+		e.Cause = "opened by the fleet"
+	}
+	if c.Cause == breaker.CauseForced && c.To == breaker.Closed {
+		e.Cause = "closed by the fleet"
+	}
+	j.Record(context.Background(), e)
+}
+
+// Started records this process's start as the deployment m (as
+// deploy.FromBuild makes it): its ID, or the one deploy.ID makes when
+// empty, its version and revision.
+func (j *Journal) Started(m deploy.Marker) {
+	j.Record(context.Background(), Event{Name: DeployStart, Subject: deploymentID(m), To: m.Version, Cause: revision(m)})
+}
+
+// Stopping records that the process shuts down, and why.
+func (j *Journal) Stopping(m deploy.Marker, reason string) {
+	j.Record(context.Background(), Event{Name: DeployShutdown, Subject: deploymentID(m), From: m.Version, Cause: reason})
+}
+
+func deploymentID(m deploy.Marker) string {
+	if m.ID != "" {
+		return m.ID
+	}
+	return deploy.ID(m.Service, m.Environment, m.Version, m.Revision)
+}
+
+func revision(m deploy.Marker) string {
+	var parts []string
+	if m.Revision != "" {
+		parts = append(parts, "revision "+m.Revision)
+	}
+	if m.Environment != "" {
+		parts = append(parts, "environment "+m.Environment)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Sink returns a deploy.Sink that records every marker announced through
+// it: add it to a deploy.Announcer's Sinks. It never fails.
+func (j *Journal) Sink() deploy.Sink { return journalSink{j} }
+
+type journalSink struct{ j *Journal }
+
+func (journalSink) Name() string { return "incident journal" }
+
+func (s journalSink) Send(ctx context.Context, m deploy.Marker) error {
+	cause := revision(m)
+	if m.Failed {
+		cause = strings.TrimPrefix(cause+", failed", ", ")
+	}
+	s.j.Record(ctx, Event{Name: DeployMarker, Subject: deploymentID(m), To: m.Version, Cause: cause})
+	return nil
+}
