@@ -79,6 +79,9 @@ type Journal struct {
 	nextSub   int
 	closed    bool
 
+	// batch is the loop goroutine's buffer of events to hand on.
+	batch []Event
+
 	dropped    atomic.Int64
 	summarised atomic.Int64
 	missed     atomic.Int64
@@ -271,21 +274,20 @@ func (j *Journal) Events(f Filter) []Event {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	var out []Event
-	for _, e := range j.orderedLocked() {
-		if f.match(&e) {
-			out = append(out, e)
+	for i := range len(j.ring) {
+		if e := j.atLocked(i); f.match(e) {
+			out = append(out, *e)
 		}
 	}
 	return out
 }
 
-// orderedLocked returns the ring's two runs, oldest first, without
-// copying; j.mu is held.
-func (j *Journal) orderedLocked() []Event {
-	if len(j.ring) < j.cfg.Capacity || j.next == 0 {
-		return j.ring
+// atLocked returns the i-th oldest event of the ring; j.mu is held.
+func (j *Journal) atLocked(i int) *Event {
+	if len(j.ring) < j.cfg.Capacity {
+		return &j.ring[i]
 	}
-	return append(append(make([]Event, 0, len(j.ring)), j.ring[j.next:]...), j.ring[:j.next]...)
+	return &j.ring[(j.next+i)%len(j.ring)]
 }
 
 // Dropped returns how many events were dropped, oldest first, to keep
@@ -356,14 +358,16 @@ func (j *Journal) deliver() {
 	j.mu.Lock()
 	var batch []Event
 	if j.seq > j.delivered {
-		all := j.orderedLocked()
-		first := all[0].Seq
+		first := j.atLocked(0).Seq
 		from := j.delivered + 1
 		if from < first {
 			j.missed.Add(int64(first - from))
 			from = first
 		}
-		batch = append(batch, all[from-first:]...)
+		batch = j.batch[:0]
+		for i := int(from - first); i < len(j.ring); i++ {
+			batch = append(batch, *j.atLocked(i))
+		}
 		j.delivered = j.seq
 	}
 	subs := make([]func(Event), 0, len(j.subs))
@@ -377,4 +381,6 @@ func (j *Journal) deliver() {
 			f(e)
 		}
 	}
+	clear(batch) // let the strings go
+	j.batch = batch[:0]
 }

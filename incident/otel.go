@@ -40,23 +40,15 @@ func (j *Journal) emit(e Event) {
 	r.SetSeverity(sev)
 	r.SetSeverityText(sev.String())
 	r.SetBody(attribute.StringValue(e.String()))
-	attrs := [8]attribute.KeyValue{attribute.String(attrSubject, e.Subject)}
-	kv := attrs[:1]
-	add := func(k, v string) {
-		if v != "" {
-			kv = append(kv, attribute.String(k, v))
+	r.AddAttributes(attribute.String(attrSubject, e.Subject), attribute.Int64(attrSeq, int64(e.Seq)))
+	for _, kv := range [...]struct{ k, v string }{{attrFrom, e.From}, {attrTo, e.To}, {attrCause, e.Cause}, {attrSeverity, e.Severity}, {attrInstance, e.Instance}} {
+		if kv.v != "" {
+			r.AddAttributes(attribute.String(kv.k, kv.v))
 		}
 	}
-	add(attrFrom, e.From)
-	add(attrTo, e.To)
-	add(attrCause, e.Cause)
-	add(attrSeverity, e.Severity)
-	add(attrInstance, e.Instance)
-	kv = append(kv, attribute.Int64(attrSeq, int64(e.Seq)))
 	if e.Count > 1 {
-		kv = append(kv, attribute.Int64(attrCount, int64(e.Count)))
+		r.AddAttributes(attribute.Int64(attrCount, int64(e.Count)))
 	}
-	r.AddAttributes(kv...)
 	j.logger.Emit(ctx, r)
 }
 
