@@ -384,3 +384,13 @@ func (j *Journal) deliver() {
 	clear(batch) // let the strings go
 	j.batch = batch[:0]
 }
+
+// contextWithTrace returns a context carrying the W3C trace ID id, for
+// Record, or a background context when id is not one.
+func contextWithTrace(id string) context.Context {
+	tid, err := trace.TraceIDFromHex(id)
+	if err != nil {
+		return context.Background()
+	}
+	return trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid}))
+}

@@ -1,11 +1,8 @@
 package incident
 
 import (
-	"context"
-
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/log"
-	"go.opentelemetry.io/otel/trace"
 )
 
 // The attributes of an event's log record, beside the service's resource.
@@ -25,10 +22,7 @@ const (
 // event as String formats it, its attributes the event's fields, and its
 // trace context the event's TraceID.
 func (j *Journal) emit(e Event) {
-	ctx := context.Background()
-	if id, err := trace.TraceIDFromHex(e.TraceID); err == nil {
-		ctx = trace.ContextWithSpanContext(ctx, trace.NewSpanContext(trace.SpanContextConfig{TraceID: id}))
-	}
+	ctx := contextWithTrace(e.TraceID)
 	var r log.Record
 	r.SetEventName("runkit." + e.Name)
 	r.SetTimestamp(e.Time)
