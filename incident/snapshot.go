@@ -123,17 +123,23 @@ func (r *Recorder) writeFiles(dir string, s *Snapshot) error {
 		s.Bytes += n
 	}
 	s.Written = time.Since(start)
-	b, err := json.MarshalIndent(s, "", "  ")
-	if err != nil {
-		return err
+	// The manifest counts its own size: marshal until the size it states
+	// is its size (a digit more changes it at most twice).
+	data := s.Bytes
+	var b []byte
+	for range 4 {
+		var err error
+		if b, err = json.MarshalIndent(s, "", "  "); err != nil {
+			return err
+		}
+		b = append(b, '\n')
+		if s.Files[ManifestFile] == int64(len(b)) {
+			break
+		}
+		s.Files[ManifestFile] = int64(len(b))
+		s.Bytes = data + int64(len(b))
 	}
-	b = append(b, '\n')
-	s.Files[ManifestFile] = int64(len(b))
-	s.Bytes += int64(len(b))
-	// The manifest is written last, with its own size counted above.
-	b, _ = json.MarshalIndent(s, "", "  ")
-	b = append(b, '\n')
-	_, err = writeFile(filepath.Join(dir, ManifestFile), func(w io.Writer) error { _, err := w.Write(b); return err })
+	_, err := writeFile(filepath.Join(dir, ManifestFile), func(w io.Writer) error { _, err := w.Write(b); return err })
 	return err
 }
 

@@ -1,0 +1,390 @@
+package incident_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/trace"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ybiyri/runkit/breaker"
+	"github.com/ybiyri/runkit/incident"
+)
+
+func newRecorder(t testing.TB, cfg incident.RecorderConfig) *incident.Recorder {
+	t.Helper()
+	if cfg.Dir == "" {
+		cfg.Dir = t.TempDir()
+	}
+	r, err := incident.NewRecorder(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close(context.Background()) })
+	return r
+}
+
+// snapshotsOf returns a channel of the snapshots the journal records as
+// they are written.
+func snapshotsOf(t testing.TB, j *incident.Journal) <-chan incident.Event {
+	ch := make(chan incident.Event, 100)
+	cancel := j.Subscribe(func(e incident.Event) {
+		if e.Name == incident.ProcessSnapshot {
+			ch <- e
+		}
+	})
+	t.Cleanup(cancel)
+	return ch
+}
+
+func next(t testing.TB, ch <-chan incident.Event) incident.Event {
+	t.Helper()
+	select {
+	case e := <-ch:
+		return e
+	case <-time.After(time.Minute):
+		t.Fatal("no snapshot was written within a minute")
+		return incident.Event{}
+	}
+}
+
+// goTrace runs go tool trace -d=parsed on a trace file: the toolchain's
+// own trace reader.
+func goTrace(t *testing.T, path string) string {
+	t.Helper()
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go command is needed to read a trace: %v", err)
+	}
+	out, err := exec.Command(goBin, "tool", "trace", "-d=parsed", path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go tool trace -d=parsed %s: %v\n%.2000s", path, err, out)
+	}
+	return string(out)
+}
+
+// A snapshot holds a trace that go tool trace reads, with the trigger's
+// log in it, a goroutine dump, a heap profile, the journal's events and a
+// manifest.
+func TestSnapshotTraceHoldsTheTrigger(t *testing.T) {
+	j := newJournal(t, incident.Config{})
+	j.Started(marker)
+	r := newRecorder(t, incident.RecorderConfig{Journal: j, Deployment: marker})
+	// Some work for the window to show.
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Go(func() { time.Sleep(time.Millisecond) })
+	}
+	wg.Wait()
+	s, err := r.Snapshot(t.Context(), "asked by the test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := r.Snapshots()
+	if err != nil || len(list) != 1 || list[0].Name != s.Name {
+		t.Fatalf("Snapshots() = %v, %v; want the one written", list, err)
+	}
+	if s.Trigger != incident.TriggerManual || s.Reason != "asked by the test" || s.Version != "1.4.2" || s.Revision != "9f2c1e7" ||
+		s.DeploymentID == "" || s.Service != "checkout" || s.Written <= 0 || len(s.Files) != 5 {
+		t.Errorf("manifest %+v", s)
+	}
+	t.Logf("snapshot at the default window: %d bytes (trace %d), written in %v", s.Bytes, s.Files[incident.TraceFile], s.Written)
+	root := filepath.Join(incident.RecorderDir(r), s.Name)
+	parsed := goTrace(t, filepath.Join(root, incident.TraceFile))
+	if !strings.Contains(parsed, `Category="runkit.incident" Message="trigger manual: asked by the test"`) {
+		t.Errorf("the trace has no log of the trigger; go tool trace read %d bytes of events", len(parsed))
+	}
+	g, _ := os.ReadFile(filepath.Join(root, incident.GoroutinesFile))
+	if !bytes.Contains(g, []byte("goroutine ")) || !bytes.Contains(g, []byte("incident")) {
+		t.Errorf("goroutine dump of %d bytes has no goroutine of the recorder", len(g))
+	}
+	h, _ := os.ReadFile(filepath.Join(root, incident.HeapFile))
+	if len(h) < 2 || h[0] != 0x1f || h[1] != 0x8b {
+		t.Errorf("heap profile is not a gzipped profile: % x", h[:min(len(h), 4)])
+	}
+	ev, _ := os.ReadFile(filepath.Join(root, incident.EventsFile))
+	if !bytes.Contains(ev, []byte(`"name":"deploy.start"`)) {
+		t.Errorf("events.jsonl %q lacks the start", ev)
+	}
+	var m incident.Snapshot
+	b, _ := os.ReadFile(filepath.Join(root, incident.ManifestFile))
+	if err := json.Unmarshal(b, &m); err != nil || m.Name != s.Name || m.Bytes != s.Bytes {
+		t.Errorf("manifest.json %s: %v", b, err)
+	}
+	var total int64
+	for name, n := range m.Files {
+		info, err := os.Stat(filepath.Join(root, name))
+		if err != nil || info.Size() != n {
+			t.Errorf("%s: manifest says %d bytes, disk %v %v", name, n, info, err)
+		}
+		total += n
+	}
+	if total != m.Bytes {
+		t.Errorf("files add up to %d bytes, manifest says %d", total, m.Bytes)
+	}
+	e := j.Events(incident.Filter{Kinds: []incident.Kind{incident.Process}})
+	if len(e) != 1 || e[0].Subject != s.Name || e[0].Cause != "manual: asked by the test" {
+		t.Errorf("journal's process events %q, want the snapshot", lines(e))
+	}
+}
+
+// One flight recorder per process: a second Recorder gets
+// ErrRecorderActive, and one after Close starts.
+func TestOneRecorderPerProcess(t *testing.T) {
+	r := newRecorder(t, incident.RecorderConfig{})
+	if _, err := incident.NewRecorder(incident.RecorderConfig{Dir: t.TempDir()}); !errors.Is(err, incident.ErrRecorderActive) {
+		t.Errorf("second NewRecorder: %v, want ErrRecorderActive", err)
+	}
+	if err := r.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	r.Close(t.Context()) // idempotent
+	if _, err := r.Snapshot(t.Context(), "late"); !errors.Is(err, incident.ErrRecorderClosed) {
+		t.Errorf("Snapshot after Close: %v, want ErrRecorderClosed", err)
+	}
+	// The runtime's one flight recorder, held by something else.
+	fr := trace.NewFlightRecorder(trace.FlightRecorderConfig{})
+	if err := fr.Start(); err != nil {
+		t.Fatal(err)
+	}
+	_, err := incident.NewRecorder(incident.RecorderConfig{Dir: t.TempDir()})
+	fr.Stop()
+	if err == nil || !strings.Contains(err.Error(), "start the flight recorder") {
+		t.Errorf("NewRecorder beside another flight recorder: %v, want the runtime's error", err)
+	}
+	r2 := newRecorder(t, incident.RecorderConfig{})
+	r2.Close(t.Context())
+}
+
+func TestRecorderConfigErrors(t *testing.T) {
+	for _, c := range []struct {
+		cfg  incident.RecorderConfig
+		want string
+	}{
+		{incident.RecorderConfig{}, "RecorderConfig.Dir is empty"},
+		{incident.RecorderConfig{Dir: "x", MinAge: -1}, "RecorderConfig.MinAge -1ns is negative"},
+		{incident.RecorderConfig{Dir: "x", MaxSnapshots: -1}, "RecorderConfig.MaxSnapshots -1 is negative"},
+		{incident.RecorderConfig{Dir: "x", MaxDiskBytes: -1}, "RecorderConfig.MaxDiskBytes -1 is negative"},
+		{incident.RecorderConfig{Dir: "x", MinInterval: -1}, "RecorderConfig.MinInterval -1ns is negative"},
+		{incident.RecorderConfig{Dir: "x", EventSpan: -1}, "RecorderConfig.EventSpan -1ns is negative"},
+		{incident.RecorderConfig{Dir: "/proc/version/x"}, "RecorderConfig.Dir"},
+	} {
+		_, err := incident.NewRecorder(c.cfg)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("NewRecorder(%+v) = %v, want an error containing %q", c.cfg, err, c.want)
+		}
+	}
+}
+
+// A breaker flapping through 1,000 changes makes one snapshot, and the
+// journal stays bounded; the manifest of the next counts what was
+// suppressed.
+func TestFlappingBreakerMakesOneSnapshot(t *testing.T) {
+	j := newJournal(t, incident.Config{FlapLimit: -1, Capacity: 5000})
+	written := snapshotsOf(t, j)
+	r := newRecorder(t, incident.RecorderConfig{Journal: j})
+	var mu sync.Mutex
+	changes := 0
+	b, err := breaker.New[int](breaker.Config{Name: "payments", ConsecutiveFailures: 1, OpenTimeout: 100 * time.Microsecond, Jitter: -1, HalfOpenProbes: 1,
+		OnChange: func(c breaker.Change) {
+			mu.Lock()
+			changes++
+			mu.Unlock()
+			j.BreakerChange(c)
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func() int { mu.Lock(); defer mu.Unlock(); return changes }
+	for count() < 1000 {
+		b.Execute(t.Context(), fail)
+		time.Sleep(200 * time.Microsecond)
+		b.Execute(t.Context(), succeed)
+	}
+	s := next(t, written)
+	if !strings.HasPrefix(s.Cause, "breaker-open: breaker.state payments: closed → open") {
+		t.Errorf("snapshot %s, want one of the breaker opening", line(s))
+	}
+	// Another trigger kind still gets its snapshot; its manifest counts
+	// the opens that were rate-limited.
+	got, err := r.Snapshot(t.Context(), "after the flapping")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Suppressed[incident.TriggerBreakerOpen] < 300 {
+		t.Errorf("manifest counts %d suppressed breaker-open triggers, want about 333", got.Suppressed[incident.TriggerBreakerOpen])
+	}
+	list, _ := r.Snapshots()
+	if len(list) != 2 {
+		t.Errorf("%d snapshots after 1,000 changes and one request, want 2", len(list))
+	}
+	if n := len(j.Events(incident.Filter{})); n > 5000 || j.Dropped() != int64(count()+2-n) {
+		t.Errorf("journal holds %d events, dropped %d, of %d changes", n, j.Dropped(), count())
+	}
+}
+
+// Dir holds at most MaxSnapshots snapshots and MaxDiskBytes bytes, the
+// oldest removed first; the newest stays.
+func TestDiskBound(t *testing.T) {
+	dir := t.TempDir()
+	// A snapshot a killed process left half-written is removed at start.
+	os.MkdirAll(filepath.Join(dir, ".20261203T031502.118Z-manual.tmp"), 0o700)
+	r := newRecorder(t, incident.RecorderConfig{Dir: dir, MaxSnapshots: 3})
+	var names []string
+	for i := range 5 {
+		s, err := r.Snapshot(t.Context(), "number "+string(rune('1'+i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, s.Name)
+		time.Sleep(2 * time.Millisecond) // names are to the millisecond
+	}
+	list, _ := r.Snapshots()
+	if len(list) != 3 || list[0].Name != names[2] || list[2].Name != names[4] {
+		t.Errorf("kept %v, want the last three of %v", list, names)
+	}
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 3 {
+		t.Errorf("Dir holds %d entries, want 3: hidden leftovers?", len(ents))
+	}
+	r.Close(t.Context())
+
+	r = newRecorder(t, incident.RecorderConfig{Dir: dir, MaxDiskBytes: 1})
+	s, err := r.Snapshot(t.Context(), "over the bytes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if list, _ := r.Snapshots(); len(list) != 1 || list[0].Name != s.Name {
+		t.Errorf("with MaxDiskBytes 1 kept %v, want only the newest", list)
+	}
+}
+
+// A listing taken while snapshots are written sees only complete ones.
+func TestNoHalfWrittenSnapshotListed(t *testing.T) {
+	r := newRecorder(t, incident.RecorderConfig{MaxSnapshots: 100})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 5 {
+			r.Snapshot(context.Background(), "load")
+			time.Sleep(2 * time.Millisecond) // names are to the millisecond
+		}
+	}()
+	dir := incident.RecorderDir(r)
+	for {
+		select {
+		case <-done:
+			return
+		default:
+		}
+		ents, _ := os.ReadDir(dir)
+		for _, e := range ents {
+			if strings.HasPrefix(e.Name(), ".") {
+				continue
+			}
+			if _, err := os.Stat(filepath.Join(dir, e.Name(), incident.ManifestFile)); err != nil {
+				if _, gone := os.Stat(filepath.Join(dir, e.Name())); gone == nil {
+					t.Fatalf("%s is visible without its manifest: %v", e.Name(), err)
+				}
+			}
+		}
+		list, _ := r.Snapshots()
+		for _, s := range list {
+			for name, n := range s.Files {
+				info, err := os.Stat(filepath.Join(dir, s.Name, name))
+				if err != nil || info.Size() != n {
+					t.Fatalf("listed %s/%s: %v %v, manifest %d", s.Name, name, info, err, n)
+				}
+			}
+		}
+	}
+}
+
+// /debug/snapshots is off without Authorize, refuses whom it refuses,
+// and serves the list and the files to whom it allows.
+func TestSnapshotsHandler(t *testing.T) {
+	off := newRecorder(t, incident.RecorderConfig{})
+	srv := httptest.NewServer(off.Handler())
+	resp, _ := http.Get(srv.URL + "/debug/snapshots")
+	resp.Body.Close()
+	srv.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("without Authorize: %d, want 404", resp.StatusCode)
+	}
+	off.Close(t.Context())
+
+	r := newRecorder(t, incident.RecorderConfig{Authorize: func(r *http.Request) bool { return r.Header.Get("Authorization") == "Bearer oncall" }})
+	s, err := r.Snapshot(t.Context(), "for download")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle(incident.SnapshotsPath, r.Handler())
+	mux.Handle(incident.SnapshotsPath+"/", r.Handler())
+	srv = httptest.NewServer(mux)
+	defer srv.Close()
+	get := func(path string, auth bool) (int, []byte) {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+		if auth {
+			req.Header.Set("Authorization", "Bearer oncall")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	if code, _ := get("/debug/snapshots", false); code != http.StatusForbidden {
+		t.Errorf("refused: %d, want 403", code)
+	}
+	code, body := get("/debug/snapshots", true)
+	var list []incident.Snapshot
+	if code != 200 || json.Unmarshal(body, &list) != nil || len(list) != 1 || list[0].Name != s.Name {
+		t.Errorf("list: %d %s", code, body)
+	}
+	code, body = get("/debug/snapshots/"+s.Name+"/"+incident.TraceFile, true)
+	if code != 200 || int64(len(body)) != s.Files[incident.TraceFile] {
+		t.Errorf("trace download: %d, %d bytes, want %d", code, len(body), s.Files[incident.TraceFile])
+	}
+	for _, p := range []string{"/debug/snapshots/" + s.Name + "/../../etc/passwd", "/debug/snapshots/nope/trace.out", "/debug/snapshots/" + s.Name + "/secret"} {
+		if code, _ := get(p, true); code != http.StatusNotFound {
+			t.Errorf("GET %s: %d, want 404", p, code)
+		}
+	}
+}
+
+// A panic recovered by the middleware is in the journal and makes a
+// snapshot; the server still sees the panic.
+func TestPanicMiddleware(t *testing.T) {
+	j := newJournal(t, incident.Config{})
+	written := snapshotsOf(t, j)
+	r := newRecorder(t, incident.RecorderConfig{Journal: j})
+	srv := httptest.NewUnstartedServer(r.Middleware(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		panic("nil map write in checkout")
+	})))
+	srv.Config.ErrorLog = newDiscardLogger()
+	srv.Start()
+	defer srv.Close()
+	if _, err := http.Get(srv.URL + "/pay"); err == nil {
+		t.Error("a panicking handler answered")
+	}
+	s := next(t, written)
+	if s.Cause != "panic: process.panic GET /pay (nil map write in checkout)" {
+		t.Errorf("snapshot %s", line(s))
+	}
+}
+
+func newDiscardLogger() *log.Logger { return log.New(io.Discard, "", 0) }
