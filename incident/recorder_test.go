@@ -248,7 +248,6 @@ func TestDiskBound(t *testing.T) {
 			t.Fatal(err)
 		}
 		names = append(names, s.Name)
-		time.Sleep(2 * time.Millisecond) // names are to the millisecond
 	}
 	list, _ := r.Snapshots()
 	if len(list) != 3 || list[0].Name != names[2] || list[2].Name != names[4] {
@@ -278,7 +277,6 @@ func TestNoHalfWrittenSnapshotListed(t *testing.T) {
 		defer close(done)
 		for range 5 {
 			r.Snapshot(context.Background(), "load")
-			time.Sleep(2 * time.Millisecond) // names are to the millisecond
 		}
 	}()
 	dir := incident.RecorderDir(r)

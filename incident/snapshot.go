@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -80,9 +82,15 @@ func (r *Recorder) write(req request) (Snapshot, error) {
 	}
 	r.mu.Unlock()
 
+	// Two snapshots in one millisecond get a count after the first.
+	base := s.Name
 	final := filepath.Join(r.cfg.Dir, s.Name)
-	if _, err := os.Stat(final); err == nil {
-		return Snapshot{}, fmt.Errorf("incident: snapshot %s exists", s.Name)
+	for i := 2; ; i++ {
+		if _, err := os.Lstat(final); errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+		s.Name = base + "-" + strconv.Itoa(i)
+		final = filepath.Join(r.cfg.Dir, s.Name)
 	}
 	tmp := filepath.Join(r.cfg.Dir, "."+s.Name+".tmp")
 	if err := r.writeFiles(tmp, &s); err != nil {
