@@ -208,7 +208,7 @@ type (
 		ExhaustPct, ExhaustLabel string // empty: outside the chart
 		ExhaustAnchor            string
 		Grid                     []gridView
-		Ticks                    []tickView
+		Ticks                    []htmlpage.Tick
 		Group                    string
 		Rows                     []rowView
 		SpentUnit                string
@@ -219,10 +219,6 @@ type (
 		// y is the line's, in plot units; labelY its label's baseline,
 		// in pixels.
 		y, labelY float64
-	}
-	tickView struct {
-		X, Label, Anchor string
-		Minor            bool
 	}
 	rowView struct {
 		At, Good, Bad, Spent, Remaining string
@@ -418,7 +414,7 @@ func chart(o Objective, s TrackerStatus, bd BurnDown, at time.Time, unit, units 
 		c.Projection = pr.String()
 	}
 
-	c.Ticks = ticks(d0, d1)
+	c.Ticks = htmlpage.Ticks(d0, d1)
 
 	c.Title = "Error budget burn-down of " + o.Name
 	if noData {
@@ -637,50 +633,6 @@ func writePoint(b *strings.Builder, x, y float64) {
 	b.Write(strconv.AppendFloat(buf[:0], x, 'f', 1, 64))
 	b.WriteByte(',')
 	b.Write(strconv.AppendFloat(buf[:0], y, 'f', 1, 64))
-}
-
-// tickSteps are the spacings of the time axis's labels.
-var tickSteps = []time.Duration{
-	time.Second, 10 * time.Second, time.Minute, 5 * time.Minute, 15 * time.Minute, 30 * time.Minute,
-	time.Hour, 2 * time.Hour, 3 * time.Hour, 6 * time.Hour, 12 * time.Hour,
-	24 * time.Hour, 2 * 24 * time.Hour, 7 * 24 * time.Hour, 14 * 24 * time.Hour, 28 * 24 * time.Hour, 91 * 24 * time.Hour,
-}
-
-// ticks labels the time axis from d0 to d1 at round times (UTC), at most
-// six of them; every other one is minor and hidden on a narrow screen.
-func ticks(d0, d1 time.Time) []tickView {
-	span := d1.Sub(d0)
-	step := tickSteps[len(tickSteps)-1]
-	for _, s := range tickSteps {
-		if span/s <= 5 {
-			step = s
-			break
-		}
-	}
-	var out []tickView
-	tm := d0.UTC().Truncate(step)
-	if tm.Before(d0) {
-		tm = tm.Add(step)
-	}
-	for i := 0; !tm.After(d1); i, tm = i+1, tm.Add(step) {
-		f := float64(tm.Sub(d0)) / float64(span)
-		label := tm.Format("15:04")
-		switch {
-		case step >= 24*time.Hour || (tm.Hour() == 0 && tm.Minute() == 0 && tm.Second() == 0):
-			label = tm.Format("Jan 2")
-		case step < time.Minute:
-			label = tm.Format("15:04:05")
-		}
-		anchor := "middle"
-		switch {
-		case f < 0.06:
-			anchor = "start"
-		case f > 0.94:
-			anchor = "end"
-		}
-		out = append(out, tickView{X: htmlpage.Coord(f*100) + "%", Label: label, Anchor: anchor, Minor: i%2 == 1})
-	}
-	return out
 }
 
 // shortStamp labels a time on an axis spanning span.

@@ -100,3 +100,55 @@ func Coord(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }
 func Percent(f float64, decimals int) string {
 	return strconv.FormatFloat(f*100, 'f', decimals, 64) + "%"
 }
+
+// tickSteps are the spacings of the time axis's labels.
+var tickSteps = []time.Duration{
+	time.Second, 10 * time.Second, time.Minute, 5 * time.Minute, 15 * time.Minute, 30 * time.Minute,
+	time.Hour, 2 * time.Hour, 3 * time.Hour, 6 * time.Hour, 12 * time.Hour,
+	24 * time.Hour, 2 * 24 * time.Hour, 7 * 24 * time.Hour, 14 * 24 * time.Hour, 28 * 24 * time.Hour, 91 * 24 * time.Hour,
+}
+
+// Tick is a label of a time axis: X is its position as a percentage of
+// the axis ("37.5%"), Anchor its SVG text-anchor, and Minor is set on
+// every other one, which a narrow screen hides.
+type Tick struct {
+	X, Label, Anchor string
+	Minor            bool
+}
+
+// Ticks labels a time axis from d0 to d1 at round times (UTC), at most
+// six of them; every other one is minor and hidden on a narrow screen.
+func Ticks(d0, d1 time.Time) []Tick {
+	span := d1.Sub(d0)
+	step := tickSteps[len(tickSteps)-1]
+	for _, s := range tickSteps {
+		if span/s <= 5 {
+			step = s
+			break
+		}
+	}
+	var out []Tick
+	tm := d0.UTC().Truncate(step)
+	if tm.Before(d0) {
+		tm = tm.Add(step)
+	}
+	for i := 0; !tm.After(d1); i, tm = i+1, tm.Add(step) {
+		f := float64(tm.Sub(d0)) / float64(span)
+		label := tm.Format("15:04")
+		switch {
+		case step >= 24*time.Hour || (tm.Hour() == 0 && tm.Minute() == 0 && tm.Second() == 0):
+			label = tm.Format("Jan 2")
+		case step < time.Minute:
+			label = tm.Format("15:04:05")
+		}
+		anchor := "middle"
+		switch {
+		case f < 0.06:
+			anchor = "start"
+		case f > 0.94:
+			anchor = "end"
+		}
+		out = append(out, Tick{X: Coord(f*100) + "%", Label: label, Anchor: anchor, Minor: i%2 == 1})
+	}
+	return out
+}

@@ -50,3 +50,22 @@ func TestParse(t *testing.T) {
 		}
 	}
 }
+
+func TestTicks(t *testing.T) {
+	d0 := time.Date(2026, 12, 3, 13, 7, 0, 0, time.UTC)
+	got := Ticks(d0, d0.Add(time.Hour))
+	var labels []string
+	for _, tk := range got {
+		labels = append(labels, tk.Label+"@"+tk.X+"/"+tk.Anchor)
+	}
+	want := "13:15@13.3%/middle 13:30@38.3%/middle 13:45@63.3%/middle 14:00@88.3%/middle"
+	if s := strings.Join(labels, " "); s != want {
+		t.Errorf("Ticks over an hour = %s, want %s", s, want)
+	}
+	if len(got) > 1 && (got[0].Minor || !got[1].Minor) {
+		t.Errorf("every other tick should be minor: %+v", got)
+	}
+	if got := Ticks(d0, d0.Add(30*24*time.Hour)); len(got) == 0 || len(got) > 6 || got[0].Label != "Dec 7" {
+		t.Errorf("Ticks over 30 days = %+v, want at most six day labels", got)
+	}
+}
