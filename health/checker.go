@@ -303,9 +303,11 @@ func (c *Checker) Evaluate(ctx context.Context, probe Probe, exclude ...string) 
 // Status reports probe's status from the checks' last results, as
 // Evaluate would, but runs no check and waits for nothing: a listener
 // (see Subscribe) may call it to learn whether a check's change moved
-// readiness. A check with no result yet counts as StatusUnknown does in a
-// probe. A probe other than Liveness, Readiness, Startup or a union of
-// them reports StatusFail.
+// readiness. While a check of the probe has no result yet, the status is
+// not known and Status reports StatusUnknown, except for Liveness, which
+// such a check does not fail; a draining checker's readiness is
+// StatusFail all the same. A probe other than Liveness, Readiness,
+// Startup or a union of them reports StatusFail.
 func (c *Checker) Status(probe Probe) Status {
 	c.init()
 	if probe == 0 || probe&^allProbes != 0 {
@@ -316,9 +318,14 @@ func (c *Checker) Status(probe Probe) Status {
 	}
 	status := StatusPass
 	for _, e := range *c.snapshot.Load() {
-		if c.takes(e, probe, "", nil) {
-			status = max(status, effect(e.status(), e.check.Severity, probe))
+		if !c.takes(e, probe, "", nil) {
+			continue
 		}
+		st := e.status()
+		if st == StatusUnknown && probe != Liveness {
+			return StatusUnknown
+		}
+		status = max(status, effect(st, e.check.Severity, probe))
 	}
 	return status
 }

@@ -24,14 +24,22 @@ func TestStatusFromLastResults(t *testing.T) {
 		return nil
 	}})
 	c.Register(health.Check{Name: "cache", Func: ok, Severity: health.NonCritical})
-	if got := c.Status(health.Readiness); got != health.StatusFail {
-		t.Errorf("before any result: Status(Readiness) = %v, want fail", got)
+	if got := c.Status(health.Readiness); got != health.StatusUnknown {
+		t.Errorf("before any result: Status(Readiness) = %v, want unknown", got)
 	}
 	if got := c.Status(health.Liveness); got != health.StatusPass {
 		t.Errorf("a probe with no check: Status(Liveness) = %v, want pass", got)
 	}
+	c.Register(health.Check{Name: "deadlock", Func: ok, Probes: health.Liveness})
+	if got := c.Status(health.Liveness); got != health.StatusPass {
+		t.Errorf("a liveness check with no result: Status(Liveness) = %v, want pass, as the probe answers", got)
+	}
 	if runs.Load() != 0 {
 		t.Fatalf("Status ran the check %d times", runs.Load())
+	}
+	c.CheckResult(t.Context(), "db")
+	if got := c.Status(health.Readiness); got != health.StatusUnknown {
+		t.Errorf("with cache not run yet: Status(Readiness) = %v, want unknown", got)
 	}
 	c.Evaluate(t.Context(), health.Readiness)
 	if got := c.Status(health.Readiness); got != health.StatusPass {

@@ -13,7 +13,10 @@ import (
 // every check's change of status (with its error as the cause), every
 // change of readiness as a probe (see health.Checker.Status), and the
 // start of draining. Readiness is read from the checks' last results
-// when a change arrives, so recording it runs no check.
+// when a change arrives, so recording it runs no check. While a check has
+// no result yet readiness is not known and no move is recorded; the first
+// known readiness is recorded only when it is not pass, so that a service
+// starting up healthy records no readiness event.
 func (j *Journal) WatchHealth(c *health.Checker) (cancel func()) {
 	last := c.Status(health.Readiness)
 	var mu chanMutex = make(chan struct{}, 1)
@@ -28,8 +31,6 @@ func (j *Journal) WatchHealth(c *health.Checker) (cancel func()) {
 			j.Record(ctx, e)
 		case health.DrainStarted:
 			j.Record(ctx, Event{Name: HealthDrain, Subject: "readiness", From: ch.From.String(), To: ch.To.String(), Time: ch.Time, Cause: "draining"})
-		default:
-			return
 		}
 		// Listeners run on the goroutine of each change: one at a time
 		// compares and swaps the last readiness, so that no move is
@@ -37,17 +38,23 @@ func (j *Journal) WatchHealth(c *health.Checker) (cancel func()) {
 		mu.lock()
 		defer mu.unlock()
 		now := c.Status(health.Readiness)
-		if now == last {
+		if now == last || now == health.StatusUnknown {
 			return
 		}
-		e := Event{Name: HealthProbe, Subject: "readiness", From: last.String(), To: now.String(), Time: ch.Time}
+		from := last
+		last = now
+		if from == health.StatusUnknown && now == health.StatusPass {
+			return
+		}
+		e := Event{Name: HealthProbe, Subject: "readiness", From: from.String(), To: now.String(), Time: ch.Time}
 		switch {
 		case ch.Kind == health.DrainStarted:
 			e.Cause = "draining"
+		case ch.Kind == health.CheckRemoved:
+			e.Cause = "check " + ch.Name + " removed"
 		case ch.Name != "":
 			e.Cause = "check " + ch.Name + " " + ch.To.String()
 		}
-		last = now
 		j.Record(ctx, e)
 	})
 }
