@@ -13,11 +13,17 @@
 // breaker is open, /readyz warns. Traces and metrics go through OpenTelemetry:
 // /metrics serves Prometheus, and OTEL_TRACES_EXPORTER=console prints spans.
 // At start-up it announces its deployment as a JSON line on standard output,
-// and /version serves its build info.
+// and /version serves its build info. /events keeps what happened, in
+// order (a timeline in a browser, JSON lines to curl), and a flight
+// recorder writes a snapshot of the execution trace into -snapshot-dir
+// when a breaker opens, readiness fails or a page tier fires; with
+// RUNKIT_SNAPSHOT_TOKEN set, /debug/snapshots serves them to a request
+// bearing it.
 package main
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"flag"
 	"fmt"
@@ -27,12 +33,14 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sync/atomic"
 	"time"
 
 	"github.com/ybiyri/runkit/breaker"
 	"github.com/ybiyri/runkit/deploy"
 	"github.com/ybiyri/runkit/health"
+	"github.com/ybiyri/runkit/incident"
 	"github.com/ybiyri/runkit/slo"
 	"github.com/ybiyri/runkit/telemetry"
 )
@@ -57,6 +65,9 @@ func run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("service", flag.ContinueOnError)
 	addr := fs.String("addr", defaultAddr(), "listen address (default from PORT, else :8080)")
 	drain := fs.Duration("drain-delay", 3*time.Second, "how long to keep serving after readiness turns to fail")
+	snapshots := fs.String("snapshot-dir", filepath.Join(os.TempDir(), "runkit-example-snapshots"), "where the flight recorder writes snapshots")
+	evaluate := fs.Duration("slo-every", incident.DefaultEvaluateEvery, "how often the event journal reads the SLO tracker")
+	outage := fs.Bool("outage", false, "simulate an outage: the quote upstream and /hello fail every request")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -78,8 +89,16 @@ func run(ctx context.Context, args []string) error {
 	}()
 	log := slog.New(tel.LogHandler(slog.NewTextHandler(os.Stderr, nil)))
 
+	// The journal of what happens: health, breakers, the SLO, deploys.
+	journal, err := incident.New(incident.Config{Service: "runkit-example", EvaluateEvery: *evaluate})
+	if err != nil {
+		return err
+	}
+	defer journal.Close()
+
 	checker := health.New(health.WithVerbose(true), health.WithListener(logChange(log)))
 	defer checker.Close()
+	defer journal.WatchHealth(checker)()
 
 	inventory := &flakyDependency{failRate: 0.1}
 	if err := checker.Register(health.Check{
@@ -92,7 +111,7 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 
-	upstreamURL, stopUpstream, err := startFlakyUpstream()
+	upstreamURL, stopUpstream, err := startFlakyUpstream(*outage)
 	if err != nil {
 		return err
 	}
@@ -102,7 +121,7 @@ func run(ctx context.Context, args []string) error {
 		// The caller's deadline: a request cut off by it counts against
 		// nothing.
 		Timeout:   quoteTimeout,
-		Transport: tel.Transport(quoteTransport(nil, &breakers, log)),
+		Transport: tel.Transport(quoteTransport(nil, &breakers, log, journal.BreakerChange)),
 	}
 	if err := checker.Register(health.Check{
 		Name:     "breakers",
@@ -118,6 +137,9 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	tracked := slo.Middleware(availability, slo.MiddlewareConfig{})
+	if err := journal.WatchTracker(availability); err != nil {
+		return err
+	}
 
 	mux := http.NewServeMux()
 	for _, p := range []string{"/livez", "/readyz", "/startupz", "/healthz"} {
@@ -125,11 +147,16 @@ func run(ctx context.Context, args []string) error {
 		mux.Handle(p+"/", checker.Handler())
 	}
 	mux.Handle("GET /hello", tracked(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if *outage {
+			http.Error(w, "inventory unavailable", http.StatusServiceUnavailable)
+			return
+		}
 		fmt.Fprintln(w, "hello")
 	})))
 	mux.Handle("GET /slo", availability.Handler()) // a browser gets the page
 	mux.Handle("GET /metrics", tel.MetricsHandler())
 	mux.Handle("GET /version", deploy.VersionHandler())
+	mux.Handle("GET /events", journal) // a browser gets the timeline
 	mux.HandleFunc("GET /quote", func(w http.ResponseWriter, r *http.Request) {
 		req, _ := http.NewRequestWithContext(r.Context(), http.MethodGet, upstreamURL, nil)
 		resp, err := client.Do(req)
@@ -158,12 +185,29 @@ func run(ctx context.Context, args []string) error {
 	// Announce the deployment, waiting two seconds at most: a marker is
 	// worth little against a service that does not start.
 	announcer := &deploy.Announcer{
-		Sinks: []deploy.Sink{deploy.Writer(os.Stdout), deploy.OTel(deploy.OTelConfig{TracerProvider: tel.TracerProvider})},
+		Sinks: []deploy.Sink{deploy.Writer(os.Stdout), deploy.OTel(deploy.OTelConfig{TracerProvider: tel.TracerProvider}), journal.Sink()},
 	}
 	// A build without VCS data (go run, or an image built from a copied
 	// tree) gets its version from RUNKIT_VERSION or RUNKIT_REVISION, or
 	// -ldflags; without them FromBuild says why it cannot mark it.
-	if m, err := deploy.FromBuild("runkit-example", envOr("DEPLOY_ENV", "dev")); err != nil {
+	m, err := deploy.FromBuild("runkit-example", envOr("DEPLOY_ENV", "dev"))
+	journal.Started(m)
+	defer journal.Stopping(m, "shut down")
+	// The flight recorder: the last seconds of execution trace, written
+	// out when a breaker opens, readiness fails or a page tier fires.
+	rec, recErr := incident.NewRecorder(incident.RecorderConfig{
+		Dir: *snapshots, Journal: journal, Deployment: m,
+		Authorize: bearer(os.Getenv("RUNKIT_SNAPSHOT_TOKEN")),
+	})
+	if recErr != nil {
+		log.Warn("flight recorder not running", "err", recErr)
+	} else {
+		defer rec.Close(context.Background())
+		mux.Handle("/debug/snapshots", rec.Handler())
+		mux.Handle("/debug/snapshots/", rec.Handler())
+		srv.Handler = rec.Middleware(srv.Handler)
+	}
+	if err != nil {
 		log.Warn("deployment marker not sent", "err", err)
 	} else {
 		actx, cancel := context.WithTimeout(ctx, 2*time.Second)
@@ -177,6 +221,17 @@ func run(ctx context.Context, args []string) error {
 	err = health.Serve(ctx, srv, checker, health.ServeConfig{Listener: ln, DrainDelay: *drain})
 	log.Info("stopped", "err", err)
 	return err
+}
+
+// bearer authorizes a request bearing token, or nobody when token is
+// empty: snapshots hold traces and heap profiles.
+func bearer(token string) func(*http.Request) bool {
+	if token == "" {
+		return nil
+	}
+	return func(r *http.Request) bool {
+		return subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), []byte("Bearer "+token)) == 1
+	}
 }
 
 // logChange returns a health listener that logs each change by its kind.
@@ -217,24 +272,25 @@ const quoteTimeout = 2 * time.Second
 // running out is a failure: three attempts and their backoff fit within
 // quoteTimeout, so a hung upstream opens its breaker before callers give
 // up.
-func quoteTransport(base http.RoundTripper, breakers *breaker.Registry, log *slog.Logger) http.RoundTripper {
+func quoteTransport(base http.RoundTripper, breakers *breaker.Registry, log *slog.Logger, onChange func(breaker.Change)) http.RoundTripper {
 	return &breaker.Retry{Base: &breaker.Transport{
 		Base:           base,
 		AttemptTimeout: 500 * time.Millisecond,
 		Registry:       breakers,
-		Config:         breaker.Config{Logger: log, MinCalls: 10, OpenTimeout: 10 * time.Second},
+		Config:         breaker.Config{Logger: log, MinCalls: 10, OpenTimeout: 10 * time.Second, OnChange: onChange},
 	}}
 }
 
 // startFlakyUpstream serves a quote service on loopback that fails a third
-// of its requests, standing in for a real upstream.
-func startFlakyUpstream() (url string, stop func(), err error) {
+// of its requests, or all of them in an outage, standing in for a real
+// upstream.
+func startFlakyUpstream(outage bool) (url string, stop func(), err error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", nil, err
 	}
 	srv := &http.Server{ReadHeaderTimeout: time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		if rand.IntN(3) == 0 {
+		if outage || rand.IntN(3) == 0 {
 			http.Error(w, "overloaded", http.StatusServiceUnavailable)
 			return
 		}

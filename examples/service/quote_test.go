@@ -28,7 +28,7 @@ func TestQuoteClientOpensOnHungUpstream(t *testing.T) {
 		}))
 		t.Cleanup(func() { close(release) })
 		var breakers breaker.Registry
-		client := &http.Client{Timeout: quoteTimeout, Transport: quoteTransport(n.Transport, &breakers, slog.New(slog.DiscardHandler))}
+		client := &http.Client{Timeout: quoteTimeout, Transport: quoteTransport(n.Transport, &breakers, slog.New(slog.DiscardHandler), nil)}
 		for i := range 20 {
 			resp, err := client.Get(url)
 			if err == nil {
