@@ -40,6 +40,7 @@ var readmeImports = map[string]string{
 	"redis":        "github.com/redis/go-redis/v9",
 	"deploy":       "github.com/ybiyri/runkit/deploy",
 	"health":       "github.com/ybiyri/runkit/health",
+	"incident":     "github.com/ybiyri/runkit/incident",
 	"checks":       "github.com/ybiyri/runkit/health/checks",
 	"slo":          "github.com/ybiyri/runkit/slo",
 	"slotest":      "github.com/ybiyri/runkit/slo/slotest",
@@ -70,6 +71,10 @@ var readmeWorld = []struct{ name, typ string }{
 	{"checkout", "slo.Objective"},
 	{"checkoutHandler", "http.Handler"},
 	{"grafanaSink", "deploy.Sink"},
+	{"tracker", "*slo.Tracker"},
+	{"announcer", "*deploy.Announcer"},
+	{"marker", "deploy.Marker"},
+	{"isOperator", "func(*http.Request) bool"},
 }
 
 func TestREADMEGoBlocksCompile(t *testing.T) {
