@@ -200,7 +200,7 @@ func TestEventsReachOpenTelemetryAndSubscribers(t *testing.T) {
 	}
 	r := exp.records[0]
 	attrs := map[string]string{}
-	r.WalkAttributes(func(kv attribute.KeyValue) bool { attrs[string(kv.Key)] = kv.Value.Emit(); return true })
+	r.WalkAttributes(func(kv attribute.KeyValue) bool { attrs[string(kv.Key)] = kv.Value.String(); return true })
 	want := map[string]string{"runkit.incident.subject": "api.example:443", "runkit.incident.from": "closed", "runkit.incident.to": "open",
 		"runkit.incident.cause": "failure ratio", "service.instance.id": "checkout-7f9c", "runkit.incident.seq": "1"}
 	for k, v := range want {
@@ -211,7 +211,7 @@ func TestEventsReachOpenTelemetryAndSubscribers(t *testing.T) {
 	if r.EventName() != "runkit.breaker.state" || r.TraceID() != traceID || r.Severity().String() != "WARN" {
 		t.Errorf("record: event.name %q, trace %v, severity %v; want runkit.breaker.state, %v, WARN", r.EventName(), r.TraceID(), r.Severity(), traceID)
 	}
-	if got := r.Body().Emit(); got != "breaker.state api.example:443: closed → open (failure ratio)" {
+	if got := r.Body().String(); got != "breaker.state api.example:443: closed → open (failure ratio)" {
 		t.Errorf("body %q", got)
 	}
 	if e := j.Events(incident.Filter{Kinds: []incident.Kind{incident.Breaker}}); len(e) != 1 || e[0].TraceID != traceID.String() {
