@@ -386,3 +386,37 @@ func TestPanicMiddleware(t *testing.T) {
 }
 
 func newDiscardLogger() *log.Logger { return log.New(io.Discard, "", 0) }
+
+// Trigger is limited per trigger kind to one in MinInterval, on the
+// recorder's clock; other kinds and Snapshot are not held back.
+func TestTriggerRateLimit(t *testing.T) {
+	now := time.Date(2026, 12, 3, 3, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	j := newJournal(t, incident.Config{})
+	written := snapshotsOf(t, j)
+	r := newRecorder(t, incident.RecorderConfig{Journal: j, Now: clock})
+	if err := r.Trigger(t.Context(), incident.TriggerBreakerOpen, "first"); err != nil {
+		t.Fatal(err)
+	}
+	next(t, written)
+	err := r.Trigger(t.Context(), incident.TriggerBreakerOpen, "second")
+	if !errors.Is(err, incident.ErrRateLimited) || !strings.Contains(err.Error(), "breaker-open fired 0s ago, within 5m0s") {
+		t.Errorf("second trigger at once: %v, want ErrRateLimited", err)
+	}
+	if err := r.Trigger(t.Context(), incident.TriggerReadinessFail, "another kind"); err != nil {
+		t.Errorf("a trigger of another kind: %v", err)
+	}
+	next(t, written)
+	mu.Lock()
+	now = now.Add(incident.DefaultMinInterval)
+	mu.Unlock()
+	if err := r.Trigger(t.Context(), incident.TriggerBreakerOpen, "third"); err != nil {
+		t.Errorf("a trigger MinInterval later: %v", err)
+	}
+	s := next(t, written)
+	list, _ := r.Snapshots()
+	if len(list) != 3 || list[1].Suppressed[incident.TriggerBreakerOpen] != 1 || len(list[2].Suppressed) != 0 || !strings.Contains(s.Cause, "third") {
+		t.Errorf("snapshots %+v: want three, the next after the limited one counting it", list)
+	}
+}
