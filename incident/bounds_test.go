@@ -13,6 +13,7 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+	"unsafe"
 
 	"go.opentelemetry.io/otel/attribute"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
@@ -315,5 +316,12 @@ func BenchmarkSlogBaseline(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		log.Info("circuit breaker state changed", "breaker", "api.example:443", "from", "closed", "to", "open", "forced", false)
+	}
+}
+
+// The ring's memory is as Config.Capacity says.
+func TestEventSize(t *testing.T) {
+	if got := unsafe.Sizeof(incident.Event{}); got != incident.EventSize {
+		t.Errorf("Event is %d bytes, EventSize says %d", got, incident.EventSize)
 	}
 }

@@ -23,14 +23,19 @@ const (
 	DefaultEvaluateEvery = 10 * time.Second
 )
 
+// EventSize is the size of an Event in the journal's ring, in bytes,
+// beside the text of its strings.
+const EventSize = 200
+
 // Config configures a Journal. Every zero field has a documented default.
 type Config struct {
 	// Service and Instance name the process in every event. Empty
 	// Instance means the host name.
 	Service, Instance string
 	// Capacity is how many events the journal keeps; the oldest is dropped
-	// (and counted in Dropped) to make room. Zero means 10,000, about 3 MB
-	// of events. It cannot be off.
+	// (and counted in Dropped) to make room. Zero means 10,000. Each event
+	// takes EventSize bytes in the ring (2 MB for 10,000) plus its
+	// strings. It cannot be off.
 	Capacity int
 	// FlapLimit and FlapWindow summarise a flapping subject: after
 	// FlapLimit changes of one subject (a breaker, a check) within
