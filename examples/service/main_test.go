@@ -57,7 +57,7 @@ func startService(t *testing.T) string {
 // its context.
 func TestRun(t *testing.T) {
 	url := startService(t)
-	for path, want := range map[string]int{"/hello": 200, "/livez": 200, "/readyz/inventory?verbose": 0, "/slo": 200, "/quote": 0, "/metrics": 200, "/version": 200} {
+	for path, want := range map[string]int{"/hello": 200, "/livez": 200, "/readyz/inventory?verbose": 0, "/slo": 200, "/quote": 0, "/metrics": 200, "/version": 200, "/events": 200} {
 		resp, err := http.Get(url + path)
 		if err != nil {
 			t.Fatal(err)
