@@ -325,3 +325,31 @@ func TestEventSize(t *testing.T) {
 		t.Errorf("Event is %d bytes, EventSize says %d", got, incident.EventSize)
 	}
 }
+
+// Events dropped from a full ring before the journal's goroutine handed
+// them on are counted in Missed; subscribers see the rest in order.
+func TestMissed(t *testing.T) {
+	j, err := incident.New(incident.Config{Capacity: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocked, release := make(chan struct{}), make(chan struct{})
+	var seen []uint64
+	j.Subscribe(func(e incident.Event) {
+		seen = append(seen, e.Seq)
+		if e.Seq == 1 {
+			close(blocked)
+			<-release
+		}
+	})
+	j.Record(t.Context(), incident.Event{Name: incident.HealthCheck, Subject: "a"})
+	<-blocked
+	for i := range 10 {
+		j.Record(t.Context(), incident.Event{Name: incident.HealthCheck, Subject: fmt.Sprint("b", i)})
+	}
+	close(release)
+	j.Close()
+	if j.Missed() != 8 || fmt.Sprint(seen) != "[1 10 11]" {
+		t.Errorf("Missed() = %d, subscriber saw %v; want 8 and [1 10 11]", j.Missed(), seen)
+	}
+}

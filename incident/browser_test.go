@@ -13,6 +13,7 @@ import (
 
 	"github.com/ybiyri/runkit/incident"
 	"github.com/ybiyri/runkit/internal/browsertest"
+	"github.com/ybiyri/runkit/internal/htmlpage"
 	"github.com/ybiyri/runkit/internal/htmltest"
 )
 
@@ -65,6 +66,23 @@ func TestTimelinePage(t *testing.T) {
 	}
 	if lanes := htmltest.Find(doc, htmltest.WithClass("section", "lane")); len(lanes) != len(incident.Kinds) {
 		t.Errorf("%d lanes, want %d", len(lanes), len(incident.Kinds))
+	}
+	srv := httptest.NewServer(j)
+	defer srv.Close()
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/events", nil)
+	req.Header.Set("Accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	h := resp.Header
+	if resp.StatusCode != 200 || h.Get("Content-Type") != "text/html; charset=utf-8" || h.Get("Content-Security-Policy") != htmlpage.CSP || h.Get("Vary") != "Accept" {
+		t.Errorf("GET /events from a browser: %d, headers %v", resp.StatusCode, h)
+	}
+	req.Method = http.MethodHead
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 || resp.ContentLength <= 0 {
+		t.Errorf("HEAD /events from a browser: %v %v", resp, err)
 	}
 	var empty strings.Builder
 	if err := newJournal(t, incident.Config{}).WriteHTML(&empty, incident.Filter{}); err != nil || !strings.Contains(empty.String(), "No events in this range.") {

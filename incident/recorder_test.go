@@ -15,6 +15,7 @@ import (
 	"runtime/trace"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -419,4 +420,67 @@ func TestTriggerRateLimit(t *testing.T) {
 	if len(list) != 3 || list[1].Suppressed[incident.TriggerBreakerOpen] != 1 || len(list[2].Suppressed) != 0 || !strings.Contains(s.Cause, "third") {
 		t.Errorf("snapshots %+v: want three, the next after the limited one counting it", list)
 	}
+}
+
+// With no rate limit to speak of, a breaker flapping through 1,000
+// changes still leaves at most MaxSnapshots snapshots on disk, no hidden
+// leftovers, and a journal within its capacity.
+func TestFlappingBreakerDiskBound(t *testing.T) {
+	j := newJournal(t, incident.Config{FlapLimit: -1, Capacity: 100})
+	var written atomic.Int32
+	defer j.Subscribe(func(e incident.Event) {
+		if e.Name == incident.ProcessSnapshot {
+			written.Add(1)
+		}
+	})()
+	dir := t.TempDir()
+	r, err := incident.NewRecorder(incident.RecorderConfig{Dir: dir, Journal: j, MinInterval: time.Nanosecond, MaxSnapshots: 3, MinAge: time.Second, MaxBytes: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	changes := 0
+	b, err := breaker.New[int](breaker.Config{Name: "payments", ConsecutiveFailures: 1, OpenTimeout: 100 * time.Microsecond, Jitter: -1, HalfOpenProbes: 1,
+		OnChange: func(c breaker.Change) {
+			mu.Lock()
+			changes++
+			mu.Unlock()
+			j.BreakerChange(c)
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func() int { mu.Lock(); defer mu.Unlock(); return changes }
+	// Flap until 1,000 changes and until more snapshots were written than
+	// the bound keeps.
+	for count() < 1000 || written.Load() <= 3 {
+		b.Execute(t.Context(), fail)
+		time.Sleep(200 * time.Microsecond)
+		b.Execute(t.Context(), succeed)
+	}
+	if err := r.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d changes, %d snapshots written", count(), written.Load())
+	list, _ := listDir(t, dir)
+	if len(list) > 3 || len(list) == 0 {
+		t.Errorf("%d snapshot directories after 1,000 changes, want 1 to 3: %v", len(list), list)
+	}
+	if n := len(j.Events(incident.Filter{})); n != 100 || j.Dropped() == 0 {
+		t.Errorf("journal holds %d events, dropped %d; want 100 and the rest dropped", n, j.Dropped())
+	}
+}
+
+// listDir returns the names in dir, failing on a hidden one.
+func listDir(t *testing.T, dir string) ([]string, error) {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	var names []string
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), ".") {
+			t.Errorf("hidden leftover %s", e.Name())
+		}
+		names = append(names, e.Name())
+	}
+	return names, err
 }
