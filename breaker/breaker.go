@@ -1,6 +1,7 @@
 package breaker
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -283,9 +284,11 @@ type Breaker[T any] struct {
 	m        *metrics
 	link     atomic.Pointer[linkHolder]
 	forceMu  sync.Mutex // serializes changes not made by calls: forced, Retry-After
-	// trip is the Cause of the last ReadyToTrip that said yes, and
-	// panicked is set by a call that panics; both are read by the
-	// onStateChange that follows, under gobreaker's lock.
+	// trip is the Cause of the last ReadyToTrip that said yes, read by
+	// the onStateChange that follows under gobreaker's lock. panicked is
+	// set by a call that panics, just before gobreaker counts its
+	// failure, and taken by that count's ReadyToTrip or, half-open, by
+	// onStateChange.
 	trip     atomic.Uint32
 	panicked atomic.Bool
 
@@ -346,13 +349,19 @@ func New[T any](cfg Config) (*Breaker[T], error) {
 		MaxRequests: uint32(cfg.HalfOpenProbes),
 		Timeout:     b.timeout,
 		ReadyToTrip: func(c gobreaker.Counts) bool {
+			// Asked at every failure of a closed breaker: the failure is
+			// a panic's only if this call panicked.
+			cause := CausePanic
+			if !b.panicked.Swap(false) {
+				cause = CauseUnknown
+			}
 			if consecutive > 0 && c.ConsecutiveFailures >= consecutive {
-				b.trip.Store(uint32(CauseConsecutiveFailures))
+				b.trip.Store(uint32(cmp.Or(cause, CauseConsecutiveFailures)))
 				return true
 			}
 			counted := c.TotalSuccesses + c.TotalFailures
 			if ratio > 0 && counted >= minCalls && float64(c.TotalFailures) >= ratio*float64(counted) {
-				b.trip.Store(uint32(CauseFailureRatio))
+				b.trip.Store(uint32(cmp.Or(cause, CauseFailureRatio)))
 				return true
 			}
 			return false
@@ -394,12 +403,12 @@ func (b *Breaker[T]) State() State {
 func (b *Breaker[T]) onStateChange(cb *gobreaker.CircuitBreaker[struct{}], from, to gobreaker.State) {
 	now := time.Now()
 	c := change{from: stateOf(from), to: stateOf(to), at: now, until: now.Add(b.timeout)}
-	panicked := b.panicked.Swap(false)
 	switch {
-	case c.to == Open && panicked:
-		c.cause = CausePanic
 	case c.to == Open && c.from == HalfOpen:
 		c.cause = CauseProbeFailed
+		if b.panicked.Swap(false) {
+			c.cause = CausePanic
+		}
 	case c.to == Open:
 		c.cause = Cause(b.trip.Load())
 	case c.to == HalfOpen:

@@ -66,6 +66,13 @@ func TestOnChangeCauses(t *testing.T) {
 		time.Sleep(time.Second + time.Millisecond)
 		executePanicking(b)
 
+		// A panic that trips nothing is not the cause of a later trip.
+		later := mustNew(t, breaker.Config{Name: "later", ConsecutiveFailures: 2, FailureRatio: -1, OnChange: c.add})
+		executePanicking(later)
+		later.Execute(ctx, succeed)
+		later.Execute(ctx, fail)
+		later.Execute(ctx, fail)
+
 		ratio := mustNew(t, breaker.Config{Name: "api", ConsecutiveFailures: -1, FailureRatio: 0.5, MinCalls: 2, OnChange: c.add})
 		ratio.Execute(ctx, succeed)
 		ratio.Execute(ctx, fail)
@@ -79,6 +86,7 @@ func TestOnChangeCauses(t *testing.T) {
 			"db closed>open: panic",
 			"db open>half-open: open period ended",
 			"db half-open>open: panic",
+			"later closed>open: consecutive failures",
 			"api closed>open: failure ratio",
 		}
 		if got := c.causes(); !slices.Equal(got, want) {
