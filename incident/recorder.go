@@ -165,11 +165,14 @@ func NewRecorder(cfg RecorderConfig) (*Recorder, error) {
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("incident: RecorderConfig.Dir: %w", err)
 	}
-	if err := removeUnfinished(cfg.Dir); err != nil {
-		return nil, err
-	}
 	if !active.CompareAndSwap(false, true) {
 		return nil, ErrRecorderActive
+	}
+	// Only now: the hidden directories of a recorder running in this
+	// process are its snapshots in progress.
+	if err := removeUnfinished(cfg.Dir); err != nil {
+		active.Store(false)
+		return nil, err
 	}
 	fr := trace.NewFlightRecorder(trace.FlightRecorderConfig{MinAge: cfg.MinAge, MaxBytes: cfg.MaxBytes})
 	if err := fr.Start(); err != nil {
@@ -251,6 +254,7 @@ func (r *Recorder) Trigger(ctx context.Context, t Trigger, reason string) error 
 // Snapshot writes a snapshot now, for reason, and returns it once it is
 // in place, or ctx's error if ctx ends first (the snapshot is still
 // written). It is not rate-limited, but waits for a snapshot in progress.
+// It returns ErrRecorderClosed when Close comes first.
 func (r *Recorder) Snapshot(ctx context.Context, reason string) (Snapshot, error) {
 	reply := make(chan result, 1)
 	if err := r.fire(ctx, TriggerManual, reason, "", reply); err != nil {
@@ -261,6 +265,13 @@ func (r *Recorder) Snapshot(ctx context.Context, reason string) (Snapshot, error
 		return res.s, res.err
 	case <-ctx.Done():
 		return Snapshot{}, ctx.Err()
+	case <-r.stopped:
+		select {
+		case res := <-reply: // written before the recorder stopped
+			return res.s, res.err
+		default:
+			return Snapshot{}, ErrRecorderClosed
+		}
 	}
 }
 
