@@ -2,12 +2,14 @@ package incident_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +23,7 @@ import (
 
 	"github.com/ybiyri/runkit/breaker"
 	"github.com/ybiyri/runkit/incident"
+	"github.com/ybiyri/runkit/slo"
 )
 
 // The journal keeps Capacity events, dropping and counting the oldest.
@@ -100,7 +103,7 @@ func TestFlappingBreakerIsSummarised(t *testing.T) {
 
 // A subject's summary is recorded at Close when its window is still open.
 func TestSummaryAtClose(t *testing.T) {
-	j, err := incident.New(incident.Config{FlapLimit: 2})
+	j, err := incident.New(incident.Config{FlapLimit: 2, Service: "checkout"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,6 +122,14 @@ func TestSummaryAtClose(t *testing.T) {
 	}
 	if err := j.WatchTracker(nil); err == nil {
 		t.Error("WatchTracker(nil) returned no error")
+	}
+	tr, _ := slo.NewTracker(slo.Objective{Name: "x", Target: 0.9, Window: slo.Rolling(time.Hour)}, slo.TrackerConfig{})
+	if err := j.WatchTracker(tr); !errors.Is(err, incident.ErrClosed) {
+		t.Errorf("WatchTracker after Close: %v, want ErrClosed", err)
+	}
+	host, _ := os.Hostname()
+	if e := j.Events(incident.Filter{}); e[0].Instance != host {
+		t.Errorf("Instance %q with none configured, want the host name %q", e[0].Instance, host)
 	}
 }
 
