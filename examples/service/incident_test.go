@@ -116,8 +116,12 @@ func TestWhenItBreaks(t *testing.T) {
 		return -1
 	}
 	opened := func(e incident.Event) bool { return e.Name == incident.BreakerState && e.To == "open" }
-	warned := func(e incident.Event) bool { return e.Name == incident.HealthProbe && e.From == "pass" && e.To == "warn" }
-	paged := func(e incident.Event) bool { return e.Name == incident.SLOTier && e.To == "firing" && e.Severity == "page" }
+	warned := func(e incident.Event) bool {
+		return e.Name == incident.HealthProbe && e.From == "pass" && e.To == "warn"
+	}
+	paged := func(e incident.Event) bool {
+		return e.Name == incident.SLOTier && e.To == "firing" && e.Severity == "page"
+	}
 	snapped := func(trigger incident.Trigger) func(incident.Event) bool {
 		return func(e incident.Event) bool {
 			return e.Name == incident.ProcessSnapshot && strings.HasPrefix(e.Cause, string(trigger)+": ")
