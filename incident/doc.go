@@ -16,6 +16,8 @@
 //	announcer.Sinks = append(announcer.Sinks, journal.Sink())   // deploy markers
 //	journal.Started(marker)                                     // this process's deployment
 //
+// or all but the breakers at once, with [Journal.Watch] and [Sources].
+//
 // The journal is bounded: it keeps Config.Capacity events (10,000 by
 // default) and drops the oldest, counting them in [Journal.Dropped].
 // Recording never waits on anything but a short lock held for a copy: the

@@ -47,7 +47,8 @@ const (
 // documented default.
 type RecorderConfig struct {
 	// Dir is where snapshots are written, one directory each; it is made
-	// if missing. Required.
+	// if missing. Required. Snapshots an earlier process left there are
+	// listed and count toward MaxSnapshots and MaxDiskBytes.
 	Dir string
 	// MinAge and MaxBytes size the window of execution trace the runtime
 	// keeps (runtime/trace.FlightRecorderConfig): at least MinAge of the

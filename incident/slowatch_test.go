@@ -3,12 +3,14 @@ package incident_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ybiyri/runkit/deploy"
 	"github.com/ybiyri/runkit/health"
 	"github.com/ybiyri/runkit/incident"
 	"github.com/ybiyri/runkit/slo"
@@ -86,4 +88,44 @@ func TestReadinessAtStart(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Watch wires the checker, the trackers, the announcer and the start in
+// one call.
+func TestWatchAll(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		j := newJournal(t, incident.Config{})
+		checker := health.New()
+		defer checker.Close()
+		tracker, _ := slo.NewTracker(slo.Objective{Name: "search", Target: 0.9, Window: slo.Rolling(time.Hour)}, slo.TrackerConfig{})
+		ann := &deploy.Announcer{}
+		if _, err := j.Watch(incident.Sources{Trackers: []*slo.Tracker{nil}}); err == nil || !strings.Contains(err.Error(), "Sources.Trackers[0] is nil") {
+			t.Errorf("Watch of a nil tracker: %v", err)
+		}
+		cancel, err := j.Watch(incident.Sources{Health: checker, Trackers: []*slo.Tracker{tracker}, Announcer: ann, Start: &marker})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer cancel()
+		checker.Register(health.Check{Name: "db", Func: func(context.Context) error { return errors.New("refused") }})
+		checker.Evaluate(t.Context(), health.Readiness)
+		synctest.Wait()
+		tracker.RecordN(1, 0)
+		j.EvaluateAt(time.Now())
+		if _, err := ann.Announce(t.Context(), marker); err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, e := range j.Events(incident.Filter{}) {
+			names = append(names, e.Name)
+		}
+		want := []string{incident.DeployStart, incident.HealthCheck, incident.HealthProbe, incident.SLONoData, incident.DeployMarker}
+		if diff := cmp.Diff(want, names); diff != "" {
+			t.Errorf("events (-want +got):\n%s", diff)
+		}
+		j.Close()
+		if _, err := j.Watch(incident.Sources{}); !errors.Is(err, incident.ErrClosed) {
+			t.Errorf("Watch after Close: %v, want ErrClosed", err)
+		}
+	})
 }

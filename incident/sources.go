@@ -2,11 +2,13 @@ package incident
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/ybiyri/runkit/breaker"
 	"github.com/ybiyri/runkit/deploy"
 	"github.com/ybiyri/runkit/health"
+	"github.com/ybiyri/runkit/slo"
 )
 
 // WatchHealth records c's changes until the returned cancel is called:
@@ -127,4 +129,55 @@ func (s journalSink) Send(ctx context.Context, m deploy.Marker) error {
 	}
 	s.j.Record(ctx, Event{Name: DeployMarker, Subject: deploymentID(m), To: m.Version, Cause: cause})
 	return nil
+}
+
+// Sources are what Watch wires in one call; a nil or empty field is left
+// out. Breakers are wired where they are made, with
+// breaker.Config{OnChange: journal.BreakerChange}: a breaker's callback is
+// part of its Config.
+type Sources struct {
+	// Health is watched as WatchHealth does.
+	Health *health.Checker
+	// Trackers are each watched as WatchTracker does.
+	Trackers []*slo.Tracker
+	// Announcer gets the journal's Sink among its Sinks, before its first
+	// Announce.
+	Announcer *deploy.Announcer
+	// Start, when set, is recorded as this process's deployment, as
+	// Started does.
+	Start *deploy.Marker
+}
+
+// Watch wires every source of s: one call instead of one per source. The
+// returned cancel stops watching the health checker; trackers are read
+// until Close. It returns an error, having wired nothing, when a tracker
+// is nil or the journal is closed.
+func (j *Journal) Watch(s Sources) (cancel func(), err error) {
+	for i, t := range s.Trackers {
+		if t == nil {
+			return nil, fmt.Errorf("incident: Sources.Trackers[%d] is nil", i)
+		}
+	}
+	j.mu.Lock()
+	closed := j.closed
+	j.mu.Unlock()
+	if closed {
+		return nil, ErrClosed
+	}
+	for _, t := range s.Trackers {
+		if err := j.WatchTracker(t); err != nil {
+			return nil, err
+		}
+	}
+	if s.Announcer != nil {
+		s.Announcer.Sinks = append(s.Announcer.Sinks, j.Sink())
+	}
+	if s.Start != nil {
+		j.Started(*s.Start)
+	}
+	cancel = func() {}
+	if s.Health != nil {
+		cancel = j.WatchHealth(s.Health)
+	}
+	return cancel, nil
 }
