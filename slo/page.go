@@ -189,6 +189,9 @@ type (
 		Omitted                      []omittedView
 		Dropped, Future              string
 		Remaining, SLI, ExhaustShort string
+		// Observed says how much of the window the tracker has seen,
+		// when it is not all of it.
+		Observed string
 	}
 	omittedView struct {
 		Tier, Reason string
@@ -273,6 +276,9 @@ func objective(i int, t *Tracker, at time.Time) objectiveView {
 	unit, units := "event", "events"
 	if o.Method == Timeslices {
 		unit, units = FormatDuration(o.slice())+" slice", FormatDuration(o.slice())+" slices"
+	}
+	if s.ObservedShare < 1 {
+		v.Observed = observedText(s, v.Window, units, !v.NoData && o.Method == Occurrences)
 	}
 
 	// The burn rate ExhaustsIn projects at: that of the shortest long
@@ -588,6 +594,28 @@ func firingText(tiers []TierResult, sev Severity) string {
 		}
 	}
 	return "the " + strings.Join(names, " and ") + " burn-rate " + pick(len(names) == 1, "tier fires", "tiers fire")
+}
+
+// observedText says how much of the window a tracker has seen and, when
+// projected says so, what its budget is then a share of.
+func observedText(s TrackerStatus, window, units string, projected bool) string {
+	of := "the " + window + " window"
+	if s.Period.Calendar != NotCalendar {
+		of = "the " + htmlpage.Duration(time.Duration(math.Round(float64(s.Observed)/s.ObservedShare))) + " of the " + window + " window so far"
+	}
+	text := fmt.Sprintf("Observed %s of %s (%s): the tracker knows only what it has seen since it started.",
+		htmlpage.Duration(s.Observed), of, sharePercent(s.ObservedShare))
+	if projected {
+		text += fmt.Sprintf(" The budget is judged against the %s %s the whole window would hold at the observed rate.",
+			htmlpage.Thousands(int64(math.Round(s.AllowedBad/s.Budget))), units)
+	}
+	return text
+}
+
+// sharePercent formats a share as a percentage with two significant
+// digits: 0.15%, 33%.
+func sharePercent(f float64) string {
+	return strconv.FormatFloat(roundSig(f*100, 2), 'f', -1, 64) + "%"
 }
 
 func remainingClass(s TrackerStatus, noData bool) string {
