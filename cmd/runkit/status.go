@@ -29,7 +29,11 @@ func newStatus() *cobra.Command {
 		Long: `Status reads the /slo JSON of each service (what slo.Tracker's Handler
 serves: one objective, or an array of them) and prints, per objective, the
 SLI, the budget remaining, two burn rates, when the budget runs out, and
-which burn-rate tiers fire, with the reasons of the firing ones.
+which burn-rate tiers fire, with the reasons of the firing ones. An
+objective whose tracker has observed only part of its window (it restarted
+within it) is named below the table with how much it observed: its budget
+is judged against the events the whole window would hold at the observed
+rate.
 
 WINDOW BURN is the burn rate over the whole window so far (burnRate in the
 JSON): 1 spends the budget exactly over the window. RECENT BURN is the
@@ -209,7 +213,7 @@ func snippet(b []byte) string {
 func statusTable(w io.Writer, results []sloStatus) error {
 	tw := newTable(w)
 	row(tw, "URL", "OBJECTIVE", "TARGET", "WINDOW", "SLI", "REMAINING", "WINDOW BURN", "RECENT BURN", "EXHAUSTS IN", "FIRING")
-	var reasons []string
+	var reasons, observed []string
 	for _, s := range results {
 		for _, r := range s.Objectives {
 			sli, remaining, burn, recent, exhausts := "no data", percent(r.BudgetRemaining), "-", "-", "never"
@@ -237,15 +241,21 @@ func statusTable(w io.Writer, results []sloStatus) error {
 				f = strings.Join(firing, ", ")
 			}
 			row(tw, s.URL, r.Objective, targetPercent(r.Target), r.Window, sli, remaining, burn, recent, exhausts, f)
+			if r.ObservedShare < 1 {
+				observed = append(observed, fmt.Sprintf("%s: observed %s of the %s window (%s), since the service started; the budget is judged against the events the whole window would hold at the observed rate",
+					r.Objective, human(secondsDuration(r.ObservedSeconds)), r.Window, percent(r.ObservedShare)))
+			}
 		}
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	if len(reasons) > 0 {
-		fmt.Fprintln(w)
-		for _, r := range reasons {
-			fmt.Fprintln(w, r)
+	for _, lines := range [][]string{observed, reasons} {
+		if len(lines) > 0 {
+			fmt.Fprintln(w)
+			for _, l := range lines {
+				fmt.Fprintln(w, l)
+			}
 		}
 	}
 	return nil
