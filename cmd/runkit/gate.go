@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strconv"
 	"strings"
@@ -198,6 +200,9 @@ func readStatuses(ctx context.Context, args []string, stdin io.Reader) ([]status
 		default:
 			f, err := os.Open(a)
 			if err != nil {
+				if errors.Is(err, fs.ErrNotExist) && looksLikeHost(a) {
+					err = fmt.Errorf("no such file, and not an http or https URL: did you mean %q?", deploy.RedactURL("http://"+a))
+				}
 				errs[i] = usageErrorf("--slo-status %s: %v", a, err)
 				continue
 			}

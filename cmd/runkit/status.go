@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -97,6 +98,8 @@ func urlArgs(cmd *cobra.Command, args []string) error {
 func checkHTTPURL(s string) error {
 	u, err := url.Parse(s)
 	switch {
+	case looksLikeHost(s):
+		return fmt.Errorf("want an http or https URL: did you mean %q?", deploy.RedactURL("http://"+s))
 	case err != nil:
 		return errors.Unwrap(err)
 	case u.Scheme != "http" && u.Scheme != "https":
@@ -106,6 +109,14 @@ func checkHTTPURL(s string) error {
 	}
 	return nil
 }
+
+// looksLikeHost reports whether s is a URL written without its scheme: a
+// host and port, as localhost:8080/slo.
+func looksLikeHost(s string) bool {
+	return !strings.Contains(s, "://") && hostPort.MatchString(s)
+}
+
+var hostPort = regexp.MustCompile(`^[A-Za-z0-9.\-]+:[0-9]+(/|$)`)
 
 // sloStatus is what one /slo URL answered.
 type sloStatus struct {
