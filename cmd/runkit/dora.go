@@ -154,7 +154,7 @@ func newDORA() *cobra.Command {
 			for i, dep := range deployments {
 				for _, c := range dep.Commits {
 					if c.After(dep.Time) {
-						return usageErrorf("%s: deployment %s at %s is before its commit at %s: a clock is wrong, or the revision is", markers[i].pos, dep.ID, dep.Time.Format(time.RFC3339), c.Format(time.RFC3339))
+						return usageErrorf("%s: deployment %s at %s is before its commit at %s: a clock is wrong, or the revision is not the one deployed", markers[i].pos, dep.ID, dep.Time.Format(time.RFC3339), c.Format(time.RFC3339))
 					}
 				}
 			}
