@@ -42,7 +42,8 @@ burn rate over the recent window in brackets (recentBurnRate over
 recentWindow, the shortest tier's long window, 1h by default): the pace of
 the burn going on now. EXHAUSTS IN projects the remaining budget at the
 recent burn rate, so it reads "never at the 1h burn rate" when the last
-hour had no bad events, however much the window has burned.
+hour had no bad events, however much the window has burned, and "spent"
+once the budget is.
 
 It exits 2 when any page-severity tier fires, so it can be a pipeline step
 or a cron check, and 3 when a service cannot be read or does not answer
@@ -222,6 +223,14 @@ func snippet(b []byte) string {
 }
 
 func statusTable(w io.Writer, results []sloStatus) error {
+	rows := 0
+	for _, s := range results {
+		rows += len(s.Objectives)
+	}
+	if rows == 0 {
+		// Every service failed: the errors say so, with no empty table.
+		return nil
+	}
 	tw := newTable(w)
 	row(tw, "URL", "OBJECTIVE", "TARGET", "WINDOW", "SLI", "REMAINING", "WINDOW BURN", "RECENT BURN", "EXHAUSTS IN", "FIRING")
 	var reasons, observed []string
@@ -236,7 +245,10 @@ func statusTable(w io.Writer, results []sloStatus) error {
 					exhausts = "never at the " + r.RecentWindow + " burn rate"
 				}
 			}
-			if r.ExhaustsIn != nil {
+			switch {
+			case !r.NoData && r.BudgetRemaining <= 0:
+				exhausts = "spent" // as the page says: it ran out, it does not run out in 0s
+			case r.ExhaustsIn != nil:
 				exhausts = human(secondsDuration(*r.ExhaustsIn))
 			}
 			var firing []string
