@@ -459,7 +459,7 @@ func tier(t *Tracker, tr TierResult, at time.Time) tierView {
 		Guard:     strconv.FormatFloat(roundSig(tr.Tier.BudgetShare*100, 6), 'f', -1, 64) + "% of the budget in " + FormatDuration(tr.Tier.Long),
 		Long:      FormatDuration(tr.Tier.Long),
 		Short:     FormatDuration(tr.Tier.ShortWindow()),
-		Threshold: rate(tr.Threshold),
+		Threshold: thresholdText(tr.Threshold),
 		Firing:    tr.Firing,
 		Reason:    tr.Reason,
 	}
@@ -612,10 +612,15 @@ func observedText(s TrackerStatus, window, units string, projected bool) string 
 	return text
 }
 
-// sharePercent formats a share as a percentage with two significant
-// digits: 0.15%, 33%.
+// sharePercent formats a share of less than the whole as a percentage:
+// to two significant digits under 1% (0.15%), else rounded down to a tenth
+// (99.9%, never 100%).
 func sharePercent(f float64) string {
-	return strconv.FormatFloat(roundSig(f*100, 2), 'f', -1, 64) + "%"
+	p := f * 100
+	if p < 1 {
+		return strconv.FormatFloat(roundSig(p, 2), 'f', -1, 64) + "%"
+	}
+	return strconv.FormatFloat(math.Floor(p*10)/10, 'f', -1, 64) + "%"
 }
 
 func remainingClass(s TrackerStatus, noData bool) string {
@@ -645,6 +650,15 @@ func remainingText(r float64) string { return htmlpage.Percent(r, 2) }
 // percentage and the target: 3 for 99.9%.
 func targetDecimals(target float64) int {
 	return max(1, min(6, int(math.Ceil(-math.Log10(budget(target))-1e-9))))
+}
+
+// thresholdText formats a tier's threshold with the four significant
+// digits of the tier's reason ("within 13.44"), never in e-notation.
+func thresholdText(th float64) string {
+	if th >= 1e4 {
+		return strconv.FormatFloat(th, 'f', 0, 64) + "×"
+	}
+	return strconv.FormatFloat(th, 'g', 4, 64) + "×"
 }
 
 func rate(r float64) string {

@@ -450,3 +450,31 @@ func TestPageOverspent(t *testing.T) {
 		})
 	}
 }
+
+// TestPageThresholdAsReason: a tier's threshold reads the same in its row
+// and in its reason: 13.44 for the 1h tier of 28 days, not 13.4 beside
+// "within 13.44".
+func TestPageThresholdAsReason(t *testing.T) {
+	now := t0.Add(28 * day)
+	o := slo.Objective{Name: "checkout", Target: 0.995, Window: slo.Rolling(28 * day)}
+	tr := newTrackerSince(t, o, slo.TrackerConfig{Now: func() time.Time { return now }}, t0)
+	for m := range 28 * 24 * 60 {
+		tr.RecordNAt(t0.Add(time.Duration(m)*time.Minute), 1000, int64(m%2))
+	}
+	_, page := getPage(t, tr.Handler())
+	doc := htmltest.WellFormed(t, page)
+	rows := htmltest.Find(doc, htmltest.WithClass("tr", "tier"))
+	reasons := htmltest.Find(doc, htmltest.WithClass("tr", "reason"))
+	if len(rows) == 0 || len(rows) != len(reasons) {
+		t.Fatalf("%d tier rows, %d reasons", len(rows), len(reasons))
+	}
+	want := []string{"13.44", "5.6", "2.8"}
+	for i, row := range rows {
+		text, reason := htmltest.Text(row), htmltest.Text(reasons[i])
+		_, after, ok := strings.Cut(text, "threshold ")
+		th, _, _ := strings.Cut(after, "×")
+		if !ok || (i < len(want) && th != want[i]) || !strings.Contains(reason, " "+th+":") && !strings.HasSuffix(reason, " "+th) {
+			t.Errorf("tier %d: threshold %q in %q, reason %q", i, th, text, reason)
+		}
+	}
+}

@@ -120,7 +120,12 @@ func RequireQuiet(t testing.TB, s slo.TrackerStatus) {
 
 func describe(s slo.TrackerStatus) string {
 	out := ""
-	out += "  target " + ftoa(s.Target) + " over " + s.Window.String() + ", method " + s.Method.String() + "\n"
+	// The window as everything else writes it: "28d", not "672h0m0s".
+	window := s.Period.String()
+	if s.Period == (slo.Window{}) {
+		window = slo.FormatDuration(s.Window)
+	}
+	out += "  target " + ftoa(s.Target) + " over " + window + ", method " + s.Method.String() + "\n"
 	out += "  good " + itoa(s.Good) + " of " + itoa(s.Total) + ", SLI " + ftoa(s.SLI) + ", error rate " + ftoa(s.ErrorRate) + "\n"
 	out += "  budget " + ftoa(s.Budget) + ", consumed " + ftoa(s.Consumed) + ", remaining " + ftoa(s.Remaining) + ", burn rate " + ftoa(s.BurnRate) + "\n"
 	for _, r := range s.Tiers {

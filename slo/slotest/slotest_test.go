@@ -107,3 +107,23 @@ func TestSimulateRunsOnSimulatedClock(t *testing.T) {
 		t.Errorf("Replay three years on: total %d, refused %d; want 2 and 0", r.Total, r.Future)
 	}
 }
+
+// Failure messages write windows as everything else does: "28d" and
+// "calendar month in UTC", not "672h0m0s".
+func TestFailureMessagesWriteWindows(t *testing.T) {
+	for _, c := range []struct {
+		w    slo.Window
+		want string
+	}{
+		{slo.Rolling(28 * 24 * time.Hour), "target 0.999 over 28d, method occurrences"},
+		{slo.CalendarWindow(slo.Month, nil), "target 0.999 over calendar month in UTC, method occurrences"},
+	} {
+		o := slo.Objective{Name: "checkout", Target: 0.999, Window: c.w}
+		s := slotest.Simulate(t, o, 24*time.Hour, time.Minute, func(time.Time) (int64, int64) { return 900, 100 })
+		r := &recorder{TB: t}
+		slotest.RequireWithinObjective(r, s)
+		if len(r.msgs) != 1 || !strings.Contains(r.msgs[0], c.want) || strings.Contains(r.msgs[0], "h0m0s") {
+			t.Errorf("%v: messages %q, want %q", c.w, r.msgs, c.want)
+		}
+	}
+}
