@@ -661,3 +661,44 @@ func TestTrackerRestartedSpendsOnEvidence(t *testing.T) {
 		t.Errorf("202 minutes of errors: remaining %v, want spent", s.Remaining)
 	}
 }
+
+// TestTrackerObservedFrom: a tracker has observed the window from its
+// start, or from its oldest event when events older than its start are
+// recorded into it; a calendar window's share is of the period so far.
+func TestTrackerObservedFrom(t *testing.T) {
+	start := t0.Add(10 * day)
+	o := slo.Objective{Name: "api", Target: 0.99, Window: slo.Rolling(30 * day)}
+	tr := newTracker(t, o, slo.TrackerConfig{Now: func() time.Time { return start }})
+	if s := tr.StatusAt(start.Add(2*time.Hour - time.Second)); s.Observed != 2*time.Hour || !s.NoData {
+		t.Errorf("quiet since start: observed %v, no data %v; want 2h, true", s.Observed, s.NoData)
+	}
+	tr.RecordAt(start.Add(-3*time.Hour), true) // replayed from before the start
+	if s := tr.StatusAt(start.Add(2*time.Hour - time.Second)); s.Observed != 5*time.Hour || s.ObservedShare != 5.0/720 {
+		t.Errorf("an event 3h before the start: observed %v (%v), want 5h", s.Observed, s.ObservedShare)
+	}
+
+	// A calendar month, restarted on the 11th at noon: at 18:00 the
+	// tracker has observed 6h of the 10d 18h of November so far.
+	m := slo.Objective{Name: "monthly", Target: 0.99, Window: slo.CalendarWindow(slo.Month, nil)}
+	restart := time.Date(2026, 11, 11, 12, 0, 0, 0, time.UTC)
+	now := restart
+	ct := newTracker(t, m, slo.TrackerConfig{Now: func() time.Time { return now }})
+	for h := range 6 {
+		now = restart.Add(time.Duration(h) * time.Hour)
+		ct.RecordNAt(now, 99, 1)
+	}
+	now = restart.Add(6*time.Hour - time.Second)
+	s := ct.Status()
+	if so := 10*day + 18*time.Hour; s.Observed != 6*time.Hour || s.ObservedShare != float64(6*time.Hour)/float64(so) {
+		t.Errorf("calendar: observed %v (%v), want 6h of %v", s.Observed, s.ObservedShare, so)
+	}
+	// 600 events in 6h: at that rate the 258h so far hold 25,800, of
+	// which 1% may be bad.
+	if math.Abs(s.AllowedBad-258) > 1e-9 {
+		t.Errorf("calendar: allowed %v, want 258", s.AllowedBad)
+	}
+	_, page := getPage(t, ct.Handler())
+	if body := htmltest.Text(htmltest.WellFormed(t, page)); !strings.Contains(body, "Observed 6h of the 10d 18h of the calendar month (UTC, 30d) window so far (2.3%)") {
+		t.Errorf("page lacks the observed share of the month so far:\n%s", body)
+	}
+}
