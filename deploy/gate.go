@@ -53,7 +53,8 @@ type Request struct {
 // would hold at the observed rate (see package slo, "After a restart"), so
 // that a handful of errors right after a deploy does not freeze the next
 // one; the decision's reasons say how much of the window each such
-// objective observed.
+// objective observed. A status whose ObservedShare is zero (one not made
+// by a tracker) is judged as it stands, with nothing said of it.
 type Gate struct {
 	// MinRemaining freezes when an objective's remaining budget is at or
 	// below it, a share in [0, 1): 0.1 freezes with a tenth of the budget

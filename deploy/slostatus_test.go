@@ -249,6 +249,12 @@ func TestGateAfterRestart(t *testing.T) {
 	if !reflect.DeepEqual(d, want) {
 		t.Errorf("decision:\n%v\nwant\n%v", d, want)
 	}
+	// A status made by hand says nothing of what was observed, and is
+	// judged as it stands.
+	hand := slo.TrackerStatus{Status: slo.Status{Objective: "checkout", Total: 200, Good: 198, Remaining: -1}}
+	if d := (deploy.Gate{}).Decide(deploy.Request{}, hand); d.Rule != deploy.RuleBudgetSpent || strings.Contains(d.String(), "observed") {
+		t.Errorf("status without ObservedShare: %v", d)
+	}
 	// Still fails closed on no data: the same restart before any request.
 	quiet, _ := slo.NewTracker(o, slo.TrackerConfig{Now: func() time.Time { return restart }})
 	if d := (deploy.Gate{}).Decide(deploy.Request{}, quiet.Status()); d.Allow || d.Rule != deploy.RuleNoData {

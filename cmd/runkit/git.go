@@ -23,18 +23,31 @@ type gitRepo struct {
 	dir  string
 }
 
-// run runs git with args and stdin, and returns its standard output.
-func (g gitRepo) run(stdin string, args ...string) (string, error) {
+// command returns git with args and stdin, in the repository, its errors
+// in stderr.
+func (g gitRepo) command(stdin string, stderr *bytes.Buffer, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(g.ctx, g.path, append([]string{"-C", g.dir}, args...)...)
 	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "LC_ALL=C")
 	cmd.Stdin = strings.NewReader(stdin)
+	cmd.Stderr = stderr
+	return cmd
+}
+
+// failed is the error of git's run: what it said on stderr, or else err.
+func failed(args []string, stderr *bytes.Buffer, err error) error {
+	if msg := strings.TrimSpace(stderr.String()); msg != "" {
+		return fmt.Errorf("git %s: %s", args[0], msg)
+	}
+	return fmt.Errorf("git %s: %v", args[0], err)
+}
+
+// run runs git with args and stdin, and returns its standard output.
+func (g gitRepo) run(stdin string, args ...string) (string, error) {
 	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd := g.command(stdin, &stderr, args...)
+	cmd.Stdout = &stdout
 	if err := cmd.Run(); err != nil {
-		if msg := strings.TrimSpace(stderr.String()); msg != "" {
-			return "", fmt.Errorf("git %s: %s", args[0], msg)
-		}
-		return "", fmt.Errorf("git %s: %v", args[0], err)
+		return "", failed(args, &stderr, err)
 	}
 	return stdout.String(), nil
 }
@@ -156,17 +169,16 @@ func (g gitRepo) history(tips []string, prog *progress) (*history, error) {
 	if len(tips) == 0 {
 		return h, nil
 	}
-	cmd := exec.CommandContext(g.ctx, g.path, "-C", g.dir, "log", "--format=%H %ct %P", "--stdin", "--")
-	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "LC_ALL=C")
-	cmd.Stdin = strings.NewReader(strings.Join(tips, "\n") + "\n")
+	// Streamed, not buffered: a large history is read as it comes.
+	args := []string{"log", "--format=%H %ct %P", "--stdin", "--"}
 	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	cmd := g.command(strings.Join(tips, "\n")+"\n", &stderr, args...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("git log: %v", err)
+		return nil, failed(args, &stderr, err)
 	}
 	var parents [][]string // by index, the hashes, resolved once all are known
 	sc := bufio.NewScanner(out)
@@ -198,10 +210,7 @@ func (g gitRepo) history(tips []string, prog *progress) (*history, error) {
 		io.Copy(io.Discard, out)
 	}
 	if err := cmd.Wait(); err != nil {
-		if msg := strings.TrimSpace(stderr.String()); msg != "" {
-			return nil, fmt.Errorf("git log: %s", msg)
-		}
-		return nil, fmt.Errorf("git log: %v", err)
+		return nil, failed(args, &stderr, err)
 	}
 	switch {
 	case scanErr != nil:
