@@ -264,7 +264,7 @@ func statusTable(w io.Writer, results []sloStatus) error {
 				f = strings.Join(firing, ", ")
 			}
 			row(tw, s.URL, r.Objective, targetPercent(r.Target), r.Window, sli, remaining, burn, recent, exhausts, f)
-			if r.ObservedShare < 1 {
+			if r.ObservedShare < 1 && !r.NoData {
 				observed = append(observed, fmt.Sprintf("%s: observed %s of the %s window (%s), since the service started; the budget is judged against the events the whole window would hold at the observed rate",
 					r.Objective, human(secondsDuration(r.ObservedSeconds)), r.Window, percent(r.ObservedShare)))
 			}

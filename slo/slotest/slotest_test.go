@@ -127,3 +127,18 @@ func TestFailureMessagesWriteWindows(t *testing.T) {
 		}
 	}
 }
+
+// Simulate and Replay judge their events as all the window holds: the
+// tracker observed the whole window, however short the traffic.
+func TestSimulateAndReplayObserveTheWindow(t *testing.T) {
+	s := slotest.Simulate(t, checkout, time.Hour, time.Minute, func(time.Time) (int64, int64) { return 99, 1 })
+	r := slotest.Replay(t, checkout, []slotest.Event{{Time: slotest.Epoch, Good: false}, {Time: slotest.Epoch.Add(time.Minute), Good: true}})
+	for name, st := range map[string]slo.TrackerStatus{"Simulate": s, "Replay": r} {
+		if st.ObservedShare != 1 || st.Observed != 30*24*time.Hour {
+			t.Errorf("%s: observed %v (%v), want the whole 30d window", name, st.Observed, st.ObservedShare)
+		}
+	}
+	if s.Remaining != 1-0.01/0.001 {
+		t.Errorf("Simulate: remaining %v, want %v: an hour at 1%% errors is all the window holds", s.Remaining, 1-0.01/0.001)
+	}
+}
