@@ -170,7 +170,13 @@ func ExampleReadSLOStatus() {
 }
 
 func ExampleFetchSLOStatus() {
-	tracker, _ := slo.NewTracker(slo.Objective{Name: "checkout", Target: 0.99, Window: slo.Rolling(24 * time.Hour)}, slo.TrackerConfig{})
+	// A service restarted an hour ago; its tracker has seen 1,000
+	// requests since, 10 of them bad: 1% against a budget of 1%.
+	start := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	now := start
+	tracker, _ := slo.NewTracker(slo.Objective{Name: "checkout", Target: 0.99, Window: slo.Rolling(24 * time.Hour)},
+		slo.TrackerConfig{Now: func() time.Time { return now }})
+	now = start.Add(time.Hour - time.Second)
 	tracker.RecordN(990, 10)
 	srv := httptest.NewServer(tracker.Handler()) // the service's /slo
 	defer srv.Close()
@@ -180,9 +186,13 @@ func ExampleFetchSLOStatus() {
 		fmt.Println(err)
 		return
 	}
+	// An hour's evidence spends the budget of an hour, not of the day.
 	d := deploy.Gate{MinRemaining: 0.1}.Decide(deploy.Request{}, statuses...)
-	fmt.Println(d.Allow, d.Rule)
-	// Output: false budget-spent
+	fmt.Printf("%v %v, remaining %.3f\n", d.Allow, d.Rule, statuses[0].Remaining)
+	fmt.Println(d.Reasons[0])
+	// Output:
+	// true within-budget, remaining 0.958
+	// checkout: 1h of the 1d window observed (4.1%), since the service started: its budget is judged against the events the whole window would hold at the observed rate
 }
 
 func ExampleSecret() {

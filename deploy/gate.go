@@ -2,6 +2,8 @@ package deploy
 
 import (
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 
 	"github.com/ybiyri/runkit/slo"
@@ -45,6 +47,14 @@ type Request struct {
 // any objective's budget is spent or any page-severity tier fires, and
 // when it cannot judge the budget at all: no status given, or none with
 // data.
+//
+// A tracker that has observed only part of its window, as after a
+// restart, reports its budget judged against the events the whole window
+// would hold at the observed rate (see package slo, "After a restart"), so
+// that a handful of errors right after a deploy does not freeze the next
+// one; the decision's reasons say how much of the window each such
+// objective observed. A status whose ObservedShare is zero (one not made
+// by a tracker) is judged as it stands, with nothing said of it.
 type Gate struct {
 	// MinRemaining freezes when an objective's remaining budget is at or
 	// below it, a share in [0, 1): 0.1 freezes with a tenth of the budget
@@ -201,6 +211,12 @@ func (g Gate) Decide(req Request, statuses ...slo.TrackerStatus) Decision {
 		for _, o := range noData {
 			d.Reasons = append(d.Reasons, o+": no data, not judged")
 		}
+		for _, s := range statuses {
+			if !s.NoData && s.ObservedShare > 0 && s.ObservedShare < 1 {
+				d.Reasons = append(d.Reasons, fmt.Sprintf("%s: %s of the %s window observed (%s), since the service started: its budget is judged against the events the whole window would hold at the observed rate",
+					s.Objective, slo.FormatDuration(s.Observed), slo.FormatDuration(s.Window), sharePercent(s.ObservedShare)))
+			}
+		}
 	}
 	switch {
 	case !d.Frozen:
@@ -217,4 +233,17 @@ func (g Gate) Decide(req Request, statuses ...slo.TrackerStatus) Decision {
 		d.Reasons = append(d.Reasons, fmt.Sprintf("%s frozen; a fix or a rollback may override the freeze, on the record of who and why", req.Kind))
 	}
 	return d
+}
+
+// sharePercent formats a share of less than the whole as a percentage:
+// to two significant digits under 1% (0.15%), else rounded down to a tenth
+// (99.9%, never 100%).
+func sharePercent(f float64) string {
+	p := f * 100
+	if p < 1 {
+		// Two significant digits, in plain notation.
+		scale := math.Pow(10, 1-math.Floor(math.Log10(p)))
+		return strconv.FormatFloat(math.Round(p*scale)/scale, 'f', -1, 64) + "%"
+	}
+	return strconv.FormatFloat(math.Floor(p*10)/10, 'f', -1, 64) + "%"
 }

@@ -30,16 +30,19 @@ type writer struct {
 func (w *writer) Name() string { return "writer" }
 
 func (w *writer) Send(_ context.Context, m Marker) error {
-	b, err := json.Marshal(struct {
+	// A line for logs, files and jq, not a web page: "->" stays "->".
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(struct {
 		Event string `json:"event"`
 		Marker
-	}{"deployment", m})
-	if err != nil {
+	}{"deployment", m}); err != nil {
 		return err
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	_, err = w.w.Write(append(b, '\n'))
+	_, err := w.w.Write(b.Bytes())
 	return err
 }
 

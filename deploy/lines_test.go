@@ -88,3 +88,21 @@ func FuzzReadMarkers(f *testing.F) {
 		}
 	})
 }
+
+// A Writer's line is for logs and jq: "->" is written as it is, not as
+// "-\u003e", and reads back the same.
+func TestWriterDoesNotEscapeHTML(t *testing.T) {
+	var buf bytes.Buffer
+	m := deploy.Marker{ID: "7", Service: "cart", Description: "cart -> checkout & <b>",
+		Start: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 26, 9, 1, 0, 0, time.UTC)}
+	if err := deploy.Writer(&buf).Send(t.Context(), m); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `"description":"cart -> checkout & <b>"`) || strings.Count(buf.String(), "\n") != 1 {
+		t.Errorf("line = %q", buf.String())
+	}
+	got, err := deploy.ReadMarkers(&buf)
+	if err != nil || len(got) != 1 || got[0].Description != m.Description {
+		t.Errorf("read back %+v, %v", got, err)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // label describes a sink that holds a secret: its kind and its URL
@@ -32,17 +33,42 @@ type HTTPError struct {
 	// Body is the start of the response body, which vendors use to say
 	// what was wrong with the request, with the sink's secrets (header
 	// values, and the URL's parts that RedactURL hides, of four characters
-	// or more) replaced by "[redacted]" where the vendor echoes them.
+	// or more) replaced by "[redacted]" where the vendor echoes them. It is
+	// one line: runs of white space, line breaks included, are one space,
+	// and past maxErrorBody bytes it is cut, ending in "…", so that a
+	// server's HTML error page does not flood a log.
 	Body string
 }
+
+// maxErrorBody bounds HTTPError.Body.
+const maxErrorBody = 200
 
 func (e *HTTPError) Error() string {
 	return fmt.Sprintf("%s answered %d %s: %s", e.Sink, e.Status, http.StatusText(e.Status), e.Body)
 }
 
-// Temporary reports whether a retry may succeed: 429 and 5xx.
+// Temporary reports whether a retry may succeed: 429 and 5xx, except 501
+// Not Implemented, 505 HTTP Version Not Supported and 511 Network
+// Authentication Required, which the next attempt gets again.
 func (e *HTTPError) Temporary() bool {
+	switch e.Status {
+	case http.StatusNotImplemented, http.StatusHTTPVersionNotSupported, http.StatusNetworkAuthenticationRequired:
+		return false
+	}
 	return e.Status == http.StatusTooManyRequests || e.Status >= 500
+}
+
+// oneLine returns s on one line, cut to max bytes at a rune boundary.
+func oneLine(s string, max int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // netError marks a transport error as worth retrying.
@@ -83,7 +109,8 @@ func post(ctx context.Context, client *http.Client, sink string, u *url.URL, hea
 	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode >= 300 {
-		return &HTTPError{Sink: sink, Status: resp.StatusCode, Body: scrub.apply(strings.TrimSpace(string(snippet)))}
+		// Scrubbed whole, then cut: a secret is never cut in half.
+		return &HTTPError{Sink: sink, Status: resp.StatusCode, Body: oneLine(scrub.apply(string(snippet)), maxErrorBody)}
 	}
 	return nil
 }

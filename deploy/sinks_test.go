@@ -405,3 +405,41 @@ func TestWebhookHeader(t *testing.T) {
 		t.Errorf("the config prints a header value, or loses its name:\n%s", printed)
 	}
 }
+
+// A webhook receiver that answers 501 Not Implemented will answer it
+// again: the marker is not retried, and the error shows the start of the
+// server's HTML page on one line, not the page.
+func TestWebhookNotImplementedIsPermanent(t *testing.T) {
+	var hits atomic.Int32
+	page := "<!DOCTYPE html>\n<html>\n<head><title>501 Not Implemented</title></head>\n<body>\n" +
+		strings.Repeat("<p>This server does not implement the method you asked for.</p>\n", 40) + "</body>\n</html>\n"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusNotImplemented)
+		io.WriteString(w, page)
+	}))
+	defer srv.Close()
+	s, err := deploy.Webhook(deploy.WebhookConfig{URL: srv.URL + "/hook"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &deploy.Announcer{Sinks: []deploy.Sink{s}, MaxAttempts: 4, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond}
+	res, err := a.Announce(t.Context(), marker)
+	var he *deploy.HTTPError
+	if !errors.As(err, &he) || he.Status != 501 || res[0].Attempts != 1 || hits.Load() != 1 {
+		t.Fatalf("Announce against a 501 = %v after %d attempts and %d hits, want 1 of each", err, res[0].Attempts, hits.Load())
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "\n") || len(msg) > 300 || !strings.HasPrefix(he.Body, "<!DOCTYPE html> <html> <head><title>501 Not Implemented</title>") || !strings.HasSuffix(he.Body, "…") {
+		t.Errorf("error of %d bytes: %q", len(msg), msg)
+	}
+	for _, c := range []struct {
+		status int
+		temp   bool
+	}{{429, true}, {500, true}, {502, true}, {503, true}, {504, true}, {501, false}, {505, false}, {511, false}, {400, false}, {404, false}} {
+		if got := (&deploy.HTTPError{Status: c.status}).Temporary(); got != c.temp {
+			t.Errorf("HTTPError{Status: %d}.Temporary() = %v, want %v", c.status, got, c.temp)
+		}
+	}
+}

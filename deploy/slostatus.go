@@ -33,7 +33,8 @@ const maxSLOStatus = 8 << 20
 // read when present: the window (Period) when slo.ParseWindow reads it, in
 // its time zone when this machine knows the zone, and a tier's windows
 // when slo.ParseDuration reads them; a tier's BudgetShare is not in the
-// report and reads zero.
+// report and reads zero. A report without "observedShare" (from an
+// older runkit) reads as a window observed whole.
 func ReadSLOStatus(r io.Reader) ([]slo.TrackerStatus, error) {
 	dec := json.NewDecoder(r)
 	out := []slo.TrackerStatus{}
@@ -85,6 +86,8 @@ func fromReport(raw json.RawMessage) (slo.TrackerStatus, error) {
 		Objective       *string
 		NoData          *bool
 		BudgetRemaining *float64
+		ObservedSeconds *float64
+		ObservedShare   *float64
 		Tiers           []struct {
 			Severity *string
 			Firing   *bool
@@ -100,6 +103,12 @@ func fromReport(raw json.RawMessage) (slo.TrackerStatus, error) {
 		return slo.TrackerStatus{}, errors.New(`: field "noData" is missing`)
 	case present.BudgetRemaining == nil:
 		return slo.TrackerStatus{}, errors.New(`: field "budgetRemaining" is missing`)
+	}
+	if o := present.ObservedShare; o != nil && !(*o > 0 && *o <= 1) {
+		return slo.TrackerStatus{}, fmt.Errorf(`: field "observedShare" %v is out of range (0, 1]`, *o)
+	}
+	if o := present.ObservedSeconds; o != nil && *o < 0 {
+		return slo.TrackerStatus{}, fmt.Errorf(`: field "observedSeconds" %v is negative`, *o)
 	}
 	for i, t := range present.Tiers {
 		switch {
@@ -145,6 +154,13 @@ func fromReport(raw json.RawMessage) (slo.TrackerStatus, error) {
 		// The bounds the service reported hold even where its zone is
 		// unknown here.
 		s.Window = s.End.Sub(s.Start)
+	}
+	// A report of an older runkit does not say what it observed: its
+	// budget was judged on the events seen, as over a window seen whole.
+	s.Observed, s.ObservedShare = s.Window, 1
+	if present.ObservedShare != nil {
+		s.ObservedShare = r.ObservedShare
+		s.Observed = time.Duration(r.ObservedSeconds * float64(time.Second))
 	}
 	for _, o := range r.OmittedTiers {
 		ot := slo.OmittedTier{Tier: slo.Tier{Severity: o.Severity}, Reason: o.Reason}

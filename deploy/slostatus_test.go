@@ -18,10 +18,17 @@ import (
 
 // trackers returns three trackers on one clock, as a service would run
 // them: one within budget, one spent and paging, one that has seen
-// nothing.
+// nothing. They started 30 days before now, so they have observed their
+// whole windows.
 func trackers(t *testing.T) (now time.Time, within, spent, quiet *slo.Tracker) {
 	now = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	clock := func() time.Time { return now }
+	made := false
+	clock := func() time.Time {
+		if !made {
+			return now.Add(-30 * 24 * time.Hour)
+		}
+		return now
+	}
 	mk := func(name string) *slo.Tracker {
 		o := slo.Objective{Name: name, Target: 0.99, Window: slo.Rolling(30 * 24 * time.Hour)}
 		tr, err := slo.NewTracker(o, slo.TrackerConfig{Now: clock})
@@ -41,6 +48,7 @@ func trackers(t *testing.T) (now time.Time, within, spent, quiet *slo.Tracker) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	made = true
 	for m := range 120 {
 		at := now.Add(-time.Duration(m) * time.Minute)
 		within.RecordNAt(at, 1000, 1)
@@ -65,7 +73,8 @@ func TestGateReadsTrackerHandlerJSON(t *testing.T) {
 			g.SLI != want.SLI || g.ErrorRate != want.ErrorRate || g.Budget != want.Budget || g.Method != want.Method ||
 			!g.At.Equal(want.At) || g.Window != want.Window || g.Period.String() != want.Period.String() || !g.Start.Equal(want.Start) || !g.End.Equal(want.End) ||
 			g.Dropped != want.Dropped || g.Future != want.Future || len(g.Tiers) != len(want.Tiers) || len(g.OmittedTiers) != len(want.OmittedTiers) ||
-			g.RecentBurnRate != want.RecentBurnRate || g.RecentWindow != want.RecentWindow {
+			g.RecentBurnRate != want.RecentBurnRate || g.RecentWindow != want.RecentWindow ||
+			g.Observed != want.Observed || g.ObservedShare != want.ObservedShare {
 			t.Errorf("%s: read back as\n%+v\nwant\n%+v", want.Objective, g, want)
 		}
 		if (want.ExhaustsIn == slo.Forever) != (g.ExhaustsIn == slo.Forever) || (want.ExhaustsIn-g.ExhaustsIn).Abs() > time.Second {
@@ -171,6 +180,7 @@ func FuzzReadSLOStatus(f *testing.F) {
 	f.Add(`{"objective":"checkout","noData":false,"budgetRemaining":0.5,"tiers":[{"severity":"page","firing":true,"long":"1h","short":"5m"}]}`)
 	f.Add(`[{"objective":"a","noData":true,"budgetRemaining":1}]{"objective":"b","noData":false,"budgetRemaining":-1,"exhaustsInSeconds":3600,"window":"30d","at":"2026-11-26T12:00:00Z"}`)
 	f.Add(`[]`)
+	f.Add(`{"objective":"c","noData":false,"budgetRemaining":0.99,"window":"28d","observedSeconds":3600,"observedShare":0.001488}`)
 	f.Fuzz(func(t *testing.T, in string) {
 		got, err := deploy.ReadSLOStatus(strings.NewReader(in))
 		if err != nil {
@@ -179,6 +189,9 @@ func FuzzReadSLOStatus(f *testing.F) {
 		for _, s := range got {
 			if s.Objective == "" {
 				t.Errorf("ReadSLOStatus(%q) returned a status with no objective", in)
+			}
+			if !(s.ObservedShare > 0 && s.ObservedShare <= 1) {
+				t.Errorf("ReadSLOStatus(%q) returned ObservedShare %v", in, s.ObservedShare)
 			}
 		}
 		// Whatever it reads, the gate decides on without a panic.
@@ -197,5 +210,70 @@ func TestFetchSLOStatusHTML(t *testing.T) {
 	_, err := deploy.FetchSLOStatus(t.Context(), nil, srv.URL+"/slo")
 	if err == nil || !strings.Contains(err.Error(), "answered text/html, not the /slo JSON") {
 		t.Errorf("FetchSLOStatus(HTML page) = %v, want it to say it got text/html", err)
+	}
+}
+
+// TestGateAfterRestart: a service at 99.5% over 28 days restarts halfway
+// through its window and serves 200 requests in the next hour, 2 of them
+// bad. Its /slo says it observed 1h of the window, and the gate, reading
+// it as a pipeline does, lets the deploy through: 2 bad events are 0.3% of
+// the budget of the 134,400 requests the window would hold at that rate,
+// and no burn-rate tier fires. Judged on the 200 requests alone, they
+// would be twice the budget and freeze every deploy after a restart.
+func TestGateAfterRestart(t *testing.T) {
+	restart := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	now := restart
+	o := slo.Objective{Name: "checkout", Target: 0.995, Window: slo.Rolling(28 * 24 * time.Hour)}
+	tr, err := slo.NewTracker(o, slo.TrackerConfig{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 200 {
+		tr.RecordAt(restart.Add(time.Duration(i)*18*time.Second), i != 50 && i != 150)
+	}
+	now = restart.Add(time.Hour - time.Second)
+	srv := httptest.NewServer(tr.Handler())
+	defer srv.Close()
+	got, err := deploy.FetchSLOStatus(t.Context(), nil, srv.URL+"/slo")
+	if err != nil || len(got) != 1 {
+		t.Fatalf("FetchSLOStatus = %v, %v", got, err)
+	}
+	if s := got[0]; s.Observed != time.Hour || s.ObservedShare != 1.0/672 || s.Remaining <= 0.99 {
+		t.Errorf("read back: observed %v (%v), remaining %v", s.Observed, s.ObservedShare, s.Remaining)
+	}
+	d := deploy.Gate{}.Decide(deploy.Request{}, got...)
+	want := deploy.Decision{Allow: true, Rule: deploy.RuleWithinBudget, Reasons: []string{
+		"checkout: 1h of the 28d window observed (0.15%), since the service started: its budget is judged against the events the whole window would hold at the observed rate",
+		"1 objective(s) within budget and no page firing",
+	}}
+	if !reflect.DeepEqual(d, want) {
+		t.Errorf("decision:\n%v\nwant\n%v", d, want)
+	}
+	// A status made by hand says nothing of what was observed, and is
+	// judged as it stands.
+	hand := slo.TrackerStatus{Status: slo.Status{Objective: "checkout", Total: 200, Good: 198, Remaining: -1}}
+	if d := (deploy.Gate{}).Decide(deploy.Request{}, hand); d.Rule != deploy.RuleBudgetSpent || strings.Contains(d.String(), "observed") {
+		t.Errorf("status without ObservedShare: %v", d)
+	}
+	// Still fails closed on no data: the same restart before any request.
+	quiet, _ := slo.NewTracker(o, slo.TrackerConfig{Now: func() time.Time { return restart }})
+	if d := (deploy.Gate{}).Decide(deploy.Request{}, quiet.Status()); d.Allow || d.Rule != deploy.RuleNoData {
+		t.Errorf("no data after a restart: %v", d)
+	}
+}
+
+// A report of an older runkit, without observedShare, reads as a window
+// observed whole; one whose observedShare is out of range is refused.
+func TestReadSLOStatusObserved(t *testing.T) {
+	old := `{"objective":"checkout","target":0.99,"window":"30d","noData":false,"budgetRemaining":-1}`
+	got, err := deploy.ReadSLOStatus(strings.NewReader(old))
+	if err != nil || got[0].ObservedShare != 1 || got[0].Observed != 30*24*time.Hour {
+		t.Errorf("older report: %+v, %v", got, err)
+	}
+	for _, share := range []string{"0", "-0.5", "1.5"} {
+		in := strings.Replace(old, "{", `{"observedShare":`+share+`,"observedSeconds":60,`, 1)
+		if _, err := deploy.ReadSLOStatus(strings.NewReader(in)); err == nil || !strings.Contains(err.Error(), `"observedShare" `+share) {
+			t.Errorf("observedShare %s: %v", share, err)
+		}
 	}
 }

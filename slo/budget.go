@@ -30,6 +30,9 @@ type Status struct {
 	// Budget is 1 - Target, the error rate the objective allows.
 	Budget float64
 	// AllowedBad is Budget × Total (for Timeslices, × the window's slices).
+	// For a TrackerStatus that observed only part of its window, it is
+	// Budget × the events the whole window would hold at the observed
+	// rate: Total / ObservedShare.
 	AllowedBad float64
 	// Consumed is the share of the budget spent: bad / AllowedBad.
 	Consumed float64

@@ -23,7 +23,9 @@ type BurnDown struct {
 	// means no data: every point then reads the whole budget.
 	Events int64
 	// AllowedBad is the budget in events (in slices for Timeslices), the
-	// Status's AllowedBad for the same buckets.
+	// Status's AllowedBad for the same buckets: for a tracker that has
+	// observed only part of the window, a share of the events the whole
+	// window would hold at the observed rate.
 	AllowedBad float64
 	// Points holds one point per bucket group, oldest first. The first
 	// and last groups may be partial: groups of a round length are
@@ -130,7 +132,7 @@ func (t *Tracker) BurnDownAt(at time.Time, maxPoints int) BurnDown {
 	if t.o.Method == Timeslices {
 		bd.AllowedBad = t.o.Budget() * float64(int64(window/t.o.slice()))
 	} else {
-		bd.AllowedBad = t.o.Budget() * float64(bd.Events)
+		bd.AllowedBad = t.o.Budget() * windowEvents(bd.Events, t.observed(now, whole), whole)
 	}
 	for i := range bd.Points {
 		p := &bd.Points[i]

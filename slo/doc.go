@@ -87,6 +87,46 @@
 // the status as JSON, with the window as [ParseWindow] reads it ("30d",
 // "month") and a calendar window's zone.
 //
+// # After a restart
+//
+// A tracker knows only what it has seen since it started (or since its
+// oldest event, when events older than its start are recorded into it):
+// [TrackerStatus].Observed is that span of the window so far, and
+// ObservedShare its share, in the JSON as observedSeconds and
+// observedShare. Right after a restart a rolling window is mostly unseen,
+// and the few events seen are no measure of a budget that is a share of
+// the whole window's events. So, for [Occurrences], a tracker judges the
+// budget against the events the whole window would hold at the observed
+// rate:
+//
+//	observed share = observed / window so far   (the whole window when rolling)
+//	allowed bad    = budget × total / observed share
+//	consumed       = burn rate × observed share
+//
+// and once the whole window is observed this is the formula above. A
+// worked example: checkout promises 99.5% over 28 days, restarts halfway
+// through the window, and an hour later has served 200 requests, 2 of them
+// bad. It has observed 1h of 672h, a share of 0.15%; at that rate the
+// window holds 200 × 672 = 134,400 requests, of which 672 may fail. The 2
+// that did consume 2 / 672 = 0.3% of the budget, and 99.7% remains. The
+// burn rate is 2 (1% of requests failing against a budget of 0.5%), under
+// the 13.44 of the 1-hour page tier, so no tier fires, the page says
+// "Within budget", and deploy.Gate lets deploys through. Judged against
+// the 200 requests alone, the 2 failures would be twice the budget: the
+// budget "spent", "6h 43m of full downtime", on the evidence of one hour.
+//
+// A budget is therefore called spent only when the bad events seen are at
+// least the budget of the whole window at the observed rate: a burn rate
+// of at least 1 / observed share, which for this objective takes, at 100%
+// errors, at least 3h 21m 36s of the window (the downtime it allows). The
+// burn-rate tiers judge the pace from the first minute, on the events
+// seen, exactly as before. What happened before the restart is not in the
+// process at all: the budget counts what the bad events seen spent of
+// it, and the fleet's view over the whole window is Prometheus's (see
+// Across the fleet). [Timeslices] budgets are a share of all the
+// window's slices already, and are judged as before. A tracker that has
+// seen no events still reports NoData, and deploy.Gate still refuses then.
+//
 // # Pages
 //
 // [Tracker.Handler] serves the same status as a page to a browser: a

@@ -133,21 +133,27 @@ func ExamplePolicy_Validate() {
 
 func ExampleTracker() {
 	o := slo.Objective{Name: "checkout", Target: 0.999, Window: slo.Rolling(30 * 24 * time.Hour)}
-	tr, _ := slo.NewTracker(o, slo.TrackerConfig{})
 	start := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-	// An hour of traffic, the last half hour failing 5%.
+	now := start
+	tr, _ := slo.NewTracker(o, slo.TrackerConfig{Now: func() time.Time { return now }})
+	// An hour of traffic since the tracker started, the last half hour
+	// failing 5%.
 	for m := range 60 {
+		now = start.Add(time.Duration(m) * time.Minute)
 		bad := int64(0)
 		if m >= 30 {
 			bad = 50
 		}
-		tr.RecordNAt(start.Add(time.Duration(m)*time.Minute), 1000-bad, bad)
+		tr.RecordNAt(now, 1000-bad, bad)
 	}
 	s := tr.StatusAt(start.Add(time.Hour - time.Second))
-	fmt.Printf("remaining %.2f, page firing %v\n", s.Remaining, s.Firing(slo.Page))
+	// The tracker has seen an hour of the 30-day window: 1,500 bad of
+	// 60,000 are judged against the 43,200,000 events the window would
+	// hold at this rate, not spent 25 times over; the page tier fires.
+	fmt.Printf("observed %v (%.2f%% of the window), remaining %.3f, page firing %v\n", s.Observed, 100*s.ObservedShare, s.Remaining, s.Firing(slo.Page))
 	fmt.Println(s.Tiers[0].Reason)
 	// Output:
-	// remaining -24.00, page firing true
+	// observed 1h0m0s (0.14% of the window), remaining 0.965, page firing true
 	// burn rate 25 over 1h and 50 over 5m both exceed 14.4: 2% of the budget would go in 1h
 }
 

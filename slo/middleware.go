@@ -178,10 +178,17 @@ type Report struct {
 	// ExhaustsIn is when the remaining budget runs out at recentBurnRate,
 	// in seconds: 0 once it is spent, null when recentBurnRate is 0 (it
 	// does not run out at the recent pace, whatever burnRate says).
-	ExhaustsIn *float64     `json:"exhaustsInSeconds"`
-	Dropped    int64        `json:"dropped"`
-	Future     int64        `json:"future"`
-	Tiers      []TierReport `json:"tiers"`
+	ExhaustsIn *float64 `json:"exhaustsInSeconds"`
+	Dropped    int64    `json:"dropped"`
+	Future     int64    `json:"future"`
+	// ObservedSeconds is how much of the window so far the tracker has
+	// seen, in seconds, and ObservedShare that as a share of the window so
+	// far: TrackerStatus.Observed and ObservedShare. Below 1, as after a
+	// restart, the budget is judged against the events the whole window
+	// would hold at the observed rate.
+	ObservedSeconds float64      `json:"observedSeconds"`
+	ObservedShare   float64      `json:"observedShare"`
+	Tiers           []TierReport `json:"tiers"`
 	// OmittedTiers lists the default policy's tiers that cannot serve the
 	// objective, with the reason; it is empty, never null.
 	OmittedTiers []OmittedTierReport `json:"omittedTiers"`
@@ -216,6 +223,7 @@ func (s TrackerStatus) Report() Report {
 		SLI: s.SLI, ErrorRate: s.ErrorRate, Budget: s.Budget, BudgetConsumed: s.Consumed,
 		BudgetRemaining: s.Remaining, BurnRate: s.BurnRate, Dropped: s.Dropped, Future: s.Future,
 		RecentBurnRate: s.RecentBurnRate, RecentWindow: FormatDuration(s.RecentWindow),
+		ObservedSeconds: s.Observed.Seconds(), ObservedShare: s.ObservedShare,
 		Tiers:        make([]TierReport, len(s.Tiers)),
 		OmittedTiers: make([]OmittedTierReport, len(s.OmittedTiers)),
 	}

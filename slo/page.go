@@ -189,6 +189,9 @@ type (
 		Omitted                      []omittedView
 		Dropped, Future              string
 		Remaining, SLI, ExhaustShort string
+		// Observed says how much of the window the tracker has seen,
+		// when it is not all of it.
+		Observed string
 	}
 	omittedView struct {
 		Tier, Reason string
@@ -269,6 +272,9 @@ func objective(i int, t *Tracker, at time.Time) objectiveView {
 	unit, units := "event", "events"
 	if o.Method == Timeslices {
 		unit, units = FormatDuration(o.slice())+" slice", FormatDuration(o.slice())+" slices"
+	}
+	if s.ObservedShare < 1 {
+		v.Observed = observedText(s, v.Window, units, !v.NoData && o.Method == Occurrences)
 	}
 
 	// The burn rate ExhaustsIn projects at: that of the shortest long
@@ -449,7 +455,7 @@ func tier(t *Tracker, tr TierResult, at time.Time) tierView {
 		Guard:     strconv.FormatFloat(roundSig(tr.Tier.BudgetShare*100, 6), 'f', -1, 64) + "% of the budget in " + FormatDuration(tr.Tier.Long),
 		Long:      FormatDuration(tr.Tier.Long),
 		Short:     FormatDuration(tr.Tier.ShortWindow()),
-		Threshold: rate(tr.Threshold),
+		Threshold: thresholdText(tr.Threshold),
 		Firing:    tr.Firing,
 		Reason:    tr.Reason,
 	}
@@ -586,6 +592,33 @@ func firingText(tiers []TierResult, sev Severity) string {
 	return "the " + strings.Join(names, " and ") + " burn-rate " + pick(len(names) == 1, "tier fires", "tiers fire")
 }
 
+// observedText says how much of the window a tracker has seen and, when
+// projected says so, what its budget is then a share of.
+func observedText(s TrackerStatus, window, units string, projected bool) string {
+	of := "the " + window + " window"
+	if s.Period.Calendar != NotCalendar {
+		of = "the " + htmlpage.Duration(time.Duration(math.Round(float64(s.Observed)/s.ObservedShare))) + " of the " + window + " window so far"
+	}
+	text := fmt.Sprintf("Observed %s of %s (%s): the tracker knows only what it has seen since it started.",
+		htmlpage.Duration(s.Observed), of, sharePercent(s.ObservedShare))
+	if projected {
+		text += fmt.Sprintf(" The budget is judged against the %s %s the whole window would hold at the observed rate.",
+			htmlpage.Thousands(int64(math.Round(s.AllowedBad/s.Budget))), units)
+	}
+	return text
+}
+
+// sharePercent formats a share of less than the whole as a percentage:
+// to two significant digits under 1% (0.15%), else rounded down to a tenth
+// (99.9%, never 100%).
+func sharePercent(f float64) string {
+	p := f * 100
+	if p < 1 {
+		return strconv.FormatFloat(roundSig(p, 2), 'f', -1, 64) + "%"
+	}
+	return strconv.FormatFloat(math.Floor(p*10)/10, 'f', -1, 64) + "%"
+}
+
 func remainingClass(s TrackerStatus, noData bool) string {
 	switch {
 	case noData:
@@ -613,6 +646,15 @@ func remainingText(r float64) string { return htmlpage.Percent(r, 2) }
 // percentage and the target: 3 for 99.9%.
 func targetDecimals(target float64) int {
 	return max(1, min(6, int(math.Ceil(-math.Log10(budget(target))-1e-9))))
+}
+
+// thresholdText formats a tier's threshold with the four significant
+// digits of the tier's reason ("within 13.44"), never in e-notation.
+func thresholdText(th float64) string {
+	if th >= 1e4 {
+		return strconv.FormatFloat(th, 'f', 0, 64) + "×"
+	}
+	return strconv.FormatFloat(th, 'g', 4, 64) + "×"
 }
 
 func rate(r float64) string {

@@ -192,6 +192,11 @@ func TestPageStates(t *testing.T) {
 		}
 		return tr
 	}
+	mkSince := func(o slo.Objective, fill func(*slo.Tracker)) *slo.Tracker {
+		tr := newTrackerSince(t, o, clock, now.Add(-o.Window.Rolling))
+		fill(tr)
+		return tr
+	}
 	steady := func(good, bad int64) func(*slo.Tracker) {
 		return func(tr *slo.Tracker) {
 			for m := range 10 * 24 * 60 {
@@ -206,7 +211,9 @@ func TestPageStates(t *testing.T) {
 	}{
 		{"empty", mk(slo.Objective{Name: "quiet", Target: 0.999, Window: slo.Rolling(30 * day)}, nil),
 			[]string{"No data: no events were recorded in the 30d window", "no data"}},
-		{"spent", mk(slo.Objective{Name: "broken", Target: 0.999, Window: slo.Rolling(30 * day)}, steady(900, 100)),
+		// Ten days failing 10%, seen by a tracker that has run the whole
+		// window.
+		{"spent", mkSince(slo.Objective{Name: "broken", Target: 0.999, Window: slo.Rolling(30 * day)}, steady(900, 100)),
 			[]string{"Budget spent", "-9900.00%", "over"}},
 		{"healthy", mk(slo.Objective{Name: "fine", Target: 0.99, Window: slo.Rolling(30 * day)}, steady(1000, 0)),
 			[]string{"Within budget", "100.00%", "not burning"}},
@@ -392,7 +399,8 @@ func TestPageOverspent(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			now := t0.Add(10 * day)
-			tr := newTracker(t, c.o, slo.TrackerConfig{Now: func() time.Time { return now }})
+			// A tracker that has run the whole window.
+			tr := newTrackerSince(t, c.o, slo.TrackerConfig{Now: func() time.Time { return now }}, now.Add(-c.o.Window.Rolling))
 			tr.RecordNAt(now.Add(-time.Hour), c.good, c.bad)
 			_, page := getPage(t, tr.Handler())
 			doc := htmltest.WellFormed(t, page)
@@ -440,5 +448,33 @@ func TestPageOverspent(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPageThresholdAsReason: a tier's threshold reads the same in its row
+// and in its reason: 13.44 for the 1h tier of 28 days, not 13.4 beside
+// "within 13.44".
+func TestPageThresholdAsReason(t *testing.T) {
+	now := t0.Add(28 * day)
+	o := slo.Objective{Name: "checkout", Target: 0.995, Window: slo.Rolling(28 * day)}
+	tr := newTrackerSince(t, o, slo.TrackerConfig{Now: func() time.Time { return now }}, t0)
+	for m := range 28 * 24 * 60 {
+		tr.RecordNAt(t0.Add(time.Duration(m)*time.Minute), 1000, int64(m%2))
+	}
+	_, page := getPage(t, tr.Handler())
+	doc := htmltest.WellFormed(t, page)
+	rows := htmltest.Find(doc, htmltest.WithClass("tr", "tier"))
+	reasons := htmltest.Find(doc, htmltest.WithClass("tr", "reason"))
+	if len(rows) == 0 || len(rows) != len(reasons) {
+		t.Fatalf("%d tier rows, %d reasons", len(rows), len(reasons))
+	}
+	want := []string{"13.44", "5.6", "2.8"}
+	for i, row := range rows {
+		text, reason := htmltest.Text(row), htmltest.Text(reasons[i])
+		_, after, ok := strings.Cut(text, "threshold ")
+		th, _, _ := strings.Cut(after, "×")
+		if !ok || (i < len(want) && th != want[i]) || !strings.Contains(reason, " "+th+":") && !strings.HasSuffix(reason, " "+th) {
+			t.Errorf("tier %d: threshold %q in %q, reason %q", i, th, text, reason)
+		}
 	}
 }

@@ -94,6 +94,7 @@ type Tracker struct {
 	ring     []bucket
 	latest   atomic.Int64 // newest bucket index recorded
 	first    atomic.Int64 // oldest bucket index recorded, or none
+	started  int64        // bucket index of the clock at NewTracker
 	// horizon is the latest time, in Unix nanoseconds, known to be within
 	// MaxSkew of the clock: events up to it need no clock reading.
 	horizon atomic.Int64
@@ -202,6 +203,7 @@ func NewTracker(o Objective, cfg TrackerConfig) (*Tracker, error) {
 	}
 	t.latest.Store(empty)
 	t.first.Store(none)
+	t.started = t.index(now())
 	t.horizon.Store(math.MinInt64)
 	t.latestBucket.Store(&t.ring[0])
 	return t, nil
@@ -651,6 +653,27 @@ func (t *Tracker) seen(now, k int64) int64 {
 	return max(1, min(k, now-f+1))
 }
 
+// observed returns how many of the whole buckets of the window so far,
+// ending at index now, the tracker has observed: those from its start, or
+// from its oldest event when that is older. It is at least 1.
+func (t *Tracker) observed(now, whole int64) int64 {
+	from := t.started
+	if f := t.first.Load(); f != none && f < from {
+		from = f
+	}
+	return max(1, min(whole, now-from+1))
+}
+
+// windowEvents is what an Occurrences budget is a share of: the total
+// events of the window so far when the tracker observed all of its whole
+// buckets, else the events it would hold at the rate of the obs observed.
+func windowEvents(total, obs, whole int64) float64 {
+	if obs >= whole {
+		return float64(total)
+	}
+	return float64(total) * float64(whole) / float64(obs)
+}
+
 func (t *Tracker) buckets(d time.Duration) int64 {
 	k := (int64(d) + t.res - 1) / t.res
 	return min(max(k, 1), t.n)
@@ -671,6 +694,18 @@ type TrackerStatus struct {
 	// Dropped counts events dropped for being older than the window, and
 	// Future those refused for being more than MaxSkew past the clock.
 	Dropped, Future int64
+	// Observed is how much of the window so far the tracker has seen: from
+	// its start (its clock at NewTracker), or from its oldest event's
+	// bucket when that is older, to At, in whole buckets, at most the
+	// window so far (Window for a rolling window, Start to At for a
+	// calendar one). ObservedShare is Observed as a share of the window so
+	// far, in (0, 1]. A tracker lives in one process's memory: after a
+	// restart it knows only the part of the window since. For Occurrences
+	// the budget is then a share of the events the whole window would
+	// hold at the observed rate (see the package doc), so a budget is
+	// never called spent on the evidence of a small part of the window.
+	Observed      time.Duration
+	ObservedShare float64
 	// RecentBurnRate is the burn rate over RecentWindow: the shortest long
 	// window of the policy's tiers (one hour for the default policy), or
 	// the whole window when the policy has no tier. It is the pace of the
@@ -750,6 +785,7 @@ func (t *Tracker) StatusAt(at time.Time) TrackerStatus {
 	}
 
 	last := slices.Index(spans, whole)
+	obs := t.observed(now, whole)
 	var st Status
 	windowSlices := int64(window / t.o.slice())
 	switch {
@@ -761,12 +797,15 @@ func (t *Tracker) StatusAt(at time.Time) TrackerStatus {
 		seen := t.seen(now, whole)
 		st = t.o.evaluate(seen-badSlices[last], seen, float64(windowSlices), window)
 	default:
+		// The budget is a share of the events of the window so far, at the
+		// observed rate when the tracker has seen only part of it.
 		total := good[last] + bad[last]
-		st = t.o.evaluate(good[last], total, float64(total), window)
+		st = t.o.evaluate(good[last], total, windowEvents(total, obs, whole), window)
 	}
 	s := TrackerStatus{
 		Status: st, At: at, Window: window, Period: t.o.Window, Start: start, End: end,
 		Dropped: t.dropped.Load(), Future: t.future.Load(), OmittedTiers: t.omitted,
+		Observed: time.Duration(obs * t.res), ObservedShare: float64(obs) / float64(whole),
 	}
 	s.Tiers = t.policy.Evaluate(t.o, window, rate)
 	s.RecentWindow, s.RecentBurnRate = window, st.BurnRate

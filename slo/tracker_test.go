@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ybiyri/runkit/internal/htmltest"
 	"github.com/ybiyri/runkit/slo"
 )
 
@@ -28,6 +29,27 @@ func newTracker(t testing.TB, o slo.Objective, cfg slo.TrackerConfig) *slo.Track
 	if err != nil {
 		t.Fatal(err)
 	}
+	return tr
+}
+
+// newTrackerSince returns a tracker for o made when its clock stood at
+// since, as a tracker that has run since then; its clock then is cfg.Now,
+// or stands at t0 plus a year as newTracker's does.
+func newTrackerSince(t testing.TB, o slo.Objective, cfg slo.TrackerConfig, since time.Time) *slo.Tracker {
+	t.Helper()
+	now := cfg.Now
+	if now == nil {
+		now = func() time.Time { return t0.Add(365 * day) }
+	}
+	made := false
+	cfg.Now = func() time.Time {
+		if !made {
+			return since
+		}
+		return now()
+	}
+	tr := newTracker(t, o, cfg)
+	made = true
 	return tr
 }
 
@@ -112,7 +134,9 @@ func TestTimeslicesVersusOccurrences(t *testing.T) {
 	occ := slo.Objective{Name: "occ", Target: 0.999, Window: slo.Rolling(30 * day)}
 	ts := occ
 	ts.Name, ts.Method = "ts", slo.Timeslices
-	trO := newTracker(t, occ, slo.TrackerConfig{})
+	// The occurrences tracker has run the whole window, a day of it
+	// with traffic: the events it saw are all the window holds.
+	trO := newTrackerSince(t, occ, slo.TrackerConfig{}, t0.Add(-29*day))
 	trT := newTracker(t, ts, slo.TrackerConfig{})
 	for m := range 24 * 60 {
 		at := t0.Add(time.Duration(m) * time.Minute)
@@ -197,10 +221,13 @@ func TestTrackerRejectsBadConfig(t *testing.T) {
 
 func TestMiddlewareAndHandler(t *testing.T) {
 	o := slo.Objective{Name: "checkout", Target: 0.99, Window: slo.Rolling(day)}
-	clock := t0
+	// The tracker started a window before the requests, so it has
+	// observed the whole window and judges the budget by the events seen.
+	clock := t0.Add(-day)
 	var mu sync.Mutex
 	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
 	tr := newTracker(t, o, slo.TrackerConfig{Now: now, Latency: time.Second})
+	clock = t0
 	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/fail":
@@ -537,5 +564,141 @@ func TestRecentBurnRate(t *testing.T) {
 	short.RecordNAt(now.Add(-time.Minute), 99, 1)
 	if s := short.StatusAt(now); s.RecentWindow != 30*time.Minute || s.RecentBurnRate != s.BurnRate {
 		t.Errorf("no tiers: RecentBurnRate %v over %v, BurnRate %v", s.RecentBurnRate, s.RecentWindow, s.BurnRate)
+	}
+}
+
+// TestTrackerRestartedMidWindow: a service at 99.5% over 28 days restarts
+// halfway through its window and serves 200 requests, 2 of them bad, in
+// the next hour. The new tracker has observed 1h of the 672h window; at
+// that rate the window holds 134,400 requests, of which 672 may fail, so
+// the 2 failures consume 0.3% of the budget. Judged against the 200
+// requests alone they would be twice the budget: "spent" on an hour.
+func TestTrackerRestartedMidWindow(t *testing.T) {
+	o := slo.Objective{Name: "checkout", Target: 0.995, Window: slo.Rolling(28 * day)}
+	var mu sync.Mutex
+	clock := t0
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+	set := func(at time.Time) { mu.Lock(); clock = at; mu.Unlock() }
+	before := newTracker(t, o, slo.TrackerConfig{Now: now})
+	for m := range 14 * 24 * 60 {
+		set(t0.Add(time.Duration(m) * time.Minute))
+		before.RecordNAt(now(), 100, 0)
+	}
+	// The restart: a new process, a new tracker, halfway through.
+	restart := t0.Add(14 * day)
+	set(restart)
+	tr := newTracker(t, o, slo.TrackerConfig{Now: now})
+	for i := range 200 {
+		set(restart.Add(time.Duration(i) * 18 * time.Second))
+		tr.RecordAt(now(), i != 50 && i != 150)
+	}
+	set(restart.Add(time.Hour - time.Second))
+
+	s := tr.Status()
+	if s.Total != 200 || s.Good != 198 || s.Observed != time.Hour || s.ObservedShare != 1.0/672 {
+		t.Fatalf("status: %d/%d, observed %v (%v), want 198/200 and 1h (1/672)", s.Good, s.Total, s.Observed, s.ObservedShare)
+	}
+	if math.Abs(s.AllowedBad-672) > 1e-9 || math.Abs(s.Remaining-(1-2.0/672)) > 1e-12 || s.BurnRate != 2 || s.Firing(slo.Page) || s.Firing(slo.Ticket) {
+		t.Errorf("allowed %v, remaining %v, burn %v, page %v, ticket %v; want 672, %v, 2, no tier firing",
+			s.AllowedBad, s.Remaining, s.BurnRate, s.Firing(slo.Page), s.Firing(slo.Ticket), 1-2.0/672)
+	}
+	if bd := tr.BurnDown(slo.DashboardPoints); bd.Points[len(bd.Points)-1].Remaining != s.Remaining {
+		t.Errorf("burn-down ends at %v, Status %v", bd.Points[len(bd.Points)-1].Remaining, s.Remaining)
+	}
+
+	// The JSON says how much was observed.
+	rec := httptest.NewRecorder()
+	tr.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/slo", nil))
+	var r slo.Report
+	if err := json.Unmarshal(rec.Body.Bytes(), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.ObservedSeconds != 3600 || r.ObservedShare != 1.0/672 || r.BudgetRemaining != s.Remaining {
+		t.Errorf("report: observed %vs (%v), remaining %v", r.ObservedSeconds, r.ObservedShare, r.BudgetRemaining)
+	}
+
+	// The page's words.
+	_, page := getPage(t, tr.Handler())
+	doc := htmltest.WellFormed(t, page)
+	body := htmltest.Text(doc)
+	for _, w := range []string{
+		"Within budget",
+		"Observed 1h of the 28d window (0.15%): the tracker knows only what it has seen since it started.",
+		"The budget is judged against the 134,400 events the whole window would hold at the observed rate.",
+		"99.70%", "of 672 bad events allowed; 2 spent",
+	} {
+		if !strings.Contains(body, w) {
+			t.Errorf("page lacks %q", w)
+		}
+	}
+	for _, w := range []string{"Budget spent:", "none left", "the errors equal"} {
+		if strings.Contains(body, w) {
+			t.Errorf("page says %q after an hour of 200 requests", w)
+		}
+	}
+
+	// The tracker before the restart had run 14 days: half the window.
+	if s := before.StatusAt(restart.Add(-time.Second)); s.Observed != 14*day || s.ObservedShare != 0.5 {
+		t.Errorf("tracker run since t0: observed %v (%v) at t0+14d, want 14d (0.5)", s.Observed, s.ObservedShare)
+	}
+}
+
+// TestTrackerRestartedSpendsOnEvidence: after a restart, a 99.5% budget
+// over 28 days is spent by a full outage of 3h 21m 36s (the downtime it
+// allows) and not before: in one-minute buckets, at 202 minutes of 100%
+// errors and not at 201.
+func TestTrackerRestartedSpendsOnEvidence(t *testing.T) {
+	o := slo.Objective{Name: "checkout", Target: 0.995, Window: slo.Rolling(28 * day)}
+	restart := t0.Add(14 * day)
+	tr := newTracker(t, o, slo.TrackerConfig{Now: func() time.Time { return restart }})
+	for m := range 202 {
+		tr.RecordNAt(restart.Add(time.Duration(m)*time.Minute), 0, 10)
+	}
+	if s := tr.StatusAt(restart.Add(201*time.Minute - time.Second)); s.Remaining <= 0 || s.Observed != 201*time.Minute {
+		t.Errorf("201 minutes of errors: remaining %v, observed %v; want budget left", s.Remaining, s.Observed)
+	}
+	if s := tr.StatusAt(restart.Add(202*time.Minute - time.Second)); s.Remaining > 0 {
+		t.Errorf("202 minutes of errors: remaining %v, want spent", s.Remaining)
+	}
+}
+
+// TestTrackerObservedFrom: a tracker has observed the window from its
+// start, or from its oldest event when events older than its start are
+// recorded into it; a calendar window's share is of the period so far.
+func TestTrackerObservedFrom(t *testing.T) {
+	start := t0.Add(10 * day)
+	o := slo.Objective{Name: "api", Target: 0.99, Window: slo.Rolling(30 * day)}
+	tr := newTracker(t, o, slo.TrackerConfig{Now: func() time.Time { return start }})
+	if s := tr.StatusAt(start.Add(2*time.Hour - time.Second)); s.Observed != 2*time.Hour || !s.NoData {
+		t.Errorf("quiet since start: observed %v, no data %v; want 2h, true", s.Observed, s.NoData)
+	}
+	tr.RecordAt(start.Add(-3*time.Hour), true) // replayed from before the start
+	if s := tr.StatusAt(start.Add(2*time.Hour - time.Second)); s.Observed != 5*time.Hour || s.ObservedShare != 5.0/720 {
+		t.Errorf("an event 3h before the start: observed %v (%v), want 5h", s.Observed, s.ObservedShare)
+	}
+
+	// A calendar month, restarted on the 11th at noon: at 18:00 the
+	// tracker has observed 6h of the 10d 18h of November so far.
+	m := slo.Objective{Name: "monthly", Target: 0.99, Window: slo.CalendarWindow(slo.Month, nil)}
+	restart := time.Date(2026, 11, 11, 12, 0, 0, 0, time.UTC)
+	now := restart
+	ct := newTracker(t, m, slo.TrackerConfig{Now: func() time.Time { return now }})
+	for h := range 6 {
+		now = restart.Add(time.Duration(h) * time.Hour)
+		ct.RecordNAt(now, 99, 1)
+	}
+	now = restart.Add(6*time.Hour - time.Second)
+	s := ct.Status()
+	if so := 10*day + 18*time.Hour; s.Observed != 6*time.Hour || s.ObservedShare != float64(6*time.Hour)/float64(so) {
+		t.Errorf("calendar: observed %v (%v), want 6h of %v", s.Observed, s.ObservedShare, so)
+	}
+	// 600 events in 6h: at that rate the 258h so far hold 25,800, of
+	// which 1% may be bad.
+	if math.Abs(s.AllowedBad-258) > 1e-9 {
+		t.Errorf("calendar: allowed %v, want 258", s.AllowedBad)
+	}
+	_, page := getPage(t, ct.Handler())
+	if body := htmltest.Text(htmltest.WellFormed(t, page)); !strings.Contains(body, "Observed 6h of the 10d 18h of the calendar month (UTC, 30d) window so far (2.3%)") {
+		t.Errorf("page lacks the observed share of the month so far:\n%s", body)
 	}
 }

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"regexp"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -83,8 +86,19 @@ and RECENT BURN.`,
 		},
 	}
 	addOutputFlag(c, &out)
+	c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		// pflag reads "-5" as the flag -5: say what went wrong instead.
+		if _, arg, ok := strings.Cut(err.Error(), "' in "); ok && strings.HasPrefix(err.Error(), "unknown shorthand flag") && negativeNumber.MatchString(arg) {
+			return argErrorf("%q is negative: a TARGET is a share of good events such as 99.9, and a WINDOW a duration such as 30d; neither is ever negative", arg)
+		}
+		return &exitError{code: exitUsage, err: err, hint: true}
+	})
 	return c
 }
+
+// negativeNumber matches an argument that pflag would take for a flag
+// but that is a negative number, with or without a unit or a percent sign.
+var negativeNumber = regexp.MustCompile(`^-[0-9.]`)
 
 // budgetReport is the output of slo budget.
 type budgetReport struct {
@@ -136,6 +150,13 @@ type omittedTier struct {
 }
 
 func budget(targetArg, windowArg string, now time.Time) (*budgetReport, error) {
+	// "1" reads as 1% (a number of 1 or more is a percentage), but who
+	// writes it may mean 100% or 0.99: make them say.
+	if text := strings.TrimSpace(targetArg); !strings.HasSuffix(text, "%") {
+		if v, err := strconv.ParseFloat(text, 64); err == nil && v == 1 {
+			return nil, argErrorf("TARGET %q is ambiguous: write 1%% for one percent, or a fraction such as 0.99 for 99%%", targetArg)
+		}
+	}
 	target, err := slo.ParseTarget(targetArg)
 	if err != nil {
 		return nil, argErrorf("TARGET: %v", err)

@@ -20,13 +20,30 @@ import (
 	"github.com/ybiyri/runkit/slo"
 )
 
-// sloserve VAR TARGET GOOD BAD [NAME] serves a real slo.Tracker's Handler
-// at $VAR: an objective NAME (default checkout) over 30 days with GOOD
-// and BAD events recorded now, so that a burst of bad events fires every
-// tier.
+// sloserve [-window W] [-observed D] VAR TARGET GOOD BAD [NAME] serves a
+// real slo.Tracker's Handler at $VAR: an objective NAME (default checkout)
+// over W (default 30d) with GOOD and BAD events recorded now, so that a
+// burst of bad events fires every tier. The tracker has observed its whole
+// window, or with -observed only the last D of it, as after a restart D
+// ago. Its clock stands still, one second before the minute the test
+// started, so that D is observed exactly.
 func cmdSLOServe(ts *testscript.TestScript, neg bool, args []string) {
+	window, observed := 30*24*time.Hour, time.Duration(0)
+	for len(args) > 1 && strings.HasPrefix(args[0], "-") {
+		d, err := slo.ParseDuration(args[1])
+		ts.Check(err)
+		switch args[0] {
+		case "-window":
+			window = d
+		case "-observed":
+			observed = d
+		default:
+			ts.Fatalf("sloserve: unknown flag %s", args[0])
+		}
+		args = args[2:]
+	}
 	if neg || len(args) < 4 || len(args) > 5 {
-		ts.Fatalf("usage: sloserve VAR TARGET GOOD BAD [NAME]")
+		ts.Fatalf("usage: sloserve [-window W] [-observed D] VAR TARGET GOOD BAD [NAME]")
 	}
 	target, err := slo.ParseTarget(args[1])
 	ts.Check(err)
@@ -38,8 +55,14 @@ func cmdSLOServe(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 5 {
 		name = args[4]
 	}
-	tr, err := slo.NewTracker(slo.Objective{Name: name, Target: target, Window: slo.Rolling(30 * 24 * time.Hour)}, slo.TrackerConfig{})
+	if observed == 0 {
+		observed = window
+	}
+	minute := time.Now().Truncate(time.Minute)
+	now := minute.Add(-observed)
+	tr, err := slo.NewTracker(slo.Objective{Name: name, Target: target, Window: slo.Rolling(window)}, slo.TrackerConfig{Now: func() time.Time { return now }})
 	ts.Check(err)
+	now = minute.Add(-time.Second)
 	ts.Check(tr.RecordN(good, bad))
 	mux := http.NewServeMux()
 	mux.Handle("/slo", tr.Handler())

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strconv"
 	"strings"
@@ -24,7 +26,11 @@ It freezes deploys (exit 2) while an objective's budget is spent (rule
 budget-spent) or at or below --min-remaining (budget-low), or a
 page-severity burn-rate tier fires (page-firing),
 and when it cannot judge the budget: no objective has data, as right after
-a restart (--allow-no-data lets the deploy through then). A fix or a
+a restart (--allow-no-data lets the deploy through then). A service that
+restarted within its window reports how much of it its tracker observed,
+and its budget judged against the events the whole window would hold at
+the observed rate, so a few errors since the restart do not freeze deploys;
+the reasons say how much was observed. A fix or a
 rollback may go through a freeze with --override fix|rollback, --by and
 --reason, which the decision records; a feature cannot.
 
@@ -194,6 +200,9 @@ func readStatuses(ctx context.Context, args []string, stdin io.Reader) ([]status
 		default:
 			f, err := os.Open(a)
 			if err != nil {
+				if errors.Is(err, fs.ErrNotExist) && looksLikeHost(a) {
+					err = fmt.Errorf("no such file, and not an http or https URL: did you mean %q?", deploy.RedactURL("http://"+a))
+				}
 				errs[i] = usageErrorf("--slo-status %s: %v", a, err)
 				continue
 			}
@@ -226,6 +235,10 @@ type gateObjective struct {
 	NoData    bool     `json:"noData"`
 	Remaining float64  `json:"budgetRemaining"`
 	Firing    []string `json:"firing"`
+	// ObservedSeconds and ObservedShare are how much of its window the
+	// objective's tracker observed, as its /slo said.
+	ObservedSeconds float64 `json:"observedSeconds"`
+	ObservedShare   float64 `json:"observedShare"`
 }
 
 type gateOutput struct {
@@ -237,7 +250,8 @@ func gateObjectives(sources []statusSource) []gateObjective {
 	out := []gateObjective{}
 	for _, src := range sources {
 		for _, s := range src.statuses {
-			o := gateObjective{Source: src.name, Objective: s.Objective, NoData: s.NoData, Remaining: s.Remaining, Firing: []string{}}
+			o := gateObjective{Source: src.name, Objective: s.Objective, NoData: s.NoData, Remaining: s.Remaining, Firing: []string{},
+				ObservedSeconds: s.Observed.Seconds(), ObservedShare: s.ObservedShare}
 			for _, t := range s.Tiers {
 				if t.Firing {
 					o.Firing = append(o.Firing, fmt.Sprintf("%s %s/%s", t.Tier.Severity, slo.Rolling(t.Tier.Long), slo.Rolling(t.Tier.ShortWindow())))

@@ -83,6 +83,11 @@ func newMark() *cobra.Command {
   runkit deploy mark --service checkout --version 1.4.2 >> deployments.jsonl`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if strings.TrimSpace(m.Environment) == "" {
+				// A marker without an environment never matches dora
+				// --env production, and no one means that by --env "".
+				return usageErrorf("--env %q is empty: name the environment deployed to, such as production (its default)", m.Environment)
+			}
 			var err error
 			if m.Start, err = flagTime("start", start); err != nil {
 				return err

@@ -49,6 +49,8 @@ func addOutputFlag(c *cobra.Command, f *format) {
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	// For a terminal and jq, not a web page: "->" stays "->".
+	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
 }
 

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -29,7 +30,11 @@ func newStatus() *cobra.Command {
 		Long: `Status reads the /slo JSON of each service (what slo.Tracker's Handler
 serves: one objective, or an array of them) and prints, per objective, the
 SLI, the budget remaining, two burn rates, when the budget runs out, and
-which burn-rate tiers fire, with the reasons of the firing ones.
+which burn-rate tiers fire, with the reasons of the firing ones. An
+objective whose tracker has observed only part of its window (it restarted
+within it) is named below the table with how much it observed: its budget
+is judged against the events the whole window would hold at the observed
+rate.
 
 WINDOW BURN is the burn rate over the whole window so far (burnRate in the
 JSON): 1 spends the budget exactly over the window. RECENT BURN is the
@@ -37,7 +42,8 @@ burn rate over the recent window in brackets (recentBurnRate over
 recentWindow, the shortest tier's long window, 1h by default): the pace of
 the burn going on now. EXHAUSTS IN projects the remaining budget at the
 recent burn rate, so it reads "never at the 1h burn rate" when the last
-hour had no bad events, however much the window has burned.
+hour had no bad events, however much the window has burned, and "spent"
+once the budget is.
 
 It exits 2 when any page-severity tier fires, so it can be a pipeline step
 or a cron check, and 3 when a service cannot be read or does not answer
@@ -93,6 +99,8 @@ func urlArgs(cmd *cobra.Command, args []string) error {
 func checkHTTPURL(s string) error {
 	u, err := url.Parse(s)
 	switch {
+	case looksLikeHost(s):
+		return fmt.Errorf("want an http or https URL: did you mean %q?", deploy.RedactURL("http://"+s))
 	case err != nil:
 		return errors.Unwrap(err)
 	case u.Scheme != "http" && u.Scheme != "https":
@@ -102,6 +110,14 @@ func checkHTTPURL(s string) error {
 	}
 	return nil
 }
+
+// looksLikeHost reports whether s is a URL written without its scheme: a
+// host and port, as localhost:8080/slo.
+func looksLikeHost(s string) bool {
+	return !strings.Contains(s, "://") && hostPort.MatchString(s)
+}
+
+var hostPort = regexp.MustCompile(`^[A-Za-z0-9.\-]+:[0-9]+(/|$)`)
 
 // sloStatus is what one /slo URL answered.
 type sloStatus struct {
@@ -207,9 +223,17 @@ func snippet(b []byte) string {
 }
 
 func statusTable(w io.Writer, results []sloStatus) error {
+	rows := 0
+	for _, s := range results {
+		rows += len(s.Objectives)
+	}
+	if rows == 0 {
+		// Every service failed: the errors say so, with no empty table.
+		return nil
+	}
 	tw := newTable(w)
 	row(tw, "URL", "OBJECTIVE", "TARGET", "WINDOW", "SLI", "REMAINING", "WINDOW BURN", "RECENT BURN", "EXHAUSTS IN", "FIRING")
-	var reasons []string
+	var reasons, observed []string
 	for _, s := range results {
 		for _, r := range s.Objectives {
 			sli, remaining, burn, recent, exhausts := "no data", percent(r.BudgetRemaining), "-", "-", "never"
@@ -221,7 +245,10 @@ func statusTable(w io.Writer, results []sloStatus) error {
 					exhausts = "never at the " + r.RecentWindow + " burn rate"
 				}
 			}
-			if r.ExhaustsIn != nil {
+			switch {
+			case !r.NoData && r.BudgetRemaining <= 0:
+				exhausts = "spent" // as the page says: it ran out, it does not run out in 0s
+			case r.ExhaustsIn != nil:
 				exhausts = human(secondsDuration(*r.ExhaustsIn))
 			}
 			var firing []string
@@ -237,15 +264,21 @@ func statusTable(w io.Writer, results []sloStatus) error {
 				f = strings.Join(firing, ", ")
 			}
 			row(tw, s.URL, r.Objective, targetPercent(r.Target), r.Window, sli, remaining, burn, recent, exhausts, f)
+			if r.ObservedShare < 1 && !r.NoData {
+				observed = append(observed, fmt.Sprintf("%s: observed %s of the %s window (%s), since the service started; the budget is judged against the events the whole window would hold at the observed rate",
+					r.Objective, human(secondsDuration(r.ObservedSeconds)), r.Window, percent(r.ObservedShare)))
+			}
 		}
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	if len(reasons) > 0 {
-		fmt.Fprintln(w)
-		for _, r := range reasons {
-			fmt.Fprintln(w, r)
+	for _, lines := range [][]string{observed, reasons} {
+		if len(lines) > 0 {
+			fmt.Fprintln(w)
+			for _, l := range lines {
+				fmt.Fprintln(w, l)
+			}
 		}
 	}
 	return nil

@@ -8,7 +8,8 @@
 // backed by a simulated dependency, tracks a 99.9% availability objective
 // over /hello and serves its error budget at /slo (a page with the
 // burn-down in a browser, JSON to curl), and shuts down on SIGINT
-// or SIGTERM after draining for -drain-delay. /quote calls a flaky
+// or SIGTERM after draining for -drain-delay; a second SIGINT or SIGTERM
+// exits at once. /quote calls a flaky
 // simulated upstream through a circuit breaker with retries; while its
 // breaker is open, /readyz warns. Traces and metrics go through OpenTelemetry:
 // /metrics serves Prometheus, and OTEL_TRACES_EXPORTER=console prints spans.
@@ -33,8 +34,10 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/ybiyri/runkit/breaker"
@@ -217,10 +220,51 @@ func run(ctx context.Context, args []string) error {
 		cancel()
 	}
 
+	// The first SIGINT or SIGTERM drains and stops gracefully; a second
+	// one, from someone who will not wait for the drain, exits at once.
+	ctx, stopSignals := interrupts(ctx, log, os.Exit)
+	defer stopSignals()
 	log.Info("listening", "addr", ln.Addr().String())
-	err = health.Serve(ctx, srv, checker, health.ServeConfig{Listener: ln, DrainDelay: *drain})
-	log.Info("stopped", "err", err)
-	return err
+	err = health.Serve(ctx, srv, checker, health.ServeConfig{Listener: ln, DrainDelay: *drain, Signals: health.NoSignals})
+	if err != nil {
+		log.Error("stopped", "err", err)
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// interrupts returns a context that ends at the first SIGINT or SIGTERM;
+// at a second one it calls exit(1) without waiting for anything. stop
+// stops listening.
+func interrupts(ctx context.Context, log *slog.Logger, exit func(int)) (_ context.Context, stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		select {
+		case s := <-sigs:
+			log.Info("shutting down: draining; interrupt again to exit at once", "signal", s.String())
+			cancel()
+		case <-done:
+			return
+		}
+		select {
+		case s := <-sigs:
+			log.Warn("exiting at once, without draining", "signal", s.String())
+			exit(1)
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sigs)
+		close(done)
+		<-finished
+		cancel()
+	}
 }
 
 // bearer authorizes a request bearing token, or nobody when token is
@@ -241,7 +285,11 @@ func logChange(log *slog.Logger) func(health.Change) {
 		case health.DrainStarted:
 			log.Info("draining: readiness fails from now on")
 		case health.StatusChanged:
-			log.Info("health changed", "check", c.Name, "from", c.From, "to", c.To, "err", c.Err)
+			args := []any{"check", c.Name, "from", c.From, "to", c.To}
+			if c.Err != nil { // a passing check has no error to log
+				args = append(args, "err", c.Err)
+			}
+			log.Info("health changed", args...)
 		default:
 			log.Debug("health "+c.Kind.String(), "check", c.Name)
 		}

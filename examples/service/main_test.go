@@ -197,3 +197,14 @@ func TestAddressInUse(t *testing.T) {
 		t.Errorf("run on a port in use announced a deployment:\n%s", out)
 	}
 }
+
+// A check that turns to pass has no error: its change is logged without
+// "err=<nil>".
+func TestLogChangeOmitsNilErr(t *testing.T) {
+	var buf bytes.Buffer
+	f := logChange(slog.New(slog.NewTextHandler(&buf, nil)))
+	f(health.Change{Kind: health.StatusChanged, Name: "inventory", From: health.StatusFail, To: health.StatusPass})
+	if line := buf.String(); !strings.Contains(line, `check=inventory from=fail to=pass`) || strings.Contains(line, "err=") {
+		t.Errorf("logged %q", line)
+	}
+}

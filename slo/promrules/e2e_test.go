@@ -196,7 +196,18 @@ func TestEndToEndWithPrometheus(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tel.Shutdown(context.Background())
-	tr, err := slo.NewTracker(o, slo.TrackerConfig{Policy: &policy, Resolution: time.Second, MeterProvider: tel.MeterProvider})
+	// Prometheus judges the window by the events it holds, so the tracker
+	// is one that started a window before the traffic: it judges the
+	// budget by the events seen too, not at the observed rate.
+	var made atomic.Bool
+	clock := func() time.Time {
+		if !made.Load() {
+			return time.Now().Add(-o.Window.Rolling)
+		}
+		return time.Now()
+	}
+	tr, err := slo.NewTracker(o, slo.TrackerConfig{Policy: &policy, Resolution: time.Second, MeterProvider: tel.MeterProvider, Now: clock})
+	made.Store(true)
 	if err != nil {
 		t.Fatal(err)
 	}

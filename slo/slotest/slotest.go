@@ -19,16 +19,18 @@ type Traffic func(t time.Time) (good, bad int64)
 // and returns the tracker's status at the end. The tracker's clock is the
 // simulation's end, so simulated time may run past the real clock. It
 // fails the test on a bad objective or step.
+//
+// The tracker started a window before Epoch: the simulated traffic is all
+// the window holds, so a day of traffic in a 30-day window is judged as a
+// service's first day, on its events alone, and not as a restart
+// (slo.TrackerStatus.Observed).
 func Simulate(t testing.TB, o slo.Objective, duration, step time.Duration, traffic Traffic) slo.TrackerStatus {
 	t.Helper()
 	if step <= 0 || duration <= 0 {
 		t.Fatalf("slotest: duration %v and step %v must be positive", duration, step)
 	}
 	end := Epoch.Add(duration)
-	tr, err := slo.NewTracker(o, slo.TrackerConfig{Now: func() time.Time { return end }})
-	if err != nil {
-		t.Fatalf("slotest: %v", err)
-	}
+	tr := newTracker(t, o, Epoch, end)
 	for at := Epoch; at.Before(end); at = at.Add(step) {
 		good, bad := traffic(at)
 		if err := tr.RecordNAt(at, good, bad); err != nil {
@@ -40,23 +42,37 @@ func Simulate(t testing.TB, o slo.Objective, duration, step time.Duration, traff
 
 // Replay feeds recorded events, in any order, through a fresh tracker of o
 // and returns its status at the time of the newest event, which is the
-// tracker's clock.
+// tracker's clock. As in Simulate, the events are all the window holds:
+// the tracker started a window before the oldest.
 func Replay(t testing.TB, o slo.Objective, events []Event) slo.TrackerStatus {
 	t.Helper()
-	var last time.Time
-	for _, e := range events {
+	var first, last time.Time
+	for i, e := range events {
 		if e.Time.After(last) {
 			last = e.Time
 		}
+		if i == 0 || e.Time.Before(first) {
+			first = e.Time
+		}
 	}
-	tr, err := slo.NewTracker(o, slo.TrackerConfig{Now: func() time.Time { return last }})
-	if err != nil {
-		t.Fatalf("slotest: %v", err)
-	}
+	tr := newTracker(t, o, first, last)
 	for _, e := range events {
 		tr.RecordAt(e.Time, e.Good)
 	}
 	return tr.StatusAt(last)
+}
+
+// newTracker returns a tracker of o that started a window before from,
+// whose clock then stands at now.
+func newTracker(t testing.TB, o slo.Objective, from, now time.Time) *slo.Tracker {
+	t.Helper()
+	clock := from.Add(-o.Window.Length(from))
+	tr, err := slo.NewTracker(o, slo.TrackerConfig{Now: func() time.Time { return clock }})
+	if err != nil {
+		t.Fatalf("slotest: %v", err)
+	}
+	clock = now
+	return tr
 }
 
 // Event is one recorded request.
@@ -104,7 +120,12 @@ func RequireQuiet(t testing.TB, s slo.TrackerStatus) {
 
 func describe(s slo.TrackerStatus) string {
 	out := ""
-	out += "  target " + ftoa(s.Target) + " over " + s.Window.String() + ", method " + s.Method.String() + "\n"
+	// The window as everything else writes it: "28d", not "672h0m0s".
+	window := s.Period.String()
+	if s.Period == (slo.Window{}) {
+		window = slo.FormatDuration(s.Window)
+	}
+	out += "  target " + ftoa(s.Target) + " over " + window + ", method " + s.Method.String() + "\n"
 	out += "  good " + itoa(s.Good) + " of " + itoa(s.Total) + ", SLI " + ftoa(s.SLI) + ", error rate " + ftoa(s.ErrorRate) + "\n"
 	out += "  budget " + ftoa(s.Budget) + ", consumed " + ftoa(s.Consumed) + ", remaining " + ftoa(s.Remaining) + ", burn rate " + ftoa(s.BurnRate) + "\n"
 	for _, r := range s.Tiers {

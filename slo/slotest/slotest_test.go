@@ -107,3 +107,38 @@ func TestSimulateRunsOnSimulatedClock(t *testing.T) {
 		t.Errorf("Replay three years on: total %d, refused %d; want 2 and 0", r.Total, r.Future)
 	}
 }
+
+// Failure messages write windows as everything else does: "28d" and
+// "calendar month in UTC", not "672h0m0s".
+func TestFailureMessagesWriteWindows(t *testing.T) {
+	for _, c := range []struct {
+		w    slo.Window
+		want string
+	}{
+		{slo.Rolling(28 * 24 * time.Hour), "target 0.999 over 28d, method occurrences"},
+		{slo.CalendarWindow(slo.Month, nil), "target 0.999 over calendar month in UTC, method occurrences"},
+	} {
+		o := slo.Objective{Name: "checkout", Target: 0.999, Window: c.w}
+		s := slotest.Simulate(t, o, 24*time.Hour, time.Minute, func(time.Time) (int64, int64) { return 900, 100 })
+		r := &recorder{TB: t}
+		slotest.RequireWithinObjective(r, s)
+		if len(r.msgs) != 1 || !strings.Contains(r.msgs[0], c.want) || strings.Contains(r.msgs[0], "h0m0s") {
+			t.Errorf("%v: messages %q, want %q", c.w, r.msgs, c.want)
+		}
+	}
+}
+
+// Simulate and Replay judge their events as all the window holds: the
+// tracker observed the whole window, however short the traffic.
+func TestSimulateAndReplayObserveTheWindow(t *testing.T) {
+	s := slotest.Simulate(t, checkout, time.Hour, time.Minute, func(time.Time) (int64, int64) { return 99, 1 })
+	r := slotest.Replay(t, checkout, []slotest.Event{{Time: slotest.Epoch, Good: false}, {Time: slotest.Epoch.Add(time.Minute), Good: true}})
+	for name, st := range map[string]slo.TrackerStatus{"Simulate": s, "Replay": r} {
+		if st.ObservedShare != 1 || st.Observed != 30*24*time.Hour {
+			t.Errorf("%s: observed %v (%v), want the whole 30d window", name, st.Observed, st.ObservedShare)
+		}
+	}
+	if s.Remaining != 1-0.01/0.001 {
+		t.Errorf("Simulate: remaining %v, want %v: an hour at 1%% errors is all the window holds", s.Remaining, 1-0.01/0.001)
+	}
+}
