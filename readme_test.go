@@ -8,6 +8,7 @@ import (
 	"go/ast"
 	"go/importer"
 	"go/parser"
+	"go/printer"
 	"go/scanner"
 	"go/token"
 	"go/types"
@@ -137,7 +138,7 @@ func TestREADMECheckerCatchesBrokenBlocks(t *testing.T) {
 		"```go\n" +
 		"announcer := &deploy.Announcer{Sinks: []deploy.Sink{deploy.Writer(os.Stdout), grafanaSink}}\n" +
 		"announceCtx, cancel := context.WithTimeout(ctx, 2*time.Second)\n" +
-		"announcer.Announce(announceCtx, deploy.Marker{Service: \"checkout\", Version: \"1.4.2\"})\n" +
+		"if _, err := announcer.Announce(announceCtx, deploy.Marker{Service: \"checkout\", Version: \"1.4.2\"}); err != nil { return err }\n" +
 		"cancel()\n" +
 		"unused := 1\n" +
 		"```\n\n" +
@@ -154,21 +155,39 @@ func TestREADMECheckerCatchesBrokenBlocks(t *testing.T) {
 		"```go\n" +
 		"tracker, _ := slo.NewTracker(checkout, slo.TrackerConfig{})\n" +
 		"mux.Handle(\"/slo\", tracker.Handler())\n" +
+		"```\n\n" +
+		// 64: an error dropped by a call statement: a checker whose only
+		// registration failed answers every probe 200 with no checks
+		"```go\n" +
+		"checker.Register(health.Check{Name: \"db\", Func: db.PingContext})\n" +
+		"```\n\n" +
+		// 72: a written file closed by defer, its error dropped
+		"```go\n" +
+		"f, err := os.Create(\"checkout.rules.yml\")\n" +
+		"if err != nil {\n" +
+		"\treturn err\n" +
+		"}\n" +
+		"defer f.Close()\n" +
+		"_, err = f.WriteString(\"groups: []\\n\")\n" +
+		"return err\n" +
 		"```\n"
 	want := map[int]string{
 		4:  "expected declaration, found objective",
 		12: "undefined: deploy.Announcr",
 		16: "cannot use mux",
 		21: "ctx, cancel := context.WithTimeout(ctx, …) puts a context that ends within the block under the name ctx",
+		22: "the error of announcer.Announce(…) is dropped",
 		27: "expected '}', found 'EOF'",
 		31: "undefined: cartHandler",
 		35: "not enough return values",
 		55: "Shutdown(context.Background()) has no deadline",
 		59: "the error is assigned to _",
+		64: "the error of checker.Register(…) is dropped",
+		72: "defer f.Close(…) drops the error of closing a writer",
 	}
 	blocks := goBlocks([]byte(sample))
-	if len(blocks) != 11 {
-		t.Fatalf("found %d blocks in the sample, want 11", len(blocks))
+	if len(blocks) != 13 {
+		t.Fatalf("found %d blocks in the sample, want 13", len(blocks))
 	}
 	c := newBlockChecker(t)
 	got := map[int]string{}
@@ -325,7 +344,8 @@ func (c *blockChecker) check(file string, b goBlock) []error {
 	info := &types.Info{Uses: map[*ast.Ident]types.Object{}, Types: map[ast.Expr]types.TypeAndValue{}}
 	conf.Check(f.Name.Name, c.fset, files, info)
 	guns := append(contextFootGuns(f, info), shutdownFootGuns(f, info)...)
-	for _, g := range append(guns, discardedErrors(f, info)...) {
+	guns = append(guns, discardedErrors(f, info)...)
+	for _, g := range append(guns, droppedErrors(f, info)...) {
 		report(c.fset.Position(g.pos), g.msg)
 	}
 	return errs
@@ -478,13 +498,6 @@ func useDeclared(f *ast.File) {
 	}
 }
 
-// contextFootGuns finds "ctx, cancel := context.WithTimeout(ctx, …)": a
-// derived context that ends within the block, put under the name of the
-// context it derives from. A reader continues the snippet with the rest
-// of the function, and whatever uses ctx after it (health.Serve, say)
-// gets a context already done. A context ends within the block when it
-// has a timeout or deadline, or its cancel func is called (not deferred)
-// in the block.
 // discardedErrors finds an error result assigned to _. A reader copies
 // the README: "tracker, _ := slo.NewTracker(...)" there becomes a service
 // that fails every request when the objective is wrong.
@@ -510,6 +523,13 @@ func discardedErrors(f *ast.File, info *types.Info) []footGun {
 	return guns
 }
 
+// contextFootGuns finds "ctx, cancel := context.WithTimeout(ctx, …)": a
+// derived context that ends within the block, put under the name of the
+// context it derives from. A reader continues the snippet with the rest
+// of the function, and whatever uses ctx after it (health.Serve, say)
+// gets a context already done. A context ends within the block when it
+// has a timeout or deadline, or its cancel func is called (not deferred)
+// in the block.
 func contextFootGuns(f *ast.File, info *types.Info) []footGun {
 	var guns []footGun
 	ast.Inspect(f, func(n ast.Node) bool {
@@ -593,6 +613,66 @@ func shutdownFootGuns(f *ast.File, info *types.Info) []footGun {
 		return true
 	})
 	return guns
+}
+
+// droppedErrors finds a call whose error nobody reads: a call statement
+// ("checker.Register(...)", whose error, dropped, leaves a checker with no
+// checks that answers every probe 200) and a deferred Close of something
+// written to ("defer f.Close()" on a file: a full disk shows only there).
+// A README snippet is copied into services as it is, so each of its
+// errors is checked, returned or joined.
+func droppedErrors(f *ast.File, info *types.Info) []footGun {
+	var guns []footGun
+	ast.Inspect(f, func(n ast.Node) bool {
+		switch st := n.(type) {
+		case *ast.ExprStmt:
+			if call, ok := st.X.(*ast.CallExpr); ok && returnsError(info, call) {
+				guns = append(guns, footGun{call.Pos(), fmt.Sprintf("the error of %s is dropped: a README snippet checks every error", callName(call))})
+			}
+		case *ast.GoStmt:
+			if returnsError(info, st.Call) {
+				guns = append(guns, footGun{st.Call.Pos(), fmt.Sprintf("the error of go %s is dropped: a README snippet checks every error", callName(st.Call))})
+			}
+		case *ast.DeferStmt:
+			sel, ok := st.Call.Fun.(*ast.SelectorExpr)
+			if !ok || sel.Sel.Name != "Close" || !returnsError(info, st.Call) {
+				return true
+			}
+			if t := info.Types[sel.X].Type; t != nil && hasWrite(t) {
+				guns = append(guns, footGun{st.Call.Pos(), fmt.Sprintf("defer %s drops the error of closing a writer, where a failed write shows: "+
+					"close it and check the error", callName(st.Call))})
+			}
+		}
+		return true
+	})
+	return guns
+}
+
+// returnsError reports whether call's last result is an error.
+func returnsError(info *types.Info, call *ast.CallExpr) bool {
+	errType := types.Universe.Lookup("error").Type()
+	switch t := info.Types[call].Type.(type) {
+	case *types.Tuple:
+		return t.Len() > 0 && types.Identical(t.At(t.Len()-1).Type(), errType)
+	case nil:
+		return false
+	default:
+		return types.Identical(t, errType)
+	}
+}
+
+// hasWrite reports whether t, or a pointer to it, has a Write method.
+func hasWrite(t types.Type) bool {
+	obj, _, _ := types.LookupFieldOrMethod(t, true, nil, "Write")
+	_, ok := obj.(*types.Func)
+	return ok
+}
+
+// callName is the called expression as written, for messages.
+func callName(call *ast.CallExpr) string {
+	var b strings.Builder
+	printer.Fprint(&b, token.NewFileSet(), call.Fun)
+	return b.String() + "(…)"
 }
 
 type footGun struct {
