@@ -3,6 +3,7 @@ package runkit_test
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"go/ast"
@@ -170,6 +171,14 @@ func TestREADMECheckerCatchesBrokenBlocks(t *testing.T) {
 		"defer f.Close()\n" +
 		"_, err = f.WriteString(\"groups: []\\n\")\n" +
 		"return err\n" +
+		"```\n\n" +
+		// 80: a service that does not start when its build has no VCS data
+		"```go\n" +
+		"marker, err := deploy.FromBuild(\"checkout\", \"production\")\n" +
+		"if err != nil {\n" +
+		"\treturn err\n" +
+		"}\n" +
+		"_ = marker\n" +
 		"```\n"
 	want := map[int]string{
 		4:  "expected declaration, found objective",
@@ -184,10 +193,11 @@ func TestREADMECheckerCatchesBrokenBlocks(t *testing.T) {
 		59: "the error is assigned to _",
 		64: "the error of checker.Register(…) is dropped",
 		72: "defer f.Close(…) drops the error of closing a writer",
+		80: "the service returns deploy.FromBuild's error",
 	}
 	blocks := goBlocks([]byte(sample))
-	if len(blocks) != 13 {
-		t.Fatalf("found %d blocks in the sample, want 13", len(blocks))
+	if len(blocks) != 14 {
+		t.Fatalf("found %d blocks in the sample, want 14", len(blocks))
 	}
 	c := newBlockChecker(t)
 	got := map[int]string{}
@@ -341,10 +351,11 @@ func (c *blockChecker) check(file string, b goBlock) []error {
 		useDeclared(f)
 	}
 	conf := types.Config{Importer: c.imp, Error: addErr}
-	info := &types.Info{Uses: map[*ast.Ident]types.Object{}, Types: map[ast.Expr]types.TypeAndValue{}}
+	info := &types.Info{Uses: map[*ast.Ident]types.Object{}, Defs: map[*ast.Ident]types.Object{}, Types: map[ast.Expr]types.TypeAndValue{}}
 	conf.Check(f.Name.Name, c.fset, files, info)
 	guns := append(contextFootGuns(f, info), shutdownFootGuns(f, info)...)
 	guns = append(guns, discardedErrors(f, info)...)
+	guns = append(guns, fromBuildFootGuns(f, info)...)
 	for _, g := range append(guns, droppedErrors(f, info)...) {
 		report(c.fset.Position(g.pos), g.msg)
 	}
@@ -610,6 +621,63 @@ func shutdownFootGuns(f *ast.File, info *types.Info) []footGun {
 		}
 		guns = append(guns, footGun{call.Pos(), fmt.Sprintf("Shutdown(context.%s()) has no deadline: it waits as long as a hung collector or client does, "+
 			"past the platform's grace period; give it a context with a timeout", fn.Name())})
+		return true
+	})
+	return guns
+}
+
+// fromBuildFootGuns finds a service that refuses to start when
+// deploy.FromBuild fails: "if err != nil { return err }" after it. Every
+// build without VCS data (go run, an image built from a copied tree,
+// -buildvcs=false) fails FromBuild, and a deployment marker is not worth
+// a service that does not start: a snippet warns and serves unmarked.
+func fromBuildFootGuns(f *ast.File, info *types.Info) []footGun {
+	var guns []footGun
+	// The error variables FromBuild's results are assigned to.
+	errs := map[types.Object]bool{}
+	ast.Inspect(f, func(n ast.Node) bool {
+		as, ok := n.(*ast.AssignStmt)
+		if !ok || len(as.Rhs) != 1 || len(as.Lhs) != 2 {
+			return true
+		}
+		call, ok := as.Rhs[0].(*ast.CallExpr)
+		if !ok {
+			return true
+		}
+		sel, ok := call.Fun.(*ast.SelectorExpr)
+		if !ok {
+			return true
+		}
+		fn := info.Uses[sel.Sel]
+		if fn == nil || fn.Pkg() == nil || fn.Pkg().Path() != "github.com/ybiyri/runkit/deploy" || fn.Name() != "FromBuild" {
+			return true
+		}
+		if id, ok := as.Lhs[1].(*ast.Ident); ok {
+			if obj := cmp.Or(info.Defs[id], info.Uses[id]); obj != nil {
+				errs[obj] = true
+			}
+		}
+		return true
+	})
+	ast.Inspect(f, func(n ast.Node) bool {
+		ifs, ok := n.(*ast.IfStmt)
+		if !ok {
+			return true
+		}
+		cond, ok := ifs.Cond.(*ast.BinaryExpr)
+		if !ok || cond.Op != token.NEQ {
+			return true
+		}
+		id, ok := cond.X.(*ast.Ident)
+		if !ok || !errs[info.Uses[id]] {
+			return true
+		}
+		for _, st := range ifs.Body.List {
+			if _, ok := st.(*ast.ReturnStmt); ok {
+				guns = append(guns, footGun{st.Pos(), "the service returns deploy.FromBuild's error, so a build without VCS data " +
+					"(go run, an image built without .git, -buildvcs=false) refuses to start: log it and serve unmarked"})
+			}
+		}
 		return true
 	})
 	return guns
