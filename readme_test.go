@@ -93,6 +93,49 @@ func TestREADMEGoBlocksCompile(t *testing.T) {
 	}
 }
 
+// TestREADMEInstallsTheCommandFromAClone keeps the README's install
+// commands working: until a version is tagged, "go install
+// .../cmd/runkit@latest" has nothing to install, so the block that gives
+// it also gives the command from a clone, and that path is the command's
+// main package.
+func TestREADMEInstallsTheCommandFromAClone(t *testing.T) {
+	md, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var remote, local int
+	for _, b := range fencedBlocks(md, "sh") {
+		var blockRemote, blockLocal []string
+		for line := range strings.Lines(b.code) {
+			fields := strings.Fields(line)
+			if len(fields) < 3 || fields[0] != "go" || fields[1] != "install" {
+				continue
+			}
+			pkg := fields[2]
+			switch {
+			case strings.HasPrefix(pkg, "./"):
+				blockLocal = append(blockLocal, pkg)
+			case strings.Contains(pkg, "@"):
+				blockRemote = append(blockRemote, pkg)
+			}
+		}
+		if len(blockRemote) > 0 && len(blockLocal) == 0 {
+			t.Errorf("README.md:%d: %s has no from-a-clone \"go install ./...\" beside it", b.line, strings.Join(blockRemote, ", "))
+		}
+		for _, pkg := range blockLocal {
+			out, err := exec.Command("go", "list", "-f", "{{.Name}}", pkg).CombinedOutput()
+			if err != nil || strings.TrimSpace(string(out)) != "main" {
+				t.Errorf("README.md:%d: go install %s: %s is not a command here (go list: %v %s)", b.line, pkg, pkg, err, out)
+			}
+		}
+		remote += len(blockRemote)
+		local += len(blockLocal)
+	}
+	if remote == 0 || local == 0 {
+		t.Errorf("README.md gives %d go install module@version and %d from-a-clone commands, want both", remote, local)
+	}
+}
+
 // TestREADMECheckerCatchesBrokenBlocks keeps the test above honest: each
 // block here is wrong the way README blocks went wrong, and must fail.
 func TestREADMECheckerCatchesBrokenBlocks(t *testing.T) {
@@ -229,14 +272,17 @@ type goBlock struct {
 }
 
 // goBlocks returns the ```go blocks of a Markdown document.
-func goBlocks(md []byte) []goBlock {
+func goBlocks(md []byte) []goBlock { return fencedBlocks(md, "go") }
+
+// fencedBlocks returns the blocks of a Markdown document fenced as lang.
+func fencedBlocks(md []byte, lang string) []goBlock {
 	var blocks []goBlock
 	var cur *goBlock
 	sc := bufio.NewScanner(bytes.NewReader(md))
 	for n := 1; sc.Scan(); n++ {
 		line := sc.Text()
 		switch {
-		case cur == nil && strings.TrimSpace(line) == "```go":
+		case cur == nil && strings.TrimSpace(line) == "```"+lang:
 			cur = &goBlock{line: n + 1}
 		case cur != nil && strings.TrimSpace(line) == "```":
 			blocks = append(blocks, *cur)
