@@ -14,10 +14,14 @@ import (
 	"go/token"
 	"go/types"
 	"io"
+	"io/fs"
 	"maps"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -134,6 +138,145 @@ func TestREADMEInstallsTheCommandFromAClone(t *testing.T) {
 	if remote == 0 || local == 0 {
 		t.Errorf("README.md gives %d go install module@version and %d from-a-clone commands, want both", remote, local)
 	}
+}
+
+// testTools are the programs tests drive and the Debian packages .ci/run
+// installs them from, and testToolHelpers the packages of test helpers
+// that start one.
+var (
+	testTools = map[string]string{
+		"promtool":                "prometheus",
+		"prometheus":              "prometheus",
+		"redis-server":            "redis-server",
+		"chromium":                "chromium",
+		"git":                     "git",
+		"prometheus-alertmanager": "prometheus-alertmanager",
+	}
+	testToolHelpers = map[string]string{
+		"github.com/ybiyri/runkit/internal/redistest":   "redis-server",
+		"github.com/ybiyri/runkit/internal/browsertest": "chromium",
+	}
+)
+
+// TestREADMENamesTheToolsTheTestsNeed keeps the README honest about "go
+// test -race ./..." on a machine without the tools: each tool a test
+// drives has a row in the README naming every package whose tests need
+// it, .ci/run installs its Debian package, and .ci/run sets CI, under
+// which a missing tool fails its test rather than skips it.
+func TestREADMENamesTheToolsTheTestsNeed(t *testing.T) {
+	needs := testToolNeeds(t)
+	for _, tool := range []string{"promtool", "redis-server", "chromium", "git"} {
+		if len(needs[tool]) == 0 {
+			t.Errorf("found no test that needs %s: the scan of the tests went wrong", tool)
+		}
+	}
+	md, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ci, err := os.ReadFile(".ci/run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tool := range slices.Sorted(maps.Keys(needs)) {
+		var row string
+		for line := range strings.Lines(string(md)) {
+			if strings.HasPrefix(line, "| `"+tool+"` ") {
+				row = line
+			}
+		}
+		if row == "" {
+			t.Errorf("README.md has no row \"| `%s` | ...\" saying which tests need %s: %s", tool, tool, strings.Join(needs[tool], ", "))
+			continue
+		}
+		for _, pkg := range needs[tool] {
+			if !strings.Contains(row, "`"+pkg+"`") {
+				t.Errorf("README.md's row for %s does not name `%s`, whose tests need it: %q", tool, pkg, row)
+			}
+		}
+		if deb := testTools[tool]; !strings.Contains(string(ci), "apt-get install") || !regexp.MustCompile(`apt-get install [^\n]*\b`+regexp.QuoteMeta(deb)+`\b`).Match(ci) {
+			t.Errorf(".ci/run does not apt-get install %s, the Debian package of %s", deb, tool)
+		}
+	}
+	exportCI := regexp.MustCompile(`(?m)^export CI=true$`).FindIndex(ci)
+	goTest := regexp.MustCompile(`(?m)^go test `).FindIndex(ci)
+	if exportCI == nil || goTest == nil || exportCI[0] > goTest[0] {
+		t.Errorf(".ci/run does not \"export CI=true\" on a line of its own before \"go test\": a missing tool would skip its tests there")
+	}
+}
+
+// testToolNeeds returns, for each tool of testTools, the directories
+// (relative to the module root) whose tests start it: by exec.LookPath,
+// exec.Command or a helper named tool or requireTool with the tool's name,
+// or through a package of testToolHelpers.
+func testToolNeeds(t *testing.T) map[string][]string {
+	t.Helper()
+	needs := map[string]map[string]bool{}
+	need := func(tool, dir string) {
+		if needs[tool] == nil {
+			needs[tool] = map[string]bool{}
+		}
+		needs[tool][dir] = true
+	}
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if name := d.Name(); path != "." && (name == "testdata" || strings.HasPrefix(name, ".")) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return err
+		}
+		dir := filepath.ToSlash(filepath.Dir(path))
+		for _, imp := range f.Imports {
+			if tool, ok := testToolHelpers[strings.Trim(imp.Path.Value, `"`)]; ok {
+				need(tool, dir)
+			}
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			var name string
+			switch fn := call.Fun.(type) {
+			case *ast.Ident:
+				name = fn.Name
+			case *ast.SelectorExpr:
+				name = fn.Sel.Name
+			}
+			switch name {
+			case "LookPath", "Command", "CommandContext", "tool", "requireTool":
+			default:
+				return true
+			}
+			for _, a := range call.Args {
+				if lit, ok := a.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+					if v, err := strconv.Unquote(lit.Value); err == nil && testTools[v] != "" {
+						need(v, dir)
+					}
+				}
+			}
+			return true
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]string{}
+	for tool, dirs := range needs {
+		out[tool] = slices.Sorted(maps.Keys(dirs))
+	}
+	return out
 }
 
 // TestREADMECheckerCatchesBrokenBlocks keeps the test above honest: each
