@@ -97,6 +97,33 @@ func TestREADMEGoBlocksCompile(t *testing.T) {
 	}
 }
 
+// TestREADMEServesMetrics keeps the README's promise that each replica's
+// /metrics carries runkit's metrics: a block that sets telemetry up with
+// the Prometheus exporter also serves tel.MetricsHandler().
+func TestREADMEServesMetrics(t *testing.T) {
+	md, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newBlockChecker(t)
+	var exporterBlocks []int
+	for _, b := range goBlocks(md) {
+		c.check("README.md", b)
+		if strings.Contains(b.code, `telemetry.WithMetricsExporter("prometheus")`) {
+			exporterBlocks = append(exporterBlocks, b.line)
+		}
+	}
+	handlerBlocks := c.used["(*github.com/ybiyri/runkit/telemetry.Telemetry).MetricsHandler"]
+	if len(exporterBlocks) == 0 {
+		t.Error(`no README block sets telemetry up with telemetry.WithMetricsExporter("prometheus")`)
+	}
+	for _, line := range exporterBlocks {
+		if !slices.Contains(handlerBlocks, line) {
+			t.Errorf("README.md:%d: the block with the Prometheus exporter does not serve tel.MetricsHandler()", line)
+		}
+	}
+}
+
 // TestREADMEInstallsTheCommandFromAClone keeps the README's install
 // commands working: until a version is tagged, "go install
 // .../cmd/runkit@latest" has nothing to install, so the block that gives
@@ -447,6 +474,10 @@ func fencedBlocks(md []byte, lang string) []goBlock {
 type blockChecker struct {
 	fset *token.FileSet
 	imp  types.Importer
+	// used holds the functions and methods the checked blocks call, by
+	// their full name ("(*example.com/p.T).M"), with the lines of the
+	// blocks that call them.
+	used map[string][]int
 }
 
 var (
@@ -494,7 +525,7 @@ func newBlockChecker(t *testing.T) *blockChecker {
 		}
 		return os.Open(f)
 	}
-	return &blockChecker{fset: fset, imp: importer.ForCompiler(fset, "gc", lookup)}
+	return &blockChecker{fset: fset, imp: importer.ForCompiler(fset, "gc", lookup), used: map[string][]int{}}
 }
 
 // check returns the errors of block b of the file named file, at the
@@ -542,6 +573,11 @@ func (c *blockChecker) check(file string, b goBlock) []error {
 	conf := types.Config{Importer: c.imp, Error: addErr}
 	info := &types.Info{Uses: map[*ast.Ident]types.Object{}, Defs: map[*ast.Ident]types.Object{}, Types: map[ast.Expr]types.TypeAndValue{}}
 	conf.Check(f.Name.Name, c.fset, files, info)
+	for id, obj := range info.Uses {
+		if fn, ok := obj.(*types.Func); ok && c.fset.Position(id.Pos()).Filename == file {
+			c.used[fn.FullName()] = append(c.used[fn.FullName()], b.line)
+		}
+	}
 	guns := append(contextFootGuns(f, info), shutdownFootGuns(f, info)...)
 	guns = append(guns, discardedErrors(f, info)...)
 	guns = append(guns, fromBuildFootGuns(f, info)...)

@@ -101,7 +101,8 @@
 // # Metrics
 //
 // [Telemetry.MetricsHandler] serves /metrics when the metrics exporter is
-// prometheus, and `promtool check metrics` has nothing to say about it.
+// prometheus, and `promtool check metrics` has nothing to say about it;
+// otherwise it answers 404 with a line saying what to set.
 // These are the metrics runkit emits, by the name Prometheus sees (OTLP
 // carries the OpenTelemetry name of the fifth column). Every series also
 // has the labels otel_scope_name, otel_scope_version and

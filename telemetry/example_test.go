@@ -71,6 +71,17 @@ func ExampleTelemetry_MetricsHandler() {
 	// Output: orders_total 5
 }
 
+// Without the prometheus metrics exporter, /metrics says what to set.
+func ExampleTelemetry_MetricsHandler_notConfigured() {
+	tel, _ := telemetry.Setup(context.Background(), telemetry.WithoutGlobals(), telemetry.WithoutRuntimeMetrics(),
+		telemetry.WithMetricsExporter("none"))
+	defer tel.Shutdown(context.Background())
+	rec := httptest.NewRecorder()
+	tel.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	fmt.Print(rec.Code, " ", rec.Body.String())
+	// Output: 404 telemetry: metrics are not served: set OTEL_METRICS_EXPORTER=prometheus, or give Setup telemetry.WithMetricsExporter("prometheus")
+}
+
 func ExampleTraceHandler() {
 	var out bytes.Buffer
 	tel, _ := telemetry.Setup(context.Background(), telemetry.WithoutGlobals(),

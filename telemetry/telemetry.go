@@ -60,11 +60,12 @@ type Telemetry struct {
 	// Resource describes the service; nil when disabled.
 	Resource *resource.Resource
 
-	disabled  bool
-	logs      bool
-	diag      *diagnostics // nil when disabled
-	metricsH  http.Handler
-	pipelines []*signalPipeline
+	disabled   bool
+	logs       bool
+	diag       *diagnostics // nil when disabled
+	metricsH   http.Handler // nil unless the metrics exporter is prometheus
+	metricsOff string       // what MetricsHandler answers when metricsH is nil
+	pipelines  []*signalPipeline
 
 	once        sync.Once
 	shutdownErr error
@@ -102,6 +103,8 @@ func Setup(ctx context.Context, opts ...Option) (*Telemetry, error) {
 			LoggerProvider: lognoop.NewLoggerProvider(),
 			Propagator:     propagation.NewCompositeTextMapPropagator(),
 			disabled:       true,
+			metricsOff: "telemetry: metrics are not served: the OpenTelemetry SDK is disabled (OTEL_SDK_DISABLED=true or telemetry.WithDisabled); " +
+				"enable it and set OTEL_METRICS_EXPORTER=prometheus to serve them here",
 		}
 		return t, nil
 	}
@@ -322,6 +325,9 @@ func (t *Telemetry) setupMetrics(ctx context.Context, c *config, r *resolved, re
 			readers = append(readers, sdkmetric.NewPeriodicReader(guardedMetricExporter{exp, pipe.newGuard()}))
 		}
 	}
+	if t.metricsH == nil {
+		t.metricsOff = metricsOff(r.metrics.exporters)
+	}
 	if len(readers) == 0 {
 		t.MeterProvider = metricnoop.NewMeterProvider()
 		return nil
@@ -384,12 +390,30 @@ func (t *Telemetry) setupLogs(ctx context.Context, r *resolved, res *resource.Re
 func (t *Telemetry) Disabled() bool { return t.disabled }
 
 // MetricsHandler serves the Prometheus exposition of the metrics when the
-// metrics exporter is "prometheus"; otherwise it answers 404.
+// metrics exporter is "prometheus". Otherwise it answers 404 with one line
+// of text that says what to set to serve them, so that the first scrape of
+// a service that forgot shows the fix.
 func (t *Telemetry) MetricsHandler() http.Handler {
 	if t.metricsH == nil {
-		return http.NotFoundHandler()
+		msg := t.metricsOff
+		return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			http.Error(w, msg, http.StatusNotFound)
+		})
 	}
 	return t.metricsH
+}
+
+// metricsOff says how to serve metrics when the exporters are exporters,
+// none of them prometheus.
+func metricsOff(exporters []string) string {
+	if len(exporters) == 0 {
+		return "telemetry: metrics are not served: set OTEL_METRICS_EXPORTER=prometheus, " +
+			`or give Setup telemetry.WithMetricsExporter("prometheus")`
+	}
+	names := strings.Join(exporters, ",")
+	quoted := `"` + strings.Join(exporters, `", "`) + `"`
+	return fmt.Sprintf("telemetry: metrics go to %s and are not served here: to serve them too, "+
+		`set OTEL_METRICS_EXPORTER=%s,prometheus, or give Setup telemetry.WithMetricsExporter(%s, "prometheus")`, names, names, quoted)
 }
 
 // Tracer returns a tracer of the Telemetry's provider.
