@@ -62,8 +62,9 @@
 // the base endpoint's path (http://gw/otlp gives http://gw/otlp/v1/traces);
 // a per-signal endpoint is used as it is. Wherever an endpoint is shown
 // (a ConfigError, a [*ShutdownError], the error log) it is redacted by
-// the rule deploy.RedactURL follows: every path segment after the first
-// of what the user gave reads "[redacted]".
+// the rule deploy.RedactURL follows: the path the user gave reads
+// "[redacted]", every segment of it, and the signal's own path (/v1/traces)
+// shows.
 //
 // # Resource
 //
