@@ -96,7 +96,11 @@
 // named after the route (r.Pattern) and carrying it as http.route, trace
 // context propagated, and the standard HTTP metrics. [TraceHandler] adds
 // trace_id and span_id, at the top level, to slog records made inside a
-// span. Runtime metrics (goroutines, memory, GC) are recorded whenever
+// span. Every request Middleware serves has a span of its own, exported
+// or not: with no trace exporter configured the span is made and dropped,
+// so that the request's records still carry its trace_id (the caller's,
+// from an incoming traceparent, or a new one) and its own span_id, never
+// the caller's. Only with the SDK disabled do records carry no ids. Runtime metrics (goroutines, memory, GC) are recorded whenever
 // metrics are exported, unless [WithoutRuntimeMetrics].
 //
 // # Metrics

@@ -50,8 +50,11 @@ const DefaultMaxQueueSize = 16384
 // Telemetry holds the providers Setup made. Its zero value is not usable;
 // a disabled Telemetry holds no-op providers.
 type Telemetry struct {
-	// TracerProvider, MeterProvider and LoggerProvider are the providers,
-	// no-ops for signals that export nowhere.
+	// TracerProvider, MeterProvider and LoggerProvider are the providers.
+	// Metrics and logs that export nowhere have no-op providers; traces
+	// that export nowhere have the SDK's provider with no processor, so
+	// that a request's span has ids for its log records (see Middleware),
+	// and no-ops only when the SDK is disabled.
 	TracerProvider trace.TracerProvider
 	MeterProvider  metric.MeterProvider
 	LoggerProvider log.LoggerProvider
@@ -219,7 +222,14 @@ func (t *Telemetry) setupTraces(ctx context.Context, c *config, r *resolved, res
 		exporters = append(exporters, pipe.guard(exp))
 	}
 	if len(exporters) == 0 && len(c.spanProcessors) == 0 {
-		t.TracerProvider = tracenoop.NewTracerProvider()
+		// Nothing to export to, yet spans still get ids of their own: the
+		// SDK without a processor makes each request's span, with the
+		// caller's trace or a new one and the configured sampler's
+		// decision to pass on, and drops it when it ends. A no-op
+		// provider would give a request no span, so its records would
+		// carry no ids, or the caller's span_id. Nothing runs in the
+		// background and nothing connects.
+		t.TracerProvider = sdktrace.NewTracerProvider(opts...)
 		return nil
 	}
 	for _, exp := range exporters {
