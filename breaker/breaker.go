@@ -188,11 +188,12 @@ func DefaultClassify(err error) Outcome {
 	return Failure
 }
 
-// MinDuration is the shortest duration a field of Config, Transport or
-// Retry accepts, where a positive value is a duration: 500 written for
-// 500ms is 500ns, and a breaker whose every attempt times out in 500ns
-// opens at its first calls. Zero means the field's default and a negative
-// value turns it off where the field can be off.
+// MinDuration is the shortest positive duration a field of Config,
+// Transport or Retry accepts. 500 written for 500ms is 500ns, and a
+// breaker whose every attempt times out in 500ns opens at its first
+// calls: such a value is refused, by name and value, rather than run.
+// Zero still means the field's default, and a negative value turns the
+// field off where it can be off.
 const MinDuration = time.Millisecond
 
 // tooShort is the error text of a duration d under MinDuration in field.

@@ -22,7 +22,7 @@ const Redacted = "[redacted]"
 //   - the path is hidden, every segment of it: /[redacted]; a path of "/"
 //     alone stays
 //   - except the API paths runkit itself calls or serves, which hold no
-//     secret (KnownPaths: Grafana's /api/annotations, Datadog's
+//     secret (Grafana's /api/annotations, Datadog's
 //     /api/v2/dora/deployment, OTLP's /v1/traces, the SLO status's /slo):
 //     a path that ends with one, segment for segment, shows it, after
 //     "/[redacted]" for whatever comes before it
@@ -71,9 +71,9 @@ func URL(s string) string {
 	return b.String()
 }
 
-// KnownPaths are the API paths runkit calls or serves, which URL shows:
+// knownPaths are the API paths runkit calls or serves, which URL shows:
 // they hold no secret, and they say what a URL is for.
-var KnownPaths = []string{
+var knownPaths = []string{
 	"/api/annotations",        // Grafana's annotations, deploy's Grafana sink
 	"/api/v2/dora/deployment", // Datadog's DORA deployments, deploy's Datadog sink
 	"/v1/traces",              // OTLP over HTTP, telemetry's exporters
@@ -86,7 +86,7 @@ var KnownPaths = []string{
 // API path at its end, if any: "/grafana/api/annotations" is "/grafana" and
 // "/api/annotations".
 func splitPath(p string) (unknown, known string) {
-	for _, k := range KnownPaths {
+	for _, k := range knownPaths {
 		if rest, ok := strings.CutSuffix(p, k); ok && !strings.HasSuffix(rest, "/") {
 			return rest, k
 		}
