@@ -64,6 +64,7 @@ type Telemetry struct {
 	Resource *resource.Resource
 
 	disabled   bool
+	traces     bool // spans go to an exporter or a processor
 	logs       bool
 	diag       *diagnostics // nil when disabled
 	metricsH   http.Handler // nil unless the metrics exporter is prometheus
@@ -240,6 +241,7 @@ func (t *Telemetry) setupTraces(ctx context.Context, c *config, r *resolved, res
 	}
 	tp := sdktrace.NewTracerProvider(opts...)
 	t.TracerProvider = tp
+	t.traces = true
 	pipe.shutdown = tp.Shutdown
 	t.pipelines = append(t.pipelines, pipe)
 	return nil
@@ -398,6 +400,12 @@ func (t *Telemetry) setupLogs(ctx context.Context, r *resolved, res *resource.Re
 
 // Disabled reports whether the SDK is off (OTEL_SDK_DISABLED=true).
 func (t *Telemetry) Disabled() bool { return t.disabled }
+
+// TracesExported reports whether spans go anywhere: to an exporter
+// (OTEL_TRACES_EXPORTER, an OTLP endpoint, WithSpanExporter) or a
+// WithSpanProcessor. Without one, spans are made, for the ids of log
+// records, and dropped as they end.
+func (t *Telemetry) TracesExported() bool { return t.traces }
 
 // MetricsHandler serves the Prometheus exposition of the metrics when the
 // metrics exporter is "prometheus". Otherwise it answers 404 with one line
