@@ -23,7 +23,8 @@ const Redacted = "[redacted]"
 //     alone stays
 //   - except the API paths runkit itself calls or serves, which hold no
 //     secret (Grafana's /api/annotations, Datadog's
-//     /api/v2/dora/deployment, OTLP's /v1/traces, the SLO status's /slo):
+//     /api/v2/dora/deployment, Honeycomb's /1/markers/{dataset}, OTLP's
+//     /v1/traces, the SLO status's /slo):
 //     a path that ends with one, segment for segment, shows it, after
 //     "/[redacted]" for whatever comes before it
 //   - the query and the fragment are hidden: ?[redacted], #[redacted]
@@ -72,10 +73,13 @@ func URL(s string) string {
 }
 
 // knownPaths are the API paths runkit calls or serves, which URL shows:
-// they hold no secret, and they say what a URL is for.
+// they hold no secret, and they say what a URL is for. A "*" segment is
+// any one segment that is not empty: a Honeycomb dataset's name, which
+// deploy's sink labels show too.
 var knownPaths = []string{
 	"/api/annotations",        // Grafana's annotations, deploy's Grafana sink
 	"/api/v2/dora/deployment", // Datadog's DORA deployments, deploy's Datadog sink
+	"/1/markers/*",            // Honeycomb's markers of a dataset, deploy's Honeycomb sink
 	"/v1/traces",              // OTLP over HTTP, telemetry's exporters
 	"/v1/metrics",
 	"/v1/logs",
@@ -87,11 +91,36 @@ var knownPaths = []string{
 // "/api/annotations".
 func splitPath(p string) (unknown, known string) {
 	for _, k := range knownPaths {
-		if rest, ok := strings.CutSuffix(p, k); ok && !strings.HasSuffix(rest, "/") {
-			return rest, k
+		i := len(p)
+		for range strings.Count(k, "/") {
+			if i = strings.LastIndexByte(p[:i], '/'); i < 0 {
+				break
+			}
+		}
+		if i >= 0 && matchPath(k, p[i:]) && !strings.HasSuffix(p[:i], "/") {
+			return p[:i], p[i:]
 		}
 	}
 	return p, ""
+}
+
+// matchPath reports whether path matches pattern segment for segment, a
+// "*" of pattern matching any segment but an empty one.
+func matchPath(pattern, path string) bool {
+	for {
+		pat, patRest, patMore := strings.Cut(pattern, "/")
+		seg, segRest, segMore := strings.Cut(path, "/")
+		if pat != seg && (pat != "*" || seg == "") {
+			return false
+		}
+		if patMore != segMore {
+			return false
+		}
+		if !patMore {
+			return true
+		}
+		pattern, path = patRest, segRest
+	}
 }
 
 // writePath writes p with every segment hidden but a known API path at
