@@ -3,19 +3,25 @@ package runkit_test
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"go/ast"
 	"go/importer"
 	"go/parser"
+	"go/printer"
 	"go/scanner"
 	"go/token"
 	"go/types"
 	"io"
+	"io/fs"
 	"maps"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -96,6 +102,215 @@ func TestREADMEGoBlocksCompile(t *testing.T) {
 	}
 }
 
+// TestREADMEServesMetrics keeps the README's promise that each replica's
+// /metrics carries runkit's metrics: a block that sets telemetry up with
+// the Prometheus exporter also serves tel.MetricsHandler().
+func TestREADMEServesMetrics(t *testing.T) {
+	md, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newBlockChecker(t)
+	var exporterBlocks []int
+	for _, b := range goBlocks(md) {
+		c.check("README.md", b)
+		if strings.Contains(b.code, `telemetry.WithMetricsExporter("prometheus")`) {
+			exporterBlocks = append(exporterBlocks, b.line)
+		}
+	}
+	handlerBlocks := c.used["(*github.com/ybiyri/runkit/telemetry.Telemetry).MetricsHandler"]
+	if len(exporterBlocks) == 0 {
+		t.Error(`no README block sets telemetry up with telemetry.WithMetricsExporter("prometheus")`)
+	}
+	for _, line := range exporterBlocks {
+		if !slices.Contains(handlerBlocks, line) {
+			t.Errorf("README.md:%d: the block with the Prometheus exporter does not serve tel.MetricsHandler()", line)
+		}
+	}
+}
+
+// TestREADMEInstallsTheCommandFromAClone keeps the README's install
+// commands working: until a version is tagged, "go install
+// .../cmd/runkit@latest" has nothing to install, so the block that gives
+// it also gives the command from a clone, and that path is the command's
+// main package.
+func TestREADMEInstallsTheCommandFromAClone(t *testing.T) {
+	md, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var remote, local int
+	for _, b := range fencedBlocks(md, "sh") {
+		var blockRemote, blockLocal []string
+		for line := range strings.Lines(b.code) {
+			fields := strings.Fields(line)
+			if len(fields) < 3 || fields[0] != "go" || fields[1] != "install" {
+				continue
+			}
+			pkg := fields[2]
+			switch {
+			case strings.HasPrefix(pkg, "./"):
+				blockLocal = append(blockLocal, pkg)
+			case strings.Contains(pkg, "@"):
+				blockRemote = append(blockRemote, pkg)
+			}
+		}
+		if len(blockRemote) > 0 && len(blockLocal) == 0 {
+			t.Errorf("README.md:%d: %s has no from-a-clone \"go install ./...\" beside it", b.line, strings.Join(blockRemote, ", "))
+		}
+		for _, pkg := range blockLocal {
+			out, err := exec.Command("go", "list", "-f", "{{.Name}}", pkg).CombinedOutput()
+			if err != nil || strings.TrimSpace(string(out)) != "main" {
+				t.Errorf("README.md:%d: go install %s: %s is not a command here (go list: %v %s)", b.line, pkg, pkg, err, out)
+			}
+		}
+		remote += len(blockRemote)
+		local += len(blockLocal)
+	}
+	if remote == 0 || local == 0 {
+		t.Errorf("README.md gives %d go install module@version and %d from-a-clone commands, want both", remote, local)
+	}
+}
+
+// testTools are the programs tests drive and the Debian packages .ci/run
+// installs them from, and testToolHelpers the packages of test helpers
+// that start one.
+var (
+	testTools = map[string]string{
+		"promtool":                "prometheus",
+		"prometheus":              "prometheus",
+		"redis-server":            "redis-server",
+		"chromium":                "chromium",
+		"git":                     "git",
+		"prometheus-alertmanager": "prometheus-alertmanager",
+	}
+	testToolHelpers = map[string]string{
+		"github.com/ybiyri/runkit/internal/redistest":   "redis-server",
+		"github.com/ybiyri/runkit/internal/browsertest": "chromium",
+	}
+)
+
+// TestREADMENamesTheToolsTheTestsNeed keeps the README honest about "go
+// test -race ./..." on a machine without the tools: each tool a test
+// drives has a row in the README naming every package whose tests need
+// it, .ci/run installs its Debian package, and .ci/run sets CI, under
+// which a missing tool fails its test rather than skips it.
+func TestREADMENamesTheToolsTheTestsNeed(t *testing.T) {
+	needs := testToolNeeds(t)
+	for _, tool := range []string{"promtool", "redis-server", "chromium", "git"} {
+		if len(needs[tool]) == 0 {
+			t.Errorf("found no test that needs %s: the scan of the tests went wrong", tool)
+		}
+	}
+	md, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ci, err := os.ReadFile(".ci/run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tool := range slices.Sorted(maps.Keys(needs)) {
+		var row string
+		for line := range strings.Lines(string(md)) {
+			if strings.HasPrefix(line, "| `"+tool+"` ") {
+				row = line
+			}
+		}
+		if row == "" {
+			t.Errorf("README.md has no row \"| `%s` | ...\" saying which tests need %s: %s", tool, tool, strings.Join(needs[tool], ", "))
+			continue
+		}
+		for _, pkg := range needs[tool] {
+			if !strings.Contains(row, "`"+pkg+"`") {
+				t.Errorf("README.md's row for %s does not name `%s`, whose tests need it: %q", tool, pkg, row)
+			}
+		}
+		if deb := testTools[tool]; !strings.Contains(string(ci), "apt-get install") || !regexp.MustCompile(`apt-get install [^\n]*\b`+regexp.QuoteMeta(deb)+`\b`).Match(ci) {
+			t.Errorf(".ci/run does not apt-get install %s, the Debian package of %s", deb, tool)
+		}
+	}
+	exportCI := regexp.MustCompile(`(?m)^export CI=true$`).FindIndex(ci)
+	goTest := regexp.MustCompile(`(?m)^go test `).FindIndex(ci)
+	if exportCI == nil || goTest == nil || exportCI[0] > goTest[0] {
+		t.Errorf(".ci/run does not \"export CI=true\" on a line of its own before \"go test\": a missing tool would skip its tests there")
+	}
+}
+
+// testToolNeeds returns, for each tool of testTools, the directories
+// (relative to the module root) whose tests start it: by exec.LookPath,
+// exec.Command or a helper named tool or requireTool with the tool's name,
+// or through a package of testToolHelpers.
+func testToolNeeds(t *testing.T) map[string][]string {
+	t.Helper()
+	needs := map[string]map[string]bool{}
+	need := func(tool, dir string) {
+		if needs[tool] == nil {
+			needs[tool] = map[string]bool{}
+		}
+		needs[tool][dir] = true
+	}
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if name := d.Name(); path != "." && (name == "testdata" || strings.HasPrefix(name, ".")) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return err
+		}
+		dir := filepath.ToSlash(filepath.Dir(path))
+		for _, imp := range f.Imports {
+			if tool, ok := testToolHelpers[strings.Trim(imp.Path.Value, `"`)]; ok {
+				need(tool, dir)
+			}
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			var name string
+			switch fn := call.Fun.(type) {
+			case *ast.Ident:
+				name = fn.Name
+			case *ast.SelectorExpr:
+				name = fn.Sel.Name
+			}
+			switch name {
+			case "LookPath", "Command", "CommandContext", "tool", "requireTool":
+			default:
+				return true
+			}
+			for _, a := range call.Args {
+				if lit, ok := a.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+					if v, err := strconv.Unquote(lit.Value); err == nil && testTools[v] != "" {
+						need(v, dir)
+					}
+				}
+			}
+			return true
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]string{}
+	for tool, dirs := range needs {
+		out[tool] = slices.Sorted(maps.Keys(dirs))
+	}
+	return out
+}
+
 // TestREADMECheckerCatchesBrokenBlocks keeps the test above honest: each
 // block here is wrong the way README blocks went wrong, and must fail.
 func TestREADMECheckerCatchesBrokenBlocks(t *testing.T) {
@@ -142,7 +357,7 @@ func TestREADMECheckerCatchesBrokenBlocks(t *testing.T) {
 		"```go\n" +
 		"announcer := &deploy.Announcer{Sinks: []deploy.Sink{deploy.Writer(os.Stdout), grafanaSink}}\n" +
 		"announceCtx, cancel := context.WithTimeout(ctx, 2*time.Second)\n" +
-		"announcer.Announce(announceCtx, deploy.Marker{Service: \"checkout\", Version: \"1.4.2\"})\n" +
+		"if _, err := announcer.Announce(announceCtx, deploy.Marker{Service: \"checkout\", Version: \"1.4.2\"}); err != nil { return err }\n" +
 		"cancel()\n" +
 		"unused := 1\n" +
 		"```\n\n" +
@@ -159,21 +374,48 @@ func TestREADMECheckerCatchesBrokenBlocks(t *testing.T) {
 		"```go\n" +
 		"tracker, _ := slo.NewTracker(checkout, slo.TrackerConfig{})\n" +
 		"mux.Handle(\"/slo\", tracker.Handler())\n" +
+		"```\n\n" +
+		// 64: an error dropped by a call statement: a checker whose only
+		// registration failed answers every probe 200 with no checks
+		"```go\n" +
+		"checker.Register(health.Check{Name: \"db\", Func: db.PingContext})\n" +
+		"```\n\n" +
+		// 72: a written file closed by defer, its error dropped
+		"```go\n" +
+		"f, err := os.Create(\"checkout.rules.yml\")\n" +
+		"if err != nil {\n" +
+		"\treturn err\n" +
+		"}\n" +
+		"defer f.Close()\n" +
+		"_, err = f.WriteString(\"groups: []\\n\")\n" +
+		"return err\n" +
+		"```\n\n" +
+		// 80: a service that does not start when its build has no VCS data
+		"```go\n" +
+		"marker, err := deploy.FromBuild(\"checkout\", \"production\")\n" +
+		"if err != nil {\n" +
+		"\treturn err\n" +
+		"}\n" +
+		"_ = marker\n" +
 		"```\n"
 	want := map[int]string{
 		4:  "expected declaration, found objective",
 		12: "undefined: deploy.Announcr",
 		16: "cannot use mux",
 		21: "ctx, cancel := context.WithTimeout(ctx, …) puts a context that ends within the block under the name ctx",
+		22: "the error of announcer.Announce(…) is dropped",
 		27: "expected '}', found 'EOF'",
 		31: "undefined: cartHandler",
 		35: "not enough return values",
 		55: "Shutdown(context.Background()) has no deadline",
 		59: "the error is assigned to _",
+		64: "the error of checker.Register(…) is dropped",
+		72: "defer f.Close(…) drops the error of closing a writer",
+		80: "the service returns deploy.FromBuild's error",
 	}
 	blocks := goBlocks([]byte(sample))
-	if len(blocks) != 11 {
-		t.Fatalf("found %d blocks in the sample, want 11", len(blocks))
+	if len(blocks) != 14 {
+		t.Fatalf("found %d blocks in the sample, want 14", len(blocks))
 	}
 	c := newBlockChecker(t)
 	got := map[int]string{}
@@ -205,14 +447,17 @@ type goBlock struct {
 }
 
 // goBlocks returns the ```go blocks of a Markdown document.
-func goBlocks(md []byte) []goBlock {
+func goBlocks(md []byte) []goBlock { return fencedBlocks(md, "go") }
+
+// fencedBlocks returns the blocks of a Markdown document fenced as lang.
+func fencedBlocks(md []byte, lang string) []goBlock {
 	var blocks []goBlock
 	var cur *goBlock
 	sc := bufio.NewScanner(bytes.NewReader(md))
 	for n := 1; sc.Scan(); n++ {
 		line := sc.Text()
 		switch {
-		case cur == nil && strings.TrimSpace(line) == "```go":
+		case cur == nil && strings.TrimSpace(line) == "```"+lang:
 			cur = &goBlock{line: n + 1}
 		case cur != nil && strings.TrimSpace(line) == "```":
 			blocks = append(blocks, *cur)
@@ -234,6 +479,10 @@ func goBlocks(md []byte) []goBlock {
 type blockChecker struct {
 	fset *token.FileSet
 	imp  types.Importer
+	// used holds the functions and methods the checked blocks call, by
+	// their full name ("(*example.com/p.T).M"), with the lines of the
+	// blocks that call them.
+	used map[string][]int
 }
 
 var (
@@ -281,7 +530,7 @@ func newBlockChecker(t *testing.T) *blockChecker {
 		}
 		return os.Open(f)
 	}
-	return &blockChecker{fset: fset, imp: importer.ForCompiler(fset, "gc", lookup)}
+	return &blockChecker{fset: fset, imp: importer.ForCompiler(fset, "gc", lookup), used: map[string][]int{}}
 }
 
 // check returns the errors of block b of the file named file, at the
@@ -327,10 +576,17 @@ func (c *blockChecker) check(file string, b goBlock) []error {
 		useDeclared(f)
 	}
 	conf := types.Config{Importer: c.imp, Error: addErr}
-	info := &types.Info{Uses: map[*ast.Ident]types.Object{}, Types: map[ast.Expr]types.TypeAndValue{}}
+	info := &types.Info{Uses: map[*ast.Ident]types.Object{}, Defs: map[*ast.Ident]types.Object{}, Types: map[ast.Expr]types.TypeAndValue{}}
 	conf.Check(f.Name.Name, c.fset, files, info)
+	for id, obj := range info.Uses {
+		if fn, ok := obj.(*types.Func); ok && c.fset.Position(id.Pos()).Filename == file {
+			c.used[fn.FullName()] = append(c.used[fn.FullName()], b.line)
+		}
+	}
 	guns := append(contextFootGuns(f, info), shutdownFootGuns(f, info)...)
-	for _, g := range append(guns, discardedErrors(f, info)...) {
+	guns = append(guns, discardedErrors(f, info)...)
+	guns = append(guns, fromBuildFootGuns(f, info)...)
+	for _, g := range append(guns, droppedErrors(f, info)...) {
 		report(c.fset.Position(g.pos), g.msg)
 	}
 	return errs
@@ -483,13 +739,6 @@ func useDeclared(f *ast.File) {
 	}
 }
 
-// contextFootGuns finds "ctx, cancel := context.WithTimeout(ctx, …)": a
-// derived context that ends within the block, put under the name of the
-// context it derives from. A reader continues the snippet with the rest
-// of the function, and whatever uses ctx after it (health.Serve, say)
-// gets a context already done. A context ends within the block when it
-// has a timeout or deadline, or its cancel func is called (not deferred)
-// in the block.
 // discardedErrors finds an error result assigned to _. A reader copies
 // the README: "tracker, _ := slo.NewTracker(...)" there becomes a service
 // that fails every request when the objective is wrong.
@@ -515,6 +764,13 @@ func discardedErrors(f *ast.File, info *types.Info) []footGun {
 	return guns
 }
 
+// contextFootGuns finds "ctx, cancel := context.WithTimeout(ctx, …)": a
+// derived context that ends within the block, put under the name of the
+// context it derives from. A reader continues the snippet with the rest
+// of the function, and whatever uses ctx after it (health.Serve, say)
+// gets a context already done. A context ends within the block when it
+// has a timeout or deadline, or its cancel func is called (not deferred)
+// in the block.
 func contextFootGuns(f *ast.File, info *types.Info) []footGun {
 	var guns []footGun
 	ast.Inspect(f, func(n ast.Node) bool {
@@ -598,6 +854,123 @@ func shutdownFootGuns(f *ast.File, info *types.Info) []footGun {
 		return true
 	})
 	return guns
+}
+
+// fromBuildFootGuns finds a service that refuses to start when
+// deploy.FromBuild fails: "if err != nil { return err }" after it. Every
+// build without VCS data (go run, an image built from a copied tree,
+// -buildvcs=false) fails FromBuild, and a deployment marker is not worth
+// a service that does not start: a snippet warns and serves unmarked.
+func fromBuildFootGuns(f *ast.File, info *types.Info) []footGun {
+	var guns []footGun
+	// The error variables FromBuild's results are assigned to.
+	errs := map[types.Object]bool{}
+	ast.Inspect(f, func(n ast.Node) bool {
+		as, ok := n.(*ast.AssignStmt)
+		if !ok || len(as.Rhs) != 1 || len(as.Lhs) != 2 {
+			return true
+		}
+		call, ok := as.Rhs[0].(*ast.CallExpr)
+		if !ok {
+			return true
+		}
+		sel, ok := call.Fun.(*ast.SelectorExpr)
+		if !ok {
+			return true
+		}
+		fn := info.Uses[sel.Sel]
+		if fn == nil || fn.Pkg() == nil || fn.Pkg().Path() != "github.com/ybiyri/runkit/deploy" || fn.Name() != "FromBuild" {
+			return true
+		}
+		if id, ok := as.Lhs[1].(*ast.Ident); ok {
+			if obj := cmp.Or(info.Defs[id], info.Uses[id]); obj != nil {
+				errs[obj] = true
+			}
+		}
+		return true
+	})
+	ast.Inspect(f, func(n ast.Node) bool {
+		ifs, ok := n.(*ast.IfStmt)
+		if !ok {
+			return true
+		}
+		cond, ok := ifs.Cond.(*ast.BinaryExpr)
+		if !ok || cond.Op != token.NEQ {
+			return true
+		}
+		id, ok := cond.X.(*ast.Ident)
+		if !ok || !errs[info.Uses[id]] {
+			return true
+		}
+		for _, st := range ifs.Body.List {
+			if _, ok := st.(*ast.ReturnStmt); ok {
+				guns = append(guns, footGun{st.Pos(), "the service returns deploy.FromBuild's error, so a build without VCS data " +
+					"(go run, an image built without .git, -buildvcs=false) refuses to start: log it and serve unmarked"})
+			}
+		}
+		return true
+	})
+	return guns
+}
+
+// droppedErrors finds a call whose error nobody reads: a call statement
+// ("checker.Register(...)", whose error, dropped, leaves a checker with no
+// checks that answers every probe 200) and a deferred Close of something
+// written to ("defer f.Close()" on a file: a full disk shows only there).
+// A README snippet is copied into services as it is, so each of its
+// errors is checked, returned or joined.
+func droppedErrors(f *ast.File, info *types.Info) []footGun {
+	var guns []footGun
+	ast.Inspect(f, func(n ast.Node) bool {
+		switch st := n.(type) {
+		case *ast.ExprStmt:
+			if call, ok := st.X.(*ast.CallExpr); ok && returnsError(info, call) {
+				guns = append(guns, footGun{call.Pos(), fmt.Sprintf("the error of %s is dropped: a README snippet checks every error", callName(call))})
+			}
+		case *ast.GoStmt:
+			if returnsError(info, st.Call) {
+				guns = append(guns, footGun{st.Call.Pos(), fmt.Sprintf("the error of go %s is dropped: a README snippet checks every error", callName(st.Call))})
+			}
+		case *ast.DeferStmt:
+			sel, ok := st.Call.Fun.(*ast.SelectorExpr)
+			if !ok || sel.Sel.Name != "Close" || !returnsError(info, st.Call) {
+				return true
+			}
+			if t := info.Types[sel.X].Type; t != nil && hasWrite(t) {
+				guns = append(guns, footGun{st.Call.Pos(), fmt.Sprintf("defer %s drops the error of closing a writer, where a failed write shows: "+
+					"close it and check the error", callName(st.Call))})
+			}
+		}
+		return true
+	})
+	return guns
+}
+
+// returnsError reports whether call's last result is an error.
+func returnsError(info *types.Info, call *ast.CallExpr) bool {
+	errType := types.Universe.Lookup("error").Type()
+	switch t := info.Types[call].Type.(type) {
+	case *types.Tuple:
+		return t.Len() > 0 && types.Identical(t.At(t.Len()-1).Type(), errType)
+	case nil:
+		return false
+	default:
+		return types.Identical(t, errType)
+	}
+}
+
+// hasWrite reports whether t, or a pointer to it, has a Write method.
+func hasWrite(t types.Type) bool {
+	obj, _, _ := types.LookupFieldOrMethod(t, true, nil, "Write")
+	_, ok := obj.(*types.Func)
+	return ok
+}
+
+// callName is the called expression as written, for messages.
+func callName(call *ast.CallExpr) string {
+	var b strings.Builder
+	printer.Fprint(&b, token.NewFileSet(), call.Fun)
+	return b.String() + "(…)"
 }
 
 type footGun struct {

@@ -117,6 +117,9 @@ const (
 // Config configures a Breaker. A zero field means its documented default,
 // chosen for a production service; a negative one turns off what the field
 // controls where the field says it can be off, and is an error elsewhere.
+// A positive duration under MinDuration (1ms) is an error, as is a Window
+// whose buckets would be shorter. New and Validate name the field and its
+// value.
 type Config struct {
 	// Name names the breaker in errors, logs and metrics.
 	Name string
@@ -191,6 +194,24 @@ func DefaultClassify(err error) Outcome {
 	return Failure
 }
 
+// MinDuration is the shortest positive duration a field of Config,
+// Transport or Retry accepts. 500 written for 500ms is 500ns, and a
+// breaker whose every attempt times out in 500ns opens at its first
+// calls: such a value is refused, by name and value, rather than run.
+// Zero still means the field's default, and a negative value turns the
+// field off where it can be off.
+const MinDuration = time.Millisecond
+
+// tooShort is the error text of a duration d under MinDuration in field.
+// Under a microsecond, d was most likely written as a bare number.
+func tooShort(field string, d time.Duration) string {
+	msg := fmt.Sprintf("%s %v is under the minimum %v", field, d, MinDuration)
+	if d < time.Microsecond {
+		msg += fmt.Sprintf(": a number without a unit is nanoseconds; for %dms write %d * time.Millisecond", int64(d), int64(d))
+	}
+	return msg
+}
+
 // MaxBuckets bounds Config.Buckets: each bucket is memory in every
 // breaker, and work under its lock when a call follows an idle spell.
 const MaxBuckets = 1000
@@ -207,6 +228,8 @@ func (c Config) resolve(path string) (Config, error) {
 	prefix := fmt.Sprintf("breaker %q: ", c.Name)
 	if path != "" {
 		f = func(field string) string { return path + "." + field }
+	}
+	if path != "" || c.Name == "" {
 		prefix = "breaker: "
 	}
 	bad := func(format string, args ...any) (Config, error) {
@@ -234,6 +257,10 @@ func (c Config) resolve(path string) (Config, error) {
 		return bad("%s %d over %d", f("MinCalls"), c.MinCalls, uint32(maxCount))
 	case c.ConsecutiveFailures > maxCount:
 		return bad("%s %d over %d", f("ConsecutiveFailures"), c.ConsecutiveFailures, uint32(maxCount))
+	case 0 < c.OpenTimeout && c.OpenTimeout < MinDuration:
+		return bad("%s", tooShort(f("OpenTimeout"), c.OpenTimeout))
+	case 0 < c.ProbeTimeout && c.ProbeTimeout < MinDuration:
+		return bad("%s", tooShort(f("ProbeTimeout"), c.ProbeTimeout))
 	}
 	def := func(v *int, d int) {
 		if *v == 0 {
@@ -264,10 +291,21 @@ func (c Config) resolve(path string) (Config, error) {
 	if c.Jitter > 0 && float64(c.OpenTimeout)*(1+c.Jitter) >= math.MaxInt64 {
 		return bad("%s %v with %s %v%s overflows a time.Duration", f("OpenTimeout"), c.OpenTimeout, f("Jitter"), c.Jitter, jitterNote)
 	}
-	if c.Window > 0 && c.Window/time.Duration(c.Buckets) == 0 {
-		return bad("%s %v is too short for %s %d", f("Window"), c.Window, f("Buckets"), c.Buckets)
+	if c.Window > 0 && c.Window/time.Duration(c.Buckets) < MinDuration {
+		if c.Buckets == 1 {
+			return bad("%s", tooShort(f("Window"), c.Window))
+		}
+		return bad("%s %v is too short for %s %d: a bucket would be under the minimum %v", f("Window"), c.Window, f("Buckets"), c.Buckets, MinDuration)
 	}
 	return c, nil
+}
+
+// Validate reports what New would refuse in c: an error naming the field
+// and its value, nil when c is good. A service may call it at start, to
+// fail there rather than at the first call.
+func (c Config) Validate() error {
+	_, err := c.resolve("")
+	return err
 }
 
 // Breaker is a circuit breaker for calls returning T, built on

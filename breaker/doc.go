@@ -34,7 +34,11 @@
 // jitter, no probe deadline, no floor to the retry budget — where its
 // documentation says it can be off. A field that cannot be off, such as
 // OpenTimeout or Retry.BudgetRatio, rejects a negative value with an error
-// naming it.
+// naming it. A positive duration under [MinDuration] (1ms) is an error
+// too: 500 written for 500ms is 500ns. [Config.Validate],
+// [Transport.Validate] and [Retry.Validate] report these errors at start;
+// otherwise New reports a Config's, and the first request a Transport's or
+// a Retry's.
 //
 // # HTTP clients
 //

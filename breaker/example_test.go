@@ -160,6 +160,41 @@ func ExampleConfig() {
 	// breaker "ledger": OpenTimeout -1ns is negative; it cannot be off
 }
 
+// A service checks its breaker settings at start, before it serves.
+func ExampleConfig_Validate() {
+	fmt.Println(breaker.Config{OpenTimeout: 30 * time.Second}.Validate())
+	fmt.Println(breaker.Config{OpenTimeout: 30}.Validate()) // the unit forgotten
+	// Output:
+	// <nil>
+	// breaker: OpenTimeout 30ns is under the minimum 1ms: a number without a unit is nanoseconds; for 30ms write 30 * time.Millisecond
+}
+
+// The client's transport checked at start: the first request would
+// otherwise return the same error, for every request, sending nothing.
+func ExampleTransport_Validate() {
+	var breakers breaker.Registry
+	fmt.Println((&breaker.Transport{AttemptTimeout: 500 * time.Millisecond, Registry: &breakers}).Validate())
+	fmt.Println((&breaker.Transport{AttemptTimeout: 500, Registry: &breakers}).Validate())
+	fmt.Println((&breaker.Transport{Config: breaker.Config{ProbeTimeout: 100 * time.Microsecond}}).Validate())
+	// Output:
+	// <nil>
+	// breaker: Transport.AttemptTimeout 500ns is under the minimum 1ms: a number without a unit is nanoseconds; for 500ms write 500 * time.Millisecond
+	// breaker: Transport.Config.ProbeTimeout 100µs is under the minimum 1ms
+}
+
+func ExampleRetry_Validate() {
+	fmt.Println((&breaker.Retry{Base: &breaker.Transport{}, BaseDelay: 50 * time.Millisecond}).Validate())
+	fmt.Println((&breaker.Retry{BaseDelay: 50}).Validate())
+	fmt.Println((&breaker.Retry{MaxAttempts: -1, MaxElapsed: -1}).Validate())
+	// Its Base is checked too: a Transport's fields.
+	fmt.Println((&breaker.Retry{Base: &breaker.Transport{MaxRetryAfter: 5}}).Validate())
+	// Output:
+	// <nil>
+	// breaker: Retry.BaseDelay 50ns is under the minimum 1ms: a number without a unit is nanoseconds; for 50ms write 50 * time.Millisecond
+	// breaker: Retry.MaxAttempts -1 and Retry.MaxElapsed -1ns are both off: a request could be retried forever
+	// breaker: Transport.MaxRetryAfter 5ns is under the minimum 1ms: a number without a unit is nanoseconds; for 5ms write 5 * time.Millisecond
+}
+
 func ExampleTimeoutError() {
 	hung := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		<-r.Context().Done() // never answers

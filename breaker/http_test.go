@@ -103,7 +103,7 @@ func TestRetryBudgetBoundsLoad(t *testing.T) {
 	url, hits := answering(t, http.StatusServiceUnavailable, "")
 	// A total outage: without a budget, 200 requests × 3 attempts = 600.
 	client := &http.Client{Transport: &breaker.Retry{
-		Base: http.DefaultTransport, MaxAttempts: 3, BaseDelay: time.Microsecond, MaxDelay: time.Microsecond,
+		Base: http.DefaultTransport, MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond,
 		BudgetRatio: 0.1, MinRetriesPerSecond: 1,
 	}}
 	const requests = 200
@@ -136,7 +136,7 @@ func TestRetryReplaysBodyAndNeverRetriesOpen(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	client := &http.Client{Transport: &breaker.Retry{BaseDelay: time.Microsecond, MaxAttempts: 3, MinRetriesPerSecond: 1000}}
+	client := &http.Client{Transport: &breaker.Retry{BaseDelay: time.Millisecond, MaxAttempts: 3, MinRetriesPerSecond: 1000}}
 	req, _ := http.NewRequest(http.MethodPut, srv.URL, bytes.NewReader([]byte("payload")))
 	resp, err := client.Do(req)
 	if err != nil || resp.StatusCode != 200 {
@@ -149,7 +149,7 @@ func TestRetryReplaysBodyAndNeverRetriesOpen(t *testing.T) {
 
 	// Retry outside Transport: an open breaker is not retried.
 	downURL, hits := answering(t, http.StatusBadGateway, "")
-	retrying := &http.Client{Transport: &breaker.Retry{BaseDelay: time.Microsecond, MaxAttempts: 5, MinRetriesPerSecond: 1000,
+	retrying := &http.Client{Transport: &breaker.Retry{BaseDelay: time.Millisecond, MaxAttempts: 5, MinRetriesPerSecond: 1000,
 		Base: &breaker.Transport{Config: breaker.Config{ConsecutiveFailures: 2}}}}
 	_, err = retrying.Get(downURL)
 	if !errors.Is(err, breaker.ErrOpen) || hits.Load() != 2 {
@@ -240,7 +240,7 @@ func TestRetryHonoursRetryAfter(t *testing.T) {
 	// The server asks for an hour; the retry policy allows a minute. An
 	// answer within 10 s shows that Retry did not wait out its minute, with
 	// room for a loaded machine.
-	client := &http.Client{Transport: &breaker.Retry{BaseDelay: time.Microsecond, MaxElapsed: time.Minute, MinRetriesPerSecond: 100}}
+	client := &http.Client{Transport: &breaker.Retry{BaseDelay: time.Millisecond, MaxElapsed: time.Minute, MinRetriesPerSecond: 100}}
 	start := time.Now()
 	resp, err := client.Get(url)
 	if err != nil {

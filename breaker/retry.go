@@ -1,6 +1,7 @@
 package breaker
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -35,8 +36,11 @@ import (
 // × seconds + max(1, MinRetriesPerSecond) attempts.
 //
 // Zero fields mean their defaults and negative ones turn off what the
-// field says, as in Config. Set the fields before first use; they are
-// validated on the first request.
+// field says, as in Config; a positive duration under MinDuration (1ms)
+// is refused. Set the fields before first use; they are validated on the
+// first request, which returns a bad field's error (as every later one
+// does) without sending anything, or at start by Validate. Retry returns
+// a Transport's configuration error at once, without retrying it.
 type Retry struct {
 	// Base sends each attempt. Nil means http.DefaultTransport.
 	Base http.RoundTripper
@@ -65,51 +69,84 @@ type Retry struct {
 
 	once sync.Once
 	err  error
+	set  retrySettings // the fields with their defaults, from the first request on
 
 	mu      sync.Mutex // guards budgets
 	budgets map[string]*budget
 }
 
+// retrySettings are Retry's fields resolved: zeros replaced by their
+// defaults, negatives left for off.
+type retrySettings struct {
+	maxAttempts         int
+	maxElapsed          time.Duration
+	baseDelay, maxDelay time.Duration
+	budgetRatio         float64
+	budgetWindow        time.Duration
+	minRetriesPerSecond float64
+}
+
 // defaultMaxDelay is Retry.MaxDelay when zero.
 const defaultMaxDelay = 2 * time.Second
 
-func (r *Retry) init() {
+// Validate reports what the first request would refuse in r's fields, or
+// in Base's when Base has a Validate method (a *Transport does): an error
+// naming the field and its value, nil when they are good. A service may
+// call it at start, to fail there rather than at its first request;
+// RoundTrip returns the same error, at once, for every request.
+func (r *Retry) Validate() error {
+	if err := r.validate(); err != nil {
+		return err
+	}
+	if v, ok := r.Base.(interface{ Validate() error }); ok {
+		return v.Validate()
+	}
+	return nil
+}
+
+// validate checks r's own fields.
+func (r *Retry) validate() error {
+	bad := func(format string, args ...any) error { return configError{fmt.Errorf(format, args...)} }
+	short := func(field string, d time.Duration) error {
+		return configError{errors.New("breaker: " + tooShort(field, d))}
+	}
 	switch {
 	case r.MaxAttempts < 0 && r.MaxElapsed < 0:
-		r.err = fmt.Errorf("breaker: Retry.MaxAttempts %d and Retry.MaxElapsed %v are both off: a request could be retried forever", r.MaxAttempts, r.MaxElapsed)
+		return bad("breaker: Retry.MaxAttempts %d and Retry.MaxElapsed %v are both off: a request could be retried forever", r.MaxAttempts, r.MaxElapsed)
 	case math.IsNaN(r.BudgetRatio) || r.BudgetRatio < 0 || r.BudgetRatio > 1:
-		r.err = fmt.Errorf("breaker: Retry.BudgetRatio %v out of range (0, 1]", r.BudgetRatio)
+		return bad("breaker: Retry.BudgetRatio %v out of range (0, 1]", r.BudgetRatio)
 	case r.BudgetWindow < 0:
-		r.err = fmt.Errorf("breaker: Retry.BudgetWindow %v is negative; it cannot be off", r.BudgetWindow)
-	case r.BudgetWindow > 0 && r.BudgetWindow < budgetSlots:
-		r.err = fmt.Errorf("breaker: Retry.BudgetWindow %v is too short for %d slots", r.BudgetWindow, budgetSlots)
+		return bad("breaker: Retry.BudgetWindow %v is negative; it cannot be off", r.BudgetWindow)
+	case r.BudgetWindow > 0 && r.BudgetWindow < budgetSlots*MinDuration:
+		return bad("breaker: Retry.BudgetWindow %v is too short for %d slots of at least %v", r.BudgetWindow, budgetSlots, MinDuration)
 	case math.IsNaN(r.MinRetriesPerSecond) || math.IsInf(r.MinRetriesPerSecond, 1):
-		r.err = fmt.Errorf("breaker: Retry.MinRetriesPerSecond %v is not a number of retries per second", r.MinRetriesPerSecond)
+		return bad("breaker: Retry.MinRetriesPerSecond %v is not a number of retries per second", r.MinRetriesPerSecond)
 	case r.BaseDelay > 0 && r.MaxDelay > 0 && r.BaseDelay > r.MaxDelay:
-		r.err = fmt.Errorf("breaker: Retry.BaseDelay %v is over Retry.MaxDelay %v: every wait would be capped below it", r.BaseDelay, r.MaxDelay)
+		return bad("breaker: Retry.BaseDelay %v is over Retry.MaxDelay %v: every wait would be capped below it", r.BaseDelay, r.MaxDelay)
 	case r.BaseDelay > defaultMaxDelay && r.MaxDelay == 0:
-		r.err = fmt.Errorf("breaker: Retry.BaseDelay %v is over Retry.MaxDelay %v (zero means %v): every wait would be capped below it", r.BaseDelay, defaultMaxDelay, defaultMaxDelay)
+		return bad("breaker: Retry.BaseDelay %v is over Retry.MaxDelay %v (zero means %v): every wait would be capped below it", r.BaseDelay, defaultMaxDelay, defaultMaxDelay)
+	case 0 < r.MaxElapsed && r.MaxElapsed < MinDuration:
+		return short("Retry.MaxElapsed", r.MaxElapsed)
+	case 0 < r.BaseDelay && r.BaseDelay < MinDuration:
+		return short("Retry.BaseDelay", r.BaseDelay)
+	case 0 < r.MaxDelay && r.MaxDelay < MinDuration:
+		return short("Retry.MaxDelay", r.MaxDelay)
 	}
-	if r.MaxAttempts == 0 {
-		r.MaxAttempts = 3
+	return nil
+}
+
+func (r *Retry) init() {
+	if r.err = r.validate(); r.err != nil {
+		return
 	}
-	if r.MaxElapsed == 0 {
-		r.MaxElapsed = 10 * time.Second
-	}
-	if r.BaseDelay == 0 {
-		r.BaseDelay = 100 * time.Millisecond
-	}
-	if r.MaxDelay == 0 {
-		r.MaxDelay = defaultMaxDelay
-	}
-	if r.BudgetRatio == 0 {
-		r.BudgetRatio = 0.1
-	}
-	if r.BudgetWindow == 0 {
-		r.BudgetWindow = 10 * time.Second
-	}
-	if r.MinRetriesPerSecond == 0 {
-		r.MinRetriesPerSecond = 1
+	r.set = retrySettings{
+		maxAttempts:         cmp.Or(r.MaxAttempts, 3),
+		maxElapsed:          cmp.Or(r.MaxElapsed, 10*time.Second),
+		baseDelay:           cmp.Or(r.BaseDelay, 100*time.Millisecond),
+		maxDelay:            cmp.Or(r.MaxDelay, defaultMaxDelay),
+		budgetRatio:         cmp.Or(r.BudgetRatio, 0.1),
+		budgetWindow:        cmp.Or(r.BudgetWindow, 10*time.Second),
+		minRetriesPerSecond: cmp.Or(r.MinRetriesPerSecond, 1),
 	}
 	r.budgets = make(map[string]*budget)
 }
@@ -134,7 +171,7 @@ func (r *Retry) budget(host string, now time.Time) *budget {
 		}
 		delete(r.budgets, victim)
 	}
-	b := newBudget(r.BudgetWindow, r.BudgetRatio, r.MinRetriesPerSecond, now)
+	b := newBudget(r.set.budgetWindow, r.set.budgetRatio, r.set.minRetriesPerSecond, now)
 	r.budgets[host] = b
 	return b
 }
@@ -169,17 +206,17 @@ func (r *Retry) RoundTrip(req *http.Request) (*http.Response, error) {
 			req.Body = body
 		}
 		resp, err := base.RoundTrip(req)
-		if !canRetry || (r.MaxAttempts > 0 && attempt+1 >= r.MaxAttempts) || !retryable(req, resp, err) {
+		if !canRetry || (r.set.maxAttempts > 0 && attempt+1 >= r.set.maxAttempts) || !retryable(req, resp, err) {
 			return resp, err
 		}
-		wait := backoff(r.BaseDelay, r.MaxDelay, attempt)
+		wait := backoff(r.set.baseDelay, r.set.maxDelay, attempt)
 		if resp != nil {
 			if d, ok := RetryAfter(resp, time.Now()); ok {
 				wait = max(wait, d)
 			}
 		}
 		now := time.Now()
-		if (r.MaxElapsed > 0 && now.Sub(start)+wait > r.MaxElapsed) || !budget.retry(now) {
+		if (r.set.maxElapsed > 0 && now.Sub(start)+wait > r.set.maxElapsed) || !budget.retry(now) {
 			return resp, err
 		}
 		if resp != nil {
@@ -211,8 +248,10 @@ func (r *Retry) CloseIdleConnections() { closeIdle(r.base()) }
 
 func retryable(req *http.Request, resp *http.Response, err error) bool {
 	if err != nil {
-		// Neither an open breaker nor a caller who gave up wants another try.
-		return !errors.Is(err, ErrOpen) && req.Context().Err() == nil
+		// Neither an open breaker, a configuration error, nor a caller who
+		// gave up wants another try.
+		var ce configError
+		return !errors.Is(err, ErrOpen) && !errors.As(err, &ce) && req.Context().Err() == nil
 	}
 	switch resp.StatusCode {
 	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:

@@ -49,7 +49,9 @@ const DefaultAttemptTimeout = 10 * time.Second
 // It keeps at most MaxHosts breakers; when a new host would exceed that,
 // closed breakers idle for longest are evicted first, and an open one only
 // if every breaker is open. Set its fields before first use; they are
-// validated on the first request.
+// validated on the first request, which returns a bad field's error (as
+// every later one does) without sending anything, or at start by
+// Validate. A positive duration under MinDuration (1ms) is refused.
 type Transport struct {
 	// Base sends the requests. Nil means http.DefaultTransport.
 	Base http.RoundTripper
@@ -319,15 +321,36 @@ func (t *Transport) host(name string) (*host, time.Duration, time.Duration, erro
 	return h, t.attempt, t.retryAfter, nil
 }
 
-// init validates the fields and resolves their defaults.
-func (t *Transport) init() error {
-	if t.Config.Classify != nil {
-		return errors.New("breaker: Transport.Config.Classify is not used by Transport; set Transport.Classify")
-	}
-	if t.MaxHosts < 0 {
-		return fmt.Errorf("breaker: Transport.MaxHosts %d is negative; it cannot be off", t.MaxHosts)
+// Validate reports what the first request would refuse in t's fields: an
+// error naming the field and its value, nil when they are good. A
+// service may call it at start, to fail there rather than at its first
+// request; RoundTrip returns the same error, at once, for every request.
+func (t *Transport) Validate() error {
+	switch {
+	case t.Config.Classify != nil:
+		return configError{errors.New("breaker: Transport.Config.Classify is not used by Transport; set Transport.Classify")}
+	case t.MaxHosts < 0:
+		return configError{fmt.Errorf("breaker: Transport.MaxHosts %d is negative; it cannot be off", t.MaxHosts)}
+	case 0 < t.AttemptTimeout && t.AttemptTimeout < MinDuration:
+		return configError{errors.New("breaker: " + tooShort("Transport.AttemptTimeout", t.AttemptTimeout))}
+	case 0 < t.MaxRetryAfter && t.MaxRetryAfter < MinDuration:
+		return configError{errors.New("breaker: " + tooShort("Transport.MaxRetryAfter", t.MaxRetryAfter))}
 	}
 	if _, err := t.Config.resolve("Transport.Config"); err != nil {
+		return configError{err}
+	}
+	return nil
+}
+
+// configError is an error of configuration, which no retry mends: Retry
+// returns it at once.
+type configError struct{ error }
+
+func (e configError) Unwrap() error { return e.error }
+
+// init validates the fields and resolves their defaults.
+func (t *Transport) init() error {
+	if err := t.Validate(); err != nil {
 		return err
 	}
 	t.max = cmp.Or(t.MaxHosts, DefaultMaxHosts)

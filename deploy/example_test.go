@@ -61,9 +61,9 @@ func ExampleRedactURL() {
 	sink, _ := deploy.Webhook(deploy.WebhookConfig{URL: "https://hooks.slack.com/services/T0/B0/XYZ"})
 	fmt.Println(sink)
 	// Output:
-	// https://hooks.slack.com/services/[redacted]
-	// https://[redacted]@grafana.internal:3000/grafana?[redacted]
-	// webhook sink to https://hooks.slack.com/services/[redacted]
+	// https://hooks.slack.com/[redacted]
+	// https://[redacted]@grafana.internal:3000/[redacted]?[redacted]
+	// webhook sink to https://hooks.slack.com/[redacted]
 }
 
 func ExampleHoneycomb() {
@@ -81,7 +81,7 @@ func ExampleDatadog() {
 func ExampleWebhook() {
 	_, err := deploy.Webhook(deploy.WebhookConfig{URL: "hooks.example.com/deploy"})
 	fmt.Println(err)
-	// Output: deploy: WebhookConfig.URL "hooks.example.com/deploy" is not an http or https URL
+	// Output: deploy: WebhookConfig.URL "hooks.example.com/[redacted]" is not an http or https URL
 }
 
 func ExampleOTel() {

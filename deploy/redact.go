@@ -13,15 +13,26 @@ import (
 )
 
 // RedactURL returns s with the parts of a URL that carry secrets replaced
-// by "[redacted]", for logs and errors. Webhook URLs keep their token in the
-// path (https://hooks.slack.com/services/T0/B0/TOKEN), signed URLs in the
-// query, and basic auth in the userinfo, so the rule is:
+// by "[redacted]", for logs and errors. URLs carry tokens in the path
+// (https://hooks.slack.com/services/T0/B0/TOKEN, a Telegram bot's
+// https://api.telegram.org/bot<token>/sendMessage, a healthchecks ping's
+// https://hc-ping.com/<uuid>), signed URLs in the query, and basic auth in
+// the userinfo, and no segment of a path says whether it is one, so the
+// rule is:
 //
 //   - the userinfo, user name included, is hidden: https://[redacted]@host
-//   - every path segment after the first is hidden: /services/[redacted]
+//   - the path is hidden, every segment of it: /[redacted]; a path of "/"
+//     alone stays
+//   - except the API paths runkit itself calls or serves, which hold no
+//     secret (Grafana's /api/annotations, Datadog's
+//     /api/v2/dora/deployment, Honeycomb's /1/markers/{dataset}, OTLP's
+//     /v1/traces, /v1/metrics and /v1/logs, an SLO status's /slo): a path
+//     that ends with one, segment for segment, shows it, after
+//     "/[redacted]" for whatever comes before it
+//     (https://grafana.example.com/[redacted]/api/annotations)
 //   - the query and the fragment are hidden: ?[redacted], #[redacted]
-//   - the scheme, the host, the port and the first path segment stay, so
-//     that the result still says where the URL points
+//   - the scheme, the host and the port stay, so that the result still
+//     says where the URL points
 //
 // Text that is not an absolute URL — a typo such as "localhost:8080/slo"
 // or "checkout.internal/slo" with no scheme, or a host that does not

@@ -22,7 +22,7 @@ import (
 var urlSecrets = []string{"leakuser", "leakpass", "T0SECRET", "B0SECRET", "PATHSECRET", "QUERYSECRET", "SIGSECRET", "FRAGSECRET", "hdrSECRET"}
 
 // secretURL puts secrets everywhere a URL can hold them: the userinfo,
-// path segments after the first, the query and the fragment.
+// the path, the query and the fragment.
 func secretURL(base string) string {
 	scheme, host, _ := strings.Cut(base, "://")
 	return scheme + "://leakuser:leakpass@" + host + "/services/T0SECRET/B0SECRET/PATHSECRET?token=QUERYSECRET&sig=SIGSECRET#FRAGSECRET"
@@ -36,6 +36,44 @@ func echo(status int) http.Handler {
 		w.WriteHeader(status)
 		fmt.Fprintf(w, `{"error":"no route for %s","user":%q,"headers":%q}`, r.URL.String(), r.Header.Get("Authorization"), r.Header)
 	})
+}
+
+// A token in the first segment of a webhook's path, as a Telegram bot's
+// and a healthchecks ping's URLs have it, shows nowhere: not in the sink,
+// its config, its errors nor the vendor's echo of the request.
+func TestTokenInFirstPathSegmentNeverShows(t *testing.T) {
+	vendor := httptest.NewServer(echo(http.StatusUnauthorized))
+	defer vendor.Close()
+	for _, tc := range []struct{ path, secret string }{
+		{"/bot123456789:AAHfiqksKZ8WmR2zSjiQ7v4TMAKdiHm9T0/sendMessage", "AAHfiqksKZ8WmR2zSjiQ7v4TMAKdiHm9T0"},
+		{"/eb095278-f28d-448d-87fb-7b75c171a6aa", "eb095278-f28d-448d-87fb-7b75c171a6aa"},
+	} {
+		cfg := deploy.WebhookConfig{URL: vendor.URL + tc.path}
+		s, err := deploy.Webhook(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sendErr := s.Send(t.Context(), marker)
+		if sendErr == nil {
+			t.Fatalf("Send to a vendor answering 401 succeeded")
+		}
+		var out bytes.Buffer
+		for _, v := range []any{s, cfg, sendErr} {
+			fmt.Fprintf(&out, "%v | %+v | %#v | %s\n", v, v, v, v)
+			slog.New(slog.NewJSONHandler(&out, nil)).Info("x", "v", v)
+		}
+		js, err := json.Marshal(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out.Write(js)
+		if strings.Contains(out.String(), tc.secret) || strings.Contains(out.String(), tc.secret[:12]) {
+			t.Errorf("%s shows: %s", tc.secret, out.String())
+		}
+		if want := "webhook sink to " + vendor.URL + "/[redacted]"; !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q, where the sink points: %s", want, out.String())
+		}
+	}
 }
 
 func TestNoSecretInAnyURLLeaks(t *testing.T) {
@@ -162,8 +200,8 @@ func TestNoSecretInAnyURLLeaks(t *testing.T) {
 		}
 	}
 	// The output still says where each sink points and what went wrong.
-	for _, want := range []string{"webhook sink to http://[redacted]@127.0.0.1", "/services/[redacted]?[redacted]#[redacted]",
-		"answered 400 Bad Request", "stopped after 10 redirects", "connection refused", `GrafanaConfig.URL "ftp://[redacted]@grafana.internal/a/[redacted]?[redacted]"`} {
+	for _, want := range []string{"webhook sink to http://[redacted]@127.0.0.1", "/[redacted]?[redacted]#[redacted]",
+		"answered 400 Bad Request", "stopped after 10 redirects", "connection refused", `GrafanaConfig.URL "ftp://[redacted]@grafana.internal/[redacted]?[redacted]"`} {
 		if !strings.Contains(printed, want) {
 			t.Errorf("output lacks %q", want)
 		}
@@ -187,7 +225,7 @@ func TestScrubbedErrorsStillMatch(t *testing.T) {
 	}
 	err = s.Send(t.Context(), marker)
 	var ue *url.Error
-	if !errors.As(err, &ue) || !strings.HasPrefix(ue.URL, "https://[redacted]@hooks.example.com/services/[redacted]") {
+	if !errors.As(err, &ue) || !strings.HasPrefix(ue.URL, "https://[redacted]@hooks.example.com/[redacted]") {
 		t.Errorf("errors.As(*url.Error) on %v: %v", err, ue)
 	}
 	if !errors.Is(err, context.DeadlineExceeded) {

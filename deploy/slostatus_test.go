@@ -160,7 +160,7 @@ func TestFetchSLOStatusErrors(t *testing.T) {
 	}))
 	defer down.Close()
 	for _, tt := range []struct{ url, want string }{
-		{down.URL + "/slo/PATHSECRET?token=QUERYSECRET", "GET " + down.URL + "/slo/[redacted]?[redacted]: 503 Service Unavailable"},
+		{down.URL + "/slo/PATHSECRET?token=QUERYSECRET", "GET " + down.URL + "/[redacted]?[redacted]: 503 Service Unavailable"},
 		{"http://leakuser:leakpass@127.0.0.1:1/slo", "connection refused"},
 		{"checkout.internal/slo?token=QUERYSECRET", `SLO status URL "checkout.internal/slo?[redacted]" is not an http or https URL`},
 	} {

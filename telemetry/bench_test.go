@@ -13,6 +13,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/ybiyri/runkit/telemetry"
 )
@@ -71,6 +72,35 @@ func BenchmarkHandlerDisabled(b *testing.B) {
 	}
 	serveBench(b, tel.Middleware(app))
 }
+
+// noExporter is a Telemetry set up with nothing to export to, as a
+// service with no OTEL_* variable runs.
+func noExporter(b *testing.B) *telemetry.Telemetry {
+	for _, v := range []string{"OTEL_SDK_DISABLED", "OTEL_TRACES_EXPORTER", "OTEL_METRICS_EXPORTER", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_TRACES_SAMPLER"} {
+		b.Setenv(v, "")
+	}
+	tel, err := telemetry.Setup(context.Background(), telemetry.WithoutGlobals(), telemetry.WithoutRuntimeMetrics())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { tel.Shutdown(context.Background()) })
+	return tel
+}
+
+// BenchmarkOtelhttpNoopTracer is the baseline for
+// BenchmarkHandlerNoExporter: otelhttp with a no-op tracer, which gives a
+// request no span of its own, and so its records no ids.
+func BenchmarkOtelhttpNoopTracer(b *testing.B) {
+	tel := noExporter(b)
+	serveBench(b, otelhttp.NewHandler(app, "http.server",
+		otelhttp.WithTracerProvider(tracenoop.NewTracerProvider()), otelhttp.WithMeterProvider(tel.MeterProvider),
+		otelhttp.WithPropagators(tel.Propagator)))
+}
+
+// BenchmarkHandlerNoExporter is the Middleware of a service that exports
+// nothing: each request still gets its own span, so that its records
+// carry trace_id and span_id.
+func BenchmarkHandlerNoExporter(b *testing.B) { serveBench(b, noExporter(b).Middleware(app)) }
 
 func BenchmarkSetupShutdown(b *testing.B) {
 	for _, v := range []string{"OTEL_SDK_DISABLED", "OTEL_TRACES_EXPORTER", "OTEL_METRICS_EXPORTER", "OTEL_EXPORTER_OTLP_ENDPOINT"} {

@@ -156,7 +156,8 @@ type ConfigError struct {
 	// as given: a variable's raw value, an option's arguments joined by
 	// ",", "nil" for a nil component. An endpoint URL is shown redacted,
 	// so that the error can be logged: its userinfo, query, fragment and
-	// every path segment after the first read "[redacted]".
+	// path read "[redacted]", but for an OTLP signal's own path at its end
+	// (/v1/traces).
 	Name, Value string
 	// Reason says what is wrong.
 	Reason string

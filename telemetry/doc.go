@@ -62,8 +62,9 @@
 // the base endpoint's path (http://gw/otlp gives http://gw/otlp/v1/traces);
 // a per-signal endpoint is used as it is. Wherever an endpoint is shown
 // (a ConfigError, a [*ShutdownError], the error log) it is redacted by
-// the rule deploy.RedactURL follows: every path segment after the first
-// of what the user gave reads "[redacted]".
+// the rule deploy.RedactURL follows: the path the user gave reads
+// "[redacted]", every segment of it, and the signal's own path (/v1/traces)
+// shows.
 //
 // # Resource
 //
@@ -95,13 +96,18 @@
 // named after the route (r.Pattern) and carrying it as http.route, trace
 // context propagated, and the standard HTTP metrics. [TraceHandler] adds
 // trace_id and span_id, at the top level, to slog records made inside a
-// span. Runtime metrics (goroutines, memory, GC) are recorded whenever
+// span. Every request Middleware serves has a span of its own, exported
+// or not: with no trace exporter configured the span is made and dropped,
+// so that the request's records still carry its trace_id (the caller's,
+// from an incoming traceparent, or a new one) and its own span_id, never
+// the caller's. Only with the SDK disabled do records carry no ids. Runtime metrics (goroutines, memory, GC) are recorded whenever
 // metrics are exported, unless [WithoutRuntimeMetrics].
 //
 // # Metrics
 //
 // [Telemetry.MetricsHandler] serves /metrics when the metrics exporter is
-// prometheus, and `promtool check metrics` has nothing to say about it.
+// prometheus, and `promtool check metrics` has nothing to say about it;
+// otherwise it answers 404 with a line saying what to set.
 // These are the metrics runkit emits, by the name Prometheus sees (OTLP
 // carries the OpenTelemetry name of the fifth column). Every series also
 // has the labels otel_scope_name, otel_scope_version and

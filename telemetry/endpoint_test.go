@@ -30,19 +30,19 @@ func TestEndpointWithCredentialsRefused(t *testing.T) {
 		reason string
 	}{
 		{env: map[string]string{"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://user:s3cret@127.0.0.1:1/prefix?token=abcdef"},
-			name: "OTEL_EXPORTER_OTLP_ENDPOINT", shown: "http://[redacted]@127.0.0.1:1/prefix?[redacted]", reason: "user info"},
+			name: "OTEL_EXPORTER_OTLP_ENDPOINT", shown: "http://[redacted]@127.0.0.1:1/[redacted]?[redacted]", reason: "user info"},
 		{env: map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:1/?token=abcdef"},
 			name: "OTEL_EXPORTER_OTLP_ENDPOINT", shown: "http://127.0.0.1:1/?[redacted]", reason: "query"},
 		{env: map[string]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "https://user:s3cret@collector/v1/traces"},
-			name: "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", shown: "https://[redacted]@collector/v1/[redacted]", reason: "user info"},
+			name: "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", shown: "https://[redacted]@collector/v1/traces", reason: "user info"},
 		{env: map[string]string{"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT": "https://collector/v1/metrics?api_key=s3cret"},
-			name: "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", shown: "https://collector/v1/[redacted]?[redacted]", reason: "query"},
+			name: "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", shown: "https://collector/v1/metrics?[redacted]", reason: "query"},
 		{env: map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "https://collector/#s3cret"},
 			name: "OTEL_EXPORTER_OTLP_ENDPOINT", shown: "https://collector/#[redacted]", reason: "fragment"},
 		{opts: []telemetry.Option{telemetry.WithEndpoint("htps://u:p@h/?k=SECRET")},
 			name: "WithEndpoint", shown: "htps://[redacted]@h/?[redacted]", reason: "want an http or https URL"},
 		{opts: []telemetry.Option{telemetry.WithEndpoint("http://h:4318/otlp?k=s3cret")},
-			name: "WithEndpoint", shown: "http://h:4318/otlp?[redacted]", reason: "query"},
+			name: "WithEndpoint", shown: "http://h:4318/[redacted]?[redacted]", reason: "query"},
 		{opts: []telemetry.Option{telemetry.WithEndpoint("http://u:s3cret@h:99999")},
 			name: "WithEndpoint", shown: "http://[redacted]@h:99999", reason: "port out of range"},
 	}
@@ -77,8 +77,8 @@ func TestEndpointWithCredentialsRefused(t *testing.T) {
 // both still say where the data was going.
 func TestShutdownErrorRedactsEndpoint(t *testing.T) {
 	for _, tt := range []struct{ env, endpoint, shown string }{
-		{"OTEL_EXPORTER_OTLP_ENDPOINT", "/otlp/T0KENPATH1", "/otlp/[redacted]/v1/traces"},
-		{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "/otlp/T0KENPATH1/v1/traces", "/otlp/[redacted]/v1/traces"},
+		{"OTEL_EXPORTER_OTLP_ENDPOINT", "/otlp/T0KENPATH1", "/[redacted]/v1/traces"},
+		{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "/otlp/T0KENPATH1/v1/traces", "/[redacted]/v1/traces"},
 		{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "/v1/traces", "/v1/traces"},
 	} {
 		clearEnv(t)

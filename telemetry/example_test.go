@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -69,6 +70,36 @@ func ExampleTelemetry_MetricsHandler() {
 		}
 	}
 	// Output: orders_total 5
+}
+
+// Without the prometheus metrics exporter, /metrics says what to set.
+func ExampleTelemetry_MetricsHandler_notConfigured() {
+	tel, _ := telemetry.Setup(context.Background(), telemetry.WithoutGlobals(), telemetry.WithoutRuntimeMetrics(),
+		telemetry.WithMetricsExporter("none"))
+	defer tel.Shutdown(context.Background())
+	rec := httptest.NewRecorder()
+	tel.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	fmt.Print(rec.Code, " ", rec.Body.String())
+	// Output: 404 telemetry: metrics are not served: set OTEL_METRICS_EXPORTER=prometheus, or give Setup telemetry.WithMetricsExporter("prometheus")
+}
+
+// A service with no trace exporter still makes spans, for the ids of its
+// log records, and drops them; TracesExported tells it apart from one that
+// exports.
+func ExampleTelemetry_TracesExported() {
+	quiet, _ := telemetry.Setup(context.Background(), telemetry.WithoutGlobals(), telemetry.WithoutRuntimeMetrics(),
+		telemetry.WithTracesExporter("none"), telemetry.WithMetricsExporter("none"))
+	defer quiet.Shutdown(context.Background())
+	console, _ := telemetry.Setup(context.Background(), telemetry.WithoutGlobals(), telemetry.WithoutRuntimeMetrics(),
+		telemetry.WithTracesExporter("console"), telemetry.WithConsoleWriter(io.Discard), telemetry.WithMetricsExporter("none"))
+	defer console.Shutdown(context.Background())
+	_, span := quiet.Tracer("shop").Start(context.Background(), "charge")
+	span.End()
+	fmt.Println(quiet.TracesExported(), span.SpanContext().IsValid())
+	fmt.Println(console.TracesExported())
+	// Output:
+	// false true
+	// true
 }
 
 func ExampleTraceHandler() {

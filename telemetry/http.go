@@ -14,8 +14,11 @@ import (
 // matched a pattern (r.Pattern of Go 1.22+ muxes), the span is named
 // "METHOD ROUTE" and carries http.route, as the metric does; a request no
 // pattern matched has a span named after the method alone and no
-// http.route. When the SDK is disabled it returns next itself, so that a
-// disabled service pays nothing.
+// http.route. The span exists even when no trace exporter is configured,
+// so that slog records made with the request's context (see TraceHandler)
+// carry the request's trace_id and its own span_id. When the SDK is
+// disabled it returns next itself, so that a disabled service pays
+// nothing.
 func (t *Telemetry) Middleware(next http.Handler) http.Handler {
 	if t.disabled {
 		return next

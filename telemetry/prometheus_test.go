@@ -73,3 +73,57 @@ func TestMetricsPassPromtool(t *testing.T) {
 		t.Errorf("promtool check metrics: %v\n%s", err, out)
 	}
 }
+
+// TestMetricsHandlerSaysHowToTurnItOn scrapes /metrics, wired as the
+// README wires it, from a service whose metrics are not exported to
+// Prometheus: rather than a bare 404, the answer says what to set.
+func TestMetricsHandlerSaysHowToTurnItOn(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts []telemetry.Option
+		want []string
+	}{
+		{"nothing configured", nil, []string{
+			"OTEL_METRICS_EXPORTER=prometheus", `telemetry.WithMetricsExporter("prometheus")`}},
+		{"console only", []telemetry.Option{telemetry.WithMetricsExporter("console"), telemetry.WithConsoleWriter(io.Discard)}, []string{
+			"console", "OTEL_METRICS_EXPORTER=console,prometheus", `telemetry.WithMetricsExporter("console", "prometheus")`}},
+		{"disabled", []telemetry.Option{telemetry.WithDisabled(true)}, []string{
+			"OTEL_SDK_DISABLED", "OTEL_METRICS_EXPORTER=prometheus"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clearEnv(t)
+			tel, err := telemetry.Setup(t.Context(), append([]telemetry.Option{telemetry.WithoutGlobals(), telemetry.WithoutRuntimeMetrics()}, tc.opts...)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tel.Shutdown(t.Context())
+			mux := http.NewServeMux()
+			mux.Handle("GET /metrics", tel.MetricsHandler())
+			srv := httptest.NewServer(tel.Middleware(mux))
+			defer srv.Close()
+			resp, err := srv.Client().Get(srv.URL + "/metrics")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, err := io.ReadAll(resp.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.StatusCode != http.StatusNotFound {
+				t.Errorf("GET /metrics = %d, want 404", resp.StatusCode)
+			}
+			if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
+				t.Errorf("Content-Type = %q, want text/plain", ct)
+			}
+			if lines := strings.Count(string(body), "\n"); lines != 1 || !strings.HasSuffix(string(body), "\n") {
+				t.Errorf("body %q is not one line", body)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(string(body), w) {
+					t.Errorf("body %q does not say %s", body, w)
+				}
+			}
+		})
+	}
+}

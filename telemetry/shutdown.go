@@ -29,8 +29,8 @@ type ShutdownError struct {
 	// Protocol and Endpoint are those of the OTLP exporter, when the
 	// signal has one. An empty Endpoint is the exporter's default. The
 	// Endpoint is redacted, so that the error can be logged: the path the
-	// user gave keeps its first segment only, and the signal's own path
-	// (/v1/traces) follows, as in http://collector:4318/otlp/[redacted]/v1/traces.
+	// user gave is hidden, every segment of it, and the signal's own path
+	// (/v1/traces) follows, as in http://collector:4318/[redacted]/v1/traces.
 	Protocol, Endpoint string
 	// Err is what went wrong. When the deadline passed while an export
 	// was failing, it also wraps that export's error. The parts of the

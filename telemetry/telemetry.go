@@ -50,8 +50,11 @@ const DefaultMaxQueueSize = 16384
 // Telemetry holds the providers Setup made. Its zero value is not usable;
 // a disabled Telemetry holds no-op providers.
 type Telemetry struct {
-	// TracerProvider, MeterProvider and LoggerProvider are the providers,
-	// no-ops for signals that export nowhere.
+	// TracerProvider, MeterProvider and LoggerProvider are the providers.
+	// Metrics and logs that export nowhere have no-op providers; traces
+	// that export nowhere have the SDK's provider with no processor, so
+	// that a request's span has ids for its log records (see Middleware),
+	// and no-ops only when the SDK is disabled.
 	TracerProvider trace.TracerProvider
 	MeterProvider  metric.MeterProvider
 	LoggerProvider log.LoggerProvider
@@ -60,11 +63,13 @@ type Telemetry struct {
 	// Resource describes the service; nil when disabled.
 	Resource *resource.Resource
 
-	disabled  bool
-	logs      bool
-	diag      *diagnostics // nil when disabled
-	metricsH  http.Handler
-	pipelines []*signalPipeline
+	disabled   bool
+	traces     bool // spans go to an exporter or a processor
+	logs       bool
+	diag       *diagnostics // nil when disabled
+	metricsH   http.Handler // nil unless the metrics exporter is prometheus
+	metricsOff string       // what MetricsHandler answers when metricsH is nil
+	pipelines  []*signalPipeline
 
 	once        sync.Once
 	shutdownErr error
@@ -102,6 +107,8 @@ func Setup(ctx context.Context, opts ...Option) (*Telemetry, error) {
 			LoggerProvider: lognoop.NewLoggerProvider(),
 			Propagator:     propagation.NewCompositeTextMapPropagator(),
 			disabled:       true,
+			metricsOff: "telemetry: metrics are not served: the OpenTelemetry SDK is disabled (OTEL_SDK_DISABLED=true or telemetry.WithDisabled); " +
+				"enable it and set OTEL_METRICS_EXPORTER=prometheus to serve them here",
 		}
 		return t, nil
 	}
@@ -216,7 +223,14 @@ func (t *Telemetry) setupTraces(ctx context.Context, c *config, r *resolved, res
 		exporters = append(exporters, pipe.guard(exp))
 	}
 	if len(exporters) == 0 && len(c.spanProcessors) == 0 {
-		t.TracerProvider = tracenoop.NewTracerProvider()
+		// Nothing to export to, yet spans still get ids of their own: the
+		// SDK without a processor makes each request's span, with the
+		// caller's trace or a new one and the configured sampler's
+		// decision to pass on, and drops it when it ends. A no-op
+		// provider would give a request no span, so its records would
+		// carry no ids, or the caller's span_id. Nothing runs in the
+		// background and nothing connects.
+		t.TracerProvider = sdktrace.NewTracerProvider(opts...)
 		return nil
 	}
 	for _, exp := range exporters {
@@ -227,6 +241,7 @@ func (t *Telemetry) setupTraces(ctx context.Context, c *config, r *resolved, res
 	}
 	tp := sdktrace.NewTracerProvider(opts...)
 	t.TracerProvider = tp
+	t.traces = true
 	pipe.shutdown = tp.Shutdown
 	t.pipelines = append(t.pipelines, pipe)
 	return nil
@@ -322,6 +337,9 @@ func (t *Telemetry) setupMetrics(ctx context.Context, c *config, r *resolved, re
 			readers = append(readers, sdkmetric.NewPeriodicReader(guardedMetricExporter{exp, pipe.newGuard()}))
 		}
 	}
+	if t.metricsH == nil {
+		t.metricsOff = metricsOff(r.metrics.exporters)
+	}
 	if len(readers) == 0 {
 		t.MeterProvider = metricnoop.NewMeterProvider()
 		return nil
@@ -383,13 +401,37 @@ func (t *Telemetry) setupLogs(ctx context.Context, r *resolved, res *resource.Re
 // Disabled reports whether the SDK is off (OTEL_SDK_DISABLED=true).
 func (t *Telemetry) Disabled() bool { return t.disabled }
 
+// TracesExported reports whether spans go anywhere: to an exporter
+// (OTEL_TRACES_EXPORTER, an OTLP endpoint, WithSpanExporter) or a
+// WithSpanProcessor. Without one, spans are made, for the ids of log
+// records, and dropped as they end.
+func (t *Telemetry) TracesExported() bool { return t.traces }
+
 // MetricsHandler serves the Prometheus exposition of the metrics when the
-// metrics exporter is "prometheus"; otherwise it answers 404.
+// metrics exporter is "prometheus". Otherwise it answers 404 with one line
+// of text that says what to set to serve them, so that the first scrape of
+// a service that forgot shows the fix.
 func (t *Telemetry) MetricsHandler() http.Handler {
 	if t.metricsH == nil {
-		return http.NotFoundHandler()
+		msg := t.metricsOff
+		return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			http.Error(w, msg, http.StatusNotFound)
+		})
 	}
 	return t.metricsH
+}
+
+// metricsOff says how to serve metrics when the exporters are exporters,
+// none of them prometheus.
+func metricsOff(exporters []string) string {
+	if len(exporters) == 0 {
+		return "telemetry: metrics are not served: set OTEL_METRICS_EXPORTER=prometheus, " +
+			`or give Setup telemetry.WithMetricsExporter("prometheus")`
+	}
+	names := strings.Join(exporters, ",")
+	quoted := `"` + strings.Join(exporters, `", "`) + `"`
+	return fmt.Sprintf("telemetry: metrics go to %s and are not served here: to serve them too, "+
+		`set OTEL_METRICS_EXPORTER=%s,prometheus, or give Setup telemetry.WithMetricsExporter(%s, "prometheus")`, names, names, quoted)
 }
 
 // Tracer returns a tracer of the Telemetry's provider.

@@ -335,7 +335,7 @@ func otelSink(ctx context.Context, m deploy.Marker) (deploy.Sink, func(), error)
 		tel.Shutdown(ctx)
 	}
 	tp, ok := tel.TracerProvider.(*sdktrace.TracerProvider)
-	if !ok {
+	if !ok || !tel.TracesExported() {
 		shutdown()
 		return nil, nil, fmt.Errorf("no trace exporter: set OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_TRACES_EXPORTER)")
 	}

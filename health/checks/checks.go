@@ -45,8 +45,9 @@ type HTTPConfig struct {
 const maxDrain = 64 << 10
 
 // HTTP returns a check that sends GET to rawURL. Its errors, which verbose
-// probes and logs show, never carry the URL's user info, query or path
-// beyond the first segment.
+// probes and logs show, never carry the URL's user info, query or path:
+// they show its scheme, host and port (and runkit's own API paths, such as
+// /slo).
 func HTTP(rawURL string, cfg HTTPConfig) (func(context.Context) error, error) {
 	// Errors reach verbose probe output and logs: the URL shows redacted
 	// (internal/redact's rule), and transport errors are scrubbed of it.

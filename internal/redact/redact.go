@@ -11,15 +11,25 @@ import (
 const Redacted = "[redacted]"
 
 // URL returns s with the parts of a URL that carry secrets replaced by
-// "[redacted]". Webhook URLs keep their token in the path
-// (https://hooks.slack.com/services/T0/B0/TOKEN), signed URLs in the query,
-// and basic auth in the userinfo, so the rule is:
+// "[redacted]". URLs carry tokens in the path
+// (https://hooks.slack.com/services/T0/B0/TOKEN, a Telegram bot's
+// https://api.telegram.org/bot<token>/sendMessage, a healthchecks ping's
+// https://hc-ping.com/<uuid>), signed URLs in the query, and basic auth in
+// the userinfo, and no segment of a path says whether it is one, so the
+// rule is:
 //
 //   - the userinfo, user name included, is hidden: https://[redacted]@host
-//   - every path segment after the first is hidden: /services/[redacted]
+//   - the path is hidden, every segment of it: /[redacted]; a path of "/"
+//     alone stays
+//   - except the API paths runkit itself calls or serves, which hold no
+//     secret (Grafana's /api/annotations, Datadog's
+//     /api/v2/dora/deployment, Honeycomb's /1/markers/{dataset}, OTLP's
+//     /v1/traces, the SLO status's /slo):
+//     a path that ends with one, segment for segment, shows it, after
+//     "/[redacted]" for whatever comes before it
 //   - the query and the fragment are hidden: ?[redacted], #[redacted]
-//   - the scheme, the host, the port and the first path segment stay, so
-//     that the result still says where the URL points
+//   - the scheme, the host and the port stay, so that the result still
+//     says where the URL points
 //
 // Text that is not an absolute URL — a typo such as "localhost:8080/slo"
 // or "checkout.internal/slo" with no scheme, or a host that does not
@@ -62,20 +72,70 @@ func URL(s string) string {
 	return b.String()
 }
 
-// writePath writes p with every segment after the first hidden.
-func writePath(b *strings.Builder, p string) {
-	if strings.HasPrefix(p, "/") {
-		b.WriteByte('/')
-		p = p[1:]
-	}
-	first, rest, more := strings.Cut(p, "/")
-	b.WriteString(first)
-	if more {
-		b.WriteByte('/')
-		if rest != "" {
-			b.WriteString(Redacted)
+// knownPaths are the API paths runkit calls or serves, which URL shows:
+// they hold no secret, and they say what a URL is for. A "*" segment is
+// any one segment that is not empty: a Honeycomb dataset's name, which
+// deploy's sink labels show too.
+var knownPaths = []string{
+	"/api/annotations",        // Grafana's annotations, deploy's Grafana sink
+	"/api/v2/dora/deployment", // Datadog's DORA deployments, deploy's Datadog sink
+	"/1/markers/*",            // Honeycomb's markers of a dataset, deploy's Honeycomb sink
+	"/v1/traces",              // OTLP over HTTP, telemetry's exporters
+	"/v1/metrics",
+	"/v1/logs",
+	"/slo", // an SLO tracker's status, which the deploy gate reads
+}
+
+// splitPath splits an escaped path into the part URL hides and the known
+// API path at its end, if any: "/grafana/api/annotations" is "/grafana" and
+// "/api/annotations".
+func splitPath(p string) (unknown, known string) {
+	for _, k := range knownPaths {
+		i := len(p)
+		for range strings.Count(k, "/") {
+			if i = strings.LastIndexByte(p[:i], '/'); i < 0 {
+				break
+			}
+		}
+		if i >= 0 && matchPath(k, p[i:]) && !strings.HasSuffix(p[:i], "/") {
+			return p[:i], p[i:]
 		}
 	}
+	return p, ""
+}
+
+// matchPath reports whether path matches pattern segment for segment, a
+// "*" of pattern matching any segment but an empty one.
+func matchPath(pattern, path string) bool {
+	for {
+		pat, patRest, patMore := strings.Cut(pattern, "/")
+		seg, segRest, segMore := strings.Cut(path, "/")
+		if pat != seg && (pat != "*" || seg == "") {
+			return false
+		}
+		if patMore != segMore {
+			return false
+		}
+		if !patMore {
+			return true
+		}
+		pattern, path = patRest, segRest
+	}
+}
+
+// writePath writes p with every segment hidden but a known API path at
+// its end.
+func writePath(b *strings.Builder, p string) {
+	unknown, known := splitPath(p)
+	switch {
+	case unknown == "" || unknown == "/":
+		b.WriteString(unknown)
+	case strings.HasPrefix(unknown, "/"):
+		b.WriteString("/" + Redacted)
+	default:
+		b.WriteString(Redacted)
+	}
+	b.WriteString(known)
 }
 
 // text applies URL's rule to text that is not an absolute URL, reading
@@ -178,10 +238,18 @@ func NewScrubber(raw string, secrets ...string) Scrubber {
 			}
 		}
 		add(u.EscapedFragment())
-		if _, rest, ok := strings.Cut(strings.TrimPrefix(u.EscapedPath(), "/"), "/"); ok {
-			add(rest)
-			for seg := range strings.SplitSeq(rest, "/") {
-				add(seg)
+		// Every segment URL hides, but one the host shows anyway: hiding
+		// "grafana" of grafana.example.com/grafana would garble the
+		// host in a transport error and guard nothing.
+		unknown, _ := splitPath(u.EscapedPath())
+		if unknown = strings.Trim(unknown, "/"); unknown != "" {
+			if strings.Contains(unknown, "/") {
+				add(unknown)
+			}
+			for seg := range strings.SplitSeq(unknown, "/") {
+				if !strings.Contains(u.Host, seg) {
+					add(seg)
+				}
 			}
 		}
 	}

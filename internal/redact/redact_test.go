@@ -13,38 +13,64 @@ import (
 func TestURL(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"http://collector:4318", "http://collector:4318"},
-		{"http://collector:4318/otlp", "http://collector:4318/otlp"},
-		{"http://collector:4318/otlp/TOKEN/v1/traces", "http://collector:4318/otlp/[redacted]"},
+		{"http://collector:4318/otlp", "http://collector:4318/[redacted]"},
+		{"http://collector:4318/otlp/TOKEN/v1/traces", "http://collector:4318/[redacted]/v1/traces"},
 		{"https://u:p@h/?k=SECRET", "https://[redacted]@h/?[redacted]"},
 		{"https://h/#frag", "https://h/#[redacted]"},
 		{"https://grafana.example.com", "https://grafana.example.com"},
 		{"https://grafana.example.com/", "https://grafana.example.com/"},
-		{"https://grafana.example.com/grafana", "https://grafana.example.com/grafana"},
-		{"https://grafana.example.com/grafana/", "https://grafana.example.com/grafana/"},
-		{"https://hooks.slack.com/services/T0/B0/XYZ", "https://hooks.slack.com/services/[redacted]"},
+		{"https://grafana.example.com/grafana", "https://grafana.example.com/[redacted]"},
+		{"https://grafana.example.com/grafana/", "https://grafana.example.com/[redacted]"},
+		{"https://hooks.slack.com/services/T0/B0/XYZ", "https://hooks.slack.com/[redacted]"},
 		{"https://admin:hunter2@grafana.internal:3000/", "https://[redacted]@grafana.internal:3000/"},
 		{"https://token@git.example.com", "https://[redacted]@git.example.com"},
-		{"https://h.example.com/hook?sig=abc", "https://h.example.com/hook?[redacted]"},
-		{"https://h.example.com/hook#frag", "https://h.example.com/hook#[redacted]"},
-		{"https://h.example.com/a%2Fb/c", "https://h.example.com/a%2Fb/[redacted]"},
+		{"https://h.example.com/hook?sig=abc", "https://h.example.com/[redacted]?[redacted]"},
+		{"https://h.example.com/hook#frag", "https://h.example.com/[redacted]#[redacted]"},
+		{"https://h.example.com/a%2Fb/c", "https://h.example.com/[redacted]"},
 		{"grafana.internal", "grafana.internal"},
-		{"grafana.internal/x/y", "grafana.internal/x/[redacted]"},
-		{"/services/T0/B0", "/services/[redacted]"},
+		{"grafana.internal/x/y", "grafana.internal/[redacted]"},
+		{"/services/T0/B0", "/[redacted]"},
 		// Input that does not parse, or parses as an opaque URL, follows
 		// the same rule read off the text, so that a typo stays in sight.
 		{"admin:hunter2@grafana.internal", "[redacted]@grafana.internal"},
 		{"admin:hunter2", "[redacted]"},
-		{"localhost:4318/otlp/TOKEN", "localhost:4318/otlp/[redacted]"},
-		{"http://[::1/x", "http://[::1/x"},
+		{"localhost:4318/otlp/TOKEN", "localhost:4318/[redacted]"},
+		{"http://[::1/x", "http://[::1/[redacted]"},
 		{"grafana.internal:3000", "grafana.internal:3000"},
 		{"localhost:18080/slo", "localhost:18080/slo"},
-		{"localhost:18080/slo/TOKEN?sig=x#f", "localhost:18080/slo/[redacted]?[redacted]#[redacted]"},
-		{"admin:hunter2/x", "[redacted]/x"},
-		{"https://checkout.internal:80a/slo/T0", "https://[redacted]/slo/[redacted]"},
-		{"https://u:p@checkout internal/slo/T0?token=x", "https://[redacted]@checkout internal/slo/[redacted]?[redacted]"},
-		{"http://h/%zz/TOKEN", "http://h/%zz/[redacted]"},
-		{"//u:p@h:1/a/b", "//[redacted]@h:1/a/[redacted]"},
+		{"localhost:18080/slo/TOKEN?sig=x#f", "localhost:18080/[redacted]?[redacted]#[redacted]"},
+		{"admin:hunter2/x", "[redacted]/[redacted]"},
+		{"https://checkout.internal:80a/slo/T0", "https://[redacted]/[redacted]"},
+		{"https://u:p@checkout internal/slo/T0?token=x", "https://[redacted]@checkout internal/[redacted]?[redacted]"},
+		{"http://h/%zz/TOKEN", "http://h/[redacted]"},
+		{"//u:p@h:1/a/b", "//[redacted]@h:1/[redacted]"},
 		{"", ""},
+		// No segment of a path says it holds no secret: a token in the
+		// first is hidden as one in the last.
+		{"https://api.telegram.org/bot123456789:AAHfiqksKZ8WmR2zSjiQ7_v4TMAKdiHm9T0/sendMessage", "https://api.telegram.org/[redacted]"},
+		{"https://hc-ping.com/eb095278-f28d-448d-87fb-7b75c171a6aa", "https://hc-ping.com/[redacted]"},
+		{"https://hc-ping.com/eb095278-f28d-448d-87fb-7b75c171a6aa/fail", "https://hc-ping.com/[redacted]"},
+		{"https://hooks.example.com/T0KEN/", "https://hooks.example.com/[redacted]"},
+		// runkit's own API paths show, after whatever precedes them.
+		{"https://grafana.example.com/api/annotations", "https://grafana.example.com/api/annotations"},
+		{"https://grafana.example.com/grafana/api/annotations?x=1", "https://grafana.example.com/[redacted]/api/annotations?[redacted]"},
+		{"https://api.datadoghq.com/api/v2/dora/deployment", "https://api.datadoghq.com/api/v2/dora/deployment"},
+		{"https://api.honeycomb.io/1/markers/checkout", "https://api.honeycomb.io/1/markers/checkout"},
+		{"https://api.honeycomb.io/1/markers/", "https://api.honeycomb.io/[redacted]"},
+		{"https://api.honeycomb.io/1/markers/a/b", "https://api.honeycomb.io/[redacted]"},
+		{"https://h.example.com/T0KEN/1/markers/checkout", "https://h.example.com/[redacted]/1/markers/checkout"},
+		{"http://collector:4318/v1/traces", "http://collector:4318/v1/traces"},
+		{"http://collector:4318/v1/metrics", "http://collector:4318/v1/metrics"},
+		{"http://collector:4318/v1/logs", "http://collector:4318/v1/logs"},
+		{"https://checkout.internal/slo", "https://checkout.internal/slo"},
+		{"localhost:18080/slo", "localhost:18080/slo"},
+		{"https://u:p@checkout.internal/T0KEN/slo", "https://[redacted]@checkout.internal/[redacted]/slo"},
+		// Only a whole known path at the end: a look-alike is a path like
+		// any other.
+		{"https://h.example.com/slo/T0KEN", "https://h.example.com/[redacted]"},
+		{"https://h.example.com/xslo", "https://h.example.com/[redacted]"},
+		{"https://h.example.com/T0KEN//slo", "https://h.example.com/[redacted]"},
+		{"https://h.example.com/api/annotations/T0KEN", "https://h.example.com/[redacted]"},
 	}
 	for _, tt := range tests {
 		if got := URL(tt.in); got != tt.want {
@@ -56,7 +82,7 @@ func TestURL(t *testing.T) {
 func TestScrubber(t *testing.T) {
 	s := Join(NewScrubber("https://user:pa55word@h/hook/T0KEN?sig=abcd"), NewScrubber("", "api-key-1"))
 	in := "user:pa55word T0KEN sig=abcd api-key-1 hook h"
-	if got, want := s.Text(in), "[redacted] [redacted] [redacted] [redacted] hook h"; got != want {
+	if got, want := s.Text(in), "[redacted] [redacted] [redacted] [redacted] [redacted] h"; got != want {
 		t.Errorf("Text(%q) = %q, want %q", in, got, want)
 	}
 	err := fmt.Errorf("post T0KEN: %w", context.DeadlineExceeded)
@@ -66,7 +92,7 @@ func TestScrubber(t *testing.T) {
 	}
 	ue := &url.Error{Op: "Post", URL: "https://h/hook/T0KEN", Err: errors.New("refused")}
 	var back *url.Error
-	if got := s.Error(ue); !errors.As(got, &back) || back.URL != "https://h/hook/[redacted]" {
+	if got := s.Error(ue); !errors.As(got, &back) || back.URL != "https://h/[redacted]" {
 		t.Errorf("Error(%v) = %v, want a *url.Error with its URL redacted", ue, got)
 	}
 	if s.Error(nil) != nil {
@@ -78,8 +104,25 @@ func TestScrubber(t *testing.T) {
 	}
 }
 
+// Every segment URL hides is hidden in free text too: a vendor's answer
+// that echoes a Telegram bot's token from its first segment. A known API
+// path's segments, and a segment the host shows anyway, stay readable.
+func TestScrubberHidesEveryPathSegment(t *testing.T) {
+	for _, tt := range []struct{ raw, in, want string }{
+		{"https://api.telegram.org/bot123456:ABC-DEF/sendMessage", `{"description":"Unauthorized: bot123456:ABC-DEF"}`, `{"description":"Unauthorized: [redacted]"}`},
+		{"https://hc-ping.com/eb095278-f28d-448d-87fb-7b75c171a6aa", "no check eb095278-f28d-448d-87fb-7b75c171a6aa", "no check [redacted]"},
+		{"https://grafana.example.com/grafana/api/annotations", "lookup grafana.example.com: no such host; POST /api/annotations", "lookup grafana.example.com: no such host; POST /api/annotations"},
+		{"https://h.example.com/T0KEN/v1/traces", "POST /T0KEN/v1/traces: 401", "POST /[redacted]/v1/traces: 401"},
+	} {
+		if got := NewScrubber(tt.raw).Text(tt.in); got != tt.want {
+			t.Errorf("NewScrubber(%q).Text(%q) = %q, want %q", tt.raw, tt.in, got, tt.want)
+		}
+	}
+}
+
 func FuzzURL(f *testing.F) {
-	for _, s := range []string{"https://u:p@h/a/b?q#f", "h/a", "a:b@c", "http://[::1]:80/x/y", "//u@h/p/q", "https://hooks.slack.com/services/T0/B0/XYZ"} {
+	for _, s := range []string{"https://u:p@h/a/b?q#f", "h/a", "a:b@c", "http://[::1]:80/x/y", "//u@h/p/q", "https://hooks.slack.com/services/T0/B0/XYZ",
+		"https://api.telegram.org/botTOKEN/sendMessage", "https://hc-ping.com/UUID", "https://g/grafana/api/annotations", "h/TOKEN/slo"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -87,8 +130,8 @@ func FuzzURL(f *testing.F) {
 		u, err := url.Parse(s)
 		if err != nil || u.Opaque != "" || (u.Scheme == "" && u.Host == "" && u.User == nil) {
 			// Read off the text: what follows ? or #, the userinfo and
-			// the path after its first segment stay hidden; the scheme,
-			// the host and the first segment may show.
+			// the path but a known API path at its end stay hidden; the
+			// scheme, the host and that known path may show.
 			hidden := []string{}
 			rest, frag, _ := strings.Cut(s, "#")
 			rest, query, _ := strings.Cut(rest, "?")
@@ -103,9 +146,9 @@ func FuzzURL(f *testing.F) {
 				hidden = append(hidden, authority[:i])
 				authority = authority[i+1:]
 			}
-			first, after, _ := strings.Cut(path, "/")
-			hidden = append(hidden, after)
-			kept += "@" + authority + "/" + first + "/?#"
+			unknown, known := splitPath("/" + path)
+			hidden = append(hidden, unknown)
+			kept += "@" + authority + known + "/?#"
 			shown := strings.ReplaceAll(got, Redacted, "\x00")
 			for _, part := range hidden {
 				// Piece by piece: a hidden part may hold the separators
@@ -118,9 +161,9 @@ func FuzzURL(f *testing.F) {
 			}
 			return
 		}
-		first, rest, _ := strings.Cut(strings.TrimPrefix(u.EscapedPath(), "/"), "/")
-		kept := u.Scheme + "://@" + u.Host + "/" + first + "/?#" + first + "?" + first + "#"
-		hidden := []string{rest, u.RawQuery, u.EscapedFragment()}
+		unknown, known := splitPath(u.EscapedPath())
+		kept := u.Scheme + "://@" + u.Host + "/" + known + "/?#" + known + "?" + known + "#"
+		hidden := []string{unknown, u.RawQuery, u.EscapedFragment()}
 		if u.User != nil {
 			hidden = append(hidden, u.User.String())
 		}
