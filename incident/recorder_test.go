@@ -197,7 +197,7 @@ func TestFlappingBreakerMakesOneSnapshot(t *testing.T) {
 	r := newRecorder(t, incident.RecorderConfig{Journal: j})
 	var mu sync.Mutex
 	changes := 0
-	b, err := breaker.New[int](breaker.Config{Name: "payments", ConsecutiveFailures: 1, OpenTimeout: 100 * time.Microsecond, Jitter: -1, HalfOpenProbes: 1,
+	b, err := breaker.New[int](breaker.Config{Name: "payments", ConsecutiveFailures: 1, OpenTimeout: time.Millisecond, Jitter: -1, HalfOpenProbes: 1,
 		OnChange: func(c breaker.Change) {
 			mu.Lock()
 			changes++
@@ -210,7 +210,7 @@ func TestFlappingBreakerMakesOneSnapshot(t *testing.T) {
 	count := func() int { mu.Lock(); defer mu.Unlock(); return changes }
 	for count() < 1000 {
 		b.Execute(t.Context(), fail)
-		time.Sleep(200 * time.Microsecond)
+		time.Sleep(2 * time.Millisecond) // past the open period
 		b.Execute(t.Context(), succeed)
 	}
 	s := next(t, written)
@@ -440,7 +440,7 @@ func TestFlappingBreakerDiskBound(t *testing.T) {
 	}
 	var mu sync.Mutex
 	changes := 0
-	b, err := breaker.New[int](breaker.Config{Name: "payments", ConsecutiveFailures: 1, OpenTimeout: 100 * time.Microsecond, Jitter: -1, HalfOpenProbes: 1,
+	b, err := breaker.New[int](breaker.Config{Name: "payments", ConsecutiveFailures: 1, OpenTimeout: time.Millisecond, Jitter: -1, HalfOpenProbes: 1,
 		OnChange: func(c breaker.Change) {
 			mu.Lock()
 			changes++
@@ -455,7 +455,7 @@ func TestFlappingBreakerDiskBound(t *testing.T) {
 	// the bound keeps.
 	for count() < 1000 || written.Load() <= 3 {
 		b.Execute(t.Context(), fail)
-		time.Sleep(200 * time.Microsecond)
+		time.Sleep(2 * time.Millisecond) // past the open period
 		b.Execute(t.Context(), succeed)
 	}
 	if err := r.Close(t.Context()); err != nil {

@@ -22,12 +22,13 @@ import (
 // nothing.
 func TestTrackerEvents(t *testing.T) {
 	t0 := time.Date(2026, 12, 3, 3, 0, 0, 0, time.UTC)
-	now := t0
+	now := t0.Add(-time.Hour) // the tracker has watched a whole window by t0
 	clock := func() time.Time { return now }
 	tracker, err := slo.NewTracker(slo.Objective{Name: "search", Target: 0.9, Window: slo.Rolling(time.Hour)}, slo.TrackerConfig{Now: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
+	now = t0
 	j := newJournal(t, incident.Config{Now: clock})
 	if err := j.WatchTracker(tracker); err != nil {
 		t.Fatal(err)
