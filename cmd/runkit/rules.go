@@ -32,7 +32,10 @@ every rule.
 Where Prometheus reads the events, from each SLO's indicator:
   ratioMetric    good or bad over total, each a Prometheus metric source
                  whose query is a counter's series selector or a
-                 template over {{.window}} that already sums over it
+                 template over {{.window}}; both queries of one kind
+                 (two selectors, or two templates over the same
+                 function), and with --keep a template's aggregations
+                 keep the kept labels: sum by (region) (...)
   thresholdMetric  a Prometheus histogram: the query is its series
                  selector (http_server_request_duration_seconds{job="api"}),
                  the objective's op is lte and its value a bucket boundary;

@@ -60,7 +60,7 @@ func sources(i int) []promrules.Source {
 		promrules.Events{},
 		promrules.Events{Matchers: `job="checkout"`},
 		promrules.Ratio{Bad: `http_requests_total{job="api",code=~"5.."}`, Total: `http_requests_total{job="api"}`},
-		promrules.Ratio{Good: `sum(increase(http_requests_total{job="api",code!~"5.."}[{{.window}}]))`, Total: `sum(increase(http_requests_total{job="api"}[{{.window}}]))`},
+		promrules.Ratio{Good: `sum by (region) (increase(http_requests_total{job="api",code!~"5.."}[{{.window}}]))`, Total: `sum by (region) (increase(http_requests_total{job="api"}[{{.window}}]))`},
 		promrules.Latency{Threshold: 0.25, Matchers: fmt.Sprintf(`http_route="/r%d"`, i)},
 		promrules.Latency{Histogram: "rpc_duration_milliseconds", Threshold: 300, Buckets: []float64{100, 300, 1000}},
 	}
