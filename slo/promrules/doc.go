@@ -62,10 +62,21 @@
 // alert's for:, so the burn must go on that long before the alert fires.
 // And one SLONoData per SLO:
 //
-//	absent(runkit:slo_errors:ratio_rateSHORTEST)   for: 10m
+//	absent(TOTAL over SHORTEST)                               for: Config.NoDataFor (10m)
 //
-// which fires, with severity ticket, when the SLO has had no events for
-// Config.NoDataFor: no replica exports them, or none served anything.
+// which fires, with severity ticket, when the series of the SLO's events
+// are absent: the exporter, the scrape or the relabelling broke, or no
+// replica runs. Counters that are present and flat are zero traffic, a
+// quiet night, and fire nothing. With labels kept, each group that had
+// events over the objective's window and has no series now fires on its
+// own, so one region going dark is seen:
+//
+//	(group by (K) (runkit:slo_errors:ratio_rate<window>)
+//	   unless on (K) TOTAL over SHORTEST) or absent(TOTAL over SHORTEST)
+//
+// Alerts' labels and annotations are templates to Prometheus; the user's
+// text in them (names, label values, queries, the runbook URL) is written
+// so that it expands to itself, {{ and all.
 //
 // # What rules cannot do
 //

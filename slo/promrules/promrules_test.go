@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"text/template"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -241,12 +242,28 @@ func TestRulesReadBackExactly(t *testing.T) {
 	}
 }
 
+// expand expands s as Prometheus expands an alert's label or annotation:
+// a text/template with {{ and }}.
+func expand(t *testing.T, s string) string {
+	t.Helper()
+	tmpl, err := template.New("label").Parse(s)
+	if err != nil {
+		t.Fatalf("%q is not a template: %v", s, err)
+	}
+	var b strings.Builder
+	if err := tmpl.Execute(&b, nil); err != nil {
+		t.Fatalf("%q: %v", s, err)
+	}
+	return b.String()
+}
+
 // Whatever the user's matchers, expressions and labels, Write does not
 // panic, and what it writes reads back as a rule file with them intact.
 func FuzzWrite(f *testing.F) {
 	f.Add("checkout", `job="api"`, `http_requests_total{code=~"5.."}`, `http_requests_total`, "team", "payments", 0.25)
 	f.Add("a b", `job="a\"b",x!~'y'`, `sum(rate(x[{{.window}}]))`, `{__name__="t"}`, "yes", "it's", 1.0)
 	f.Add("", "}", "{", "x{", "", "\n", 0.0)
+	f.Add("a{{b", `job="{{"`, `sum(rate(x[{{.window}}]))`, `sum(rate(y[{{.window}}]))`, "note", "{{ $value }} {{{", 0.5)
 	f.Fuzz(func(t *testing.T, name, matchers, bad, total, key, value string, threshold float64) {
 		o := objective(name, 0.999, 30*day)
 		for _, src := range []promrules.Source{
@@ -264,7 +281,12 @@ func FuzzWrite(f *testing.F) {
 				t.Fatalf("groups %+v", groups)
 			}
 			for _, r := range groups[0].Rules {
-				if r.Labels["slo"] != name || r.Labels[key] != value {
+				slo, v := r.Labels["slo"], r.Labels[key]
+				if r.Alert != "" {
+					// Prometheus expands an alert's labels as templates.
+					slo, v = expand(t, slo), expand(t, v)
+				}
+				if slo != name || v != value {
 					t.Fatalf("rule %s%s labels %v, want slo=%q %s=%q", r.Record, r.Alert, r.Labels, name, key, value)
 				}
 			}
