@@ -52,8 +52,10 @@ with alertWhenBreaching: false writes no alert; alertWhenNoData: false on
 every policy leaves out SLONoData. notificationTargets and
 alertWhenResolved are Alertmanager's routing, not rules: a note on stderr
 says so. Without alert policies the default tiers that suit the objective
-are used (none over a day or two: their thresholds fall under 1). Every
-problem is printed at the line of the field to change.
+are used (none over a day or two: their thresholds fall under 1); a note
+on stderr, and a comment in the file, names each default tier left out
+and why (over 28 days, the 3-day ticket). Every problem is printed at the
+line of the field to change.
 
 With --check, promtool check rules runs on the result before anything is
 written: a file it rejects is not written, and the command exits 1. promtool
@@ -132,6 +134,7 @@ func newRules() *cobra.Command {
 				return usageErrorf("no SLO documents in %s: no rules to write", strings.Join(args, ", "))
 			}
 			alertmanagerNotes(cmd.ErrOrStderr(), slos)
+			omittedNotes(cmd.ErrOrStderr(), slos)
 			rules, problems := ruleSLOs(slos, keep, cfg)
 			if len(problems) > 0 {
 				for _, p := range problems {
@@ -281,6 +284,26 @@ func alertmanagerNotes(w io.Writer, slos []openslo.SLO) {
 			if ap.AlertWhenResolved != nil {
 				fmt.Fprintf(w, "note: %v: SLO %s: %salertWhenResolved is not part of Prometheus rules; it is send_resolved of the Alertmanager receiver\n",
 					s.FieldPosition(path+"alertWhenResolved"), s.Name, path)
+			}
+		}
+	}
+}
+
+// omittedNotes says, for each objective without alert policies, which
+// default tiers its rules leave out and why, as the rule file's comments
+// do.
+func omittedNotes(w io.Writer, slos []openslo.SLO) {
+	for _, s := range slos {
+		if s.Policy() != nil {
+			continue
+		}
+		for _, o := range s.Objectives {
+			if o.Objective.Validate() != nil {
+				continue
+			}
+			_, omitted := slo.DefaultPolicyFor(o.Objective)
+			for _, ot := range omitted {
+				fmt.Fprintf(w, "note: %v: %s\n", s.FieldPosition("spec.timeWindow[0].duration"), promrules.OmittedNote(o.Name, ot))
 			}
 		}
 	}

@@ -20,6 +20,9 @@
 // # The rules
 //
 // Each SLO gets one group, runkit-slo-NAME; groups are sorted by name.
+// Above it, a comment line per default tier the SLO's rules leave out
+// (with no Policy, the tiers slo.DefaultPolicyFor omits) says which and
+// why, as [OmittedNote] writes it: over 28 days, the 3-day ticket.
 // Every rule carries the label slo="NAME" and the SLO's Labels. For each
 // window W the policy uses (each tier's long and short window) and the
 // objective's window, with K the labels kept (SLO.Keep):

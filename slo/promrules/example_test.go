@@ -195,3 +195,15 @@ spec:
 	//         description: 'Prometheus has found no series of the events of SLO api (the PromQL http_requests_total{job="api"}) for 10m: the exporter, the scrape or the relabelling is broken, or no replica runs. Zero traffic does not fire this alert: counters that are there and flat are a quiet night. The SLO''s budget and burn-rate alerts cannot see a problem until the series come back.'
 	//         summary: 'SLO api has had no series of its events for 10m'
 }
+
+// A 28-day objective leaves out the default 3-day ticket, whose threshold
+// would be under 1; the rule file says so above the SLO's group.
+func ExampleOmittedNote() {
+	o := slo.Objective{Name: "checkout", Target: 0.999, Window: slo.Rolling(28 * 24 * time.Hour)}
+	_, omitted := slo.DefaultPolicyFor(o)
+	for _, ot := range omitted {
+		fmt.Println(promrules.OmittedNote(o.Name, ot))
+	}
+	// Output:
+	// SLO checkout: the default ticket tier over 3d (short window 6h) is left out: burn-rate threshold 0.9333 is under 1: it would fire while the objective is met, at burn rates that spend less than the budget over the window
+}

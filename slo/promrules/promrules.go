@@ -85,8 +85,10 @@ type Config struct {
 
 // plan is one SLO checked and ready to write.
 type plan struct {
-	s       SLO
-	policy  slo.Policy
+	s      SLO
+	policy slo.Policy
+	// omitted are the default tiers left out, when Policy is nil.
+	omitted []slo.OmittedTier
 	src     sourceExprs
 	windows []time.Duration
 }
@@ -260,11 +262,10 @@ func newPlan(s SLO) (plan, error) {
 		}
 		p.policy = *s.Policy
 	} else {
-		var omitted []slo.OmittedTier
-		p.policy, omitted = slo.DefaultPolicyFor(o)
+		p.policy, p.omitted = slo.DefaultPolicyFor(o)
 		if len(p.policy.Tiers) == 0 {
-			why := make([]string, len(omitted))
-			for i, ot := range omitted {
+			why := make([]string, len(p.omitted))
+			for i, ot := range p.omitted {
 				why[i] = fmt.Sprintf("%s %s: %s", ot.Tier.Severity, Duration(ot.Tier.Long), ot.Reason)
 			}
 			return fail("Policy", "", "no tier of the default policy suits a target of %v over %v (%s); give burn-rate tiers of its own", o.Target, o.Window, strings.Join(why, "; "))
@@ -326,6 +327,8 @@ func wholeSeconds(d time.Duration) bool { return d > 0 && d%time.Second == 0 }
 
 // group is a Prometheus rule group.
 type group struct {
+	// Comments are written above the group, one line each.
+	Comments []string
 	Name     string
 	Interval string
 	Rules    []rule
@@ -386,6 +389,9 @@ func (p *plan) labels(extra ...string) map[string]string {
 func (p *plan) group(cfg Config) group {
 	o := p.s.Objective
 	g := group{Name: "runkit-slo-" + o.Name}
+	for _, ot := range p.omitted {
+		g.Comments = append(g.Comments, OmittedNote(o.Name, ot))
+	}
 	if cfg.Interval > 0 {
 		g.Interval = Duration(cfg.Interval)
 	}
@@ -434,6 +440,14 @@ func (p *plan) group(cfg Config) group {
 				literal(o.Name), literal(p.src.describe), Duration(noDataFor))),
 	})
 	return g
+}
+
+// OmittedNote says that a default tier is left out of an SLO's rules, and
+// why, in one line: the comment Write puts above the SLO's group, which
+// runkit slo rules prints too.
+func OmittedNote(name string, ot slo.OmittedTier) string {
+	return fmt.Sprintf("SLO %s: the default %s tier over %s (short window %s) is left out: %s",
+		name, ot.Tier.Severity, Duration(ot.Tier.Long), Duration(ot.Tier.ShortWindow()), ot.Reason)
 }
 
 func severity(cfg Config, s slo.Severity) string {

@@ -395,3 +395,26 @@ func TestThresholdsSeverityAndNoDataDefaults(t *testing.T) {
 		}
 	}
 }
+
+// Whatever the default policy leaves out of an SLO's rules, the file says
+// in a comment above its group, and promtool still reads the file.
+func TestOmittedTiersNoted(t *testing.T) {
+	out := write(t, promrules.Config{}, promrules.SLO{Objective: objective("monthly", 0.999, 28*day)}, promrules.SLO{Objective: objective("thirty", 0.999, 30*day)})
+	want := "# SLO monthly: the default ticket tier over 3d (short window 6h) is left out: burn-rate threshold 0.9333 is under 1: it would fire while the objective is met, at burn rates that spend less than the budget over the window\n- name: runkit-slo-monthly\n"
+	if !strings.Contains(out, want) {
+		t.Errorf("no note of the 3-day ticket above the 28-day group in\n%s\nwant\n%s", out, want)
+	}
+	if n := strings.Count(out, "is left out"); n != 1 {
+		t.Errorf("%d notes of tiers left out, want 1 (the 30-day objective keeps all four)", n)
+	}
+	// An explicit policy leaves nothing out.
+	policy := slo.Policy{Tiers: []slo.Tier{{Severity: slo.Page, Long: time.Hour, BudgetShare: 0.02}}}
+	if out := write(t, promrules.Config{}, promrules.SLO{Objective: objective("own", 0.999, 28*day), Policy: &policy}); strings.Contains(out, "left out") {
+		t.Errorf("an explicit policy noted a tier left out:\n%s", out)
+	}
+	if testing.Short() {
+		return
+	}
+	promtool := tool(t, "promtool")
+	run(t, promtool, "check", "rules", writeRules(t, t.TempDir(), promrules.Config{}, promrules.SLO{Objective: objective("monthly", 0.999, 28*day)}))
+}
