@@ -14,7 +14,7 @@
 //	kind SLI                 ratioMetric (good or bad over total, or raw with rawType)
 //	                         or thresholdMetric; metricSource type and spec
 //	kind AlertPolicy         one burn-rate tier each (see SLO.Policy)
-//	kind AlertCondition      kind burnrate, op gt, threshold, lookbackWindow, alertAfter
+//	kind AlertCondition      kind burnrate, op gt or gte, threshold, lookbackWindow, alertAfter
 //	kind AlertNotificationTarget  kept with the policy that names it
 //	kind DataSource, Service checked, then ignored (a DataSource's type fills in
 //	                         the type of a metric source that refers to it)

@@ -80,7 +80,7 @@ spec:
 	}
 	// Output:
 	// checkout.yaml:8:17: spec.timeWindow[0].duration 30days: unit "s" is not one of m, h, d, w
-	// checkout.yaml:12:15: spec.objectives[0].target 99.9: out of range (0, 1): a target of 1 leaves no error budget, one of 0 promises nothing
+	// checkout.yaml:12:15: spec.objectives[0].target 99.9: out of range (0, 1): target is a ratio; for a percentage write targetPercent: 99.9
 	// checkout.yaml:6:17: spec.indicatorRef checkout-errors: names no SLI
 	// 8 17 spec.timeWindow[0].duration 30days
 }

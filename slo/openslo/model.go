@@ -168,8 +168,13 @@ type AlertCondition struct {
 	Metadata
 	Description string
 	Severity    string
-	Threshold   float64
-	Lookback    time.Duration
+	// Op is the condition's op, "gt" or "gte"; "gt" when the document
+	// leaves it out. Either way the tier fires when the burn rate is over
+	// the threshold, as rules and a Tracker compare: a burn rate that
+	// lands exactly on it is a single value of a continuous measure.
+	Op        string
+	Threshold float64
+	Lookback  time.Duration
 	// AlertAfter is alertAfter, how long the condition must hold before
 	// the alert fires (the OpenSLO spec's words); zero when the document
 	// leaves it out. It becomes slo.Tier.For, the alert rule's for:.

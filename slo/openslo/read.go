@@ -423,6 +423,9 @@ func (p *parser) slo(r *reader, md Metadata, spec *yaml.Node, pos Position) {
 
 	for i, an := range r.list(f, "alertPolicies") {
 		path := fmt.Sprintf("spec.alertPolicies[%d]", i)
+		if !r.entry(an, path, "alertPolicyRef", "AlertPolicy") {
+			continue
+		}
 		af := r.mapping(an, path, "alertPolicyRef", "kind", "metadata", "spec")
 		if af.has("alertPolicyRef") {
 			if af.has("kind") || af.has("metadata") || af.has("spec") {
@@ -618,6 +621,10 @@ func (r *reader) objective(n *yaml.Node, path string, method slo.Method) Objecti
 		if vn == nil {
 			break
 		}
+		if v >= 50 && v < 100 {
+			r.fail(vn, join(path, "target"), vn.Value, "out of range (0, 1): target is a ratio; for a percentage write targetPercent: %s", vn.Value)
+			break
+		}
 		if v <= 0 || v >= 1 {
 			r.fail(vn, join(path, "target"), vn.Value, "out of range (0, 1): a target of 1 leaves no error budget, one of 0 promises nothing")
 			break
@@ -779,8 +786,13 @@ func (p *parser) policySpec(r *reader, n *yaml.Node, path string) *policyDoc {
 	}
 	if len(conds) >= 1 {
 		cp := join(path, "conditions") + "[0]"
-		cf := r.mapping(conds[0], cp, "conditionRef", "kind", "metadata", "spec")
-		if cf.has("conditionRef") {
+		var cf *fields
+		if r.entry(conds[0], cp, "conditionRef", "AlertCondition") {
+			cf = r.mapping(conds[0], cp, "conditionRef", "kind", "metadata", "spec")
+		}
+		if cf == nil {
+			// Said once, by entry.
+		} else if cf.has("conditionRef") {
 			if cf.has("kind") || cf.has("metadata") || cf.has("spec") {
 				r.fail(conds[0], cp, "", "give conditionRef alone, or an inline AlertCondition (kind, metadata, spec)")
 			} else if name := r.str(cf, "conditionRef"); name != "" {
@@ -807,6 +819,9 @@ func (p *parser) policySpec(r *reader, n *yaml.Node, path string) *policyDoc {
 	}
 	for i, tn := range r.list(f, "notificationTargets") {
 		tp := fmt.Sprintf("%s.notificationTargets[%d]", path, i)
+		if !r.entry(tn, tp, "targetRef", "AlertNotificationTarget") {
+			continue
+		}
 		tf := r.mapping(tn, tp, "targetRef", "kind", "metadata", "spec")
 		if tf.has("targetRef") {
 			if tf.has("kind") || tf.has("metadata") || tf.has("spec") {
@@ -853,8 +868,14 @@ func (r *reader) conditionSpec(n *yaml.Node, path string) AlertCondition {
 	if k := r.str(cf, "kind"); k != "" && k != "burnrate" {
 		r.fail(cf.get("kind"), join(cp, "kind"), k, "want burnrate")
 	}
-	if op := r.str(cf, "op"); op != "" && op != "gt" {
-		r.fail(cf.get("op"), join(cp, "op"), op, "want gt: a burn-rate tier fires above its threshold")
+	switch c.Op = r.str(cf, "op"); c.Op {
+	case "":
+		c.Op = "gt"
+	case "gt", "gte":
+	case "lt", "lte":
+		r.fail(cf.get("op"), join(cp, "op"), c.Op, "want gt or gte: a burn-rate condition fires when the burn rate reaches its threshold, not below it")
+	default:
+		r.fail(cf.get("op"), join(cp, "op"), c.Op, "want gt or gte")
 	}
 	if !cf.has("threshold") {
 		r.fail(cf.node, join(cp, "threshold"), "", "is missing")
@@ -880,6 +901,41 @@ func (r *reader) conditionSpec(n *yaml.Node, path string) AlertCondition {
 		c.AlertAfter = d
 	}
 	return c
+}
+
+// entry checks a list entry that is either a reference (ref) or an inline
+// object of kind. One with none of their fields, or with a name but no
+// metadata (as "- name: fast" under alertPolicies), is one error that
+// says what to write, rather than an unknown field and three missing ones.
+// It reports whether the entry may be read on.
+func (r *reader) entry(n *yaml.Node, path, ref, kind string) bool {
+	n = deref(n)
+	if n.Kind != yaml.MappingNode || len(n.Content) < 2 {
+		return true
+	}
+	known, name := false, -1
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		switch n.Content[i].Value {
+		case ref, "kind", "metadata":
+			return true
+		case "spec":
+			known = true
+		case "name":
+			name = i
+		}
+	}
+	if known && name < 0 {
+		return true
+	}
+	at, field, hint := n.Content[0], join(path, n.Content[0].Value), ""
+	if name >= 0 {
+		at, field = n.Content[name], join(path, "name")
+		if v := valueText(n.Content[name+1]); v != "" {
+			hint = fmt.Sprintf(" (%s: %s)", ref, v)
+		}
+	}
+	r.fail(at, field, "", "unknown field; refer to an %s by name with %s%s, or write one inline with kind, metadata and spec", kind, ref, hint)
+	return false
 }
 
 func (r *reader) targetSpec(n *yaml.Node, path string) NotificationTarget {
