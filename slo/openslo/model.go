@@ -202,26 +202,30 @@ type Position struct {
 // default, lookbackWindow / 12 (OpenSLO has no field for it), its
 // alertAfter is how long the burn must go on before the alert fires
 // (slo.Tier.For), and its threshold becomes BudgetShare = threshold ×
-// lookbackWindow / window, so that Tier.Threshold gives the threshold
-// back. It returns nil when the SLO has no alert policies; callers then
+// lookbackWindow / window for a rolling window, so that Tier.Threshold
+// gives the threshold back, and slo.Tier.BurnRate for a calendar window,
+// whose months (or quarters, years) differ in length: the threshold is the
+// file's in every one of them. It returns nil when the SLO has no alert policies; callers then
 // use slo.DefaultPolicyFor.
 func (s SLO) Policy() *slo.Policy {
 	if len(s.AlertPolicies) == 0 || len(s.Objectives) == 0 {
 		return nil
 	}
-	window := s.Objectives[0].Window.Length(time.Time{})
+	w := s.Objectives[0].Window
 	p := &slo.Policy{Tiers: make([]slo.Tier, 0, len(s.AlertPolicies))}
 	for _, ap := range s.AlertPolicies {
 		if ap.AlertWhenBreaching != nil && !*ap.AlertWhenBreaching {
 			continue
 		}
 		c := ap.Condition
-		p.Tiers = append(p.Tiers, slo.Tier{
-			Severity:    slo.Severity(c.Severity),
-			Long:        c.Lookback,
-			For:         c.AlertAfter,
-			BudgetShare: c.Threshold * float64(c.Lookback) / float64(window),
-		})
+		t := slo.Tier{Severity: slo.Severity(c.Severity), Long: c.Lookback, For: c.AlertAfter}
+		if w.Calendar != slo.NotCalendar {
+			// Periods differ in length; the file's threshold holds in each.
+			t.BurnRate = c.Threshold
+		} else {
+			t.BudgetShare = c.Threshold * float64(c.Lookback) / float64(w.Rolling)
+		}
+		p.Tiers = append(p.Tiers, t)
 	}
 	return p
 }

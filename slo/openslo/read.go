@@ -1112,7 +1112,7 @@ func (p *parser) checkAlerts(r *reader, d *sloDoc) {
 			lbPos, lbPath := cd.field("condition.lookbackWindow")
 			th := strconv.FormatFloat(c.Threshold, 'g', -1, 64)
 			lb, _ := formatShorthand(c.Lookback)
-			length := window.Length(time.Time{})
+			length := shortest(window)
 			switch {
 			case c.Lookback > longest(window):
 				fr.failAt(r, lbPos, lbPath, lb, "is longer than the objective's window %s", window.String())
@@ -1152,6 +1152,21 @@ func (r *reader) failAt(dst *reader, pos Position, field, value, format string, 
 	e := &Error{Position: pos, Field: field, Value: value, Msg: fmt.Sprintf(format, args...)}
 	r.errs = append(r.errs, e)
 	dst.errs = append(dst.errs, e)
+}
+
+// shortest is the shortest a window can be: a February, a first quarter,
+// a year of 365 days, less the hour a daylight-saving change takes.
+func shortest(w slo.Window) time.Duration {
+	const day = 24 * time.Hour
+	switch w.Calendar {
+	case slo.Month:
+		return 28*day - time.Hour
+	case slo.Quarter:
+		return 90*day - time.Hour
+	case slo.Year:
+		return 365*day - time.Hour
+	}
+	return w.Rolling
 }
 
 // longest is the longest a window can be.

@@ -514,7 +514,7 @@ func (p *plan) burnAlert(cfg Config, t slo.Tier) rule {
 		Annotations: p.annotations(
 			fmt.Sprintf(`SLO %s burns its error budget {{ printf "%%.3g" $value }} times too fast over %s`, literal(o.Name), long),
 			fmt.Sprintf(`SLO %s promises %s%% good events over %s (an error budget of %s%%). Over the last %s the error ratio burns that budget {{ printf "%%.3g" $value }} times as fast as the window allows, and over the last %s it still does; above %s, %.3g%% of the whole budget goes within %s. Budget consumed over %s: {{ with printf %s%s | query }}{{ . | first | value | printf "%%.4g" }}%%{{ else }}unknown{{ end }}.`,
-				literal(o.Name), num(roundPct(o.Target)), window, num(roundPct(o.Budget())), long, short, num(threshold), 100*t.BudgetShare, long, window, strconv.Quote(consumed), args)),
+				literal(o.Name), num(roundPct(o.Target)), window, num(roundPct(o.Budget())), long, short, num(threshold), 100*t.Share(o.Window.Rolling), long, window, strconv.Quote(consumed), args)),
 	}
 	if t.For > 0 {
 		r.For = Duration(t.For)
