@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,10 +37,10 @@ Where Prometheus reads the events, from each SLO's indicator:
                  (two selectors, or two templates over the same
                  function), and with --keep a template's aggregations
                  keep the kept labels: sum by (region) (...)
-  thresholdMetric  a Prometheus histogram: the query is its series
-                 selector (http_server_request_duration_seconds{job="api"}),
-                 the objective's op is lte and its value a bucket boundary;
-                 the metric source's spec may list the histogram's buckets
+A thresholdMetric (a metric compared with the objective's op and value,
+as OpenSLO defines it) is refused, since rules count events: for latency,
+a ratioMetric over the histogram, good NAME_bucket{...,le="0.5"} and total
+NAME_count{...}, is what rules read; the message writes it out.
 The SLO's labels become labels of every rule (several values joined with
 commas), and a runbook_url annotation becomes every alert's runbook_url.
 The window must roll and the method be Occurrences: PromQL cannot follow a
@@ -373,24 +374,55 @@ func ruleSource(ind openslo.Indicator, o openslo.Objective, i int) (promrules.So
 		}
 		return promrules.Ratio{Good: good, Bad: bad, Total: total}, nil
 	case ind.Threshold != nil:
-		query, err := prometheusQuery(source, ind.Threshold)
-		if err != nil {
-			return nil, err
-		}
-		m := selector.FindStringSubmatch(query)
-		if m == nil {
-			return nil, &fieldError{source + ".spec.query", fmt.Sprintf("%q: rules need a histogram's series selector, such as http_server_request_duration_seconds{job=\"api\"}", query)}
-		}
-		if o.Op != "lte" {
-			return nil, &fieldError{fmt.Sprintf("spec.objectives[%d].op", i), fmt.Sprintf("%q: rules count an event good when it took at most the value (op lte), as a histogram's le buckets do", o.Op)}
-		}
-		buckets, err := specBuckets(source+".spec.buckets", ind.Threshold.Spec)
-		if err != nil {
-			return nil, err
-		}
-		return promrules.Latency{Histogram: strings.TrimSuffix(m[1], "_bucket"), Matchers: m[2], Threshold: o.Value, Buckets: buckets}, nil
+		return nil, &fieldError{"spec.indicator.spec.thresholdMetric", thresholdAdvice(ind.Threshold, o)}
 	}
 	return nil, fmt.Errorf("has no indicator")
+}
+
+// thresholdAdvice says why rules cannot read a thresholdMetric, and what
+// to write instead: a ratioMetric over the histogram the query names, or
+// over the default histogram, with the objective's value as its le (and,
+// when the value is not a bucket boundary, the nearest ones).
+func thresholdAdvice(m *openslo.MetricSource, o openslo.Objective) string {
+	name, matchers := promrules.DefaultHistogram, ""
+	if sel := selector.FindStringSubmatch(strings.TrimSpace(m.Query())); sel != nil {
+		name, matchers = strings.TrimSuffix(strings.TrimSuffix(sel[1], "_count"), "_bucket"), strings.TrimSpace(sel[2])
+	}
+	value := o.Value
+	if value <= 0 {
+		value = 0.3
+	}
+	le := strconv.FormatFloat(value, 'g', -1, 64)
+	leMatcher := "le=" + strconv.Quote(le)
+	if !strings.ContainsAny(le, ".eE") {
+		// Prometheus 3 writes a whole boundary as "1.0", Prometheus 2 as "1".
+		leMatcher = "le=~" + strconv.Quote(le+"|"+le+".0")
+	}
+	with := func(ms ...string) string {
+		var out []string
+		for _, m := range ms {
+			if m != "" {
+				out = append(out, m)
+			}
+		}
+		if len(out) == 0 {
+			return ""
+		}
+		return "{" + strings.Join(out, ",") + "}"
+	}
+	msg := fmt.Sprintf("OpenSLO's thresholdMetric is a metric compared with the objective's op and value (a p99 latency against 0.3, say), which rules that count good and bad events cannot weigh by traffic; for a latency objective give a ratioMetric over the histogram: good %s_bucket%s, total %s_count%s",
+		name, with(matchers, leMatcher), name, with(matchers))
+	// Whether the value can be a boundary of the histogram, as promrules
+	// judges it.
+	buckets, _ := specBuckets("", m.Spec)
+	if buckets != nil || name == promrules.DefaultHistogram {
+		err := promrules.Write(io.Discard, promrules.Config{}, promrules.SLO{Objective: o.Objective, Source: promrules.Latency{Histogram: name, Threshold: value, Buckets: buckets}})
+		var pe *promrules.Error
+		if errors.As(err, &pe) && pe.Field == "Latency.Threshold" {
+			msg += "; but " + pe.Msg
+		}
+	}
+	return msg
 }
 
 // selector matches a series selector: a metric name and its matchers.

@@ -374,13 +374,35 @@ func (l Latency) exprs(_ string, keep []string) (sourceExprs, error) {
 		return sourceExprs{}, &Error{Field: "Latency.Threshold", Msg: fmt.Sprintf("%v is not a positive number", l.Threshold)}
 	}
 	if !slices.Contains(buckets, l.Threshold) {
-		return sourceExprs{}, &Error{Field: "Latency.Threshold", Msg: fmt.Sprintf("%v is not a bucket boundary of %s (%v): the histogram cannot tell events on either side of it apart", l.Threshold, h, buckets)}
+		return sourceExprs{}, &Error{Field: "Latency.Threshold", Msg: fmt.Sprintf("%v is not a bucket boundary of %s (%v): the histogram cannot tell events on either side of it apart; %s", l.Threshold, h, buckets, nearest(buckets, l.Threshold))}
 	}
 	return sourceExprs{
 		total:    sum(withMatchers(h+"_count", l.Matchers), keep),
 		good:     sum(withMatchers(h+"_bucket", l.Matchers, "le=~"+strconv.Quote(leRegexp(l.Threshold))), keep),
 		describe: fmt.Sprintf("the histogram %s, good at most %v", h, l.Threshold),
 	}, nil
+}
+
+// nearest names the bucket boundaries on either side of v.
+func nearest(buckets []float64, v float64) string {
+	below, above := math.Inf(-1), math.Inf(1)
+	for _, b := range buckets {
+		if b < v && b > below {
+			below = b
+		}
+		if b > v && b < above {
+			above = b
+		}
+	}
+	switch {
+	case math.IsInf(below, -1) && math.IsInf(above, 1):
+		return "the histogram has no boundaries"
+	case math.IsInf(below, -1):
+		return fmt.Sprintf("the nearest boundary is %v, the lowest", above)
+	case math.IsInf(above, 1):
+		return fmt.Sprintf("the nearest boundary is %v, the highest", below)
+	}
+	return fmt.Sprintf("the nearest boundaries are %v and %v", below, above)
 }
 
 // leRegexp matches a bucket boundary however it is written: Prometheus 2
