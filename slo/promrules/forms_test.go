@@ -145,3 +145,23 @@ func TestPromtoolKeepTemplate(t *testing.T) {
 		}
 	}
 }
+
+// A latency threshold that is not a bucket boundary names the boundaries
+// on either side of it.
+func TestLatencyThresholdNamesNearest(t *testing.T) {
+	o := slo.Objective{Name: "slow", Target: 0.99, Window: slo.Rolling(30 * day)}
+	for _, tt := range []struct {
+		l    promrules.Latency
+		want string
+	}{
+		{promrules.Latency{Threshold: 0.3}, "the nearest boundaries are 0.25 and 0.5"},
+		{promrules.Latency{Threshold: 0.001}, "the nearest boundary is 0.005, the lowest"},
+		{promrules.Latency{Threshold: 30}, "the nearest boundary is 10, the highest"},
+		{promrules.Latency{Threshold: 200, Buckets: []float64{100, 300}}, "the nearest boundaries are 100 and 300"},
+	} {
+		err := promrules.Write(io.Discard, promrules.Config{}, promrules.SLO{Objective: o, Source: tt.l})
+		if err == nil || !strings.Contains(err.Error(), "is not a bucket boundary") || !strings.HasSuffix(err.Error(), tt.want) {
+			t.Errorf("Latency threshold %v: %v\nwant it to end %q", tt.l.Threshold, err, tt.want)
+		}
+	}
+}
