@@ -44,8 +44,8 @@ type SLO struct {
 	// its path as Error.Field writes it ("metadata.labels.team",
 	// "spec.objectives[0].target"); the fields of an SLI named by
 	// indicatorRef are under "spec.indicator." too, at their place in the
-	// SLI's file. Nil for an SLO made in Go. See FieldPosition.
-	FieldPositions map[string]Position
+	// SLI's file. Empty for an SLO made in Go. See FieldPosition.
+	FieldPositions Positions
 }
 
 // FieldPosition returns where the field at path was read, or, when that
@@ -55,7 +55,7 @@ type SLO struct {
 // rules made from the SLO, points at the line to change.
 func (s SLO) FieldPosition(path string) Position {
 	for path != "" {
-		if p, ok := s.FieldPositions[path]; ok {
+		if p, ok := s.FieldPositions.Lookup(path); ok {
 			return p
 		}
 		i := strings.LastIndexAny(path, ".[")

@@ -14,8 +14,10 @@ import (
 type reader struct {
 	file string
 	errs []error
-	// at, when not nil, records where each field was read, by path.
-	at map[string]Position
+	// at, when not nil, records where each field was read, by path, for
+	// the document being read; table receives them when it is done.
+	at    map[string]Position
+	table *positionTable
 }
 
 // mark records that path was read at n.
@@ -34,6 +36,11 @@ func (r *reader) pos(n *yaml.Node) Position {
 // fail records a problem with field at n; value is what was written.
 func (r *reader) fail(n *yaml.Node, field, value, format string, args ...any) {
 	r.errs = append(r.errs, &Error{Position: r.pos(n), Field: field, Value: value, Msg: fmt.Sprintf(format, args...)})
+}
+
+// failPos records a problem with field at pos.
+func (r *reader) failPos(pos Position, field, value, format string, args ...any) {
+	r.errs = append(r.errs, &Error{Position: pos, Field: field, Value: value, Msg: fmt.Sprintf(format, args...)})
 }
 
 // deref follows aliases, so that an anchored value reads as itself.
@@ -73,14 +80,31 @@ func describe(n *yaml.Node) string {
 // returns its values by key. Unknown and repeated keys are errors at the
 // key.
 type fields struct {
-	node   *yaml.Node
-	path   string
-	values map[string]*yaml.Node
+	node *yaml.Node
+	path string
+	// values are the mapping's, in order; mappings are small, so a list
+	// searched in turn costs less than a map.
+	values []keyValue
+}
+
+type keyValue struct {
+	key   string
+	value *yaml.Node
+}
+
+// lookup returns the value of key, and whether the mapping has it.
+func (f *fields) lookup(key string) (*yaml.Node, bool) {
+	for _, kv := range f.values {
+		if kv.key == key {
+			return kv.value, true
+		}
+	}
+	return nil, false
 }
 
 func (r *reader) mapping(n *yaml.Node, path string, allowed ...string) *fields {
 	n = deref(n)
-	f := &fields{node: n, path: path, values: map[string]*yaml.Node{}}
+	f := &fields{node: n, path: path}
 	if n.Kind != yaml.MappingNode {
 		r.fail(n, path, valueText(n), "want a mapping, got %s", describe(n))
 		return f
@@ -92,11 +116,11 @@ func (r *reader) mapping(n *yaml.Node, path string, allowed ...string) *fields {
 			r.fail(k, join(path, key), "", "unknown field; want one of %s", strings.Join(allowed, ", "))
 			continue
 		}
-		if _, dup := f.values[key]; dup {
+		if _, dup := f.lookup(key); dup {
 			r.fail(k, join(path, key), "", "repeated field")
 			continue
 		}
-		f.values[key] = deref(v)
+		f.values = append(f.values, keyValue{key, deref(v)})
 		// A scalar is shown where its value is; a mapping or a list
 		// where its key is.
 		if dv := deref(v); dv.Kind == yaml.ScalarNode {
@@ -126,7 +150,7 @@ func join(path, key string) string {
 
 // get returns the value of key, or nil when it is missing or null.
 func (f *fields) get(key string) *yaml.Node {
-	v := f.values[key]
+	v, _ := f.lookup(key)
 	if isNull(v) {
 		return nil
 	}
