@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -24,7 +23,7 @@ import (
 )
 
 const rulesLong = `Rules writes the Prometheus rule file for the SLOs of OpenSLO v1 files
-(read as slo validate reads them): recording rules for the error ratio over
+(read as slo validate reads them, up to 8 MiB in all): recording rules for the error ratio over
 every window the burn-rate tiers use, the budget remaining, and
 multi-window, multi-burn-rate alerts with the thresholds the slo package
 computes, one group per objective. The package doc of slo/promrules lists
@@ -151,24 +150,51 @@ func newRules() *cobra.Command {
 					return usageErrorf("--interval %v: longer than --no-data-for %v, the for: of SLONoData it evaluates", interval, noDataFor)
 				}
 			}
-			var buf bytes.Buffer
-			if err := promrules.Write(&buf, cfg, rules...); err != nil {
-				return usageErrorf("%v", err)
+			// The rules are streamed, never held whole: they are several
+			// times the size of the SLO files.
+			write := func(w io.Writer) error {
+				cw := &countingWriter{w: w}
+				err := promrules.Write(cw, cfg, rules...)
+				if err != nil && cw.n == 0 {
+					return usageErrorf("%v", err)
+				}
+				return err
 			}
 			if check {
 				name := "rules.yaml"
 				if toFile {
 					name = filepath.Base(outFile)
 				}
-				if err := promtoolCheck(cmd.Context(), promtool, name, buf.Bytes(), cmd.ErrOrStderr()); err != nil {
+				dir, err := os.MkdirTemp("", "runkit-rules-")
+				if err != nil {
+					return externalErrorf("--check: %v", err)
+				}
+				defer os.RemoveAll(dir)
+				path := filepath.Join(dir, name)
+				if err := writeFile(path, write); err != nil {
+					return err
+				}
+				if err := promtoolCheck(cmd.Context(), promtool, dir, name, cmd.ErrOrStderr()); err != nil {
+					return err
+				}
+				write = func(w io.Writer) error {
+					f, err := os.Open(path)
+					if err != nil {
+						return err
+					}
+					defer f.Close()
+					_, err = io.Copy(w, f)
 					return err
 				}
 			}
 			if !toFile {
-				_, err := cmd.OutOrStdout().Write(buf.Bytes())
-				return err
+				return write(cmd.OutOrStdout())
 			}
-			if err := writeOutput(outFile, buf.Bytes()); err != nil {
+			if err := writeOutputFunc(outFile, write); err != nil {
+				var ee *exitError
+				if errors.As(err, &ee) {
+					return err
+				}
 				return usageErrorf("-o %s: %v", outFile, err)
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s for %s\n", outFile, plural(len(rules), "objective"))
@@ -465,10 +491,38 @@ func specBuckets(path string, spec map[string]any) ([]float64, error) {
 	return out, nil
 }
 
-// promtoolCheck runs promtool check rules on rules, written as name in a
-// directory of its own so that promtool's messages name the file the user
-// asked for.
-func promtoolCheck(ctx context.Context, promtool, name string, rules []byte, stderr io.Writer) error {
+// countingWriter counts what goes through it.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// writeFile creates the file at path and writes into it.
+func writeFile(path string, write func(io.Writer) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return externalErrorf("--check: %v", err)
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return externalErrorf("--check: %v", err)
+	}
+	return nil
+}
+
+// promtoolCheck runs promtool check rules on the file name in dir, a
+// directory of its own, so that promtool's messages name the file the
+// user asked for.
+func promtoolCheck(ctx context.Context, promtool, dir, name string, stderr io.Writer) error {
 	path, err := exec.LookPath(promtool)
 	if err != nil {
 		return externalErrorf("--check: %s not found: install Prometheus's promtool (Debian: apt-get install prometheus), or drop --check", promtool)
@@ -477,14 +531,6 @@ func promtoolCheck(ctx context.Context, promtool, name string, rules []byte, std
 	// ./bin/promtool, names a file in the caller's.
 	if path, err = filepath.Abs(path); err != nil {
 		return externalErrorf("--check: %s: %v", promtool, err)
-	}
-	dir, err := os.MkdirTemp("", "runkit-rules-")
-	if err != nil {
-		return externalErrorf("--check: %v", err)
-	}
-	defer os.RemoveAll(dir)
-	if err := os.WriteFile(filepath.Join(dir, name), rules, 0o644); err != nil {
-		return externalErrorf("--check: %v", err)
 	}
 	cmd := exec.CommandContext(ctx, path, "check", "rules", name)
 	cmd.Dir = dir
