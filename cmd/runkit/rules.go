@@ -207,7 +207,7 @@ func newRules() *cobra.Command {
 	f.StringVar(&promtool, "promtool", "promtool", "the promtool to run for --check")
 	f.StringSliceVar(&keep, "keep", nil, "labels kept when summing across replicas, such as region")
 	f.StringToStringVar(&severity, "severity", nil, "severity label of each tier's alerts, such as page=critical,ticket=warning")
-	f.DurationVar(&noDataFor, "no-data-for", promrules.DefaultNoDataFor, "how long without events before SLONoData fires")
+	f.DurationVar(&noDataFor, "no-data-for", promrules.DefaultNoDataFor, "how long the SLI's series must be absent before SLONoData fires")
 	f.DurationVar(&interval, "interval", 0, "evaluation interval of each group, from 1s up to the rules' shortest window (0: Prometheus's global one)")
 	c.MarkFlagFilename("out", "yaml", "yml")
 	c.MarkFlagFilename("promtool")

@@ -264,15 +264,22 @@ func FuzzWrite(f *testing.F) {
 	f.Add("a b", `job="a\"b",x!~'y'`, `sum(rate(x[{{.window}}]))`, `{__name__="t"}`, "yes", "it's", 1.0)
 	f.Add("", "}", "{", "x{", "", "\n", 0.0)
 	f.Add("a{{b", `job="{{"`, `sum(rate(x[{{.window}}]))`, `sum(rate(y[{{.window}}]))`, "note", "{{ $value }} {{{", 0.5)
+	f.Add("k", "", `sum by (region) (rate(x{a="sum("}[{{.window}}]))`, `sum(rate(y[{{.window}}])) without (code`, "team", "t", 0.25)
 	f.Fuzz(func(t *testing.T, name, matchers, bad, total, key, value string, threshold float64) {
 		o := objective(name, 0.999, 30*day)
-		for _, src := range []promrules.Source{
+		for i, src := range []promrules.Source{
 			promrules.Events{Matchers: matchers},
 			promrules.Ratio{Bad: bad, Total: total},
 			promrules.Latency{Matchers: matchers, Threshold: threshold},
+			promrules.Ratio{Bad: bad, Total: total},
 		} {
+			var keep []string
+			if i == 3 {
+				// A template's aggregations are read for the kept label.
+				keep = []string{"region"}
+			}
 			var buf bytes.Buffer
-			err := promrules.Write(&buf, promrules.Config{}, promrules.SLO{Objective: o, Source: src, Labels: map[string]string{key: value}})
+			err := promrules.Write(&buf, promrules.Config{}, promrules.SLO{Objective: o, Source: src, Labels: map[string]string{key: value}, Keep: keep})
 			if err != nil {
 				continue
 			}
