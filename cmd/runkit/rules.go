@@ -248,7 +248,7 @@ func ruleSLOs(slos []openslo.SLO, keep []string, cfg promrules.Config) ([]promru
 		for k, v := range s.Labels {
 			labels[k] = strings.Join(v, ",")
 		}
-		for i, o := range s.Objectives {
+		for _, o := range s.Objectives {
 			where := "SLO " + s.Name
 			if o.Name != s.Name {
 				where += ", objective " + o.Name
@@ -256,7 +256,7 @@ func ruleSLOs(slos []openslo.SLO, keep []string, cfg promrules.Config) ([]promru
 			problem := func(field, msg string) {
 				problems = append(problems, fmt.Sprintf("%v: %s: %s: %s", s.FieldPosition(field), where, field, msg))
 			}
-			src, err := ruleSource(s.Indicator, o, i)
+			src, err := ruleSource(s.Indicator, o)
 			var fe *fieldError
 			switch {
 			case errors.As(err, &fe):
@@ -277,8 +277,8 @@ func ruleSLOs(slos []openslo.SLO, keep []string, cfg promrules.Config) ([]promru
 			case errors.As(err, &pe) && pe.Field == "Keep":
 				problems = append(problems, fmt.Sprintf("%v: %s: --keep %s: %s", s.Position, where, pe.Key, pe.Msg))
 				continue
-			case errors.As(err, &pe) && openSLOField(pe, i) != "":
-				problem(openSLOField(pe, i), pe.Msg)
+			case errors.As(err, &pe) && openSLOField(pe) != "":
+				problem(openSLOField(pe), pe.Msg)
 				continue
 			case err != nil:
 				problems = append(problems, fmt.Sprintf("%v: %s: %s", s.Position, where, strings.TrimPrefix(err.Error(), "promrules: ")))
@@ -336,11 +336,10 @@ func omittedNotes(w io.Writer, slos []openslo.SLO) {
 	}
 }
 
-// openSLOField is the OpenSLO field a promrules problem comes from, for
-// objective i, or "" when none does.
-func openSLOField(e *promrules.Error, i int) string {
+// openSLOField is the OpenSLO field a promrules problem comes from, or ""
+// when none does.
+func openSLOField(e *promrules.Error) string {
 	const ratio = "spec.indicator.spec.ratioMetric"
-	const threshold = "spec.indicator.spec.thresholdMetric.metricSource.spec.query"
 	switch e.Field {
 	case "Objective.Name":
 		return "metadata.name"
@@ -354,10 +353,6 @@ func openSLOField(e *promrules.Error, i int) string {
 		return ratio
 	case "Ratio.Good", "Ratio.Bad", "Ratio.Total":
 		return ratio + "." + strings.ToLower(strings.TrimPrefix(e.Field, "Ratio.")) + ".metricSource.spec.query"
-	case "Latency.Threshold":
-		return fmt.Sprintf("spec.objectives[%d].value", i)
-	case "Latency.Histogram", "Latency.Matchers":
-		return threshold
 	case "Policy":
 		return "spec.alertPolicies"
 	}
@@ -370,10 +365,9 @@ type fieldError struct{ field, msg string }
 func (e *fieldError) Error() string { return e.field + ": " + e.msg }
 
 // ruleSource says where Prometheus reads the events of an indicator, for
-// objective i.
-func ruleSource(ind openslo.Indicator, o openslo.Objective, i int) (promrules.Source, error) {
+// objective o.
+func ruleSource(ind openslo.Indicator, o openslo.Objective) (promrules.Source, error) {
 	const ratio = "spec.indicator.spec.ratioMetric"
-	const source = "spec.indicator.spec.thresholdMetric.metricSource"
 	switch {
 	case ind.Ratio != nil:
 		r := ind.Ratio
