@@ -92,7 +92,8 @@ type keyValue struct {
 	value *yaml.Node
 }
 
-// lookup returns the value of key, and whether the mapping has it.
+// lookup returns the value of key, and whether the mapping has it. Only
+// known fields are looked up, in mappings of a few.
 func (f *fields) lookup(key string) (*yaml.Node, bool) {
 	for _, kv := range f.values {
 		if kv.key == key {
@@ -109,14 +110,34 @@ func (r *reader) mapping(n *yaml.Node, path string, allowed ...string) *fields {
 		r.fail(n, path, valueText(n), "want a mapping, got %s", describe(n))
 		return f
 	}
+	// A mapping of many keys, such as labels, is looked up in sets, so
+	// that reading it stays linear.
+	isAllowed := func(k string) bool { return contains(allowed, k) }
+	if len(allowed) > 16 {
+		set := make(map[string]bool, len(allowed))
+		for _, a := range allowed {
+			set[a] = true
+		}
+		isAllowed = func(k string) bool { return set[k] }
+	}
+	var seen map[string]bool
+	if len(n.Content) > 32 {
+		seen = make(map[string]bool, len(n.Content)/2)
+	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		key := k.Value
-		if !contains(allowed, key) {
+		if !isAllowed(key) {
 			r.fail(k, join(path, key), "", "unknown field; want one of %s", strings.Join(allowed, ", "))
 			continue
 		}
-		if _, dup := f.lookup(key); dup {
+		dup := seen[key]
+		if seen == nil {
+			_, dup = f.lookup(key)
+		} else {
+			seen[key] = true
+		}
+		if dup {
 			r.fail(k, join(path, key), "", "repeated field")
 			continue
 		}

@@ -142,3 +142,30 @@ func TestReadRefusesOverMaxBytes(t *testing.T) {
 		t.Errorf("Parse of MaxBytes of comments = %v", err)
 	}
 }
+
+// A mapping of many keys, such as 100,000 labels, reads in linear time.
+func TestParseManyLabelsIsLinear(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(strings.Replace(sloDoc, "  name: checkout\n", "  name: checkout\n  labels:\n", 1))
+	doc := b.String()
+	i := strings.Index(doc, "  labels:\n") + len("  labels:\n")
+	var labels strings.Builder
+	for n := range 100000 {
+		fmt.Fprintf(&labels, "    l%d: v\n", n)
+	}
+	labels.WriteString("    l7: repeated\n")
+	start := time.Now()
+	_, err := openslo.Parse("labels.yaml", []byte(doc[:i]+labels.String()+doc[i:]))
+	took := time.Since(start)
+	if err == nil || !strings.Contains(err.Error(), "metadata.labels.l7: repeated field") {
+		t.Errorf("Parse = %v, want the repeated label", err)
+	}
+	limit := 10 * time.Second // quadratic reading took minutes
+	if raceEnabled {
+		limit *= 6
+	}
+	if took > limit {
+		t.Errorf("100,000 labels took %v", took)
+	}
+	t.Logf("100,000 labels: %v", took)
+}
