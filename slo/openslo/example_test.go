@@ -148,3 +148,24 @@ func ExampleNew() {
 	// search search-sli calendar month in UTC
 	// <nil>
 }
+
+// Where a field was read, for a message about it found later: the
+// objective's target, and a field the file leaves out, at its nearest
+// enclosing field.
+func ExamplePositions_Lookup() {
+	slos, err := openslo.Parse("checkout.yaml", []byte(checkoutFile))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	s := slos[0]
+	p, ok := s.FieldPositions.Lookup("spec.objectives[0].targetPercent")
+	fmt.Println(p, ok)
+	_, ok = s.FieldPositions.Lookup("spec.description")
+	fmt.Println(ok, s.FieldPosition("spec.description"))
+	fmt.Printf("a set of files may hold %d MiB\n", openslo.MaxBytes>>20)
+	// Output:
+	// checkout.yaml:28:22 true
+	// false checkout.yaml:5:1
+	// a set of files may hold 8 MiB
+}

@@ -54,22 +54,6 @@ func (p Positions) Lookup(path string) (Position, bool) {
 	return p.t.lookup(path)
 }
 
-// Len is how many fields have a position.
-func (p Positions) Len() int {
-	if p.t == nil {
-		return 0
-	}
-	n := len(p.t.entries)
-	if p.t.indicator != nil {
-		for _, e := range p.t.indicator.entries {
-			if _, own := p.t.find("spec.indicator." + p.t.indicator.paths.paths[e.path]); !own {
-				n++
-			}
-		}
-	}
-	return n
-}
-
 func (t *positionTable) find(path string) (Position, bool) {
 	i, ok := slices.BinarySearchFunc(t.entries, path, func(e fieldPosition, p string) int { return strings.Compare(t.paths.paths[e.path], p) })
 	if !ok {
