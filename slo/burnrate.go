@@ -116,7 +116,9 @@ func DefaultPolicy() Policy {
 }
 
 // Validate checks p for objective o: severities Page or Ticket, windows of
-// at least MinTierWindow with short shorter than long, shares in (0, 1],
+// at least MinTierWindow with short shorter than long, shares in (0, 1]
+// (or, for a tier with a BurnRate, a positive burn rate that spends at
+// most the whole budget of the window's shortest period),
 // and every tier able to fire, and only when the objective is being
 // missed. A tier whose threshold × budget is 1 or more would need an error
 // rate of 100% or more, so it could never fire; that is an error, not a

@@ -205,8 +205,8 @@ type Position struct {
 // lookbackWindow / window for a rolling window, so that Tier.Threshold
 // gives the threshold back, and slo.Tier.BurnRate for a calendar window,
 // whose months (or quarters, years) differ in length: the threshold is the
-// file's in every one of them. It returns nil when the SLO has no alert policies; callers then
-// use slo.DefaultPolicyFor.
+// file's in every one of them. It returns nil when the SLO has no alert
+// policies; callers then use slo.DefaultPolicyFor.
 func (s SLO) Policy() *slo.Policy {
 	if len(s.AlertPolicies) == 0 || len(s.Objectives) == 0 {
 		return nil

@@ -34,10 +34,11 @@
 // the error ratio over W, traffic-weighted across every replica (events
 // summed first, then divided; never an average of ratios). A source that
 // counts good events uses TOTAL - GOOD for BAD. A Ratio's template over
-// {{.window}} takes the place of increase(…[W]) there, filled in and summed
-// the same way; its two sides must be counted alike (see [Ratio]). With no events in W there
-// is no sample rather than 0/0, so no comparison fires on a quiet night;
-// "or 0 * …" reads a bad counter that no replica has created yet as zero.
+// {{.window}} takes the place of increase(…[W]) there, filled in and
+// summed the same way; its two sides must be counted alike (see [Ratio]).
+// With no events in W there is no sample rather than 0/0, so no
+// comparison fires on a quiet night; "or 0 * …" reads a bad counter that
+// no replica has created yet as zero.
 // Then
 //
 //	runkit:slo_budget_remaining:ratio = 1 - runkit:slo_errors:ratio_rate<window> / BUDGET
