@@ -32,8 +32,16 @@ type Tier struct {
 	// not, it is at least MinTierWindow and shorter than Long.
 	Short time.Duration
 	// BudgetShare is the share of the budget the tier guards: 0.02 pages
-	// when 2% of a 30-day budget would go in one hour.
+	// when 2% of a 30-day budget would go in one hour. Its threshold, a
+	// burn rate, scales with the window: over a calendar month it is
+	// lower in February than in March. Leave it zero when BurnRate is set.
 	BudgetShare float64
+	// BurnRate, when not zero, is the tier's threshold in every window,
+	// whatever its length: a calendar month's tier fires at the same burn
+	// rate in February as in March, as an OpenSLO condition's threshold
+	// does, and the share it guards (Share) follows the month instead.
+	// Zero means BudgetShare sets the threshold.
+	BurnRate float64
 	// For is how long both windows must stay over the threshold before
 	// the alert fires: the for: of the alert rule package promrules
 	// writes, and OpenSLO's alertAfter. Zero fires at the first
@@ -57,12 +65,25 @@ func (t Tier) ShortWindow() time.Duration {
 }
 
 // Threshold returns the burn rate at which the tier fires for an objective
-// over window: BudgetShare × window / Long. For 2% over one hour of a
-// 30-day window it is 14.4.
+// over window: BurnRate when it is set, else BudgetShare × window / Long.
+// For 2% over one hour of a 30-day window it is 14.4.
 func (t Tier) Threshold(window time.Duration) float64 {
+	if t.BurnRate != 0 {
+		return t.BurnRate
+	}
 	// Rounded to 12 significant digits so that 0.02 × 720h / 1h reads 14.4.
 	v := t.BudgetShare * float64(window) / float64(t.Long)
 	return roundSig(v, 12)
+}
+
+// Share returns the share of the budget the tier guards in a window of
+// length window: BudgetShare, or when BurnRate is set, BurnRate × Long /
+// window (14.4 over one hour of a 30-day month is 2%, of February 2.14%).
+func (t Tier) Share(window time.Duration) float64 {
+	if t.BurnRate == 0 {
+		return t.BudgetShare
+	}
+	return roundSig(t.BurnRate*float64(t.Long)/float64(window), 12)
 }
 
 func roundSig(v float64, digits int) float64 {
@@ -95,7 +116,9 @@ func DefaultPolicy() Policy {
 }
 
 // Validate checks p for objective o: severities Page or Ticket, windows of
-// at least MinTierWindow with short shorter than long, shares in (0, 1],
+// at least MinTierWindow with short shorter than long, shares in (0, 1]
+// (or, for a tier with a BurnRate, a positive burn rate that spends at
+// most the whole budget of the window's shortest period),
 // and every tier able to fire, and only when the objective is being
 // missed. A tier whose threshold × budget is 1 or more would need an error
 // rate of 100% or more, so it could never fire; that is an error, not a
@@ -129,8 +152,14 @@ func (p Policy) Validate(o Objective) error {
 			return fmt.Errorf("slo: tier %d: Short %v is not shorter than Long %v", i, FormatDuration(t.Short), FormatDuration(t.Long))
 		case t.For < 0:
 			return fmt.Errorf("slo: tier %d: For %v is negative", i, t.For)
-		case math.IsNaN(t.BudgetShare) || t.BudgetShare <= 0 || t.BudgetShare > 1:
+		case t.BurnRate != 0 && t.BudgetShare != 0:
+			return fmt.Errorf("slo: tier %d: sets both BudgetShare %v and BurnRate %v; give one", i, t.BudgetShare, t.BurnRate)
+		case t.BurnRate != 0 && (math.IsNaN(t.BurnRate) || math.IsInf(t.BurnRate, 0) || t.BurnRate < 0):
+			return fmt.Errorf("slo: tier %d: BurnRate %v is not a positive number", i, t.BurnRate)
+		case t.BurnRate == 0 && (math.IsNaN(t.BudgetShare) || t.BudgetShare <= 0 || t.BudgetShare > 1):
 			return fmt.Errorf("slo: tier %d: BudgetShare %v out of range (0, 1]", i, t.BudgetShare)
+		case t.BurnRate != 0 && t.Share(o.Window.minLength()) > 1:
+			return fmt.Errorf("slo: tier %d (%s, %v): burn rate %v over %v spends %.4g%% of the budget of a %v window, more than all of it, before the tier fires", i, t.Severity, FormatDuration(t.Long), t.BurnRate, FormatDuration(t.Long), 100*t.Share(o.Window.minLength()), FormatDuration(o.Window.minLength()))
 		}
 		if reason := t.unfit(o); reason != "" {
 			return fmt.Errorf("slo: tier %d (%s, %v): %s", i, t.Severity, FormatDuration(t.Long), reason)
@@ -188,7 +217,7 @@ func (p Policy) Evaluate(o Objective, window time.Duration, errorRate func(d tim
 		case r.LongBurn > r.Threshold && r.ShortBurn > r.Threshold:
 			r.Firing = true
 			r.Reason = fmt.Sprintf("burn rate %.3g over %s and %.3g over %s both exceed %.4g: %.0f%% of the budget would go in %s",
-				r.LongBurn, long, r.ShortBurn, short, r.Threshold, 100*t.BudgetShare, long)
+				r.LongBurn, long, r.ShortBurn, short, r.Threshold, 100*t.Share(window), long)
 		case r.LongBurn > r.Threshold:
 			r.Reason = fmt.Sprintf("burn rate %.3g over %s exceeds %.4g, but %.3g over %s does not: the burn has stopped",
 				r.LongBurn, long, r.Threshold, r.ShortBurn, short)

@@ -327,3 +327,17 @@ func ExampleDefaultPolicyFor() {
 	// keeps ticket 72h0m0s 1
 	// omits page 1h0m0s burn-rate threshold 14.4 × budget 0.07 = 1.008 ≥ 1: it would need an error rate over 100% and can never fire
 }
+
+// A tier with a BurnRate fires at that burn rate in every calendar month;
+// the share of the budget it guards follows the month's length.
+func ExampleTier_Share() {
+	page := slo.Tier{Severity: slo.Page, Long: time.Hour, BurnRate: 14.4}
+	for _, month := range []time.Month{time.February, time.April} {
+		at := time.Date(2025, month, 10, 0, 0, 0, 0, time.UTC)
+		length := slo.CalendarWindow(slo.Month, nil).Length(at)
+		fmt.Printf("%s: threshold %v, %.4g%% of the budget in 1h\n", month, page.Threshold(length), 100*page.Share(length))
+	}
+	// Output:
+	// February: threshold 14.4, 2.143% of the budget in 1h
+	// April: threshold 14.4, 2% of the budget in 1h
+}

@@ -452,7 +452,7 @@ func tier(t *Tracker, tr TierResult, at time.Time) tierView {
 	_, shortOK := t.ErrorRateAt(at, tr.Tier.ShortWindow())
 	v := tierView{
 		Severity:  string(tr.Tier.Severity),
-		Guard:     strconv.FormatFloat(roundSig(tr.Tier.BudgetShare*100, 6), 'f', -1, 64) + "% of the budget in " + FormatDuration(tr.Tier.Long),
+		Guard:     strconv.FormatFloat(roundSig(tr.Tier.Share(t.o.Window.Length(at))*100, 6), 'f', -1, 64) + "% of the budget in " + FormatDuration(tr.Tier.Long),
 		Long:      FormatDuration(tr.Tier.Long),
 		Short:     FormatDuration(tr.Tier.ShortWindow()),
 		Threshold: thresholdText(tr.Threshold),

@@ -200,7 +200,7 @@ func budget(targetArg, windowArg string, now time.Time) (*budgetReport, error) {
 		th := t.Threshold(length)
 		bt := budgetTier{
 			Severity: t.Severity, Long: slo.Rolling(t.Long).String(), Short: slo.Rolling(t.ShortWindow()).String(),
-			BudgetShare: t.BudgetShare, BurnRate: th, ErrorRate: roundSig(th*r.Budget, 12),
+			BudgetShare: t.Share(length), BurnRate: th, ErrorRate: roundSig(th*r.Budget, 12),
 		}
 		bt.gone = time.Duration(float64(length) / th).Round(time.Millisecond)
 		bt.BudgetGoneIn = bt.gone.Seconds()

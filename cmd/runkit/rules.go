@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,7 +23,7 @@ import (
 )
 
 const rulesLong = `Rules writes the Prometheus rule file for the SLOs of OpenSLO v1 files
-(read as slo validate reads them): recording rules for the error ratio over
+(read as slo validate reads them, up to 8 MiB in all): recording rules for the error ratio over
 every window the burn-rate tiers use, the budget remaining, and
 multi-window, multi-burn-rate alerts with the thresholds the slo package
 computes, one group per objective. The package doc of slo/promrules lists
@@ -32,11 +32,14 @@ every rule.
 Where Prometheus reads the events, from each SLO's indicator:
   ratioMetric    good or bad over total, each a Prometheus metric source
                  whose query is a counter's series selector or a
-                 template over {{.window}} that already sums over it
-  thresholdMetric  a Prometheus histogram: the query is its series
-                 selector (http_server_request_duration_seconds{job="api"}),
-                 the objective's op is lte and its value a bucket boundary;
-                 the metric source's spec may list the histogram's buckets
+                 template over {{.window}}; both queries of one kind
+                 (two selectors, or two templates over the same
+                 function), and with --keep a template's aggregations
+                 keep the kept labels: sum by (region) (...)
+A thresholdMetric (a metric compared with the objective's op and value,
+as OpenSLO defines it) is refused, since rules count events: for latency,
+a ratioMetric over the histogram, good NAME_bucket{...,le="0.5"} and total
+NAME_count{...}, is what rules read; the message writes it out.
 The SLO's labels become labels of every rule (several values joined with
 commas), and a runbook_url annotation becomes every alert's runbook_url.
 The window must roll and the method be Occurrences: PromQL cannot follow a
@@ -49,8 +52,10 @@ with alertWhenBreaching: false writes no alert; alertWhenNoData: false on
 every policy leaves out SLONoData. notificationTargets and
 alertWhenResolved are Alertmanager's routing, not rules: a note on stderr
 says so. Without alert policies the default tiers that suit the objective
-are used (none over a day or two: their thresholds fall under 1). Every
-problem is printed at the line of the field to change.
+are used (none over a day or two: their thresholds fall under 1); a note
+on stderr, and a comment in the file, names each default tier left out
+and why (over 28 days, the 3-day ticket). Every problem is printed at the
+line of the field to change.
 
 With --check, promtool check rules runs on the result before anything is
 written: a file it rejects is not written, and the command exits 1. promtool
@@ -129,6 +134,7 @@ func newRules() *cobra.Command {
 				return usageErrorf("no SLO documents in %s: no rules to write", strings.Join(args, ", "))
 			}
 			alertmanagerNotes(cmd.ErrOrStderr(), slos)
+			omittedNotes(cmd.ErrOrStderr(), slos)
 			rules, problems := ruleSLOs(slos, keep, cfg)
 			if len(problems) > 0 {
 				for _, p := range problems {
@@ -144,24 +150,51 @@ func newRules() *cobra.Command {
 					return usageErrorf("--interval %v: longer than --no-data-for %v, the for: of SLONoData it evaluates", interval, noDataFor)
 				}
 			}
-			var buf bytes.Buffer
-			if err := promrules.Write(&buf, cfg, rules...); err != nil {
-				return usageErrorf("%v", err)
+			// The rules are streamed, never held whole: they are several
+			// times the size of the SLO files.
+			write := func(w io.Writer) error {
+				cw := &countingWriter{w: w}
+				err := promrules.Write(cw, cfg, rules...)
+				if err != nil && cw.n == 0 {
+					return usageErrorf("%v", err)
+				}
+				return err
 			}
 			if check {
 				name := "rules.yaml"
 				if toFile {
 					name = filepath.Base(outFile)
 				}
-				if err := promtoolCheck(cmd.Context(), promtool, name, buf.Bytes(), cmd.ErrOrStderr()); err != nil {
+				dir, err := os.MkdirTemp("", "runkit-rules-")
+				if err != nil {
+					return externalErrorf("--check: %v", err)
+				}
+				defer os.RemoveAll(dir)
+				path := filepath.Join(dir, name)
+				if err := writeFile(path, write); err != nil {
+					return err
+				}
+				if err := promtoolCheck(cmd.Context(), promtool, dir, name, cmd.ErrOrStderr()); err != nil {
+					return err
+				}
+				write = func(w io.Writer) error {
+					f, err := os.Open(path)
+					if err != nil {
+						return err
+					}
+					defer f.Close()
+					_, err = io.Copy(w, f)
 					return err
 				}
 			}
 			if !toFile {
-				_, err := cmd.OutOrStdout().Write(buf.Bytes())
-				return err
+				return write(cmd.OutOrStdout())
 			}
-			if err := writeOutput(outFile, buf.Bytes()); err != nil {
+			if err := writeOutputFunc(outFile, write); err != nil {
+				var ee *exitError
+				if errors.As(err, &ee) {
+					return err
+				}
 				return usageErrorf("-o %s: %v", outFile, err)
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s for %s\n", outFile, plural(len(rules), "objective"))
@@ -174,7 +207,7 @@ func newRules() *cobra.Command {
 	f.StringVar(&promtool, "promtool", "promtool", "the promtool to run for --check")
 	f.StringSliceVar(&keep, "keep", nil, "labels kept when summing across replicas, such as region")
 	f.StringToStringVar(&severity, "severity", nil, "severity label of each tier's alerts, such as page=critical,ticket=warning")
-	f.DurationVar(&noDataFor, "no-data-for", promrules.DefaultNoDataFor, "how long without events before SLONoData fires")
+	f.DurationVar(&noDataFor, "no-data-for", promrules.DefaultNoDataFor, "how long the SLI's series must be absent before SLONoData fires")
 	f.DurationVar(&interval, "interval", 0, "evaluation interval of each group, from 1s up to the rules' shortest window (0: Prometheus's global one)")
 	c.MarkFlagFilename("out", "yaml", "yml")
 	c.MarkFlagFilename("promtool")
@@ -215,7 +248,7 @@ func ruleSLOs(slos []openslo.SLO, keep []string, cfg promrules.Config) ([]promru
 		for k, v := range s.Labels {
 			labels[k] = strings.Join(v, ",")
 		}
-		for i, o := range s.Objectives {
+		for _, o := range s.Objectives {
 			where := "SLO " + s.Name
 			if o.Name != s.Name {
 				where += ", objective " + o.Name
@@ -223,7 +256,7 @@ func ruleSLOs(slos []openslo.SLO, keep []string, cfg promrules.Config) ([]promru
 			problem := func(field, msg string) {
 				problems = append(problems, fmt.Sprintf("%v: %s: %s: %s", s.FieldPosition(field), where, field, msg))
 			}
-			src, err := ruleSource(s.Indicator, o, i)
+			src, err := ruleSource(s.Indicator, o)
 			var fe *fieldError
 			switch {
 			case errors.As(err, &fe):
@@ -244,8 +277,8 @@ func ruleSLOs(slos []openslo.SLO, keep []string, cfg promrules.Config) ([]promru
 			case errors.As(err, &pe) && pe.Field == "Keep":
 				problems = append(problems, fmt.Sprintf("%v: %s: --keep %s: %s", s.Position, where, pe.Key, pe.Msg))
 				continue
-			case errors.As(err, &pe) && openSLOField(pe, i) != "":
-				problem(openSLOField(pe, i), pe.Msg)
+			case errors.As(err, &pe) && openSLOField(pe) != "":
+				problem(openSLOField(pe), pe.Msg)
 				continue
 			case err != nil:
 				problems = append(problems, fmt.Sprintf("%v: %s: %s", s.Position, where, strings.TrimPrefix(err.Error(), "promrules: ")))
@@ -283,11 +316,30 @@ func alertmanagerNotes(w io.Writer, slos []openslo.SLO) {
 	}
 }
 
-// openSLOField is the OpenSLO field a promrules problem comes from, for
-// objective i, or "" when none does.
-func openSLOField(e *promrules.Error, i int) string {
+// omittedNotes says, for each objective without alert policies, which
+// default tiers its rules leave out and why, as the rule file's comments
+// do.
+func omittedNotes(w io.Writer, slos []openslo.SLO) {
+	for _, s := range slos {
+		if s.Policy() != nil {
+			continue
+		}
+		for _, o := range s.Objectives {
+			if o.Objective.Validate() != nil {
+				continue
+			}
+			_, omitted := slo.DefaultPolicyFor(o.Objective)
+			for _, ot := range omitted {
+				fmt.Fprintf(w, "note: %v: %s\n", s.FieldPosition("spec.timeWindow[0].duration"), promrules.OmittedNote(o.Name, ot))
+			}
+		}
+	}
+}
+
+// openSLOField is the OpenSLO field a promrules problem comes from, or ""
+// when none does.
+func openSLOField(e *promrules.Error) string {
 	const ratio = "spec.indicator.spec.ratioMetric"
-	const threshold = "spec.indicator.spec.thresholdMetric.metricSource.spec.query"
 	switch e.Field {
 	case "Objective.Name":
 		return "metadata.name"
@@ -301,10 +353,6 @@ func openSLOField(e *promrules.Error, i int) string {
 		return ratio
 	case "Ratio.Good", "Ratio.Bad", "Ratio.Total":
 		return ratio + "." + strings.ToLower(strings.TrimPrefix(e.Field, "Ratio.")) + ".metricSource.spec.query"
-	case "Latency.Threshold":
-		return fmt.Sprintf("spec.objectives[%d].value", i)
-	case "Latency.Histogram", "Latency.Matchers":
-		return threshold
 	case "Policy":
 		return "spec.alertPolicies"
 	}
@@ -317,10 +365,9 @@ type fieldError struct{ field, msg string }
 func (e *fieldError) Error() string { return e.field + ": " + e.msg }
 
 // ruleSource says where Prometheus reads the events of an indicator, for
-// objective i.
-func ruleSource(ind openslo.Indicator, o openslo.Objective, i int) (promrules.Source, error) {
+// objective o.
+func ruleSource(ind openslo.Indicator, o openslo.Objective) (promrules.Source, error) {
 	const ratio = "spec.indicator.spec.ratioMetric"
-	const source = "spec.indicator.spec.thresholdMetric.metricSource"
 	switch {
 	case ind.Ratio != nil:
 		r := ind.Ratio
@@ -347,24 +394,55 @@ func ruleSource(ind openslo.Indicator, o openslo.Objective, i int) (promrules.So
 		}
 		return promrules.Ratio{Good: good, Bad: bad, Total: total}, nil
 	case ind.Threshold != nil:
-		query, err := prometheusQuery(source, ind.Threshold)
-		if err != nil {
-			return nil, err
-		}
-		m := selector.FindStringSubmatch(query)
-		if m == nil {
-			return nil, &fieldError{source + ".spec.query", fmt.Sprintf("%q: rules need a histogram's series selector, such as http_server_request_duration_seconds{job=\"api\"}", query)}
-		}
-		if o.Op != "lte" {
-			return nil, &fieldError{fmt.Sprintf("spec.objectives[%d].op", i), fmt.Sprintf("%q: rules count an event good when it took at most the value (op lte), as a histogram's le buckets do", o.Op)}
-		}
-		buckets, err := specBuckets(source+".spec.buckets", ind.Threshold.Spec)
-		if err != nil {
-			return nil, err
-		}
-		return promrules.Latency{Histogram: strings.TrimSuffix(m[1], "_bucket"), Matchers: m[2], Threshold: o.Value, Buckets: buckets}, nil
+		return nil, &fieldError{"spec.indicator.spec.thresholdMetric", thresholdAdvice(ind.Threshold, o)}
 	}
 	return nil, fmt.Errorf("has no indicator")
+}
+
+// thresholdAdvice says why rules cannot read a thresholdMetric, and what
+// to write instead: a ratioMetric over the histogram the query names, or
+// over the default histogram, with the objective's value as its le (and,
+// when the value is not a bucket boundary, the nearest ones).
+func thresholdAdvice(m *openslo.MetricSource, o openslo.Objective) string {
+	name, matchers := promrules.DefaultHistogram, ""
+	if sel := selector.FindStringSubmatch(strings.TrimSpace(m.Query())); sel != nil {
+		name, matchers = strings.TrimSuffix(strings.TrimSuffix(sel[1], "_count"), "_bucket"), strings.TrimSpace(sel[2])
+	}
+	value := o.Value
+	if value <= 0 {
+		value = 0.3
+	}
+	le := strconv.FormatFloat(value, 'g', -1, 64)
+	leMatcher := "le=" + strconv.Quote(le)
+	if !strings.ContainsAny(le, ".eE") {
+		// Prometheus 3 writes a whole boundary as "1.0", Prometheus 2 as "1".
+		leMatcher = "le=~" + strconv.Quote(le+"|"+le+".0")
+	}
+	with := func(ms ...string) string {
+		var out []string
+		for _, m := range ms {
+			if m != "" {
+				out = append(out, m)
+			}
+		}
+		if len(out) == 0 {
+			return ""
+		}
+		return "{" + strings.Join(out, ",") + "}"
+	}
+	msg := fmt.Sprintf("OpenSLO's thresholdMetric is a metric compared with the objective's op and value (a p99 latency against 0.3, say), which rules that count good and bad events cannot weigh by traffic; for a latency objective give a ratioMetric over the histogram: good %s_bucket%s, total %s_count%s",
+		name, with(matchers, leMatcher), name, with(matchers))
+	// Whether the value can be a boundary of the histogram, as promrules
+	// judges it.
+	buckets, _ := specBuckets("", m.Spec)
+	if buckets != nil || name == promrules.DefaultHistogram {
+		err := promrules.Write(io.Discard, promrules.Config{}, promrules.SLO{Objective: o.Objective, Source: promrules.Latency{Histogram: name, Threshold: value, Buckets: buckets}})
+		var pe *promrules.Error
+		if errors.As(err, &pe) && pe.Field == "Latency.Threshold" {
+			msg += "; but " + pe.Msg
+		}
+	}
+	return msg
 }
 
 // selector matches a series selector: a metric name and its matchers.
@@ -407,10 +485,38 @@ func specBuckets(path string, spec map[string]any) ([]float64, error) {
 	return out, nil
 }
 
-// promtoolCheck runs promtool check rules on rules, written as name in a
-// directory of its own so that promtool's messages name the file the user
-// asked for.
-func promtoolCheck(ctx context.Context, promtool, name string, rules []byte, stderr io.Writer) error {
+// countingWriter counts what goes through it.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// writeFile creates the file at path and writes into it.
+func writeFile(path string, write func(io.Writer) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return externalErrorf("--check: %v", err)
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return externalErrorf("--check: %v", err)
+	}
+	return nil
+}
+
+// promtoolCheck runs promtool check rules on the file name in dir, a
+// directory of its own, so that promtool's messages name the file the
+// user asked for.
+func promtoolCheck(ctx context.Context, promtool, dir, name string, stderr io.Writer) error {
 	path, err := exec.LookPath(promtool)
 	if err != nil {
 		return externalErrorf("--check: %s not found: install Prometheus's promtool (Debian: apt-get install prometheus), or drop --check", promtool)
@@ -419,14 +525,6 @@ func promtoolCheck(ctx context.Context, promtool, name string, rules []byte, std
 	// ./bin/promtool, names a file in the caller's.
 	if path, err = filepath.Abs(path); err != nil {
 		return externalErrorf("--check: %s: %v", promtool, err)
-	}
-	dir, err := os.MkdirTemp("", "runkit-rules-")
-	if err != nil {
-		return externalErrorf("--check: %v", err)
-	}
-	defer os.RemoveAll(dir)
-	if err := os.WriteFile(filepath.Join(dir, name), rules, 0o644); err != nil {
-		return externalErrorf("--check: %v", err)
 	}
 	cmd := exec.CommandContext(ctx, path, "check", "rules", name)
 	cmd.Dir = dir

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -30,25 +31,34 @@ const maxLinks = 40
 //
 // A directory, or a path whose directory does not exist, is an error.
 func writeOutput(path string, data []byte) error {
+	return writeOutputFunc(path, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// writeOutputFunc is writeOutput with what write writes, so that a large
+// output is streamed rather than held in memory.
+func writeOutputFunc(path string, write func(io.Writer) error) error {
 	target, err := resolve(path)
 	if err != nil {
 		return err
 	}
 	if target.inPlace {
-		return writeInPlace(target.path, data, os.O_WRONLY|os.O_APPEND)
+		return writeInPlace(target.path, write, os.O_WRONLY|os.O_APPEND)
 	}
 	fi, err := os.Lstat(target.path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return writeAtomic(target.path, data, 0o644)
+		return writeAtomic(target.path, write, 0o644)
 	case err != nil:
 		return err
 	case fi.IsDir():
 		return errors.New("is a directory")
 	case fi.Mode().IsRegular():
-		return writeAtomic(target.path, data, fi.Mode().Perm())
+		return writeAtomic(target.path, write, fi.Mode().Perm())
 	}
-	return writeInPlace(target.path, data, os.O_WRONLY)
+	return writeInPlace(target.path, write, os.O_WRONLY)
 }
 
 type outputTarget struct {
@@ -93,28 +103,28 @@ func resolve(path string) (outputTarget, error) {
 	return outputTarget{}, fmt.Errorf("more than %d symbolic links", maxLinks)
 }
 
-// writeInPlace opens path, which must exist, and writes data into it.
-func writeInPlace(path string, data []byte, flag int) error {
+// writeInPlace opens path, which must exist, and writes into it.
+func writeInPlace(path string, write func(io.Writer) error, flag int) error {
 	f, err := os.OpenFile(path, flag, 0)
 	if err != nil {
 		return err
 	}
-	if _, err := f.Write(data); err != nil {
+	if err := write(f); err != nil {
 		f.Close()
 		return err
 	}
 	return f.Close()
 }
 
-// writeAtomic writes data to a temporary file beside path and renames it
-// into place with permissions perm.
-func writeAtomic(path string, data []byte, perm fs.FileMode) error {
+// writeAtomic writes to a temporary file beside path and renames it into
+// place with permissions perm.
+func writeAtomic(path string, write func(io.Writer) error, perm fs.FileMode) error {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err != nil {
+	if err := write(f); err != nil {
 		f.Close()
 		return err
 	}

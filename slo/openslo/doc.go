@@ -14,7 +14,7 @@
 //	kind SLI                 ratioMetric (good or bad over total, or raw with rawType)
 //	                         or thresholdMetric; metricSource type and spec
 //	kind AlertPolicy         one burn-rate tier each (see SLO.Policy)
-//	kind AlertCondition      kind burnrate, op gt, threshold, lookbackWindow, alertAfter
+//	kind AlertCondition      kind burnrate, op gt or gte, threshold, lookbackWindow, alertAfter
 //	kind AlertNotificationTarget  kept with the policy that names it
 //	kind DataSource, Service checked, then ignored (a DataSource's type fills in
 //	                         the type of a metric source that refers to it)
@@ -68,6 +68,11 @@
 // [SLO.FieldPosition] gives the position of any field read, so that a
 // problem found later, in the rules made from an SLO, can point at the
 // line to change too.
+//
+// A set of files holds at most [MaxBytes] (8 MiB, some 9,000 SLOs); a
+// larger one is an error naming the file that crosses it, before it is
+// parsed. Reading takes memory linear in the input: the SLOs read keep
+// about twice its size, and the peak is under 10 times it.
 //
 // Every problem found is returned, joined with errors.Join; a YAML syntax
 // error stops the file it is in and carries only a line, as the YAML

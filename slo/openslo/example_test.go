@@ -80,7 +80,7 @@ spec:
 	}
 	// Output:
 	// checkout.yaml:8:17: spec.timeWindow[0].duration 30days: unit "s" is not one of m, h, d, w
-	// checkout.yaml:12:15: spec.objectives[0].target 99.9: out of range (0, 1): a target of 1 leaves no error budget, one of 0 promises nothing
+	// checkout.yaml:12:15: spec.objectives[0].target 99.9: out of range (0, 1): target is a ratio; for a percentage write targetPercent: 99.9
 	// checkout.yaml:6:17: spec.indicatorRef checkout-errors: names no SLI
 	// 8 17 spec.timeWindow[0].duration 30days
 }
@@ -147,4 +147,25 @@ func ExampleNew() {
 	// Output:
 	// search search-sli calendar month in UTC
 	// <nil>
+}
+
+// Where a field was read, for a message about it found later: the
+// objective's target, and a field the file leaves out, at its nearest
+// enclosing field.
+func ExamplePositions_Lookup() {
+	slos, err := openslo.Parse("checkout.yaml", []byte(checkoutFile))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	s := slos[0]
+	p, ok := s.FieldPositions.Lookup("spec.objectives[0].targetPercent")
+	fmt.Println(p, ok)
+	_, ok = s.FieldPositions.Lookup("spec.description")
+	fmt.Println(ok, s.FieldPosition("spec.description"))
+	fmt.Printf("a set of files may hold %d MiB\n", openslo.MaxBytes>>20)
+	// Output:
+	// checkout.yaml:28:22 true
+	// false checkout.yaml:5:1
+	// a set of files may hold 8 MiB
 }

@@ -44,8 +44,8 @@ type SLO struct {
 	// its path as Error.Field writes it ("metadata.labels.team",
 	// "spec.objectives[0].target"); the fields of an SLI named by
 	// indicatorRef are under "spec.indicator." too, at their place in the
-	// SLI's file. Nil for an SLO made in Go. See FieldPosition.
-	FieldPositions map[string]Position
+	// SLI's file. Empty for an SLO made in Go. See FieldPosition.
+	FieldPositions Positions
 }
 
 // FieldPosition returns where the field at path was read, or, when that
@@ -55,7 +55,7 @@ type SLO struct {
 // rules made from the SLO, points at the line to change.
 func (s SLO) FieldPosition(path string) Position {
 	for path != "" {
-		if p, ok := s.FieldPositions[path]; ok {
+		if p, ok := s.FieldPositions.Lookup(path); ok {
 			return p
 		}
 		i := strings.LastIndexAny(path, ".[")
@@ -168,8 +168,13 @@ type AlertCondition struct {
 	Metadata
 	Description string
 	Severity    string
-	Threshold   float64
-	Lookback    time.Duration
+	// Op is the condition's op, "gt" or "gte"; "gt" when the document
+	// leaves it out. Either way the tier fires when the burn rate is over
+	// the threshold, as rules and a Tracker compare: a burn rate that
+	// lands exactly on it is a single value of a continuous measure.
+	Op        string
+	Threshold float64
+	Lookback  time.Duration
 	// AlertAfter is alertAfter, how long the condition must hold before
 	// the alert fires (the OpenSLO spec's words); zero when the document
 	// leaves it out. It becomes slo.Tier.For, the alert rule's for:.
@@ -197,26 +202,30 @@ type Position struct {
 // default, lookbackWindow / 12 (OpenSLO has no field for it), its
 // alertAfter is how long the burn must go on before the alert fires
 // (slo.Tier.For), and its threshold becomes BudgetShare = threshold ×
-// lookbackWindow / window, so that Tier.Threshold gives the threshold
-// back. It returns nil when the SLO has no alert policies; callers then
-// use slo.DefaultPolicyFor.
+// lookbackWindow / window for a rolling window, so that Tier.Threshold
+// gives the threshold back, and slo.Tier.BurnRate for a calendar window,
+// whose months (or quarters, years) differ in length: the threshold is the
+// file's in every one of them. It returns nil when the SLO has no alert
+// policies; callers then use slo.DefaultPolicyFor.
 func (s SLO) Policy() *slo.Policy {
 	if len(s.AlertPolicies) == 0 || len(s.Objectives) == 0 {
 		return nil
 	}
-	window := s.Objectives[0].Window.Length(time.Time{})
+	w := s.Objectives[0].Window
 	p := &slo.Policy{Tiers: make([]slo.Tier, 0, len(s.AlertPolicies))}
 	for _, ap := range s.AlertPolicies {
 		if ap.AlertWhenBreaching != nil && !*ap.AlertWhenBreaching {
 			continue
 		}
 		c := ap.Condition
-		p.Tiers = append(p.Tiers, slo.Tier{
-			Severity:    slo.Severity(c.Severity),
-			Long:        c.Lookback,
-			For:         c.AlertAfter,
-			BudgetShare: c.Threshold * float64(c.Lookback) / float64(window),
-		})
+		t := slo.Tier{Severity: slo.Severity(c.Severity), Long: c.Lookback, For: c.AlertAfter}
+		if w.Calendar != slo.NotCalendar {
+			// Periods differ in length; the file's threshold holds in each.
+			t.BurnRate = c.Threshold
+		} else {
+			t.BudgetShare = c.Threshold * float64(c.Lookback) / float64(w.Rolling)
+		}
+		p.Tiers = append(p.Tiers, t)
 	}
 	return p
 }

@@ -14,8 +14,10 @@ import (
 type reader struct {
 	file string
 	errs []error
-	// at, when not nil, records where each field was read, by path.
-	at map[string]Position
+	// at, when not nil, records where each field was read, by path, for
+	// the document being read; table receives them when it is done.
+	at    map[string]Position
+	table *positionTable
 }
 
 // mark records that path was read at n.
@@ -34,6 +36,11 @@ func (r *reader) pos(n *yaml.Node) Position {
 // fail records a problem with field at n; value is what was written.
 func (r *reader) fail(n *yaml.Node, field, value, format string, args ...any) {
 	r.errs = append(r.errs, &Error{Position: r.pos(n), Field: field, Value: value, Msg: fmt.Sprintf(format, args...)})
+}
+
+// failPos records a problem with field at pos.
+func (r *reader) failPos(pos Position, field, value, format string, args ...any) {
+	r.errs = append(r.errs, &Error{Position: pos, Field: field, Value: value, Msg: fmt.Sprintf(format, args...)})
 }
 
 // deref follows aliases, so that an anchored value reads as itself.
@@ -73,30 +80,68 @@ func describe(n *yaml.Node) string {
 // returns its values by key. Unknown and repeated keys are errors at the
 // key.
 type fields struct {
-	node   *yaml.Node
-	path   string
-	values map[string]*yaml.Node
+	node *yaml.Node
+	path string
+	// values are the mapping's, in order; mappings are small, so a list
+	// searched in turn costs less than a map.
+	values []keyValue
+}
+
+type keyValue struct {
+	key   string
+	value *yaml.Node
+}
+
+// lookup returns the value of key, and whether the mapping has it. Only
+// known fields are looked up, in mappings of a few.
+func (f *fields) lookup(key string) (*yaml.Node, bool) {
+	for _, kv := range f.values {
+		if kv.key == key {
+			return kv.value, true
+		}
+	}
+	return nil, false
 }
 
 func (r *reader) mapping(n *yaml.Node, path string, allowed ...string) *fields {
 	n = deref(n)
-	f := &fields{node: n, path: path, values: map[string]*yaml.Node{}}
+	f := &fields{node: n, path: path}
 	if n.Kind != yaml.MappingNode {
 		r.fail(n, path, valueText(n), "want a mapping, got %s", describe(n))
 		return f
 	}
+	// A mapping of many keys, such as labels, is looked up in sets, so
+	// that reading it stays linear.
+	isAllowed := func(k string) bool { return contains(allowed, k) }
+	if len(allowed) > 16 {
+		set := make(map[string]bool, len(allowed))
+		for _, a := range allowed {
+			set[a] = true
+		}
+		isAllowed = func(k string) bool { return set[k] }
+	}
+	var seen map[string]bool
+	if len(n.Content) > 32 {
+		seen = make(map[string]bool, len(n.Content)/2)
+	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		key := k.Value
-		if !contains(allowed, key) {
+		if !isAllowed(key) {
 			r.fail(k, join(path, key), "", "unknown field; want one of %s", strings.Join(allowed, ", "))
 			continue
 		}
-		if _, dup := f.values[key]; dup {
+		dup := seen[key]
+		if seen == nil {
+			_, dup = f.lookup(key)
+		} else {
+			seen[key] = true
+		}
+		if dup {
 			r.fail(k, join(path, key), "", "repeated field")
 			continue
 		}
-		f.values[key] = deref(v)
+		f.values = append(f.values, keyValue{key, deref(v)})
 		// A scalar is shown where its value is; a mapping or a list
 		// where its key is.
 		if dv := deref(v); dv.Kind == yaml.ScalarNode {
@@ -126,7 +171,7 @@ func join(path, key string) string {
 
 // get returns the value of key, or nil when it is missing or null.
 func (f *fields) get(key string) *yaml.Node {
-	v := f.values[key]
+	v, _ := f.lookup(key)
 	if isNull(v) {
 		return nil
 	}

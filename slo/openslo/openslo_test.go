@@ -108,7 +108,7 @@ func clearPositions(slos []openslo.SLO) []openslo.SLO {
 	out := append([]openslo.SLO(nil), slos...)
 	for i := range out {
 		out[i].Position = openslo.Position{}
-		out[i].FieldPositions = nil
+		out[i].FieldPositions = openslo.Positions{}
 	}
 	return out
 }

@@ -23,23 +23,63 @@ type File struct {
 }
 
 // Parse reads the OpenSLO v1 documents of one file (name appears in
-// errors) and returns its SLOs in the order they appear.
+// errors) and returns its SLOs in the order they appear. A file over
+// MaxBytes is an error.
 func Parse(name string, data []byte) ([]SLO, error) {
 	return ParseFiles(File{Name: name, Data: data})
 }
 
+// MaxBytes is the most Parse, ParseFiles and ReadFiles read: the files of
+// one set together hold at most 8 MiB, some 9,000 SLOs written out in
+// full. A larger set is an error naming the file that crosses the limit,
+// before it is parsed (and, by ReadFiles, before more than the limit is
+// read), so that a stray or generated file cannot take a pipeline's
+// memory: the SLOs read keep about twice the input, and reading peaks
+// under 10 times it.
+const MaxBytes = 8 << 20
+
+// tooLarge is the error for a set whose file name takes it past MaxBytes,
+// at least size bytes in all.
+func tooLarge(name string, size int64) error {
+	return &Error{Position: Position{File: name}, Msg: fmt.Sprintf("the files read hold %d bytes or more with this one, over openslo.MaxBytes, the 8 MiB (%d bytes) a set of OpenSLO files may hold; split the SLOs into sets read on their own", size, MaxBytes)}
+}
+
 // ReadFiles reads and parses the files at paths as one set, so that an
-// SLO in one file may refer to an SLI or AlertPolicy in another.
+// SLO in one file may refer to an SLI or AlertPolicy in another. It reads
+// at most MaxBytes in all.
 func ReadFiles(paths ...string) ([]SLO, error) {
 	files := make([]File, len(paths))
+	var total int64
 	for i, p := range paths {
-		data, err := os.ReadFile(p)
+		data, size, err := readLimited(p, MaxBytes-total)
 		if err != nil {
-			return nil, fmt.Errorf("openslo: %w", err)
+			return nil, err
+		}
+		if total += size; total > MaxBytes {
+			return nil, tooLarge(p, total)
 		}
 		files[i] = File{Name: p, Data: data}
 	}
 	return ParseFiles(files...)
+}
+
+// readLimited reads the file at path when it holds at most limit bytes;
+// size is how many it holds, or more than limit when it is larger.
+func readLimited(path string, limit int64) (data []byte, size int64, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, fmt.Errorf("openslo: %w", err)
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > limit {
+		// Said without reading it.
+		return nil, fi.Size(), nil
+	}
+	data, err = io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, 0, fmt.Errorf("openslo: %w", err)
+	}
+	return data, int64(len(data)), nil
 }
 
 // ParseFiles reads the OpenSLO v1 documents of files as one set and
@@ -64,6 +104,13 @@ func ParseFiles(files ...File) ([]SLO, error) {
 		targets:    map[string]*targetDoc{},
 		sources:    map[string]string{},
 		names:      map[string]map[string]Position{},
+		paths:      &pathTable{index: map[string]int32{}},
+	}
+	var total int64
+	for _, f := range files {
+		if total += int64(len(f.Data)); total > MaxBytes {
+			return nil, tooLarge(f.Name, total)
+		}
 	}
 	for _, f := range files {
 		p.file(f)
@@ -78,7 +125,7 @@ func ParseFiles(files ...File) ([]SLO, error) {
 type ref struct {
 	file  string
 	name  string
-	node  *yaml.Node
+	pos   Position
 	field string
 }
 
@@ -89,7 +136,7 @@ type sloDoc struct {
 	indRef   *ref
 	policies []policyEntry
 	// objective nodes, for messages about op and value
-	objNodes []*yaml.Node
+	objPos   []Position
 	objPaths []string
 	// the resolved alert policies' documents and conditions, in order
 	policyDocs []*policyDoc
@@ -109,7 +156,7 @@ type policyDoc struct {
 	file    string
 	// path is the policy's spec; at holds where its document's fields are.
 	path string
-	at   map[string]Position
+	at   *positionTable
 }
 
 type conditionDoc struct {
@@ -118,7 +165,7 @@ type conditionDoc struct {
 	// path is the condition's spec; at holds where its document's fields
 	// are.
 	path string
-	at   map[string]Position
+	at   *positionTable
 	// checked says the condition's problems were reported once already.
 	checked bool
 }
@@ -127,7 +174,8 @@ type conditionDoc struct {
 // and its path.
 func (c *conditionDoc) field(name string) (Position, string) {
 	path := join(c.path, name)
-	return c.at[path], path
+	pos, _ := c.at.lookup(path)
+	return pos, path
 }
 
 type targetEntry struct {
@@ -141,7 +189,7 @@ type targetDoc struct {
 
 type sliDoc struct {
 	ind Indicator
-	at  map[string]Position
+	at  *positionTable
 }
 
 type parser struct {
@@ -153,6 +201,8 @@ type parser struct {
 	targets    map[string]*targetDoc
 	sources    map[string]string // DataSource name → type
 	names      map[string]map[string]Position
+	// paths interns the paths of fields, which documents share.
+	paths *pathTable
 }
 
 var kinds = []string{"SLO", "SLI", "AlertPolicy", "AlertCondition", "AlertNotificationTarget", "DataSource", "Service"}
@@ -195,8 +245,12 @@ func (p *parser) file(f File) {
 }
 
 func (p *parser) document(r *reader, n *yaml.Node) {
-	r.at = map[string]Position{}
-	defer func() { r.at = nil }()
+	r.at = make(map[string]Position, 64)
+	r.table = &positionTable{file: r.file}
+	defer func() {
+		r.table.fill(r.at, p.paths)
+		r.at, r.table = nil, nil
+	}()
 	top := r.mapping(n, "", "apiVersion", "kind", "metadata", "spec")
 	if n.Kind != yaml.MappingNode {
 		return
@@ -234,7 +288,7 @@ func (p *parser) document(r *reader, n *yaml.Node) {
 		ind := r.indicatorSpec(spec, "spec")
 		ind.Metadata = md
 		if md.Name != "" {
-			p.slis[md.Name] = &sliDoc{ind: ind, at: r.at}
+			p.slis[md.Name] = &sliDoc{ind: ind, at: r.table}
 		}
 	case "AlertPolicy":
 		pd := p.policySpec(r, spec, "spec")
@@ -246,7 +300,7 @@ func (p *parser) document(r *reader, n *yaml.Node) {
 		c := r.conditionSpec(spec, "spec")
 		c.Metadata = md
 		if md.Name != "" {
-			p.conditions[md.Name] = &conditionDoc{c: c, file: r.file, path: "spec", at: r.at}
+			p.conditions[md.Name] = &conditionDoc{c: c, file: r.file, path: "spec", at: r.table}
 		}
 	case "AlertNotificationTarget":
 		t := r.targetSpec(spec, "spec")
@@ -299,7 +353,8 @@ func (r *reader) metadata(n *yaml.Node, path string) Metadata {
 		if len(lf.values) > 0 {
 			md.Labels = make(map[string][]string, len(lf.values))
 		}
-		for k, v := range lf.values {
+		for _, kv := range lf.values {
+			k, v := kv.key, kv.value
 			lp := join(join(path, "labels"), k)
 			switch {
 			case isNull(v):
@@ -327,7 +382,8 @@ func (r *reader) metadata(n *yaml.Node, path string) Metadata {
 		if len(af.values) > 0 {
 			md.Annotations = make(map[string]string, len(af.values))
 		}
-		for k, v := range af.values {
+		for _, kv := range af.values {
+			k, v := kv.key, kv.value
 			if v.Kind != yaml.ScalarNode {
 				r.fail(v, join(join(path, "annotations"), k), "", "want a string, got %s", describe(v))
 				continue
@@ -362,7 +418,7 @@ func (r *reader) description(f *fields) string {
 
 func (p *parser) slo(r *reader, md Metadata, spec *yaml.Node, pos Position) {
 	f := r.mapping(spec, "spec", "description", "service", "indicator", "indicatorRef", "timeWindow", "budgetingMethod", "objectives", "alertPolicies")
-	d := &sloDoc{s: SLO{Metadata: md, Position: pos, FieldPositions: r.at}, r: reader{file: r.file}}
+	d := &sloDoc{s: SLO{Metadata: md, Position: pos, FieldPositions: Positions{r.table}}, r: reader{file: r.file}}
 	before := len(r.errs)
 	d.s.Description = r.description(f)
 	d.s.Service = r.str(f, "service")
@@ -385,7 +441,7 @@ func (p *parser) slo(r *reader, md Metadata, spec *yaml.Node, pos Position) {
 		}
 	case f.has("indicatorRef"):
 		if name := r.str(f, "indicatorRef"); name != "" {
-			d.indRef = &ref{file: r.file, name: name, node: f.get("indicatorRef"), field: "spec.indicatorRef"}
+			d.indRef = &ref{file: r.file, name: name, pos: r.pos(f.get("indicatorRef")), field: "spec.indicatorRef"}
 		}
 	default:
 		r.fail(spec, "spec.indicator", "", "is missing; give indicator or indicatorRef")
@@ -417,12 +473,15 @@ func (p *parser) slo(r *reader, md Metadata, spec *yaml.Node, pos Position) {
 			}
 		}
 		d.s.Objectives = append(d.s.Objectives, o)
-		d.objNodes = append(d.objNodes, on)
+		d.objPos = append(d.objPos, r.pos(on))
 		d.objPaths = append(d.objPaths, path)
 	}
 
 	for i, an := range r.list(f, "alertPolicies") {
 		path := fmt.Sprintf("spec.alertPolicies[%d]", i)
+		if !r.entry(an, path, "alertPolicyRef", "AlertPolicy") {
+			continue
+		}
 		af := r.mapping(an, path, "alertPolicyRef", "kind", "metadata", "spec")
 		if af.has("alertPolicyRef") {
 			if af.has("kind") || af.has("metadata") || af.has("spec") {
@@ -430,7 +489,7 @@ func (p *parser) slo(r *reader, md Metadata, spec *yaml.Node, pos Position) {
 				continue
 			}
 			if name := r.str(af, "alertPolicyRef"); name != "" {
-				d.policies = append(d.policies, policyEntry{ref: &ref{file: r.file, name: name, node: af.get("alertPolicyRef"), field: join(path, "alertPolicyRef")}})
+				d.policies = append(d.policies, policyEntry{ref: &ref{file: r.file, name: name, pos: r.pos(af.get("alertPolicyRef")), field: join(path, "alertPolicyRef")}})
 			}
 			continue
 		}
@@ -618,6 +677,10 @@ func (r *reader) objective(n *yaml.Node, path string, method slo.Method) Objecti
 		if vn == nil {
 			break
 		}
+		if v >= 50 && v < 100 {
+			r.fail(vn, join(path, "target"), vn.Value, "out of range (0, 1): target is a ratio; for a percentage write targetPercent: %s", vn.Value)
+			break
+		}
 		if v <= 0 || v >= 1 {
 			r.fail(vn, join(path, "target"), vn.Value, "out of range (0, 1): a target of 1 leaves no error budget, one of 0 promises nothing")
 			break
@@ -764,7 +827,7 @@ func (r *reader) metricSpec(n *yaml.Node, path string) *MetricSource {
 
 func (p *parser) policySpec(r *reader, n *yaml.Node, path string) *policyDoc {
 	f := r.mapping(n, path, "description", "alertWhenNoData", "alertWhenResolved", "alertWhenBreaching", "conditions", "notificationTargets")
-	pd := &policyDoc{file: r.file, path: path, at: r.at}
+	pd := &policyDoc{file: r.file, path: path, at: r.table}
 	pd.p.Description = r.description(f)
 	pd.p.AlertWhenNoData = r.optBool(f, "alertWhenNoData")
 	pd.p.AlertWhenResolved = r.optBool(f, "alertWhenResolved")
@@ -777,14 +840,14 @@ func (p *parser) policySpec(r *reader, n *yaml.Node, path string) *policyDoc {
 		}
 		r.fail(at, join(path, "conditions"), "", "has %d entries; want exactly one", len(conds))
 	}
-	if len(conds) >= 1 {
+	if len(conds) >= 1 && r.entry(conds[0], join(path, "conditions")+"[0]", "conditionRef", "AlertCondition") {
 		cp := join(path, "conditions") + "[0]"
 		cf := r.mapping(conds[0], cp, "conditionRef", "kind", "metadata", "spec")
 		if cf.has("conditionRef") {
 			if cf.has("kind") || cf.has("metadata") || cf.has("spec") {
 				r.fail(conds[0], cp, "", "give conditionRef alone, or an inline AlertCondition (kind, metadata, spec)")
 			} else if name := r.str(cf, "conditionRef"); name != "" {
-				pd.condRef = &ref{file: r.file, name: name, node: cf.get("conditionRef"), field: join(cp, "conditionRef")}
+				pd.condRef = &ref{file: r.file, name: name, pos: r.pos(cf.get("conditionRef")), field: join(cp, "conditionRef")}
 			}
 		} else {
 			if k := r.required(cf, "kind"); k != "" && k != "AlertCondition" {
@@ -799,7 +862,7 @@ func (p *parser) policySpec(r *reader, n *yaml.Node, path string) *policyDoc {
 			if cf.has("spec") {
 				c := r.conditionSpec(cf.get("spec"), join(cp, "spec"))
 				c.Metadata = md
-				pd.cond = &conditionDoc{c: c, file: r.file, path: join(cp, "spec"), at: r.at}
+				pd.cond = &conditionDoc{c: c, file: r.file, path: join(cp, "spec"), at: r.table}
 			} else {
 				r.fail(conds[0], join(cp, "spec"), "", "is missing")
 			}
@@ -807,12 +870,15 @@ func (p *parser) policySpec(r *reader, n *yaml.Node, path string) *policyDoc {
 	}
 	for i, tn := range r.list(f, "notificationTargets") {
 		tp := fmt.Sprintf("%s.notificationTargets[%d]", path, i)
+		if !r.entry(tn, tp, "targetRef", "AlertNotificationTarget") {
+			continue
+		}
 		tf := r.mapping(tn, tp, "targetRef", "kind", "metadata", "spec")
 		if tf.has("targetRef") {
 			if tf.has("kind") || tf.has("metadata") || tf.has("spec") {
 				r.fail(tn, tp, "", "give targetRef alone, or an inline AlertNotificationTarget (kind, metadata, spec)")
 			} else if name := r.str(tf, "targetRef"); name != "" {
-				pd.targets = append(pd.targets, targetEntry{ref: &ref{file: r.file, name: name, node: tf.get("targetRef"), field: join(tp, "targetRef")}})
+				pd.targets = append(pd.targets, targetEntry{ref: &ref{file: r.file, name: name, pos: r.pos(tf.get("targetRef")), field: join(tp, "targetRef")}})
 			}
 			continue
 		}
@@ -853,8 +919,14 @@ func (r *reader) conditionSpec(n *yaml.Node, path string) AlertCondition {
 	if k := r.str(cf, "kind"); k != "" && k != "burnrate" {
 		r.fail(cf.get("kind"), join(cp, "kind"), k, "want burnrate")
 	}
-	if op := r.str(cf, "op"); op != "" && op != "gt" {
-		r.fail(cf.get("op"), join(cp, "op"), op, "want gt: a burn-rate tier fires above its threshold")
+	switch c.Op = r.str(cf, "op"); c.Op {
+	case "":
+		c.Op = "gt"
+	case "gt", "gte":
+	case "lt", "lte":
+		r.fail(cf.get("op"), join(cp, "op"), c.Op, "want gt or gte: a burn-rate condition fires when the burn rate reaches its threshold, not below it")
+	default:
+		r.fail(cf.get("op"), join(cp, "op"), c.Op, "want gt or gte")
 	}
 	if !cf.has("threshold") {
 		r.fail(cf.node, join(cp, "threshold"), "", "is missing")
@@ -882,6 +954,41 @@ func (r *reader) conditionSpec(n *yaml.Node, path string) AlertCondition {
 	return c
 }
 
+// entry checks a list entry that is either a reference (ref) or an inline
+// object of kind. One with none of their fields, or with a name but no
+// metadata (as "- name: fast" under alertPolicies), is one error that
+// says what to write, rather than an unknown field and three missing ones.
+// It reports whether the entry may be read on.
+func (r *reader) entry(n *yaml.Node, path, ref, kind string) bool {
+	n = deref(n)
+	if n.Kind != yaml.MappingNode || len(n.Content) < 2 {
+		return true
+	}
+	known, name := false, -1
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		switch n.Content[i].Value {
+		case ref, "kind", "metadata":
+			return true
+		case "spec":
+			known = true
+		case "name":
+			name = i
+		}
+	}
+	if known && name < 0 {
+		return true
+	}
+	at, field, hint := n.Content[0], join(path, n.Content[0].Value), ""
+	if name >= 0 {
+		at, field = n.Content[name], join(path, "name")
+		if v := valueText(n.Content[name+1]); v != "" {
+			hint = fmt.Sprintf(" (%s: %s)", ref, v)
+		}
+	}
+	r.fail(at, field, "", "unknown field; refer to an %s by name with %s%s, or write one inline with kind, metadata and spec", kind, ref, hint)
+	return false
+}
+
 func (r *reader) targetSpec(n *yaml.Node, path string) NotificationTarget {
 	f := r.mapping(n, path, "description", "target")
 	return NotificationTarget{Description: r.description(f), Target: r.required(f, "target")}
@@ -904,41 +1011,45 @@ func (p *parser) resolve() []SLO {
 				d.s.Indicator = sli.ind
 				// The SLI's fields, as the SLO's inline indicator would
 				// name them.
-				for k, v := range sli.at {
-					if k == "metadata" || k == "spec" || strings.HasPrefix(k, "metadata.") || strings.HasPrefix(k, "spec.") {
-						if _, ok := d.s.FieldPositions["spec.indicator."+k]; !ok && d.s.FieldPositions != nil {
-							d.s.FieldPositions["spec.indicator."+k] = v
-						}
-					}
+				if d.s.FieldPositions.t != nil {
+					d.s.FieldPositions.t.indicator = sli.at
 				}
 			} else {
-				r.fail(d.indRef.node, d.indRef.field, d.indRef.name, "names no SLI")
+				r.failPos(d.indRef.pos, d.indRef.field, d.indRef.name, "names no SLI")
 			}
 		}
 		ind := &d.s.Indicator
+		// An SLI named by indicatorRef is copied, so that SLOs sharing it
+		// do not share pointers; an inline one is the SLO's own.
+		shared := d.indRef != nil
 		if ind.Ratio != nil {
-			// A copy, so that SLOs sharing an SLI do not share pointers.
-			rm := *ind.Ratio
+			rm := ind.Ratio
+			if shared {
+				c := *rm
+				rm = &c
+			}
 			for _, m := range []**MetricSource{&rm.Good, &rm.Bad, &rm.Total, &rm.Raw} {
-				if *m != nil {
+				if *m != nil && shared {
 					c := **m
-					fill(&c)
 					*m = &c
 				}
+				fill(*m)
 			}
-			ind.Ratio = &rm
+			ind.Ratio = rm
 		}
 		if ind.Threshold != nil {
-			c := *ind.Threshold
-			fill(&c)
-			ind.Threshold = &c
+			if shared {
+				c := *ind.Threshold
+				ind.Threshold = &c
+			}
+			fill(ind.Threshold)
 		}
 		for i, o := range d.s.Objectives {
 			switch {
 			case ind.Threshold != nil && o.Op == "":
-				r.fail(d.objNodes[i], d.objPaths[i]+".op", "", "is missing; a thresholdMetric objective needs op and value")
+				r.failPos(d.objPos[i], d.objPaths[i]+".op", "", "is missing; a thresholdMetric objective needs op and value")
 			case ind.Ratio != nil && o.Op != "":
-				r.fail(d.objNodes[i], d.objPaths[i]+".op", o.Op, "applies only to a thresholdMetric indicator")
+				r.failPos(d.objPos[i], d.objPaths[i]+".op", o.Op, "applies only to a thresholdMetric indicator")
 			}
 		}
 		for _, e := range d.policies {
@@ -946,7 +1057,7 @@ func (p *parser) resolve() []SLO {
 			if e.ref != nil {
 				var ok bool
 				if pd, ok = p.policies[e.ref.name]; !ok {
-					r.fail(e.ref.node, e.ref.field, e.ref.name, "names no AlertPolicy")
+					r.failPos(e.ref.pos, e.ref.field, e.ref.name, "names no AlertPolicy")
 					continue
 				}
 			}
@@ -983,7 +1094,7 @@ func (p *parser) policy(r *reader, pd *policyDoc) (AlertPolicy, bool) {
 	case pd.condRef != nil:
 		c, found := p.conditions[pd.condRef.name]
 		if !found {
-			pr.fail(pd.condRef.node, pd.condRef.field, pd.condRef.name, "names no AlertCondition")
+			pr.failPos(pd.condRef.pos, pd.condRef.field, pd.condRef.name, "names no AlertCondition")
 			ok = false
 			break
 		}
@@ -998,7 +1109,7 @@ func (p *parser) policy(r *reader, pd *policyDoc) (AlertPolicy, bool) {
 		}
 		td, found := p.targets[t.ref.name]
 		if !found {
-			pr.fail(t.ref.node, t.ref.field, t.ref.name, "names no AlertNotificationTarget")
+			pr.failPos(t.ref.pos, t.ref.field, t.ref.name, "names no AlertNotificationTarget")
 			continue
 		}
 		ap.NotificationTargets = append(ap.NotificationTargets, td.t)
@@ -1039,7 +1150,8 @@ func (p *parser) checkAlerts(r *reader, d *sloDoc) {
 	if !breaching {
 		pd := d.policyDocs[len(d.policyDocs)-1]
 		path := join(pd.path, "alertWhenBreaching")
-		(&reader{file: pd.file}).failAt(r, pd.at[path], path, "false",
+		pos, _ := pd.at.lookup(path)
+		(&reader{file: pd.file}).failAt(r, pos, path, "false",
 			"every alert policy of SLO %s says alertWhenBreaching: false, which leaves no burn-rate alert to write; remove the alert policies to use the default tiers, or let one alert", d.s.Name)
 		return
 	}
@@ -1056,7 +1168,7 @@ func (p *parser) checkAlerts(r *reader, d *sloDoc) {
 			lbPos, lbPath := cd.field("condition.lookbackWindow")
 			th := strconv.FormatFloat(c.Threshold, 'g', -1, 64)
 			lb, _ := formatShorthand(c.Lookback)
-			length := window.Length(time.Time{})
+			length := shortest(window)
 			switch {
 			case c.Lookback > longest(window):
 				fr.failAt(r, lbPos, lbPath, lb, "is longer than the objective's window %s", window.String())
@@ -1096,6 +1208,21 @@ func (r *reader) failAt(dst *reader, pos Position, field, value, format string, 
 	e := &Error{Position: pos, Field: field, Value: value, Msg: fmt.Sprintf(format, args...)}
 	r.errs = append(r.errs, e)
 	dst.errs = append(dst.errs, e)
+}
+
+// shortest is the shortest a window can be: a February, a first quarter,
+// a year of 365 days, less the hour a daylight-saving change takes.
+func shortest(w slo.Window) time.Duration {
+	const day = 24 * time.Hour
+	switch w.Calendar {
+	case slo.Month:
+		return 28*day - time.Hour
+	case slo.Quarter:
+		return 90*day - time.Hour
+	case slo.Year:
+		return 365*day - time.Hour
+	}
+	return w.Rolling
 }
 
 // longest is the longest a window can be.

@@ -287,7 +287,11 @@ func document(s SLO) (*sloOut, error) {
 		if err != nil || c.Lookback <= 0 {
 			return fail("alert policy %d: lookback %v is not a positive whole number of minutes", i, c.Lookback)
 		}
-		br := burnRateOut{Kind: "burnrate", Op: "gt", Threshold: c.Threshold, LookbackWindow: lb}
+		op := c.Op
+		if op == "" {
+			op = "gt"
+		}
+		br := burnRateOut{Kind: "burnrate", Op: op, Threshold: c.Threshold, LookbackWindow: lb}
 		if c.AlertAfter != 0 {
 			if br.AlertAfter, err = formatShorthand(c.AlertAfter); err != nil || c.AlertAfter < 0 {
 				return fail("alert policy %d: alertAfter %v is not a whole number of minutes", i, c.AlertAfter)

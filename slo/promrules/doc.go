@@ -20,6 +20,9 @@
 // # The rules
 //
 // Each SLO gets one group, runkit-slo-NAME; groups are sorted by name.
+// Above it, a comment line per default tier the SLO's rules leave out
+// (with no Policy, the tiers slo.DefaultPolicyFor omits) says which and
+// why, as [OmittedNote] writes it: over 28 days, the 3-day ticket.
 // Every rule carries the label slo="NAME" and the SLO's Labels. For each
 // window W the policy uses (each tier's long and short window) and the
 // objective's window, with K the labels kept (SLO.Keep):
@@ -30,9 +33,12 @@
 //
 // the error ratio over W, traffic-weighted across every replica (events
 // summed first, then divided; never an average of ratios). A source that
-// counts good events uses TOTAL - GOOD for BAD. With no events in W there
-// is no sample rather than 0/0, so no comparison fires on a quiet night;
-// "or 0 * …" reads a bad counter that no replica has created yet as zero.
+// counts good events uses TOTAL - GOOD for BAD. A Ratio's template over
+// {{.window}} takes the place of increase(…[W]) there, filled in and
+// summed the same way; its two sides must be counted alike (see [Ratio]).
+// With no events in W there is no sample rather than 0/0, so no
+// comparison fires on a quiet night; "or 0 * …" reads a bad counter that
+// no replica has created yet as zero.
 // Then
 //
 //	runkit:slo_budget_remaining:ratio = 1 - runkit:slo_errors:ratio_rate<window> / BUDGET
@@ -60,10 +66,21 @@
 // alert's for:, so the burn must go on that long before the alert fires.
 // And one SLONoData per SLO:
 //
-//	absent(runkit:slo_errors:ratio_rateSHORTEST)   for: 10m
+//	absent(TOTAL over SHORTEST)                               for: Config.NoDataFor (10m)
 //
-// which fires, with severity ticket, when the SLO has had no events for
-// Config.NoDataFor: no replica exports them, or none served anything.
+// which fires, with severity ticket, when the series of the SLO's events
+// are absent: the exporter, the scrape or the relabelling broke, or no
+// replica runs. Counters that are present and flat are zero traffic, a
+// quiet night, and fire nothing. With labels kept, each group that had
+// events over the objective's window and has no series now fires on its
+// own, so one region going dark is seen:
+//
+//	(group by (K) (runkit:slo_errors:ratio_rate<window>)
+//	   unless on (K) TOTAL over SHORTEST) or absent(TOTAL over SHORTEST)
+//
+// Alerts' labels and annotations are templates to Prometheus; the user's
+// text in them (names, label values, queries, the runbook URL) is written
+// so that it expands to itself, {{ and all.
 //
 // # What rules cannot do
 //

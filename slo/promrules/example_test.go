@@ -59,15 +59,15 @@ func ExampleWrite() {
 	//         runbook_url: https://runbooks.example/checkout
 	//         summary: 'SLO checkout burns its error budget {{ printf "%.3g" $value }} times too fast over 1h'
 	//     - alert: SLONoData
-	//       expr: 'absent(runkit:slo_errors:ratio_rate5m{slo="checkout"})'
+	//       expr: 'absent(sum(increase(runkit_slo_events_total{slo="checkout"}[5m])))'
 	//       for: 15m
 	//       labels:
 	//         severity: ticket
 	//         slo: checkout
 	//       annotations:
-	//         description: 'Prometheus has counted no events of SLO checkout (runkit''s event counter runkit_slo_events_total) over any 5m for 15m: no replica reports them, or none served anything. Its budget and burn-rate alerts cannot see a problem until events come back.'
+	//         description: 'Prometheus has found no series of the events of SLO checkout (runkit''s event counter runkit_slo_events_total) for 15m: the exporter, the scrape or the relabelling is broken, or no replica runs. Zero traffic does not fire this alert: counters that are there and flat are a quiet night. The SLO''s budget and burn-rate alerts cannot see a problem until the series come back.'
 	//         runbook_url: https://runbooks.example/checkout
-	//         summary: 'SLO checkout has had no events for 15m'
+	//         summary: 'SLO checkout has had no series of its events for 15m'
 	// <nil>
 }
 
@@ -186,12 +186,24 @@ spec:
 	//         description: 'SLO api promises 99.5% good events over 28d (an error budget of 0.5%). Over the last 2h the error ratio burns that budget {{ printf "%.3g" $value }} times as fast as the window allows, and over the last 10m it still does; above 10, 2.98% of the whole budget goes within 2h. Budget consumed over 28d: {{ with printf "100 * (1 - runkit:slo_budget_remaining:ratio{slo=\"api\"})" | query }}{{ . | first | value | printf "%.4g" }}%{{ else }}unknown{{ end }}.'
 	//         summary: 'SLO api burns its error budget {{ printf "%.3g" $value }} times too fast over 2h'
 	//     - alert: SLONoData
-	//       expr: 'absent(runkit:slo_errors:ratio_rate10m{slo="api"})'
+	//       expr: 'absent(sum(increase(http_requests_total{job="api"}[10m])))'
 	//       for: 10m
 	//       labels:
 	//         severity: ticket
 	//         slo: api
 	//       annotations:
-	//         description: 'Prometheus has counted no events of SLO api (the PromQL http_requests_total{job="api"}) over any 10m for 10m: no replica reports them, or none served anything. Its budget and burn-rate alerts cannot see a problem until events come back.'
-	//         summary: 'SLO api has had no events for 10m'
+	//         description: 'Prometheus has found no series of the events of SLO api (the PromQL http_requests_total{job="api"}) for 10m: the exporter, the scrape or the relabelling is broken, or no replica runs. Zero traffic does not fire this alert: counters that are there and flat are a quiet night. The SLO''s budget and burn-rate alerts cannot see a problem until the series come back.'
+	//         summary: 'SLO api has had no series of its events for 10m'
+}
+
+// A 28-day objective leaves out the default 3-day ticket, whose threshold
+// would be under 1; the rule file says so above the SLO's group.
+func ExampleOmittedNote() {
+	o := slo.Objective{Name: "checkout", Target: 0.999, Window: slo.Rolling(28 * 24 * time.Hour)}
+	_, omitted := slo.DefaultPolicyFor(o)
+	for _, ot := range omitted {
+		fmt.Println(promrules.OmittedNote(o.Name, ot))
+	}
+	// Output:
+	// SLO checkout: the default ticket tier over 3d (short window 6h) is left out: burn-rate threshold 0.9333 is under 1: it would fire while the objective is met, at burn rates that spend less than the budget over the window
 }

@@ -26,13 +26,15 @@ const (
 	Info = "runkit:slo_info"
 	// BurnAlert fires when a burn-rate tier does.
 	BurnAlert = "SLOErrorBudgetBurn"
-	// NoDataAlert fires when the SLO has had no events for a while: no
-	// replica reports them, or none has served anything.
+	// NoDataAlert fires when the series of the SLO's events have been
+	// absent for a while (per kept group): the exporter, the scrape or the
+	// relabelling broke. Counters that are present and flat are zero
+	// traffic, which does not fire it.
 	NoDataAlert = "SLONoData"
 )
 
-// DefaultNoDataFor is how long an SLO must have no events before
-// NoDataAlert fires, unless Config.NoDataFor says otherwise.
+// DefaultNoDataFor is how long the series of an SLO's events must be
+// absent before NoDataAlert fires, unless Config.NoDataFor says otherwise.
 const DefaultNoDataFor = 10 * time.Minute
 
 // SLO is one objective and where Prometheus reads its events.
@@ -69,8 +71,8 @@ type Config struct {
 	// slo.Ticket; Write refuses any other key, and an empty label. A
 	// severity not in the map is its own label.
 	Severity map[slo.Severity]string
-	// NoDataFor is how long an SLO must have no events before NoDataAlert
-	// fires. Zero means DefaultNoDataFor.
+	// NoDataFor is how long the series of an SLO's events must be absent
+	// before NoDataAlert fires. Zero means DefaultNoDataFor.
 	NoDataFor time.Duration
 	// NoDataSeverity is the severity of NoDataAlert: slo.Page or
 	// slo.Ticket, mapped to its label by Severity. Empty means slo.Ticket;
@@ -83,8 +85,10 @@ type Config struct {
 
 // plan is one SLO checked and ready to write.
 type plan struct {
-	s       SLO
-	policy  slo.Policy
+	s      SLO
+	policy slo.Policy
+	// omitted are the default tiers left out, when Policy is nil.
+	omitted []slo.OmittedTier
 	src     sourceExprs
 	windows []time.Duration
 }
@@ -258,11 +262,10 @@ func newPlan(s SLO) (plan, error) {
 		}
 		p.policy = *s.Policy
 	} else {
-		var omitted []slo.OmittedTier
-		p.policy, omitted = slo.DefaultPolicyFor(o)
+		p.policy, p.omitted = slo.DefaultPolicyFor(o)
 		if len(p.policy.Tiers) == 0 {
-			why := make([]string, len(omitted))
-			for i, ot := range omitted {
+			why := make([]string, len(p.omitted))
+			for i, ot := range p.omitted {
 				why[i] = fmt.Sprintf("%s %s: %s", ot.Tier.Severity, Duration(ot.Tier.Long), ot.Reason)
 			}
 			return fail("Policy", "", "no tier of the default policy suits a target of %v over %v (%s); give burn-rate tiers of its own", o.Target, o.Window, strings.Join(why, "; "))
@@ -324,6 +327,8 @@ func wholeSeconds(d time.Duration) bool { return d > 0 && d%time.Second == 0 }
 
 // group is a Prometheus rule group.
 type group struct {
+	// Comments are written above the group, one line each.
+	Comments []string
 	Name     string
 	Interval string
 	Rules    []rule
@@ -384,6 +389,9 @@ func (p *plan) labels(extra ...string) map[string]string {
 func (p *plan) group(cfg Config) group {
 	o := p.s.Objective
 	g := group{Name: "runkit-slo-" + o.Name}
+	for _, ot := range p.omitted {
+		g.Comments = append(g.Comments, OmittedNote(o.Name, ot))
+	}
 	if cfg.Interval > 0 {
 		g.Interval = Duration(cfg.Interval)
 	}
@@ -411,17 +419,35 @@ func (p *plan) group(cfg Config) group {
 		sev = slo.Ticket
 	}
 	shortest := Duration(p.windows[0])
+	// The SLI's series, per kept group, summed over the shortest window:
+	// 0 when present and flat, no result when absent.
+	present := p.src.total(shortest)
+	expr := "absent(" + present + ")"
+	if len(p.s.Keep) > 0 {
+		// A group that had events over the objective's window and has
+		// no series now.
+		by := strings.Join(p.s.Keep, ", ")
+		expr = "(group by (" + by + ") (" + p.selector(ErrorRatio+window) + ") unless on (" + by + ") " + present + ") or " + expr
+	}
 	g.Rules = append(g.Rules, rule{
 		Alert:  NoDataAlert,
-		Expr:   "absent(" + p.selector(ErrorRatio+shortest) + ")",
+		Expr:   expr,
 		For:    Duration(noDataFor),
-		Labels: p.labels("severity", severity(cfg, sev)),
+		Labels: p.alertLabels("severity", severity(cfg, sev)),
 		Annotations: p.annotations(
-			fmt.Sprintf("SLO %s has had no events for %s", o.Name, Duration(noDataFor)),
-			fmt.Sprintf("Prometheus has counted no events of SLO %s (%s) over any %s for %s: no replica reports them, or none served anything. Its budget and burn-rate alerts cannot see a problem until events come back.",
-				o.Name, p.src.describe, shortest, Duration(noDataFor))),
+			fmt.Sprintf("SLO %s has had no series of its events for %s", literal(o.Name), Duration(noDataFor)),
+			fmt.Sprintf("Prometheus has found no series of the events of SLO %s (%s) for %s: the exporter, the scrape or the relabelling is broken, or no replica runs. Zero traffic does not fire this alert: counters that are there and flat are a quiet night. The SLO's budget and burn-rate alerts cannot see a problem until the series come back.",
+				literal(o.Name), literal(p.src.describe), Duration(noDataFor))),
 	})
 	return g
+}
+
+// OmittedNote says that a default tier is left out of an SLO's rules, and
+// why, in one line: the comment Write puts above the SLO's group, which
+// runkit slo rules prints too.
+func OmittedNote(name string, ot slo.OmittedTier) string {
+	return fmt.Sprintf("SLO %s: the default %s tier over %s (short window %s) is left out: %s",
+		name, ot.Tier.Severity, Duration(ot.Tier.Long), Duration(ot.Tier.ShortWindow()), ot.Reason)
 }
 
 func severity(cfg Config, s slo.Severity) string {
@@ -431,12 +457,34 @@ func severity(cfg Config, s slo.Severity) string {
 	return string(s)
 }
 
+// alertLabels are an alert's labels. Prometheus expands an alert's labels
+// as templates, as it does its annotations, so every value is literal
+// text (see literal).
+func (p *plan) alertLabels(extra ...string) map[string]string {
+	l := p.labels(extra...)
+	for k, v := range l {
+		l[k] = literal(v)
+	}
+	return l
+}
+
+// annotations are an alert's annotations: summary and description are
+// templates, in which user text is already literal; runbook_url is made
+// so.
 func (p *plan) annotations(summary, description string) map[string]string {
 	a := map[string]string{"summary": summary, "description": description}
 	if p.s.RunbookURL != "" {
-		a["runbook_url"] = p.s.RunbookURL
+		a["runbook_url"] = literal(p.s.RunbookURL)
 	}
 	return a
+}
+
+// literal makes user text, such as a name, a label value or a query with
+// {{.window}}, read as itself where Prometheus expands templates: each
+// {{ is written {{"{{"}}, which expands to {{. Nothing else starts a
+// template action.
+func literal(s string) string {
+	return strings.ReplaceAll(s, "{{", `{{"{{"}}`)
 }
 
 // burnAlert fires when the burn rate, error ratio / budget, exceeds the
@@ -462,11 +510,11 @@ func (p *plan) burnAlert(cfg Config, t slo.Tier) rule {
 	r := rule{
 		Alert:  BurnAlert,
 		Expr:   expr,
-		Labels: p.labels("severity", severity(cfg, t.Severity), "long_window", long, "short_window", short),
+		Labels: p.alertLabels("severity", severity(cfg, t.Severity), "long_window", long, "short_window", short),
 		Annotations: p.annotations(
-			fmt.Sprintf(`SLO %s burns its error budget {{ printf "%%.3g" $value }} times too fast over %s`, o.Name, long),
+			fmt.Sprintf(`SLO %s burns its error budget {{ printf "%%.3g" $value }} times too fast over %s`, literal(o.Name), long),
 			fmt.Sprintf(`SLO %s promises %s%% good events over %s (an error budget of %s%%). Over the last %s the error ratio burns that budget {{ printf "%%.3g" $value }} times as fast as the window allows, and over the last %s it still does; above %s, %.3g%% of the whole budget goes within %s. Budget consumed over %s: {{ with printf %s%s | query }}{{ . | first | value | printf "%%.4g" }}%%{{ else }}unknown{{ end }}.`,
-				o.Name, num(roundPct(o.Target)), window, num(roundPct(o.Budget())), long, short, num(threshold), 100*t.BudgetShare, long, window, strconv.Quote(consumed), args)),
+				literal(o.Name), num(roundPct(o.Target)), window, num(roundPct(o.Budget())), long, short, num(threshold), 100*t.Share(o.Window.Rolling), long, window, strconv.Quote(consumed), args)),
 	}
 	if t.For > 0 {
 		r.For = Duration(t.For)

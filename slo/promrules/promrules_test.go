@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"text/template"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -241,21 +242,44 @@ func TestRulesReadBackExactly(t *testing.T) {
 	}
 }
 
+// expand expands s as Prometheus expands an alert's label or annotation:
+// a text/template with {{ and }}.
+func expand(t *testing.T, s string) string {
+	t.Helper()
+	tmpl, err := template.New("label").Parse(s)
+	if err != nil {
+		t.Fatalf("%q is not a template: %v", s, err)
+	}
+	var b strings.Builder
+	if err := tmpl.Execute(&b, nil); err != nil {
+		t.Fatalf("%q: %v", s, err)
+	}
+	return b.String()
+}
+
 // Whatever the user's matchers, expressions and labels, Write does not
 // panic, and what it writes reads back as a rule file with them intact.
 func FuzzWrite(f *testing.F) {
 	f.Add("checkout", `job="api"`, `http_requests_total{code=~"5.."}`, `http_requests_total`, "team", "payments", 0.25)
 	f.Add("a b", `job="a\"b",x!~'y'`, `sum(rate(x[{{.window}}]))`, `{__name__="t"}`, "yes", "it's", 1.0)
 	f.Add("", "}", "{", "x{", "", "\n", 0.0)
+	f.Add("a{{b", `job="{{"`, `sum(rate(x[{{.window}}]))`, `sum(rate(y[{{.window}}]))`, "note", "{{ $value }} {{{", 0.5)
+	f.Add("k", "", `sum by (region) (rate(x{a="sum("}[{{.window}}]))`, `sum(rate(y[{{.window}}])) without (code`, "team", "t", 0.25)
 	f.Fuzz(func(t *testing.T, name, matchers, bad, total, key, value string, threshold float64) {
 		o := objective(name, 0.999, 30*day)
-		for _, src := range []promrules.Source{
+		for i, src := range []promrules.Source{
 			promrules.Events{Matchers: matchers},
 			promrules.Ratio{Bad: bad, Total: total},
 			promrules.Latency{Matchers: matchers, Threshold: threshold},
+			promrules.Ratio{Bad: bad, Total: total},
 		} {
+			var keep []string
+			if i == 3 {
+				// A template's aggregations are read for the kept label.
+				keep = []string{"region"}
+			}
 			var buf bytes.Buffer
-			err := promrules.Write(&buf, promrules.Config{}, promrules.SLO{Objective: o, Source: src, Labels: map[string]string{key: value}})
+			err := promrules.Write(&buf, promrules.Config{}, promrules.SLO{Objective: o, Source: src, Labels: map[string]string{key: value}, Keep: keep})
 			if err != nil {
 				continue
 			}
@@ -264,7 +288,12 @@ func FuzzWrite(f *testing.F) {
 				t.Fatalf("groups %+v", groups)
 			}
 			for _, r := range groups[0].Rules {
-				if r.Labels["slo"] != name || r.Labels[key] != value {
+				slo, v := r.Labels["slo"], r.Labels[key]
+				if r.Alert != "" {
+					// Prometheus expands an alert's labels as templates.
+					slo, v = expand(t, slo), expand(t, v)
+				}
+				if slo != name || v != value {
 					t.Fatalf("rule %s%s labels %v, want slo=%q %s=%q", r.Record, r.Alert, r.Labels, name, key, value)
 				}
 			}
@@ -372,4 +401,27 @@ func TestThresholdsSeverityAndNoDataDefaults(t *testing.T) {
 			t.Errorf("SLONoData with %+v: for %s, severity %s; want 30m, critical", cfg, r.For, r.Labels["severity"])
 		}
 	}
+}
+
+// Whatever the default policy leaves out of an SLO's rules, the file says
+// in a comment above its group, and promtool still reads the file.
+func TestOmittedTiersNoted(t *testing.T) {
+	out := write(t, promrules.Config{}, promrules.SLO{Objective: objective("monthly", 0.999, 28*day)}, promrules.SLO{Objective: objective("thirty", 0.999, 30*day)})
+	want := "# SLO monthly: the default ticket tier over 3d (short window 6h) is left out: burn-rate threshold 0.9333 is under 1: it would fire while the objective is met, at burn rates that spend less than the budget over the window\n- name: runkit-slo-monthly\n"
+	if !strings.Contains(out, want) {
+		t.Errorf("no note of the 3-day ticket above the 28-day group in\n%s\nwant\n%s", out, want)
+	}
+	if n := strings.Count(out, "is left out"); n != 1 {
+		t.Errorf("%d notes of tiers left out, want 1 (the 30-day objective keeps all four)", n)
+	}
+	// An explicit policy leaves nothing out.
+	policy := slo.Policy{Tiers: []slo.Tier{{Severity: slo.Page, Long: time.Hour, BudgetShare: 0.02}}}
+	if out := write(t, promrules.Config{}, promrules.SLO{Objective: objective("own", 0.999, 28*day), Policy: &policy}); strings.Contains(out, "left out") {
+		t.Errorf("an explicit policy noted a tier left out:\n%s", out)
+	}
+	if testing.Short() {
+		return
+	}
+	promtool := tool(t, "promtool")
+	run(t, promtool, "check", "rules", writeRules(t, t.TempDir(), promrules.Config{}, promrules.SLO{Objective: objective("monthly", 0.999, 28*day)}))
 }

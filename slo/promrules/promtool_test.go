@@ -60,7 +60,7 @@ func sources(i int) []promrules.Source {
 		promrules.Events{},
 		promrules.Events{Matchers: `job="checkout"`},
 		promrules.Ratio{Bad: `http_requests_total{job="api",code=~"5.."}`, Total: `http_requests_total{job="api"}`},
-		promrules.Ratio{Good: `sum(increase(http_requests_total{job="api",code!~"5.."}[{{.window}}]))`, Total: `sum(increase(http_requests_total{job="api"}[{{.window}}]))`},
+		promrules.Ratio{Good: `sum by (region) (increase(http_requests_total{job="api",code!~"5.."}[{{.window}}]))`, Total: `sum by (region) (increase(http_requests_total{job="api"}[{{.window}}]))`},
 		promrules.Latency{Threshold: 0.25, Matchers: fmt.Sprintf(`http_route="/r%d"`, i)},
 		promrules.Latency{Histogram: "rpc_duration_milliseconds", Threshold: 300, Buckets: []float64{100, 300, 1000}},
 	}
@@ -257,29 +257,35 @@ func TestPromtoolTestRules(t *testing.T) {
 		}}, promrules.SLO{Objective: o})
 	})
 
-	t.Run("zero traffic fires nothing but the no-data alert after its for", func(t *testing.T) {
+	t.Run("absent series fire the no-data alert after its for; zero traffic fires nothing", func(t *testing.T) {
 		noData := expAlert{Labels: map[string]string{"slo": o.Name, "severity": "ticket"}, Annotations: map[string]string{
-			"summary":     "SLO checkout has had no events for 10m",
-			"description": "Prometheus has counted no events of SLO checkout (runkit's event counter runkit_slo_events_total) over any 5m for 10m: no replica reports them, or none served anything. Its budget and burn-rate alerts cannot see a problem until events come back.",
+			"summary":     "SLO checkout has had no series of its events for 10m",
+			"description": "Prometheus has found no series of the events of SLO checkout (runkit's event counter runkit_slo_events_total) for 10m: the exporter, the scrape or the relabelling is broken, or no replica runs. Zero traffic does not fire this alert: counters that are there and flat are a quiet night. The SLO's budget and burn-rate alerts cannot see a problem until the series come back.",
 		}}
-		var cases []testCase
-		for _, input := range [][]inputSeries{
-			nil,                        // no replica reports anything
-			counters(o.Name, 0, 0, 30), // counters that stand still
-		} {
-			cases = append(cases, testCase{
-				Interval:    "1m",
-				InputSeries: input,
+		var quiet []alertTest
+		for _, at := range []string{"10m", "25m", "1h", "2h"} {
+			quiet = append(quiet, alertTest{EvalTime: at, AlertName: promrules.NoDataAlert}, alertTest{EvalTime: at, AlertName: promrules.BurnAlert})
+		}
+		runUnitTest(t, promtool, time.Minute, []testCase{
+			{
+				// No replica reports anything: the series are absent.
+				Interval: "1m",
 				Alerts: []alertTest{
 					{EvalTime: "9m", AlertName: promrules.NoDataAlert},
 					{EvalTime: "10m", AlertName: promrules.NoDataAlert, ExpAlerts: []expAlert{noData}},
 					{EvalTime: "25m", AlertName: promrules.NoDataAlert, ExpAlerts: []expAlert{noData}},
+					{EvalTime: "1h", AlertName: promrules.NoDataAlert, ExpAlerts: []expAlert{noData}},
 					{EvalTime: "10m", AlertName: promrules.BurnAlert},
 					{EvalTime: "25m", AlertName: promrules.BurnAlert},
 				},
-			})
-		}
-		runUnitTest(t, promtool, time.Minute, cases, promrules.SLO{Objective: o})
+			},
+			{
+				// Counters that stand still: a quiet night.
+				Interval:    "1m",
+				InputSeries: counters(o.Name, 0, 0, 120),
+				Alerts:      quiet,
+			},
+		}, promrules.SLO{Objective: o})
 	})
 
 	t.Run("budget remaining is slo.Evaluate's to 1e-9", func(t *testing.T) {

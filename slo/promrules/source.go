@@ -55,11 +55,21 @@ type Events struct {
 // Ratio reads events from PromQL. Each expression is either a series
 // selector of a counter (`http_requests_total{code=~"5.."}`), which the
 // rules wrap in sum(increase(…[window])), or a template holding
-// WindowVar that already sums over the window
-// (`sum(increase(http_requests_total{code=~"5.."}[{{.window}}]))`).
-// Give Total and exactly one of Bad and Good. A selector's matchers are
-// checked; a template is not parsed here, and `promtool check rules` finds
-// a mistake in it.
+// WindowVar (`sum(rate(http_requests_total{code=~"5.."}[{{.window}}]))`),
+// which the rules fill in and wrap in sum(…), so that a template that
+// leaves labels such as instance still gives one ratio.
+//
+// Give Total and exactly one of Bad and Good, both of one kind: two
+// selectors, or two templates applying the same function (rate, increase)
+// to their window's range. A selector beside a template, or templates
+// over different functions, would divide unlike numbers (a selector's
+// increase by a template's rate is 3,600 times too high over an hour), so
+// Write refuses the mix, naming both queries. With SLO.Keep, every
+// aggregation in a template must keep the kept labels (`sum by (region)
+// (…)`); one that drops one would leave each value of it nothing to match,
+// and Write refuses it, naming the label. A selector's matchers are
+// checked; the rest of a template is not parsed here, and `promtool check
+// rules` finds a mistake in it.
 type Ratio struct {
 	Bad, Good, Total string
 }
@@ -97,9 +107,15 @@ func sum(sel string, keep []string) func(w string) string {
 	return func(w string) string { return by + "increase(" + sel + "[" + w + "]))" }
 }
 
-// template fills WindowVar.
-func template(expr string) func(w string) string {
-	return func(w string) string { return "(" + strings.ReplaceAll(expr, WindowVar, w) + ")" }
+// template fills WindowVar and sums the result by the labels kept, as
+// sum does a selector's increase, so that a template that leaves labels
+// (instance, code) still gives one ratio per kept group.
+func template(expr string, keep []string) func(w string) string {
+	by := "sum("
+	if len(keep) > 0 {
+		by = "sum by (" + strings.Join(keep, ", ") + ") ("
+	}
+	return func(w string) string { return by + strings.ReplaceAll(expr, WindowVar, w) + ")" }
 }
 
 // withMatchers adds matchers to a selector of name.
@@ -129,7 +145,10 @@ func (r Ratio) exprs(_ string, keep []string) (sourceExprs, error) {
 	wrap := func(field, expr string) (func(string) string, error) {
 		switch {
 		case strings.Contains(expr, WindowVar):
-			return template(expr), nil
+			if err := keepsLabels(expr, keep); err != "" {
+				return nil, &Error{Field: "Ratio." + field, Msg: fmt.Sprintf("%q %s", strings.TrimSpace(expr), err)}
+			}
+			return template(expr, keep), nil
 		case isSelector(expr):
 			return sum(strings.TrimSpace(expr), keep), nil
 		case strings.TrimSpace(expr) == "":
@@ -139,6 +158,7 @@ func (r Ratio) exprs(_ string, keep []string) (sourceExprs, error) {
 	}
 	var s sourceExprs
 	var err error
+	field, events := "Bad", r.Bad
 	switch {
 	case r.Bad != "" && r.Good != "":
 		return s, &Error{Field: "Ratio", Msg: fmt.Sprintf("sets both Bad %q and Good %q; give one", r.Bad, r.Good)}
@@ -147,6 +167,7 @@ func (r Ratio) exprs(_ string, keep []string) (sourceExprs, error) {
 	case r.Bad != "":
 		s.bad, err = wrap("Bad", r.Bad)
 	default:
+		field, events = "Good", r.Good
 		s.good, err = wrap("Good", r.Good)
 	}
 	if err != nil {
@@ -155,9 +176,184 @@ func (r Ratio) exprs(_ string, keep []string) (sourceExprs, error) {
 	if s.total, err = wrap("Total", r.Total); err != nil {
 		return s, err
 	}
+	if err := sameKind(field, events, r.Total); err != nil {
+		return s, err
+	}
 	s.describe = "the PromQL " + strings.TrimSpace(r.Total)
 	return s, nil
 }
+
+// sameKind refuses a ratio whose two sides are not counted alike: a
+// selector beside a template, which the rules would wrap in increase()
+// while the template keeps its own function (rate() makes the ratio 3,600
+// times off over an hour), or two templates over different functions.
+func sameKind(field, events, total string) error {
+	et, tt := strings.Contains(events, WindowVar), strings.Contains(total, WindowVar)
+	events, total = strings.TrimSpace(events), strings.TrimSpace(total)
+	switch {
+	case et == tt && !et:
+		return nil
+	case !et:
+		return &Error{Field: "Ratio", Msg: fmt.Sprintf("%s %q is a series selector and Total %q a template: the rules would count the selector with increase() and use the template as written, so the two sides would not be alike; write both as selectors, or %s as a template over the same function as Total, such as sum(increase(%s[%s]))", field, events, total, field, events, WindowVar)}
+	case !tt:
+		return &Error{Field: "Ratio", Msg: fmt.Sprintf("%s %q is a template and Total %q a series selector: the rules would count the selector with increase() and use the template as written, so the two sides would not be alike; write both as selectors, or Total as a template over the same function as %s, such as sum(increase(%s[%s]))", field, events, total, field, total, WindowVar)}
+	}
+	if ef, tf := rangeFuncs(events), rangeFuncs(total); !slices.Equal(ef, tf) {
+		return &Error{Field: "Ratio", Msg: fmt.Sprintf("%s %q reads its window with %s and Total %q with %s: the ratio of the two would not be a share of events; use the same function on both, such as increase()", field, events, funcList(ef), total, funcList(tf))}
+	}
+	return nil
+}
+
+// windowRange finds a function applied to a range over WindowVar, as
+// rate(x{code="500"}[{{.window}}]).
+var windowRange = regexp.MustCompile(`([a-zA-Z_]+)\s*\(\s*[^()\[]*\[\s*` + regexp.QuoteMeta(WindowVar) + `\s*\]`)
+
+// rangeFuncs lists, sorted and once each, the functions a template applies
+// to ranges over its window.
+func rangeFuncs(expr string) []string {
+	var fs []string
+	for _, m := range windowRange.FindAllStringSubmatch(expr, -1) {
+		fs = append(fs, m[1]+"()")
+	}
+	slices.Sort(fs)
+	return slices.Compact(fs)
+}
+
+func funcList(fs []string) string {
+	if len(fs) == 0 {
+		return "no range function"
+	}
+	return strings.Join(fs, " and ")
+}
+
+// aggregators are PromQL's aggregation operators, which drop every label
+// not in their by (…), or those in their without (…).
+var aggregators = []string{"sum", "min", "max", "avg", "group", "stddev", "stdvar", "count", "count_values", "bottomk", "topk", "quantile", "limitk", "limit_ratio"}
+
+// keepsLabels says how a template drops a label of keep, or returns "":
+// each aggregation in it must keep every kept label, in its by (…) or by
+// leaving it out of its without (…), or the ratio per label value has
+// nothing to match.
+func keepsLabels(expr string, keep []string) string {
+	if len(keep) == 0 {
+		return ""
+	}
+	for i := 0; i < len(expr); {
+		c := expr[i]
+		switch {
+		case c == '"' || c == '\'' || c == '`':
+			i = skipQuoted(expr, i)
+			continue
+		case isIdentStart(c):
+			j := i
+			for j < len(expr) && isIdent(expr[j]) {
+				j++
+			}
+			word := expr[i:j]
+			if i > 0 && (expr[i-1] == '.' || expr[i-1] == ':') || !slices.Contains(aggregators, word) {
+				i = j
+				continue
+			}
+			by, list, ok := grouping(expr, j)
+			if !ok {
+				i = j
+				continue
+			}
+			for _, k := range keep {
+				switch {
+				case by == "":
+					return fmt.Sprintf("aggregates with %s() over every label, dropping %s, a label Keep keeps: each value of %s would have nothing to match; write %s by (%s) (…)", word, k, k, word, strings.Join(keep, ", "))
+				case by == "by" && !slices.Contains(list, k):
+					return fmt.Sprintf("aggregates with %s by (%s), dropping %s, a label Keep keeps: each value of %s would have nothing to match; add %s to the by (…)", word, strings.Join(list, ", "), k, k, k)
+				case by == "without" && slices.Contains(list, k):
+					return fmt.Sprintf("aggregates with %s without (%s), dropping %s, a label Keep keeps: each value of %s would have nothing to match; take %s out of the without (…)", word, strings.Join(list, ", "), k, k, k)
+				}
+			}
+			i = j
+		default:
+			i++
+		}
+	}
+	return ""
+}
+
+// grouping reads the by or without clause of an aggregation whose
+// operator ends at i, before or after its parenthesised argument. ok is
+// false when what follows is not an aggregation (a metric or label
+// named like one).
+func grouping(expr string, i int) (by string, list []string, ok bool) {
+	clause := func(i int) (string, []string, int) {
+		i = skipSpace(expr, i)
+		for _, kw := range []string{"by", "without"} {
+			if strings.HasPrefix(expr[i:], kw) && (i+len(kw) == len(expr) || !isIdent(expr[i+len(kw)])) {
+				k := skipSpace(expr, i+len(kw))
+				if k < len(expr) && expr[k] == '(' {
+					end := strings.IndexByte(expr[k:], ')')
+					if end < 0 {
+						return "", nil, i
+					}
+					var names []string
+					for _, n := range strings.Split(expr[k+1:k+end], ",") {
+						if n = strings.TrimSpace(n); n != "" {
+							names = append(names, n)
+						}
+					}
+					return kw, names, k + end + 1
+				}
+			}
+		}
+		return "", nil, i
+	}
+	by, list, i = clause(i)
+	if by != "" {
+		return by, list, true
+	}
+	if i >= len(expr) || expr[i] != '(' {
+		return "", nil, false
+	}
+	// Skip the argument to its closing parenthesis.
+	depth := 0
+	for i < len(expr) {
+		switch c := expr[i]; {
+		case c == '"' || c == '\'' || c == '`':
+			i = skipQuoted(expr, i)
+			continue
+		case c == '(':
+			depth++
+		case c == ')':
+			depth--
+		}
+		i++
+		if depth == 0 {
+			break
+		}
+	}
+	by, list, _ = clause(i)
+	return by, list, true
+}
+
+func skipSpace(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipQuoted returns the index after the quoted string that starts at i.
+func skipQuoted(s string, i int) int {
+	q := s[i]
+	i++
+	for i < len(s) && s[i] != q {
+		if s[i] == '\\' && q != '`' {
+			i++
+		}
+		i++
+	}
+	return i + 1
+}
+
+func isIdentStart(c byte) bool { return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+func isIdent(c byte) bool      { return isIdentStart(c) || c >= '0' && c <= '9' }
 
 func (l Latency) exprs(_ string, keep []string) (sourceExprs, error) {
 	h := l.Histogram
@@ -178,13 +374,35 @@ func (l Latency) exprs(_ string, keep []string) (sourceExprs, error) {
 		return sourceExprs{}, &Error{Field: "Latency.Threshold", Msg: fmt.Sprintf("%v is not a positive number", l.Threshold)}
 	}
 	if !slices.Contains(buckets, l.Threshold) {
-		return sourceExprs{}, &Error{Field: "Latency.Threshold", Msg: fmt.Sprintf("%v is not a bucket boundary of %s (%v): the histogram cannot tell events on either side of it apart", l.Threshold, h, buckets)}
+		return sourceExprs{}, &Error{Field: "Latency.Threshold", Msg: fmt.Sprintf("%v is not a bucket boundary of %s (%v): the histogram cannot tell events on either side of it apart; %s", l.Threshold, h, buckets, nearest(buckets, l.Threshold))}
 	}
 	return sourceExprs{
 		total:    sum(withMatchers(h+"_count", l.Matchers), keep),
 		good:     sum(withMatchers(h+"_bucket", l.Matchers, "le=~"+strconv.Quote(leRegexp(l.Threshold))), keep),
 		describe: fmt.Sprintf("the histogram %s, good at most %v", h, l.Threshold),
 	}, nil
+}
+
+// nearest names the bucket boundaries on either side of v.
+func nearest(buckets []float64, v float64) string {
+	below, above := math.Inf(-1), math.Inf(1)
+	for _, b := range buckets {
+		if b < v && b > below {
+			below = b
+		}
+		if b > v && b < above {
+			above = b
+		}
+	}
+	switch {
+	case math.IsInf(below, -1) && math.IsInf(above, 1):
+		return "the histogram has no boundaries"
+	case math.IsInf(below, -1):
+		return fmt.Sprintf("the nearest boundary is %v, the lowest", above)
+	case math.IsInf(above, 1):
+		return fmt.Sprintf("the nearest boundary is %v, the highest", below)
+	}
+	return fmt.Sprintf("the nearest boundaries are %v and %v", below, above)
 }
 
 // leRegexp matches a bucket boundary however it is written: Prometheus 2

@@ -3,6 +3,7 @@ package promrules
 import (
 	"maps"
 	"slices"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -131,6 +132,11 @@ func printable(s string) bool {
 
 // appendTo appends the group as one item of the file's groups list.
 func (g group) appendTo(b []byte) []byte {
+	for _, c := range g.Comments {
+		b = append(b, "# "...)
+		b = append(b, strings.ReplaceAll(strings.ReplaceAll(c, "\r", " "), "\n", " ")...)
+		b = append(b, '\n')
+	}
 	b = append(b, "- name: "...)
 	b = appendScalar(b, g.Name)
 	b = append(b, '\n')

@@ -1,0 +1,77 @@
+package openslo_test
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/ybiyri/runkit/slo/openslo"
+)
+
+// problems lists the problems Parse finds in doc, one string each.
+func problems(t *testing.T, doc string) []string {
+	t.Helper()
+	_, err := openslo.Parse("f.yaml", []byte(doc))
+	if err == nil {
+		return nil
+	}
+	var out []string
+	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+		out = append(out, e.Error())
+	}
+	return out
+}
+
+// The mistakes people make writing OpenSLO by hand get one message each,
+// saying what to write: a percentage given as target, and an alert policy
+// named where a reference belongs.
+func TestParseMessagesSayWhatToWrite(t *testing.T) {
+	got := problems(t, strings.Replace(sloDoc, "    - target: 0.999", "    - target: 99.5", 1))
+	want := "f.yaml:27:15: spec.objectives[0].target 99.5: out of range (0, 1): target is a ratio; for a percentage write targetPercent: 99.5"
+	if len(got) != 1 || got[0] != want {
+		t.Errorf("target 99.5: %q\nwant %q", got, want)
+	}
+
+	doc := alertDoc("30d", "", "                threshold: 14.4\n                lookbackWindow: 1h\n")
+	i := strings.Index(doc, "  alertPolicies:\n")
+	named := doc[:i] + "  alertPolicies:\n    - name: burn\n"
+	got = problems(t, named)
+	want = "f.yaml:29:7: spec.alertPolicies[0].name: unknown field; refer to an AlertPolicy by name with alertPolicyRef (alertPolicyRef: burn), or write one inline with kind, metadata and spec"
+	if len(got) != 1 || got[0] != want {
+		t.Errorf("alertPolicies: - name: burn: %d problems %q\nwant one: %q", len(got), got, want)
+	}
+	// The same for a condition and a notification target.
+	cond := strings.Replace(doc, "          - kind: AlertCondition\n            metadata:\n              name: fast\n            spec:\n", "          - name: fast\n            spec:\n", 1)
+	if got := problems(t, cond); len(got) != 1 || !strings.Contains(got[0], "conditions[0].name: unknown field; refer to an AlertCondition by name with conditionRef (conditionRef: fast)") {
+		t.Errorf("conditions: - name: fast: %q", got)
+	}
+}
+
+// op gte, which the OpenSLO spec allows for a burn-rate condition, is
+// read (and written back) as written; lt and lte are refused, saying why.
+func TestParseConditionOp(t *testing.T) {
+	for _, op := range []string{"gt", "gte"} {
+		doc := strings.Replace(alertDoc("30d", "", "                threshold: 14.4\n                lookbackWindow: 1h\n"), "op: gt", "op: "+op, 1)
+		slos, err := openslo.Parse("f.yaml", []byte(doc))
+		if err != nil {
+			t.Fatalf("op %s: %v", op, err)
+		}
+		if got := slos[0].AlertPolicies[0].Condition.Op; got != op {
+			t.Errorf("op %s read as %q", op, got)
+		}
+		if th := slos[0].Policy().Tiers[0].Threshold(30 * day); th != 14.4 {
+			t.Errorf("op %s: threshold %v, want 14.4", op, th)
+		}
+		var buf bytes.Buffer
+		if err := openslo.Write(&buf, slos...); err != nil || !strings.Contains(buf.String(), "op: "+op+"\n") {
+			t.Errorf("op %s written back as\n%s (%v)", op, buf.String(), err)
+		}
+	}
+	doc := strings.Replace(alertDoc("30d", "", "                threshold: 14.4\n                lookbackWindow: 1h\n"), "op: gt", "op: lte", 1)
+	_, err := openslo.Parse("f.yaml", []byte(doc))
+	var e *openslo.Error
+	if !errors.As(err, &e) || e.Value != "lte" || !strings.Contains(e.Msg, "want gt or gte") {
+		t.Errorf("op lte: %v", err)
+	}
+}

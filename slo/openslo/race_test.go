@@ -1,0 +1,5 @@
+//go:build race
+
+package openslo_test
+
+func init() { raceEnabled = true }
