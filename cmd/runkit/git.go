@@ -62,13 +62,45 @@ func (g gitRepo) run(stdin string, args ...string) (string, error) {
 // the repository, to resolve every revision, and to walk the history
 // behind them all once; prog reports the walk.
 func gitCommits(ctx context.Context, dir string, markers []marker, deps []deploy.Deployment, prog *progress) error {
+	g, entries, err := gitEntries(ctx, dir, markers, deps)
+	if err != nil {
+		return err
+	}
+
+	// One walk of the history behind every deployed commit, then each
+	// deployment's commits from it, in memory.
+	var tips []string
+	for _, e := range entries {
+		tips = append(tips, e.sha)
+	}
+	h, err := g.history(tips, prog)
+	if err != nil {
+		return externalErrorf("--git %s: %v", dir, err)
+	}
+	commits := h.deployed(entries, prog)
+	byID := map[string][]time.Time{}
+	for i, e := range entries {
+		byID[e.id] = commits[i]
+	}
+	for i, m := range markers {
+		if m.Revision != "" {
+			deps[i].Commits = byID[deps[i].ID]
+		}
+	}
+	return nil
+}
+
+// gitEntries checks the repository at dir and resolves every marker's
+// revision at once: it returns one entry per deployment ID with a
+// revision, at its earliest marker, in time order.
+func gitEntries(ctx context.Context, dir string, markers []marker, deps []deploy.Deployment) (gitRepo, []*gitEntry, error) {
 	path, err := exec.LookPath("git")
 	if err != nil {
-		return externalErrorf("--git: %v", err)
+		return gitRepo{}, nil, externalErrorf("--git: %v", err)
 	}
 	g := gitRepo{ctx, path, dir}
 	if _, err := g.run("", "rev-parse", "--git-dir"); err != nil {
-		return usageErrorf("--git %s: %v", dir, err)
+		return gitRepo{}, nil, usageErrorf("--git %s: %v", dir, err)
 	}
 
 	// Every revision resolved at once.
@@ -77,7 +109,7 @@ func gitCommits(ctx context.Context, dir string, markers []marker, deps []deploy
 	for _, m := range markers {
 		if r := m.Revision; r != "" && where[r] == "" {
 			if strings.ContainsAny(r, " \t\n") {
-				return usageErrorf("%s: revision %q is not a revision", m.pos, r)
+				return gitRepo{}, nil, usageErrorf("%s: revision %q is not a revision", m.pos, r)
 			}
 			where[r] = m.pos
 			revs = append(revs, r)
@@ -91,16 +123,16 @@ func gitCommits(ctx context.Context, dir string, markers []marker, deps []deploy
 		}
 		out, err := g.run(in.String(), "cat-file", "--batch-check=%(objectname) %(objecttype)")
 		if err != nil {
-			return externalErrorf("--git %s: %v", dir, err)
+			return gitRepo{}, nil, externalErrorf("--git %s: %v", dir, err)
 		}
 		lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
 		if len(lines) != len(revs) {
-			return externalErrorf("--git %s: git cat-file answered %d lines for %d revisions", dir, len(lines), len(revs))
+			return gitRepo{}, nil, externalErrorf("--git %s: git cat-file answered %d lines for %d revisions", dir, len(lines), len(revs))
 		}
 		for i, l := range lines {
 			f := strings.Fields(l)
 			if len(f) != 2 || f[1] != "commit" {
-				return usageErrorf("%s: revision %s is not a commit of the repository at %s (fetch it first?)", where[revs[i]], revs[i], dir)
+				return gitRepo{}, nil, usageErrorf("%s: revision %s is not a commit of the repository at %s (fetch it first?)", where[revs[i]], revs[i], dir)
 			}
 			sha[revs[i]] = f[0]
 		}
@@ -124,28 +156,7 @@ func gitCommits(ctx context.Context, dir string, markers []marker, deps []deploy
 		}
 	}
 	slices.SortStableFunc(entries, func(a, b *gitEntry) int { return a.time.Compare(b.time) })
-
-	// One walk of the history behind every deployed commit, then each
-	// deployment's commits from it, in memory.
-	var tips []string
-	for _, e := range entries {
-		tips = append(tips, e.sha)
-	}
-	h, err := g.history(tips, prog)
-	if err != nil {
-		return externalErrorf("--git %s: %v", dir, err)
-	}
-	commits := h.deployed(entries, prog)
-	byID := map[string][]time.Time{}
-	for i, e := range entries {
-		byID[e.id] = commits[i]
-	}
-	for i, m := range markers {
-		if m.Revision != "" {
-			deps[i].Commits = byID[deps[i].ID]
-		}
-	}
-	return nil
+	return g, entries, nil
 }
 
 // gitEntry is one deployment with a revision: its ID, its service and

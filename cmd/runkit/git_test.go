@@ -222,68 +222,10 @@ func BenchmarkDORAGit(b *testing.B) {
 // per deployment: the baseline of BenchmarkDORAGit and the reference of
 // TestGitCommitsWalksOnce.
 func gitCommitsPerDeployment(ctx context.Context, dir string, markers []marker, deps []deploy.Deployment) error {
-	path, err := exec.LookPath("git")
+	g, entries, err := gitEntries(ctx, dir, markers, deps)
 	if err != nil {
-		return externalErrorf("--git: %v", err)
+		return err
 	}
-	g := gitRepo{ctx, path, dir}
-	if _, err := g.run("", "rev-parse", "--git-dir"); err != nil {
-		return usageErrorf("--git %s: %v", dir, err)
-	}
-
-	// Every revision resolved at once.
-	var revs []string
-	where := map[string]string{} // revision → the first marker naming it
-	for _, m := range markers {
-		if r := m.Revision; r != "" && where[r] == "" {
-			if strings.ContainsAny(r, " \t\n") {
-				return usageErrorf("%s: revision %q is not a revision", m.pos, r)
-			}
-			where[r] = m.pos
-			revs = append(revs, r)
-		}
-	}
-	sha := map[string]string{}
-	if len(revs) > 0 {
-		var in strings.Builder
-		for _, r := range revs {
-			in.WriteString(r + "^{commit}\n")
-		}
-		out, err := g.run(in.String(), "cat-file", "--batch-check=%(objectname) %(objecttype)")
-		if err != nil {
-			return externalErrorf("--git %s: %v", dir, err)
-		}
-		lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-		if len(lines) != len(revs) {
-			return externalErrorf("--git %s: git cat-file answered %d lines for %d revisions", dir, len(lines), len(revs))
-		}
-		for i, l := range lines {
-			f := strings.Fields(l)
-			if len(f) != 2 || f[1] != "commit" {
-				return usageErrorf("%s: revision %s is not a commit of the repository at %s (fetch it first?)", where[revs[i]], revs[i], dir)
-			}
-			sha[revs[i]] = f[0]
-		}
-	}
-
-	// One entry per deployment ID, at its earliest marker, in time order
-	// per service and environment.
-	first := map[string]*gitEntry{}
-	var entries []*gitEntry
-	for i, m := range markers {
-		if m.Revision == "" {
-			continue
-		}
-		e := first[deps[i].ID]
-		if e == nil {
-			e = &gitEntry{id: deps[i].ID, group: m.Service + "\x00" + m.Environment, sha: sha[m.Revision], time: deps[i].Time}
-			first[deps[i].ID] = e
-			entries = append(entries, e)
-		} else if deps[i].Time.Before(e.time) {
-			e.time, e.sha = deps[i].Time, sha[m.Revision]
-		}
-	}
-	slices.SortStableFunc(entries, func(a, b *gitEntry) int { return a.time.Compare(b.time) })
 	commits := map[string][]time.Time{}
 	deployed := map[string][]string{} // group → the shas deployed so far
 	for _, e := range entries {
