@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/ybiyri/runkit/internal/htmlpage"
@@ -25,26 +24,8 @@ var timelineHTML string
 
 var timelineTemplate = htmlpage.Parse("timeline", timelineHTML)
 
-var pagePool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
 func (j *Journal) serveHTML(w http.ResponseWriter, r *http.Request, f Filter, now time.Time) {
-	buf := pagePool.Get().(*bytes.Buffer)
-	defer pagePool.Put(buf)
-	buf.Reset()
-	if err := j.writeHTML(buf, f, now); err != nil {
-		http.Error(w, "incident: "+err.Error(), http.StatusInternalServerError)
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Security-Policy", htmlpage.CSP)
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
-	if r.Method == http.MethodHead {
-		return
-	}
-	w.Write(buf.Bytes())
+	htmlpage.Serve(w, r, "incident", func(buf *bytes.Buffer) error { return j.writeHTML(buf, f, now) })
 }
 
 // WriteHTML writes the timeline page of the events f selects, as of now

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/ybiyri/runkit/internal/htmlpage"
@@ -119,28 +118,8 @@ func (d *Dashboard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (d *Dashboard) serveHTML(w http.ResponseWriter, r *http.Request) {
-	buf := bufPool.Get().(*bytes.Buffer)
-	defer bufPool.Put(buf)
-	buf.Reset()
-	if err := d.write(buf, nil); err != nil {
-		http.Error(w, "slo: "+err.Error(), http.StatusInternalServerError)
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	// The page needs nothing from anywhere: the policy makes a browser
-	// refuse to load or run anything, should a name ever slip through.
-	h.Set("Content-Security-Policy", htmlpage.CSP)
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
-	if r.Method == http.MethodHead {
-		return
-	}
-	w.Write(buf.Bytes())
+	htmlpage.Serve(w, r, "slo", func(buf *bytes.Buffer) error { return d.write(buf, nil) })
 }
-
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // WriteHTML writes the page with each tracker read at its own clock.
 func (d *Dashboard) WriteHTML(w io.Writer) error { return d.write(w, nil) }

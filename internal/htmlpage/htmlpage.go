@@ -1,11 +1,14 @@
 package htmlpage
 
 import (
+	"bytes"
 	_ "embed"
 	"html/template"
 	"math"
+	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -151,4 +154,32 @@ func Ticks(d0, d1 time.Time) []Tick {
 		out = append(out, Tick{X: Coord(f*100) + "%", Label: label, Anchor: anchor, Minor: i%2 == 1})
 	}
 	return out
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// Serve answers r with the page write produces, under CSP, never cached.
+// The page is written to a buffer first, so a failed write is a 500
+// naming prefix (the package, "slo" or "incident") rather than half a
+// page.
+func Serve(w http.ResponseWriter, r *http.Request, prefix string, write func(*bytes.Buffer) error) {
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer bufPool.Put(buf)
+	buf.Reset()
+	if err := write(buf); err != nil {
+		http.Error(w, prefix+": "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	// The page needs nothing from anywhere: the policy makes a browser
+	// refuse to load or run anything, should a name ever slip through.
+	h.Set("Content-Security-Policy", CSP)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	if r.Method == http.MethodHead {
+		return
+	}
+	w.Write(buf.Bytes())
 }
