@@ -429,7 +429,7 @@ func (b *Breaker[T]) deliverLocked() {
 			b.cfg.OnStateChange(b.cfg.Name, c.from, c.to)
 		}
 		if h := b.link.Load(); h != nil {
-			h.l.Changed(Change{Name: b.cfg.Name, From: c.from, To: c.to, Until: c.until, Forced: c.forced})
+			h.l.Changed(Change{Name: b.cfg.Name, From: c.from, To: c.to, Until: c.until, Forced: c.forced, At: c.at})
 		}
 	}
 }
