@@ -113,7 +113,7 @@ func TestNoSecretInLogs(t *testing.T) {
 	const secret = "s3cret-Passw0rd"
 	srv := startRedis(t, "--requirepass", "another-one")
 	r := newReplicaWithPassword(t, srv, secret)
-	eventually(t, 10*time.Second, "the failed login is logged", func() bool { return strings.Contains(r.logs.String(), "redis unreachable") })
+	eventually(t, 10*time.Second, "the failed login is logged", func() bool { return strings.Contains(r.logs.String(), "redis refused the client's credentials") })
 	err := r.link.Check(context.Background())
 	if err == nil {
 		t.Fatal("Check = nil with a wrong password")
