@@ -182,11 +182,12 @@ type Link struct {
 
 	notes notes // callbacks and log lines, run off the goroutine that talks to Redis
 
-	ctx      context.Context // canceled by Close
-	cancel   context.CancelFunc
-	done     chan struct{}
-	stopped  chan struct{} // the Redis goroutine has returned
-	notified chan struct{} // the notes goroutine has returned
+	ctx       context.Context // canceled by Close
+	cancel    context.CancelFunc
+	done      chan struct{}
+	stopped   chan struct{}  // the Redis goroutine has returned
+	notified  chan struct{}  // the notes goroutine has returned
+	trips     sync.WaitGroup // round trips left behind past their deadline
 	closeOnce sync.Once
 }
 
@@ -347,8 +348,9 @@ func (l *Link) Replica() string { return l.cfg.Replica }
 // Close unlinks the registry's breakers, which go on as local breakers,
 // unless the registry was given another link meanwhile, and stops the
 // link's goroutines; it returns once they have stopped, which a Redis
-// command in flight may delay up to Timeout, and a callback of a breaker
-// change that is running, until it returns. It is safe to call more than
+// command left behind past its deadline may delay up to the client's own
+// timeouts, and a callback of a breaker change that is running, until it
+// returns. It is safe to call more than
 // once, and on a Link not made by New, zero or nil, which runs nothing.
 func (l *Link) Close() error {
 	if l == nil || l.stopped == nil {
@@ -362,6 +364,7 @@ func (l *Link) Close() error {
 	})
 	<-l.stopped
 	<-l.notified
+	l.trips.Wait()
 	return nil
 }
 

@@ -204,11 +204,9 @@ func (l *Link) session() error {
 	ctx, cancel := context.WithCancel(l.ctx)
 	defer cancel()
 	ps := l.client.Subscribe(ctx) // no channel yet: no round trip
-	sctx, scancel := context.WithTimeout(ctx, l.cfg.Timeout)
-	err := ps.Subscribe(sctx, l.channel)
-	scancel()
-	if err != nil {
-		ps.Close()
+	if err := l.roundTrip(ctx, func(ctx context.Context) error { return ps.Subscribe(ctx, l.channel) }); err != nil {
+		// The subscribe may still hold the PubSub: close it behind it.
+		l.trips.Go(func() { ps.Close() })
 		return fmt.Errorf("subscribe: %w", err)
 	}
 	in := make(chan received, 16)
@@ -220,8 +218,12 @@ func (l *Link) session() error {
 	}()
 	defer func() {
 		close(stop)
-		ps.Close() // ends a receive in flight
-		<-reading
+		// Closing ends a receive in flight; off this goroutine, as the
+		// PubSub may be busy reconnecting after an error.
+		l.trips.Go(func() {
+			ps.Close()
+			<-reading
+		})
 	}()
 	timer := time.NewTimer(l.cfg.Timeout)
 	defer timer.Stop()
@@ -229,7 +231,7 @@ func (l *Link) session() error {
 	case <-l.done:
 		return nil
 	case <-timer.C:
-		return fmt.Errorf("subscribe: no answer from Redis in %v", l.cfg.Timeout)
+		return fmt.Errorf("subscribe: %w", errNoAnswer(l.cfg.Timeout))
 	case r := <-in:
 		if r.err != nil {
 			return fmt.Errorf("subscribe: %w", r.err)
@@ -260,9 +262,12 @@ func (l *Link) readFleet(ctx context.Context) error {
 		}
 	}
 	l.mu.Unlock()
-	rctx, cancel := context.WithTimeout(ctx, l.cfg.Timeout)
-	res, err := readScript.Run(rctx, l.client, []string{l.openKey, l.versionKey}).Slice()
-	cancel()
+	var res []any
+	err := l.roundTrip(ctx, func(ctx context.Context) error {
+		var err error
+		res, err = readScript.Run(ctx, l.client, []string{l.openKey, l.versionKey}).Slice()
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("read open breakers: %w", err)
 	}
@@ -334,7 +339,7 @@ func (l *Link) serve(ctx context.Context, ps *redis.PubSub, in <-chan received, 
 			}
 		case <-timer.C:
 			if pinged {
-				return fmt.Errorf("no answer from Redis in %v", l.cfg.Timeout)
+				return errNoAnswer(l.cfg.Timeout)
 			}
 			pctx, cancel := context.WithTimeout(ctx, l.cfg.Timeout)
 			err := ps.Ping(pctx)
@@ -345,6 +350,37 @@ func (l *Link) serve(ctx context.Context, ps *redis.PubSub, in <-chan received, 
 			pinged = true
 			timer.Reset(l.cfg.Timeout)
 		}
+	}
+}
+
+// errNoAnswer is a round trip's error when Redis did not answer in time.
+type errNoAnswer time.Duration
+
+func (e errNoAnswer) Error() string {
+	return fmt.Sprintf("no answer from Redis in %v", time.Duration(e))
+}
+
+// roundTrip runs f, which talks to Redis, with Timeout as its deadline,
+// and returns its error, or one saying Redis did not answer in time. The
+// client may not honour the context's deadline (go-redis reads the socket
+// with its own ReadTimeout unless ContextTimeoutEnabled is set): f runs on
+// a goroutine of its own, which is left to finish behind, so that no
+// client setting can hold up this one. Close waits for it.
+func (l *Link) roundTrip(ctx context.Context, f func(context.Context) error) error {
+	ctx, cancel := context.WithTimeout(ctx, l.cfg.Timeout)
+	defer cancel()
+	done := make(chan error, 1)
+	l.trips.Go(func() { done <- f(ctx) })
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		select {
+		case err := <-done:
+			return err
+		default:
+		}
+		return errNoAnswer(l.cfg.Timeout)
 	}
 }
 
@@ -488,9 +524,10 @@ func (l *Link) flush(ctx context.Context) error {
 			j.cmd = leaseScript.Eval(ctx, pipe, []string{lease, l.openKey}, j.name, l.cfg.Replica, max(ttl.Milliseconds(), 1), deadline)
 		}
 	}
-	ectx, cancel := context.WithTimeout(ctx, l.cfg.Timeout)
-	_, err := pipe.Exec(ectx)
-	cancel()
+	err := l.roundTrip(ctx, func(ctx context.Context) error {
+		_, err := pipe.Exec(ctx)
+		return err
+	})
 	if err != nil {
 		l.requeue(jobs)
 		return fmt.Errorf("send changes: %w", err)
