@@ -104,3 +104,27 @@ func errString(err error) string {
 	}
 	return err.Error()
 }
+
+// An idle link has no reason to talk to Redis but Check: wired as a
+// readiness check, it pings when Redis has said nothing for Timeout, so
+// that a Redis that froze while nothing happened fails the next Checks
+// within twice Timeout and a probe period (250ms of slack on a loaded
+// machine), and the outage is logged.
+func TestIdleLinkNoticesFrozenRedisThroughCheck(t *testing.T) {
+	srv := startRedis(t)
+	const timeout = 200 * time.Millisecond
+	a := newReplica(t, "a", srv, redisbreaker.Config{Timeout: timeout}, fleetConfig, nil)
+	connected(t, a)
+	srv.Pause()
+	defer srv.Resume()
+	ctx := context.Background()
+	took := eventually(t, 5*time.Second, "Check fails", func() bool {
+		time.Sleep(20 * time.Millisecond) // a readiness probe's period, shortened
+		return a.link.Check(ctx) != nil
+	})
+	t.Logf("Check failed %v after Redis froze", took)
+	if took > 2*timeout+250*time.Millisecond {
+		t.Errorf("Check failed %v after Redis froze, want within twice Timeout %v + 250ms", took, timeout)
+	}
+	eventually(t, time.Second, "the outage is logged", func() bool { return strings.Contains(a.logs.String(), "redis unreachable") })
+}

@@ -168,6 +168,7 @@ type Link struct {
 	leaseNote string // " (zero means 10s)" when LeaseTTL was zero
 
 	wake      chan struct{} // something to send; one slot, never blocks
+	pingNow   chan struct{} // Check asks for a ping; one slot
 	connected atomic.Bool
 	closed    atomic.Bool
 	busy      atomic.Int64          // unix nanoseconds a round trip began; 0 when none is in flight
@@ -275,6 +276,7 @@ func New(client redis.UniversalClient, reg *breaker.Registry, cfg Config) (*Link
 		entries:   make(map[string]*entry),
 		fleet:     make(map[string]fleet),
 		wake:      make(chan struct{}, 1),
+		pingNow:   make(chan struct{}, 1),
 		notes:     notes{wake: make(chan struct{}, 1)},
 		ctx:       ctx,
 		cancel:    cancel,
@@ -387,6 +389,15 @@ func (l *Link) Check(context.Context) error {
 	}
 	now := time.Now()
 	if l.shared(now) {
+		if l.silence(now) >= l.cfg.Timeout {
+			// Nothing heard for a while: an idle link has no reason to
+			// talk to Redis but this one. The answer, or its absence,
+			// shows in the next Check.
+			select {
+			case l.pingNow <- struct{}{}:
+			default:
+			}
+		}
 		return nil
 	}
 	if l.connected.Load() {

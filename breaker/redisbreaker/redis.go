@@ -313,11 +313,12 @@ func (l *Link) redisTime(t time.Time) int64 {
 }
 
 // serve sends changes and applies messages until Redis fails or Close.
-// It waits, with no polling, for a change to send, a message, or the
-// timer: when Redis has said nothing for Timeout, it pings, and a ping
+// It waits, with no polling and no timer, for a change to send, a
+// message, or a request to ping (Check makes one when Redis has said
+// nothing for Timeout): an idle link does nothing at all. A ping
 // unanswered for Timeout means Redis is unreachable.
 func (l *Link) serve(ctx context.Context, ps *redis.PubSub, in <-chan received, timer *time.Timer) error {
-	timer.Reset(l.cfg.Timeout)
+	timer.Stop()
 	pinged := false
 	for {
 		if err := l.flush(ctx); err != nil {
@@ -332,23 +333,25 @@ func (l *Link) serve(ctx context.Context, ps *redis.PubSub, in <-chan received, 
 				return fmt.Errorf("receive: %w", r.err)
 			}
 			now := l.heardNow()
-			pinged = false
-			timer.Reset(l.cfg.Timeout)
+			if pinged {
+				pinged = false
+				timer.Stop()
+			}
 			if m, ok := r.msg.(*redis.Message); ok {
 				l.apply(m.Payload, now)
 			}
-		case <-timer.C:
+		case <-l.pingNow:
 			if pinged {
-				return errNoAnswer(l.cfg.Timeout)
+				continue
 			}
-			pctx, cancel := context.WithTimeout(ctx, l.cfg.Timeout)
-			err := ps.Ping(pctx)
-			cancel()
-			if err != nil {
+			// The write is bounded by the context; the answer, by the timer.
+			if err := ps.Ping(ctx); err != nil {
 				return fmt.Errorf("ping: %w", err)
 			}
 			pinged = true
 			timer.Reset(l.cfg.Timeout)
+		case <-timer.C:
+			return errNoAnswer(l.cfg.Timeout)
 		}
 	}
 }
