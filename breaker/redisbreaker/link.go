@@ -68,10 +68,11 @@ type Config struct {
 	// Timeout is how long Redis may go without answering before the
 	// registry falls back to local breakers, and how long a half-open
 	// breaker's call waits for the lease before it probes on its own,
-	// from MinTimeout (100ms) to MaxTimeout (1m). Every command the link
-	// sends carries it as its deadline (the client's own dial, read and
-	// write timeouts bound it further), and a command that Redis runs
-	// after it changes nothing. Zero means 2 seconds.
+	// from MinTimeout (100ms) to MaxTimeout (1m). Every round trip the
+	// link makes ends at Timeout, answered or not (a command it gave up on
+	// may hold a connection until the client's own timeouts end it), and
+	// a change that Redis runs after it changes nothing. Zero means 2
+	// seconds.
 	Timeout time.Duration
 	// Logger receives one line when Redis becomes unreachable (or refuses
 	// the client's credentials) and one when it is back. It runs on a
@@ -352,8 +353,8 @@ func (l *Link) Replica() string { return l.cfg.Replica }
 // link's goroutines; it returns once they have stopped, which a Redis
 // command left behind past its deadline may delay up to the client's own
 // timeouts, and a callback of a breaker change that is running, until it
-// returns. It is safe to call more than
-// once, and on a Link not made by New, zero or nil, which runs nothing.
+// returns. It is safe to call more than once, and on a Link not made by
+// New, zero or nil, which runs nothing.
 func (l *Link) Close() error {
 	if l == nil || l.stopped == nil {
 		return nil // not made by New: nothing runs
