@@ -108,7 +108,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 }
 
 // The password of a client that cannot log in shows in no log line and
-// no Check error.
+// no Check error; the refusal is logged as one, not as Redis unreachable.
 func TestNoSecretInLogs(t *testing.T) {
 	const secret = "s3cret-Passw0rd"
 	srv := startRedis(t, "--requirepass", "another-one")
@@ -120,6 +120,9 @@ func TestNoSecretInLogs(t *testing.T) {
 	}
 	if logs := r.logs.String() + err.Error(); strings.Contains(logs, secret) {
 		t.Errorf("the password shows:\n%s", logs)
+	}
+	if logs := r.logs.String(); strings.Contains(logs, "redis unreachable") {
+		t.Errorf("a refused password was logged as Redis unreachable:\n%s", logs)
 	}
 }
 

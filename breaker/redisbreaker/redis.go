@@ -278,6 +278,12 @@ func (l *Link) readFleet(ctx context.Context) error {
 	}
 	now, _ := res[0].(int64)
 	l.clock(now, answered)
+	// What Redis no longer knows, it may have lost with a restart: forget
+	// those versions too, so that the changes of a Redis whose clock is
+	// behind the old one's are not taken for old ones.
+	l.mu.Lock()
+	clear(l.fleet)
+	l.mu.Unlock()
 	for i := 1; i+2 < len(res); i += 3 {
 		name, _ := res[i].(string)
 		version, _ := res[i+1].(int64)
@@ -493,7 +499,11 @@ func (l *Link) flush(ctx context.Context) error {
 	for name, e := range l.entries {
 		// An open whose time passed while Redis was away is news to nobody.
 		if e.send == opClose || (e.send == opOpen && e.sendUntil.Sub(now) >= time.Millisecond) {
-			jobs = append(jobs, job{name: name, kind: e.send, until: e.sendUntil, at: e.sendAt})
+			at := e.sendAt
+			if at.IsZero() || at.After(now) {
+				at = now
+			}
+			jobs = append(jobs, job{name: name, kind: e.send, until: e.sendUntil, at: at})
 		}
 		e.send = opNone
 		if e.lease == leaseWanted {
