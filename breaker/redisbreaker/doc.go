@@ -62,12 +62,16 @@
 // goroutines of the [Link], stopped by [Link.Close] — one that sends and
 // applies changes, one that waits on the subscription, and one that runs
 // the OnStateChange and Logger of the changes other replicas forced, so
-// that a slow callback holds up neither. The queue holds the latest change
-// per breaker, so it is bounded by the number of breakers. A change leaves
-// as soon as the goroutine is free: nothing polls. From one replica's open
-// to another's, the tests measure over 100 trips on loopback a median of
-// 0.6–1.7ms and a p99 of 1.3–31ms (2 shared cores, with and without the
-// race detector), and hold the p99 within 100ms.
+// that a slow callback holds up neither; each round trip runs on a
+// goroutine of its own, which the first waits for at most Timeout, so
+// that a client whose timeouts are longer cannot hold it up either. The
+// number of goroutines does not grow with the number of breakers. The
+// queue holds the latest change per breaker, so it is bounded by the
+// number of breakers. A change leaves as soon as the goroutine is free:
+// nothing polls. From one replica's open to another's, the tests measure
+// over 100 trips on loopback a median of 0.6–1.7ms and a p99 of 1.3–31ms
+// (2 shared cores, with and without the race detector), and hold the p99
+// within 100ms.
 //
 // An idle link costs nothing: with no change to share, nothing received
 // and no Check, its goroutines wait without a timer. A test keeps it with

@@ -85,7 +85,9 @@ type replica struct {
 }
 
 // countingBase sends requests and counts them; a request sent while the
-// replica's breaker is not closed is a probe.
+// replica's breaker is not closed is a probe. The breaker says, not
+// OnStateChange: the callbacks of a change another replica forced run on
+// the link's own goroutine, a moment after the breaker changed.
 type countingBase struct {
 	r    *replica
 	base *http.Transport
@@ -93,7 +95,7 @@ type countingBase struct {
 
 func (c countingBase) RoundTrip(req *http.Request) (*http.Response, error) {
 	c.r.sent.Add(1)
-	if breaker.State(c.r.state.Load()) != breaker.Closed {
+	if b, ok := c.r.reg.Lookup(req.URL.Host); ok && b.State() != breaker.Closed {
 		c.r.probes.Add(1)
 	}
 	return c.base.RoundTrip(req)
