@@ -77,10 +77,10 @@
 // and no Check, its goroutines wait without a timer. A test keeps it with
 // two replica processes idle side by side for ten seconds, one linked and
 // one not: the linked one makes at most 1.5 times the allocations of the
-// other (both make none) and spends at most 1.5 times its CPU, give or
-// take 1ms a second of scheduling noise (both spend 6–15ms a minute, the
-// runtime's own). The link used to poll every 10ms: 0.85s of CPU a minute
-// and 500 allocations a second.
+// other and spends at most 1.5 times its CPU, give or take, each second,
+// one allocation and 1ms of the runtime's own noise (both make 0–6
+// allocations and spend 6–15ms of CPU a minute). The link used to poll
+// every 10ms: 0.85s of CPU a minute and 500 allocations a second.
 //
 // When Redis is down, slow or partitioned — a command or a ping left
 // unanswered for [Config.Timeout] — the breakers are plain local breakers:

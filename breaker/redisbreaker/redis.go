@@ -350,8 +350,9 @@ func (l *Link) serve(ctx context.Context, ps *redis.PubSub, in <-chan received, 
 			if pinged {
 				continue
 			}
-			// The write is bounded by the context; the answer, by the timer.
-			if err := ps.Ping(ctx); err != nil {
+			// The write is a round trip; the answer comes with the
+			// messages, and the timer bounds it.
+			if err := l.roundTrip(ctx, func(ctx context.Context) error { return ps.Ping(ctx) }); err != nil {
 				return fmt.Errorf("ping: %w", err)
 			}
 			pinged = true
