@@ -547,7 +547,7 @@ func (l *Link) flush(ctx context.Context) error {
 		return fmt.Errorf("send changes: %w", err)
 	}
 	answered := l.heardNow()
-	late := false
+	var late []job
 	for _, j := range jobs {
 		res, err := j.cmd.Int64Slice()
 		if err != nil || len(res) < 3 {
@@ -573,11 +573,11 @@ func (l *Link) flush(ctx context.Context) error {
 			}
 			l.follow(j.name, res[2], leftUntil(answered, res[3]))
 		case 3: // past its deadline by Redis's clock, which this replica now knows better
-			late = true
+			late = append(late, j)
 		}
 	}
-	if late {
-		l.requeue(jobs)
+	if late != nil {
+		l.requeue(late)
 	}
 	return nil
 }
