@@ -238,9 +238,9 @@ func (b *Breaker[T]) forceOpen(until time.Time) {
 
 // openUntil moves b to open until the given time, unless it is open until
 // later already; forced says whether the change is another replica's doing
-// rather than b's own calls' (a Retry-After).
-// The change is queued, not delivered: the caller delivers it once
-// forceMu is released, so that no callback runs under it.
+// rather than b's own calls' (a Retry-After). The change is queued, not
+// delivered: the caller delivers it once forceMu is released, so that no
+// callback runs under it.
 func (b *Breaker[T]) openUntil(until time.Time, forced bool) {
 	b.forceMu.Lock()
 	defer b.forceMu.Unlock()
