@@ -75,9 +75,9 @@ type Config struct {
 	// seconds.
 	Timeout time.Duration
 	// Logger receives one line when Redis becomes unreachable (or refuses
-	// the client's credentials) and one when it is back. It runs on a
-	// goroutine of the link's that is not the one talking to Redis. Nil
-	// means slog.Default().
+	// the client's credentials) and one when it is back; a slow Logger
+	// cannot hold up the goroutine that talks to Redis. Nil means
+	// slog.Default().
 	Logger *slog.Logger
 	// MeterProvider receives the link's metrics. Nil means the global
 	// provider, a no-op until the application installs an SDK.
