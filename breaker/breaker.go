@@ -505,7 +505,7 @@ func (b *Breaker[T]) deliverLocked() {
 		if b.cfg.OnStateChange != nil {
 			b.cfg.OnStateChange(b.cfg.Name, c.from, c.to)
 		}
-		ch := Change{Name: b.cfg.Name, From: c.from, To: c.to, Until: c.until, Forced: c.forced, Cause: c.cause}
+		ch := Change{Name: b.cfg.Name, From: c.from, To: c.to, Until: c.until, Forced: c.forced, Cause: c.cause, At: c.at}
 		if b.cfg.OnChange != nil {
 			b.cfg.OnChange(ch)
 		}

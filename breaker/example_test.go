@@ -319,3 +319,37 @@ func ExampleRegistry_Lookup() {
 	// 30s -1
 	// false
 }
+
+// notifyLink is a Link that runs the callbacks of the changes it forces
+// itself; a real one runs them on a goroutine of its own.
+type notifyLink struct {
+	printLink
+	queued []func()
+}
+
+func (l *notifyLink) Notify(deliver func()) { l.queued = append(l.queued, deliver) }
+
+// A Notifier link takes the callbacks of the changes it forces off the
+// goroutine that forces them: the breaker opens at once, and its
+// OnStateChange runs when the link delivers it.
+func ExampleNotifier() {
+	var reg breaker.Registry
+	l := &notifyLink{}
+	reg.SetLink(l)
+	b, _ := breaker.New[string](breaker.Config{Name: "payments",
+		OnStateChange: func(name string, from, to breaker.State) { fmt.Println("OnStateChange:", from, "->", to) }})
+	reg.Add(b)
+
+	reg.ForceOpen("payments", time.Now().Add(time.Minute))
+	fmt.Println("deliveries waiting:", len(l.queued))
+	for _, deliver := range l.queued {
+		deliver() // on the link's own goroutine, in a real link
+	}
+	fmt.Println("open:", reg.Open())
+	// Output:
+	// add payments
+	// deliveries waiting: 1
+	// OnStateChange: closed -> open
+	// payments: closed -> open (forced true)
+	// open: [payments]
+}

@@ -13,7 +13,8 @@ import (
 // Link connects the breakers of a [Registry] to the breakers of the same
 // name in other processes, so that what one replica learns about a
 // dependency protects the fleet; package breaker/redisbreaker provides one
-// over Redis. Its methods are called on the call path and must not block.
+// over Redis. Its methods are called on the call path: Add, Remove and
+// Changed must not block, and Probe may wait only for a bounded time.
 type Link interface {
 	// Add is called when a breaker joins the registry (or the link is set
 	// while it is there), Remove when it leaves; both outside the
@@ -26,7 +27,24 @@ type Link interface {
 	// Probe is asked before a half-open breaker lets a call through as a
 	// probe: false rejects the call as if the probes were all in flight,
 	// so that the fleet, not each replica, sends HalfOpenProbes probes.
+	// It may hold the call while it asks the fleet, so that the call that
+	// wins the right to probe is the probe; bounded, as the link documents.
 	Probe(name string) bool
+}
+
+// Notifier is a Link that runs the callbacks of the changes it forces
+// (ForceOpen, ForceClose) on a goroutine of its own, so that a slow
+// OnStateChange or Logger cannot hold up the goroutine that forces them.
+// The state changes at once either way: only the callbacks wait.
+type Notifier interface {
+	Link
+	// Notify is given, by ForceOpen and ForceClose of a breaker linked
+	// through it, a func that runs the change's OnStateChange, Logger,
+	// metrics and Changed; without a Notifier they run before ForceOpen
+	// returns. Notify must not block; the link calls deliver later, on
+	// another goroutine. A call of the breaker meanwhile delivers the
+	// change itself, and deliver then finds nothing left to run.
+	Notify(deliver func())
 }
 
 // Change is a change of a breaker's state, as a [Link] sees it.
@@ -41,6 +59,9 @@ type Change struct {
 	Forced bool
 	// Cause says what made the change.
 	Cause Cause
+	// At is when the change happened, which may be before the link hears
+	// of it.
+	At time.Time
 }
 
 // Cause says what made a breaker change state.
@@ -269,11 +290,16 @@ func (b *Breaker[T]) engine(openUntil time.Time) *gobreaker.CircuitBreaker[struc
 
 // forceOpen moves b to open until the given time, unless it is open until
 // later already: what another replica found.
-func (b *Breaker[T]) forceOpen(until time.Time) { b.openUntil(until, true) }
+func (b *Breaker[T]) forceOpen(until time.Time) {
+	b.openUntil(until, true)
+	b.notify()
+}
 
 // openUntil moves b to open until the given time, unless it is open until
 // later already; forced says whether the change is another replica's doing
-// rather than b's own calls' (a Retry-After).
+// rather than b's own calls' (a Retry-After). The change is queued, not
+// delivered: the caller delivers it once forceMu is released, so that no
+// callback runs under it.
 func (b *Breaker[T]) openUntil(until time.Time, forced bool) {
 	b.forceMu.Lock()
 	defer b.forceMu.Unlock()
@@ -291,15 +317,31 @@ func (b *Breaker[T]) openUntil(until time.Time, forced bool) {
 // forceClose closes b unless it is closed.
 func (b *Breaker[T]) forceClose() {
 	b.forceMu.Lock()
-	defer b.forceMu.Unlock()
-	if b.cb.Load().State() == gobreaker.StateClosed {
-		return
+	if b.cb.Load().State() != gobreaker.StateClosed {
+		b.swap(b.engine(time.Time{}), time.Time{}, true)
 	}
-	b.swap(b.engine(time.Time{}), time.Time{}, true)
+	b.forceMu.Unlock()
+	b.notify()
 }
 
-// swap makes cb the engine and records the change to its state. Calls in
-// flight on the old engine finish there and count for nothing.
+// notify delivers a forced change through the link when it is a
+// Notifier, and here otherwise.
+func (b *Breaker[T]) notify() {
+	if !b.pending.Load() {
+		return
+	}
+	if h := b.link.Load(); h != nil {
+		if n, ok := h.l.(Notifier); ok {
+			n.Notify(b.deliver)
+			return
+		}
+	}
+	b.deliver()
+}
+
+// swap makes cb the engine and queues the change to its state, for the
+// caller to deliver. Calls in flight on the old engine finish there and
+// count for nothing.
 func (b *Breaker[T]) swap(cb *gobreaker.CircuitBreaker[struct{}], until time.Time, forced bool) {
 	to := stateOf(cb.State()) // not current yet: a change here is not recorded
 	b.queueMu.Lock()
@@ -319,7 +361,6 @@ func (b *Breaker[T]) swap(cb *gobreaker.CircuitBreaker[struct{}], until time.Tim
 		}
 	}
 	b.queueMu.Unlock()
-	b.deliver()
 }
 
 // memoryStore is a gobreaker.SharedDataStore of one breaker in memory.

@@ -241,3 +241,58 @@ func TestRegistryLinkOfUncomparableType(t *testing.T) {
 		t.Errorf("SetLink(nil) = %v, Link() %v; want unlinked", err, reg.Link())
 	}
 }
+
+// notifyingLink is a fakeLink that is a Notifier: it keeps the deliveries
+// it is given until the test runs them.
+type notifyingLink struct {
+	fakeLink
+	deliveries []func()
+}
+
+func (n *notifyingLink) Notify(deliver func()) {
+	n.mu.Lock()
+	n.deliveries = append(n.deliveries, deliver)
+	n.mu.Unlock()
+}
+
+// Through a Notifier link, a forced change takes effect at once and its
+// callbacks wait for the link to deliver them; a change the breaker's own
+// calls make, or a Retry-After, is delivered as before. A call of the
+// breaker meanwhile delivers the change itself.
+func TestNotifierDeliversForcedChanges(t *testing.T) {
+	var reg breaker.Registry
+	l := &notifyingLink{}
+	reg.SetLink(l)
+	var seen []string
+	b := mustNew(t, breaker.Config{Name: "db", ConsecutiveFailures: 1, OpenTimeout: time.Hour,
+		OnStateChange: func(_ string, from, to breaker.State) { seen = append(seen, from.String()+">"+to.String()) }})
+	reg.Add(b)
+	at := time.Now()
+	reg.ForceOpen("db", time.Now().Add(time.Minute))
+	if len(seen) != 0 || len(l.changes) != 0 || len(l.deliveries) != 1 {
+		t.Fatalf("after ForceOpen: OnStateChange saw %q, the link %d changes and %d deliveries; want nothing run and one delivery", seen, len(l.changes), len(l.deliveries))
+	}
+	if _, err := b.Execute(t.Context(), succeed); !errors.Is(err, breaker.ErrOpen) {
+		t.Fatalf("call after ForceOpen = %v, want ErrOpen", err)
+	}
+	// The call delivered the change; the link's delivery finds nothing.
+	l.deliveries[0]()
+	if want := []string{"closed>open"}; !slices.Equal(seen, want) {
+		t.Errorf("OnStateChange saw %q, want %q", seen, want)
+	}
+	if c := l.lastChange(t); !c.Forced || c.At.Before(at) {
+		t.Errorf("change = %+v, want forced, at the ForceOpen", c)
+	}
+	reg.ForceClose("db")
+	if len(l.deliveries) != 2 || len(seen) != 1 {
+		t.Fatalf("after ForceClose: %d deliveries, OnStateChange saw %q; want a second delivery, not run", len(l.deliveries), seen)
+	}
+	l.deliveries[1]()
+	b.Execute(t.Context(), fail)
+	if want := []string{"closed>open", "open>closed", "closed>open"}; !slices.Equal(seen, want) {
+		t.Errorf("OnStateChange saw %q, want %q", seen, want)
+	}
+	if len(l.deliveries) != 2 {
+		t.Errorf("the breaker's own trip went through Notify")
+	}
+}

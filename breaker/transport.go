@@ -167,6 +167,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 				maxHold = h.b.timeout
 			}
 			h.b.openUntil(now.Add(min(d, maxHold)), false)
+			h.b.deliver()
 		}
 	}
 	return resp, nil

@@ -27,22 +27,17 @@ const (
 	DefaultTimeout   = 2 * time.Second
 )
 
-// Bounds of Config's durations, which New holds them to. The minimums are
-// ten of the link's 10 ms slices, so that a healthy Redis never seems
-// unreachable and a lease outlasts the round trip that asks for it. The
-// maximums bound how long a hung Redis, or a replica that died holding a
-// lease, can keep the fleet's half-open breakers from probing.
+// Bounds of Config's durations, which New holds them to. The minimums
+// keep a healthy Redis from seeming unreachable and a lease from ending
+// before the round trip that asks for it. The maximums bound how long a
+// hung Redis, or a replica that died holding a lease, can keep the fleet's
+// half-open breakers from probing.
 const (
 	MinTimeout  = 100 * time.Millisecond
 	MaxTimeout  = time.Minute
 	MinLeaseTTL = 100 * time.Millisecond
 	MaxLeaseTTL = time.Minute
 )
-
-// poll is how long the link's goroutine waits for a message before it
-// sends what the breakers changed meanwhile: the most a change waits to
-// leave the process.
-const poll = 10 * time.Millisecond
 
 // Config configures a Link. Every zero field has the documented default.
 type Config struct {
@@ -59,25 +54,30 @@ type Config struct {
 	// half-open breaker, from MinLeaseTTL (100ms) to MaxLeaseTTL (1m).
 	// Zero means 10 seconds.
 	//
-	// It may not be longer than the OpenTimeout of a linked breaker: the
-	// lease is taken before the probes that fail and reopen the breaker,
-	// so a lease no longer than the open time has ended when the next
-	// round of probes is due. New refuses a LeaseTTL longer than the
-	// OpenTimeout of a breaker the registry holds; a breaker added later
-	// with a shorter OpenTimeout is still shared, and the link logs a
-	// warning, once, naming it. Keep LeaseTTL above the breakers'
-	// ProbeTimeout too, so that a holder finishes its probes: otherwise
-	// another replica may take over the lease and probe as well.
+	// Each breaker's lease is held at most its own OpenTimeout: the lease
+	// is taken before the probes that fail and reopen the breaker, so a
+	// lease no longer than the open time has ended when the next round of
+	// probes is due. New refuses a LeaseTTL longer than the OpenTimeout
+	// of a breaker the registry holds; for a breaker added later with a
+	// shorter OpenTimeout (a Transport's per-host breakers), the lease is
+	// held to that OpenTimeout and the link logs a warning, once, naming
+	// it. Keep LeaseTTL above the breakers' ProbeTimeout too, so that a
+	// holder finishes its probes: otherwise another replica may take over
+	// the lease and probe as well.
 	LeaseTTL time.Duration
 	// Timeout is how long Redis may go without answering before the
 	// registry falls back to local breakers, and how long a half-open
-	// breaker waits for its lease before it probes on its own, from
-	// MinTimeout (100ms) to MaxTimeout (1m). Commands are also bounded by
-	// the client's own dial, read and write timeouts. Zero means 2
+	// breaker's call waits for the lease before it probes on its own,
+	// from MinTimeout (100ms) to MaxTimeout (1m). Every round trip the
+	// link makes ends at Timeout, answered or not (a command it gave up on
+	// may hold a connection until the client's own timeouts end it), and
+	// a change that Redis runs after it changes nothing. Zero means 2
 	// seconds.
 	Timeout time.Duration
-	// Logger receives one line when Redis becomes unreachable and one
-	// when it is back. Nil means slog.Default().
+	// Logger receives one line when Redis becomes unreachable (or refuses
+	// the client's credentials) and one when it is back; a slow Logger
+	// cannot hold up the goroutine that talks to Redis. Nil means
+	// slog.Default().
 	Logger *slog.Logger
 	// MeterProvider receives the link's metrics. Nil means the global
 	// provider, a no-op until the application installs an SDK.
@@ -131,31 +131,36 @@ func (c Config) withDefaults() (Config, error) {
 // Keys returns the names a namespace uses in Redis: the sorted set of the
 // fleet's open breakers, the probe lease of the breaker name, and the
 // channel of changes. They share the hash tag {namespace}, so that in a
-// Redis Cluster they live on one node and scripts may use them together.
+// Redis Cluster they live on one node and scripts may use them together;
+// so does the hash of versions, {namespace}:version.
 func Keys(namespace, name string) (open, lease, channel string) {
+	tag := tag(namespace)
+	return tag + ":open", tag + ":probe:" + name, tag + ":changes"
+}
+
+func tag(namespace string) string {
 	if namespace == "" {
 		namespace = DefaultNamespace
 	}
-	tag := "{" + namespace + "}"
-	return tag + ":open", tag + ":probe:" + name, tag + ":changes"
+	return "{" + namespace + "}"
 }
 
 // Link shares the state changes of a Registry's breakers with the other
 // replicas through Redis. It implements breaker.Link: calls are decided
 // by the local breakers, and every exchange with Redis happens on the
-// link's own goroutine, which Close stops. Make one with New: the zero
+// link's own goroutines, which Close stops. Make one with New: the zero
 // Link shares nothing, and set on a registry leaves its breakers local.
 type Link struct {
-	client           redis.UniversalClient
-	reg              *breaker.Registry
-	cfg              Config
-	openKey, channel string
-	m                *metrics
+	client                       redis.UniversalClient
+	reg                          *breaker.Registry
+	cfg                          Config
+	openKey, versionKey, channel string
+	m                            *metrics
 
 	mu      sync.Mutex // guards entries, fleet, dirty and the lease checks below
 	entries map[string]*entry
-	dirty   bool                 // an entry has something to send
-	fleet   map[string]time.Time // open-until of the fleet's breakers, as Redis last said
+	dirty   bool             // an entry has something to send
+	fleet   map[string]fleet // the fleet's breakers, as Redis last said
 	// Breakers whose OpenTimeout is shorter than LeaseTTL: refused while
 	// New links the registry, logged once after.
 	started   bool   // New has returned the link
@@ -163,28 +168,60 @@ type Link struct {
 	warned    bool   // one was logged
 	leaseNote string // " (zero means 10s)" when LeaseTTL was zero
 
+	wake      chan struct{} // something to send; one slot, never blocks
+	pingNow   chan struct{} // Check asks for a ping; one slot
 	connected atomic.Bool
+	closed    atomic.Bool
 	busy      atomic.Int64          // unix nanoseconds a round trip began; 0 when none is in flight
+	heard     atomic.Int64          // unix nanoseconds Redis last answered; 0 before it first did
 	downSince atomic.Int64          // unix nanoseconds; 0 before the first attempt
 	lastErr   atomic.Pointer[error] // why Redis was last found unreachable
-	malformed bool                  // a malformed message was logged; the goroutine's own
+
+	// The goroutine's own.
+	malformed bool      // a malformed message or answer was logged
+	clockAt   time.Time // when Redis last said its time
+	clockMs   int64     // what it said, in milliseconds
+
+	notes notes // callbacks and log lines, run off the goroutine that talks to Redis
+
+	ctx       context.Context // canceled by Close
 	cancel    context.CancelFunc
 	done      chan struct{}
-	stopped   chan struct{}
+	stopped   chan struct{}  // the Redis goroutine has returned
+	notified  chan struct{}  // the notes goroutine has returned
+	trips     sync.WaitGroup // round trips left behind past their deadline
 	closeOnce sync.Once
+}
+
+// fleet is the fleet's state of one breaker.
+type fleet struct {
+	version int64     // Redis milliseconds of the change; only a newer one wins
+	until   time.Time // zero when closed
 }
 
 // entry is what the link knows of one local breaker.
 type entry struct {
-	state  breaker.State
-	until  time.Time // when open
-	forced bool      // the last change came from another replica
+	state    breaker.State
+	until    time.Time // when open
+	forced   bool      // the last change came from another replica
+	at       time.Time // when the last change happened
+	leaseTTL time.Duration
 
 	send      op        // a change to publish
 	sendUntil time.Time // for send == opOpen
+	sendAt    time.Time // when it happened
 
 	lease   leaseState
 	leaseAt time.Time // asked at, held until or refused until
+	waiter  chan bool // the call waiting for the lease's answer: whether it probes
+}
+
+// answer tells the call waiting for the lease, if any, whether it probes.
+func (e *entry) answer(probe bool) {
+	if e.waiter != nil {
+		e.waiter <- probe // one slot, one answer
+		e.waiter = nil
+	}
 }
 
 type op uint8
@@ -238,13 +275,19 @@ func New(client redis.UniversalClient, reg *breaker.Registry, cfg Config) (*Link
 		cfg:       cfg,
 		m:         newMetrics(cfg.MeterProvider, cfg.Namespace),
 		entries:   make(map[string]*entry),
-		fleet:     make(map[string]time.Time),
+		fleet:     make(map[string]fleet),
+		wake:      make(chan struct{}, 1),
+		pingNow:   make(chan struct{}, 1),
+		notes:     notes{wake: make(chan struct{}, 1)},
+		ctx:       ctx,
 		cancel:    cancel,
 		done:      make(chan struct{}),
 		stopped:   make(chan struct{}),
+		notified:  make(chan struct{}),
 		leaseNote: leaseNote,
 	}
 	l.openKey, _, l.channel = Keys(cfg.Namespace, "")
+	l.versionKey = tag(cfg.Namespace) + ":version"
 	if err := reg.SetLink(l); err != nil {
 		cancel()
 		return nil, fmt.Errorf("redisbreaker: %w", err)
@@ -261,27 +304,29 @@ func New(client redis.UniversalClient, reg *breaker.Registry, cfg Config) (*Link
 		return nil, refusal
 	}
 	l.m.connected(false) // a series from the start: local until Redis answers
-	go l.run(ctx)
+	go l.run()
+	go l.runNotes()
 	return l, nil
 }
 
 // errNotNew is what a Link not made by New answers.
 var errNotNew = errors.New("redisbreaker: the Link was not made by New")
 
-// checkLease refuses or logs a breaker whose OpenTimeout is shorter than
-// LeaseTTL (see Config.LeaseTTL).
-func (l *Link) checkLease(name string) {
+// checkLease returns how long the breaker's lease is held: LeaseTTL, or
+// the breaker's OpenTimeout if shorter, which it refuses while New links
+// the registry and logs once after (see Config.LeaseTTL).
+func (l *Link) checkLease(name string) time.Duration {
 	s, ok := l.reg.Lookup(name)
 	if !ok {
-		return
+		return l.cfg.LeaseTTL
 	}
 	c, ok := s.(interface{ Config() breaker.Config })
 	if !ok {
-		return
+		return l.cfg.LeaseTTL
 	}
 	open := c.Config().OpenTimeout
-	if open >= l.cfg.LeaseTTL {
-		return
+	if open >= l.cfg.LeaseTTL || open <= 0 {
+		return l.cfg.LeaseTTL
 	}
 	l.mu.Lock()
 	started, warn := l.started, l.started && !l.warned
@@ -294,9 +339,10 @@ func (l *Link) checkLease(name string) {
 	}
 	l.mu.Unlock()
 	if warn {
-		l.cfg.Logger.Warn("LeaseTTL is longer than a linked breaker's OpenTimeout: the fleet's next probes may wait for the lease to end; logged once, for the first such breaker",
+		l.cfg.Logger.Warn("LeaseTTL is longer than a linked breaker's OpenTimeout: its probe lease is held to its OpenTimeout; logged once, for the first such breaker",
 			"namespace", l.cfg.Namespace, "breaker", name, "lease_ttl", l.cfg.LeaseTTL.String(), "open_timeout", open.String())
 	}
+	return open
 }
 
 // Replica returns the name this process goes by in Redis.
@@ -304,38 +350,59 @@ func (l *Link) Replica() string { return l.cfg.Replica }
 
 // Close unlinks the registry's breakers, which go on as local breakers,
 // unless the registry was given another link meanwhile, and stops the
-// link's goroutine; it returns once the goroutine has
-// stopped, which a Redis command in flight may delay up to the client's
-// timeouts. It is safe to call more than once, and on a Link not made by
+// link's goroutines; it returns once they have stopped, which a Redis
+// command left behind past its deadline may delay up to the client's own
+// timeouts, and a callback of a breaker change that is running, until it
+// returns. It is safe to call more than once, and on a Link not made by
 // New, zero or nil, which runs nothing.
 func (l *Link) Close() error {
 	if l == nil || l.stopped == nil {
 		return nil // not made by New: nothing runs
 	}
 	l.closeOnce.Do(func() {
+		l.closed.Store(true)
 		l.reg.Unlink(l)
 		close(l.done)
 		l.cancel()
 	})
 	<-l.stopped
+	<-l.notified
+	l.trips.Wait()
 	return nil
 }
 
+// errLinkClosed is Check's error after Close.
+var errLinkClosed = errors.New("redisbreaker: the link is closed; circuit breakers are local")
+
 // Check fails while the breakers are local because Redis is unreachable,
-// with the cause, or not yet reached; when the client was closed under
-// the link, it says so rather than blame Redis. It has the shape of a
-// health check's Func: wire it as a non-critical readiness check, so that
-// on-call sees that replicas no longer share what they learn. On a Link
-// not made by New it fails.
+// with the cause and since when, or not yet reached; when the client was
+// closed under the link, it says so rather than blame Redis, and after
+// Close it says the link is closed. It has the shape of a health check's
+// Func: wire it as a non-critical readiness check, so that on-call sees
+// that replicas no longer share what they learn. On a Link not made by
+// New it fails.
 func (l *Link) Check(context.Context) error {
 	if l == nil || l.reg == nil {
 		return errNotNew
 	}
-	if l.shared(time.Now()) {
+	if l.closed.Load() {
+		return errLinkClosed
+	}
+	now := time.Now()
+	if l.shared(now) {
+		if l.silence(now) >= l.cfg.Timeout {
+			// Nothing heard for a while: an idle link has no reason to
+			// talk to Redis but this one. The answer, or its absence,
+			// shows in the next Check.
+			select {
+			case l.pingNow <- struct{}{}:
+			default:
+			}
+		}
 		return nil
 	}
 	if l.connected.Load() {
-		return fmt.Errorf("redisbreaker: Redis has not answered for %v; circuit breakers are local", l.cfg.Timeout)
+		return fmt.Errorf("redisbreaker: Redis has not answered for %v; circuit breakers are local", l.silence(now))
 	}
 	if since := l.downSince.Load(); since != 0 {
 		at := time.Unix(0, since).UTC().Format(time.RFC3339)
@@ -346,9 +413,17 @@ func (l *Link) Check(context.Context) error {
 		if errors.Is(*p, redis.ErrClosed) {
 			return errClientClosed
 		}
+		if heard := l.heard.Load(); heard != 0 {
+			return fmt.Errorf("redisbreaker: Redis unreachable since %s, silent for %v (%w); circuit breakers are local", at, l.silence(now), *p)
+		}
 		return fmt.Errorf("redisbreaker: Redis unreachable since %s (%w); circuit breakers are local", at, *p)
 	}
 	return errors.New("redisbreaker: Redis not reached yet; circuit breakers are local")
+}
+
+// silence is how long Redis has not answered, to the millisecond.
+func (l *Link) silence(now time.Time) time.Duration {
+	return now.Sub(time.Unix(0, l.heard.Load())).Round(time.Millisecond)
 }
 
 // Add implements breaker.Link. A breaker that joins while the fleet has
@@ -357,10 +432,10 @@ func (l *Link) Add(name string) {
 	if l.entries == nil {
 		return // not made by New: the breakers are local
 	}
-	l.checkLease(name)
+	ttl := l.checkLease(name)
 	l.mu.Lock()
-	l.entries[name] = &entry{} // a new breaker, or one that replaced its namesake
-	until := l.fleet[name]
+	l.entries[name] = &entry{leaseTTL: ttl} // a new breaker, or one that replaced its namesake
+	until := l.fleet[name].until
 	l.mu.Unlock()
 	if until.After(time.Now()) {
 		l.reg.ForceOpen(name, until)
@@ -370,6 +445,9 @@ func (l *Link) Add(name string) {
 // Remove implements breaker.Link.
 func (l *Link) Remove(name string) {
 	l.mu.Lock()
+	if e := l.entries[name]; e != nil {
+		e.answer(false)
+	}
 	delete(l.entries, name)
 	l.mu.Unlock()
 }
@@ -377,37 +455,51 @@ func (l *Link) Remove(name string) {
 // Changed implements breaker.Link: a breaker's own open or close is
 // queued for the goroutine to publish. The queue holds one change per
 // breaker, the latest, so it is bounded by the number of breakers.
+// A change forced by another replica's is not sent back.
 func (l *Link) Changed(c breaker.Change) {
 	if l.entries == nil {
 		return
 	}
+	if c.At.IsZero() {
+		c.At = time.Now()
+	}
 	l.mu.Lock()
 	e := l.entries[c.Name]
 	if e == nil {
-		e = &entry{}
+		e = &entry{leaseTTL: l.cfg.LeaseTTL}
 		l.entries[c.Name] = e
 	}
-	e.state, e.until, e.forced = c.To, c.Until, c.Forced
+	e.state, e.until, e.forced, e.at = c.To, c.Until, c.Forced, c.At
 	if c.To != breaker.HalfOpen {
 		e.lease = leaseNone
+		e.answer(false)
 	}
 	switch {
 	case c.Forced:
-		e.send = opNone // what this replica was about to say is out of date
 	case c.To == breaker.Open:
-		e.send, e.sendUntil = opOpen, c.Until
+		e.send, e.sendUntil, e.sendAt = opOpen, c.Until, c.At
 	case c.To == breaker.Closed:
-		e.send = opClose
+		e.send, e.sendAt = opClose, c.At
 	}
 	l.dirty = l.dirty || e.send != opNone
 	l.mu.Unlock()
+	l.poke()
+}
+
+// poke wakes the goroutine to send what is queued.
+func (l *Link) poke() {
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
 }
 
 // Probe implements breaker.Link: a half-open breaker probes only while
-// this replica holds the fleet's lease for it. Asking for the lease is
-// left to the goroutine; meanwhile the call is refused. With Redis
-// unreachable, or its answer later than Timeout, the breaker probes on
-// its own.
+// this replica holds the fleet's lease for it. The call that finds no
+// lease asks for it and waits for the answer, a round trip, so that the
+// call that wins the lease is the probe; the calls meanwhile are refused.
+// With Redis unreachable, or its answer later than Timeout, the breaker
+// probes on its own.
 func (l *Link) Probe(name string) bool {
 	if l.m == nil {
 		return true // not made by New: the breaker probes on its own
@@ -418,30 +510,46 @@ func (l *Link) Probe(name string) bool {
 		return true
 	}
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	e := l.entries[name]
 	if e == nil {
+		l.mu.Unlock()
 		return true
 	}
 	switch e.lease {
 	case leaseHeld:
 		if now.Before(e.leaseAt) {
+			l.mu.Unlock()
 			return true
 		}
 	case leaseWanted, leaseAsked:
-		if now.Sub(e.leaseAt) < l.cfg.Timeout {
+		asked := e.leaseAt
+		l.mu.Unlock()
+		if now.Sub(asked) < l.cfg.Timeout {
 			return false
 		}
 		l.m.unleasedProbe()
 		return true
 	case leaseRefused:
 		if now.Before(e.leaseAt) {
+			l.mu.Unlock()
 			return false
 		}
 	}
-	e.lease, e.leaseAt = leaseWanted, now
+	e.answer(false)
+	answer := make(chan bool, 1)
+	e.lease, e.leaseAt, e.waiter = leaseWanted, now, answer
 	l.dirty = true
-	return false
+	l.mu.Unlock()
+	l.poke()
+	t := time.NewTimer(l.cfg.Timeout)
+	defer t.Stop()
+	select {
+	case probe := <-answer:
+		return probe
+	case <-t.C:
+		l.m.unleasedProbe()
+		return true
+	}
 }
 
 // shared reports whether the breakers are shared: Redis answered, and no
@@ -452,4 +560,64 @@ func (l *Link) shared(now time.Time) bool {
 	}
 	busy := l.busy.Load()
 	return busy == 0 || now.Sub(time.Unix(0, busy)) < l.cfg.Timeout
+}
+
+// Notify implements breaker.Notifier: the callbacks of the changes the
+// link forces run on the link's notes goroutine, so that a slow
+// OnStateChange or Logger holds up neither reads nor pings.
+func (l *Link) Notify(deliver func()) { l.notes.add(deliver) }
+
+var _ breaker.Notifier = (*Link)(nil)
+
+// notes runs callbacks and log lines in order on a goroutine of their own.
+type notes struct {
+	mu    sync.Mutex // guards queue
+	queue []func()
+	wake  chan struct{} // one slot
+}
+
+func (n *notes) add(f func()) {
+	n.mu.Lock()
+	n.queue = append(n.queue, f)
+	n.mu.Unlock()
+	select {
+	case n.wake <- struct{}{}:
+	default:
+	}
+}
+
+// run runs what is queued until the queue is empty.
+func (n *notes) run() {
+	for {
+		n.mu.Lock()
+		q := n.queue
+		n.queue = nil
+		n.mu.Unlock()
+		if len(q) == 0 {
+			return
+		}
+		for _, f := range q {
+			f()
+		}
+	}
+}
+
+// runNotes is the notes goroutine: it runs until the Redis goroutine has
+// stopped, then runs what is left.
+func (l *Link) runNotes() {
+	defer close(l.notified)
+	for {
+		select {
+		case <-l.notes.wake:
+			l.notes.run()
+		case <-l.stopped:
+			l.notes.run()
+			return
+		}
+	}
+}
+
+// log logs on the notes goroutine.
+func (l *Link) log(level slog.Level, msg string, args ...any) {
+	l.notes.add(func() { l.cfg.Logger.Log(context.Background(), level, msg, args...) })
 }

@@ -79,10 +79,15 @@ type replica struct {
 	probes *atomic.Int64
 	closed bool
 	close  func()
+	// leaseNote: the test expects the warning that LeaseTTL is longer
+	// than a breaker's OpenTimeout.
+	leaseNote bool
 }
 
 // countingBase sends requests and counts them; a request sent while the
-// replica's breaker is not closed is a probe.
+// replica's breaker is not closed is a probe. The breaker says, not
+// OnStateChange: the callbacks of a change another replica forced run on
+// the link's own goroutine, a moment after the breaker changed.
 type countingBase struct {
 	r    *replica
 	base *http.Transport
@@ -90,7 +95,7 @@ type countingBase struct {
 
 func (c countingBase) RoundTrip(req *http.Request) (*http.Response, error) {
 	c.r.sent.Add(1)
-	if breaker.State(c.r.state.Load()) != breaker.Closed {
+	if b, ok := c.r.reg.Lookup(req.URL.Host); ok && b.State() != breaker.Closed {
 		c.r.probes.Add(1)
 	}
 	return c.base.RoundTrip(req)
@@ -147,7 +152,7 @@ func newReplicaClient(t *testing.T, name string, rdb *redis.Client, lcfg redisbr
 		base.CloseIdleConnections()
 		rdb.Close()
 		mp.Shutdown(context.Background())
-		if logs := r.logs.String(); strings.Contains(logs, "LeaseTTL") {
+		if logs := r.logs.String(); strings.Contains(logs, "LeaseTTL") && !r.leaseNote {
 			t.Errorf("%s: a breaker's OpenTimeout is shorter than LeaseTTL %v:\n%s", name, lcfg.LeaseTTL, logs)
 		}
 	}
@@ -324,21 +329,28 @@ func TestFleetOpensProbesAndClosesTogether(t *testing.T) {
 		}
 	}
 	// B and C received the open; the two that did not probe, the close.
-	var received int64
-	for _, r := range []*replica{a, b, c} {
-		received += r.metric(t, "runkit.breaker.shared.changes", attribute.String("direction", "received"))
+	// A sent its open and someone its close: each counted as sent, with
+	// the namespace as an attribute, as the package doc says. The holder's
+	// close reaches the others a round trip after it closed: wait for it.
+	ns := attribute.String("namespace", "test:"+t.Name())
+	var received, sent, sentA int64
+	counts := func() bool {
+		received, sent = 0, 0
+		for _, r := range []*replica{a, b, c} {
+			received += r.metric(t, "runkit.breaker.shared.changes", attribute.String("direction", "received"))
+			sent += r.metric(t, "runkit.breaker.shared.changes", attribute.String("direction", "sent"), ns)
+		}
+		sentA = a.metric(t, "runkit.breaker.shared.changes", attribute.String("direction", "sent"), ns)
+		return received >= 4 && sentA >= 1 && sent >= 2
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !counts() && time.Now().Before(deadline) {
+		time.Sleep(2 * time.Millisecond)
 	}
 	if received < 4 {
 		t.Errorf("the fleet received %d changes, want at least 4", received)
 	}
-	// A sent its open and someone its close: each counted as sent, with
-	// the namespace as an attribute, as the package doc says.
-	ns := attribute.String("namespace", "test:"+t.Name())
-	var sent int64
-	for _, r := range []*replica{a, b, c} {
-		sent += r.metric(t, "runkit.breaker.shared.changes", attribute.String("direction", "sent"), ns)
-	}
-	if n := a.metric(t, "runkit.breaker.shared.changes", attribute.String("direction", "sent"), ns); n < 1 || sent < 2 {
-		t.Errorf("changes sent: A %d, the fleet %d; want A at least 1 (its open), the fleet at least 2", n, sent)
+	if sentA < 1 || sent < 2 {
+		t.Errorf("changes sent: A %d, the fleet %d; want A at least 1 (its open), the fleet at least 2", sentA, sent)
 	}
 }

@@ -108,18 +108,21 @@ func TestNewRejectsBadConfig(t *testing.T) {
 }
 
 // The password of a client that cannot log in shows in no log line and
-// no Check error.
+// no Check error; the refusal is logged as one, not as Redis unreachable.
 func TestNoSecretInLogs(t *testing.T) {
 	const secret = "s3cret-Passw0rd"
 	srv := startRedis(t, "--requirepass", "another-one")
 	r := newReplicaWithPassword(t, srv, secret)
-	eventually(t, 10*time.Second, "the failed login is logged", func() bool { return strings.Contains(r.logs.String(), "redis unreachable") })
+	eventually(t, 10*time.Second, "the failed login is logged", func() bool { return strings.Contains(r.logs.String(), "redis refused the client's credentials") })
 	err := r.link.Check(context.Background())
 	if err == nil {
 		t.Fatal("Check = nil with a wrong password")
 	}
 	if logs := r.logs.String() + err.Error(); strings.Contains(logs, secret) {
 		t.Errorf("the password shows:\n%s", logs)
+	}
+	if logs := r.logs.String(); strings.Contains(logs, "redis unreachable") {
+		t.Errorf("a refused password was logged as Redis unreachable:\n%s", logs)
 	}
 }
 
