@@ -90,7 +90,9 @@ func (r *Recorder) Handler() http.Handler {
 }
 
 // Middleware recovers a panic of next, records it in the journal (as
-// ProcessPanic, with the request's trace) and fires TriggerPanic, then
+// ProcessPanic, with the request's trace, under its route's pattern as an
+// http.ServeMux inside next set it, never its path, which may hold a
+// secret) and fires TriggerPanic, then
 // panics again with the same value, so that net/http logs it and aborts
 // the response as it would have. http.ErrAbortHandler passes through
 // untouched.
@@ -102,7 +104,14 @@ func (r *Recorder) Middleware(next http.Handler) http.Handler {
 				return
 			}
 			if p != http.ErrAbortHandler {
-				subject := req.Method + " " + req.URL.Path
+				// The route's pattern, never the path, which may hold a
+				// token: /events is served to whoever may read it.
+				subject := req.Pattern
+				if subject == "" {
+					subject = req.Method + " /[redacted]"
+				} else if !strings.Contains(subject, " ") {
+					subject = req.Method + " " + subject
+				}
 				cause := fmt.Sprint(p)
 				if j := r.cfg.Journal; j != nil {
 					// The journal's event fires the trigger.

@@ -45,7 +45,8 @@
 //
 // A [Recorder] keeps the runtime's flight recorder (runtime/trace) running
 // with a window of DefaultMinAge, and writes a [Snapshot] when a page
-// tier starts firing, a breaker opens, readiness goes from pass to fail,
+// tier starts firing, a breaker opens, readiness goes from pass to fail
+// (not because the service drains: a routine restart is no incident),
 // its Middleware recovers a panic, or the service calls
 // [Recorder.Snapshot]: the execution trace (go tool trace trace.out, the
 // trigger marked by a log of category "runkit.incident"), a goroutine

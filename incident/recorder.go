@@ -26,8 +26,28 @@ const (
 	DefaultEventSpan    = 15 * time.Minute
 )
 
-// Trigger is what made the recorder write a snapshot.
+// Trigger is what made the recorder write a snapshot. It names the
+// snapshot's directory, so it is a plain name: 1 to 64 ASCII letters,
+// digits, '-' and '_'.
 type Trigger string
+
+// queueLength is how many snapshots may wait for the recorder's
+// goroutine: enough for every trigger kind firing at once, each limited
+// to one per MinInterval.
+const queueLength = 16
+
+// validate returns an error naming t unless it is a plain name.
+func (t Trigger) validate() error {
+	if len(t) == 0 || len(t) > 64 {
+		return fmt.Errorf("incident: Trigger %q: want 1 to 64 letters, digits, '-' or '_'", string(t))
+	}
+	for _, c := range []byte(t) {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return fmt.Errorf("incident: Trigger %q: %q is not a letter, digit, '-' or '_'", string(t), c)
+		}
+	}
+	return nil
+}
 
 // The triggers of a snapshot.
 const (
@@ -35,7 +55,8 @@ const (
 	TriggerPage Trigger = "slo-page"
 	// TriggerBreakerOpen: a circuit breaker opened.
 	TriggerBreakerOpen Trigger = "breaker-open"
-	// TriggerReadinessFail: readiness went from pass to fail.
+	// TriggerReadinessFail: readiness went from pass to fail, other than by
+	// draining.
 	TriggerReadinessFail Trigger = "readiness-fail"
 	// TriggerPanic: Recorder.Middleware recovered a panic.
 	TriggerPanic Trigger = "panic"
@@ -184,7 +205,7 @@ func NewRecorder(cfg RecorderConfig) (*Recorder, error) {
 		cfg:        cfg,
 		now:        cfg.Now,
 		fr:         fr,
-		queue:      make(chan request, 1),
+		queue:      make(chan request, queueLength),
 		done:       make(chan struct{}),
 		stopped:    make(chan struct{}),
 		last:       map[Trigger]time.Time{},
@@ -229,7 +250,7 @@ func (r *Recorder) onEvent(e Event) {
 	switch {
 	case e.Name == BreakerState && e.To == "open":
 		t = TriggerBreakerOpen
-	case e.Name == HealthProbe && e.From == "pass" && e.To == "fail":
+	case e.Name == HealthProbe && e.From == "pass" && e.To == "fail" && e.Cause != causeDraining:
 		t = TriggerReadinessFail
 	case e.Name == SLOTier && e.To == "firing" && e.Severity == "page":
 		t = TriggerPage
@@ -245,9 +266,10 @@ func (r *Recorder) onEvent(e Event) {
 // for it: it marks the moment in the execution trace (a trace.Log of
 // category "runkit.incident" whose message starts "trigger t: reason"),
 // then queues the snapshot for the recorder's goroutine. It returns an
-// error matching ErrRateLimited inside t's MinInterval, one saying the
-// recorder is busy when a snapshot is already queued, and
-// ErrRecorderClosed after Close.
+// error naming t when it is not a plain name (see Trigger), one matching
+// ErrRateLimited inside t's MinInterval, one saying the recorder is busy
+// when 16 snapshots are already queued, and ErrRecorderClosed after
+// Close.
 func (r *Recorder) Trigger(ctx context.Context, t Trigger, reason string) error {
 	return r.fire(ctx, t, reason, "", nil)
 }
@@ -279,6 +301,9 @@ func (r *Recorder) Snapshot(ctx context.Context, reason string) (Snapshot, error
 const traceCategory = "runkit.incident"
 
 func (r *Recorder) fire(ctx context.Context, t Trigger, reason, traceID string, reply chan result) error {
+	if err := t.validate(); err != nil {
+		return err
+	}
 	now := r.now()
 	r.mu.Lock()
 	if r.closed {
@@ -319,7 +344,7 @@ func (r *Recorder) fire(ctx context.Context, t Trigger, reason, traceID string, 
 				}
 			}
 			r.mu.Unlock()
-			return fmt.Errorf("incident: snapshot of %s not taken: another is queued", t)
+			return fmt.Errorf("incident: snapshot of %s not taken: %d others are queued", t, queueLength)
 		}
 	}
 	return nil

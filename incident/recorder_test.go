@@ -13,6 +13,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime/trace"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,6 +22,7 @@ import (
 	"time"
 
 	"github.com/ybiyri/runkit/breaker"
+	"github.com/ybiyri/runkit/health"
 	"github.com/ybiyri/runkit/incident"
 )
 
@@ -381,7 +384,7 @@ func TestPanicMiddleware(t *testing.T) {
 		t.Error("a panicking handler answered")
 	}
 	s := next(t, written)
-	if s.Cause != "panic: process.panic GET /pay (nil map write in checkout)" {
+	if s.Cause != "panic: process.panic GET /[redacted] (nil map write in checkout)" { // no pattern: the path is not shown
 		t.Errorf("snapshot %s", line(s))
 	}
 }
@@ -483,4 +486,111 @@ func listDir(t *testing.T, dir string) ([]string, error) {
 		names = append(names, e.Name())
 	}
 	return names, err
+}
+
+// Draining is deliberate: readiness going from pass to fail because the
+// service drains is in the journal but makes no snapshot, so routine
+// restarts never push incident evidence off the disk.
+func TestDrainMakesNoSnapshot(t *testing.T) {
+	j := newJournal(t, incident.Config{})
+	written := snapshotsOf(t, j)
+	newRecorder(t, incident.RecorderConfig{Journal: j})
+	checker := health.New()
+	defer checker.Close()
+	defer j.WatchHealth(checker)()
+	if err := checker.Register(health.Check{Name: "db", Func: func(context.Context) error { return nil }}); err != nil {
+		t.Fatal(err)
+	}
+	checker.Evaluate(t.Context(), health.Readiness)
+	checker.Drain()
+	// Events reach the recorder in order: the breaker's snapshot comes
+	// after whatever the drain would have made.
+	j.Record(t.Context(), incident.Event{Name: incident.BreakerState, Subject: "payments", From: "closed", To: "open"})
+	if s := next(t, written); !strings.HasPrefix(s.Cause, "breaker-open:") {
+		t.Errorf("first snapshot %s, want the breaker's: a drain makes none", line(s))
+	}
+	if !slices.ContainsFunc(j.Events(incident.Filter{}), func(e incident.Event) bool {
+		return e.Name == incident.HealthProbe && e.To == "fail" && e.Cause == "draining"
+	}) {
+		t.Errorf("journal %q has no readiness change for the drain", lines(j.Events(incident.Filter{})))
+	}
+}
+
+// A trigger names a directory of Dir: one that is not a plain name is
+// refused at the call, naming it, and writes nothing anywhere.
+func TestTriggerNameRefused(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "snapshots")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := newRecorder(t, incident.RecorderConfig{Dir: dir})
+	for _, name := range []incident.Trigger{"", "x/../../escaped", "db/slow", "..", ".hidden", "a b", incident.Trigger(strings.Repeat("x", 65))} {
+		err := r.Trigger(t.Context(), name, "reason")
+		if err == nil || !strings.Contains(err.Error(), "Trigger "+strconv.Quote(string(name))) {
+			t.Errorf("Trigger(%q) = %v, want an error naming it", name, err)
+		}
+	}
+	if err := r.Trigger(t.Context(), "db-slow_2", "a plain name"); err != nil {
+		t.Errorf("Trigger(db-slow_2) = %v", err)
+	}
+	if err := r.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{parent, dir} {
+		names, _ := listDir(t, d)
+		want := 1 // snapshots/ in parent, the one snapshot in dir
+		if len(names) != want {
+			t.Errorf("%s holds %q, want %d entry", d, names, want)
+		}
+	}
+}
+
+// Triggers of every kind fired at once are all written: none is lost
+// because another was queued.
+func TestTriggersCloseTogetherAllWritten(t *testing.T) {
+	j := newJournal(t, incident.Config{})
+	written := snapshotsOf(t, j)
+	r := newRecorder(t, incident.RecorderConfig{Journal: j})
+	kinds := []incident.Trigger{incident.TriggerBreakerOpen, incident.TriggerReadinessFail, incident.TriggerPage, incident.TriggerPanic, incident.TriggerManual}
+	for _, k := range kinds {
+		if err := r.Trigger(t.Context(), k, "at once"); err != nil {
+			t.Errorf("Trigger(%s) = %v", k, err)
+		}
+	}
+	got := map[string]bool{}
+	for range kinds {
+		got[strings.SplitN(next(t, written).Cause, ":", 2)[0]] = true
+	}
+	for _, k := range kinds {
+		if !got[string(k)] {
+			t.Errorf("no snapshot of %s; got %v", k, got)
+		}
+	}
+}
+
+// A panic is recorded under the route's pattern, never the raw path: a
+// token in the path must not reach /events.
+func TestPanicRecordsTheRouteNotThePath(t *testing.T) {
+	j := newJournal(t, incident.Config{})
+	written := snapshotsOf(t, j)
+	r := newRecorder(t, incident.RecorderConfig{Journal: j})
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /reset/{token}", func(http.ResponseWriter, *http.Request) { panic("reset failed") })
+	srv := httptest.NewUnstartedServer(r.Middleware(mux))
+	srv.Config.ErrorLog = newDiscardLogger()
+	srv.Start()
+	defer srv.Close()
+	if _, err := http.Get(srv.URL + "/reset/s3cr3t-t0ken"); err == nil {
+		t.Error("a panicking handler answered")
+	}
+	s := next(t, written)
+	if s.Cause != "panic: process.panic GET /reset/{token} (reset failed)" {
+		t.Errorf("snapshot %s", line(s))
+	}
+	for _, e := range j.Events(incident.Filter{}) {
+		if strings.Contains(e.String(), "s3cr3t") {
+			t.Errorf("the journal shows the path's token: %s", e)
+		}
+	}
 }

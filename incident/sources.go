@@ -51,7 +51,7 @@ func (j *Journal) WatchHealth(c *health.Checker) (cancel func()) {
 		e := Event{Name: HealthProbe, Subject: "readiness", From: from.String(), To: now.String(), Time: ch.Time}
 		switch {
 		case ch.Kind == health.DrainStarted:
-			e.Cause = "draining"
+			e.Cause = causeDraining
 		case ch.Kind == health.CheckRemoved:
 			e.Cause = "check " + ch.Name + " removed"
 		case ch.Name != "":
@@ -181,3 +181,7 @@ func (j *Journal) Watch(s Sources) (cancel func(), err error) {
 	}
 	return cancel, nil
 }
+
+// causeDraining is the cause of readiness failing because the service
+// drains: deliberate, so it fires no snapshot.
+const causeDraining = "draining"
