@@ -213,4 +213,3 @@ func Until(ctx context.Context, cond func() bool) bool {
 	}
 	return true
 }
-
