@@ -31,7 +31,10 @@ type Timeline struct {
 
 // Sorted returns the events from Since to Until, both inclusive (a zero
 // bound is open), in time order; events at the same time keep the order
-// given.
+// given. Deployment markers (DeployMarker) of one service and deployment
+// ID are one event, the earliest: the marker a service's journal
+// recorded and the one in the markers file are the same deployment, as
+// are the markers of its replicas.
 func (t Timeline) Sorted() []Event {
 	f := Filter{Since: t.Since, Until: t.Until}
 	var out []Event
@@ -41,7 +44,18 @@ func (t Timeline) Sorted() []Event {
 		}
 	}
 	slices.SortStableFunc(out, func(a, b Event) int { return a.Time.Compare(b.Time) })
-	return out
+	seen := map[[2]string]bool{}
+	return slices.DeleteFunc(out, func(e Event) bool {
+		if e.Name != DeployMarker {
+			return false
+		}
+		k := [2]string{e.Service, e.Subject}
+		if seen[k] {
+			return true
+		}
+		seen[k] = true
+		return false
+	})
 }
 
 // Services returns the services of the events, sorted, with NoService

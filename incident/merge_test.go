@@ -137,3 +137,19 @@ func TestTimelineMergedInBrowser(t *testing.T) {
 		})
 	}
 }
+
+// A marker recorded by a service's journal and read from the markers
+// file, and the markers of two replicas, are one deployment.
+func TestTimelineFoldsMarkers(t *testing.T) {
+	m := deploy.Marker{Service: "checkout", Environment: "production", Version: "1.4.2", Start: t0}
+	fromFile := incident.MarkerEvent(m)
+	fromJournal := fromFile
+	fromJournal.Seq, fromJournal.Time, fromJournal.Instance = 3, t0.Add(5*time.Millisecond), "checkout-1"
+	replica := fromJournal
+	replica.Time, replica.Instance = t0.Add(time.Minute), "checkout-2"
+	other := incident.MarkerEvent(deploy.Marker{Service: "quotes", Version: "7", Start: t0})
+	got := incident.Timeline{Events: []incident.Event{replica, fromJournal, other, fromFile}}.Sorted()
+	if len(got) != 2 || got[0] != other || got[1] != fromFile { // at one time, in the order given
+		t.Errorf("Sorted() = %v, want the file's marker of checkout and the one of quotes", got)
+	}
+}

@@ -325,7 +325,11 @@ func (d *draft) write(w io.Writer) error {
 	p("# Incident review: %s\n\n", rec.ID)
 	sources := []string{"the incident record", "the deployment markers"}
 	if len(d.services) > 0 {
-		sources = append(sources, "the journals of "+andList(d.services))
+		journals := "the journals of "
+		if len(d.services) == 1 {
+			journals = "the journal of "
+		}
+		sources = append(sources, journals+andList(d.services))
 	}
 	if d.report != nil {
 		sources = append(sources, "the SLO status")
