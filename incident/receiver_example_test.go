@@ -66,3 +66,75 @@ func ExampleAttribute() {
 	// 1.4.2 checkout-42910c1443382af4 true
 	// false
 }
+
+// ParseWebhook reads Alertmanager's payload and names what is wrong
+// with one it cannot take.
+func ExampleParseWebhook() {
+	m, err := incident.ParseWebhook([]byte(`{"version":"4","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"SLOErrorBudgetBurn","slo":"availability"},"startsAt":"2026-12-03T14:00:00Z","fingerprint":"4f2a"}]}`))
+	fmt.Println(len(m.Alerts), m.Alerts[0].Labels["slo"], err)
+	_, err = incident.ParseWebhook([]byte(`{"version":"3"}`))
+	fmt.Println(err)
+	// Output:
+	// 1 availability <nil>
+	// incident: webhook payload version "3": want "4", Alertmanager's webhook version
+}
+
+// The last line of an ID is the incident: the receiver appends a record
+// when it opens and when it is restored.
+func ExampleReadRecords() {
+	file := `{"id":"checkout-availability-20261203T140000Z","start":"2026-12-03T14:00:00Z","slo":"availability"}
+{"id":"checkout-availability-20261203T140000Z","start":"2026-12-03T14:00:00Z","restored":"2026-12-03T14:25:00Z","slo":"availability"}
+`
+	recs, err := incident.ReadRecords(strings.NewReader(file))
+	if err != nil {
+		panic(err)
+	}
+	for _, r := range recs {
+		fmt.Println(r.ID, r.Open(), r.Restored.Sub(r.Start))
+	}
+	// Output:
+	// checkout-availability-20261203T140000Z false 25m0s
+}
+
+// An incident's ID names its service, SLO and start, so every receiver
+// gives the same alert the same ID.
+func ExampleRecordID() {
+	fmt.Println(incident.RecordID("checkout", "availability", time.Date(2026, 12, 3, 14, 0, 2, 0, time.UTC)))
+	fmt.Println(incident.RecordID("", "availability", time.Date(2026, 12, 3, 14, 0, 2, 0, time.UTC)))
+	// Output:
+	// checkout-availability-20261203T140002Z
+	// availability-20261203T140002Z
+}
+
+// A timeline of two services: the events of each, a deployment marker
+// and an incident, in time order.
+func ExampleTimeline() {
+	at := func(m int) time.Time { return time.Date(2026, 12, 3, 2, m, 0, 0, time.UTC) }
+	restored := at(40)
+	rec := incident.Record{ID: "checkout-availability-20261203T022100Z", Start: at(21), Restored: &restored, Service: "checkout", Severity: "page"}
+	tl := incident.Timeline{
+		Since: at(0), Until: at(59),
+		Events: append([]incident.Event{
+			incident.MarkerEvent(deploy.Marker{Service: "checkout", Version: "1.4.2", Start: at(2)}),
+			{Time: at(14), Service: "quotes", Kind: incident.Health, Name: incident.HealthProbe, Subject: "readiness", From: "pass", To: "fail"},
+			{Time: at(15), Service: "checkout", Kind: incident.Breaker, Name: incident.BreakerState, Subject: "quotes.internal:443", From: "closed", To: "open"},
+		}, rec.Events()...),
+	}
+	fmt.Println(tl.Services())
+	for _, e := range tl.Sorted() {
+		fmt.Println(e.Time.Format("15:04"), e.Service, e)
+	}
+	var page strings.Builder
+	if err := tl.WriteHTML(&page); err != nil {
+		panic(err)
+	}
+	fmt.Println(strings.Count(page.String(), `<section class="lane"`), "lanes")
+	// Output:
+	// [checkout quotes]
+	// 02:02 checkout deploy.marker checkout-c485faba820b71d6: 1.4.2
+	// 02:14 quotes health.readiness readiness: pass → fail
+	// 02:15 checkout breaker.state quotes.internal:443: closed → open
+	// 02:21 checkout slo.incident checkout-availability-20261203T022100Z: open
+	// 02:40 checkout slo.incident checkout-availability-20261203T022100Z: open → restored
+	// 2 lanes
+}
