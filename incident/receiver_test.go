@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -407,4 +408,27 @@ func FuzzParseWebhook(f *testing.F) {
 			t.Errorf("a resend changed %+v, %v", res, err)
 		}
 	})
+}
+
+// The logger hears of each incident opened and restored, and of a
+// deployments file it could not read; the incident is recorded anyway,
+// unattributed. A page joining a ticket's incident raises its severity.
+func TestReceiverLogsAndSeverity(t *testing.T) {
+	var logs bytes.Buffer
+	bad := filepath.Join(t.TempDir(), "deployments.jsonl")
+	os.WriteFile(bad, []byte("{\"event\":\"deployment\",\"service\":\"checkout\",\"revison\":\"x\"}\n"), 0o644)
+	r := newReceiver(t, filepath.Join(t.TempDir(), "incidents.jsonl"), incident.ReceiverConfig{
+		Deployments: bad, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	r.mustPost(t, alert("firing", "fp-ticket", "ticket", t0, time.Time{}))
+	r.mustPost(t, alert("firing", "fp-page", "page", t0.Add(time.Minute), time.Time{}))
+	r.mustPost(t, alert("resolved", "fp-ticket", "ticket", t0, t0.Add(5*time.Minute)), alert("resolved", "fp-page", "page", t0.Add(time.Minute), t0.Add(6*time.Minute)))
+	recs := r.Records()
+	if len(recs) != 1 || recs[0].Severity != "page" || recs[0].Cause != "" || !recs[0].Restored.Equal(t0.Add(6*time.Minute)) {
+		t.Errorf("records %+v, want one page, unattributed, restored at +6m", recs)
+	}
+	for _, want := range []string{`msg="incident not attributed: reading deployments"`, `revison`, `msg="incident opened"`, `msg="incident restored"`, `after=6m0s`} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log lacks %s:\n%s", want, logs.String())
+		}
+	}
 }
