@@ -122,7 +122,8 @@ func newIncidents() *cobra.Command {
 	serve.MarkFlagFilename("file", "jsonl")
 	serve.MarkFlagFilename("deployments", "jsonl")
 	return group("incidents", "Incident records from Alertmanager's notifications",
-		"incidents runs the receiver that turns runkit's SLO alerts into the incident\nrecords runkit dora, timeline and postmortem read.", "", serve)
+		"incidents runs the receiver that turns runkit's SLO alerts into the incident\nrecords runkit dora, timeline and postmortem read.",
+		`  runkit incidents serve --listen 127.0.0.1:9095 --file incidents.jsonl --trusted-network`, serve)
 }
 
 func countOpen(recs []incident.Record) int {
