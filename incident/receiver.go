@@ -59,8 +59,9 @@ type ReceiverConfig struct {
 	// MaxPayload bounds a request body in bytes; a larger one is answered
 	// 413. Zero means DefaultMaxPayload.
 	MaxPayload int64
-	// Logger logs each incident opened and restored, and what could not
-	// be attributed. Nil logs nothing.
+	// Logger logs each incident opened and restored, what could not be
+	// attributed, and notifications Alertmanager truncated (max_alerts).
+	// Nil logs nothing.
 	Logger *slog.Logger
 }
 
@@ -342,6 +343,11 @@ type Result struct {
 // writing the file; the alerts before it are kept.
 func (r *Receiver) Handle(msg Webhook) (Result, error) {
 	var res Result
+	if msg.TruncatedAlerts > 0 {
+		// The webhook's max_alerts cut the group short: those alerts
+		// arrive only once the others resolve.
+		r.cfg.Logger.Warn("Alertmanager left alerts out of the notification: set no max_alerts on the webhook", "truncated", msg.TruncatedAlerts, "group", msg.GroupKey)
+	}
 	alerts := make([]WebhookAlert, 0, len(msg.Alerts))
 	for _, a := range msg.Alerts {
 		if a.Labels["alertname"] != BurnAlert || a.Labels["slo"] == "" {

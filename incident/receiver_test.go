@@ -422,11 +422,14 @@ func TestReceiverLogsAndSeverity(t *testing.T) {
 	r.mustPost(t, alert("firing", "fp-ticket", "ticket", t0, time.Time{}))
 	r.mustPost(t, alert("firing", "fp-page", "page", t0.Add(time.Minute), time.Time{}))
 	r.mustPost(t, alert("resolved", "fp-ticket", "ticket", t0, t0.Add(5*time.Minute)), alert("resolved", "fp-page", "page", t0.Add(time.Minute), t0.Add(6*time.Minute)))
+	if _, err := r.Handle(incident.Webhook{Version: "4", TruncatedAlerts: 3}); err != nil {
+		t.Fatal(err)
+	}
 	recs := r.Records()
 	if len(recs) != 1 || recs[0].Severity != "page" || recs[0].Cause != "" || !recs[0].Restored.Equal(t0.Add(6*time.Minute)) {
 		t.Errorf("records %+v, want one page, unattributed, restored at +6m", recs)
 	}
-	for _, want := range []string{`msg="incident not attributed: reading deployments"`, `revison`, `msg="incident opened"`, `msg="incident restored"`, `after=6m0s`} {
+	for _, want := range []string{`msg="incident not attributed: reading deployments"`, `revison`, `msg="incident opened"`, `msg="incident restored"`, `after=6m0s`, `set no max_alerts on the webhook" truncated=3`} {
 		if !strings.Contains(logs.String(), want) {
 			t.Errorf("log lacks %s:\n%s", want, logs.String())
 		}

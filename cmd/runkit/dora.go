@@ -53,6 +53,7 @@ record at each change. Any other field is an error, so that a misspelt
 Incidents of the period that name a cause are listed after the table,
 with the deployment each is attributed to and how long before it started
 (in the JSON, "attributions").
+
 Without --incidents there is no incident record: change failure rate and
 time to restore are unknown, in no cluster (the failure rate shown counts
 only the markers marked failed). An empty file (--incidents /dev/null)
