@@ -58,6 +58,25 @@
 // [ErrRecorderActive]. Serving snapshots over HTTP ([Recorder.Handler])
 // is off unless RecorderConfig.Authorize is set.
 //
+// # Incidents from alerts
+//
+// A [Receiver] is an http.Handler for Alertmanager's webhook (payload
+// version 4) that turns runkit's SLO burn-rate alerts ([BurnAlert], with
+// an slo label) into incident [Record]s: opened at the first firing alert
+// of an SLO, service and environment, restored when the last of its
+// alerts resolves, attributed to the last deployment before it
+// ([Attribute]). It is idempotent under Alertmanager's retries and
+// repeats, appends every change to a file synced before it answers, and
+// rebuilds its state from that file when restarted. The file is what
+// runkit dora --incidents reads ([ReadRecords]).
+//
+// # Many services
+//
+// A [Timeline] draws the events of several services' journals, their
+// deployment markers ([MarkerEvent]) and incidents ([Record.Events]) on
+// the journal's page, with one swimlane per service: what runkit
+// timeline writes.
+//
 // With the recorder running, serving small HTTP requests over loopback
 // took 1.04× the CPU per request it took without (medians of five runs of
 // BenchmarkHTTPRecorderOn against BenchmarkHTTPRecorderOff on two cores).

@@ -42,6 +42,7 @@ const (
 	SLOBudget       = "slo.budget"       // Subject: the objective; To: the band of budget remaining
 	SLONoData       = "slo.nodata"       // Subject: the objective; To "no data" or "data"
 	SLOFuture       = "slo.future"       // Subject: the objective; From, To: the count of refused events
+	SLOIncident     = "slo.incident"     // Subject: an incident's ID; To "open" or "restored" (from an incident file, see Record.Events)
 	DeployStart     = "deploy.start"     // Subject: the deployment ID; To: the version
 	DeployMarker    = "deploy.marker"    // Subject: the marker's deployment ID; To: its version
 	DeployShutdown  = "deploy.shutdown"  // Subject: the deployment ID

@@ -58,6 +58,8 @@ func warns(e Event) bool {
 		return e.To == "open"
 	case SLOTier:
 		return e.To == "firing"
+	case SLOIncident:
+		return e.To == "open"
 	case SLOBudget:
 		return e.To == bandSpent
 	case ProcessPanic:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/ybiyri/runkit/breaker"
 	"github.com/ybiyri/runkit/deploy"
@@ -123,12 +124,20 @@ type journalSink struct{ j *Journal }
 func (journalSink) Name() string { return "incident journal" }
 
 func (s journalSink) Send(ctx context.Context, m deploy.Marker) error {
+	e := MarkerEvent(m)
+	e.Time = time.Time{} // the journal's clock: when it was announced
+	s.j.Record(ctx, e)
+	return nil
+}
+
+// MarkerEvent returns the event of a deployment marker, as a journal's
+// Sink records it, at the marker's Start and with its Service.
+func MarkerEvent(m deploy.Marker) Event {
 	cause := revision(m)
 	if m.Failed {
 		cause = strings.TrimPrefix(cause+", failed", ", ")
 	}
-	s.j.Record(ctx, Event{Name: DeployMarker, Subject: deploymentID(m), To: m.Version, Cause: cause})
-	return nil
+	return Event{Time: m.Start, Service: m.Service, Kind: Deploy, Name: DeployMarker, Subject: deploymentID(m), To: m.Version, Cause: cause}
 }
 
 // Sources are what Watch wires in one call; a nil or empty field is left

@@ -52,6 +52,7 @@ type (
 	timelineView struct {
 		Title, Refresh      any
 		Service, Instance   string
+		Merged              bool
 		From, To, Span      string
 		Count               int
 		Dropped, Summarised string
@@ -78,7 +79,7 @@ type (
 		X, Class, Title string
 	}
 	eventRow struct {
-		Seq, Time, Kind, Name, Subject, Change, Severity, Cause, Count, TraceID, Class string
+		Seq, Time, Service, Kind, Name, Subject, Change, Severity, Cause, Count, TraceID, Class string
 	}
 )
 
@@ -100,31 +101,10 @@ type row struct {
 }
 
 func (j *Journal) timeline(events []Event, f Filter) timelineView {
-	d0, d1 := f.Since, f.Until
-	span := float64(d1.Sub(d0))
-	if span <= 0 {
-		span = 1
-	}
-	x := func(t time.Time) float64 { return min(max(float64(t.Sub(d0))/span*1000, 0), 1000) }
-	coord := func(t time.Time) string { return htmlpage.Coord(x(t)) }
 	title := "Events"
 	if j.cfg.Service != "" {
 		title = "Events of " + j.cfg.Service
 	}
-	v := timelineView{
-		Title: title, Refresh: 0,
-		Service: j.cfg.Service, Instance: j.cfg.Instance,
-		From: htmlpage.Stamp(d0), To: htmlpage.Stamp(d1), Span: htmlpage.Duration(d1.Sub(d0)),
-		Count: len(events),
-		Ticks: htmlpage.Ticks(d0, d1),
-	}
-	if n := j.Dropped(); n > 0 {
-		v.Dropped = htmlpage.Thousands(n) + " older events were dropped to keep the journal within its capacity."
-	}
-	if n := j.Summarised(); n > 0 {
-		v.Summarised = htmlpage.Thousands(n) + " changes of flapping subjects are summarised in events with a count."
-	}
-
 	kinds := Kinds
 	if len(f.Kinds) > 0 {
 		kinds = nil
@@ -136,16 +116,58 @@ func (j *Journal) timeline(events []Event, f Filter) timelineView {
 			}
 		}
 	}
-	rows := map[Kind][]*row{}
+	lanes := make([]laneHead, len(kinds))
+	for i, k := range kinds {
+		lanes[i] = laneHead{Key: string(k), Title: laneTitles[k]}
+	}
+	v := buildTimeline(events, f, title, lanes, func(e Event) string { return string(e.Kind) }, false)
+	v.Service, v.Instance = j.cfg.Service, j.cfg.Instance
+	if n := j.Dropped(); n > 0 {
+		v.Dropped = htmlpage.Thousands(n) + " older events were dropped to keep the journal within its capacity."
+	}
+	if n := j.Summarised(); n > 0 {
+		v.Summarised = htmlpage.Thousands(n) + " changes of flapping subjects are summarised in events with a count."
+	}
+	return v
+}
+
+// laneHead is a lane of the timeline: the key laneOf gives its events,
+// and its title.
+type laneHead struct{ Key, Title string }
+
+// buildTimeline lays events out from f.Since to f.Until in the lanes
+// given, in their order; laneOf says which lane an event goes in, and
+// an event of no lane given is left out of the lanes (not the table).
+// merged names each row with the kind of its events, as rows of
+// different kinds share a lane, and lists each event's service.
+func buildTimeline(events []Event, f Filter, title string, lanes []laneHead, laneOf func(Event) string, merged bool) timelineView {
+	d0, d1 := f.Since, f.Until
+	span := float64(d1.Sub(d0))
+	if span <= 0 {
+		span = 1
+	}
+	x := func(t time.Time) float64 { return min(max(float64(t.Sub(d0))/span*1000, 0), 1000) }
+	coord := func(t time.Time) string { return htmlpage.Coord(x(t)) }
+	v := timelineView{
+		Title: title, Refresh: 0, Merged: merged,
+		From: htmlpage.Stamp(d0), To: htmlpage.Stamp(d1), Span: htmlpage.Duration(d1.Sub(d0)),
+		Count: len(events),
+		Ticks: htmlpage.Ticks(d0, d1),
+	}
+	rows := map[string][]*row{}
 	index := map[string]*row{}
+	var lane string // of the event being laid out
 	rowOf := func(k Kind, label string) *row {
-		key := string(k) + "\x00" + label
+		if merged && k != Health && k != Deploy {
+			label = string(k) + " " + label
+		}
+		key := lane + "\x00" + string(k) + "\x00" + label
 		if r := index[key]; r != nil {
 			return r
 		}
 		r := &row{v: rowView{Label: label}}
 		index[key] = r
-		rows[k] = append(rows[k], r)
+		rows[lane] = append(rows[lane], r)
 		return r
 	}
 	// bar moves r to state class ("" for none) at t, closing the bar it
@@ -167,12 +189,20 @@ func (j *Journal) timeline(events []Event, f Filter) timelineView {
 		r.v.Marks = append(r.v.Marks, markView{X: coord(e.Time), Class: class, Title: htmlpage.Stamp(e.Time) + " " + e.String()})
 	}
 	for _, e := range events {
+		seq := strconv.FormatUint(e.Seq, 10)
+		if merged && e.Seq == 0 {
+			seq = ""
+		}
 		v.Events = append(v.Events, eventRow{
-			Seq: strconv.FormatUint(e.Seq, 10), Time: e.Time.UTC().Format("2006-01-02 15:04:05.000"),
+			Seq: seq, Time: e.Time.UTC().Format("2006-01-02 15:04:05.000"), Service: e.Service,
 			Kind: string(e.Kind), Name: e.Name, Subject: e.Subject, Change: change(e), Severity: e.Severity,
 			Cause: e.Cause, Count: count(e), TraceID: e.TraceID, Class: rowClass(e),
 		})
 		text := htmlpage.Stamp(e.Time) + " " + e.String()
+		if merged && e.Service != "" {
+			text = htmlpage.Stamp(e.Time) + " " + e.Service + ": " + e.String()
+		}
+		lane = laneOf(e)
 		switch e.Name {
 		case HealthProbe, HealthDrain:
 			bar(rowOf(Health, "readiness"), e.Time, healthClass(e.From), healthClass(e.To), text)
@@ -204,8 +234,21 @@ func (j *Journal) timeline(events []Event, f Filter) timelineView {
 				cls = "badmark"
 			}
 			mark(rowOf(SLO, e.Subject+" budget and data"), e, cls)
+		case SLOIncident:
+			from, to := "", ""
+			if e.From == "open" {
+				from = "bad"
+			}
+			if e.To == "open" {
+				to = "bad"
+			}
+			bar(rowOf(SLO, "incident "+e.Subject), e.Time, from, to, text)
 		case DeployStart, DeployMarker, DeployShutdown:
-			mark(rowOf(Deploy, "this process"), e, "deploymark")
+			label := "this process"
+			if merged {
+				label = "deployments"
+			}
+			mark(rowOf(Deploy, label), e, "deploymark")
 			v.Deploys = append(v.Deploys, markView{X: coord(e.Time), Title: text})
 		case ProcessPanic:
 			mark(rowOf(Process, "panics"), e, "badmark")
@@ -215,9 +258,9 @@ func (j *Journal) timeline(events []Event, f Filter) timelineView {
 			mark(rowOf(e.Kind, e.Name), e, "tick")
 		}
 	}
-	for _, k := range kinds {
-		l := laneView{Kind: string(k), Title: laneTitles[k]}
-		rs := rows[k]
+	for _, h := range lanes {
+		l := laneView{Kind: h.Key, Title: h.Title}
+		rs := rows[h.Key]
 		for i, r := range rs {
 			if r.open != "" {
 				r.v.Bars = append(r.v.Bars, barView{X: coord(r.since), W: htmlpage.Coord(max(1000-x(r.since), 2)), Class: r.open, Title: r.lastText + " (still)"})
@@ -235,6 +278,9 @@ func (j *Journal) timeline(events []Event, f Filter) timelineView {
 		v.Lanes = append(v.Lanes, l)
 	}
 	v.TimelineDesc = "Events from " + v.From + " to " + v.To + " in lanes by source; bars mark failing readiness and checks, open breakers and firing tiers; lines mark deployments. The table below lists every event."
+	if merged {
+		v.TimelineDesc = "Events from " + v.From + " to " + v.To + " in one lane per service, each on its own clock; bars mark failing readiness and checks, open breakers, firing tiers and incidents; lines mark deployments of every service. The table below lists every event."
+	}
 	return v
 }
 

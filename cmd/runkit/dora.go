@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ybiyri/runkit/deploy"
+	"github.com/ybiyri/runkit/incident"
 	"github.com/ybiyri/runkit/slo"
 )
 
@@ -42,8 +43,17 @@ open (it counts toward change failure rate when it names a cause, and is
 listed with its age); cause names the deployment that caused it, by ID,
 which then counts as failed. id, title, url, severity, service and
 environment are descriptive; with --service or --env, an incident that
-names another service or environment is left out. Any other field is an
-error, so that a misspelt "restored" does not read as an open incident.
+names another service or environment is left out. The records runkit
+incidents serve writes add slo, labels, alerts and deployment (the id,
+version and time of the deployment named as cause). A line with the id
+of an earlier line replaces it: the receiver appends an incident's whole
+record at each change. Any other field is an error, so that a misspelt
+"restored" does not read as an open incident.
+
+Incidents of the period that name a cause are listed after the table,
+with the deployment each is attributed to and how long before it started
+(in the JSON, "attributions").
+
 Without --incidents there is no incident record: change failure rate and
 time to restore are unknown, in no cluster (the failure rate shown counts
 only the markers marked failed). An empty file (--incidents /dev/null)
@@ -132,10 +142,11 @@ func newDORA() *cobra.Command {
 				return err
 			}
 			var opts []deploy.DORAOption
-			incidents, err := readIncidentFiles(incidentFile, keep, cmd.InOrStdin())
+			records, err := readIncidentRecords(incidentFile, keep, cmd.InOrStdin())
 			if err != nil {
 				return err
 			}
+			incidents := deployIncidents(records)
 			if len(incidentFile) == 0 {
 				opts = append(opts, deploy.IncidentsUnknown())
 			}
@@ -183,9 +194,14 @@ func newDORA() *cobra.Command {
 				fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s\n", htmlFile)
 			}
 			if out == jsonFormat {
-				return writeJSON(cmd.OutOrStdout(), doraJSON(d))
+				o := doraJSON(d)
+				o.Attributions = attributions(records, start, end)
+				return writeJSON(cmd.OutOrStdout(), o)
 			}
-			return doraTable(cmd.OutOrStdout(), d)
+			if err := doraTable(cmd.OutOrStdout(), d); err != nil {
+				return err
+			}
+			return attributionTable(cmd.OutOrStdout(), attributions(records, start, end))
 		},
 	}
 	addOutputFlag(c, &out)
@@ -350,33 +366,44 @@ func readMarkerFiles(names []string, keep markerFilter, stdin io.Reader) ([]mark
 	return out, all, err
 }
 
-// incidentLine is the schema of one line of --incidents.
-type incidentLine struct {
-	Start    *time.Time `json:"start"`
-	Restored *time.Time `json:"restored"`
-	Cause    string     `json:"cause"`
-	// Descriptive fields.
-	ID          string `json:"id"`
-	Title       string `json:"title"`
-	URL         string `json:"url"`
-	Severity    string `json:"severity"`
-	Service     string `json:"service"`
-	Environment string `json:"environment"`
+// incidentLine is the schema of one line of --incidents: what runkit
+// incidents serve writes.
+type incidentLine = incident.Record
+
+// deployIncidents returns the incidents of records, for MeasureDORA.
+func deployIncidents(records []incidentLine) []deploy.Incident {
+	out := make([]deploy.Incident, len(records))
+	for i, inc := range records {
+		out[i] = deploy.Incident{Start: inc.Start, Restored: restored(inc), Cause: inc.Cause}
+	}
+	return out
 }
 
-func readIncidentFiles(names []string, keep markerFilter, stdin io.Reader) ([]deploy.Incident, error) {
-	out := []deploy.Incident{}
+// readIncidentRecords reads the incident records of the named files that
+// keep keeps; a line with the id of an earlier line replaces it.
+func readIncidentRecords(names []string, keep markerFilter, stdin io.Reader) ([]incidentLine, error) {
+	out := []incidentLine{}
+	index := map[string]int{}
 	err := eachLine(names, stdin, func(pos string, line []byte) error {
 		inc, err := parseIncident(line)
 		if err != nil {
 			return usageErrorf("%s: %v", pos, err)
 		}
-		if keep.keeps(inc.Service, inc.Environment) {
-			out = append(out, deploy.Incident{Start: *inc.Start, Restored: restored(inc), Cause: inc.Cause})
+		if i, ok := index[inc.ID]; ok && inc.ID != "" {
+			out[i] = inc
+			return nil
 		}
+		index[inc.ID] = len(out)
+		out = append(out, inc)
 		return nil
 	})
-	return out, err
+	kept := out[:0]
+	for _, inc := range out {
+		if keep.keeps(inc.Service, inc.Environment) {
+			kept = append(kept, inc)
+		}
+	}
+	return kept, err
 }
 
 func restored(inc incidentLine) time.Time {
@@ -409,9 +436,9 @@ func parseIncident(line []byte) (incidentLine, error) {
 		return inc, fmt.Errorf("more than one JSON value on the line")
 	}
 	switch {
-	case inc.Start == nil || inc.Start.IsZero():
+	case inc.Start.IsZero():
 		return inc, fmt.Errorf("start is missing")
-	case inc.Restored != nil && inc.Restored.Before(*inc.Start):
+	case inc.Restored != nil && inc.Restored.Before(inc.Start):
 		return inc, fmt.Errorf("restored %s is before start %s", inc.Restored.Format(time.RFC3339), inc.Start.Format(time.RFC3339))
 	}
 	return inc, nil
@@ -433,6 +460,9 @@ type doraOutput struct {
 	TimeToRestoreMedian *float64  `json:"timeToRestoreMedianSeconds"`
 	Open                []openOut `json:"openIncidents"`
 	Clusters            clusters  `json:"clusters"`
+	// Attributions lists the incidents of the period that name the
+	// deployment they are attributed to.
+	Attributions []attribution `json:"attributions"`
 }
 
 type period struct {

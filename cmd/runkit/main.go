@@ -138,7 +138,7 @@ func newRoot() *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{code: exitUsage, err: err, hint: true}
 	})
-	root.AddCommand(newSLO(), newDeploy(), newDORA())
+	root.AddCommand(newSLO(), newDeploy(), newDORA(), newIncidents(), newTimeline(), newPostmortem())
 	return root
 }
 

@@ -90,6 +90,7 @@ func TestScripts(t *testing.T) {
 			"json":      cmdJSON,
 			"sloserve":  cmdSLOServe,
 			"httpserve": cmdHTTPServe,
+			"journal":   cmdJournal,
 			"vendors":   cmdVendors,
 			"requests":  cmdRequests,
 		},

@@ -1,0 +1,9 @@
+// Package promtest runs a real Prometheus and a real Alertmanager for
+// tests: Debian's prometheus and prometheus-alertmanager, as child
+// processes of the test, each with its configuration and data in a
+// temporary directory, on a free loopback port, killed at cleanup.
+//
+// A test that needs one skips when its binary is missing, unless the
+// environment variable CI is set: then it fails, so that CI cannot pass
+// by skipping.
+package promtest
