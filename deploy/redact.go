@@ -26,8 +26,9 @@ import (
 //   - except the API paths runkit itself calls or serves, which hold no
 //     secret (Grafana's /api/annotations, Datadog's
 //     /api/v2/dora/deployment, Honeycomb's /1/markers/{dataset}, OTLP's
-//     /v1/traces, /v1/metrics and /v1/logs, an SLO status's /slo): a path
-//     that ends with one, segment for segment, shows it, after
+//     /v1/traces, /v1/metrics and /v1/logs, an SLO status's /slo, an
+//     incident journal's /events): a path that ends with one, segment for
+//     segment, shows it, after
 //     "/[redacted]" for whatever comes before it
 //     (https://grafana.example.com/[redacted]/api/annotations)
 //   - the query and the fragment are hidden: ?[redacted], #[redacted]

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -50,10 +51,16 @@ func TestPostmortemNumbersAgree(t *testing.T) {
 	restored := start.Add(47*time.Minute + 13*time.Second)
 	burn := start.Add(-2*time.Minute - 30*time.Second)
 
-	tr, err := slo.NewTracker(slo.Objective{Name: "availability", Target: 0.995, Window: slo.Rolling(7 * 24 * time.Hour)}, slo.TrackerConfig{})
+	// The tracker has watched its whole window: its budget is what it saw,
+	// not projected from a restart.
+	var sinceWindowStart atomic.Int64
+	sinceWindowStart.Store(int64(-7 * 24 * time.Hour))
+	tr, err := slo.NewTracker(slo.Objective{Name: "availability", Target: 0.995, Window: slo.Rolling(7 * 24 * time.Hour)},
+		slo.TrackerConfig{Now: func() time.Time { return time.Now().Add(time.Duration(sinceWindowStart.Load())) }})
 	if err != nil {
 		t.Fatal(err)
 	}
+	sinceWindowStart.Store(0)
 	if err := tr.RecordN(1_234_567, 2_345); err != nil {
 		t.Fatal(err)
 	}

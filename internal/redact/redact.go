@@ -24,7 +24,8 @@ const Redacted = "[redacted]"
 //   - except the API paths runkit itself calls or serves, which hold no
 //     secret (Grafana's /api/annotations, Datadog's
 //     /api/v2/dora/deployment, Honeycomb's /1/markers/{dataset}, OTLP's
-//     /v1/traces, the SLO status's /slo):
+//     /v1/traces, the SLO status's /slo, the incident journal's
+//     /events):
 //     a path that ends with one, segment for segment, shows it, after
 //     "/[redacted]" for whatever comes before it
 //   - the query and the fragment are hidden: ?[redacted], #[redacted]
@@ -83,7 +84,8 @@ var knownPaths = []string{
 	"/v1/traces",              // OTLP over HTTP, telemetry's exporters
 	"/v1/metrics",
 	"/v1/logs",
-	"/slo", // an SLO tracker's status, which the deploy gate reads
+	"/slo",    // an SLO tracker's status, which the deploy gate reads
+	"/events", // an incident journal, which runkit timeline and postmortem read
 }
 
 // splitPath splits an escaped path into the part URL hides and the known

@@ -65,6 +65,8 @@ func TestURL(t *testing.T) {
 		{"https://checkout.internal/slo", "https://checkout.internal/slo"},
 		{"localhost:18080/slo", "localhost:18080/slo"},
 		{"https://u:p@checkout.internal/T0KEN/slo", "https://[redacted]@checkout.internal/[redacted]/slo"},
+		{"http://127.0.0.1:8080/events", "http://127.0.0.1:8080/events"},
+		{"https://h.example.com/T0KEN/events?since=1h", "https://h.example.com/[redacted]/events?[redacted]"},
 		// Only a whole known path at the end: a look-alike is a path like
 		// any other.
 		{"https://h.example.com/slo/T0KEN", "https://h.example.com/[redacted]"},
