@@ -130,7 +130,9 @@ func run(ctx context.Context, args []string) error {
 		Name:     "breakers",
 		Func:     breakers.Check,
 		Severity: health.NonCritical, // degraded, not down
-		CacheTTL: time.Second,
+		// Run in the background, so that the journal sees readiness warn
+		// when a breaker opens, not at the next probe.
+		Interval: time.Second,
 	}); err != nil {
 		return err
 	}
