@@ -185,3 +185,32 @@ func countOf(n int) string {
 	}
 	return strconv.Itoa(n)
 }
+
+// A journal younger than an hour draws its axis from its oldest event
+// (five minutes at least), so a process that started minutes ago does
+// not crowd its events into the page's right edge; an older one shows
+// the last hour.
+func TestTimelineSpanOfAYoungJournal(t *testing.T) {
+	now := time.Date(2026, 12, 3, 3, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		age  time.Duration
+		want string
+	}{
+		{0, "(1h)"}, // no events: the default
+		{2 * time.Minute, "From 2026-12-03 02:55 UTC to 2026-12-03 03:00 UTC (5m)"},
+		{20 * time.Minute, "From 2026-12-03 02:40 UTC to 2026-12-03 03:00 UTC (20m)"},
+		{3 * time.Hour, "From 2026-12-03 02:00 UTC to 2026-12-03 03:00 UTC (1h)"},
+	} {
+		j := newJournal(t, incident.Config{Now: func() time.Time { return now }})
+		if c.age > 0 {
+			j.Record(t.Context(), incident.Event{Time: now.Add(-c.age), Name: incident.DeployStart, Subject: "checkout", To: "1.4.2"})
+		}
+		var b strings.Builder
+		if err := j.WriteHTML(&b, incident.Filter{}); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), c.want) {
+			t.Errorf("journal with an event %v old: page lacks %q", c.age, c.want)
+		}
+	}
+}

@@ -12,8 +12,12 @@ import (
 )
 
 // DefaultPageSpan is how far back the timeline page reaches when the
-// query sets no since.
-const DefaultPageSpan = time.Hour
+// query sets no since; MinPageSpan is the least it reaches back for a
+// journal whose events are all younger than DefaultPageSpan.
+const (
+	DefaultPageSpan = time.Hour
+	MinPageSpan     = 5 * time.Minute
+)
 
 // maxRows bounds the rows of one lane of the timeline; the subjects past
 // it are counted under the lane.
@@ -32,8 +36,12 @@ func (j *Journal) serveHTML(w http.ResponseWriter, r *http.Request, f Filter, no
 // on the journal's clock: swimlanes per kind on one time axis, with the
 // open breakers, failing readiness and checks, and firing tiers drawn as
 // bars, deployments as lines across every lane, and below, every event in
-// a table. A zero f.Since means DefaultPageSpan before now, a zero
-// f.Until now. The page loads nothing and runs no script.
+// a table. A zero f.Until means now; a zero f.Since means DefaultPageSpan
+// before f.Until, or, when every event is younger than that (a process
+// that started minutes ago), the oldest event's time, at least
+// MinPageSpan before f.Until, so that the events spread over the page
+// rather than crowd its right edge. The page loads nothing and runs no
+// script.
 func (j *Journal) WriteHTML(w io.Writer, f Filter) error {
 	return j.writeHTML(w, f, j.now())
 }
@@ -44,8 +52,27 @@ func (j *Journal) writeHTML(w io.Writer, f Filter, now time.Time) error {
 	}
 	if f.Since.IsZero() {
 		f.Since = f.Until.Add(-DefaultPageSpan)
+		if oldest, ok := j.oldest(); ok && oldest.After(f.Since) {
+			f.Since = oldest
+			if latest := f.Until.Add(-MinPageSpan); f.Since.After(latest) {
+				f.Since = latest
+			}
+		}
 	}
 	return timelineTemplate.Execute(w, j.timeline(j.Events(f), f))
+}
+
+// oldest returns the time of the journal's earliest event, if it has one.
+func (j *Journal) oldest() (time.Time, bool) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	var t time.Time
+	for i := range len(j.ring) {
+		if e := j.atLocked(i); t.IsZero() || e.Time.Before(t) {
+			t = e.Time
+		}
+	}
+	return t, !t.IsZero()
 }
 
 type (
