@@ -404,9 +404,16 @@ func ruleSource(ind openslo.Indicator, o openslo.Objective) (promrules.Source, e
 // over the default histogram, with the objective's value as its le (and,
 // when the value is not a bucket boundary, the nearest ones).
 func thresholdAdvice(m *openslo.MetricSource, o openslo.Objective) string {
-	name, matchers := promrules.DefaultHistogram, ""
-	if sel := selector.FindStringSubmatch(strings.TrimSpace(m.Query())); sel != nil {
-		name, matchers = strings.TrimSuffix(strings.TrimSuffix(sel[1], "_count"), "_bucket"), strings.TrimSpace(sel[2])
+	// The histogram the query reads: the query itself when it is a
+	// selector, else the first bucket series inside it (as in
+	// histogram_quantile(0.99, sum by (le) (rate(x_bucket{job="api"}[5m])))),
+	// else runkit's own.
+	name, matchers, named := promrules.DefaultHistogram, "", false
+	q := strings.TrimSpace(m.Query())
+	if sel := selector.FindStringSubmatch(q); sel != nil {
+		name, matchers, named = strings.TrimSuffix(strings.TrimSuffix(sel[1], "_count"), "_bucket"), strings.TrimSpace(sel[2]), true
+	} else if sel := bucketSeries.FindStringSubmatch(q); sel != nil {
+		name, matchers, named = sel[1], strings.TrimSpace(sel[2]), true
 	}
 	value := o.Value
 	if value <= 0 {
@@ -435,7 +442,7 @@ func thresholdAdvice(m *openslo.MetricSource, o openslo.Objective) string {
 	// Whether the value can be a boundary of the histogram, as promrules
 	// judges it.
 	buckets, _ := specBuckets("", m.Spec)
-	if buckets != nil || name == promrules.DefaultHistogram {
+	if buckets != nil || named && name == promrules.DefaultHistogram {
 		err := promrules.Write(io.Discard, promrules.Config{}, promrules.SLO{Objective: o.Objective, Source: promrules.Latency{Histogram: name, Threshold: value, Buckets: buckets}})
 		var pe *promrules.Error
 		if errors.As(err, &pe) && pe.Field == "Latency.Threshold" {
@@ -447,6 +454,10 @@ func thresholdAdvice(m *openslo.MetricSource, o openslo.Objective) string {
 
 // selector matches a series selector: a metric name and its matchers.
 var selector = regexp.MustCompile(`^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(?:\{(.*)\})?\s*$`)
+
+// bucketSeries finds a histogram's bucket series inside a query: its name
+// without _bucket, and its matchers.
+var bucketSeries = regexp.MustCompile(`([a-zA-Z_:][a-zA-Z0-9_:]*)_bucket\b\s*(?:\{([^}]*)\})?`)
 
 // prometheusQuery returns the query of a Prometheus metric source at
 // path, or the problem with it.
