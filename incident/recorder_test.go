@@ -524,7 +524,9 @@ func TestTriggerNameRefused(t *testing.T) {
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	r := newRecorder(t, incident.RecorderConfig{Dir: dir})
+	j := newJournal(t, incident.Config{})
+	written := snapshotsOf(t, j)
+	r := newRecorder(t, incident.RecorderConfig{Dir: dir, Journal: j})
 	for _, name := range []incident.Trigger{"", "x/../../escaped", "db/slow", "..", ".hidden", "a b", incident.Trigger(strings.Repeat("x", 65))} {
 		err := r.Trigger(t.Context(), name, "reason")
 		if err == nil || !strings.Contains(err.Error(), "Trigger "+strconv.Quote(string(name))) {
@@ -532,8 +534,9 @@ func TestTriggerNameRefused(t *testing.T) {
 		}
 	}
 	if err := r.Trigger(t.Context(), "db-slow_2", "a plain name"); err != nil {
-		t.Errorf("Trigger(db-slow_2) = %v", err)
+		t.Fatalf("Trigger(db-slow_2) = %v", err)
 	}
+	next(t, written)
 	if err := r.Close(t.Context()); err != nil {
 		t.Fatal(err)
 	}

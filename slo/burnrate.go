@@ -212,8 +212,10 @@ func (p Policy) Evaluate(o Objective, window time.Duration, errorRate func(d tim
 		r.LongBurn, r.ShortBurn = longRate/b, shortRate/b
 		long, short := FormatDuration(t.Long), FormatDuration(t.ShortWindow())
 		switch {
-		case !longOK || !shortOK:
-			r.Reason = fmt.Sprintf("no data over %s or %s", long, short)
+		case !longOK:
+			r.Reason = fmt.Sprintf("no data over %s", long)
+		case !shortOK:
+			r.Reason = fmt.Sprintf("burn rate %.3g over %s, but no events over %s: the burn has stopped", r.LongBurn, long, short)
 		case r.LongBurn > r.Threshold && r.ShortBurn > r.Threshold:
 			r.Firing = true
 			r.Reason = fmt.Sprintf("burn rate %.3g over %s and %.3g over %s both exceed %.4g: %.0f%% of the budget would go in %s",
