@@ -79,7 +79,7 @@ spec:
 		fmt.Println(e.Line, e.Column, e.Field, e.Value)
 	}
 	// Output:
-	// checkout.yaml:8:17: spec.timeWindow[0].duration 30days: unit "s" is not one of m, h, d, w
+	// checkout.yaml:8:17: spec.timeWindow[0].duration 30days: unit "days" is not one of m, h, d, w; write 30d
 	// checkout.yaml:12:15: spec.objectives[0].target 99.9: out of range (0, 1): target is a ratio; for a percentage write targetPercent: 99.9
 	// checkout.yaml:6:17: spec.indicatorRef checkout-errors: names no SLI
 	// 8 17 spec.timeWindow[0].duration 30days

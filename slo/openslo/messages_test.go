@@ -75,3 +75,22 @@ func TestParseConditionOp(t *testing.T) {
 		t.Errorf("op lte: %v", err)
 	}
 }
+
+// A window's problems say what to write: a unit spelt out gets its
+// shorthand, a calendar unit in a rolling window says how to write a
+// calendar one, and an isRolling that is no boolean is one problem, not
+// also "missing".
+func TestWindowMessagesSayWhatToWrite(t *testing.T) {
+	for _, c := range []struct{ from, to, want string }{
+		{"duration: 30d", "duration: 30 days", `spec.timeWindow[0].duration "30 days": unit "days" is not one of m, h, d, w; write 30d`},
+		{"duration: 30d", "duration: 4weeks", `spec.timeWindow[0].duration 4weeks: unit "weeks" is not one of m, h, d, w; write 4w`},
+		{"duration: 30d", "duration: 1M", `spec.timeWindow[0].duration 1M: unit "M" is not one of m, h, d, w; M is a calendar period: for a calendar window write isRolling: false and a calendar`},
+		{"duration: 30d", "duration: thirty", "spec.timeWindow[0].duration thirty: want a whole number and a unit (m, h, d, w), as 5m or 28d"},
+		{"isRolling: true", "isRolling: yes", "spec.timeWindow[0].isRolling yes: want true or false"},
+	} {
+		got := problems(t, strings.Replace(sloDoc, c.from, c.to, 1))
+		if len(got) != 1 || !strings.Contains(got[0], c.want) {
+			t.Errorf("%s: %d problems %q, want one saying %q", c.to, len(got), got, c.want)
+		}
+	}
+}

@@ -574,6 +574,8 @@ func (r *reader) timeWindow(f *fields) (slo.Window, bool) {
 			return slo.Window{}, false
 		}
 		return slo.Rolling(d), true
+	case tf.get("isRolling") != nil && !rollingSet:
+		return slo.Window{}, false // its problem is said
 	case cal == nil && rollingSet:
 		r.fail(tws[0], join(path, "calendar"), "", "is missing; a window with isRolling: false is calendar-aligned")
 		return slo.Window{}, false
