@@ -70,10 +70,13 @@
 //
 // # Tracking in a service
 //
-// A [Tracker] records events into a ring of time buckets (one minute by
-// default; a 30-day ring is about 1 MiB). Recording is O(1), lock-free and
+// A [Tracker] records events into time buckets: one-minute buckets (by
+// default) as far back as the burn-rate tiers need them exactly, 6 hours
+// for the default policy, and coarser ones beyond, so that a 30-day
+// objective takes under 64 KiB (see [TrackerConfig].Resolution for the
+// layout and its error). Recording is O(1), lock-free and
 // allocation-free. [Tracker.StatusAt] sums the buckets once for the whole
-// window and every tier's windows, reusing cached sums of older blocks.
+// window and every tier's windows.
 // Every method that reads the clock has an At form that takes the time, so
 // tests drive it without sleeping; its clock (TrackerConfig.Now) stands for
 // the present. An event older than the window is dropped, and one whose
