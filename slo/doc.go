@@ -90,6 +90,22 @@
 // the status as JSON, with the window as [ParseWindow] reads it ("30d",
 // "month") and a calendar window's zone.
 //
+// # Per-route objectives
+//
+// [Routes] applies one objective per route: its middleware wraps the mux,
+// takes each request's route from the pattern the mux matched
+// ([RouteOf]: "POST /checkout", as telemetry's http.route but with the
+// method), and records it into the route's tracker, made on the route's
+// first request. A route may have its own target or latency threshold
+// ([RoutesConfig].Overrides). At most MaxRoutes routes get a tracker
+// (64 by default, each under 64 KiB); the requests of any other route go
+// to [OverflowRoute] and are counted, so a scanner requesting random paths
+// cannot grow memory: requests that match no pattern share [NoRoute].
+// [Routes.Handler] serves every route's status, worst first, as a JSON
+// array of [Report] with its route, which deploy's gate and runkit slo
+// status read, or as a page with a card per route; the events counter
+// carries the route as an attribute.
+//
 // # After a restart
 //
 // A tracker knows only what it has seen since it started (or since its
@@ -152,7 +168,8 @@
 //
 // A tracker sees one process, and starts empty at every deploy. Every
 // tracker also adds each event it accepts to one OpenTelemetry counter,
-// [EventsMetric], with attributes slo and outcome; a service that sets up
+// [EventsMetric], with attributes slo and outcome (and route, for
+// [Routes]); a service that sets up
 // package telemetry exports it with its other metrics, and Prometheus sees
 //
 //	runkit_slo_events_total{slo="checkout",outcome="good"}

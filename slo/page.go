@@ -250,7 +250,7 @@ func objective(i int, t *Tracker, at time.Time) objectiveView {
 	bd := t.BurnDownAt(at, DashboardPoints)
 	o := t.o
 	v := objectiveView{
-		ID: "slo-" + strconv.Itoa(i), Name: o.Name,
+		ID: "slo-" + strconv.Itoa(i), Name: t.displayName(),
 		Target: strconv.FormatFloat(roundSig(o.Target*100, 12), 'f', -1, 64) + "%", Window: windowText(o.Window, s.Window),
 		Method: o.Method.String(),
 		NoData: bd.Events == 0,

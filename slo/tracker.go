@@ -101,6 +101,7 @@ type TrackerConfig struct {
 // when they are wired, so that the mistake shows at start-up.
 type Tracker struct {
 	o       Objective
+	route   string // the route of Routes it tracks, or ""
 	policy  Policy
 	omitted []OmittedTier
 	events  *events
@@ -150,6 +151,12 @@ const (
 // NewTracker returns a tracker for o. It returns an error naming the field
 // when o, the policy or the resolution is not valid.
 func NewTracker(o Objective, cfg TrackerConfig) (*Tracker, error) {
+	return makeTracker(o, cfg, "", time.Time{})
+}
+
+// makeTracker makes a tracker of o, of one route of Routes when route is
+// not empty, that has observed since since (zero: since its clock now).
+func makeTracker(o Objective, cfg TrackerConfig, route string, since time.Time) (*Tracker, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
@@ -173,16 +180,23 @@ func NewTracker(o Objective, cfg TrackerConfig) (*Tracker, error) {
 	if mp == nil {
 		mp = otel.GetMeterProvider()
 	}
+	events := newEvents(mp, o.Name)
+	if route != "" {
+		events = newRouteEvents(mp, o.Name, route)
+	}
 	n := int64((o.Window.maxLength() + res - 1) / res)
 	t := &Tracker{
-		o: o, policy: policy, omitted: omitted, events: newEvents(mp, o.Name), latency: cfg.Latency, now: now,
+		o: o, route: route, policy: policy, omitted: omitted, events: events, latency: cfg.Latency, now: now,
 		res: int64(res), phase: phase, n: n, maxCount: math.MaxInt64 / 4 / n,
 		levels: makeLevels(plan, o.Method == Timeslices),
 	}
 	t.ring = t.levels[0].ring
 	t.latest.Store(empty)
 	t.first.Store(none)
-	t.started = t.index(now())
+	if since.IsZero() {
+		since = now()
+	}
+	t.started = t.index(since)
 	t.horizon.Store(math.MinInt64)
 	t.latestBucket.Store(&t.ring[0])
 	return t, nil
@@ -710,6 +724,9 @@ func (t *Tracker) buckets(d time.Duration) int64 {
 // TrackerStatus is a tracker's report at one time.
 type TrackerStatus struct {
 	Status
+	// Route is the route of Routes the status is of, or empty for a
+	// tracker of its own.
+	Route string
 	// At is the time of the report, and Window the length of the window
 	// that ends there.
 	At     time.Time
@@ -830,7 +847,7 @@ func (t *Tracker) StatusAt(at time.Time) TrackerStatus {
 		st = t.o.evaluate(good[last], total, windowEvents(total, obs, whole), window)
 	}
 	s := TrackerStatus{
-		Status: st, At: at, Window: window, Period: t.o.Window, Start: start, End: end,
+		Status: st, Route: t.route, At: at, Window: window, Period: t.o.Window, Start: start, End: end,
 		Dropped: t.dropped.Load(), Future: t.future.Load(), OmittedTiers: t.omitted,
 		Observed: time.Duration(obs * t.res), ObservedShare: float64(obs) / float64(whole),
 	}
