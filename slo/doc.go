@@ -92,19 +92,21 @@
 //
 // # Per-route objectives
 //
-// [Routes] applies one objective per route: its middleware wraps the mux,
-// takes each request's route from the pattern the mux matched
-// ([RouteOf]: "POST /checkout", as telemetry's http.route but with the
-// method), and records it into the route's tracker, made on the route's
-// first request. A route may have its own target or latency threshold
-// ([RoutesConfig].Overrides). At most MaxRoutes routes get a tracker
-// (64 by default, each under 64 KiB); the requests of any other route go
-// to [OverflowRoute] and are counted, so a scanner requesting random paths
-// cannot grow memory: requests that match no pattern share [NoRoute].
-// [Routes.Handler] serves every route's status, worst first, as a JSON
-// array of [Report] with its route, which deploy's gate and runkit slo
-// status read, or as a page with a card per route; the events counter
-// carries the route as an attribute.
+// [Routes] applies one objective per route: its middleware, around the
+// mux or a handler inside it, takes each request's route from the pattern
+// the mux matched ([RouteOf]: "POST /checkout", as telemetry's http.route
+// but with the method), and records it into the route's tracker, made on
+// the route's first request or at once for the routes listed
+// ([RoutesConfig].Routes). A route may have its own target or latency
+// threshold ([RoutesConfig].Overrides). At most MaxRoutes routes get a
+// tracker (64 by default; a 30-day objective's tracker takes under 64
+// KiB); the requests of any other route go to [OverflowRoute] and are
+// counted, so a scanner requesting random paths cannot grow memory, and
+// requests that match no pattern share [NoRoute]. [Routes.Handler] serves
+// every route's status, worst first, as a JSON array of [Report] with its
+// route, which deploy's gate and runkit slo status read, or as a page
+// with a card per route; the events counter carries the route as an
+// attribute.
 //
 // # After a restart
 //

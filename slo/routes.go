@@ -34,8 +34,12 @@ type RoutesConfig struct {
 	// Overrides sets a route's own target or latency threshold where the
 	// template does not fit, by route ("POST /checkout").
 	Overrides map[string]RouteOverride
-	// MaxRoutes is how many routes get their own tracker, in the order
-	// they are first requested; the requests of any other route are
+	// Routes lists routes whose trackers NewRoutes makes at once, before
+	// their first request, so that a journal or an alert can watch them
+	// from the start. They count toward MaxRoutes.
+	Routes []string
+	// MaxRoutes is how many routes get their own tracker, those of Routes
+	// first, then others in the order they are first requested; the requests of any other route are
 	// recorded under OverflowRoute and counted in Overflowed. Zero means
 	// DefaultMaxRoutes.
 	MaxRoutes int
@@ -91,7 +95,17 @@ func NewRoutes(o Objective, cfg RoutesConfig) (*Routes, error) {
 			return nil, fmt.Errorf("slo: RoutesConfig.Overrides[%q]: %w", route, err)
 		}
 	}
-	return &Routes{o: o, cfg: cfg, max: cfg.MaxRoutes, overflow: overflow, since: since}, nil
+	rs := &Routes{o: o, cfg: cfg, max: cfg.MaxRoutes, overflow: overflow, since: since}
+	if len(cfg.Routes) > cfg.MaxRoutes {
+		return nil, fmt.Errorf("slo: RoutesConfig.Routes lists %d routes, more than MaxRoutes %d", len(cfg.Routes), cfg.MaxRoutes)
+	}
+	for _, route := range cfg.Routes {
+		if _, ok := rs.Tracker(route); ok || route == "" {
+			return nil, fmt.Errorf("slo: RoutesConfig.Routes: route %q is empty, listed twice or reserved", route)
+		}
+		rs.trackerFor(route)
+	}
+	return rs, nil
 }
 
 // apply returns the objective and tracker config of a route.

@@ -132,6 +132,10 @@ func TestRoutesRejectBadConfig(t *testing.T) {
 		{Overrides: map[string]slo.RouteOverride{"GET /x": {Target: 1.5}}},
 		{Overrides: map[string]slo.RouteOverride{"GET /x": {Latency: -time.Second}}},
 		{Overrides: map[string]slo.RouteOverride{"": {Target: 0.9}}},
+		{Routes: []string{"GET /a", "GET /a"}},
+		{Routes: []string{""}},
+		{Routes: []string{slo.OverflowRoute}},
+		{Routes: []string{"GET /a", "GET /b"}, MaxRoutes: 1},
 	} {
 		if _, err := slo.NewRoutes(apiTemplate, cfg); err == nil {
 			t.Errorf("NewRoutes(%+v) = nil error", cfg)
@@ -225,5 +229,21 @@ func TestRoutesCountEventsByRoute(t *testing.T) {
 	}
 	if got["GET /hello good"] != 3 || got["GET /hello bad"] != 0 {
 		t.Errorf("events by route = %v, want 3 good for GET /hello", got)
+	}
+}
+
+// Routes listed in RoutesConfig.Routes have their trackers from the start.
+func TestRoutesMadeAtOnce(t *testing.T) {
+	rs, err := slo.NewRoutes(apiTemplate, slo.RoutesConfig{Routes: []string{"GET /hello", "POST /checkout"}, MaxRoutes: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, route := range []string{"GET /hello", "POST /checkout"} {
+		if tr, ok := rs.Tracker(route); !ok || !tr.Status().NoData {
+			t.Errorf("Tracker(%q) = %v, %v; want one with no data", route, tr, ok)
+		}
+	}
+	if n := len(rs.Trackers()); n != 3 {
+		t.Errorf("%d trackers, want the two routes' and the overflow route's", n)
 	}
 }
