@@ -264,40 +264,49 @@ func addWithin(c *atomic.Int64, d, limit int64) {
 // level holds only what the finer one no longer keeps, so the part of a
 // coarse bucket that the finer level still keeps is none of its.
 func (t *Tracker) eachBucket(lo, hi int64, f func(first, last, good, bad, slices int64)) {
-	bound := int64(math.MaxInt64)
 	for l := range t.levels {
-		lv := &t.levels[l]
-		if l == 1 {
-			bound = t.latest.Load() - int64(len(t.ring))
-		} else if l > 1 {
-			prev := &t.levels[l-1]
-			bound = (prev.newest.Load()-int64(len(prev.ring))+1)*prev.k - 1
-		}
+		lv, bound := &t.levels[l], t.levelBound(l)
 		for s := range lv.ring {
-			b := &lv.ring[s]
-			j := b.epoch.Load()
-			if j == empty || j == resetting {
-				continue
-			}
-			first, last := j*lv.k, min(j*lv.k+lv.k-1, bound)
-			if last < first {
-				continue
-			}
-			if last < lo || first > hi {
-				continue
-			}
-			good, bad := b.good.Load(), b.bad.Load()
-			var slices int64
-			if lv.slices != nil {
-				slices = lv.slices[s].Load()
-			} else if l == 0 {
-				slices = t.badSlice(good, bad)
-			}
-			if good+bad+slices > 0 {
+			first, last, good, bad, slices, ok := t.bucketIn(l, lv, s, bound)
+			if ok && last >= lo && first <= hi {
 				f(first, last, good, bad, slices)
 			}
 		}
 	}
+}
+
+// levelBound is the newest fine index whose events can have reached level
+// l (see eachBucket).
+func (t *Tracker) levelBound(l int) int64 {
+	switch l {
+	case 0:
+		return math.MaxInt64
+	case 1:
+		return t.latest.Load() - int64(len(t.ring))
+	}
+	prev := &t.levels[l-1]
+	return (prev.newest.Load()-int64(len(prev.ring))+1)*prev.k - 1
+}
+
+// bucketIn returns the fine indices [first, last] and the counts of slot s
+// of level l, whose bound is bound, and false when it holds no events.
+func (t *Tracker) bucketIn(l int, lv *level, s int, bound int64) (first, last, good, bad, slices int64, ok bool) {
+	b := &lv.ring[s]
+	j := b.epoch.Load()
+	if j == empty || j == resetting {
+		return 0, 0, 0, 0, 0, false
+	}
+	first, last = j*lv.k, min(j*lv.k+lv.k-1, bound)
+	if last < first {
+		return 0, 0, 0, 0, 0, false
+	}
+	good, bad = b.good.Load(), b.bad.Load()
+	if lv.slices != nil {
+		slices = lv.slices[s].Load()
+	} else if l == 0 {
+		slices = t.badSlice(good, bad)
+	}
+	return first, last, good, bad, slices, good+bad+slices > 0
 }
 
 // share is the part of n that falls in [from, to) of a bucket of k,

@@ -625,32 +625,39 @@ func (t *Tracker) sums(at time.Time, spans []int64, good, bad, badSlices []int64
 		clear(good)
 		clear(bad)
 		clear(badSlices)
-		t.eachBucket(lo, now, func(first, last, g, b, s int64) {
-			k, to := last-first+1, min(last, now)
-			i := len(spans) // the shortest span that holds the bucket whole
-			for i > 0 && now-spans[i-1]+1 <= first {
-				i--
-			}
-			if to == last && i < len(spans) {
-				wg[i], wb[i], ws[i] = wg[i]+g, wb[i]+b, ws[i]+s
-			} else {
-				for j := i; j < len(spans); j++ {
-					good[j] += share(g, 0, to-first+1, k)
-					bad[j] += share(b, 0, to-first+1, k)
-					badSlices[j] += share(s, 0, to-first+1, k)
+		for l := range t.levels {
+			lv, bound := &t.levels[l], t.levelBound(l)
+			for slot := range lv.ring {
+				first, last, g, b, s, ok := t.bucketIn(l, lv, slot, bound)
+				if !ok || last < lo || first > now {
+					continue
+				}
+				k, to := last-first+1, min(last, now)
+				i := len(spans) // the shortest span that holds the bucket whole
+				for i > 0 && now-spans[i-1]+1 <= first {
+					i--
+				}
+				if to == last && i < len(spans) {
+					wg[i], wb[i], ws[i] = wg[i]+g, wb[i]+b, ws[i]+s
+				} else {
+					for j := i; j < len(spans); j++ {
+						good[j] += share(g, 0, to-first+1, k)
+						bad[j] += share(b, 0, to-first+1, k)
+						badSlices[j] += share(s, 0, to-first+1, k)
+					}
+				}
+				// Shorter spans start inside the bucket, or after it.
+				for j := i - 1; j >= 0; j-- {
+					from := now - spans[j] + 1
+					if from > to {
+						break
+					}
+					good[j] += share(g, from-first, to-first+1, k)
+					bad[j] += share(b, from-first, to-first+1, k)
+					badSlices[j] += share(s, from-first, to-first+1, k)
 				}
 			}
-			// Shorter spans start inside the bucket, or after it.
-			for j := i - 1; j >= 0; j-- {
-				from := now - spans[j] + 1
-				if from > to {
-					break
-				}
-				good[j] += share(g, from-first, to-first+1, k)
-				bad[j] += share(b, from-first, to-first+1, k)
-				badSlices[j] += share(s, from-first, to-first+1, k)
-			}
-		})
+		}
 		var g, b, s int64
 		for i := range spans {
 			g, b, s = g+wg[i], b+wb[i], s+ws[i]
