@@ -106,6 +106,23 @@ func BenchmarkTrackerStatus(b *testing.B) {
 	}
 }
 
+// BenchmarkTrackerStatusEachMinute is BenchmarkTrackerStatus at a new
+// minute each time, as a status read once a minute is: no cached sum of a
+// coarse level serves it.
+func BenchmarkTrackerStatusEachMinute(b *testing.B) {
+	tr := benchTracker(b, nil)
+	for m := range 30 * 24 * 60 {
+		tr.RecordNAt(t0.Add(time.Duration(m)*time.Minute), 1000, int64(m%3))
+	}
+	at := t0.Add(30*day - time.Second)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		tr.StatusAt(at.Add(time.Duration(i%60) * time.Minute))
+		i++
+	}
+}
+
 // BenchmarkPage renders the dashboard of one 30-day, one-minute tracker
 // with a full window of traffic: a burn-down read from its 1,946 buckets,
 // the status and the four default tiers. The budget is 5 ms and 200 KB.

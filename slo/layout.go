@@ -39,6 +39,9 @@ type level struct {
 	ring []bucket
 	// newest is the newest index claimed in the ring, or empty.
 	newest atomic.Int64
+	// version counts the writes to the level, so that a cached sum of it
+	// knows when it is stale.
+	version atomic.Int64
 	// slices counts the bad timeslices of each bucket of a coarse level
 	// of a Timeslices tracker; nil otherwise.
 	slices []atomic.Int64
@@ -146,6 +149,7 @@ func (t *Tracker) put(from int, idx, good, bad, slices int64, capped bool) added
 		j, _ := floorDiv(idx, lv.k)
 		s := lv.slot(j)
 		b := &lv.ring[s]
+		lv.version.Add(1)
 	claim:
 		for {
 			e := b.epoch.Load()

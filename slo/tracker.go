@@ -127,7 +127,8 @@ type Tracker struct {
 	// moves counts the moves between levels begun, and moved those
 	// finished; see beginMove.
 	moves, moved atomic.Int64
-	readMu       sync.Mutex // serializes readers, so that one move stalls one
+	readMu       sync.Mutex   // serializes readers, so that one move stalls one
+	caches       []levelCache // per level; guarded by readMu
 	// latestBucket is the bucket of latest, cached for the fast path.
 	latestBucket atomic.Pointer[bucket]
 	dropped      atomic.Int64
@@ -191,6 +192,7 @@ func makeTracker(o Objective, cfg TrackerConfig, route string, since time.Time) 
 		levels: makeLevels(plan, o.Method == Timeslices),
 	}
 	t.ring = t.levels[0].ring
+	t.caches = make([]levelCache, len(t.levels))
 	t.latest.Store(empty)
 	t.first.Store(none)
 	if since.IsZero() {
@@ -608,62 +610,127 @@ func (t *Tracker) addCoarse(idx, good, bad int64) added {
 // sums fills the counts of each span of buckets ending at the one holding
 // at (spans sorted ascending), in one pass over the buckets of every
 // level. A coarse bucket that a span's start cuts counts the share of its
-// events that the span covers.
+// events that the span covers. A coarse level's sums are cached between
+// calls at the same bucket index while no event reaches the level, as
+// happens once a minute or less.
 func (t *Tracker) sums(at time.Time, spans []int64, good, bad, badSlices []int64) {
 	now := t.index(at)
 	lo := now - spans[len(spans)-1] + 1
+	n := len(spans)
 	t.readMu.Lock()
 	defer t.readMu.Unlock()
+	var buf [6][16]int64
+	total := newSpanSums(&buf, n)
+	var fresh [8]bool // levels whose cache the last read filled
 	t.readStable(func() {
-		// wg[i] sums the good events of the buckets that spans i and
-		// longer hold whole; wb the bad, ws the bad slices.
-		var buf [3][16]int64
-		wg, wb, ws := buf[0][:], buf[1][:], buf[2][:]
-		if len(spans) > len(wg) {
-			wg, wb, ws = make([]int64, len(spans)), make([]int64, len(spans)), make([]int64, len(spans))
-		}
-		clear(good)
-		clear(bad)
-		clear(badSlices)
+		total.clear()
+		clear(fresh[:])
 		for l := range t.levels {
-			lv, bound := &t.levels[l], t.levelBound(l)
-			for slot := range lv.ring {
-				first, last, g, b, s, ok := t.bucketIn(l, lv, slot, bound)
-				if !ok || last < lo || first > now {
-					continue
-				}
-				k, to := last-first+1, min(last, now)
-				i := len(spans) // the shortest span that holds the bucket whole
-				for i > 0 && now-spans[i-1]+1 <= first {
-					i--
-				}
-				if to == last && i < len(spans) {
-					wg[i], wb[i], ws[i] = wg[i]+g, wb[i]+b, ws[i]+s
-				} else {
-					for j := i; j < len(spans); j++ {
-						good[j] += share(g, 0, to-first+1, k)
-						bad[j] += share(b, 0, to-first+1, k)
-						badSlices[j] += share(s, 0, to-first+1, k)
-					}
-				}
-				// Shorter spans start inside the bucket, or after it.
-				for j := i - 1; j >= 0; j-- {
-					from := now - spans[j] + 1
-					if from > to {
-						break
-					}
-					good[j] += share(g, from-first, to-first+1, k)
-					bad[j] += share(b, from-first, to-first+1, k)
-					badSlices[j] += share(s, from-first, to-first+1, k)
-				}
+			bound := t.levelBound(l)
+			if l == 0 || n > 16 || l >= len(fresh) {
+				t.sumLevel(l, bound, now, lo, spans, total)
+				continue
 			}
-		}
-		var g, b, s int64
-		for i := range spans {
-			g, b, s = g+wg[i], b+wb[i], s+ws[i]
-			good[i], bad[i], badSlices[i] = good[i]+g, bad[i]+b, badSlices[i]+s
+			c := &t.caches[l]
+			v := t.levels[l].version.Load()
+			if !c.valid || c.now != now || c.version != v || c.bound != bound || !slices.Equal(c.spans[:c.n], spans) {
+				c.valid, c.now, c.version, c.bound, c.n = false, now, v, bound, n
+				copy(c.spans[:], spans)
+				ls := newSpanSums(&c.sums, n)
+				ls.clear()
+				t.sumLevel(l, bound, now, lo, spans, ls)
+				fresh[l] = true
+			}
+			total.add(newSpanSums(&c.sums, n))
 		}
 	})
+	for l, f := range fresh {
+		if f {
+			t.caches[l].valid = true
+		}
+	}
+	var g, b, sl int64
+	for i := range spans {
+		g, b, sl = g+total[3][i], b+total[4][i], sl+total[5][i]
+		good[i], bad[i], badSlices[i] = total[0][i]+g, total[1][i]+b, total[2][i]+sl
+	}
+}
+
+// spanSums holds a level's contributions to each span: the good, bad and
+// bad-slice counts of the buckets the span holds in part, then those of
+// the buckets that this span and every longer one hold whole.
+type spanSums [6][]int64
+
+func newSpanSums(buf *[6][16]int64, n int) spanSums {
+	var s spanSums
+	for i := range s {
+		if n <= len(buf[i]) {
+			s[i] = buf[i][:n]
+		} else {
+			s[i] = make([]int64, n)
+		}
+	}
+	return s
+}
+
+func (s spanSums) clear() {
+	for i := range s {
+		clear(s[i])
+	}
+}
+
+func (s spanSums) add(o spanSums) {
+	for i := range s {
+		for j := range s[i] {
+			s[i][j] += o[i][j]
+		}
+	}
+}
+
+// levelCache is a coarse level's sums for the spans ending at bucket now,
+// valid while the level's version and bound stay.
+type levelCache struct {
+	valid               bool
+	now, version, bound int64
+	n                   int
+	spans               [16]int64
+	sums                [6][16]int64
+}
+
+// sumLevel adds the counts of level l's buckets to the spans ending at
+// now, the longest starting at lo.
+func (t *Tracker) sumLevel(l int, bound, now, lo int64, spans []int64, out spanSums) {
+	lv := &t.levels[l]
+	for slot := range lv.ring {
+		first, last, g, b, s, ok := t.bucketIn(l, lv, slot, bound)
+		if !ok || last < lo || first > now {
+			continue
+		}
+		k, to := last-first+1, min(last, now)
+		i := len(spans) // the shortest span that holds the bucket whole
+		for i > 0 && now-spans[i-1]+1 <= first {
+			i--
+		}
+		if to == last && i < len(spans) {
+			out[3][i], out[4][i], out[5][i] = out[3][i]+g, out[4][i]+b, out[5][i]+s
+		} else {
+			for j := i; j < len(spans); j++ {
+				out[0][j] += share(g, 0, to-first+1, k)
+				out[1][j] += share(b, 0, to-first+1, k)
+				out[2][j] += share(s, 0, to-first+1, k)
+			}
+		}
+		// Shorter spans start inside the bucket, or after it.
+		for j := i - 1; j >= 0; j-- {
+			from := now - spans[j] + 1
+			if from > to {
+				break
+			}
+			out[0][j] += share(g, from-first, to-first+1, k)
+			out[1][j] += share(b, from-first, to-first+1, k)
+			out[2][j] += share(s, from-first, to-first+1, k)
+		}
+	}
 }
 
 // ErrorRate returns the error rate over the last d, and false when there
