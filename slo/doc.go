@@ -94,8 +94,8 @@
 //
 // [Routes] applies one objective per route: its middleware, around the
 // mux or a handler inside it, takes each request's route from the pattern
-// the mux matched ([RouteOf]: "POST /checkout", as telemetry's http.route
-// but with the method), and records it into the route's tracker, made on
+// the mux matched without its host ("POST /checkout": telemetry's
+// http.route, with the method), and records it into the route's tracker, made on
 // the route's first request or at once for the routes listed
 // ([RoutesConfig].Routes). A route may have its own target or latency
 // threshold ([RoutesConfig].Overrides). At most MaxRoutes routes get a

@@ -179,10 +179,10 @@ func (rs *Routes) trackerFor(route string) *Tracker {
 	return t
 }
 
-// RouteOf returns the route of a request a ServeMux has matched: its
+// routeOf returns the route of a request a ServeMux has matched: its
 // pattern without the host ("GET /items/{id}"), or NoRoute when no pattern
 // matched.
-func RouteOf(r *http.Request) string {
+func routeOf(r *http.Request) string {
 	p := r.Pattern
 	if p == "" {
 		return NoRoute
@@ -209,13 +209,13 @@ func RouteOf(r *http.Request) string {
 func (rs *Routes) Middleware(cfg MiddlewareConfig) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			serveRecorded(w, r, next, cfg, rs.overflow.now, func() *Tracker { return rs.trackerFor(RouteOf(r)) })
+			serveRecorded(w, r, next, cfg, rs.overflow.now, func() *Tracker { return rs.trackerFor(routeOf(r)) })
 		})
 	}
 }
 
 // Handler serves the status of every route: a JSON array of Report,
-// worst first (see Worst), or, to a browser, a page with a card per
+// worst first (see worstFirst), or, to a browser, a page with a card per
 // route in the same order.
 func (rs *Routes) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -228,7 +228,7 @@ func (rs *Routes) Handler() http.Handler {
 		for i, t := range trackers {
 			statuses[i] = t.Status()
 		}
-		order := Worst(statuses)
+		order := worstFirst(statuses)
 		sorted := make([]*Tracker, len(order))
 		for i, j := range order {
 			sorted[i] = trackers[j]
@@ -253,10 +253,10 @@ func (rs *Routes) Handler() http.Handler {
 	})
 }
 
-// Worst returns the indices of statuses, worst first: those with a page
+// worstFirst returns the indices of statuses, worst first: those with a page
 // tier firing, then a ticket tier, then by budget remaining, least first;
 // those with no data last. Ties keep their order.
-func Worst(statuses []TrackerStatus) []int {
+func worstFirst(statuses []TrackerStatus) []int {
 	rank := func(s TrackerStatus) int {
 		switch {
 		case s.NoData:

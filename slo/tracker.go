@@ -584,9 +584,9 @@ func (t *Tracker) noteFirst(idx int64) {
 }
 
 // addCoarse records events older than the finest level keeps in the
-// coarse bucket that holds their time. A Timeslices bucket whose slice has
-// left the finest level keeps its verdict: a late event changes its counts
-// but not whether its slice is bad.
+// coarse bucket that holds their time. For Timeslices, whether the
+// event's slice turns bad is judged against the coarse bucket's average
+// slice (see lateSlice).
 func (t *Tracker) addCoarse(idx, good, bad int64) added {
 	if len(t.levels) == 1 {
 		t.events.add(good, bad, false)
