@@ -154,6 +154,15 @@ func (g Gate) Validate() error {
 	return nil
 }
 
+// statusName names the objective of s in a reason, with its route for the
+// per-route objectives of slo.Routes: "api POST /checkout".
+func statusName(s slo.TrackerStatus) string {
+	if s.Route == "" {
+		return s.Objective
+	}
+	return s.Objective + " " + s.Route
+}
+
 // Decide evaluates req against the statuses of the service's objectives.
 // A Gate that does not validate refuses, frozen, with RuleInvalidGate and
 // Validate's error as its reason.
@@ -166,7 +175,7 @@ func (g Gate) Decide(req Request, statuses ...slo.TrackerStatus) Decision {
 	var noData []string
 	for _, s := range statuses {
 		if s.NoData {
-			noData = append(noData, s.Objective)
+			noData = append(noData, statusName(s))
 			continue
 		}
 		judged++
@@ -174,13 +183,13 @@ func (g Gate) Decide(req Request, statuses ...slo.TrackerStatus) Decision {
 		case s.Remaining <= 0:
 			d.Frozen = true
 			d.Rule = RuleBudgetSpent
-			d.Reasons = append(d.Reasons, fmt.Sprintf("%s: error budget spent: remaining %.1f%%", s.Objective, 100*s.Remaining))
+			d.Reasons = append(d.Reasons, fmt.Sprintf("%s: error budget spent: remaining %.1f%%", statusName(s), 100*s.Remaining))
 		case s.Remaining <= g.MinRemaining:
 			d.Frozen = true
 			if d.Rule != RuleBudgetSpent {
 				d.Rule = RuleBudgetLow
 			}
-			d.Reasons = append(d.Reasons, fmt.Sprintf("%s: error budget remaining %.1f%% is at or below the minimum of %.1f%%", s.Objective, 100*s.Remaining, 100*g.MinRemaining))
+			d.Reasons = append(d.Reasons, fmt.Sprintf("%s: error budget remaining %.1f%% is at or below the minimum of %.1f%%", statusName(s), 100*s.Remaining, 100*g.MinRemaining))
 		}
 		if g.IgnorePages {
 			continue
@@ -191,7 +200,7 @@ func (g Gate) Decide(req Request, statuses ...slo.TrackerStatus) Decision {
 				if d.Rule != RuleBudgetSpent && d.Rule != RuleBudgetLow {
 					d.Rule = RulePageFiring
 				}
-				d.Reasons = append(d.Reasons, fmt.Sprintf("%s: page tier firing: %s", s.Objective, t.Reason))
+				d.Reasons = append(d.Reasons, fmt.Sprintf("%s: page tier firing: %s", statusName(s), t.Reason))
 			}
 		}
 	}
@@ -214,7 +223,7 @@ func (g Gate) Decide(req Request, statuses ...slo.TrackerStatus) Decision {
 		for _, s := range statuses {
 			if !s.NoData && s.ObservedShare > 0 && s.ObservedShare < 1 {
 				d.Reasons = append(d.Reasons, fmt.Sprintf("%s: %s of the %s window observed (%s), since the service started: its budget is judged against the events the whole window would hold at the observed rate",
-					s.Objective, slo.FormatDuration(s.Observed), slo.FormatDuration(s.Window), sharePercent(s.ObservedShare)))
+					statusName(s), slo.FormatDuration(s.Observed), slo.FormatDuration(s.Window), sharePercent(s.ObservedShare)))
 			}
 		}
 	}

@@ -127,6 +127,7 @@ func fromReport(raw json.RawMessage) (slo.TrackerStatus, error) {
 		return slo.TrackerStatus{}, fmt.Errorf(": method %q: want %s or %s", r.Method, slo.Occurrences, slo.Timeslices)
 	}
 	s := slo.TrackerStatus{
+		Route: r.Route,
 		Status: slo.Status{
 			Objective: r.Objective, Target: r.Target, Method: method, Good: r.Good, Total: r.Total, NoData: r.NoData,
 			SLI: r.SLI, ErrorRate: r.ErrorRate, Budget: r.Budget, Consumed: r.BudgetConsumed,

@@ -277,3 +277,46 @@ func TestReadSLOStatusObserved(t *testing.T) {
 		}
 	}
 }
+
+// The gate reads the /slo of per-route objectives (slo.Routes) as it
+// serves them, and names the route that freezes deploys.
+func TestGateReadsRoutes(t *testing.T) {
+	// The service started 30 days ago: the routes' trackers have
+	// observed their whole window.
+	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC).Add(-30 * 24 * time.Hour)
+	clock := func() time.Time { return now }
+	rs, err := slo.NewRoutes(slo.Objective{Name: "api", Target: 0.99, Window: slo.Rolling(30 * 24 * time.Hour)},
+		slo.RoutesConfig{Tracker: slo.TrackerConfig{Now: clock}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(30 * 24 * time.Hour)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /hello", func(http.ResponseWriter, *http.Request) {})
+	mux.HandleFunc("POST /checkout", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusBadGateway) })
+	mux.Handle("GET /slo", rs.Handler())
+	srv := httptest.NewServer(rs.Middleware(slo.MiddlewareConfig{})(mux))
+	defer srv.Close()
+	for range 5 {
+		for _, m := range []string{"GET", "POST"} {
+			path := map[string]string{"GET": "/hello", "POST": "/checkout"}[m]
+			req, _ := http.NewRequest(m, srv.URL+path, nil)
+			resp, err := srv.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+		}
+	}
+	got, err := deploy.FetchSLOStatus(t.Context(), nil, srv.URL+"/slo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 || got[0].Route != "POST /checkout" {
+		t.Fatalf("statuses = %d, first route %q; want 3, POST /checkout first", len(got), got[0].Route)
+	}
+	d := deploy.Gate{}.Decide(deploy.Request{}, got...)
+	if !d.Frozen || !strings.Contains(strings.Join(d.Reasons, "\n"), "api POST /checkout: error budget spent") {
+		t.Errorf("Decide = %+v, want frozen by api POST /checkout", d)
+	}
+}

@@ -38,7 +38,7 @@ const (
 	HealthProbe     = "health.readiness" // Subject: "readiness"; From, To: the probe's status
 	HealthDrain     = "health.drain"     // From "pass", To "fail"
 	BreakerState    = "breaker.state"    // Subject: the breaker (a Transport's host); From, To: its state
-	SLOTier         = "slo.tier"         // Subject: "objective severity long/short"; To "firing" or "ok"
+	SLOTier         = "slo.tier"         // Subject: "objective severity long/short", the objective with its route for slo.Routes; To "firing" or "ok"
 	SLOBudget       = "slo.budget"       // Subject: the objective; To: the band of budget remaining
 	SLONoData       = "slo.nodata"       // Subject: the objective; To "no data" or "data"
 	SLOFuture       = "slo.future"       // Subject: the objective; From, To: the count of refused events

@@ -80,6 +80,9 @@ func (j *Journal) EvaluateAt(now time.Time) {
 func (j *Journal) evaluate(w *watchedTracker, now time.Time) {
 	s := w.t.StatusAt(now)
 	name := s.Objective
+	if s.Route != "" {
+		name += " " + s.Route // one of slo.Routes's objectives
+	}
 	ctx := context.Background()
 	rec := func(e Event) {
 		e.Time = now

@@ -2,6 +2,7 @@ package slo_test
 
 import (
 	"bytes"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -54,6 +55,27 @@ func BenchmarkTrackerRecordAtParallel(b *testing.B) {
 	})
 }
 
+// BenchmarkTrackerMemory reports the bytes one tracker takes: a 30-day
+// objective at one minute with the default policy, and a 1-day one, which
+// keeps one ring of one-minute buckets.
+func BenchmarkTrackerMemory(b *testing.B) {
+	for _, w := range []time.Duration{30 * day, day} {
+		o := slo.Objective{Name: "api", Target: 0.999, Window: slo.Rolling(w)}
+		b.Run(slo.FormatDuration(w), func(b *testing.B) {
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := slo.NewTracker(o, slo.TrackerConfig{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			runtime.ReadMemStats(&after)
+			b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/float64(b.N), "bytes/tracker")
+		})
+	}
+}
+
 // BenchmarkTimeNow is the baseline for BenchmarkTrackerRecord.
 func BenchmarkTimeNow(b *testing.B) {
 	b.ReportAllocs()
@@ -84,8 +106,25 @@ func BenchmarkTrackerStatus(b *testing.B) {
 	}
 }
 
+// BenchmarkTrackerStatusEachMinute is BenchmarkTrackerStatus at a new
+// minute each time, as a status read once a minute is: no cached sum of a
+// coarse level serves it.
+func BenchmarkTrackerStatusEachMinute(b *testing.B) {
+	tr := benchTracker(b, nil)
+	for m := range 30 * 24 * 60 {
+		tr.RecordNAt(t0.Add(time.Duration(m)*time.Minute), 1000, int64(m%3))
+	}
+	at := t0.Add(30*day - time.Second)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		tr.StatusAt(at.Add(time.Duration(i%60) * time.Minute))
+		i++
+	}
+}
+
 // BenchmarkPage renders the dashboard of one 30-day, one-minute tracker
-// with a full window of traffic: a burn-down read from all 43,200 buckets,
+// with a full window of traffic: a burn-down read from its 1,946 buckets,
 // the status and the four default tiers. The budget is 5 ms and 200 KB.
 func BenchmarkPage(b *testing.B) {
 	tr := benchTracker(b, nil)

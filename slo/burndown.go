@@ -69,9 +69,10 @@ func (t *Tracker) BurnDown(maxPoints int) BurnDown { return t.BurnDownAt(t.now()
 // maxPoints points, each group the smallest round length (1m, 5m, 1h, 3h,
 // 1d, ...) that is a whole number of buckets and keeps within maxPoints
 // wherever the window starts, or else an equal share of the window;
-// maxPoints of zero or less means no limit, one point per bucket. It reads
-// every bucket of the window once (43,200 for 30 days at one minute) and
-// allocates only the points.
+// maxPoints of zero or less means no limit, one point per bucket of the
+// tracker's resolution; a coarse bucket (see TrackerConfig.Resolution)
+// shares its events among the points it spans, in proportion to time. It
+// reads every bucket of the tracker once and allocates only the points.
 func (t *Tracker) BurnDownAt(at time.Time, maxPoints int) BurnDown {
 	window := t.o.Window.Length(at)
 	now := t.index(at)
@@ -104,29 +105,21 @@ func (t *Tracker) BurnDownAt(at time.Time, maxPoints int) BurnDown {
 	bd.Group = time.Duration(g * t.res)
 	firstGroup, _ := floorDiv(first-base, g)
 	lastGroup, _ := floorDiv(now-base, g)
-	bd.Points = make([]BurnPoint, 0, lastGroup-firstGroup+1)
-
-	var spent int64
-	idx := first
-	for grp := firstGroup; grp <= lastGroup; grp++ {
-		end := min(base+(grp+1)*g, now+1) // exclusive
-		p := BurnPoint{At: t.bucketStart(end).In(at.Location())}
+	bd.Points = make([]BurnPoint, lastGroup-firstGroup+1)
+	for i := range bd.Points {
+		end := min(base+(firstGroup+int64(i)+1)*g, now+1) // exclusive
+		bd.Points[i].At = t.bucketStart(end).In(at.Location())
 		if end == now+1 {
-			p.At = at
+			bd.Points[i].At = at
 		}
-		for ; idx < end; idx++ {
-			good, bad, slice := t.bucketAt(idx)
-			p.Good += good
-			p.Bad += bad
-			if t.o.Method == Timeslices {
-				spent += slice
-			} else {
-				spent += bad
-			}
-		}
+	}
+	t.groupCounts(bd.Points, first, now, base, g, firstGroup)
+	var spent int64
+	for i := range bd.Points {
+		p := &bd.Points[i]
 		bd.Events += p.Good + p.Bad
+		spent += p.Spent
 		p.Spent = spent
-		bd.Points = append(bd.Points, p)
 	}
 
 	if t.o.Method == Timeslices {
@@ -142,6 +135,37 @@ func (t *Tracker) BurnDownAt(at time.Time, maxPoints int) BurnDown {
 		}
 	}
 	return bd
+}
+
+// groupCounts adds the events of the buckets from first to now into the
+// points of their groups of g buckets counted from base, the first point
+// being group firstGroup, and what each spends into the point's Spent. A
+// coarse bucket longer than a group shares its events among the groups it
+// spans, in proportion to time.
+func (t *Tracker) groupCounts(points []BurnPoint, first, now, base, g, firstGroup int64) {
+	t.readMu.Lock()
+	defer t.readMu.Unlock()
+	t.readStable(func() {
+		for i := range points {
+			points[i].Good, points[i].Bad, points[i].Spent = 0, 0, 0
+		}
+		t.eachBucket(first, now, func(a, z, good, bad, slices int64) {
+			k := z - a + 1
+			spends := bad
+			if t.o.Method == Timeslices {
+				spends = slices
+			}
+			for x, to := max(a, first), min(z, now); x <= to; {
+				grp, _ := floorDiv(x-base, g)
+				end := min(base+(grp+1)*g-1, to)
+				p := &points[grp-firstGroup]
+				p.Good += share(good, x-a, end-a+1, k)
+				p.Bad += share(bad, x-a, end-a+1, k)
+				p.Spent += share(spends, x-a, end-a+1, k)
+				x = end + 1
+			}
+		})
+	})
 }
 
 // bucketStart returns the time bucket index idx starts at.

@@ -70,10 +70,13 @@
 //
 // # Tracking in a service
 //
-// A [Tracker] records events into a ring of time buckets (one minute by
-// default; a 30-day ring is about 1 MiB). Recording is O(1), lock-free and
+// A [Tracker] records events into time buckets: one-minute buckets (by
+// default) as far back as the burn-rate tiers need them exactly, 6 hours
+// for the default policy, and coarser ones beyond, so that a 30-day
+// objective takes under 64 KiB (see [TrackerConfig].Resolution for the
+// layout and its error). Recording is O(1), lock-free and
 // allocation-free. [Tracker.StatusAt] sums the buckets once for the whole
-// window and every tier's windows, reusing cached sums of older blocks.
+// window and every tier's windows.
 // Every method that reads the clock has an At form that takes the time, so
 // tests drive it without sleeping; its clock (TrackerConfig.Now) stands for
 // the present. An event older than the window is dropped, and one whose
@@ -86,6 +89,24 @@
 // Latency, as bad) on the tracker's clock, and [Tracker.Handler] serves
 // the status as JSON, with the window as [ParseWindow] reads it ("30d",
 // "month") and a calendar window's zone.
+//
+// # Per-route objectives
+//
+// [Routes] applies one objective per route: its middleware, around the
+// mux or a handler inside it, takes each request's route from the pattern
+// the mux matched without its host ("POST /checkout": telemetry's
+// http.route, with the method), and records it into the route's tracker, made on
+// the route's first request or at once for the routes listed
+// ([RoutesConfig].Routes). A route may have its own target or latency
+// threshold ([RoutesConfig].Overrides). At most MaxRoutes routes get a
+// tracker (64 by default; a 30-day objective's tracker takes under 64
+// KiB); the requests of any other route go to [OverflowRoute] and are
+// counted, so a scanner requesting random paths cannot grow memory, and
+// requests that match no pattern share [NoRoute]. [Routes.Handler] serves
+// every route's status, worst first, as a JSON array of [Report] with its
+// route, which deploy's gate and runkit slo status read, or as a page
+// with a card per route; the events counter carries the route as an
+// attribute.
 //
 // # After a restart
 //
@@ -149,7 +170,8 @@
 //
 // A tracker sees one process, and starts empty at every deploy. Every
 // tracker also adds each event it accepts to one OpenTelemetry counter,
-// [EventsMetric], with attributes slo and outcome; a service that sets up
+// [EventsMetric], with attributes slo and outcome (and route, for
+// [Routes]); a service that sets up
 // package telemetry exports it with its other metrics, and Prometheus sees
 //
 //	runkit_slo_events_total{slo="checkout",outcome="good"}

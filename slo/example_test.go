@@ -341,3 +341,37 @@ func ExampleTier_Share() {
 	// February: threshold 14.4, 2.143% of the budget in 1h
 	// April: threshold 14.4, 2% of the budget in 1h
 }
+
+// One objective per route: the middleware wraps the mux, finds each
+// request's route from the mux's pattern and records it into that route's
+// tracker; POST /checkout has its own target.
+func ExampleRoutes() {
+	rs, err := slo.NewRoutes(
+		slo.Objective{Name: "api", Target: 0.999, Window: slo.Rolling(30 * 24 * time.Hour)},
+		slo.RoutesConfig{
+			Tracker:   slo.TrackerConfig{Latency: 300 * time.Millisecond},
+			Overrides: map[string]slo.RouteOverride{"POST /checkout": {Target: 0.9995}},
+			MaxRoutes: 50,
+		})
+	if err != nil {
+		panic(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /hello", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "hello") })
+	mux.HandleFunc("POST /checkout", func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "payment provider down", http.StatusBadGateway)
+	})
+	mux.Handle("GET /slo", rs.Handler()) // every route, worst first
+	h := rs.Middleware(slo.MiddlewareConfig{})(mux)
+
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/hello", nil))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", "/checkout", nil))
+	for _, t := range rs.Trackers() {
+		s := t.Status()
+		fmt.Printf("%s: target %v, %d of %d good\n", s.Route, t.Objective().Target, s.Good, s.Total)
+	}
+	// Output:
+	// GET /hello: target 0.999, 1 of 1 good
+	// POST /checkout: target 0.9995, 0 of 1 good
+	// (other routes): target 0.999, 0 of 0 good
+}

@@ -2,6 +2,7 @@ package slo
 
 import (
 	"context"
+	"slices"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -11,7 +12,8 @@ const scope = "github.com/ybiyri/runkit/slo"
 
 // EventsMetric is the name of the counter every Tracker adds its events
 // to through the OpenTelemetry metric API, with attributes slo (the
-// objective's name) and outcome ("good" or "bad"). Prometheus sees it as
+// objective's name) and outcome ("good" or "bad"), and route for the
+// trackers of Routes. Prometheus sees it as
 // runkit_slo_events_total{slo="checkout",outcome="bad"}; summed across
 // replicas, it is what the rules of package
 // [github.com/ybiyri/runkit/slo/promrules] read.
@@ -25,15 +27,24 @@ type events struct {
 }
 
 func newEvents(mp metric.MeterProvider, name string) *events {
+	return newEventsWith(mp, attribute.String("slo", name))
+}
+
+// newRouteEvents is newEvents for the tracker of one route of Routes: its
+// events carry the route too.
+func newRouteEvents(mp metric.MeterProvider, name, route string) *events {
+	return newEventsWith(mp, attribute.String("slo", name), attribute.String("route", route))
+}
+
+func newEventsWith(mp metric.MeterProvider, attrs ...attribute.KeyValue) *events {
 	c, _ := mp.Meter(scope).Int64Counter(EventsMetric,
 		metric.WithUnit("{event}"),
 		metric.WithDescription("Events recorded by SLO trackers, by objective and outcome."))
-	slo := attribute.String("slo", name)
-	e := &events{
-		counter: c,
-		good:    []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(slo, attribute.String("outcome", "good")))},
-		bad:     []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(slo, attribute.String("outcome", "bad")))},
+	set := func(outcome string) []metric.AddOption {
+		kv := append(slices.Clone(attrs), attribute.String("outcome", outcome))
+		return []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(kv...))}
 	}
+	e := &events{counter: c, good: set("good"), bad: set("bad")}
 	// Both series exist from the start, at zero: a rate over a window
 	// that began before the first bad event still reads 0, not nothing.
 	e.add(0, 0, true)

@@ -38,42 +38,48 @@ type MiddlewareConfig struct {
 // than as a failure of every request.
 func Middleware(t *Tracker, cfg MiddlewareConfig) func(http.Handler) http.Handler {
 	t.mustBeMade("Middleware")
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			serveRecorded(w, r, next, cfg, t.now, func() *Tracker { return t })
+		})
+	}
+}
+
+// serveRecorded serves r with next and records it, timed on now, into the
+// tracker pick returns once next has run.
+func serveRecorded(w http.ResponseWriter, r *http.Request, next http.Handler, cfg MiddlewareConfig, now func() time.Time, pick func() *Tracker) {
 	bad := cfg.Bad
 	if bad == nil {
 		bad = func(code int) bool { return code >= 500 }
 	}
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			start := t.now()
-			rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
-			completed := false
-			defer func() {
-				if completed {
-					end := t.now()
-					t.RecordLatencyAt(end, end.Sub(start), !bad(rec.code))
-					return
-				}
-				// The handler panicked. Its value is needed to tell an
-				// abort from a failure, so it is recovered and raised
-				// again; the stack still holds the handler's frames.
-				v := recover()
-				if v == nil {
-					// runtime.Goexit, not a panic: nothing to raise.
-					end := t.now()
-					t.RecordLatencyAt(end, end.Sub(start), false)
-					return
-				}
-				if v != http.ErrAbortHandler {
-					// No proper answer was served: a bad event.
-					end := t.now()
-					t.RecordLatencyAt(end, end.Sub(start), false)
-				}
-				panic(v)
-			}()
-			next.ServeHTTP(rec, r)
-			completed = true
-		})
-	}
+	start := now()
+	rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
+	completed := false
+	defer func() {
+		if completed {
+			end := now()
+			pick().RecordLatencyAt(end, end.Sub(start), !bad(rec.code))
+			return
+		}
+		// The handler panicked. Its value is needed to tell an abort
+		// from a failure, so it is recovered and raised again; the stack
+		// still holds the handler's frames.
+		v := recover()
+		if v == nil {
+			// runtime.Goexit, not a panic: nothing to raise.
+			end := now()
+			pick().RecordLatencyAt(end, end.Sub(start), false)
+			return
+		}
+		if v != http.ErrAbortHandler {
+			// No proper answer was served: a bad event.
+			end := now()
+			pick().RecordLatencyAt(end, end.Sub(start), false)
+		}
+		panic(v)
+	}()
+	next.ServeHTTP(rec, r)
+	completed = true
 }
 
 // mustBeMade panics, naming the caller, unless t was made by NewTracker.
@@ -151,7 +157,10 @@ func (t *Tracker) Handler() http.Handler {
 // "month"), TimeZone the zone of a calendar window (empty for a rolling
 // one), and WindowStart and WindowEnd bound the window reported on, in UTC.
 type Report struct {
-	Objective       string    `json:"objective"`
+	Objective string `json:"objective"`
+	// Route is the route of Routes reported on; absent for a tracker of
+	// its own.
+	Route           string    `json:"route,omitempty"`
 	Target          float64   `json:"target"`
 	Window          string    `json:"window"`
 	TimeZone        string    `json:"timeZone,omitempty"`
@@ -217,7 +226,7 @@ type TierReport struct {
 // Report returns s in the JSON form Tracker.Handler serves.
 func (s TrackerStatus) Report() Report {
 	r := Report{
-		Objective: s.Objective, Target: s.Target, Window: s.Period.text(),
+		Objective: s.Objective, Route: s.Route, Target: s.Target, Window: s.Period.text(),
 		WindowStart: s.Start.UTC(), WindowEnd: s.End.UTC(),
 		Method: s.Method.String(), At: s.At.UTC(), Good: s.Good, Total: s.Total, NoData: s.NoData,
 		SLI: s.SLI, ErrorRate: s.ErrorRate, Budget: s.Budget, BudgetConsumed: s.Consumed,

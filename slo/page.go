@@ -229,11 +229,49 @@ func objective(i int, t *Tracker, at time.Time) objectiveView {
 	bd := t.BurnDownAt(at, DashboardPoints)
 	o := t.o
 	v := objectiveView{
-		ID: "slo-" + strconv.Itoa(i), Name: o.Name,
+		ID: "slo-" + strconv.Itoa(i), Name: t.displayName(),
 		Target: strconv.FormatFloat(roundSig(o.Target*100, 12), 'f', -1, 64) + "%", Window: windowText(o.Window, s.Window),
 		Method: o.Method.String(),
 		NoData: bd.Events == 0,
 	}
+	v.notes(s)
+	unit, units := "event", "events"
+	if o.Method == Timeslices {
+		unit, units = FormatDuration(o.slice())+" slice", FormatDuration(o.slice())+" slices"
+	}
+	if s.ObservedShare < 1 {
+		v.Observed = observedText(s, v.Window, units, !v.NoData && o.Method == Occurrences)
+	}
+
+	// The burn rate ExhaustsIn projects at: that of the shortest long
+	// window, or of the whole window when no tier serves the objective.
+	p := pace{window: FormatDuration(s.RecentWindow), burn: s.RecentBurnRate, ok: !v.NoData}
+	if len(s.Tiers) > 0 {
+		_, p.ok = t.ErrorRateAt(at, s.RecentWindow)
+	}
+
+	v.Remaining = remainingText(s.Remaining)
+	v.SLI = htmlpage.Percent(s.SLI, targetDecimals(o.Target))
+	v.health(s)
+	v.stats(s, o, at, unit, units, p)
+	v.Chart = chart(o, s, bd, at, unit, units, v.NoData)
+	for _, tr := range s.Tiers {
+		v.Tiers = append(v.Tiers, tier(t, tr, at))
+	}
+	return v
+}
+
+// pace is the burn rate a card projects at, over its window, and whether
+// that window has events.
+type pace struct {
+	window string
+	burn   float64
+	ok     bool
+}
+
+// notes says what the status left out: events dropped or refused, and
+// the default policy's tiers that cannot serve the objective.
+func (v *objectiveView) notes(s TrackerStatus) {
 	if s.Dropped > 0 {
 		v.Dropped = fmt.Sprintf("%s %s older than the window and %s not counted.",
 			htmlpage.Thousands(s.Dropped), pick(s.Dropped == 1, "event arrived", "events arrived"), pick(s.Dropped == 1, "was", "were"))
@@ -248,23 +286,10 @@ func objective(i int, t *Tracker, at time.Time) objectiveView {
 			Reason: ot.Reason,
 		})
 	}
-	unit, units := "event", "events"
-	if o.Method == Timeslices {
-		unit, units = FormatDuration(o.slice())+" slice", FormatDuration(o.slice())+" slices"
-	}
-	if s.ObservedShare < 1 {
-		v.Observed = observedText(s, v.Window, units, !v.NoData && o.Method == Occurrences)
-	}
+}
 
-	// The burn rate ExhaustsIn projects at: that of the shortest long
-	// window, or of the whole window when no tier serves the objective.
-	paceWindow, paceBurn, paceOK := FormatDuration(s.RecentWindow), s.RecentBurnRate, !v.NoData
-	if len(s.Tiers) > 0 {
-		_, paceOK = t.ErrorRateAt(at, s.RecentWindow)
-	}
-
-	v.Remaining = remainingText(s.Remaining)
-	v.SLI = htmlpage.Percent(s.SLI, targetDecimals(o.Target))
+// health sets the card's verdict and headline.
+func (v *objectiveView) health(s TrackerStatus) {
 	switch {
 	case v.NoData:
 		v.Health, v.Headline = "nodata", "No data"
@@ -286,7 +311,12 @@ func objective(i int, t *Tracker, at time.Time) objectiveView {
 		}
 	}
 
-	// The numbers.
+}
+
+// stats sets the card's numbers: SLI, budget remaining in events and in
+// time, burn rate and when the budget runs out.
+func (v *objectiveView) stats(s TrackerStatus, o Objective, at time.Time, unit, units string, p pace) {
+	paceWindow, paceBurn, paceOK := p.window, p.burn, p.ok
 	sliNote := "target " + v.Target
 	if !v.NoData {
 		sliNote = fmt.Sprintf("%s good of %s %s; target %s", htmlpage.Thousands(s.Good), htmlpage.Thousands(s.Total), pick(s.Total == 1, unit, units), v.Target)
@@ -334,12 +364,6 @@ func objective(i int, t *Tracker, at time.Time) objectiveView {
 	}
 	v.ExhaustShort = exhaustValue
 	v.Stats = append(v.Stats, statView{Label: "Budget runs out", Value: exhaustValue, Note: exhaustNote, Class: pick(s.ExhaustsIn != Forever && !v.NoData, "warn", "")})
-
-	v.Chart = chart(o, s, bd, at, unit, units, v.NoData)
-	for _, tr := range s.Tiers {
-		v.Tiers = append(v.Tiers, tier(t, tr, at))
-	}
-	return v
 }
 
 func chart(o Objective, s TrackerStatus, bd BurnDown, at time.Time, unit, units string, noData bool) chartView {
@@ -381,27 +405,49 @@ func chart(o Objective, s TrackerStatus, bd BurnDown, at time.Time, unit, units 
 
 	rem := s.Remaining
 	if !noData && rem > 0 {
-		var pr strings.Builder
-		writePoint(&pr, nx, y(rem))
-		switch {
-		case s.ExhaustsIn == Forever:
-			writePoint(&pr, 1000, y(rem))
-		case bd.At.Add(s.ExhaustsIn).After(d1):
-			left := rem * (1 - float64(d1.Sub(bd.At))/float64(s.ExhaustsIn))
-			writePoint(&pr, 1000, y(left))
-		default:
-			ex := x(bd.At.Add(s.ExhaustsIn))
-			writePoint(&pr, ex, y(0))
-			c.ExhaustPct = htmlpage.Coord(ex/10) + "%"
-			c.ExhaustLabel = "runs out " + shortStamp(bd.At.Add(s.ExhaustsIn), d1.Sub(d0))
-			c.ExhaustAnchor = pick(ex > 500, "end", "start")
-		}
-		c.Projection = pr.String()
+		c.project(s, bd, nx, d0, d1, x, y)
 	}
 
 	c.Ticks = htmlpage.Ticks(d0, d1)
 
 	c.Title = "Error budget burn-down of " + o.Name
+	c.describe(s, bd, noData)
+	c.Rows = make([]rowView, len(bd.Points))
+	for i, p := range bd.Points {
+		c.Rows[i] = rowView{At: htmlpage.Stamp(p.At), Good: htmlpage.Thousands(p.Good), Bad: htmlpage.Thousands(p.Bad), Spent: htmlpage.Thousands(p.Spent), Remaining: remainingText(p.Remaining)}
+		if noData {
+			c.Rows[i].Remaining = "no data"
+		}
+	}
+	return c
+}
+
+// project draws the budget's projection from now at the status's recent
+// burn rate: flat when it is not burning, to zero when it runs out before
+// the chart's end, else to what is left there.
+func (c *chartView) project(s TrackerStatus, bd BurnDown, nx float64, d0, d1 time.Time, x func(time.Time) float64, y func(float64) float64) {
+	rem := s.Remaining
+	var pr strings.Builder
+	writePoint(&pr, nx, y(rem))
+	switch {
+	case s.ExhaustsIn == Forever:
+		writePoint(&pr, 1000, y(rem))
+	case bd.At.Add(s.ExhaustsIn).After(d1):
+		left := rem * (1 - float64(d1.Sub(bd.At))/float64(s.ExhaustsIn))
+		writePoint(&pr, 1000, y(left))
+	default:
+		ex := x(bd.At.Add(s.ExhaustsIn))
+		writePoint(&pr, ex, y(0))
+		c.ExhaustPct = htmlpage.Coord(ex/10) + "%"
+		c.ExhaustLabel = "runs out " + shortStamp(bd.At.Add(s.ExhaustsIn), d1.Sub(d0))
+		c.ExhaustAnchor = pick(ex > 500, "end", "start")
+	}
+	c.Projection = pr.String()
+}
+
+// describe writes the chart's text alternative.
+func (c *chartView) describe(s TrackerStatus, bd BurnDown, noData bool) {
+	rem := s.Remaining
 	if noData {
 		c.Desc = "No data: no events were recorded in the window, so the whole budget remains."
 	} else {
@@ -416,14 +462,6 @@ func chart(o Objective, s TrackerStatus, bd BurnDown, at time.Time, unit, units 
 			c.Desc += " At the current burn rate it runs out around " + htmlpage.Stamp(bd.At.Add(s.ExhaustsIn)) + "."
 		}
 	}
-	c.Rows = make([]rowView, len(bd.Points))
-	for i, p := range bd.Points {
-		c.Rows[i] = rowView{At: htmlpage.Stamp(p.At), Good: htmlpage.Thousands(p.Good), Bad: htmlpage.Thousands(p.Bad), Spent: htmlpage.Thousands(p.Spent), Remaining: remainingText(p.Remaining)}
-		if noData {
-			c.Rows[i].Remaining = "no data"
-		}
-	}
-	return c
 }
 
 func tier(t *Tracker, tr TierResult, at time.Time) tierView {

@@ -27,11 +27,32 @@ const MaxSkew = time.Minute
 
 // TrackerConfig configures a Tracker. Every zero field has a default.
 type TrackerConfig struct {
-	// Resolution is the length of one bucket. Zero means one minute, or the
-	// objective's Slice for Timeslices (whose buckets are its slices).
-	// Memory is 24 bytes per bucket plus a cached sum per 512 buckets: a
-	// 30-day window at one minute is 43,200 buckets, 1,045,136 bytes
-	// in all, within 1 MiB.
+	// Resolution is the length of the finest buckets. Zero means one
+	// minute, or the objective's Slice for Timeslices (whose buckets are
+	// its slices).
+	//
+	// A tracker keeps buckets of Resolution only as far back as its
+	// policy needs them exactly: its longest short window and its page
+	// tiers' long windows (6 hours for the default policy). Beyond that it
+	// keeps coarser buckets, of lengths that divide a day, up to 1,000 of
+	// them: one level as far back as the longest long window (3 days in
+	// 5-minute buckets for the default policy), and one for the rest of
+	// the window (hourly for 30 days). A bucket is 24 bytes (32 in a
+	// coarse level of Timeslices): a 30-day objective at one minute with
+	// the default policy holds 1,946 buckets, 46,704 bytes, and takes
+	// under 60,000 bytes in all, within 64 KiB, where one ring of 43,200
+	// one-minute buckets took 1,045,136. When coarse levels would not
+	// halve the buckets, as for a window of a day, the tracker keeps one
+	// ring of buckets of Resolution.
+	//
+	// Sums over spans within the finest level are exact. A span whose
+	// start falls inside a coarse bucket counts the share of that
+	// bucket's events that the span covers, in proportion to time: exact
+	// for steady traffic, and otherwise off by less than the events of
+	// that one bucket (5 minutes of the 1-day and 3-day tiers' windows,
+	// an hour of the 30-day window's). A late event for a Timeslices
+	// bucket that has left the finest level is judged against its coarse
+	// bucket's average slice.
 	//
 	// A rolling window must be a whole number of buckets. For a calendar
 	// window, buckets start where the windows start, at midnight in the
@@ -80,6 +101,7 @@ type TrackerConfig struct {
 // when they are wired, so that the mistake shows at start-up.
 type Tracker struct {
 	o       Objective
+	route   string // the route of Routes it tracks, or ""
 	policy  Policy
 	omitted []OmittedTier
 	events  *events
@@ -87,21 +109,26 @@ type Tracker struct {
 	now     func() time.Time
 	res     int64 // bucket length in nanoseconds
 	phase   int64 // bucket i spans [phase + i×res, phase + (i+1)×res)
-	n       int64 // buckets in the ring
+	n       int64 // buckets of the resolution in the longest window
 	// maxCount is the most good, or bad, events one RecordN may put in
-	// a bucket: MaxInt64 / 4 / n, so that no sum over the ring can wrap.
+	// a bucket: MaxInt64 / 4 / n, so that no sum over the window can wrap.
 	maxCount int64
-	ring     []bucket
-	latest   atomic.Int64 // newest bucket index recorded
-	first    atomic.Int64 // oldest bucket index recorded, or none
-	started  int64        // bucket index of the clock at NewTracker
+	// levels holds the buckets, finest first (see planLevels), and ring
+	// is the finest level's.
+	levels  []level
+	ring    []bucket
+	latest  atomic.Int64 // newest bucket index recorded
+	first   atomic.Int64 // oldest bucket index recorded, or none
+	started int64        // bucket index of the clock at NewTracker
 	// horizon is the latest time, in Unix nanoseconds, known to be within
 	// MaxSkew of the clock: events up to it need no clock reading.
 	horizon atomic.Int64
 
-	versions []atomic.Int64 // per block slot; see blockSize
-	cacheMu  sync.Mutex     // guards cache
-	cache    []blockSum
+	// moves counts the moves between levels begun, and moved those
+	// finished; see beginMove.
+	moves, moved atomic.Int64
+	readMu       sync.Mutex   // serializes readers, so that one move stalls one
+	caches       []levelCache // per level; guarded by readMu
 	// latestBucket is the bucket of latest, cached for the fast path.
 	latestBucket atomic.Pointer[bucket]
 	dropped      atomic.Int64
@@ -125,88 +152,131 @@ const (
 // NewTracker returns a tracker for o. It returns an error naming the field
 // when o, the policy or the resolution is not valid.
 func NewTracker(o Objective, cfg TrackerConfig) (*Tracker, error) {
+	return makeTracker(o, cfg, "", time.Time{})
+}
+
+// makeTracker makes a tracker of o, of one route of Routes when route is
+// not empty, that has observed since since (zero: since its clock now).
+func makeTracker(o Objective, cfg TrackerConfig, route string, since time.Time) (*Tracker, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
-	res := cfg.Resolution
-	switch {
-	case res < 0:
-		return nil, fmt.Errorf("slo: TrackerConfig.Resolution %v is negative", res)
-	case cfg.Latency < 0:
-		return nil, fmt.Errorf("slo: TrackerConfig.Latency %v is negative", cfg.Latency)
-	case o.Method == Timeslices && res != 0 && res != o.slice():
-		return nil, fmt.Errorf("slo: TrackerConfig.Resolution %v differs from the objective's Slice %v", res, o.slice())
-	case res == 0 && o.Method == Timeslices:
-		res = o.slice()
-	case res == 0:
-		res = DefaultResolution
+	res, err := trackerResolution(o, cfg)
+	if err != nil {
+		return nil, err
 	}
 	now := cfg.Now
 	if now == nil {
 		now = time.Now
 	}
+	policy, omitted, err := trackerPolicy(o, cfg.Policy)
+	if err != nil {
+		return nil, err
+	}
+	plan, phase, err := trackerLayout(o, policy, res, cfg, now())
+	if err != nil {
+		return nil, err
+	}
+	mp := cfg.MeterProvider
+	if mp == nil {
+		mp = otel.GetMeterProvider()
+	}
+	events := newEvents(mp, o.Name)
+	if route != "" {
+		events = newRouteEvents(mp, o.Name, route)
+	}
+	n := int64((o.Window.maxLength() + res - 1) / res)
+	t := &Tracker{
+		o: o, route: route, policy: policy, omitted: omitted, events: events, latency: cfg.Latency, now: now,
+		res: int64(res), phase: phase, n: n, maxCount: math.MaxInt64 / 4 / n,
+		levels: makeLevels(plan, o.Method == Timeslices),
+	}
+	t.ring = t.levels[0].ring
+	t.caches = make([]levelCache, len(t.levels))
+	t.latest.Store(empty)
+	t.first.Store(none)
+	if since.IsZero() {
+		since = now()
+	}
+	t.started = t.index(since)
+	t.horizon.Store(math.MinInt64)
+	t.latestBucket.Store(&t.ring[0])
+	return t, nil
+}
+
+// trackerResolution returns the length of the tracker's finest buckets.
+func trackerResolution(o Objective, cfg TrackerConfig) (time.Duration, error) {
+	res := cfg.Resolution
+	switch {
+	case res < 0:
+		return 0, fmt.Errorf("slo: TrackerConfig.Resolution %v is negative", res)
+	case cfg.Latency < 0:
+		return 0, fmt.Errorf("slo: TrackerConfig.Latency %v is negative", cfg.Latency)
+	case o.Method == Timeslices && res != 0 && res != o.slice():
+		return 0, fmt.Errorf("slo: TrackerConfig.Resolution %v differs from the objective's Slice %v", res, o.slice())
+	case res == 0 && o.Method == Timeslices:
+		res = o.slice()
+	case res == 0:
+		res = DefaultResolution
+	}
+	return res, nil
+}
+
+// trackerPolicy returns the policy that set, validated, or the default
+// tiers that can serve o and those left out.
+func trackerPolicy(o Objective, set *Policy) (Policy, []OmittedTier, error) {
+	if set != nil {
+		if err := set.Validate(o); err != nil {
+			return Policy{}, nil, err
+		}
+		return *set, nil, nil
+	}
+	// The default was not the user's choice: keep the workbook's tiers
+	// that can fire for this objective and say which are left out.
+	policy, omitted := DefaultPolicyFor(o)
+	return policy, omitted, nil
+}
+
+// trackerLayout checks that buckets of res fit o's window and returns the
+// levels of buckets (see planLevels) and the phase that starts every
+// level's buckets where the windows start.
+func trackerLayout(o Objective, policy Policy, res time.Duration, cfg TrackerConfig, now time.Time) ([]levelPlan, int64, error) {
 	window := o.Window.maxLength()
-	var phase int64
+	fits := func(time.Duration) bool { return true }
 	if o.Window.Calendar == NotCalendar {
 		switch {
 		case window%res == 0:
 		case cfg.Resolution == 0:
 			// The user set the window, not the resolution.
-			return nil, fmt.Errorf("slo: objective %q: Window %v is not a whole number of the default Resolution %v; set TrackerConfig.Resolution to one that divides it", o.Name, o.Window, res)
+			return nil, 0, fmt.Errorf("slo: objective %q: Window %v is not a whole number of the default Resolution %v; set TrackerConfig.Resolution to one that divides it", o.Name, o.Window, res)
 		default:
-			return nil, fmt.Errorf("slo: TrackerConfig.Resolution %v does not divide the window %v", res, o.Window)
+			return nil, 0, fmt.Errorf("slo: TrackerConfig.Resolution %v does not divide the window %v", res, o.Window)
 		}
 	} else {
 		field := "TrackerConfig.Resolution"
 		if o.Method == Timeslices && cfg.Resolution == 0 {
 			field = "Objective.Slice"
 		}
-		p, err := calendarPhase(o.Window, res, now(), field)
-		if err != nil {
-			return nil, err
+		if _, err := calendarPhase(o.Window, res, now, field); err != nil {
+			return nil, 0, err
 		}
-		phase = p
+		fits = func(r time.Duration) bool {
+			_, err := calendarPhase(o.Window, r, now, field)
+			return err == nil
+		}
 	}
 	n := int64((window + res - 1) / res)
 	if n > 1<<24 {
-		return nil, fmt.Errorf("slo: TrackerConfig.Resolution %v makes %d buckets for the window %v; use a coarser one", res, n, o.Window)
+		return nil, 0, fmt.Errorf("slo: TrackerConfig.Resolution %v makes %d buckets for the window %v; use a coarser one", res, n, o.Window)
 	}
-	var policy Policy
-	var omitted []OmittedTier
-	if cfg.Policy != nil {
-		policy = *cfg.Policy
-		if err := policy.Validate(o); err != nil {
-			return nil, err
-		}
-	} else {
-		// The default was not the user's choice: keep the workbook's
-		// tiers that can fire for this objective and say which are left
-		// out.
-		policy, omitted = DefaultPolicyFor(o)
+	plan := planLevels(policy, window, res, n, fits)
+	if o.Window.Calendar == NotCalendar {
+		return plan, 0, nil
 	}
-	mp := cfg.MeterProvider
-	if mp == nil {
-		mp = otel.GetMeterProvider()
-	}
-	t := &Tracker{
-		o: o, policy: policy, omitted: omitted, events: newEvents(mp, o.Name), latency: cfg.Latency, now: now,
-		res: int64(res), phase: phase, n: n, ring: make([]bucket, n), maxCount: math.MaxInt64 / 4 / n,
-	}
-	nb := n/blockSize + 2
-	t.versions = make([]atomic.Int64, nb)
-	t.cache = make([]blockSum, nb)
-	for i := range t.cache {
-		t.cache[i].block = math.MinInt64
-	}
-	for i := range t.ring {
-		t.ring[i].epoch.Store(empty)
-	}
-	t.latest.Store(empty)
-	t.first.Store(none)
-	t.started = t.index(now())
-	t.horizon.Store(math.MinInt64)
-	t.latestBucket.Store(&t.ring[0])
-	return t, nil
+	// The coarsest level's phase is every finer level's too, since each
+	// length divides the next.
+	phase, _ := calendarPhase(o.Window, plan[len(plan)-1].res, now, "")
+	return plan, phase, nil
 }
 
 // calendarPhase returns the phase that makes buckets of length res start
@@ -326,7 +396,7 @@ func (t *Tracker) index(at time.Time) int64 {
 }
 
 func (t *Tracker) slot(idx int64) int64 {
-	_, r := floorDiv(idx, t.n)
+	_, r := floorDiv(idx, int64(len(t.ring)))
 	return r
 }
 
@@ -453,14 +523,16 @@ func (t *Tracker) addSlow(ns int64, good, bad int64) added {
 		addSaturating(&t.future, good+bad)
 		return addFuture
 	}
-	slot := t.slot(idx)
 	latest := t.latest.Load()
 	if idx <= latest-t.n && latest != empty {
 		t.events.add(good, bad, false)
 		addSaturating(&t.dropped, good+bad)
 		return addDropped
 	}
-	b := &t.ring[slot]
+	if latest != empty && idx <= latest-int64(len(t.ring)) {
+		return t.addCoarse(idx, good, bad)
+	}
+	b := &t.ring[t.slot(idx)]
 	for {
 		e := b.epoch.Load()
 		switch {
@@ -469,7 +541,6 @@ func (t *Tracker) addSlow(ns int64, good, bad int64) added {
 				return r
 			}
 			t.events.add(good, bad, false)
-			t.touch(idx)
 			for idx > latest {
 				if t.latest.CompareAndSwap(latest, idx) {
 					t.latestBucket.Store(b)
@@ -481,140 +552,185 @@ func (t *Tracker) addSlow(ns int64, good, bad int64) added {
 		case e == resetting:
 			runtime.Gosched()
 		case e > idx:
-			// The bucket already holds a newer index: this event is a
-			// whole window old.
-			t.events.add(good, bad, false)
-			addSaturating(&t.dropped, good+bad)
-			return addDropped
-		case b.epoch.CompareAndSwap(e, resetting):
-			b.good.Store(0)
-			b.bad.Store(0)
-			b.epoch.Store(idx)
-			t.touch(e)
-			for f := t.first.Load(); idx < f && !t.first.CompareAndSwap(f, idx); f = t.first.Load() {
-			}
+			// The bucket already holds a newer index: this event is older
+			// than the finest level keeps.
+			return t.addCoarse(idx, good, bad)
+		default:
+			t.claim(b, e, idx)
 		}
 	}
 }
 
-// Buckets are summed in aligned blocks of blockSize, whose sums are cached
-// between calls to StatusAt. Writers that touch any bucket other than the
-// newest (an out-of-order event, a bucket claimed for a new index) bump the
-// block's version, which invalidates its cached sum; writes to the newest
-// bucket need no bump, because only blocks at least two behind the newest
-// are cached.
-const (
-	blockShift = 9
-	blockSize  = 1 << blockShift
-)
-
-// blockSum is a cached sum of one block.
-type blockSum struct {
-	block, version       int64
-	good, bad, badSlices int64
+// claim takes bucket b, which holds index e, for the newer index idx, and
+// moves what it held to the next level.
+func (t *Tracker) claim(b *bucket, e, idx int64) {
+	t.beginMove()
+	defer t.endMove()
+	if !b.epoch.CompareAndSwap(e, resetting) {
+		return
+	}
+	good, bad := b.good.Swap(0), b.bad.Swap(0)
+	b.epoch.Store(idx)
+	if e != empty && good+bad > 0 {
+		t.put(1, e, good, bad, t.badSlice(good, bad), false)
+	}
+	t.noteFirst(idx)
 }
 
-func (t *Tracker) blockSlot(block int64) int64 {
-	_, r := floorDiv(block, int64(len(t.versions)))
+// noteFirst lowers first to idx when idx is older.
+func (t *Tracker) noteFirst(idx int64) {
+	for f := t.first.Load(); idx < f && !t.first.CompareAndSwap(f, idx); f = t.first.Load() {
+	}
+}
+
+// addCoarse records events older than the finest level keeps in the
+// coarse bucket that holds their time. For Timeslices, whether the
+// event's slice turns bad is judged against the coarse bucket's average
+// slice (see lateSlice).
+func (t *Tracker) addCoarse(idx, good, bad int64) added {
+	if len(t.levels) == 1 {
+		t.events.add(good, bad, false)
+		addSaturating(&t.dropped, good+bad)
+		return addDropped
+	}
+	t.beginMove()
+	r := t.put(1, idx, good, bad, 0, true)
+	t.endMove()
+	switch r {
+	case addRecorded:
+		t.events.add(good, bad, false)
+		t.noteFirst(idx)
+	case addDropped:
+		t.events.add(good, bad, false)
+		addSaturating(&t.dropped, good+bad)
+	}
 	return r
 }
 
-// touch marks the block holding idx as changed.
-func (t *Tracker) touch(idx int64) {
-	t.versions[t.blockSlot(idx>>blockShift)].Add(1)
-}
-
 // sums fills the counts of each span of buckets ending at the one holding
-// at (spans sorted ascending). Whole blocks come from the cache; the
-// buckets around span ends are read one by one.
+// at (spans sorted ascending), in one pass over the buckets of every
+// level. A coarse bucket that a span's start cuts counts the share of its
+// events that the span covers. A coarse level's sums are cached between
+// calls at the same bucket index while no event reaches the level, as
+// happens once a minute or less.
 func (t *Tracker) sums(at time.Time, spans []int64, good, bad, badSlices []int64) {
-	t.cacheMu.Lock()
-	defer t.cacheMu.Unlock()
 	now := t.index(at)
-	latest := t.latest.Load()
-	cacheBelow := min(latest, now)>>blockShift - 1
-	if latest == empty {
-		cacheBelow = math.MinInt64
-	}
-	var g, b, bs int64
-	k := int64(0)
-	for j, end := range spans {
-		for k < end {
-			idx := now - k
-			if blk := idx >> blockShift; idx&(blockSize-1) == blockSize-1 && end-k >= blockSize && blk < cacheBelow {
-				c := t.block(blk)
-				g, b, bs = g+c.good, b+c.bad, bs+c.badSlices
-				k += blockSize
+	lo := now - spans[len(spans)-1] + 1
+	n := len(spans)
+	t.readMu.Lock()
+	defer t.readMu.Unlock()
+	var buf [6][16]int64
+	total := newSpanSums(&buf, n)
+	var fresh [8]bool // levels whose cache the last read filled
+	t.readStable(func() {
+		total.clear()
+		clear(fresh[:])
+		for l := range t.levels {
+			bound := t.levelBound(l)
+			if l == 0 || n > 16 || l >= len(fresh) {
+				t.sumLevel(l, bound, now, lo, spans, total)
 				continue
 			}
-			bg, bb, bbs := t.bucketAt(idx)
-			g, b, bs = g+bg, b+bb, bs+bbs
-			k++
+			c := &t.caches[l]
+			v := t.levels[l].version.Load()
+			if !c.valid || c.now != now || c.version != v || c.bound != bound || !slices.Equal(c.spans[:c.n], spans) {
+				c.valid, c.now, c.version, c.bound, c.n = false, now, v, bound, n
+				copy(c.spans[:], spans)
+				ls := newSpanSums(&c.sums, n)
+				ls.clear()
+				t.sumLevel(l, bound, now, lo, spans, ls)
+				fresh[l] = true
+			}
+			total.add(newSpanSums(&c.sums, n))
 		}
-		good[j], bad[j], badSlices[j] = g, b, bs
+	})
+	for l, f := range fresh {
+		if f {
+			t.caches[l].valid = true
+		}
+	}
+	var g, b, sl int64
+	for i := range spans {
+		g, b, sl = g+total[3][i], b+total[4][i], sl+total[5][i]
+		good[i], bad[i], badSlices[i] = total[0][i]+g, total[1][i]+b, total[2][i]+sl
 	}
 }
 
-// bucketAt returns the counts of the bucket holding index idx, and 1 in
-// slice when it is a bad timeslice.
-func (t *Tracker) bucketAt(idx int64) (good, bad, slice int64) {
-	bk := &t.ring[t.slot(idx)]
-	if bk.epoch.Load() != idx {
-		return 0, 0, 0
+// spanSums holds a level's contributions to each span: the good, bad and
+// bad-slice counts of the buckets the span holds in part, then those of
+// the buckets that this span and every longer one hold whole.
+type spanSums [6][]int64
+
+func newSpanSums(buf *[6][16]int64, n int) spanSums {
+	var s spanSums
+	for i := range s {
+		if n <= len(buf[i]) {
+			s[i] = buf[i][:n]
+		} else {
+			s[i] = make([]int64, n)
+		}
 	}
-	good, bad = bk.good.Load(), bk.bad.Load()
-	if t.o.Method == Timeslices && bad > 0 && float64(good) < t.o.sliceTarget()*float64(good+bad) {
-		slice = 1
-	}
-	return good, bad, slice
+	return s
 }
 
-// block returns the sum of block blk, from the cache when its version has
-// not moved.
-func (t *Tracker) block(blk int64) blockSum {
-	bslot := t.blockSlot(blk)
-	c := &t.cache[bslot]
-	v := t.versions[bslot].Load()
-	if c.block == blk && c.version == v {
-		return *c
+func (s spanSums) clear() {
+	for i := range s {
+		clear(s[i])
 	}
-	top := blk<<blockShift + blockSize - 1
-	*c = blockSum{block: blk, version: v}
-	if s := t.slot(top); t.o.Method == Occurrences && s >= blockSize-1 {
-		c.good, c.bad = sumRun(t.ring[s-blockSize+1:s+1], top)
-		return *c
-	}
-	// Timeslices, or a block that wraps around the end of the ring.
-	for idx := top; idx > top-blockSize; idx-- {
-		g, b, s := t.bucketAt(idx)
-		c.good, c.bad, c.badSlices = c.good+g, c.bad+b, c.badSlices+s
-	}
-	return *c
 }
 
-// sumRun adds the counts of the buckets of seg, walking down from its last
-// one, which should hold index want; a bucket holding another index is
-// stale and skipped. Two accumulators halve the dependency chain.
-func sumRun(seg []bucket, want int64) (good, bad int64) {
-	var g0, b0, g1, b1 int64
-	i := len(seg) - 1
-	for ; i >= 1; i -= 2 {
-		x, y := &seg[i], &seg[i-1]
-		if x.epoch.Load() == want {
-			g0 += x.good.Load()
-			b0 += x.bad.Load()
+func (s spanSums) add(o spanSums) {
+	for i := range s {
+		for j := range s[i] {
+			s[i][j] += o[i][j]
 		}
-		if y.epoch.Load() == want-1 {
-			g1 += y.good.Load()
-			b1 += y.bad.Load()
+	}
+}
+
+// levelCache is a coarse level's sums for the spans ending at bucket now,
+// valid while the level's version and bound stay.
+type levelCache struct {
+	valid               bool
+	now, version, bound int64
+	n                   int
+	spans               [16]int64
+	sums                [6][16]int64
+}
+
+// sumLevel adds the counts of level l's buckets to the spans ending at
+// now, the longest starting at lo.
+func (t *Tracker) sumLevel(l int, bound, now, lo int64, spans []int64, out spanSums) {
+	lv := &t.levels[l]
+	for slot := range lv.ring {
+		first, last, g, b, s, ok := t.bucketIn(l, lv, slot, bound)
+		if !ok || last < lo || first > now {
+			continue
 		}
-		want -= 2
+		k, to := last-first+1, min(last, now)
+		i := len(spans) // the shortest span that holds the bucket whole
+		for i > 0 && now-spans[i-1]+1 <= first {
+			i--
+		}
+		if to == last && i < len(spans) {
+			out[3][i], out[4][i], out[5][i] = out[3][i]+g, out[4][i]+b, out[5][i]+s
+		} else {
+			for j := i; j < len(spans); j++ {
+				out[0][j] += share(g, 0, to-first+1, k)
+				out[1][j] += share(b, 0, to-first+1, k)
+				out[2][j] += share(s, 0, to-first+1, k)
+			}
+		}
+		// Shorter spans start inside the bucket, or after it.
+		for j := i - 1; j >= 0; j-- {
+			from := now - spans[j] + 1
+			if from > to {
+				break
+			}
+			out[0][j] += share(g, from-first, to-first+1, k)
+			out[1][j] += share(b, from-first, to-first+1, k)
+			out[2][j] += share(s, from-first, to-first+1, k)
+		}
 	}
-	if i == 0 && seg[0].epoch.Load() == want {
-		g0 += seg[0].good.Load()
-		b0 += seg[0].bad.Load()
-	}
-	return g0 + g1, b0 + b1
 }
 
 // ErrorRate returns the error rate over the last d, and false when there
@@ -682,6 +798,9 @@ func (t *Tracker) buckets(d time.Duration) int64 {
 // TrackerStatus is a tracker's report at one time.
 type TrackerStatus struct {
 	Status
+	// Route is the route of Routes the status is of, or empty for a
+	// tracker of its own.
+	Route string
 	// At is the time of the report, and Window the length of the window
 	// that ends there.
 	At     time.Time
@@ -742,9 +861,8 @@ func (s TrackerStatus) Firing(sev Severity) bool {
 func (t *Tracker) Status() TrackerStatus { return t.StatusAt(t.now()) }
 
 // StatusAt reports the objective over the window ending at at, with the
-// burn rate of every tier's windows, in one pass over the buckets; sums of
-// blocks of 512 buckets are cached between calls, so a repeated status
-// reads only the buckets near the ends of its windows.
+// burn rate of every tier's windows, in one pass over the buckets of every
+// level (1,946 for 30 days with the default policy).
 // ExhaustsIn projects the remaining budget at RecentBurnRate, the best
 // estimate of the burn going on now, not at the whole window's BurnRate:
 // Remaining / RecentBurnRate × Window. It is Forever when RecentBurnRate
@@ -803,7 +921,7 @@ func (t *Tracker) StatusAt(at time.Time) TrackerStatus {
 		st = t.o.evaluate(good[last], total, windowEvents(total, obs, whole), window)
 	}
 	s := TrackerStatus{
-		Status: st, At: at, Window: window, Period: t.o.Window, Start: start, End: end,
+		Status: st, Route: t.route, At: at, Window: window, Period: t.o.Window, Start: start, End: end,
 		Dropped: t.dropped.Load(), Future: t.future.Load(), OmittedTiers: t.omitted,
 		Observed: time.Duration(obs * t.res), ObservedShare: float64(obs) / float64(whole),
 	}

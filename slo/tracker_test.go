@@ -182,23 +182,35 @@ func TestTrackerCalendarMonth(t *testing.T) {
 	}
 }
 
+// TestTrackerMemory keeps TrackerConfig.Resolution's sentence: a 30-day
+// objective at one minute with the default policy holds 1,946 buckets,
+// 46,704 bytes, and takes under 60,000 bytes in all, within 64 KiB; a
+// 1-day objective keeps one ring of one-minute buckets.
 func TestTrackerMemory(t *testing.T) {
 	o := slo.Objective{Name: "api", Target: 0.999, Window: slo.Rolling(30 * day)}
-	const buckets = 30 * 24 * 60
-	size := buckets * 24
-	if size > 1<<20 {
-		t.Errorf("30d/1m ring = %d bytes, over 1 MiB", size)
+	const buckets = 360 + 865 + 721 // 6h at 1m, 3d at 5m, 30d at 1h, and one more at each coarse level
+	if size := buckets * 24; size != 46_704 || size > 1<<20 {
+		t.Errorf("30d/1m buckets = %d bytes, want 46,704", size)
 	}
+	grown := trackerBytes(t, o)
+	if grown > 60_000 || grown > 64<<10 {
+		t.Errorf("NewTracker(30d, 1m) allocated %d bytes, want under 60,000, within 64 KiB", grown)
+	}
+	t.Logf("a 30d/1m tracker takes %d bytes", grown)
+	o.Window = slo.Rolling(day)
+	if grown := trackerBytes(t, o); grown < 1440*24 {
+		t.Errorf("NewTracker(1d, 1m) allocated %d bytes, less than a ring of 1,440 buckets", grown)
+	}
+}
+
+// trackerBytes returns the bytes NewTracker allocates for o.
+func trackerBytes(t *testing.T, o slo.Objective) uint64 {
 	var before, after runtimeMem
 	before.read()
 	tr := newTracker(t, o, slo.TrackerConfig{})
 	after.read()
-	grown := after.alloc - before.alloc
-	if grown > 1<<20 {
-		t.Errorf("NewTracker(30d, 1m) allocated %d bytes, want at most 1 MiB (%d)", grown, 1<<20)
-	}
-	t.Logf("a 30d/1m tracker takes %d bytes", grown)
 	tr.Record(true)
+	return after.alloc - before.alloc
 }
 
 func TestTrackerRejectsBadConfig(t *testing.T) {
@@ -280,8 +292,8 @@ func TestTrackerStatusCacheSeesLateEvents(t *testing.T) {
 			tr.RecordNAt(t0.Add(time.Duration(m)*time.Minute), 100, 0)
 		}
 		now := t0.Add(3*day - time.Second)
-		before := tr.StatusAt(now) // fills the block cache
-		// A late event lands in a block that is cached by now.
+		before := tr.StatusAt(now)
+		// A late event lands in a coarse bucket, past the finest level.
 		tr.RecordNAt(t0.Add(5*time.Hour), 0, 50)
 		after := tr.StatusAt(now)
 		if method == slo.Occurrences && (after.Total != before.Total+50 || after.Good != before.Good) {

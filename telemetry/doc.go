@@ -136,7 +136,7 @@
 //	runkit_breaker_shared_outages_total   counter    -        namespace             runkit.breaker.shared.outages    breaker/redisbreaker: Redis became unreachable
 //	runkit_breaker_shared_changes_total   counter    -        namespace, direction  runkit.breaker.shared.changes    breaker/redisbreaker: direction sent, received
 //	runkit_breaker_shared_unleased_total  counter    -        namespace             runkit.breaker.shared.unleased   breaker/redisbreaker: probes without the lease
-//	runkit_slo_events_total               counter    -        slo, outcome          runkit.slo.events                slo.Tracker: outcome good, bad
+//	runkit_slo_events_total               counter    -        slo, outcome, route   runkit.slo.events                slo.Tracker: outcome good, bad; route for slo.Routes
 //	target_info                           gauge      -        [resource]            the resource                     the Prometheus exporter
 //
 // where

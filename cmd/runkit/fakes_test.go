@@ -20,16 +20,22 @@ import (
 	"github.com/ybiyri/runkit/slo"
 )
 
-// sloserve [-window W] [-observed D] VAR TARGET GOOD BAD [NAME] serves a
-// real slo.Tracker's Handler at $VAR: an objective NAME (default checkout)
+// sloserve [-window W] [-observed D] [-route R] VAR TARGET GOOD BAD [NAME]
+// serves a real slo.Tracker's Handler at $VAR, or with -route the Handler
+// of slo.Routes whose route R ("POST /checkout") has the events: an
+// objective NAME (default checkout)
 // over W (default 30d) with GOOD and BAD events recorded now, so that a
 // burst of bad events fires every tier. The tracker has observed its whole
 // window, or with -observed only the last D of it, as after a restart D
 // ago. Its clock stands still, one second before the minute the test
 // started, so that D is observed exactly.
 func cmdSLOServe(ts *testscript.TestScript, neg bool, args []string) {
-	window, observed := 30*24*time.Hour, time.Duration(0)
+	window, observed, route := 30*24*time.Hour, time.Duration(0), ""
 	for len(args) > 1 && strings.HasPrefix(args[0], "-") {
+		if args[0] == "-route" {
+			route, args = args[1], args[2:]
+			continue
+		}
 		d, err := slo.ParseDuration(args[1])
 		ts.Check(err)
 		switch args[0] {
@@ -43,7 +49,7 @@ func cmdSLOServe(ts *testscript.TestScript, neg bool, args []string) {
 		args = args[2:]
 	}
 	if neg || len(args) < 4 || len(args) > 5 {
-		ts.Fatalf("usage: sloserve [-window W] [-observed D] VAR TARGET GOOD BAD [NAME]")
+		ts.Fatalf("usage: sloserve [-window W] [-observed D] [-route R] VAR TARGET GOOD BAD [NAME]")
 	}
 	target, err := slo.ParseTarget(args[1])
 	ts.Check(err)
@@ -60,6 +66,10 @@ func cmdSLOServe(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	minute := time.Now().Truncate(time.Minute)
 	now := minute.Add(-observed)
+	if route != "" {
+		serveRoutes(ts, args[0], slo.Objective{Name: name, Target: target, Window: slo.Rolling(window)}, route, good, bad, &now, minute.Add(-time.Second))
+		return
+	}
 	tr, err := slo.NewTracker(slo.Objective{Name: name, Target: target, Window: slo.Rolling(window)}, slo.TrackerConfig{Now: func() time.Time { return now }})
 	ts.Check(err)
 	now = minute.Add(-time.Second)
@@ -252,4 +262,28 @@ func cmdRequests(ts *testscript.TestScript, neg bool, args []string) {
 		b.WriteString(l + "\n")
 	}
 	ts.Stdout().Write([]byte(b.String()))
+}
+
+// serveRoutes serves the Handler of slo.Routes of o at $v, with good and
+// bad events recorded into route, on a clock that stands at *now when the
+// Routes are made and at then after.
+func serveRoutes(ts *testscript.TestScript, v string, o slo.Objective, route string, good, bad int64, now *time.Time, then time.Time) {
+	rs, err := slo.NewRoutes(o, slo.RoutesConfig{Tracker: slo.TrackerConfig{Now: func() time.Time { return *now }}})
+	ts.Check(err)
+	*now = then
+	method, path, _ := strings.Cut(route, " ")
+	mux := http.NewServeMux()
+	mux.HandleFunc(route, func(w http.ResponseWriter, r *http.Request) {})
+	mux.Handle("GET /slo", rs.Handler())
+	h := rs.Middleware(slo.MiddlewareConfig{})(mux)
+	// The route's tracker is made on its first request, a good one.
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(method, path, nil))
+	tr, ok := rs.Tracker(route)
+	if !ok || good < 1 {
+		ts.Fatalf("sloserve -route %q: no tracker, or no good event to make it with", route)
+	}
+	ts.Check(tr.RecordN(good-1, bad))
+	srv := httptest.NewServer(h)
+	ts.Defer(srv.Close)
+	ts.Setenv(v, srv.URL+"/slo")
 }

@@ -230,8 +230,10 @@ func readStatuses(ctx context.Context, args []string, stdin io.Reader) ([]status
 }
 
 type gateObjective struct {
-	Source    string   `json:"source"`
-	Objective string   `json:"objective"`
+	Source    string `json:"source"`
+	Objective string `json:"objective"`
+	// Route is the route of a per-route objective (slo.Routes).
+	Route     string   `json:"route,omitempty"`
 	NoData    bool     `json:"noData"`
 	Remaining float64  `json:"budgetRemaining"`
 	Firing    []string `json:"firing"`
@@ -250,7 +252,7 @@ func gateObjectives(sources []statusSource) []gateObjective {
 	out := []gateObjective{}
 	for _, src := range sources {
 		for _, s := range src.statuses {
-			o := gateObjective{Source: src.name, Objective: s.Objective, NoData: s.NoData, Remaining: s.Remaining, Firing: []string{},
+			o := gateObjective{Source: src.name, Objective: s.Objective, Route: s.Route, NoData: s.NoData, Remaining: s.Remaining, Firing: []string{},
 				ObservedSeconds: s.Observed.Seconds(), ObservedShare: s.ObservedShare}
 			for _, t := range s.Tiers {
 				if t.Firing {
@@ -279,7 +281,11 @@ func gateTable(w io.Writer, d deploy.Decision, sources []statusSource) error {
 		if len(o.Firing) > 0 {
 			firing = strings.Join(o.Firing, ", ")
 		}
-		row(tw, o.Source, o.Objective, remaining, firing)
+		name := o.Objective
+		if o.Route != "" {
+			name += " " + o.Route
+		}
+		row(tw, o.Source, name, remaining, firing)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -236,6 +236,10 @@ func statusTable(w io.Writer, results []sloStatus) error {
 	var reasons, observed []string
 	for _, s := range results {
 		for _, r := range s.Objectives {
+			obj := r.Objective // and the route, for per-route objectives
+			if r.Route != "" {
+				obj += " " + r.Route
+			}
 			sli, remaining, burn, recent, exhausts := "no data", percent(r.BudgetRemaining), "-", "-", "never"
 			if !r.NoData {
 				sli, burn = percent(r.SLI), num(r.BurnRate)
@@ -256,17 +260,17 @@ func statusTable(w io.Writer, results []sloStatus) error {
 				if t.Firing {
 					name := fmt.Sprintf("%s %s/%s", t.Severity, t.Long, t.Short)
 					firing = append(firing, name)
-					reasons = append(reasons, fmt.Sprintf("%s %s: %s", r.Objective, name, t.Reason))
+					reasons = append(reasons, fmt.Sprintf("%s %s: %s", obj, name, t.Reason))
 				}
 			}
 			f := "-"
 			if len(firing) > 0 {
 				f = strings.Join(firing, ", ")
 			}
-			row(tw, s.URL, r.Objective, targetPercent(r.Target), r.Window, sli, remaining, burn, recent, exhausts, f)
+			row(tw, s.URL, obj, targetPercent(r.Target), r.Window, sli, remaining, burn, recent, exhausts, f)
 			if r.ObservedShare < 1 && !r.NoData {
 				observed = append(observed, fmt.Sprintf("%s: observed %s of the %s window (%s), since the service started; the budget is judged against the events the whole window would hold at the observed rate",
-					r.Objective, human(secondsDuration(r.ObservedSeconds)), r.Window, percent(r.ObservedShare)))
+					obj, human(secondsDuration(r.ObservedSeconds)), r.Window, percent(r.ObservedShare)))
 			}
 		}
 	}

@@ -5,9 +5,10 @@
 //	go run ./examples/service -addr :9000     # or PORT=9000
 //
 // It serves /hello, the health probes (/livez, /readyz, /startupz, /healthz)
-// backed by a simulated dependency, tracks a 99.9% availability objective
-// over /hello and serves its error budget at /slo (a page with the
-// burn-down in a browser, JSON to curl), and shuts down on SIGINT
+// backed by a simulated dependency, tracks an availability objective per
+// route (99.9% for /hello, 99% for /quote) and serves their error budgets
+// at /slo (a page with a card per route, worst first, in a browser, JSON
+// to curl), and shuts down on SIGINT
 // or SIGTERM after draining for -drain-delay; a second SIGINT or SIGTERM
 // exits at once. /quote calls a flaky
 // simulated upstream through a circuit breaker with retries; while its
@@ -48,13 +49,24 @@ import (
 	"github.com/ybiyri/runkit/telemetry"
 )
 
-// helloAvailability is the objective of GET /hello. slos/hello.yaml holds
-// the same objective as an OpenSLO file, for the Prometheus rules of a
-// fleet of replicas.
-var helloAvailability = slo.Objective{
-	Name:   "hello-availability",
+// availability is the objective every route of the service is held to,
+// each route on its own (slo.Routes): 99.9% of requests answered without a
+// 5xx within 300 ms over 30 days. slos/hello.yaml holds the objective of
+// GET /hello as an OpenSLO file, for the Prometheus rules of a fleet of
+// replicas.
+var availability = slo.Objective{
+	Name:   "availability",
 	Target: 0.999,
 	Window: slo.Rolling(30 * 24 * time.Hour),
+}
+
+// routeObjectives are the service's per-route objectives: GET /quote,
+// which depends on a flaky upstream behind a breaker, promises less and
+// may take longer.
+var routeObjectives = slo.RoutesConfig{
+	Tracker:   slo.TrackerConfig{Latency: 300 * time.Millisecond}, // slower is bad
+	Routes:    []string{"GET /hello", "GET /quote"},
+	Overrides: map[string]slo.RouteOverride{"GET /quote": {Target: 0.99, Latency: time.Second}},
 }
 
 func main() {
@@ -137,13 +149,16 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 
-	availability, err := slo.NewTracker(helloAvailability, slo.TrackerConfig{Latency: 300 * time.Millisecond}) // slower is bad
+	routes, err := slo.NewRoutes(availability, routeObjectives)
 	if err != nil {
 		return err
 	}
-	tracked := slo.Middleware(availability, slo.MiddlewareConfig{})
-	if err := journal.WatchTracker(availability); err != nil {
-		return err
+	// The route is the mux's pattern, known inside the mux.
+	tracked := routes.Middleware(slo.MiddlewareConfig{})
+	for _, t := range routes.Trackers() {
+		if err := journal.WatchTracker(t); err != nil {
+			return err
+		}
 	}
 
 	mux := http.NewServeMux()
@@ -158,11 +173,11 @@ func run(ctx context.Context, args []string) error {
 		}
 		fmt.Fprintln(w, "hello")
 	})))
-	mux.Handle("GET /slo", availability.Handler()) // a browser gets the page
+	mux.Handle("GET /slo", routes.Handler()) // every route, worst first; a browser gets the page
 	mux.Handle("GET /metrics", tel.MetricsHandler())
 	mux.Handle("GET /version", deploy.VersionHandler())
 	mux.Handle("GET /events", journal) // a browser gets the timeline
-	mux.HandleFunc("GET /quote", func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("GET /quote", tracked(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		req, _ := http.NewRequestWithContext(r.Context(), http.MethodGet, upstreamURL, nil)
 		resp, err := client.Do(req)
 		if err != nil {
@@ -176,7 +191,7 @@ func run(ctx context.Context, args []string) error {
 		defer resp.Body.Close()
 		w.WriteHeader(resp.StatusCode)
 		io.Copy(w, resp.Body)
-	})
+	})))
 
 	srv := &http.Server{Addr: *addr, Handler: tel.Middleware(mux), ReadHeaderTimeout: 5 * time.Second}
 	// Listen before announcing: a service that cannot bind its port (one

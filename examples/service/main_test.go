@@ -93,10 +93,12 @@ func TestSLOPage(t *testing.T) {
 	browser := browsertest.Start(t)
 	tab := browsertest.Open(t, browser, url+"/slo", browsertest.Desktop)
 	tab.RequireClean(t, url)
+	// A card per route, worst first: /hello has data, /quote and the
+	// overflow route none.
 	name := browsertest.Eval[string](t, tab, `document.querySelector("section.slo h2").textContent`)
-	lines := browsertest.Eval[int](t, tab, `document.querySelectorAll("polyline.burn").length`)
-	if name != "hello-availability" || lines != 1 {
-		t.Errorf("/slo in a browser shows %q with %d burn-down lines", name, lines)
+	cards := browsertest.Eval[int](t, tab, `document.querySelectorAll("section.slo").length`)
+	if name != "availability GET /hello" || cards != 3 {
+		t.Errorf("/slo in a browser shows %q first of %d cards, want availability GET /hello of 3", name, cards)
 	}
 	sli := browsertest.Eval[string](t, tab, `document.querySelector(".stat .note").textContent`)
 	if !strings.Contains(sli, "of 20 events") {

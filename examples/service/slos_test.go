@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/ybiyri/runkit/slo"
 	"github.com/ybiyri/runkit/slo/openslo"
 	"github.com/ybiyri/runkit/slo/promrules"
 )
@@ -24,8 +25,8 @@ func TestSLOFileMatchesTracker(t *testing.T) {
 		t.Fatalf("slos/hello.yaml holds %d SLOs, want one with one objective", len(slos))
 	}
 	got := slos[0].Objectives[0].Objective
-	if !reflect.DeepEqual(got, helloAvailability) {
-		t.Errorf("slos/hello.yaml's objective = %+v, want the tracked %+v", got, helloAvailability)
+	if !reflect.DeepEqual(got, availability) || routeObjectives.Overrides["GET /hello"] != (slo.RouteOverride{}) {
+		t.Errorf("slos/hello.yaml's objective = %+v, want the tracked %+v of GET /hello", got, availability)
 	}
 
 	bad, good, total, err := slos[0].Indicator.PromQL()

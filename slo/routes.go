@@ -1,0 +1,289 @@
+package slo
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ybiyri/runkit/internal/readonly"
+)
+
+// DefaultMaxRoutes is how many routes a Routes tracks when its config sets
+// no MaxRoutes.
+const DefaultMaxRoutes = 64
+
+// OverflowRoute is the route under which Routes records the requests of
+// routes past its MaxRoutes, and NoRoute that of requests that matched no
+// pattern of the mux (its 404s, whatever their path).
+const (
+	OverflowRoute = "(other routes)"
+	NoRoute       = "(no route)"
+)
+
+// RoutesConfig configures Routes. Every zero field has a default.
+type RoutesConfig struct {
+	// Tracker configures every route's tracker: its Latency, Policy,
+	// Resolution, clock and MeterProvider.
+	Tracker TrackerConfig
+	// Overrides sets a route's own target or latency threshold where the
+	// template does not fit, by route ("POST /checkout").
+	Overrides map[string]RouteOverride
+	// Routes lists routes whose trackers NewRoutes makes at once, before
+	// their first request, so that a journal or an alert can watch them
+	// from the start. They count toward MaxRoutes.
+	Routes []string
+	// MaxRoutes is how many routes get their own tracker, those of Routes
+	// first, then others in the order they are first requested; the requests of any other route are
+	// recorded under OverflowRoute and counted in Overflowed. Zero means
+	// DefaultMaxRoutes.
+	MaxRoutes int
+}
+
+// RouteOverride is one route's departure from the template. A zero field
+// keeps the template's.
+type RouteOverride struct {
+	Target  float64
+	Latency time.Duration
+}
+
+// Routes applies one objective per route: each route (a ServeMux
+// pattern, as telemetry's http.route) gets its own tracker of the
+// template objective, made when the route is first requested; it has
+// observed the route since the Routes were made, with no request before
+// its first (TrackerStatus.Observed). The number
+// of trackers is bounded by MaxRoutes, plus one for OverflowRoute, so
+// requests for ever new routes cannot grow memory.
+type Routes struct {
+	o         Objective
+	cfg       RoutesConfig
+	max       int
+	trackers  sync.Map // route → *Tracker
+	mu        sync.Mutex
+	count     int // routes with their own tracker; guarded by mu
+	overflow  *Tracker
+	overflows atomic.Int64
+	since     time.Time // when the Routes were made
+}
+
+// NewRoutes returns the per-route objectives of template o. It returns an
+// error naming the field when o, cfg.Tracker, an override or MaxRoutes is
+// not valid, so that no route's tracker can fail to be made later.
+func NewRoutes(o Objective, cfg RoutesConfig) (*Routes, error) {
+	switch {
+	case cfg.MaxRoutes < 0:
+		return nil, fmt.Errorf("slo: RoutesConfig.MaxRoutes %d is negative", cfg.MaxRoutes)
+	case cfg.MaxRoutes == 0:
+		cfg.MaxRoutes = DefaultMaxRoutes
+	}
+	overflow, err := newRouteTracker(o, cfg.Tracker, OverflowRoute, time.Time{})
+	if err != nil {
+		return nil, err
+	}
+	since := overflow.now()
+	for route, ov := range cfg.Overrides {
+		if route == "" {
+			return nil, fmt.Errorf("slo: RoutesConfig.Overrides has an empty route")
+		}
+		ro, rc := ov.apply(o, cfg.Tracker)
+		if _, err := newRouteTracker(ro, rc, route, since); err != nil {
+			return nil, fmt.Errorf("slo: RoutesConfig.Overrides[%q]: %w", route, err)
+		}
+	}
+	rs := &Routes{o: o, cfg: cfg, max: cfg.MaxRoutes, overflow: overflow, since: since}
+	if len(cfg.Routes) > cfg.MaxRoutes {
+		return nil, fmt.Errorf("slo: RoutesConfig.Routes lists %d routes, more than MaxRoutes %d", len(cfg.Routes), cfg.MaxRoutes)
+	}
+	for _, route := range cfg.Routes {
+		if _, ok := rs.Tracker(route); ok || route == "" {
+			return nil, fmt.Errorf("slo: RoutesConfig.Routes: route %q is empty, listed twice or reserved", route)
+		}
+		rs.trackerFor(route)
+	}
+	return rs, nil
+}
+
+// apply returns the objective and tracker config of a route.
+func (ov RouteOverride) apply(o Objective, cfg TrackerConfig) (Objective, TrackerConfig) {
+	if ov.Target != 0 {
+		o.Target = ov.Target
+	}
+	if ov.Latency != 0 {
+		cfg.Latency = ov.Latency
+	}
+	return o, cfg
+}
+
+// newRouteTracker makes the tracker of one route, observing since the
+// Routes were made: the route had no requests before its first.
+func newRouteTracker(o Objective, cfg TrackerConfig, route string, since time.Time) (*Tracker, error) {
+	return makeTracker(o, cfg, route, since)
+}
+
+// Tracker returns the tracker of route, made on its first request, and
+// reports whether it has one; OverflowRoute always has one.
+func (rs *Routes) Tracker(route string) (*Tracker, bool) {
+	if route == OverflowRoute {
+		return rs.overflow, true
+	}
+	t, ok := rs.trackers.Load(route)
+	if !ok {
+		return nil, false
+	}
+	return t.(*Tracker), true
+}
+
+// Trackers returns the trackers made so far, by route, the overflow
+// route's last.
+func (rs *Routes) Trackers() []*Tracker {
+	var out []*Tracker
+	rs.trackers.Range(func(_, v any) bool {
+		out = append(out, v.(*Tracker))
+		return true
+	})
+	slices.SortFunc(out, func(a, b *Tracker) int { return strings.Compare(a.route, b.route) })
+	return append(out, rs.overflow)
+}
+
+// Overflowed returns how many requests were recorded under OverflowRoute.
+func (rs *Routes) Overflowed() int64 { return rs.overflows.Load() }
+
+// trackerFor returns the tracker of route, making it when there is room.
+func (rs *Routes) trackerFor(route string) *Tracker {
+	if t, ok := rs.trackers.Load(route); ok {
+		return t.(*Tracker)
+	}
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if t, ok := rs.trackers.Load(route); ok {
+		return t.(*Tracker)
+	}
+	if rs.count >= rs.max {
+		rs.overflows.Add(1)
+		return rs.overflow
+	}
+	ov := rs.cfg.Overrides[route]
+	o, cfg := ov.apply(rs.o, rs.cfg.Tracker)
+	t, err := newRouteTracker(o, cfg, route, rs.since)
+	if err != nil {
+		// NewRoutes made the same tracker: this cannot fail.
+		panic("slo: " + err.Error())
+	}
+	rs.trackers.Store(route, t)
+	rs.count++
+	return t
+}
+
+// routeOf returns the route of a request a ServeMux has matched: its
+// pattern without the host ("GET /items/{id}"), or NoRoute when no pattern
+// matched.
+func routeOf(r *http.Request) string {
+	p := r.Pattern
+	if p == "" {
+		return NoRoute
+	}
+	method, rest, ok := strings.Cut(p, " ")
+	if !ok {
+		method, rest = "", p
+	}
+	if i := strings.IndexByte(rest, '/'); i > 0 {
+		rest = rest[i:]
+	}
+	if method == "" {
+		return rest
+	}
+	return method + " " + rest
+}
+
+// Middleware returns a wrapper that records every request into the
+// tracker of its route, as Middleware does for one tracker. It wraps the
+// mux (the route is known once the mux has matched the request: the mux
+// writes r.Pattern into the request it is given); a request that matches
+// no pattern is recorded under NoRoute. A route's latency threshold is its
+// tracker's, and the clock the template's.
+func (rs *Routes) Middleware(cfg MiddlewareConfig) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			serveRecorded(w, r, next, cfg, rs.overflow.now, func() *Tracker { return rs.trackerFor(routeOf(r)) })
+		})
+	}
+}
+
+// Handler serves the status of every route: a JSON array of Report,
+// worst first (see worstFirst), or, to a browser, a page with a card per
+// route in the same order.
+func (rs *Routes) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !readonly.Allow(w, r) {
+			return
+		}
+		w.Header().Add("Vary", "Accept")
+		trackers := rs.Trackers()
+		statuses := make([]TrackerStatus, len(trackers))
+		for i, t := range trackers {
+			statuses[i] = t.Status()
+		}
+		order := worstFirst(statuses)
+		sorted := make([]*Tracker, len(order))
+		for i, j := range order {
+			sorted[i] = trackers[j]
+		}
+		if wantsHTML(r) {
+			d, _ := NewDashboard(DashboardConfig{Title: rs.o.Name + " by route"}, sorted...)
+			d.serveHTML(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		if r.Method == http.MethodHead {
+			return
+		}
+		reports := make([]Report, len(order))
+		for i, j := range order {
+			reports[i] = statuses[j].Report()
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		enc.Encode(reports)
+	})
+}
+
+// worstFirst returns the indices of statuses, worst first: those with a page
+// tier firing, then a ticket tier, then by budget remaining, least first;
+// those with no data last. Ties keep their order.
+func worstFirst(statuses []TrackerStatus) []int {
+	rank := func(s TrackerStatus) int {
+		switch {
+		case s.NoData:
+			return 3
+		case s.Firing(Page):
+			return 0
+		case s.Firing(Ticket):
+			return 1
+		}
+		return 2
+	}
+	order := make([]int, len(statuses))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		sa, sb := statuses[a], statuses[b]
+		return cmp.Or(cmp.Compare(rank(sa), rank(sb)), cmp.Compare(sa.Remaining, sb.Remaining))
+	})
+	return order
+}
+
+// displayName is the objective's name, and its route for a tracker of
+// Routes: "api POST /checkout".
+func (t *Tracker) displayName() string {
+	if t.route == "" {
+		return t.o.Name
+	}
+	return t.o.Name + " " + t.route
+}

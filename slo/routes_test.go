@@ -1,0 +1,249 @@
+package slo_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/ybiyri/runkit/slo"
+)
+
+var apiTemplate = slo.Objective{Name: "api", Target: 0.99, Window: slo.Rolling(30 * day)}
+
+// routesServer serves a mux wrapped in rs's middleware, as a service wires
+// it, with routes that answer 200, 503, or slowly.
+func routesServer(t *testing.T, rs *slo.Routes, clock *fakeClock) *httptest.Server {
+	t.Helper()
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /hello", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hello") })
+	mux.HandleFunc("POST /checkout", func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "down", http.StatusServiceUnavailable)
+	})
+	mux.HandleFunc("GET /items/{id}", func(w http.ResponseWriter, r *http.Request) {
+		clock.advance(500 * time.Millisecond) // slow for the template's 300ms, not for the override's 1s
+	})
+	mux.Handle("GET /slo", rs.Handler())
+	srv := httptest.NewServer(rs.Middleware(slo.MiddlewareConfig{})(mux))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+func TestRoutesTrackEachRoute(t *testing.T) {
+	clock := &fakeClock{now: t0}
+	rs, err := slo.NewRoutes(apiTemplate, slo.RoutesConfig{
+		Tracker:   slo.TrackerConfig{Now: clock.Now, Latency: 300 * time.Millisecond},
+		Overrides: map[string]slo.RouteOverride{"GET /items/{id}": {Latency: time.Second}, "POST /checkout": {Target: 0.9}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := routesServer(t, rs, clock)
+	for _, req := range []struct{ method, path string }{
+		{"GET", "/hello"}, {"GET", "/hello"}, {"POST", "/checkout"}, {"GET", "/items/1"}, {"GET", "/items/2"}, {"GET", "/nowhere"},
+	} {
+		r, _ := http.NewRequest(req.method, srv.URL+req.path, nil)
+		resp, err := srv.Client().Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	want := map[string][2]int64{ // good, total
+		"GET /hello": {2, 2}, "POST /checkout": {0, 1}, "GET /items/{id}": {2, 2}, slo.NoRoute: {1, 1},
+	}
+	for route, w := range want {
+		tr, ok := rs.Tracker(route)
+		if !ok {
+			t.Errorf("Tracker(%q): none", route)
+			continue
+		}
+		if s := tr.Status(); s.Good != w[0] || s.Total != w[1] || s.Route != route {
+			t.Errorf("route %q: %d/%d route %q, want %d/%d", route, s.Good, s.Total, s.Route, w[0], w[1])
+		}
+	}
+	if tr, _ := rs.Tracker("POST /checkout"); tr.Objective().Target != 0.9 {
+		t.Errorf("POST /checkout target %v, want the override's 0.9", tr.Objective().Target)
+	}
+
+	// /slo: every route, worst first (checkout has spent its budget), as
+	// JSON reports that carry the route.
+	resp, err := srv.Client().Get(srv.URL + "/slo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var reports []slo.Report
+	if err := json.NewDecoder(resp.Body).Decode(&reports); err != nil {
+		t.Fatal(err)
+	}
+	var routes []string
+	for _, r := range reports {
+		routes = append(routes, r.Route)
+	}
+	// /slo itself was recorded only after it answered.
+	if len(reports) != 5 || reports[0].Route != "POST /checkout" || reports[len(reports)-1].Route != slo.OverflowRoute {
+		t.Errorf("/slo routes = %q, want POST /checkout first and %q last (no data)", routes, slo.OverflowRoute)
+	}
+
+	// A browser gets a card per route.
+	r, _ := http.NewRequest("GET", srv.URL+"/slo", nil)
+	r.Header.Set("Accept", "text/html")
+	page, err := srv.Client().Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(page.Body)
+	page.Body.Close()
+	for _, route := range []string{"api POST /checkout", "api GET /hello", "api GET /items/{id}"} {
+		if !strings.Contains(string(body), strings.ReplaceAll(route, "/", "/")) {
+			t.Errorf("page has no card %q", route)
+		}
+	}
+}
+
+func TestRoutesRejectBadConfig(t *testing.T) {
+	for _, cfg := range []slo.RoutesConfig{
+		{MaxRoutes: -1},
+		{Overrides: map[string]slo.RouteOverride{"GET /x": {Target: 1.5}}},
+		{Overrides: map[string]slo.RouteOverride{"GET /x": {Latency: -time.Second}}},
+		{Overrides: map[string]slo.RouteOverride{"": {Target: 0.9}}},
+		{Routes: []string{"GET /a", "GET /a"}},
+		{Routes: []string{""}},
+		{Routes: []string{slo.OverflowRoute}},
+		{Routes: []string{"GET /a", "GET /b"}, MaxRoutes: 1},
+	} {
+		if _, err := slo.NewRoutes(apiTemplate, cfg); err == nil {
+			t.Errorf("NewRoutes(%+v) = nil error", cfg)
+		}
+	}
+}
+
+// TestRoutesBoundMemory: a scanner sending 10,000 random paths, across
+// more patterns than MaxRoutes, makes no more than MaxRoutes trackers;
+// the rest is recorded under OverflowRoute and counted.
+func TestRoutesBoundMemory(t *testing.T) {
+	const maxRoutes = 8
+	rs, err := slo.NewRoutes(apiTemplate, slo.RoutesConfig{MaxRoutes: maxRoutes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	for i := range 100 {
+		mux.HandleFunc(fmt.Sprintf("GET /p%d/{rest...}", i), func(http.ResponseWriter, *http.Request) {})
+	}
+	h := rs.Middleware(slo.MiddlewareConfig{})(mux)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 10_000 {
+		path := fmt.Sprintf("/%x/%x", rng.Uint64(), rng.Uint64())
+		if rng.IntN(2) == 0 {
+			path = fmt.Sprintf("/p%d/%x", rng.IntN(100), rng.Uint64())
+		}
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", path, nil))
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	trackers := rs.Trackers()
+	if len(trackers) != maxRoutes+1 {
+		t.Errorf("%d trackers, want %d and the overflow route's", len(trackers), maxRoutes)
+	}
+	var total int64
+	for _, tr := range trackers {
+		total += tr.Status().Total
+	}
+	if total != 10_000 || rs.Overflowed() == 0 {
+		t.Errorf("recorded %d of 10,000 requests, %d under the overflow route", total, rs.Overflowed())
+	}
+	if o, _ := rs.Tracker(slo.OverflowRoute); o.Status().Total != rs.Overflowed() {
+		t.Errorf("overflow route holds %d, Overflowed %d", o.Status().Total, rs.Overflowed())
+	}
+	grown := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	if limit := int64(maxRoutes+1) * 64 << 10; grown > limit {
+		t.Errorf("heap grew %d bytes over 10,000 random paths, more than %d trackers of 64 KiB", grown, maxRoutes+1)
+	}
+	t.Logf("10,000 random paths: heap grew %d bytes, %d routes tracked, %d requests overflowed", grown, len(trackers)-1, rs.Overflowed())
+}
+
+// The events counter carries each route, so that Prometheus rules can keep
+// it.
+func TestRoutesCountEventsByRoute(t *testing.T) {
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	defer mp.Shutdown(context.Background())
+	clock := &fakeClock{now: t0}
+	rs, err := slo.NewRoutes(apiTemplate, slo.RoutesConfig{Tracker: slo.TrackerConfig{Now: clock.Now, MeterProvider: mp}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := routesServer(t, rs, clock)
+	for range 3 {
+		resp, err := srv.Client().Get(srv.URL + "/hello")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(context.Background(), &rm); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int64{}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if m.Name != slo.EventsMetric {
+				continue
+			}
+			for _, p := range m.Data.(metricdata.Sum[int64]).DataPoints {
+				route, _ := p.Attributes.Value(attribute.Key("route"))
+				outcome, _ := p.Attributes.Value(attribute.Key("outcome"))
+				got[route.AsString()+" "+outcome.AsString()] = p.Value
+			}
+		}
+	}
+	if got["GET /hello good"] != 3 || got["GET /hello bad"] != 0 {
+		t.Errorf("events by route = %v, want 3 good for GET /hello", got)
+	}
+}
+
+// Routes listed in RoutesConfig.Routes have their trackers from the start.
+func TestRoutesMadeAtOnce(t *testing.T) {
+	rs, err := slo.NewRoutes(apiTemplate, slo.RoutesConfig{Routes: []string{"GET /hello", "POST /checkout"}, MaxRoutes: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, route := range []string{"GET /hello", "POST /checkout"} {
+		if tr, ok := rs.Tracker(route); !ok || !tr.Status().NoData {
+			t.Errorf("Tracker(%q) = %v, %v; want one with no data", route, tr, ok)
+		}
+	}
+	if n := len(rs.Trackers()); n != 3 {
+		t.Errorf("%d trackers, want the two routes' and the overflow route's", n)
+	}
+}
