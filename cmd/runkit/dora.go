@@ -180,18 +180,9 @@ func newDORA() *cobra.Command {
 			if htmlFile != "" {
 				r := deploy.DORAReport{Title: doraTitle(keep), Start: start, End: end, Deployments: deployments,
 					Incidents: incidents, IncidentsUnknown: len(incidentFile) == 0}
-				var buf bytes.Buffer
-				if err := r.WriteHTML(&buf); err != nil {
-					return usageErrorf("%v", err)
-				}
-				if htmlFile == "-" {
-					_, err := cmd.OutOrStdout().Write(buf.Bytes())
+				if done, err := writeHTMLFlag(cmd, htmlFile, r.WriteHTML); done || err != nil {
 					return err
 				}
-				if err := writeOutput(htmlFile, buf.Bytes()); err != nil {
-					return usageErrorf("--html %s: %v", htmlFile, err)
-				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s\n", htmlFile)
 			}
 			if out == jsonFormat {
 				o := doraJSON(d)
@@ -566,4 +557,22 @@ func doraTable(w io.Writer, d deploy.DORA) error {
 		}
 	}
 	return nil
+}
+
+// writeHTMLFlag writes the page of an --html flag: to standard output for
+// "-", which is then the whole output (done), else to the file.
+func writeHTMLFlag(cmd *cobra.Command, htmlFile string, write func(io.Writer) error) (done bool, err error) {
+	var buf bytes.Buffer
+	if err := write(&buf); err != nil {
+		return true, usageErrorf("%v", err)
+	}
+	if htmlFile == "-" {
+		_, err := cmd.OutOrStdout().Write(buf.Bytes())
+		return true, err
+	}
+	if err := writeOutput(htmlFile, buf.Bytes()); err != nil {
+		return true, usageErrorf("--html %s: %v", htmlFile, err)
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s\n", htmlFile)
+	return false, nil
 }

@@ -87,18 +87,9 @@ func newTimeline() *cobra.Command {
 				return err
 			}
 			if htmlFile != "" {
-				var buf bytes.Buffer
-				if err := tl.WriteHTML(&buf); err != nil {
-					return usageErrorf("%v", err)
-				}
-				if htmlFile == "-" {
-					_, err := cmd.OutOrStdout().Write(buf.Bytes())
+				if done, err := writeHTMLFlag(cmd, htmlFile, tl.WriteHTML); done || err != nil {
 					return err
 				}
-				if err := writeOutput(htmlFile, buf.Bytes()); err != nil {
-					return usageErrorf("--html %s: %v", htmlFile, err)
-				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s\n", htmlFile)
 			}
 			events := tl.Sorted()
 			if out == jsonFormat {
