@@ -239,7 +239,8 @@ func TestREADMENamesTheToolsTheTestsNeed(t *testing.T) {
 
 // testToolNeeds returns, for each tool of testTools, the directories
 // (relative to the module root) whose tests start it: by exec.LookPath,
-// exec.Command or a helper named tool or requireTool with the tool's name,
+// exec.Command or a helper named tool, Tool or requireTool with the
+// tool's name, internal/promtest's StartPrometheus and StartAlertmanager,
 // or through a package of testToolHelpers.
 func testToolNeeds(t *testing.T) map[string][]string {
 	t.Helper()
@@ -286,7 +287,13 @@ func testToolNeeds(t *testing.T) map[string][]string {
 				name = fn.Sel.Name
 			}
 			switch name {
-			case "LookPath", "Command", "CommandContext", "tool", "requireTool":
+			case "LookPath", "Command", "CommandContext", "tool", "requireTool", "Tool":
+			case "StartPrometheus": // internal/promtest's servers
+				need("prometheus", dir)
+				return true
+			case "StartAlertmanager":
+				need("prometheus-alertmanager", dir)
+				return true
 			default:
 				return true
 			}
