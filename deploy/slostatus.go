@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/ybiyri/runkit/slo"
 )
@@ -21,7 +20,7 @@ import (
 const maxSLOStatus = 8 << 20
 
 // ReadSLOStatus reads the JSON a slo.Tracker's Handler serves (a
-// slo.Report) into statuses for Gate.Decide, so that a pipeline gates on a
+// slo.TrackerStatus) into statuses for Gate.Decide, so that a pipeline gates on a
 // service's /slo with no glue. It reads one report, an array of reports,
 // or several of either one after another (the /slo answers of several
 // services, concatenated); "[]" is no status, which the gate refuses by
@@ -30,10 +29,8 @@ const maxSLOStatus = 8 << 20
 // What the gate reads must be there: "objective" (not empty), "noData",
 // "budgetRemaining", and each tier's "severity" and "firing"; an error
 // names the report (counting from 1) and the field. The other fields are
-// read when present: the window (Period) when slo.ParseWindow reads it, in
-// its time zone when this machine knows the zone, and a tier's windows
-// when slo.ParseDuration reads them; a tier's BudgetShare is not in the
-// report and reads zero. A report without "observedShare" (from an
+// read as slo.TrackerStatus's UnmarshalJSON reads them: a status this
+// runkit wrote reads back whole, and one without "observedShare" (from an
 // older runkit) reads as a window observed whole.
 func ReadSLOStatus(r io.Reader) ([]slo.TrackerStatus, error) {
 	dec := json.NewDecoder(r)
@@ -70,14 +67,15 @@ func ReadSLOStatus(r io.Reader) ([]slo.TrackerStatus, error) {
 	return out, nil
 }
 
-// fromReport reads one slo.Report. Its errors begin with ": " or " is",
-// to follow the report's number.
+// fromReport reads one status as slo.TrackerStatus's UnmarshalJSON reads
+// it, once the fields the gate reads are known to be there. Its errors
+// begin with ": " or " is", to follow the report's number.
 func fromReport(raw json.RawMessage) (slo.TrackerStatus, error) {
 	if !bytes.HasPrefix(raw, []byte("{")) {
 		return slo.TrackerStatus{}, errors.New(" is not a JSON object")
 	}
-	var r slo.Report
-	if err := json.Unmarshal(raw, &r); err != nil {
+	var s slo.TrackerStatus
+	if err := json.Unmarshal(raw, &s); err != nil {
 		return slo.TrackerStatus{}, fmt.Errorf(": %w", err)
 	}
 	// Which of the fields the gate reads are present: the zero value of
@@ -97,7 +95,7 @@ func fromReport(raw json.RawMessage) (slo.TrackerStatus, error) {
 	switch {
 	case present.Objective == nil:
 		return slo.TrackerStatus{}, errors.New(`: field "objective" is missing`)
-	case r.Objective == "":
+	case s.Objective == "":
 		return slo.TrackerStatus{}, errors.New(`: field "objective" is empty`)
 	case present.NoData == nil:
 		return slo.TrackerStatus{}, errors.New(`: field "noData" is missing`)
@@ -117,68 +115,6 @@ func fromReport(raw json.RawMessage) (slo.TrackerStatus, error) {
 		case t.Firing == nil:
 			return slo.TrackerStatus{}, fmt.Errorf(`: tier %d: field "firing" is missing`, i)
 		}
-	}
-	var method slo.Method
-	switch r.Method {
-	case "", slo.Occurrences.String():
-	case slo.Timeslices.String():
-		method = slo.Timeslices
-	default:
-		return slo.TrackerStatus{}, fmt.Errorf(": method %q: want %s or %s", r.Method, slo.Occurrences, slo.Timeslices)
-	}
-	s := slo.TrackerStatus{
-		Route: r.Route,
-		Status: slo.Status{
-			Objective: r.Objective, Target: r.Target, Method: method, Good: r.Good, Total: r.Total, NoData: r.NoData,
-			SLI: r.SLI, ErrorRate: r.ErrorRate, Budget: r.Budget, Consumed: r.BudgetConsumed,
-			Remaining: r.BudgetRemaining, BurnRate: r.BurnRate, ExhaustsIn: slo.Forever,
-		},
-		At: r.At, Start: r.WindowStart, End: r.WindowEnd, Dropped: r.Dropped, Future: r.Future,
-	}
-	if r.ExhaustsIn != nil {
-		s.ExhaustsIn = time.Duration(*r.ExhaustsIn * float64(time.Second))
-	}
-	s.RecentBurnRate = r.RecentBurnRate
-	if w, err := slo.ParseWindow(r.RecentWindow); err == nil {
-		s.RecentWindow = w.Rolling
-	}
-	if w, err := slo.ParseWindow(r.Window); err == nil {
-		if r.TimeZone != "" && w.Calendar != slo.NotCalendar {
-			if loc, err := time.LoadLocation(r.TimeZone); err == nil {
-				w = slo.CalendarWindow(w.Calendar, loc)
-			}
-		}
-		s.Period = w
-		s.Window = w.Length(r.At)
-	}
-	if !s.Start.IsZero() && s.End.After(s.Start) {
-		// The bounds the service reported hold even where its zone is
-		// unknown here.
-		s.Window = s.End.Sub(s.Start)
-	}
-	// A report of an older runkit does not say what it observed: its
-	// budget was judged on the events seen, as over a window seen whole.
-	s.Observed, s.ObservedShare = s.Window, 1
-	if present.ObservedShare != nil {
-		s.ObservedShare = r.ObservedShare
-		s.Observed = time.Duration(r.ObservedSeconds * float64(time.Second))
-	}
-	for _, o := range r.OmittedTiers {
-		ot := slo.OmittedTier{Tier: slo.Tier{Severity: o.Severity}, Reason: o.Reason}
-		ot.Tier.Long, _ = slo.ParseDuration(o.Long)
-		ot.Tier.Short, _ = slo.ParseDuration(o.Short)
-		s.OmittedTiers = append(s.OmittedTiers, ot)
-	}
-	for _, t := range r.Tiers {
-		tr := slo.TierResult{Tier: slo.Tier{Severity: t.Severity}, Threshold: t.Threshold,
-			LongBurn: t.LongBurn, ShortBurn: t.ShortBurn, Firing: t.Firing, Reason: t.Reason}
-		if d, err := slo.ParseDuration(t.Long); err == nil {
-			tr.Tier.Long = d
-		}
-		if d, err := slo.ParseDuration(t.Short); err == nil {
-			tr.Tier.Short = d
-		}
-		s.Tiers = append(s.Tiers, tr)
 	}
 	return s, nil
 }

@@ -12,6 +12,8 @@ import (
 
 	_ "time/tzdata" // the calendar window's zone, on any machine
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/ybiyri/runkit/deploy"
 	"github.com/ybiyri/runkit/slo"
 )
@@ -98,6 +100,30 @@ func TestGateReadsTrackerHandlerJSON(t *testing.T) {
 			if a, b := (deploy.Gate{}).Decide(req, got...), (deploy.Gate{}).Decide(req, want); !reflect.DeepEqual(a, b) {
 				t.Errorf("%s: decision on the JSON %v, on the tracker %v", want.Objective, a, b)
 			}
+		}
+	}
+}
+
+// sameWindow compares windows by what they say: a zone read back is the
+// same zone, not the same *time.Location.
+var sameWindow = cmp.Comparer(func(a, b slo.Window) bool {
+	return a.Rolling == b.Rolling && a.Calendar == b.Calendar && a.String() == b.String()
+})
+
+// TestFetchSLOStatusIsTheTrackersStatus: what the gate reads from /slo is
+// the tracker's status, every field of it: a tier's BudgetShare,
+// AllowedBad and ExhaustsIn to the nanosecond included.
+func TestFetchSLOStatusIsTheTrackersStatus(t *testing.T) {
+	_, within, spent, quiet := trackers(t)
+	for _, tr := range []*slo.Tracker{within, spent, quiet} {
+		srv := httptest.NewServer(tr.Handler())
+		got, err := deploy.FetchSLOStatus(t.Context(), nil, srv.URL+"/slo")
+		srv.Close()
+		if err != nil || len(got) != 1 {
+			t.Fatalf("FetchSLOStatus = %d statuses, %v", len(got), err)
+		}
+		if d := cmp.Diff(tr.Status(), got[0], sameWindow); d != "" {
+			t.Errorf("%s read back (-tracker +read):\n%s", got[0].Objective, d)
 		}
 	}
 }
@@ -318,5 +344,15 @@ func TestGateReadsRoutes(t *testing.T) {
 	d := deploy.Gate{}.Decide(deploy.Request{}, got...)
 	if !d.Frozen || !strings.Contains(strings.Join(d.Reasons, "\n"), "api POST /checkout: error budget spent") {
 		t.Errorf("Decide = %+v, want frozen by api POST /checkout", d)
+	}
+	// Each route's status reads back whole.
+	for _, g := range got {
+		tr, ok := rs.Tracker(g.Route)
+		if !ok {
+			t.Fatalf("no tracker for route %q", g.Route)
+		}
+		if diff := cmp.Diff(tr.Status(), g, sameWindow); diff != "" {
+			t.Errorf("route %s read back (-tracker +read):\n%s", g.Route, diff)
+		}
 	}
 }

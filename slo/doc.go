@@ -103,7 +103,7 @@
 // KiB); the requests of any other route go to [OverflowRoute] and are
 // counted, so a scanner requesting random paths cannot grow memory, and
 // requests that match no pattern share [NoRoute]. [Routes.Handler] serves
-// every route's status, worst first, as a JSON array of [Report] with its
+// every route's status, worst first, as a JSON array of [TrackerStatus] with its
 // route, which deploy's gate and runkit slo status read, or as a page
 // with a card per route; the events counter carries the route as an
 // attribute.

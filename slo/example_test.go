@@ -1,6 +1,7 @@
 package slo_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -258,11 +259,16 @@ func ExampleOmittedTier() {
 	// page 1h0m0s burn-rate threshold 14.4 × budget 0.1 = 1.44 ≥ 1: it would need an error rate over 100% and can never fire
 }
 
-func ExampleTrackerStatus_Report() {
+func ExampleTrackerStatus_MarshalJSON() {
 	kolkata, _ := time.LoadLocation("Asia/Kolkata")
 	o := slo.Objective{Name: "api", Target: 0.999, Window: slo.CalendarWindow(slo.Month, kolkata)}
 	tr, _ := slo.NewTracker(o, slo.TrackerConfig{})
-	r := tr.StatusAt(time.Date(2026, 2, 10, 12, 0, 0, 0, kolkata)).Report()
+	b, _ := json.Marshal(tr.StatusAt(time.Date(2026, 2, 10, 12, 0, 0, 0, kolkata)))
+	var r struct {
+		Window, TimeZone       string
+		WindowStart, WindowEnd time.Time
+	}
+	json.Unmarshal(b, &r)
 	fmt.Println(r.Window, r.TimeZone, r.WindowStart, r.WindowEnd)
 	// Output: month Asia/Kolkata 2026-01-31 18:30:00 +0000 UTC 2026-02-28 18:30:00 +0000 UTC
 }

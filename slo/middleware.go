@@ -2,7 +2,6 @@ package slo
 
 import (
 	"encoding/json"
-	"math"
 	"net/http"
 	"time"
 
@@ -148,111 +147,6 @@ func (t *Tracker) Handler() http.Handler {
 		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		enc.Encode(t.Status().Report())
+		enc.Encode(t.Status())
 	})
-}
-
-// Report is the JSON form of a TrackerStatus, as Tracker.Handler serves it.
-// Window is the objective's window as ParseWindow reads it ("30d",
-// "month"), TimeZone the zone of a calendar window (empty for a rolling
-// one), and WindowStart and WindowEnd bound the window reported on, in UTC.
-type Report struct {
-	Objective string `json:"objective"`
-	// Route is the route of Routes reported on; absent for a tracker of
-	// its own.
-	Route           string    `json:"route,omitempty"`
-	Target          float64   `json:"target"`
-	Window          string    `json:"window"`
-	TimeZone        string    `json:"timeZone,omitempty"`
-	WindowStart     time.Time `json:"windowStart"`
-	WindowEnd       time.Time `json:"windowEnd"`
-	Method          string    `json:"method"`
-	At              time.Time `json:"at"`
-	Good            int64     `json:"good"`
-	Total           int64     `json:"total"`
-	NoData          bool      `json:"noData"`
-	SLI             float64   `json:"sli"`
-	ErrorRate       float64   `json:"errorRate"`
-	Budget          float64   `json:"budget"`
-	BudgetConsumed  float64   `json:"budgetConsumed"`
-	BudgetRemaining float64   `json:"budgetRemaining"`
-	// BurnRate is the window burn rate: errorRate / budget over the whole
-	// window so far.
-	BurnRate float64 `json:"burnRate"`
-	// RecentBurnRate is the burn rate over RecentWindow ("1h" for the
-	// default policy), the pace ExhaustsIn projects at; see
-	// TrackerStatus.RecentBurnRate.
-	RecentBurnRate float64 `json:"recentBurnRate"`
-	RecentWindow   string  `json:"recentWindow"`
-	// ExhaustsIn is when the remaining budget runs out at recentBurnRate,
-	// in seconds: 0 once it is spent, null when recentBurnRate is 0 (it
-	// does not run out at the recent pace, whatever burnRate says).
-	ExhaustsIn *float64 `json:"exhaustsInSeconds"`
-	Dropped    int64    `json:"dropped"`
-	Future     int64    `json:"future"`
-	// ObservedSeconds is how much of the window so far the tracker has
-	// seen, in seconds, and ObservedShare that as a share of the window so
-	// far: TrackerStatus.Observed and ObservedShare. Below 1, as after a
-	// restart, the budget is judged against the events the whole window
-	// would hold at the observed rate.
-	ObservedSeconds float64      `json:"observedSeconds"`
-	ObservedShare   float64      `json:"observedShare"`
-	Tiers           []TierReport `json:"tiers"`
-	// OmittedTiers lists the default policy's tiers that cannot serve the
-	// objective, with the reason; it is empty, never null.
-	OmittedTiers []OmittedTierReport `json:"omittedTiers"`
-}
-
-// OmittedTierReport is the JSON form of an OmittedTier.
-type OmittedTierReport struct {
-	Severity Severity `json:"severity"`
-	Long     string   `json:"long"`
-	Short    string   `json:"short"`
-	Reason   string   `json:"reason"`
-}
-
-// TierReport is the JSON form of a TierResult.
-type TierReport struct {
-	Severity  Severity `json:"severity"`
-	Long      string   `json:"long"`
-	Short     string   `json:"short"`
-	Threshold float64  `json:"threshold"`
-	LongBurn  float64  `json:"longBurn"`
-	ShortBurn float64  `json:"shortBurn"`
-	Firing    bool     `json:"firing"`
-	Reason    string   `json:"reason"`
-}
-
-// Report returns s in the JSON form Tracker.Handler serves.
-func (s TrackerStatus) Report() Report {
-	r := Report{
-		Objective: s.Objective, Route: s.Route, Target: s.Target, Window: s.Period.text(),
-		WindowStart: s.Start.UTC(), WindowEnd: s.End.UTC(),
-		Method: s.Method.String(), At: s.At.UTC(), Good: s.Good, Total: s.Total, NoData: s.NoData,
-		SLI: s.SLI, ErrorRate: s.ErrorRate, Budget: s.Budget, BudgetConsumed: s.Consumed,
-		BudgetRemaining: s.Remaining, BurnRate: s.BurnRate, Dropped: s.Dropped, Future: s.Future,
-		RecentBurnRate: s.RecentBurnRate, RecentWindow: FormatDuration(s.RecentWindow),
-		ObservedSeconds: s.Observed.Seconds(), ObservedShare: s.ObservedShare,
-		Tiers:        make([]TierReport, len(s.Tiers)),
-		OmittedTiers: make([]OmittedTierReport, len(s.OmittedTiers)),
-	}
-	if s.Period.Calendar != NotCalendar {
-		r.TimeZone = s.Period.loc().String()
-	}
-	for i, o := range s.OmittedTiers {
-		r.OmittedTiers[i] = OmittedTierReport{
-			Severity: o.Tier.Severity, Long: FormatDuration(o.Tier.Long), Short: FormatDuration(o.Tier.ShortWindow()), Reason: o.Reason,
-		}
-	}
-	if s.ExhaustsIn != Forever {
-		v := math.Round(s.ExhaustsIn.Seconds())
-		r.ExhaustsIn = &v
-	}
-	for i, tr := range s.Tiers {
-		r.Tiers[i] = TierReport{
-			Severity: tr.Tier.Severity, Long: FormatDuration(tr.Tier.Long), Short: FormatDuration(tr.Tier.ShortWindow()),
-			Threshold: tr.Threshold, LongBurn: tr.LongBurn, ShortBurn: tr.ShortBurn, Firing: tr.Firing, Reason: tr.Reason,
-		}
-	}
-	return r
 }

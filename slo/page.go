@@ -47,7 +47,7 @@ const DashboardPoints = 250
 // from a phone's width up.
 //
 // As an http.Handler, it serves the page to a client whose Accept header
-// prefers text/html and a JSON array of Report, one per tracker, to any
+// prefers text/html and a JSON array of TrackerStatus, one per tracker, to any
 // other. Tracker.Handler does the same for one tracker.
 type Dashboard struct {
 	title    string
@@ -105,13 +105,13 @@ func (d *Dashboard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodHead {
 			return
 		}
-		reports := make([]Report, len(d.trackers))
+		statuses := make([]TrackerStatus, len(d.trackers))
 		for i, t := range d.trackers {
-			reports[i] = t.Status().Report()
+			statuses[i] = t.Status()
 		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		enc.Encode(reports)
+		enc.Encode(statuses)
 		return
 	}
 	d.serveHTML(w, r)

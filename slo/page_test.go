@@ -27,7 +27,7 @@ func TestHandlerNegotiates(t *testing.T) {
 	srv := httptest.NewServer(tr.Handler())
 	defer srv.Close()
 	// What the handler served before it knew HTML: the report, indented.
-	wantJSON, err := json.MarshalIndent(tr.Status().Report(), "", "  ")
+	wantJSON, err := json.MarshalIndent(tr.Status(), "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +288,7 @@ func TestDashboard(t *testing.T) {
 	// JSON clients get every report.
 	rec := httptest.NewRecorder()
 	d.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
-	var reports []slo.Report
+	var reports []slo.TrackerStatus
 	if err := json.Unmarshal(rec.Body.Bytes(), &reports); err != nil {
 		t.Fatal(err)
 	}

@@ -214,7 +214,7 @@ func (rs *Routes) Middleware(cfg MiddlewareConfig) func(http.Handler) http.Handl
 	}
 }
 
-// Handler serves the status of every route: a JSON array of Report,
+// Handler serves the status of every route: a JSON array of TrackerStatus,
 // worst first (see worstFirst), or, to a browser, a page with a card per
 // route in the same order.
 func (rs *Routes) Handler() http.Handler {
@@ -243,13 +243,13 @@ func (rs *Routes) Handler() http.Handler {
 		if r.Method == http.MethodHead {
 			return
 		}
-		reports := make([]Report, len(order))
+		worst := make([]TrackerStatus, len(order))
 		for i, j := range order {
-			reports[i] = statuses[j].Report()
+			worst[i] = statuses[j]
 		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		enc.Encode(reports)
+		enc.Encode(worst)
 	})
 }
 

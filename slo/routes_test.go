@@ -97,7 +97,7 @@ func TestRoutesTrackEachRoute(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var reports []slo.Report
+	var reports []slo.TrackerStatus
 	if err := json.NewDecoder(resp.Body).Decode(&reports); err != nil {
 		t.Fatal(err)
 	}

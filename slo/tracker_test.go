@@ -269,7 +269,7 @@ func TestMiddlewareAndHandler(t *testing.T) {
 
 	rec := httptest.NewRecorder()
 	tr.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/slo", nil))
-	var r slo.Report
+	var r wireReport
 	if err := json.Unmarshal(rec.Body.Bytes(), &r); err != nil {
 		t.Fatalf("%v in %s", err, rec.Body)
 	}
@@ -368,7 +368,7 @@ func TestTrackerRefusesFutureEvents(t *testing.T) {
 	if s.Total != 103 || s.Future != 6 || s.Dropped != 0 {
 		t.Errorf("total %d future %d dropped %d, want 103, 6, 0", s.Total, s.Future, s.Dropped)
 	}
-	if r := s.Report(); r.Future != 6 || r.Dropped != 0 {
+	if r := wireOf(t, s); r.Future != 6 || r.Dropped != 0 {
 		t.Errorf("report future %d dropped %d, want 6 and 0", r.Future, r.Dropped)
 	}
 }
@@ -401,7 +401,7 @@ func TestDefaultPolicyKeepsTiersThatCanFire(t *testing.T) {
 		}
 		// The left-out tiers are named with the reason, in the status
 		// and in the JSON.
-		r := s.Report()
+		r := wireOf(t, s)
 		if len(s.OmittedTiers) != 4-len(tt.keep) || len(r.OmittedTiers) != 4-len(tt.keep) {
 			t.Errorf("NewTracker(%v): omitted %+v, report %+v; want %d", tt.target, s.OmittedTiers, r.OmittedTiers, 4-len(tt.keep))
 		}
@@ -415,7 +415,7 @@ func TestDefaultPolicyKeepsTiersThatCanFire(t *testing.T) {
 	tr := newTracker(t, slo.Objective{Name: "day", Target: 0.999, Window: slo.Rolling(day)}, slo.TrackerConfig{})
 	rec := httptest.NewRecorder()
 	tr.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/slo", nil))
-	var r slo.Report
+	var r wireReport
 	if err := json.Unmarshal(rec.Body.Bytes(), &r); err != nil {
 		t.Fatal(err)
 	}
@@ -559,7 +559,7 @@ func TestRecentBurnRate(t *testing.T) {
 	if s.BurnRate <= 0 || s.RecentBurnRate != 0 || s.RecentWindow != time.Hour || s.ExhaustsIn != slo.Forever {
 		t.Errorf("quiet hour: BurnRate %v, RecentBurnRate %v over %v, ExhaustsIn %v; want >0, 0 over 1h, Forever", s.BurnRate, s.RecentBurnRate, s.RecentWindow, s.ExhaustsIn)
 	}
-	r := s.Report()
+	r := wireOf(t, s)
 	if r.BurnRate != s.BurnRate || r.RecentBurnRate != 0 || r.RecentWindow != "1h" || r.ExhaustsIn != nil {
 		t.Errorf("report: burnRate %v, recentBurnRate %v over %q, exhaustsInSeconds %v", r.BurnRate, r.RecentBurnRate, r.RecentWindow, r.ExhaustsIn)
 	}
@@ -621,7 +621,7 @@ func TestTrackerRestartedMidWindow(t *testing.T) {
 	// The JSON says how much was observed.
 	rec := httptest.NewRecorder()
 	tr.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/slo", nil))
-	var r slo.Report
+	var r wireReport
 	if err := json.Unmarshal(rec.Body.Bytes(), &r); err != nil {
 		t.Fatal(err)
 	}

@@ -134,11 +134,11 @@ type draft struct {
 	rec      incidentLine
 	lookback time.Duration
 
-	burnBegan time.Time      // the first page-tier firing in the journal, zero if none
-	burnEvent incident.Event // that event
-	ttr       time.Duration  // as MeasureDORA computes it
-	report    *slo.Report    // the SLO's /slo status, when given
-	changes   []change       // deployments in the lookback, oldest first
+	burnBegan time.Time          // the first page-tier firing in the journal, zero if none
+	burnEvent incident.Event     // that event
+	ttr       time.Duration      // as MeasureDORA computes it
+	report    *slo.TrackerStatus // the SLO's /slo status, when given
+	changes   []change           // deployments in the lookback, oldest first
 	events    []incident.Event
 	services  []string // of --events
 }
@@ -490,15 +490,11 @@ func (d *draft) write(w io.Writer) error {
 // writeImpact writes the impact from the SLO's /slo report: the
 // tracker's counts and budget, and the full outage its spent budget
 // equals, slo.AllowedDowntime of the objective times the share spent.
-func (d *draft) writeImpact(b *strings.Builder, r slo.Report) error {
+func (d *draft) writeImpact(b *strings.Builder, r slo.TrackerStatus) error {
 	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
-	window, err := slo.ParseWindow(r.Window)
-	if err != nil {
-		return usageErrorf("--slo-status: objective %s: window %q: %v", r.Objective, r.Window, err)
-	}
-	length := window.Rolling
+	length := r.Period.Rolling
 	if length == 0 {
-		length = r.WindowEnd.Sub(r.WindowStart)
+		length = r.End.Sub(r.Start)
 	}
 	allowed, err := slo.AllowedDowntime(r.Target, length)
 	if err != nil {
@@ -509,14 +505,14 @@ func (d *draft) writeImpact(b *strings.Builder, r slo.Report) error {
 		return nil
 	}
 	bad := r.Total - r.Good
-	outage := time.Duration(r.BudgetConsumed * float64(allowed)).Round(time.Second)
-	p("Over the SLO's window of %s (target %s), as its tracker counts it:\n\n", r.Window, targetPercent(r.Target))
+	outage := time.Duration(r.Consumed * float64(allowed)).Round(time.Second)
+	p("Over the SLO's window of %s (target %s), as its tracker counts it:\n\n", windowText(r.Period), targetPercent(r.Target))
 	p("| | |\n|---|---|\n")
 	p("| Bad events | %s of %s (%s) |\n", htmlpage.Thousands(bad), htmlpage.Thousands(r.Total), percent(r.ErrorRate))
-	p("| Error budget spent | %s of the window's budget; %s left |\n", percent(r.BudgetConsumed), percent(r.BudgetRemaining))
+	p("| Error budget spent | %s of the window's budget; %s left |\n", percent(r.Consumed), percent(r.Remaining))
 	p("| Equals | %s of full outage, of the %s the window allows |\n", human(outage), human(allowed))
 	p("\n")
-	if !r.WindowStart.IsZero() && r.WindowStart.After(d.rec.Start) {
+	if !r.Start.IsZero() && r.Start.After(d.rec.Start) {
 		p("The window starts after the incident did: the status was read too late to hold all of it.\n\n")
 	} else {
 		p("The window holds the incident and whatever else went wrong in it: this bounds the incident's share from above.\n\n")

@@ -121,8 +121,8 @@ var hostPort = regexp.MustCompile(`^[A-Za-z0-9.\-]+:[0-9]+(/|$)`)
 
 // sloStatus is what one /slo URL answered.
 type sloStatus struct {
-	URL        string       `json:"url"`
-	Objectives []slo.Report `json:"objectives"`
+	URL        string              `json:"url"`
+	Objectives []slo.TrackerStatus `json:"objectives"`
 	// Error says why the URL could not be read; empty when it was.
 	Error string `json:"error,omitempty"`
 
@@ -151,10 +151,10 @@ func fetchAll(ctx context.Context, urls []string) []sloStatus {
 // bounds it for the gate: a report is about 2 KB.
 const maxStatusBody = 8 << 20
 
-// fetchReports reads the /slo JSON at u: one slo.Report or an array.
+// fetchReports reads the /slo JSON at u: one slo.TrackerStatus or an array.
 // Its errors show u as deploy.RedactURL writes it: a status URL may carry
 // a token.
-func fetchReports(ctx context.Context, rawURL string) ([]slo.Report, error) {
+func fetchReports(ctx context.Context, rawURL string) ([]slo.TrackerStatus, error) {
 	u := deploy.RedactURL(rawURL)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
@@ -189,10 +189,10 @@ func fetchReports(ctx context.Context, rawURL string) ([]slo.Report, error) {
 }
 
 // parseReports reads the /slo JSON with deploy.ReadSLOStatus, the parser
-// the gate reads it with, into the reports the table and -o json show,
+// the gate reads it with, into the statuses the table and -o json show,
 // and rejects JSON that is not a runkit /slo status: no objective, a
 // target outside (0, 1) or a window slo.ParseWindow does not read.
-func parseReports(body []byte) ([]slo.Report, error) {
+func parseReports(body []byte) ([]slo.TrackerStatus, error) {
 	statuses, err := deploy.ReadSLOStatus(bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("not the /slo JSON: %v (starts %s)", err, snippet(body))
@@ -200,7 +200,6 @@ func parseReports(body []byte) ([]slo.Report, error) {
 	if len(statuses) == 0 {
 		return nil, fmt.Errorf("the /slo JSON holds no objective")
 	}
-	reports := make([]slo.Report, len(statuses))
 	for i, s := range statuses {
 		switch {
 		case s.Target <= 0 || s.Target >= 1:
@@ -208,9 +207,17 @@ func parseReports(body []byte) ([]slo.Report, error) {
 		case s.Period == (slo.Window{}):
 			return nil, fmt.Errorf("objective %d (%q) is not a runkit /slo status: its window is missing or not one slo.ParseWindow reads", i+1, s.Objective)
 		}
-		reports[i] = s.Report()
 	}
-	return reports, nil
+	return statuses, nil
+}
+
+// windowText writes w as the /slo JSON does and slo.ParseWindow reads it:
+// "30d", or "month" for a calendar window.
+func windowText(w slo.Window) string {
+	if w.Calendar == slo.NotCalendar {
+		return slo.FormatDuration(w.Rolling)
+	}
+	return w.Calendar.String()
 }
 
 // snippet is the start of a body, on one line, for an error.
@@ -240,25 +247,26 @@ func statusTable(w io.Writer, results []sloStatus) error {
 			if r.Route != "" {
 				obj += " " + r.Route
 			}
-			sli, remaining, burn, recent, exhausts := "no data", percent(r.BudgetRemaining), "-", "-", "never"
+			sli, remaining, burn, recent, exhausts := "no data", percent(r.Remaining), "-", "-", "never"
 			if !r.NoData {
 				sli, burn = percent(r.SLI), num(r.BurnRate)
 				// A service of an older runkit reports no recent window.
-				if r.RecentWindow != "" {
-					recent = fmt.Sprintf("%s (%s)", num(r.RecentBurnRate), r.RecentWindow)
-					exhausts = "never at the " + r.RecentWindow + " burn rate"
+				if r.RecentWindow != 0 {
+					rw := slo.FormatDuration(r.RecentWindow)
+					recent = fmt.Sprintf("%s (%s)", num(r.RecentBurnRate), rw)
+					exhausts = "never at the " + rw + " burn rate"
 				}
 			}
 			switch {
-			case !r.NoData && r.BudgetRemaining <= 0:
+			case !r.NoData && r.Remaining <= 0:
 				exhausts = "spent" // as the page says: it ran out, it does not run out in 0s
-			case r.ExhaustsIn != nil:
-				exhausts = human(secondsDuration(*r.ExhaustsIn))
+			case r.ExhaustsIn != slo.Forever:
+				exhausts = human(r.ExhaustsIn.Round(time.Second))
 			}
 			var firing []string
 			for _, t := range r.Tiers {
 				if t.Firing {
-					name := fmt.Sprintf("%s %s/%s", t.Severity, t.Long, t.Short)
+					name := fmt.Sprintf("%s %s/%s", t.Tier.Severity, slo.FormatDuration(t.Tier.Long), slo.FormatDuration(t.Tier.ShortWindow()))
 					firing = append(firing, name)
 					reasons = append(reasons, fmt.Sprintf("%s %s: %s", obj, name, t.Reason))
 				}
@@ -267,10 +275,10 @@ func statusTable(w io.Writer, results []sloStatus) error {
 			if len(firing) > 0 {
 				f = strings.Join(firing, ", ")
 			}
-			row(tw, s.URL, obj, targetPercent(r.Target), r.Window, sli, remaining, burn, recent, exhausts, f)
+			row(tw, s.URL, obj, targetPercent(r.Target), windowText(r.Period), sli, remaining, burn, recent, exhausts, f)
 			if r.ObservedShare < 1 && !r.NoData {
 				observed = append(observed, fmt.Sprintf("%s: observed %s of the %s window (%s), since the service started; the budget is judged against the events the whole window would hold at the observed rate",
-					obj, human(secondsDuration(r.ObservedSeconds)), r.Window, percent(r.ObservedShare)))
+					obj, human(r.Observed), windowText(r.Period), percent(r.ObservedShare)))
 			}
 		}
 	}
@@ -298,7 +306,7 @@ func statusVerdict(results []sloStatus) error {
 		}
 		for _, r := range s.Objectives {
 			for _, t := range r.Tiers {
-				if t.Firing && t.Severity == slo.Page {
+				if t.Firing && t.Tier.Severity == slo.Page {
 					paging = append(paging, fmt.Sprintf("%s (%s)", r.Objective, s.URL))
 					break
 				}
