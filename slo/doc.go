@@ -88,7 +88,10 @@
 // [Middleware] records HTTP requests (5xx, or slower than the tracker's
 // Latency, as bad) on the tracker's clock, and [Tracker.Handler] serves
 // the status as JSON, with the window as [ParseWindow] reads it ("30d",
-// "month") and a calendar window's zone.
+// "month") and a calendar window's zone. The JSON is [TrackerStatus]'s
+// own: a status written and read back is the status written, field by
+// field, so deploy's gate, runkit slo status and the page read the status
+// the tracker made.
 //
 // # Per-route objectives
 //
@@ -103,8 +106,8 @@
 // KiB); the requests of any other route go to [OverflowRoute] and are
 // counted, so a scanner requesting random paths cannot grow memory, and
 // requests that match no pattern share [NoRoute]. [Routes.Handler] serves
-// every route's status, worst first, as a JSON array of [TrackerStatus] with its
-// route, which deploy's gate and runkit slo status read, or as a page
+// every route's status, worst first, as a JSON array of [TrackerStatus]
+// with its route, which deploy's gate and runkit slo status read, or as a page
 // with a card per route; the events counter carries the route as an
 // attribute.
 //
@@ -113,8 +116,8 @@
 // A tracker knows only what it has seen since it started (or since its
 // oldest event, when events older than its start are recorded into it):
 // [TrackerStatus].Observed is that span of the window so far, and
-// ObservedShare its share, in the JSON as observedSeconds and
-// observedShare. Right after a restart a rolling window is mostly unseen,
+// ObservedShare its share, in the JSON as observed (and observedSeconds)
+// and observedShare. Right after a restart a rolling window is mostly unseen,
 // and the few events seen are no measure of a budget that is a share of
 // the whole window's events. So, for [Occurrences], a tracker judges the
 // budget against the events the whole window would hold at the observed

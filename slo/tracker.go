@@ -795,7 +795,9 @@ func (t *Tracker) buckets(d time.Duration) int64 {
 	return min(max(k, 1), t.n)
 }
 
-// TrackerStatus is a tracker's report at one time.
+// TrackerStatus is a tracker's report at one time. It is also the /slo
+// JSON (MarshalJSON and UnmarshalJSON): Tracker.Handler writes it, and
+// deploy.ReadSLOStatus reads it back as it was written.
 type TrackerStatus struct {
 	Status
 	// Route is the route of Routes the status is of, or empty for a

@@ -104,7 +104,19 @@ func (j tierJSON) tier() Tier {
 	return t
 }
 
-// MarshalJSON writes s as Tracker.Handler serves it.
+// MarshalJSON writes s as Tracker.Handler serves it: an object whose
+// fields are named as TrackerStatus's, in lower camel case, but for
+// "window" (Period, as ParseWindow reads it: "30d", "month"), "timeZone"
+// (a calendar window's zone; absent for a rolling one), "windowStart" and
+// "windowEnd" (Start and End, in UTC, as is "at"), "budgetConsumed" and
+// "budgetRemaining" (Consumed and Remaining). Durations are written as
+// FormatDuration writes them. ExhaustsIn is "exhaustsIn", absent when
+// Forever, and "exhaustsInSeconds", rounded to seconds: 0 once the budget
+// is spent, null when RecentBurnRate is 0. Observed is "observed" and
+// "observedSeconds". A tier is its Tier's fields, "short" being its
+// ShortWindow and "shortDefault" true when Short is zero, then the
+// TierResult's or OmittedTier's. "tiers" and "omittedTiers" are lists,
+// never null.
 func (s TrackerStatus) MarshalJSON() ([]byte, error) {
 	j := statusJSON{
 		Objective: s.Objective, Route: s.Route, Target: s.Target, Window: s.Period.text(),
@@ -246,7 +258,7 @@ func readDuration(s string) (time.Duration, error) {
 	var days time.Duration
 	if i := strings.IndexByte(s, 'd'); i > 0 {
 		n, err := strconv.ParseInt(s[:i], 10, 64)
-		if err != nil || n > int64(math.MaxInt64/(24*time.Hour)) {
+		if err != nil || n < 0 || n > int64(math.MaxInt64/(24*time.Hour)) {
 			return 0, fmt.Errorf("slo: duration %q does not read", s)
 		}
 		days, s = time.Duration(n)*24*time.Hour, s[i+1:]

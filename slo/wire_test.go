@@ -2,9 +2,11 @@ package slo_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -242,7 +244,61 @@ func TestStatusFromAnOlderRunkit(t *testing.T) {
 	if err := json.Unmarshal([]byte(`{"objective": "api", "exhaustsInSeconds": null}`), &s); err != nil || s.ExhaustsIn != slo.Forever {
 		t.Errorf("null exhaustsInSeconds: %v, %v; want Forever", s.ExhaustsIn, err)
 	}
+	// Forever is written as null seconds and no exact field.
+	if b, _ := json.Marshal(slo.TrackerStatus{Status: slo.Status{ExhaustsIn: slo.Forever}}); !strings.Contains(string(b), `"exhaustsInSeconds":null`) || strings.Contains(string(b), `"exhaustsIn":`) {
+		t.Errorf("Forever written as %s", b)
+	}
 	if err := json.Unmarshal([]byte(`{"objective": "api", "method": "weekly"}`), &s); err == nil || err.Error() != `method "weekly": want occurrences or timeslices` {
 		t.Errorf("method weekly: %v", err)
 	}
+}
+
+// FuzzStatusJSON checks that no JSON makes UnmarshalJSON panic, and that
+// a status it reads writes and reads back as itself.
+func FuzzStatusJSON(f *testing.F) {
+	kolkata, _ := time.LoadLocation("Asia/Kolkata")
+	tr, err := slo.NewTracker(slo.Objective{Name: "api", Target: 0.999, Window: slo.CalendarWindow(slo.Month, kolkata)}, slo.TrackerConfig{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	tr.RecordN(990, 10)
+	b, _ := json.Marshal(tr.Status())
+	f.Add(b)
+	f.Add([]byte(`{}`))
+	f.Add([]byte(`{"window": "1d2h500µs", "exhaustsIn": "3d0.5ms", "observed": "-5m0s", "observedShare": 0.5}`))
+	f.Add([]byte(`{"exhaustsInSeconds": 1e300, "tiers": [{"long": "99999999999d", "shortDefault": true, "for": "1x"}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var s slo.TrackerStatus
+		if json.Unmarshal(b, &s) != nil {
+			return
+		}
+		again, err := json.Marshal(s)
+		if err != nil {
+			t.Fatalf("%s read as %+v, which does not write: %v", b, s, err)
+		}
+		var back slo.TrackerStatus
+		if err := json.Unmarshal(again, &back); err != nil {
+			t.Fatalf("%s does not read back: %v", again, err)
+		}
+		if d := cmp.Diff(s, back, sameWindow); d != "" {
+			t.Errorf("%s read back (-first +second):\n%s", again, d)
+		}
+	})
+}
+
+func ExampleTrackerStatus_UnmarshalJSON() {
+	// The /slo JSON of a service, as deploy.FetchSLOStatus gets it.
+	body := `{"objective": "checkout", "target": 0.999, "window": "30d", "method": "occurrences",
+		"noData": false, "budgetRemaining": 0.25, "exhaustsIn": "2d3h0.5s", "exhaustsInSeconds": 183601,
+		"tiers": [{"severity": "page", "long": "1h", "short": "5m", "shortDefault": true, "budgetShare": 0.02, "firing": true}]}`
+	var s slo.TrackerStatus
+	if err := json.Unmarshal([]byte(body), &s); err != nil {
+		panic(err)
+	}
+	tier := s.Tiers[0].Tier
+	fmt.Println(s.Objective, s.Period, s.Remaining, s.ExhaustsIn)
+	fmt.Println(tier.Severity, tier.Long, tier.Short, tier.ShortWindow(), tier.BudgetShare, s.Firing(slo.Page))
+	// Output:
+	// checkout 30d 0.25 51h0m0.5s
+	// page 1h0m0s 0s 5m0s 0.02 true
 }
