@@ -20,10 +20,10 @@ import (
 const maxSLOStatus = 8 << 20
 
 // ReadSLOStatus reads the JSON a slo.Tracker's Handler serves (a
-// slo.TrackerStatus) into statuses for Gate.Decide, so that a pipeline gates on a
-// service's /slo with no glue. It reads one report, an array of reports,
-// or several of either one after another (the /slo answers of several
-// services, concatenated); "[]" is no status, which the gate refuses by
+// slo.TrackerStatus) into statuses for Gate.Decide, so that a pipeline
+// gates on a service's /slo with no glue. It reads one report, an array
+// of reports, or several of either one after another (the /slo answers of
+// several services, concatenated); "[]" is no status, which the gate refuses by
 // default, while input with no JSON at all is an error.
 //
 // What the gate reads must be there: "objective" (not empty), "noData",
@@ -67,9 +67,9 @@ func ReadSLOStatus(r io.Reader) ([]slo.TrackerStatus, error) {
 	return out, nil
 }
 
-// fromReport reads one status as slo.TrackerStatus's UnmarshalJSON reads
-// it, once the fields the gate reads are known to be there. Its errors
-// begin with ": " or " is", to follow the report's number.
+// fromReport reads one status with slo.TrackerStatus's UnmarshalJSON and
+// checks that the fields the gate reads were there. Its errors begin with
+// ": " or " is", to follow the report's number.
 func fromReport(raw json.RawMessage) (slo.TrackerStatus, error) {
 	if !bytes.HasPrefix(raw, []byte("{")) {
 		return slo.TrackerStatus{}, errors.New(" is not a JSON object")

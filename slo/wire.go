@@ -10,12 +10,8 @@ import (
 	"time"
 )
 
-// statusJSON is the JSON form of a TrackerStatus, as Tracker.Handler serves
-// it. Window is the objective's window as ParseWindow reads it ("30d",
-// "month"), TimeZone the zone of a calendar window (empty for a rolling
-// one), and WindowStart and WindowEnd bound the window reported on, in UTC.
-//
-// The fields a reader of an older runkit knows keep their names and
+// statusJSON is the JSON form of a TrackerStatus (see MarshalJSON). The
+// fields a reader of an older runkit knows keep their names and
 // meaning; those that say in seconds or rounded what the status holds
 // exactly ("exhaustsInSeconds", "observedSeconds") are joined by exact ones
 // ("exhaustsIn", "observed"), so that a status read back is the status
