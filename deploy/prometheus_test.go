@@ -33,6 +33,44 @@ func fleetSLOs() []promtest.FleetSLO {
 	}
 }
 
+// Each value of a label the rules keep is an objective of its own, which
+// Labels selects.
+func TestFetchPrometheusSLOStatusKept(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Prometheus")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	o := slo.Objective{Name: "regions", Target: 0.999, Window: slo.Rolling(30 * day)}
+	fleet := promtest.StartFleet(t, ctx, promrules.Config{},
+		promtest.FleetSLO{SLO: promrules.SLO{Objective: o, Keep: []string{"instance"}}, ErrorRate: []float64{0.0002, 0.003}})
+	src := deploy.PrometheusSource{URL: fleet.URL, SLO: "regions"}
+	var st []slo.TrackerStatus
+	if !promtest.Until(ctx, func() bool {
+		var err error
+		st, err = deploy.FetchPrometheusSLOStatus(ctx, nil, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(st) == 2 && !st[0].NoData && !st[1].NoData
+	}) {
+		t.Fatalf("statuses %+v", st)
+	}
+	for i, want := range []struct {
+		name string
+		rule deploy.Rule
+	}{{`regions{instance="a"}`, deploy.RuleWithinBudget}, {`regions{instance="b"}`, deploy.RuleBudgetSpent}} {
+		if d := (deploy.Gate{}).Decide(deploy.Request{}, st[i]); st[i].Objective != want.name || d.Rule != want.rule {
+			t.Errorf("status %d: %s, %v; want %s, %v", i, st[i].Objective, d.Rule, want.name, want.rule)
+		}
+	}
+	src.Labels = map[string]string{"instance": "b"}
+	st, err := deploy.FetchPrometheusSLOStatus(ctx, nil, src)
+	if err != nil || len(st) != 1 || st[0].Objective != `regions{instance="b"}` {
+		t.Errorf("instance=b: %+v, %v", st, err)
+	}
+}
+
 // The gate judges the fleet from a real Prometheus holding 29 days of
 // backfilled counters of two replicas, with the rules promrules writes:
 // the budget Prometheus reports is slo.Evaluate's on the same counts, and
@@ -66,6 +104,9 @@ func TestFetchPrometheusSLOStatus(t *testing.T) {
 		d := deploy.Gate{}.Decide(deploy.Request{}, got)
 		if d.Rule != want[o.Name] {
 			t.Errorf("%s: rule %v, want %v; reasons %q", o.Name, d.Rule, want[o.Name], d.Reasons)
+		}
+		if got.Good != 0 || got.Total != 0 || got.AllowedBad != 0 {
+			t.Errorf("%s: counts %d of %d, allowed bad %v; Prometheus records none", o.Name, got.Good, got.Total, got.AllowedBad)
 		}
 		if got.Objective != o.Name || got.Target != o.Target || got.Period != o.Window || got.Window != 30*day || got.ObservedShare != 1 {
 			t.Errorf("%s: objective %q target %v window %v (%v), observed share %v", o.Name, got.Objective, got.Target, got.Period, got.Window, got.ObservedShare)
@@ -162,9 +203,14 @@ func TestFetchPrometheusSLOStatusAuth(t *testing.T) {
 		{deploy.PrometheusSource{}, ""},
 		{deploy.PrometheusSource{BearerToken: "s3cret"}, "Bearer s3cret"},
 		{deploy.PrometheusSource{Username: "gate", Password: "pw"}, "Basic Z2F0ZTpwdw=="},
+		// A user and password in the URL.
+		{deploy.PrometheusSource{URL: strings.Replace(srv.URL, "://", "://gate:pw@", 1)}, "Basic Z2F0ZTpwdw=="},
 	} {
 		auth = nil
-		c.src.URL, c.src.SLO = srv.URL, "checkout"
+		if c.src.URL == "" {
+			c.src.URL = srv.URL
+		}
+		c.src.SLO = "checkout"
 		st, err := deploy.FetchPrometheusSLOStatus(context.Background(), srv.Client(), c.src)
 		if err != nil || len(st) != 1 {
 			t.Fatalf("%+v: %v, %v", c.src, st, err)
