@@ -82,7 +82,13 @@ at once, within --timeout.
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
-			results := append(fetchAll(ctx, args), fetchPrometheusReports(ctx, promClient, promSources)...)
+			// The services and Prometheus at once.
+			var promResults []sloStatus
+			var wg sync.WaitGroup
+			wg.Go(func() { promResults = fetchPrometheusReports(ctx, promClient, promSources) })
+			results := fetchAll(ctx, args)
+			wg.Wait()
+			results = append(results, promResults...)
 			if out == jsonFormat {
 				if err := writeJSON(cmd.OutOrStdout(), results); err != nil {
 					return err
