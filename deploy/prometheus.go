@@ -39,7 +39,10 @@ type PrometheusSource struct {
 	SLO string
 	// Labels select among the SLO's series by equality, such as
 	// team="payments" (one of the SLO's Labels) or region="eu" (a label
-	// it keeps). Nil selects every series of the SLO.
+	// it keeps). Nil selects every series of the SLO. A label the SLO's
+	// labels name with another value is an error, as no such SLO; one
+	// that selects no series otherwise, as a region with no events, is
+	// no data.
 	Labels map[string]string
 	// BearerToken, when set, is sent as "Authorization: Bearer".
 	BearerToken Secret

@@ -100,6 +100,7 @@ func TestPrometheusSource(t *testing.T) {
 		{"severity unmapped", nil, []string{"deploy", "gate", "--prometheus", fleet.URL, "--slo", "search"}, 0, "deploy allowed (within-budget)"},
 		{"no data", nil, []string{"deploy", "gate", "--prometheus", fleet.URL, "--slo", "quiet"}, 2, "deploy refused (no-data)"},
 		{"no such SLO", nil, []string{"deploy", "gate", "--prometheus", fleet.URL, "--slo", "chekout"}, 3, "rules are not loaded there"},
+		{"label selecting nothing", nil, []string{"deploy", "gate", "--prometheus", fleet.URL, "--slo", "checkout", "--label", "region=nowhere"}, 2, "deploy refused (no-data)"},
 		{"no --slo", nil, []string{"deploy", "gate", "--prometheus", fleet.URL}, 1, "--prometheus needs --slo"},
 		{"token file, CA", nil, []string{"deploy", "gate", "--prometheus", tlsProxy.URL, "--slo", "checkout", "--bearer-token-file", token, "--ca-file", ca}, 0, "deploy allowed (within-budget)"},
 		{"token env, CA", []string{"PROM_TOKEN=s3cret-token"}, []string{"deploy", "gate", "--prometheus", tlsProxy.URL, "--slo", "checkout", "--bearer-token-env", "PROM_TOKEN", "--ca-file", ca}, 0, "deploy allowed (within-budget)"},
