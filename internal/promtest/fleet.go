@@ -3,6 +3,9 @@ package promtest
 import (
 	"bytes"
 	"context"
+	"maps"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -36,24 +39,21 @@ type Fleet struct {
 	Good, Total map[string]int64
 }
 
-// StartFleet backfills the SLOs' events and starts Prometheus with their
-// rules (cfg), and returns once every SLO's rules have run. Samples are 10 minutes apart, and one minute apart over the
-// last three hours, so that the short windows have their own.
+// StartFleet backfills the SLOs' events, and the events their rules (cfg)
+// record each promrules.Step, as a Prometheus that had run them all along
+// would hold them (the events of each Step, exactly), and starts
+// Prometheus with the rules; it returns once every SLO's rules have run.
+// Samples are two minutes apart.
 func StartFleet(t testing.TB, ctx context.Context, cfg promrules.Config, slos ...FleetSLO) *Fleet {
 	t.Helper()
-	end := time.Now().Add(-30 * time.Second).Truncate(time.Second)
+	end := time.Now().Add(-30 * time.Second).Truncate(time.Minute)
 	start := end.Add(-29 * 24 * time.Hour)
 	var times []time.Time
-	for at := start; !at.After(end); {
+	for at := start; !at.After(end); at = at.Add(2 * time.Minute) {
 		times = append(times, at)
-		if end.Sub(at) > 3*time.Hour {
-			at = at.Add(10 * time.Minute)
-		} else {
-			at = at.Add(time.Minute)
-		}
 	}
 	f := &Fleet{End: end, Good: map[string]int64{}, Total: map[string]int64{}}
-	var counters []Counter
+	var counters, steps []Counter
 	var rules []promrules.SLO
 	for _, s := range slos {
 		rules = append(rules, s.SLO)
@@ -63,12 +63,14 @@ func StartFleet(t testing.TB, ctx context.Context, cfg promrules.Config, slos ..
 			// Counters that start well above zero, as a replica's that has
 			// run a while: Prometheus's extrapolation is then the same for
 			// every series, and the ratios exact.
-			good := Counter{Name: promrules.EventsMetric[:len(promrules.EventsMetric)-len("_total")],
+			good := Counter{Name: strings.TrimSuffix(promrules.EventsMetric, "_total"),
 				Labels: map[string]string{"slo": name, "outcome": "good", "instance": instance}}
 			bad := good
 			bad.Labels = map[string]string{"slo": name, "outcome": "bad", "instance": instance}
 			g, b := 1e6, 1e4
 			var carry float64
+			// The events of each Step, at the Step's end.
+			stepBad, stepTotal := map[time.Time]float64{}, map[time.Time]float64{}
 			for j, at := range times {
 				if j > 0 {
 					step := at.Sub(times[j-1])
@@ -84,13 +86,25 @@ func StartFleet(t testing.TB, ctx context.Context, cfg promrules.Config, slos ..
 					b += nb
 					f.Good[name] += int64(n - nb)
 					f.Total[name] += int64(n)
+					// The last, partial Step ends with the history:
+					// nothing may be written past what the head accepts.
+					stepEnd := at.Add(promrules.Step - time.Nanosecond).Truncate(promrules.Step)
+					if stepEnd.After(end) {
+						stepEnd = end
+					}
+					stepBad[stepEnd] += nb
+					stepTotal[stepEnd] += n
 				}
 				good.Times, good.Values = append(good.Times, at), append(good.Values, g)
 				bad.Times, bad.Values = append(bad.Times, at), append(bad.Values, b)
 			}
 			counters = append(counters, good, bad)
+			if !cfg.RawWindows {
+				steps = append(steps, stepSeries(s.SLO, instance, stepBad, stepTotal)...)
+			}
 		}
 	}
+	counters = append(counters, mergeSteps(steps)...)
 	var buf bytes.Buffer
 	if err := promrules.Write(&buf, cfg, rules...); err != nil {
 		t.Fatal(err)
@@ -102,6 +116,47 @@ func StartFleet(t testing.TB, ctx context.Context, cfg promrules.Config, slos ..
 		t.Fatalf("the rules never ran: %v", ctx.Err())
 	}
 	return f
+}
+
+// stepSeries are one replica's recorded events of each Step, labelled as
+// the rules label them: slo, the SLO's Labels, and instance when it is
+// kept.
+func stepSeries(s promrules.SLO, instance string, bad, total map[time.Time]float64) []Counter {
+	labels := maps.Clone(s.Labels)
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	labels["slo"] = s.Objective.Name
+	for _, k := range s.Keep {
+		if k == "instance" {
+			labels["instance"] = instance
+		}
+	}
+	step := promrules.Duration(promrules.Step)
+	b := Counter{Name: promrules.BadIncrease + step, Gauge: true, Labels: labels}
+	t := Counter{Name: promrules.TotalIncrease + step, Gauge: true, Labels: labels}
+	for _, at := range slices.SortedFunc(maps.Keys(total), time.Time.Compare) {
+		b.Times, b.Values = append(b.Times, at), append(b.Values, bad[at])
+		t.Times, t.Values = append(t.Times, at), append(t.Values, total[at])
+	}
+	return []Counter{b, t}
+}
+
+// mergeSteps sums the series of the same name and labels: the replicas
+// the rules sum.
+func mergeSteps(steps []Counter) []Counter {
+	var out []Counter
+	for _, c := range steps {
+		i := slices.IndexFunc(out, func(o Counter) bool { return o.Name == c.Name && maps.Equal(o.Labels, c.Labels) })
+		if i < 0 {
+			out = append(out, Counter{Name: c.Name, Gauge: true, Labels: c.Labels, Times: c.Times, Values: slices.Clone(c.Values)})
+			continue
+		}
+		for j := range c.Values {
+			out[i].Values[j] += c.Values[j]
+		}
+	}
+	return out
 }
 
 // Evaluate is slo.Objective.Evaluate on the events of the SLO named name.

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -49,7 +50,14 @@ type Config struct {
 type Server struct {
 	// URL is the server's base URL on the loopback interface.
 	URL string
+
+	stop sync.Once
+	kill func()
 }
+
+// Stop kills the server and waits until it has exited; the test's cleanup
+// does too.
+func (s *Server) Stop() { s.stop.Do(s.kill) }
 
 // Start runs Prometheus with cfg and waits until it is ready; the test's
 // cleanup kills it, and prints its log when the test failed.
@@ -90,14 +98,16 @@ func Start(t testing.TB, ctx context.Context, cfg Config) *Server {
 	}
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
+	s := &Server{URL: "http://" + addr, kill: func() {
 		cmd.Process.Kill()
 		<-exited
+	}}
+	t.Cleanup(func() {
+		s.Stop()
 		if t.Failed() {
 			t.Logf("prometheus log:\n%s", logs.String())
 		}
 	})
-	s := &Server{URL: "http://" + addr}
 	for {
 		resp, err := http.Get(s.URL + "/-/ready")
 		if err == nil {
@@ -201,11 +211,13 @@ func Backfill(t testing.TB, openMetrics []byte) string {
 	return data
 }
 
-// Counter is one counter series to backfill: its samples, at times in
-// increasing order.
+// Counter is one counter series to backfill, or a gauge: its samples, at
+// times in increasing order.
 type Counter struct {
 	// Name is the metric's name, without _total.
-	Name   string
+	Name string
+	// Gauge writes the series as a gauge, named Name.
+	Gauge  bool
 	Labels map[string]string
 	Times  []time.Time
 	Values []float64
@@ -222,7 +234,13 @@ func OpenMetrics(counters ...Counter) []byte {
 	}
 	// A family's samples follow its TYPE line.
 	for _, name := range names {
-		fmt.Fprintf(&b, "# TYPE %s counter\n", name)
+		typ, suffix := "counter", "_total"
+		for _, c := range counters {
+			if c.Name == name && c.Gauge {
+				typ, suffix = "gauge", ""
+			}
+		}
+		fmt.Fprintf(&b, "# TYPE %s %s\n", name, typ)
 		for _, c := range counters {
 			if c.Name != name {
 				continue
@@ -238,7 +256,7 @@ func OpenMetrics(counters ...Counter) []byte {
 			}
 			labels := "{" + strings.Join(ls, ",") + "}"
 			for i, at := range c.Times {
-				fmt.Fprintf(&b, "%s_total%s %s %d\n", name, labels, strconv.FormatFloat(c.Values[i], 'f', -1, 64), at.Unix())
+				fmt.Fprintf(&b, "%s%s%s %s %d\n", name, suffix, labels, strconv.FormatFloat(c.Values[i], 'f', -1, 64), at.Unix())
 			}
 		}
 	}
