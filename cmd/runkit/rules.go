@@ -26,7 +26,8 @@ const rulesLong = `Rules writes the Prometheus rule file for the SLOs of OpenSLO
 (read as slo validate reads them, up to 8 MiB in all): recording rules for the error ratio over
 every window the burn-rate tiers use, the budget remaining, and
 multi-window, multi-burn-rate alerts with the thresholds the slo package
-computes, one group per objective. The package doc of slo/promrules lists
+computes, one group per objective (and one of its events recorded every
+5m, which the windows of a day or more sum). The package doc of slo/promrules lists
 every rule.
 
 Where Prometheus reads the events, from each SLO's indicator:

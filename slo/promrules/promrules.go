@@ -114,8 +114,9 @@ type plan struct {
 }
 
 // Write writes a Prometheus rule file for slos: one group per SLO,
-// sorted by name, each with its recording rules and alerts (see the
-// package documentation). Every SLO is checked before anything is
+// sorted by name, each with its recording rules and alerts, and after it
+// the group of the SLO's events recorded each Step when a window is Long
+// or more and not cfg.RawWindows (see the package documentation). Every SLO is checked before anything is
 // written; the first problem is an error naming the objective, the field
 // and the value. Groups are written one at a time, so memory follows
 // one SLO's rules, not the file's. The same input writes the same bytes.
