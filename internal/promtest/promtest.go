@@ -197,13 +197,19 @@ func Until(ctx context.Context, cond func() bool) bool {
 // returns the directory, for Config.DataDir.
 func Backfill(t testing.TB, openMetrics []byte) string {
 	t.Helper()
-	promtool := Tool(t, "promtool")
-	dir := t.TempDir()
-	in := filepath.Join(dir, "series.om")
+	in := filepath.Join(t.TempDir(), "series.om")
 	if err := os.WriteFile(in, openMetrics, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	data := filepath.Join(dir, "data")
+	return BackfillFile(t, in)
+}
+
+// BackfillFile is Backfill of a file of OpenMetrics text, for histories
+// too large to hold in memory.
+func BackfillFile(t testing.TB, in string) string {
+	t.Helper()
+	promtool := Tool(t, "promtool")
+	data := filepath.Join(t.TempDir(), "data")
 	cmd := exec.Command(promtool, "tsdb", "create-blocks-from", "openmetrics", "--max-block-duration=744h", in, data)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("promtool tsdb create-blocks-from openmetrics: %v\n%s", err, out)
