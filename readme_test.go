@@ -187,6 +187,7 @@ var (
 	testToolHelpers = map[string]string{
 		"github.com/ybiyri/runkit/internal/redistest":   "redis-server",
 		"github.com/ybiyri/runkit/internal/browsertest": "chromium",
+		"github.com/ybiyri/runkit/internal/promtest":    "prometheus",
 	}
 )
 

@@ -73,5 +73,7 @@
 // status, or none with data, it cannot judge the budget and fails closed,
 // unless [Gate].AllowNoData says otherwise. [FetchSLOStatus] and
 // [ReadSLOStatus] read a service's /slo JSON (what slo.Tracker.Handler
-// serves) into the statuses the gate takes.
+// serves) into the statuses the gate takes: one replica's view.
+// [FetchPrometheusSLOStatus] reads the fleet's instead, from the series the
+// rules of package slo/promrules record in Prometheus.
 package deploy

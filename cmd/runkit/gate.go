@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -40,7 +41,9 @@ curl). All are read at once, within --timeout. Any that cannot be read
 means no decision: the gate fails closed.
 A URL that cannot be fetched, or does not answer with the /slo JSON, is
 exit 3; a file or standard input that cannot be read, or does not hold
-it, is exit 1.`
+it, is exit 1.
+
+` + promFlagsHelp
 
 func newGate() *cobra.Command {
 	var (
@@ -52,9 +55,10 @@ func newGate() *cobra.Command {
 		ignorePages  bool
 		allowNoData  bool
 		timeout      time.Duration
+		prom         promFlags
 	)
 	c := &cobra.Command{
-		Use:   "gate --slo-status URL... [--override fix|rollback --by NAME --reason TEXT]",
+		Use:   "gate (--slo-status URL... | --prometheus URL --slo NAME...) [--override fix|rollback --by NAME --reason TEXT]",
 		Short: "The error-budget deploy gate: exit 2 while deploys are frozen",
 		Long:  gateLong,
 		Example: `  # Before the deploy job: stop when checkout's budget is spent
@@ -64,13 +68,21 @@ func newGate() *cobra.Command {
   runkit deploy gate --slo-status https://checkout.internal/slo \
       --override fix --by alice --reason "INC-7: revert the cart change"
 
+  # The fleet's view, from the rules' series in Prometheus behind a proxy
+  runkit deploy gate --prometheus https://prometheus.internal --slo checkout \
+      --bearer-token-file /var/run/secrets/prometheus-token
+
   # A /slo behind authentication
   curl -fsS -H "Authorization: Bearer $TOKEN" https://checkout.internal/slo |
       runkit deploy gate --slo-status -`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if len(statusArgs) == 0 {
-				return argErrorf("%s needs --slo-status: a URL of a service's /slo, a file, or -", cmd.CommandPath())
+			promSources, promClient, err := prom.sources(cmd.Flags())
+			if err != nil {
+				return err
+			}
+			if len(statusArgs) == 0 && len(promSources) == 0 {
+				return argErrorf("%s needs --slo-status (a URL of a service's /slo, a file, or -) or --prometheus", cmd.CommandPath())
 			}
 			if timeout <= 0 {
 				return usageErrorf("--timeout %v: want a positive duration", timeout)
@@ -109,7 +121,7 @@ func newGate() *cobra.Command {
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
-			sources, err := readStatuses(ctx, statusArgs, cmd.InOrStdin())
+			sources, err := readStatuses(ctx, statusArgs, cmd.InOrStdin(), promClient, promSources)
 			if err != nil {
 				return err
 			}
@@ -141,6 +153,7 @@ func newGate() *cobra.Command {
 	f.BoolVar(&ignorePages, "ignore-pages", false, "do not freeze on a firing page tier")
 	f.BoolVar(&allowNoData, "allow-no-data", false, "let the deploy through when no objective has data")
 	f.DurationVar(&timeout, "timeout", 10*time.Second, "bound on reading every status")
+	prom.add(f)
 	c.RegisterFlagCompletionFunc("override", cobra.FixedCompletions(
 		[]cobra.Completion{"fix\ta fix for a problem in production", "rollback\treturn to an earlier version"},
 		cobra.ShellCompDirectiveNoFileComp))
@@ -177,10 +190,15 @@ type statusSource struct {
 // readStatuses reads every --slo-status at once. Any that fails means no
 // decision: a URL is exit 3, the service's failure; a file or standard
 // input is exit 1, the caller's.
-func readStatuses(ctx context.Context, args []string, stdin io.Reader) ([]statusSource, error) {
-	out := make([]statusSource, len(args))
+func readStatuses(ctx context.Context, args []string, stdin io.Reader, promClient *http.Client, prom []deploy.PrometheusSource) ([]statusSource, error) {
+	out := make([]statusSource, len(args), len(args)+len(prom))
 	errs := make([]error, len(args))
 	var wg sync.WaitGroup
+	var promStatuses [][]slo.TrackerStatus
+	var promErrs []error
+	if len(prom) > 0 {
+		wg.Go(func() { promStatuses, promErrs = fetchPrometheus(ctx, promClient, prom) })
+	}
 	for i, a := range args {
 		out[i].name = a
 		switch {
@@ -214,6 +232,10 @@ func readStatuses(ctx context.Context, args []string, stdin io.Reader) ([]status
 		}
 	}
 	wg.Wait()
+	for i, src := range prom {
+		out = append(out, statusSource{name: deploy.RedactURL(src.URL), statuses: promStatuses[i]})
+		errs = append(errs, promErrs[i])
+	}
 	var failed []string
 	code := exitOK
 	for _, err := range errs {

@@ -26,7 +26,8 @@ const rulesLong = `Rules writes the Prometheus rule file for the SLOs of OpenSLO
 (read as slo validate reads them, up to 8 MiB in all): recording rules for the error ratio over
 every window the burn-rate tiers use, the budget remaining, and
 multi-window, multi-burn-rate alerts with the thresholds the slo package
-computes, one group per objective. The package doc of slo/promrules lists
+computes, one group per objective (and one of its events recorded every
+5m, which the windows of a day or more sum). The package doc of slo/promrules lists
 every rule.
 
 Where Prometheus reads the events, from each SLO's indicator:
@@ -68,6 +69,11 @@ or from 1s up to the shortest window the rules read (the 5m short window
 of the fastest default tier) and to --no-data-for; --no-data-for is
 positive, 10m by default.
 
+Windows of a day or more sum the events each SLO's group runkit-step-NAME
+records every 5m, which start when the rules are first loaded (backfill
+them with promtool tsdb create-blocks-from rules); --raw-windows reads
+every window from the raw counters instead, at every evaluation.
+
 -o writes into what the path names and never over it: a regular file (or
 a new one) is replaced atomically, so Prometheus never loads half of it;
 a symbolic link is followed and its target written so, the link kept (the
@@ -84,6 +90,7 @@ func newRules() *cobra.Command {
 		severity  map[string]string
 		noDataFor time.Duration
 		interval  time.Duration
+		raw       bool
 	)
 	c := &cobra.Command{
 		Use:   "rules FILE... [-o rules.yaml]",
@@ -99,7 +106,7 @@ func newRules() *cobra.Command {
 			return []cobra.Completion{"yaml", "yml"}, cobra.ShellCompDirectiveFilterFileExt
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg := promrules.Config{NoDataFor: noDataFor, Interval: interval}
+			cfg := promrules.Config{NoDataFor: noDataFor, Interval: interval, RawWindows: raw}
 			if noDataFor <= 0 {
 				return usageErrorf("--no-data-for %v: want a positive duration (default %s)", noDataFor, promrules.Duration(promrules.DefaultNoDataFor))
 			}
@@ -208,6 +215,7 @@ func newRules() *cobra.Command {
 	f.StringSliceVar(&keep, "keep", nil, "labels kept when summing across replicas, such as region")
 	f.StringToStringVar(&severity, "severity", nil, "severity label of each tier's alerts, such as page=critical,ticket=warning")
 	f.DurationVar(&noDataFor, "no-data-for", promrules.DefaultNoDataFor, "how long the SLI's series must be absent before SLONoData fires")
+	f.BoolVar(&raw, "raw-windows", false, "read windows of a day or more from the raw counters, with no recorded events")
 	f.DurationVar(&interval, "interval", 0, "evaluation interval of each group, from 1s up to the rules' shortest window (0: Prometheus's global one)")
 	c.MarkFlagFilename("out", "yaml", "yml")
 	c.MarkFlagFilename("promtool")

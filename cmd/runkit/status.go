@@ -23,9 +23,10 @@ func newStatus() *cobra.Command {
 	var (
 		out     format
 		timeout time.Duration
+		prom    promFlags
 	)
 	c := &cobra.Command{
-		Use:   "status URL...",
+		Use:   "status (URL... | --prometheus URL --slo NAME...)",
 		Short: "Budget remaining, burn rates and firing tiers of running services",
 		Long: `Status reads the /slo JSON of each service (what slo.Tracker's Handler
 serves: one objective, or an array of them) and prints, per objective, the
@@ -48,16 +49,26 @@ once the budget is.
 It exits 2 when any page-severity tier fires, so it can be a pipeline step
 or a cron check, and 3 when a service cannot be read or does not answer
 with the /slo JSON (the others are still printed). All services are read
-at once, within --timeout.`,
+at once, within --timeout.
+
+` + promFlagsHelp,
 		Example: `  # Is checkout burning its budget?
   runkit slo status https://checkout.internal/slo
 
   # Several services, as JSON
   runkit slo status http://a:8080/slo http://b:8080/slo -o json
 
+  # The fleet's view of checkout, from Prometheus
+  runkit slo status --prometheus http://prometheus:9090 --slo checkout
+
   # A cron check that pages only on a page tier
   runkit slo status "$SLO_URL" >/dev/null || alert "exit $?"`,
-		Args: urlArgs,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 && cmd.Flags().Changed("prometheus") {
+				return nil
+			}
+			return urlArgs(cmd, args)
+		},
 		ValidArgsFunction: func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		},
@@ -65,9 +76,19 @@ at once, within --timeout.`,
 			if timeout <= 0 {
 				return usageErrorf("--timeout %v: want a positive duration", timeout)
 			}
+			promSources, promClient, err := prom.sources(cmd.Flags())
+			if err != nil {
+				return err
+			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
+			// The services and Prometheus at once.
+			var promResults []sloStatus
+			var wg sync.WaitGroup
+			wg.Go(func() { promResults = fetchPrometheusReports(ctx, promClient, promSources) })
 			results := fetchAll(ctx, args)
+			wg.Wait()
+			results = append(results, promResults...)
 			if out == jsonFormat {
 				if err := writeJSON(cmd.OutOrStdout(), results); err != nil {
 					return err
@@ -80,6 +101,7 @@ at once, within --timeout.`,
 	}
 	addOutputFlag(c, &out)
 	c.Flags().DurationVar(&timeout, "timeout", 10*time.Second, "bound on reading every service")
+	prom.add(c.Flags())
 	return c
 }
 

@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -47,7 +50,14 @@ type Server struct {
 	URL string
 	// Dir holds its configuration and data.
 	Dir string
+
+	stop sync.Once
+	kill func()
 }
+
+// Stop kills the server and waits until it has exited; the test's cleanup
+// does too.
+func (s *Server) Stop() { s.stop.Do(s.kill) }
 
 // logBuffer is a bytes.Buffer written by a child process and read by the
 // test.
@@ -80,14 +90,16 @@ func start(t testing.TB, ctx context.Context, name, bin, addr, dir string, args 
 	}
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
+	s := &Server{URL: "http://" + addr, Dir: dir, kill: func() {
 		cmd.Process.Kill()
 		<-exited
+	}}
+	t.Cleanup(func() {
+		s.Stop()
 		if t.Failed() {
 			t.Logf("%s log:\n%s", name, logs.String())
 		}
 	})
-	s := &Server{URL: "http://" + addr, Dir: dir}
 	for {
 		resp, err := http.Get(s.URL + "/-/ready")
 		if err == nil {
@@ -212,4 +224,127 @@ func Until(ctx context.Context, cond func() bool) bool {
 		}
 	}
 	return true
+}
+
+// Config is what a Server runs with.
+type Config struct {
+	// Rules is the rule file; nil loads none.
+	Rules []byte
+	// Target, a host:port, is scraped every second; empty scrapes nothing.
+	Target string
+	// DataDir is the TSDB directory, such as one Backfill wrote; empty
+	// means a new one. Its data is kept for 400 days.
+	DataDir string
+	// EvaluationInterval is how often rules run. Zero means 1s.
+	EvaluationInterval time.Duration
+}
+
+// Start runs Prometheus with cfg, its configuration written from cfg,
+// and waits until it is ready; the test's cleanup kills it, and prints its
+// log when the test failed.
+func Start(t testing.TB, ctx context.Context, cfg Config) *Server {
+	t.Helper()
+	bin := Tool(t, "prometheus")
+	dir := t.TempDir()
+	if cfg.DataDir == "" {
+		cfg.DataDir = filepath.Join(dir, "data")
+	}
+	if cfg.EvaluationInterval == 0 {
+		cfg.EvaluationInterval = time.Second
+	}
+	config := fmt.Sprintf("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: %ds\n", int(cfg.EvaluationInterval/time.Second))
+	if cfg.Rules != nil {
+		write(t, dir, "rules.yaml", cfg.Rules)
+		config += "rule_files:\n  - rules.yaml\n"
+	}
+	if cfg.Target != "" {
+		config += fmt.Sprintf("scrape_configs:\n  - job_name: service\n    static_configs:\n      - targets: [%q]\n", cfg.Target)
+	}
+	write(t, dir, "prometheus.yml", []byte(config))
+	addr := FreeAddr(t)
+	return start(t, ctx, "prometheus", bin, addr, dir,
+		"--config.file="+filepath.Join(dir, "prometheus.yml"),
+		"--storage.tsdb.path="+cfg.DataDir,
+		"--storage.tsdb.retention.time=400d",
+		"--web.listen-address="+addr,
+		"--log.level=warn")
+}
+
+// Backfill writes openMetrics, an OpenMetrics text ending in "# EOF"
+// with timestamps in seconds, into a new TSDB directory with `promtool
+// tsdb create-blocks-from openmetrics`, in blocks of up to 31 days, and
+// returns the directory, for Config.DataDir.
+func Backfill(t testing.TB, openMetrics []byte) string {
+	t.Helper()
+	in := filepath.Join(t.TempDir(), "series.om")
+	if err := os.WriteFile(in, openMetrics, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return BackfillFile(t, in)
+}
+
+// BackfillFile is Backfill of a file of OpenMetrics text, for histories
+// too large to hold in memory.
+func BackfillFile(t testing.TB, in string) string {
+	t.Helper()
+	promtool := Tool(t, "promtool")
+	data := filepath.Join(t.TempDir(), "data")
+	cmd := exec.Command(promtool, "tsdb", "create-blocks-from", "openmetrics", "--max-block-duration=744h", in, data)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("promtool tsdb create-blocks-from openmetrics: %v\n%s", err, out)
+	}
+	return data
+}
+
+// Counter is one counter series to backfill, or a gauge: its samples, at
+// times in increasing order.
+type Counter struct {
+	// Name is the metric's name, without _total.
+	Name string
+	// Gauge writes the series as a gauge, named Name.
+	Gauge  bool
+	Labels map[string]string
+	Times  []time.Time
+	Values []float64
+}
+
+// OpenMetrics writes counters as OpenMetrics text for Backfill.
+func OpenMetrics(counters ...Counter) []byte {
+	var b bytes.Buffer
+	var names []string
+	for _, c := range counters {
+		if !slices.Contains(names, c.Name) {
+			names = append(names, c.Name)
+		}
+	}
+	// A family's samples follow its TYPE line.
+	for _, name := range names {
+		typ, suffix := "counter", "_total"
+		for _, c := range counters {
+			if c.Name == name && c.Gauge {
+				typ, suffix = "gauge", ""
+			}
+		}
+		fmt.Fprintf(&b, "# TYPE %s %s\n", name, typ)
+		for _, c := range counters {
+			if c.Name != name {
+				continue
+			}
+			keys := make([]string, 0, len(c.Labels))
+			for k := range c.Labels {
+				keys = append(keys, k)
+			}
+			slices.Sort(keys)
+			var ls []string
+			for _, k := range keys {
+				ls = append(ls, k+"="+strconv.Quote(c.Labels[k]))
+			}
+			labels := "{" + strings.Join(ls, ",") + "}"
+			for i, at := range c.Times {
+				fmt.Fprintf(&b, "%s%s%s %s %d\n", name, suffix, labels, strconv.FormatFloat(c.Values[i], 'f', -1, 64), at.Unix())
+			}
+		}
+	}
+	b.WriteString("# EOF\n")
+	return b.Bytes()
 }

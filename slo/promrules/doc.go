@@ -19,7 +19,8 @@
 //
 // # The rules
 //
-// Each SLO gets one group, runkit-slo-NAME; groups are sorted by name.
+// Each SLO gets one group, runkit-slo-NAME, sorted by name, followed by
+// its group of recorded events, runkit-step-NAME (see below).
 // Above it, a comment line per default tier the SLO's rules leave out
 // (with no Policy, the tiers slo.DefaultPolicyFor omits) says which and
 // why, as [OmittedNote] writes it: over 28 days, the 3-day ticket.
@@ -39,6 +40,29 @@
 // With no events in W there is no sample rather than 0/0, so no
 // comparison fires on a quiet night; "or 0 * …" reads a bad counter that
 // no replica has created yet as zero.
+//
+// A window of [Long] (a day) or more would read a day to a month of every
+// counter at every evaluation. Instead a second group, runkit-step-NAME,
+// evaluated once a [Step] (5m), records the events of each Step,
+//
+//	runkit:slo_events_bad:increase5m   = sum by (K) (increase(BAD[5m])) or 0 * …
+//	runkit:slo_events_total:increase5m = sum by (K) (increase(TOTAL[5m]))
+//
+// consecutive Steps, so that their sum over W is W's events, and
+//
+//	runkit:slo_errors:ratio_rateW =
+//	  sum_over_time(runkit:slo_events_bad:increase5m[W])
+//	  / (sum_over_time(runkit:slo_events_total:increase5m[W]) > 0)
+//
+// still events summed first, then divided: traffic-weighted, and the
+// same as the raw counters' ratio to a Step's resolution (a test keeps
+// it within 0.1%). A 30-day window reads 8,640 samples per kept group,
+// not every sample of every replica's counters. The recorded events
+// start when the rules are first loaded: until then the long windows hold
+// only what was recorded since (backfill them with `promtool tsdb
+// create-blocks-from rules`), or set Config.RawWindows to read every
+// window from the raw counters, as before.
+//
 // Then
 //
 //	runkit:slo_budget_remaining:ratio = 1 - runkit:slo_errors:ratio_rate<window> / BUDGET

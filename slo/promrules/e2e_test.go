@@ -4,166 +4,31 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"os"
 	"os/exec"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/ybiyri/runkit/internal/promtest"
 	"github.com/ybiyri/runkit/slo"
 	"github.com/ybiyri/runkit/slo/promrules"
 	"github.com/ybiyri/runkit/telemetry"
 )
 
-// prometheusServer is a real Prometheus, started for one test.
-type prometheusServer struct {
-	url string
-}
-
-// freePort returns a loopback port nobody listens on now.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// startPrometheus runs Prometheus with its own configuration and data in
-// a temporary directory, on a free loopback port, scraping target and
-// evaluating rules every second. The test's cleanup kills it.
-func startPrometheus(t *testing.T, ctx context.Context, target string, rules []byte) *prometheusServer {
-	t.Helper()
-	bin := tool(t, "prometheus")
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "rules.yaml"), rules, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	config := fmt.Sprintf(`global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
-  evaluation_interval: 1s
-rule_files:
-  - rules.yaml
-scrape_configs:
-  - job_name: service
-    static_configs:
-      - targets: [%q]
-`, target)
-	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(config), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	var logs bytes.Buffer
-	cmd := exec.CommandContext(ctx, bin,
-		"--config.file="+filepath.Join(dir, "prometheus.yml"),
-		"--storage.tsdb.path="+filepath.Join(dir, "data"),
-		"--web.listen-address="+addr,
-		"--log.level=warn")
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
-		if t.Failed() {
-			t.Logf("prometheus log:\n%s", logs.String())
-		}
-	})
-	p := &prometheusServer{url: "http://" + addr}
-	for {
-		resp, err := http.Get(p.url + "/-/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return p
-			}
-		}
-		select {
-		case <-exited:
-			t.Fatalf("prometheus exited: %s", logs.String())
-		case <-ctx.Done():
-			t.Fatalf("prometheus not ready: %v", ctx.Err())
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-}
-
-// sample is one element of an instant vector.
-type sample struct {
-	Metric map[string]string
-	Value  float64
-}
-
-// query runs an instant query.
-func (p *prometheusServer) query(t *testing.T, q string) []sample {
-	t.Helper()
-	resp, err := http.Get(p.url + "/api/v1/query?query=" + url.QueryEscape(q))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var body struct {
-		Status string
-		Error  string
-		Data   struct {
-			Result []struct {
-				Metric map[string]string
-				Value  [2]any
-			}
-		}
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || body.Status != "success" {
-		t.Fatalf("query %s: %v %s", q, err, body.Error)
-	}
-	out := make([]sample, len(body.Data.Result))
-	for i, r := range body.Data.Result {
-		s, _ := r.Value[1].(string)
-		v, err := strconv.ParseFloat(s, 64)
-		if err != nil {
-			t.Fatalf("query %s: value %v", q, r.Value[1])
-		}
-		out[i] = sample{Metric: r.Metric, Value: v}
-	}
-	return out
-}
-
 // firing lists the severities of the burn alerts Prometheus fires.
-func (p *prometheusServer) firing(t *testing.T, name string) map[string]bool {
+func firing(t *testing.T, p *promtest.Server, name string) map[string]bool {
 	t.Helper()
 	out := map[string]bool{}
-	for _, s := range p.query(t, fmt.Sprintf(`ALERTS{alertname=%q,alertstate="firing",slo=%q}`, promrules.BurnAlert, name)) {
+	for _, s := range p.Query(t, fmt.Sprintf(`ALERTS{alertname=%q,alertstate="firing",slo=%q}`, promrules.BurnAlert, name)) {
 		out[s.Metric["severity"]] = true
 	}
 	return out
-}
-
-// until polls cond every 250ms until it holds or ctx ends.
-func until(ctx context.Context, cond func() bool) bool {
-	for !cond() {
-		select {
-		case <-ctx.Done():
-			return false
-		case <-time.After(250 * time.Millisecond):
-		}
-	}
-	return true
 }
 
 // A service built from slo.Middleware and telemetry's Prometheus exporter,
@@ -230,9 +95,9 @@ func TestEndToEndWithPrometheus(t *testing.T) {
 	if err := promrules.Write(&rules, promrules.Config{NoDataFor: time.Minute}, promrules.SLO{Objective: o, Policy: &policy}); err != nil {
 		t.Fatal(err)
 	}
-	prom := startPrometheus(t, ctx, strings.TrimPrefix(srv.URL, "http://"), rules.Bytes())
+	prom := promtest.Start(t, ctx, promtest.Config{Target: strings.TrimPrefix(srv.URL, "http://"), Rules: rules.Bytes()})
 	// The first scrape sees both series at zero.
-	if !until(ctx, func() bool { return len(prom.query(t, `runkit_slo_events_total{slo="e2e"}`)) == 2 }) {
+	if !promtest.Until(ctx, func() bool { return len(prom.Query(t, `runkit_slo_events_total{slo="e2e"}`)) == 2 }) {
 		t.Fatal("Prometheus never scraped runkit_slo_events_total")
 	}
 
@@ -258,9 +123,9 @@ func TestEndToEndWithPrometheus(t *testing.T) {
 	}()
 	start := time.Now()
 	var trackerPaged bool
-	paged := until(ctx, func() bool {
+	paged := promtest.Until(ctx, func() bool {
 		trackerPaged = trackerPaged || tr.Status().Firing(slo.Page)
-		return prom.firing(t, o.Name)["page"]
+		return firing(t, prom, o.Name)["page"]
 	})
 	firedAfter := time.Since(start)
 	// A few seconds more, so that the windows hold a good deal of traffic.
@@ -268,28 +133,28 @@ func TestEndToEndWithPrometheus(t *testing.T) {
 	stop()
 	<-done
 	if !paged {
-		t.Fatalf("the page never fired in Prometheus; alerts %v", prom.firing(t, o.Name))
+		t.Fatalf("the page never fired in Prometheus; alerts %v", firing(t, prom, o.Name))
 	}
 	st := tr.Status()
 	if !trackerPaged || !st.Firing(slo.Page) || st.Firing(slo.Ticket) {
 		t.Errorf("tracker: page firing %v (and during traffic %v), ticket %v; want the page and not the ticket", st.Firing(slo.Page), trackerPaged, st.Firing(slo.Ticket))
 	}
-	if got := prom.firing(t, o.Name); got["ticket"] {
+	if got := firing(t, prom, o.Name); got["ticket"] {
 		t.Errorf("Prometheus fires the ticket tier: %v", got)
 	}
 
 	// Once Prometheus has scraped every event and evaluated the rules on
 	// it, its error ratio over the hour is the tracker's.
 	total := float64(st.Total)
-	if !until(ctx, func() bool {
-		s := prom.query(t, `sum(runkit_slo_events_total{slo="e2e"})`)
+	if !promtest.Until(ctx, func() bool {
+		s := prom.Query(t, `sum(runkit_slo_events_total{slo="e2e"})`)
 		return len(s) == 1 && s[0].Value == total
 	}) {
 		t.Fatalf("Prometheus never counted the tracker's %v events", total)
 	}
 	time.Sleep(2 * time.Second) // two evaluations after that scrape
-	ratio := prom.query(t, promrules.ErrorRatio+"1h"+`{slo="e2e"}`)
-	remaining := prom.query(t, promrules.BudgetRemaining+`{slo="e2e"}`)
+	ratio := prom.Query(t, promrules.ErrorRatio+"1h"+`{slo="e2e"}`)
+	remaining := prom.Query(t, promrules.BudgetRemaining+`{slo="e2e"}`)
 	if len(ratio) != 1 || len(remaining) != 1 {
 		t.Fatalf("recorded ratio %v, remaining %v", ratio, remaining)
 	}

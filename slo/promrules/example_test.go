@@ -34,7 +34,7 @@ func ExampleWrite() {
 	//       labels:
 	//         slo: checkout
 	//     - record: runkit:slo_errors:ratio_rate30d
-	//       expr: '(sum(increase(runkit_slo_events_total{slo="checkout",outcome="bad"}[30d])) or 0 * sum(increase(runkit_slo_events_total{slo="checkout"}[30d]))) / (sum(increase(runkit_slo_events_total{slo="checkout"}[30d])) > 0)'
+	//       expr: 'sum_over_time(runkit:slo_events_bad:increase5m{slo="checkout"}[30d]) / (sum_over_time(runkit:slo_events_total:increase5m{slo="checkout"}[30d]) > 0)'
 	//       labels:
 	//         slo: checkout
 	//     - record: runkit:slo_budget_remaining:ratio
@@ -68,6 +68,17 @@ func ExampleWrite() {
 	//         description: 'Prometheus has found no series of the events of SLO checkout (runkit''s event counter runkit_slo_events_total) for 15m: the exporter, the scrape or the relabelling is broken, or no replica runs. Zero traffic does not fire this alert: counters that are there and flat are a quiet night. The SLO''s budget and burn-rate alerts cannot see a problem until the series come back.'
 	//         runbook_url: https://runbooks.example/checkout
 	//         summary: 'SLO checkout has had no series of its events for 15m'
+	// - name: runkit-step-checkout
+	//   interval: 5m
+	//   rules:
+	//     - record: runkit:slo_events_bad:increase5m
+	//       expr: 'sum(increase(runkit_slo_events_total{slo="checkout",outcome="bad"}[5m])) or 0 * sum(increase(runkit_slo_events_total{slo="checkout"}[5m]))'
+	//       labels:
+	//         slo: checkout
+	//     - record: runkit:slo_events_total:increase5m
+	//       expr: 'sum(increase(runkit_slo_events_total{slo="checkout"}[5m]))'
+	//       labels:
+	//         slo: checkout
 	// <nil>
 }
 
@@ -161,7 +172,7 @@ spec:
 	//       labels:
 	//         slo: api
 	//     - record: runkit:slo_errors:ratio_rate28d
-	//       expr: '(sum(increase(http_requests_total{job="api",code=~"5.."}[28d])) or 0 * sum(increase(http_requests_total{job="api"}[28d]))) / (sum(increase(http_requests_total{job="api"}[28d])) > 0)'
+	//       expr: 'sum_over_time(runkit:slo_events_bad:increase5m{slo="api"}[28d]) / (sum_over_time(runkit:slo_events_total:increase5m{slo="api"}[28d]) > 0)'
 	//       labels:
 	//         slo: api
 	//     - record: runkit:slo_budget_remaining:ratio
@@ -194,6 +205,17 @@ spec:
 	//       annotations:
 	//         description: 'Prometheus has found no series of the events of SLO api (the PromQL http_requests_total{job="api"}) for 10m: the exporter, the scrape or the relabelling is broken, or no replica runs. Zero traffic does not fire this alert: counters that are there and flat are a quiet night. The SLO''s budget and burn-rate alerts cannot see a problem until the series come back.'
 	//         summary: 'SLO api has had no series of its events for 10m'
+	// - name: runkit-step-api
+	//   interval: 5m
+	//   rules:
+	//     - record: runkit:slo_events_bad:increase5m
+	//       expr: 'sum(increase(http_requests_total{job="api",code=~"5.."}[5m])) or 0 * sum(increase(http_requests_total{job="api"}[5m]))'
+	//       labels:
+	//         slo: api
+	//     - record: runkit:slo_events_total:increase5m
+	//       expr: 'sum(increase(http_requests_total{job="api"}[5m]))'
+	//       labels:
+	//         slo: api
 }
 
 // A 28-day objective leaves out the default 3-day ticket, whose threshold

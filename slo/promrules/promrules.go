@@ -24,6 +24,12 @@ const (
 	BudgetRemaining = "runkit:slo_budget_remaining:ratio"
 	// Info is 1, with the objective's target and window as labels.
 	Info = "runkit:slo_info"
+	// BadIncrease and TotalIncrease prefix the bad and all events of
+	// each Step, recorded once a Step by the SLO's group runkit-step-NAME:
+	// runkit:slo_events_bad:increase5m. The windows of Long or more sum
+	// them.
+	BadIncrease   = "runkit:slo_events_bad:increase"
+	TotalIncrease = "runkit:slo_events_total:increase"
 	// BurnAlert fires when a burn-rate tier does.
 	BurnAlert = "SLOErrorBudgetBurn"
 	// NoDataAlert fires when the series of the SLO's events have been
@@ -32,6 +38,14 @@ const (
 	// traffic, which does not fire it.
 	NoDataAlert = "SLONoData"
 )
+
+// Step is the resolution of the windows of Long or more: their error
+// ratio sums the events recorded once a Step, rather than reading a day
+// or a month of raw counters at every evaluation.
+const Step = 5 * time.Minute
+
+// Long is the shortest window read from the events recorded each Step.
+const Long = 24 * time.Hour
 
 // DefaultNoDataFor is how long the series of an SLO's events must be
 // absent before NoDataAlert fires, unless Config.NoDataFor says otherwise.
@@ -78,9 +92,15 @@ type Config struct {
 	// slo.Ticket, mapped to its label by Severity. Empty means slo.Ticket;
 	// Write refuses any other value.
 	NoDataSeverity slo.Severity
-	// Interval is each group's evaluation interval. Zero leaves
-	// Prometheus's global evaluation_interval.
+	// Interval is the evaluation interval of each SLO's group. Zero
+	// leaves Prometheus's global evaluation_interval. (The group of
+	// recorded events is evaluated once a Step.)
 	Interval time.Duration
+	// RawWindows reads every window from the source's counters at every
+	// evaluation, the windows of Long or more too, with no group of
+	// recorded events: no history of recorded series is needed, but a
+	// 30-day window reads 30 days of every counter each time.
+	RawWindows bool
 }
 
 // plan is one SLO checked and ready to write.
@@ -94,8 +114,9 @@ type plan struct {
 }
 
 // Write writes a Prometheus rule file for slos: one group per SLO,
-// sorted by name, each with its recording rules and alerts (see the
-// package documentation). Every SLO is checked before anything is
+// sorted by name, each with its recording rules and alerts, and after it
+// the group of the SLO's events recorded each Step when a window is Long
+// or more and not cfg.RawWindows (see the package documentation). Every SLO is checked before anything is
 // written; the first problem is an error naming the objective, the field
 // and the value. Groups are written one at a time, so memory follows
 // one SLO's rules, not the file's. The same input writes the same bytes.
@@ -129,6 +150,9 @@ func Write(w io.Writer, cfg Config, slos ...SLO) error {
 	var buf []byte
 	for i := range plans {
 		buf = plans[i].group(cfg).appendTo(buf[:0])
+		if plans[i].long(cfg) {
+			buf = plans[i].stepGroup().appendTo(buf)
+		}
 		if _, err := bw.Write(buf); err != nil {
 			return err
 		}
@@ -376,6 +400,35 @@ func (p *plan) errorRatio(w string) string {
 	return bad + " / (" + total + " > 0)"
 }
 
+// long reports whether the SLO has a window read from the events
+// recorded each Step.
+func (p *plan) long(cfg Config) bool { return !cfg.RawWindows && p.windows[len(p.windows)-1] >= Long }
+
+// stepGroup records the SLO's bad and all events once a Step, each over
+// the Step before: consecutive, so that summed over a window they are the
+// window's events, to a Step's resolution.
+func (p *plan) stepGroup() group {
+	step := Duration(Step)
+	total := p.src.total(step)
+	var bad string
+	if p.src.bad != nil {
+		bad = p.src.bad(step) + " or 0 * " + total
+	} else {
+		bad = total + " - (" + p.src.good(step) + " or 0 * " + total + ")"
+	}
+	return group{Name: "runkit-step-" + p.s.Objective.Name, Interval: step, Rules: []rule{
+		{Record: BadIncrease + step, Expr: bad, Labels: p.labels()},
+		{Record: TotalIncrease + step, Expr: total, Labels: p.labels()},
+	}}
+}
+
+// longRatio is the error ratio over w, a window of Long or more, from the
+// events recorded each Step: traffic-weighted, as errorRatio.
+func (p *plan) longRatio(w string) string {
+	step := Duration(Step)
+	return "sum_over_time(" + p.selector(BadIncrease+step) + "[" + w + "]) / (sum_over_time(" + p.selector(TotalIncrease+step) + "[" + w + "]) > 0)"
+}
+
 func (p *plan) labels(extra ...string) map[string]string {
 	l := make(map[string]string, len(p.s.Labels)+1+len(extra)/2)
 	maps.Copy(l, p.s.Labels)
@@ -396,7 +449,11 @@ func (p *plan) group(cfg Config) group {
 		g.Interval = Duration(cfg.Interval)
 	}
 	for _, w := range p.windows {
-		g.Rules = append(g.Rules, rule{Record: ErrorRatio + Duration(w), Expr: p.errorRatio(Duration(w)), Labels: p.labels()})
+		expr := p.errorRatio(Duration(w))
+		if p.long(cfg) && w >= Long {
+			expr = p.longRatio(Duration(w))
+		}
+		g.Rules = append(g.Rules, rule{Record: ErrorRatio + Duration(w), Expr: expr, Labels: p.labels()})
 	}
 	window := Duration(o.Window.Rolling)
 	budget := num(o.Budget())

@@ -218,10 +218,11 @@ func TestRulesReadBackExactly(t *testing.T) {
 	labels := map[string]string{"team": "payments", "yes": "no", "quote": `it's "quoted"`, "unicode": "zürich €", "lines": "a\nb", "empty": "", "num": "0.5"}
 	s := promrules.SLO{Objective: objective("checkout.eu-1", 0.999, 30*day), Labels: labels, RunbookURL: "https://runbooks.example/a b?x=1#y", Keep: []string{"region"}}
 	groups := parseRules(t, write(t, promrules.Config{Interval: 30 * time.Second}, s))
-	if len(groups) != 1 || groups[0].Name != "runkit-slo-checkout.eu-1" || groups[0].Interval != "30s" {
+	if len(groups) != 2 || groups[0].Name != "runkit-slo-checkout.eu-1" || groups[0].Interval != "30s" ||
+		groups[1].Name != "runkit-step-checkout.eu-1" || groups[1].Interval != "5m" {
 		t.Fatalf("groups %+v", groups)
 	}
-	for _, r := range groups[0].Rules {
+	for _, r := range append(groups[0].Rules, groups[1].Rules...) {
 		for k, v := range labels {
 			if r.Labels[k] != v {
 				t.Errorf("rule %s%s: label %s = %q, want %q", r.Record, r.Alert, k, r.Labels[k], v)
@@ -284,10 +285,11 @@ func FuzzWrite(f *testing.F) {
 				continue
 			}
 			groups := parseRules(t, buf.String())
-			if len(groups) != 1 || groups[0].Name != "runkit-slo-"+name {
+			// The SLO's group, and the group of its recorded events.
+			if len(groups) != 2 || groups[0].Name != "runkit-slo-"+name || groups[1].Name != "runkit-step-"+name {
 				t.Fatalf("groups %+v", groups)
 			}
-			for _, r := range groups[0].Rules {
+			for _, r := range append(groups[0].Rules, groups[1].Rules...) {
 				slo, v := r.Labels["slo"], r.Labels[key]
 				if r.Alert != "" {
 					// Prometheus expands an alert's labels as templates.

@@ -90,8 +90,10 @@ func TestPromtoolCheckRules(t *testing.T) {
 					windows[tr.Long], windows[tr.ShortWindow()] = true, true
 				}
 				// A ratio per window, the budget, the info series, an
-				// alert per tier and the no-data alert.
-				want += len(windows) + 2 + len(policy.Tiers) + 1
+				// alert per tier and the no-data alert; and the bad and
+				// all events of each Step, which a window of a day or
+				// more sums.
+				want += len(windows) + 2 + len(policy.Tiers) + 1 + 2
 				slos = append(slos, s)
 			}
 		}
