@@ -77,8 +77,11 @@ type replica struct {
 	opened atomic.Int64 // unix nanoseconds it last reported opening
 	sent   atomic.Int64 // requests that reached the upstream
 	probes *atomic.Int64
-	closed bool
-	close  func()
+	// firstProbe and lastProbe are when this replica sent its first and
+	// last probe, in unix nanoseconds; zero before any.
+	firstProbe, lastProbe atomic.Int64
+	closed                bool
+	close                 func()
 	// leaseNote: the test expects the warning that LeaseTTL is longer
 	// than a breaker's OpenTimeout.
 	leaseNote bool
@@ -97,6 +100,9 @@ func (c countingBase) RoundTrip(req *http.Request) (*http.Response, error) {
 	c.r.sent.Add(1)
 	if b, ok := c.r.reg.Lookup(req.URL.Host); ok && b.State() != breaker.Closed {
 		c.r.probes.Add(1)
+		now := time.Now().UnixNano()
+		c.r.firstProbe.CompareAndSwap(0, now)
+		c.r.lastProbe.Store(now)
 	}
 	return c.base.RoundTrip(req)
 }
@@ -271,8 +277,10 @@ func TestFleetOpensProbesAndClosesTogether(t *testing.T) {
 	// and C reported theirs: when they began to reject.
 	took := time.Duration(max(b.opened.Load(), c.opened.Load()) - a.opened.Load())
 	t.Logf("B and C open %v after A", took)
-	if took > 100*time.Millisecond {
-		t.Errorf("B and C opened %v after A, want within 100ms", took)
+	// One open, on a machine that may be loaded: TestPropagationP99 keeps
+	// the 100ms over a hundred.
+	if took > 500*time.Millisecond {
+		t.Errorf("B and C opened %v after A, want within 500ms", took)
 	}
 	for _, r := range []*replica{b, c} {
 		if err := r.get(up); !errors.Is(err, breaker.ErrOpen) {
@@ -285,6 +293,10 @@ func TestFleetOpensProbesAndClosesTogether(t *testing.T) {
 
 	// Recovery: every replica keeps calling; the fleet probes once.
 	probes.Store(0)
+	for _, r := range []*replica{a, b, c} {
+		r.firstProbe.Store(0)
+		r.lastProbe.Store(0)
+	}
 	up.failing.Store(false)
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
@@ -319,9 +331,24 @@ func TestFleetOpensProbesAndClosesTogether(t *testing.T) {
 			slack += int64(fleetConfig.HalfOpenProbes)
 		}
 	}
-	t.Logf("probes during recovery: %d (HalfOpenProbes %d, slack %d)", probes.Load(), fleetConfig.HalfOpenProbes, slack)
-	if n := probes.Load(); n > int64(fleetConfig.HalfOpenProbes)+slack || n == 0 {
-		t.Errorf("the fleet sent %d probes, want 1..%d", n, int64(fleetConfig.HalfOpenProbes)+slack)
+	// A lease lasts LeaseTTL: on a machine so loaded that the probes
+	// outlast it, the next lease's holder probes too. HalfOpenProbes for
+	// each lease period the probing spanned, and one lease more: a
+	// replica whose own open period ends between the holder's close and
+	// the close's message reaching it can take a fresh lease and probe
+	// the healthy upstream (seen once in 15 runs under load).
+	var first, last int64
+	for _, r := range []*replica{a, b, c} {
+		if f := r.firstProbe.Load(); f != 0 && (first == 0 || f < first) {
+			first = f
+		}
+		last = max(last, r.lastProbe.Load())
+	}
+	leases := 2 + int64(time.Duration(last-first)/lcfg.LeaseTTL)
+	want := leases*int64(fleetConfig.HalfOpenProbes) + slack
+	t.Logf("probes during recovery: %d over %v, %d lease periods (HalfOpenProbes %d, slack %d)", probes.Load(), time.Duration(last-first), leases, fleetConfig.HalfOpenProbes, slack)
+	if n := probes.Load(); n > want || n == 0 {
+		t.Errorf("the fleet sent %d probes, want 1..%d", n, want)
 	}
 	for _, r := range []*replica{a, b, c} {
 		if open := r.reg.Open(); len(open) != 0 {
