@@ -62,8 +62,10 @@ func TestFrozenRedisDuringAChange(t *testing.T) {
 	ba.Execute(ctx, func(context.Context) (int, error) { return 0, errDown })
 	took := eventually(t, 5*time.Second, "A logs the outage", func() bool { return strings.Contains(a.logs.String(), "redis unreachable") })
 	t.Logf("outage logged %v after the change", took)
-	if took > timeout+100*time.Millisecond {
-		t.Errorf("the outage was logged %v after the change that met a frozen Redis, want within Timeout %v + 100ms", time.Since(tripped), timeout)
+	// Timeout, and room for a loaded machine's scheduling: a link whose
+	// round trip had no deadline logged it 20–40s late, or never.
+	if took > timeout+500*time.Millisecond {
+		t.Errorf("the outage was logged %v after the change that met a frozen Redis, want within Timeout %v + 500ms", time.Since(tripped), timeout)
 	}
 	// A probes on its own and closes while Redis is frozen.
 	eventually(t, 5*time.Second, "A closes on its own", func() bool {
