@@ -191,13 +191,11 @@ func TestRecorderConfigErrors(t *testing.T) {
 	}
 }
 
-// A breaker flapping through 1,000 changes makes one snapshot, and the
-// journal stays bounded; the manifest of the next counts what was
-// suppressed.
-func TestFlappingBreakerMakesOneSnapshot(t *testing.T) {
-	j := newJournal(t, incident.Config{FlapLimit: -1, Capacity: 5000})
-	written := snapshotsOf(t, j)
-	r := newRecorder(t, incident.RecorderConfig{Journal: j})
+// flappingBreaker returns a breaker that opens at one failure and is
+// half-open a millisecond later, its changes recorded in j, and the count
+// of its changes so far.
+func flappingBreaker(t *testing.T, j *incident.Journal) (*breaker.Breaker[int], func() int) {
+	t.Helper()
 	var mu sync.Mutex
 	changes := 0
 	b, err := breaker.New[int](breaker.Config{Name: "payments", ConsecutiveFailures: 1, OpenTimeout: time.Millisecond, Jitter: -1, HalfOpenProbes: 1,
@@ -210,7 +208,17 @@ func TestFlappingBreakerMakesOneSnapshot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	count := func() int { mu.Lock(); defer mu.Unlock(); return changes }
+	return b, func() int { mu.Lock(); defer mu.Unlock(); return changes }
+}
+
+// A breaker flapping through 1,000 changes makes one snapshot, and the
+// journal stays bounded; the manifest of the next counts what was
+// suppressed.
+func TestFlappingBreakerMakesOneSnapshot(t *testing.T) {
+	j := newJournal(t, incident.Config{FlapLimit: -1, Capacity: 5000})
+	written := snapshotsOf(t, j)
+	r := newRecorder(t, incident.RecorderConfig{Journal: j})
+	b, count := flappingBreaker(t, j)
 	for count() < 1000 {
 		b.Execute(t.Context(), fail)
 		time.Sleep(2 * time.Millisecond) // past the open period
@@ -441,19 +449,7 @@ func TestFlappingBreakerDiskBound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var mu sync.Mutex
-	changes := 0
-	b, err := breaker.New[int](breaker.Config{Name: "payments", ConsecutiveFailures: 1, OpenTimeout: time.Millisecond, Jitter: -1, HalfOpenProbes: 1,
-		OnChange: func(c breaker.Change) {
-			mu.Lock()
-			changes++
-			mu.Unlock()
-			j.BreakerChange(c)
-		}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	count := func() int { mu.Lock(); defer mu.Unlock(); return changes }
+	b, count := flappingBreaker(t, j)
 	// Flap until 1,000 changes and until more snapshots were written than
 	// the bound keeps.
 	for count() < 1000 || written.Load() <= 3 {
