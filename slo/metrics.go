@@ -2,7 +2,10 @@ package slo
 
 import (
 	"context"
+	"runtime"
 	"slices"
+	"sync/atomic"
+	"weak"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -10,8 +13,8 @@ import (
 
 const scope = "github.com/ybiyri/runkit/slo"
 
-// EventsMetric is the name of the counter every Tracker adds its events
-// to through the OpenTelemetry metric API, with attributes slo (the
+// EventsMetric is the name of the counter every Tracker reports its events
+// on through the OpenTelemetry metric API, with attributes slo (the
 // objective's name) and outcome ("good" or "bad"), and route for the
 // trackers of Routes. Prometheus sees it as
 // runkit_slo_events_total{slo="checkout",outcome="bad"}; summed across
@@ -19,46 +22,74 @@ const scope = "github.com/ybiyri/runkit/slo"
 // [github.com/ybiyri/runkit/slo/promrules] read.
 const EventsMetric = "runkit.slo.events"
 
-// events is a tracker's counter, with its attribute sets built once so
-// that recording allocates nothing.
+// events is what a tracker counts for its EventsMetric besides its finest
+// buckets: the events moved out of them to coarser levels, those recorded
+// straight into a coarser level, and those dropped for being older than
+// the window. The counter is observed at collection, as base plus the sum
+// of the finest buckets (see Tracker.totals), so that recording an event
+// costs nothing more than adding it to its bucket.
 type events struct {
-	counter   metric.Int64Counter
-	good, bad []metric.AddOption
+	good, bad atomic.Int64
 }
 
-func newEvents(mp metric.MeterProvider, name string) *events {
-	return newEventsWith(mp, attribute.String("slo", name))
+// add counts events that are not in the finest buckets.
+func (e *events) add(good, bad int64) {
+	if good != 0 {
+		e.good.Add(good)
+	}
+	if bad != 0 {
+		e.bad.Add(bad)
+	}
 }
 
-// newRouteEvents is newEvents for the tracker of one route of Routes: its
-// events carry the route too.
-func newRouteEvents(mp metric.MeterProvider, name, route string) *events {
-	return newEventsWith(mp, attribute.String("slo", name), attribute.String("route", route))
-}
-
-func newEventsWith(mp metric.MeterProvider, attrs ...attribute.KeyValue) *events {
-	c, _ := mp.Meter(scope).Int64Counter(EventsMetric,
+// observeEvents registers the callback that reports t's totals on mp's
+// EventsMetric under attrs, with outcome good and bad. Both series exist
+// from the start, at zero: a rate over a window that began before the
+// first bad event still reads 0, not nothing. The callback holds t weakly,
+// and is unregistered once t is unreachable, so a process that makes
+// trackers as it goes keeps none it dropped.
+func observeEvents(mp metric.MeterProvider, t *Tracker, attrs ...attribute.KeyValue) {
+	meter := mp.Meter(scope)
+	c, err := meter.Int64ObservableCounter(EventsMetric,
 		metric.WithUnit("{event}"),
 		metric.WithDescription("Events recorded by SLO trackers, by objective and outcome."))
-	set := func(outcome string) []metric.AddOption {
-		kv := append(slices.Clone(attrs), attribute.String("outcome", outcome))
-		return []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(kv...))}
+	if err != nil {
+		return
 	}
-	e := &events{counter: c, good: set("good"), bad: set("bad")}
-	// Both series exist from the start, at zero: a rate over a window
-	// that began before the first bad event still reads 0, not nothing.
-	e.add(0, 0, true)
-	return e
+	set := func(outcome string) metric.ObserveOption {
+		kv := append(slices.Clone(attrs), attribute.String("outcome", outcome))
+		return metric.WithAttributeSet(attribute.NewSet(kv...))
+	}
+	good, bad := set("good"), set("bad")
+	w := weak.Make(t)
+	reg, err := meter.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+		t := w.Value()
+		if t == nil {
+			return nil
+		}
+		g, b := t.totals()
+		o.ObserveInt64(c, g, good)
+		o.ObserveInt64(c, b, bad)
+		return nil
+	}, c)
+	if err != nil {
+		return
+	}
+	runtime.AddCleanup(t, func(reg metric.Registration) { _ = reg.Unregister() }, reg)
 }
 
-// add counts good and bad events; zero counts are added only when force
-// is set.
-func (e *events) add(good, bad int64, force bool) {
-	ctx := context.Background()
-	if good != 0 || force {
-		e.counter.Add(ctx, good, e.good...)
-	}
-	if bad != 0 || force {
-		e.counter.Add(ctx, bad, e.bad...)
-	}
+// totals returns every event the tracker has accepted, good and bad, and
+// those it dropped for being older than the window: the base of events
+// plus the finest buckets, read while no move between levels is under way
+// (a move takes a bucket's counts into base), so that no event is seen
+// twice or not at all and the totals never go back.
+func (t *Tracker) totals() (good, bad int64) {
+	t.readStable(func() {
+		good, bad = t.events.good.Load(), t.events.bad.Load()
+		for i := range t.ring {
+			good += t.ring[i].good.Load()
+			bad += t.ring[i].bad.Load()
+		}
+	})
+	return good, bad
 }

@@ -6,7 +6,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -104,6 +106,99 @@ func equalCounts(a, b map[[2]string]int64) bool {
 	return true
 }
 
+// The counter follows every event the tracker accepts as they move from
+// its one-minute buckets to coarser ones, arrive late into coarse ones, or
+// are dropped for being older than the window: it never goes back, and
+// counts each event once, while writers record across bucket boundaries
+// and readers collect.
+func TestEventsMetricFollowsMovesBetweenLevels(t *testing.T) {
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	defer mp.Shutdown(context.Background())
+	end := t0.Add(40 * day)
+	tr := newTracker(t, slo.Objective{Name: "api", Target: 0.999, Window: slo.Rolling(30 * day)},
+		slo.TrackerConfig{MeterProvider: mp, Now: func() time.Time { return end }})
+
+	const writers, perWriter = 4, 20_000
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range perWriter {
+				// Forward through 3 days, a minute per 10 events, with a
+				// late event (2 days back) and one older than the window.
+				at := t0.Add(time.Duration(i/10) * time.Minute)
+				switch i % 100 {
+				case 37:
+					at = at.Add(-2 * day)
+				case 71:
+					at = at.Add(-35 * day)
+				}
+				tr.RecordAt(at, (i+w)%7 != 0)
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(done) }()
+	var last int64
+	for running := true; running; {
+		select {
+		case <-done:
+			running = false
+		default:
+		}
+		got := events(t, reader)
+		sum := got[[2]string{"api", "good"}] + got[[2]string{"api", "bad"}]
+		if sum < last {
+			t.Fatalf("the counter went back from %d to %d", last, sum)
+		}
+		last = sum
+	}
+	got := events(t, reader)
+	var good, bad int64
+	for w := range writers {
+		for i := range perWriter {
+			if (i+w)%7 != 0 {
+				good++
+			} else {
+				bad++
+			}
+		}
+	}
+	if got[[2]string{"api", "good"}] != good || got[[2]string{"api", "bad"}] != bad {
+		t.Errorf("counted %v, want %d good and %d bad", got, good, bad)
+	}
+	if tr.Dropped() == 0 {
+		t.Error("no event was dropped: the test did not reach the dropping path")
+	}
+}
+
+// A tracker that is no longer reachable stops reporting, so a process
+// that makes trackers as it goes does not keep them.
+func TestEventsMetricForgetsUnreachableTrackers(t *testing.T) {
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	defer mp.Shutdown(context.Background())
+	keep := newTracker(t, slo.Objective{Name: "kept", Target: 0.99, Window: slo.Rolling(day)}, slo.TrackerConfig{MeterProvider: mp})
+	func() {
+		for range 10 {
+			newTracker(t, slo.Objective{Name: "dropped", Target: 0.99, Window: slo.Rolling(day)}, slo.TrackerConfig{MeterProvider: mp})
+		}
+	}()
+	for range 5 {
+		runtime.GC()
+	}
+	got := events(t, reader)
+	if _, ok := got[[2]string{"dropped", "good"}]; ok {
+		t.Errorf("unreachable trackers still report: %v", got)
+	}
+	if _, ok := got[[2]string{"kept", "good"}]; !ok {
+		t.Errorf("the kept tracker does not report: %v", got)
+	}
+	runtime.KeepAlive(keep)
+}
+
 // BenchmarkTrackerRecordAtMetrics is BenchmarkTrackerRecordAt with an SDK
 // meter provider counting every event.
 func BenchmarkTrackerRecordAtMetrics(b *testing.B) {
@@ -117,8 +212,9 @@ func BenchmarkTrackerRecordAtMetrics(b *testing.B) {
 	}
 }
 
-// A tracker made before the application installs its SDK counts from then
-// on, through the global provider; and counting allocates nothing.
+// A tracker made before the application installs its SDK reports, through
+// the global provider, every event since it was made, those recorded
+// before the SDK too; and recording allocates nothing.
 // The global provider hands its delegates over once per process, so the
 // test runs alone in a child process: with -count or other tests it would
 // otherwise see a provider an earlier run installed and shut down.
@@ -137,6 +233,7 @@ func TestTrackerCountsThroughTheGlobalProviderInstalledLater(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	tr.RecordN(3, 2)
 	reader := sdkmetric.NewManualReader()
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 	defer mp.Shutdown(context.Background())
@@ -149,7 +246,7 @@ func TestTrackerCountsThroughTheGlobalProviderInstalledLater(t *testing.T) {
 		t.Errorf("Record with an SDK allocates %v times", allocs)
 	}
 	got := events(t, reader)
-	if got[[2]string{"late", "good"}] != 7+1001 || got[[2]string{"late", "bad"}] != 1 {
-		t.Errorf("counted %v, want 1008 good and 1 bad", got)
+	if got[[2]string{"late", "good"}] != 3+7+1001 || got[[2]string{"late", "bad"}] != 2+1 {
+		t.Errorf("counted %v, want 1011 good and 3 bad", got)
 	}
 }

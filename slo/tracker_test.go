@@ -714,3 +714,17 @@ func TestTrackerObservedFrom(t *testing.T) {
 		t.Errorf("page lacks the observed share of the month so far:\n%s", body)
 	}
 }
+
+// The first events are counted like any other, even those whose bucket
+// index sits next to the tracker's marker for "no event yet": events of
+// 1970's second minute, with the clock there.
+func TestFirstEventsOf1970AreCounted(t *testing.T) {
+	start := time.Unix(60, 0)
+	tr := newTracker(t, slo.Objective{Name: "api", Target: 0.999, Window: slo.Rolling(30 * day)}, slo.TrackerConfig{Now: func() time.Time { return start }})
+	for _, at := range []time.Time{time.Unix(60, 0), time.Unix(90, 0), time.Unix(119, 0)} {
+		tr.RecordAt(at, false)
+	}
+	if s := tr.StatusAt(time.Unix(120, 0)); s.Total != 3 || s.Good != 0 {
+		t.Errorf("after 3 bad events: good %d of %d; want 0 of 3", s.Good, s.Total)
+	}
+}
