@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -16,6 +17,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/grafana/grafana-foundation-sdk/go/cog"
+	"github.com/grafana/grafana-foundation-sdk/go/cog/plugins"
+	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
+	"github.com/grafana/grafana-foundation-sdk/go/prometheus"
+	"github.com/grafana/grafana-foundation-sdk/go/stat"
+	"github.com/grafana/grafana-foundation-sdk/go/timeseries"
 
 	"github.com/ybiyri/runkit/internal/promtest"
 	"github.com/ybiyri/runkit/slo"
@@ -391,5 +400,71 @@ func TestDashboardQueries(t *testing.T) {
 		if got := stat("Alerts firing now"); got < 1 {
 			t.Errorf("%s: %v alerts firing, want the page at least", name, got)
 		}
+	}
+}
+
+// strictly decodes raw into v with its UnmarshalJSONStrict, which
+// returns its list of problems as the error: a non-nil error holding an
+// empty list when there is none.
+func strictly(raw []byte, v interface{ UnmarshalJSONStrict([]byte) error }) error {
+	var problems cog.BuildErrors
+	if err := v.UnmarshalJSONStrict(raw); err != nil && (!errors.As(err, &problems) || len(problems) > 0) {
+		return err
+	}
+	return nil
+}
+
+// The dashboard reads back strictly as the Grafana Foundation SDK's
+// dashboard, every panel, its options and its queries as the schema of
+// their types, and passes its validation.
+func TestDashboardSchema(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "slos.yaml")
+	if err := os.WriteFile(file, []byte(dashboardSLOs), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, code := runkitExit(t, nil, "slo", "dashboard", file, "--keep", "region")
+	if code != 0 {
+		t.Fatalf("slo dashboard: exit %d\n%s", code, stderr)
+	}
+	plugins.RegisterDefaultPlugins()
+
+	// Strict decoding finds every field its schema does not know, in the
+	// dashboard, each panel, its options and field config and its
+	// queries. (It then drops the panels it decoded, so their types are
+	// read from a plain decoding.)
+	if err := strictly([]byte(out), &dashboard.Dashboard{}); err != nil {
+		t.Fatalf("strict decoding as a Grafana dashboard: %v", err)
+	}
+	var d dashboard.Dashboard
+	if err := json.Unmarshal([]byte(out), &d); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Validate(); err != nil {
+		t.Errorf("the dashboard does not validate: %v", err)
+	}
+	types := map[string]int{}
+	for i, pr := range d.Panels {
+		if pr.RowPanel != nil {
+			types["row"]++
+			continue
+		}
+		p := pr.Panel
+		types[p.Type]++
+		switch p.Options.(type) {
+		case *stat.Options, *timeseries.Options:
+		default:
+			t.Errorf("panel %d %q: options %T, not the options of its type", i, *p.Title, p.Options)
+		}
+		for _, q := range p.Targets {
+			if _, ok := q.(*prometheus.Dataquery); !ok {
+				t.Errorf("panel %d %q: query %T, want a Prometheus query", i, *p.Title, q)
+			}
+		}
+	}
+	// checkout's four tiers and search's two; per SLO a row, four stats
+	// and three more graphs.
+	want := map[string]int{"row": 2, "stat": 8, "timeseries": 6 + 6}
+	if diff := cmp.Diff(want, types); diff != "" {
+		t.Errorf("panels by type (-want +got):\n%s", diff)
 	}
 }

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"errors"
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -167,4 +170,37 @@ func FuzzKubernetesNames(f *testing.F) {
 			}
 		}
 	})
+}
+
+// The writer that nests the rule file indents every line, wherever the
+// writes that carry it break, and writes the head with the first bytes
+// only: rules that fail before writing leave nothing.
+func TestIndentWriter(t *testing.T) {
+	file := "# comment\ngroups:\n- name: a\n  rules:\n\n    - record: x\n      expr: 'y'\n"
+	want := "HEAD\n  # comment\n  groups:\n  - name: a\n    rules:\n\n      - record: x\n        expr: 'y'\n"
+	for _, size := range []int{1, 2, 3, 7, len(file)} {
+		var b strings.Builder
+		err := writePrometheusRule(&b, objectMeta{}, func(w io.Writer) error {
+			for s := file; s != ""; {
+				n := min(size, len(s))
+				if m, err := w.Write([]byte(s[:n])); err != nil || m != n {
+					return fmt.Errorf("wrote %d of %d: %v", m, n, err)
+				}
+				s = s[n:]
+			}
+			return nil
+		})
+		got := b.String()
+		if i := strings.Index(got, "spec:\n"); err != nil || i < 0 {
+			t.Fatalf("writes of %d: %v\n%s", size, err, got)
+		} else if got = "HEAD\n" + got[i+len("spec:\n"):]; got != want {
+			t.Errorf("writes of %d bytes:\n%s\nwant\n%s", size, got, want)
+		}
+	}
+
+	var b strings.Builder
+	fail := errors.New("duplicate objective")
+	if err := writePrometheusRule(&b, objectMeta{name: "x"}, func(io.Writer) error { return fail }); err != fail || b.Len() != 0 {
+		t.Errorf("rules failing before a write: %v, wrote %q", err, b.String())
+	}
 }
