@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -116,6 +117,7 @@ type panelJSON struct {
 	Targets    []struct {
 		RefID      string
 		Expr       string
+		Instant    bool
 		Datasource *struct{ Type, UID string }
 	}
 	FieldConfig struct {
@@ -167,6 +169,34 @@ func interpolate(t *testing.T, expr string, chosen []string) string {
 		}
 		return v
 	})
+}
+
+// queryRange runs q as a range query over the last d, a point each step,
+// and returns how many points it holds. The range ends now, to the
+// millisecond: an alert that fired a moment ago is in it.
+func queryRange(t *testing.T, server, q string, d, step time.Duration) int {
+	t.Helper()
+	end := time.Now()
+	unix := func(at time.Time) string { return strconv.FormatFloat(float64(at.UnixMilli())/1000, 'f', 3, 64) }
+	v := url.Values{"query": {q}, "start": {unix(end.Add(-d))}, "end": {unix(end)}, "step": {fmt.Sprint(int(step.Seconds()))}}
+	resp, err := http.Get(server + "/api/v1/query_range?" + v.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Status string
+		Error  string
+		Data   struct{ Result []struct{ Values [][]any } }
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || body.Status != "success" {
+		t.Fatalf("query_range %s: %v %s", q, err, body.Error)
+	}
+	n := 0
+	for _, r := range body.Data.Result {
+		n += len(r.Values)
+	}
+	return n
 }
 
 // labelValues runs Grafana's label_values(SELECTOR, LABEL) on the server.
@@ -347,7 +377,8 @@ func TestDashboardQueries(t *testing.T) {
 	}
 
 	// Every query returns data while its SLO is chosen, alone or with
-	// all, and none while only the other is.
+	// all, and none while only the other is: as an instant query, and a
+	// graph's as the range query Grafana runs over the dashboard's 7 days.
 	for _, p := range d.Panels {
 		name := rowOf[p.ID]
 		if name == "" {
@@ -365,6 +396,9 @@ func TestDashboardQueries(t *testing.T) {
 				}
 				if len(fleet.Query(t, q)) == 0 {
 					t.Errorf("%s %q query %s with slo=%v: no data: %s", name, p.Title, tg.RefID, chosen, q)
+				}
+				if !tg.Instant && queryRange(t, fleet.URL, q, 7*24*time.Hour, 5*time.Minute) == 0 {
+					t.Errorf("%s %q query %s with slo=%v: no data over 7d: %s", name, p.Title, tg.RefID, chosen, q)
 				}
 			}
 			if got := fleet.Query(t, interpolate(t, tg.Expr, []string{other})); len(got) != 0 {
