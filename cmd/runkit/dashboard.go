@@ -1,6 +1,6 @@
 package main
 
-//lint:file-ignore SA1019 The SDK deprecates its dashboard package, the classic JSON model, for dashboardv2, a resource Grafana reads only from version 12 with dynamic dashboards turned on; file provisioning and import read the classic model in every version.
+//lint:file-ignore SA1019 The SDK deprecates its dashboard package, the classic JSON model, for dashboardv2, the schema of Grafana 12's dynamic dashboards; provisioning and import read the classic model.
 
 import (
 	"fmt"
@@ -33,14 +33,16 @@ show (label values of slo on runkit:slo_info, those of the files; all of
 them at first). Each SLO has a row, titled with its objective, whose
 panels show only while the SLO is chosen:
   Budget remaining   runkit:slo_budget_remaining:ratio, now and over time
+  Error budget       the share of events that may fail, 1 - target
   SLI                1 - runkit:slo_errors:ratio_rateW over the objective's
                      window W, and over the shortest window the rules
                      record (5m with the default tiers); the target a line
   Burn rate          one panel per burn-rate tier: the error ratio over its
                      long and short windows over the budget, and the tier's
                      threshold a line: the alert fires when both cross it
-  Alerts             ALERTS{alertstate="firing"} of the SLO: each tier's
-                     SLOErrorBudgetBurn and SLONoData
+  Alerts             ALERTS{alertstate="firing"} of the SLO, how many now
+                     and over time: each tier's SLOErrorBudgetBurn and
+                     SLONoData
 The tiers and thresholds are those of the rules: the file's alert
 policies, or the default tiers that suit the objective. With --keep, each
 kept label's value is a series of its own, named in the legend.
@@ -269,11 +271,17 @@ func newSeries() *timeseries.PanelBuilder {
 
 func (s seriesPanel) id(n uint32) cog.Builder[dashboard.Panel] { return s.Id(n) }
 
-// steps are thresholds: a base color, then a color from each value up.
-func steps(base string, from ...any) *dashboard.ThresholdsConfigBuilder {
+// step is a threshold: from its value up, a color.
+type step struct {
+	from  float64
+	color string
+}
+
+// thresholds are base's color, then each step's.
+func thresholds(base string, steps ...step) *dashboard.ThresholdsConfigBuilder {
 	st := []dashboard.Threshold{{Color: base}}
-	for i := 0; i+1 < len(from); i += 2 {
-		st = append(st, dashboard.Threshold{Value: cog.ToPtr(from[i].(float64)), Color: from[i+1].(string)})
+	for _, s := range steps {
+		st = append(st, dashboard.Threshold{Value: cog.ToPtr(s.from), Color: s.color})
 	}
 	return dashboard.NewThresholdsConfigBuilder().Mode(dashboard.ThresholdsModeAbsolute).Steps(st)
 }
@@ -285,7 +293,7 @@ func (p *sloPanels) panels() []panel {
 	sliWindow := "1 - " + p.ratio(window)
 	shortest := p.shortest()
 	firing := p.selector("ALERTS", `alertstate="firing"`)
-	budgetColors := steps("red", 0.0, "orange", 0.25, "green")
+	budgetColors := thresholds("red", step{0, "orange"}, step{0.25, "green"})
 
 	out := []panel{
 		statPanel{newStat().
@@ -301,14 +309,14 @@ func (p *sloPanels) panels() []panel {
 			Description(fmt.Sprintf("Good events over all events in the last %s; the objective is %s.", promrules.Duration(window), targetPercent(o.Target))).
 			Datasource(p.ds).Span(6).Height(statHeight).
 			Unit("percentunit").Decimals(3).
-			Thresholds(steps("red", o.Target, "green")).
+			Thresholds(thresholds("red", step{o.Target, "green"})).
 			WithTarget(p.query("A", sliWindow, "").Instant())},
 		statPanel{newStat().
 			Title("Error budget").
 			Description(fmt.Sprintf("The share of events that may fail over %s: 1 - %s.", promrules.Duration(window), strconv.FormatFloat(o.Target, 'g', -1, 64))).
 			Datasource(p.ds).Span(6).Height(statHeight).
 			Unit("percentunit").Decimals(3).
-			Thresholds(steps("blue")).
+			Thresholds(thresholds("blue")).
 			// runkit:slo_info holds the target as a label: the budget is
 			// known here, and shown while the SLO's rules run.
 			WithTarget(p.query("A", p.budget+" * "+p.selector(promrules.Info), "").Instant())},
@@ -316,7 +324,7 @@ func (p *sloPanels) panels() []panel {
 			Title("Alerts firing now").
 			Description("How many of the SLO's alerts fire now: SLOErrorBudgetBurn of each tier and SLONoData.").
 			Datasource(p.ds).Span(6).Height(statHeight).
-			Thresholds(steps("green", 1.0, "red")).
+			Thresholds(thresholds("green", step{1, "red"})).
 			ColorMode(common.BigValueColorModeBackground).
 			WithTarget(p.query("A", "count("+firing+") or on () 0 * "+p.selector(promrules.Info), "").Instant())},
 		seriesPanel{newSeries().
@@ -332,7 +340,7 @@ func (p *sloPanels) panels() []panel {
 			Description(fmt.Sprintf("Good events over all events, over the objective's %s and over %s, the shortest window the rules record; the dashed line is the target, %s.", promrules.Duration(window), promrules.Duration(shortest), targetPercent(o.Target))).
 			Datasource(p.ds).Span(12).Height(graphHeight).
 			Unit("percentunit").Decimals(3).Max(1).
-			Thresholds(steps("red", o.Target, "green")).
+			Thresholds(thresholds("red", step{o.Target, "green"})).
 			ThresholdsStyle(common.NewGraphThresholdsStyleConfigBuilder().Mode(common.GraphThresholdsStyleModeDashed)).
 			WithTarget(p.query("A", sliWindow, "over "+promrules.Duration(window))).
 			WithTarget(p.query("B", "1 - "+p.ratio(shortest), "over "+promrules.Duration(shortest)))},
@@ -347,7 +355,7 @@ func (p *sloPanels) panels() []panel {
 			Description(fmt.Sprintf("The error ratio over %s and over %s, over the budget (%s): how many times faster than the %s allow the budget burns. SLOErrorBudgetBurn{severity of %s, long_window=%q} fires when both are above %s, the dashed line.", long, short, p.budget, promrules.Duration(window), t.Severity, long, th)).
 			Datasource(p.ds).Span(span).Height(graphHeight).
 			Min(0).
-			Thresholds(steps("green", threshold, "red")).
+			Thresholds(thresholds("green", step{threshold, "red"})).
 			ThresholdsStyle(common.NewGraphThresholdsStyleConfigBuilder().Mode(common.GraphThresholdsStyleModeDashed)).
 			WithTarget(p.query("A", p.ratio(t.Long)+" / "+p.budget, "over "+long)).
 			WithTarget(p.query("B", p.ratio(t.ShortWindow())+" / "+p.budget, "over "+short))})

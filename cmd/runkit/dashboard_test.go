@@ -1,5 +1,7 @@
 package main
 
+//lint:file-ignore SA1019 The dashboard is the classic JSON model, which the SDK's deprecated dashboard package reads (see dashboard.go).
+
 import (
 	"bytes"
 	"context"
