@@ -79,7 +79,18 @@ a new one) is replaced atomically, so Prometheus never loads half of it;
 a symbolic link is followed and its target written so, the link kept (the
 files of a Kubernetes ConfigMap are links); a FIFO, a device or
 /dev/stdout is written in place; - is standard output. A directory, or a
-directory that does not exist, is exit 1 before promtool runs.`
+directory that does not exist, is exit 1 before promtool runs.
+
+--format prometheusrule writes the same groups as a PrometheusRule
+(monitoring.coreos.com/v1), the resource through which the Prometheus
+Operator loads rules in Kubernetes: its spec.groups are the rule file's
+groups, line for line, indented. --name is its metadata.name, a DNS-1123
+subdomain; without it, the name of the SLO when the files hold exactly
+one, and otherwise exit 1. --namespace, a DNS-1123 label, is optional:
+without it, kubectl applies the resource to its current namespace.
+--label KEY=VALUE, repeated, labels it, as a Prometheus's ruleSelector
+selects it; keys and values are checked as Kubernetes checks them.
+--check runs promtool on the groups, the rule file the resource holds.`
 
 func newRules() *cobra.Command {
 	var (
@@ -91,6 +102,9 @@ func newRules() *cobra.Command {
 		noDataFor time.Duration
 		interval  time.Duration
 		raw       bool
+		form      = ruleFormat(rulesFile)
+		meta      objectMeta
+		labelArgs []string
 	)
 	c := &cobra.Command{
 		Use:   "rules FILE... [-o rules.yaml]",
@@ -100,13 +114,17 @@ func newRules() *cobra.Command {
   runkit slo rules slos/*.yaml -o prometheus/slo-rules.yaml --check
 
   # Alerts labelled the way Alertmanager routes them, per region
-  runkit slo rules slos.yaml --severity page=critical,ticket=warning --keep region`,
+  runkit slo rules slos.yaml --severity page=critical,ticket=warning --keep region
+
+  # The same groups as a PrometheusRule for the Prometheus Operator
+  runkit slo rules slos/*.yaml --format prometheusrule --name shop-slos --namespace monitoring --label role=alert-rules`,
 		Args: fileArgs,
 		ValidArgsFunction: func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
 			return []cobra.Completion{"yaml", "yml"}, cobra.ShellCompDirectiveFilterFileExt
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg := promrules.Config{NoDataFor: noDataFor, Interval: interval, RawWindows: raw}
+			var err error
 			if noDataFor <= 0 {
 				return usageErrorf("--no-data-for %v: want a positive duration (default %s)", noDataFor, promrules.Duration(promrules.DefaultNoDataFor))
 			}
@@ -127,6 +145,26 @@ func newRules() *cobra.Command {
 					cfg.Severity[slo.Severity(k)] = severity[k]
 				}
 			}
+			if form != prometheusRule {
+				for _, name := range []string{"name", "namespace", "label"} {
+					if cmd.Flags().Changed(name) {
+						return usageErrorf("--%s is metadata of a PrometheusRule: give --format prometheusrule too", name)
+					}
+				}
+			}
+			if cmd.Flags().Changed("name") {
+				if msg := subdomainProblem(meta.name); msg != "" {
+					return usageErrorf("--name %q %s", meta.name, msg)
+				}
+			}
+			if cmd.Flags().Changed("namespace") {
+				if msg := dnsLabelProblem(meta.namespace); msg != "" {
+					return usageErrorf("--namespace %q %s", meta.namespace, msg)
+				}
+			}
+			if meta.labels, err = parseLabels(labelArgs); err != nil {
+				return usageErrorf("%v", err)
+			}
 			toFile := outFile != "" && outFile != "-"
 			if toFile {
 				if err := checkOutput(outFile); err != nil {
@@ -139,6 +177,15 @@ func newRules() *cobra.Command {
 			}
 			if len(slos) == 0 {
 				return usageErrorf("no SLO documents in %s: no rules to write", strings.Join(args, ", "))
+			}
+			if form == prometheusRule && meta.name == "" {
+				if len(slos) > 1 {
+					return usageErrorf("--format prometheusrule: the files hold %d SLOs, so give the PrometheusRule a --name", len(slos))
+				}
+				if msg := subdomainProblem(slos[0].Name); msg != "" {
+					return usageErrorf("--format prometheusrule: the SLO's name %q, the PrometheusRule's name without --name, %s: give a --name", slos[0].Name, msg)
+				}
+				meta.name = slos[0].Name
 			}
 			alertmanagerNotes(cmd.ErrOrStderr(), slos)
 			omittedNotes(cmd.ErrOrStderr(), slos)
@@ -194,6 +241,10 @@ func newRules() *cobra.Command {
 					return err
 				}
 			}
+			if form == prometheusRule {
+				plain := write
+				write = func(w io.Writer) error { return writePrometheusRule(w, meta, plain) }
+			}
 			if !toFile {
 				return write(cmd.OutOrStdout())
 			}
@@ -217,6 +268,13 @@ func newRules() *cobra.Command {
 	f.DurationVar(&noDataFor, "no-data-for", promrules.DefaultNoDataFor, "how long the SLI's series must be absent before SLONoData fires")
 	f.BoolVar(&raw, "raw-windows", false, "read windows of a day or more from the raw counters, with no recorded events")
 	f.DurationVar(&interval, "interval", 0, "evaluation interval of each group, from 1s up to the rules' shortest window (0: Prometheus's global one)")
+	f.Var(&form, "format", "what to write: rules, the rule file, or prometheusrule, a PrometheusRule of the Prometheus Operator holding its groups")
+	f.StringVar(&meta.name, "name", "", "the PrometheusRule's metadata.name (default: the SLO's name, when the files hold one SLO)")
+	f.StringVar(&meta.namespace, "namespace", "", "the PrometheusRule's metadata.namespace (default: none, the namespace kubectl applies it to)")
+	f.StringArrayVar(&labelArgs, "label", nil, "a KEY=VALUE label of the PrometheusRule's metadata, such as one its Prometheus selects rules by; repeat for more")
+	c.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(
+		[]string{"rules\tthe rule file Prometheus loads", "prometheusrule\ta PrometheusRule of the Prometheus Operator"},
+		cobra.ShellCompDirectiveNoFileComp))
 	c.MarkFlagFilename("out", "yaml", "yml")
 	c.MarkFlagFilename("promtool")
 	return c
