@@ -133,16 +133,30 @@ func newRules() *cobra.Command {
 					return usageErrorf("-o %s: %v", outFile, err)
 				}
 			}
-			slos, err := readSLOs(args, cmd.ErrOrStderr())
+			in, err := readInput(args, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
-			if len(slos) == 0 {
+			if len(in.slos) == 0 && len(in.refused) == 0 {
 				return usageErrorf("no SLO documents in %s: no rules to write", strings.Join(args, ", "))
 			}
+			slos := in.slos
 			alertmanagerNotes(cmd.ErrOrStderr(), slos)
 			omittedNotes(cmd.ErrOrStderr(), slos)
-			rules, problems := ruleSLOs(slos, keep, cfg)
+			for _, n := range in.notes {
+				fmt.Fprintln(cmd.ErrOrStderr(), n)
+			}
+			problems := in.refused
+			switch {
+			case len(severity) > 0 && len(in.severity) > 0 && !maps.Equal(in.severity, cfg.Severity):
+				fmt.Fprintf(cmd.ErrOrStderr(), "note: --severity %s labels the alerts, not the severity labels of the sloth alerts (%s)\n", severityText(cfg.Severity), severityText(in.severity))
+			case len(severity) == 0 && in.severityConflict != "":
+				problems = append(problems, in.severityConflict)
+			case len(severity) == 0 && len(in.severity) > 0:
+				cfg.Severity = in.severity
+			}
+			rules, ruleProblems := ruleSLOs(in, keep, cfg)
+			problems = append(problems, ruleProblems...)
 			if len(problems) > 0 {
 				for _, p := range problems {
 					fmt.Fprintln(cmd.ErrOrStderr(), p)
@@ -222,6 +236,15 @@ func newRules() *cobra.Command {
 	return c
 }
 
+// severityText writes a severity mapping as --severity takes it.
+func severityText(m map[slo.Severity]string) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, string(k)+"="+m[k])
+	}
+	return strings.Join(parts, ",")
+}
+
 // minInterval is the shortest --interval: Prometheus evaluates every rule
 // of a group each interval, and below a second that is load for nothing.
 const minInterval = time.Second
@@ -248,10 +271,10 @@ func shortestWindow(slos []promrules.SLO) time.Duration {
 // ruleSLOs turns OpenSLO SLOs into what promrules writes, one per
 // objective, or lists the problems, each at the line of the field to
 // change (or where its SLO is defined) and in the file's words.
-func ruleSLOs(slos []openslo.SLO, keep []string, cfg promrules.Config) ([]promrules.SLO, []string) {
+func ruleSLOs(in input, keep []string, cfg promrules.Config) ([]promrules.SLO, []string) {
 	var out []promrules.SLO
 	var problems []string
-	for _, s := range slos {
+	for _, s := range in.slos {
 		labels := map[string]string{}
 		for k, v := range s.Labels {
 			labels[k] = strings.Join(v, ",")
@@ -262,7 +285,11 @@ func ruleSLOs(slos []openslo.SLO, keep []string, cfg promrules.Config) ([]promru
 				where += ", objective " + o.Name
 			}
 			problem := func(field, msg string) {
-				problems = append(problems, fmt.Sprintf("%v: %s: %s: %s", s.FieldPosition(field), where, field, msg))
+				pos, name := in.locate(s, field)
+				if _, ok := in.sloth[s.Name]; ok && strings.HasSuffix(field, ".raw") {
+					msg = "sloth's raw SLI is an error ratio already divided, which cannot be weighted by traffic across windows and replicas; give sli.events: error_query and total_query, the events it divides"
+				}
+				problems = append(problems, fmt.Sprintf("%v: %s: %s: %s", pos, where, name, msg))
 			}
 			src, err := ruleSource(s.Indicator, o)
 			var fe *fieldError

@@ -60,14 +60,23 @@ budgeting method, indicator and burn-rate tiers, and where it is defined.`,
 			return []cobra.Completion{"yaml", "yml"}, cobra.ShellCompDirectiveFilterFileExt
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			slos, err := readSLOs(args, cmd.ErrOrStderr())
+			in, err := readInput(args, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
-			if len(slos) == 0 {
+			if len(in.slos) == 0 && len(in.refused) == 0 {
 				return usageErrorf("no SLO documents in %s: nothing to validate", strings.Join(args, ", "))
 			}
-			if _, problems := ruleSLOs(slos, nil, promrules.Config{}); len(problems) > 0 {
+			slos := in.slos
+			for _, n := range in.notes {
+				fmt.Fprintln(cmd.ErrOrStderr(), n)
+			}
+			_, problems := ruleSLOs(in, nil, promrules.Config{})
+			problems = append(in.refused, problems...)
+			if in.severityConflict != "" {
+				problems = append(problems, in.severityConflict)
+			}
+			if len(problems) > 0 {
 				for _, p := range problems {
 					if forRules {
 						fmt.Fprintln(cmd.ErrOrStderr(), p)
