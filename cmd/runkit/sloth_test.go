@@ -1,0 +1,164 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ybiyri/runkit/internal/promtest"
+)
+
+// runCLI runs runkit in-process and returns its standard output and
+// error, failing t unless it exits 0.
+func runCLI(t *testing.T, args ...string) (string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), args, &stdout, &stderr); code != 0 {
+		t.Fatalf("runkit %s: exit %d\n%s", strings.Join(args, " "), code, stderr.String())
+	}
+	return stdout.String(), stderr.String()
+}
+
+// burst is a scenario of traffic: history minutes at 2,000 requests a
+// minute with histBad of them bad, then burnMinutes with burnBad bad,
+// then history again for afterMinutes.
+type burst struct {
+	history, burnMinutes, after int
+	histBad, burnBad            int
+}
+
+// series writes the scenario as promtool input series of the counter
+// name, labelled code 200 and 500 beside the given matchers.
+func (b burst) series(name, labels string) string {
+	const perMinute = 2000
+	bad := fmt.Sprintf("0+%dx%d %d+%dx%d %d+%dx%d", b.histBad, b.history,
+		b.histBad*b.history+b.burnBad, b.burnBad, b.burnMinutes-1,
+		b.histBad*b.history+b.burnBad*b.burnMinutes+b.histBad, b.histBad, b.after-1)
+	g, gb := perMinute-b.histBad, perMinute-b.burnBad
+	good := fmt.Sprintf("0+%dx%d %d+%dx%d %d+%dx%d", g, b.history,
+		g*b.history+gb, gb, b.burnMinutes-1,
+		g*b.history+gb*b.burnMinutes+g, g, b.after-1)
+	return fmt.Sprintf(`      - series: '%s{%s,code="500"}'
+        values: '%s'
+      - series: '%s{%s,code="200"}'
+        values: '%s'
+`, name, labels, bad, name, labels, good)
+}
+
+func (b burst) end() int { return b.history + b.burnMinutes + b.after }
+
+// span is the minutes from the burn's start to the end: what the
+// assertions look over.
+func (b burst) span() int { return b.burnMinutes + b.after }
+
+// firing is 1 at each minute an alert matching sel fires, else 0.
+func firing(sel string) string {
+	return `(count(ALERTS{alertstate="firing",` + sel + `}) > bool 0 or vector(0))`
+}
+
+// sameFiring is the number of minutes of the last span at which exactly one of
+// the two alerts fires.
+func sameFiring(a, b string, span int) string {
+	return fmt.Sprintf(`sum_over_time((%s != bool %s)[%dm:1m])`, firing(a), firing(b), span)
+}
+
+// firstFiring is the first minute of the last span at which an alert
+// matching sel fires.
+func firstFiring(sel string, span int) string {
+	return fmt.Sprintf(`min_over_time(timestamp(count(ALERTS{alertstate="firing",%s}))[%dm:1m])`, sel, span)
+}
+
+// The rules runkit writes from a sloth spec fire when the rules sloth
+// wrote from it (committed in testdata/sloth, see its README) fire, on the
+// same series, evaluated by promtool test rules in one run: a spike of 2%
+// errors after a day at 0.05% pages at the same minutes in both; a
+// slow burn at 0.4% tickets in both, within a Step of each other (runkit's
+// windows of a day or more sum the events it records every 5m, sloth's
+// read the raw counters), and pages in neither; with page_alert disabled
+// a spike of 20% pages in neither and tickets in both. Each scenario's
+// series start at 0 with the rules, so both have the history their 3-day
+// windows read (the same for both).
+func TestSlothRulesFireAsSlothsDo(t *testing.T) {
+	promtool := promtest.Tool(t, "promtool")
+	dir := t.TempDir()
+	rules := func(spec string) (sloth, runkit string) {
+		runkit = filepath.Join(dir, strings.TrimSuffix(spec, ".yaml")+".runkit-rules.yaml")
+		runCLI(t, "slo", "rules", filepath.Join("testdata", "sloth", spec), "-o", runkit)
+		sloth, err := filepath.Abs(filepath.Join("testdata", "sloth", strings.TrimSuffix(spec, ".yaml")+".sloth-rules.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sloth, runkit
+	}
+	slothRules, runkitRules := rules("myservice.yaml")
+	slothNoPage, runkitNoPage := rules("nopage.yaml")
+
+	const (
+		slothPage    = `alertname="MyServiceHighErrorRate",sloth_severity="page"`
+		slothTicket  = `alertname="MyServiceHighErrorRate",sloth_severity="ticket"`
+		runkitPage   = `alertname="SLOErrorBudgetBurn",slo="myservice-requests-availability",severity="critical"`
+		runkitTicket = `alertname="SLOErrorBudgetBurn",slo="myservice-requests-availability",severity="warning"`
+	)
+	spike := burst{history: 1440, burnMinutes: 120, after: 240, histBad: 1, burnBad: 40}
+	slow := burst{history: 1440, burnMinutes: 6 * 60, after: 60, histBad: 1, burnBad: 8}
+	assert := func(expr string, end int, want int) string {
+		return fmt.Sprintf(`      - expr: '%s'
+        eval_time: %dm
+        exp_samples:
+          - value: %d
+`, expr, end, want)
+	}
+	var tests strings.Builder
+	tests.WriteString("  - interval: 1m\n    input_series:\n")
+	tests.WriteString(spike.series("http_requests_total", `job="myservice"`))
+	tests.WriteString("    promql_expr_test:\n")
+	e, w := spike.end(), spike.span()
+	tests.WriteString(assert(sameFiring(slothPage, runkitPage, w), e, 0))
+	tests.WriteString(assert(fmt.Sprintf(`sum_over_time(%s[%dm:1m]) > bool 0`, firing(slothPage), w), e, 1))
+	tests.WriteString(assert(fmt.Sprintf(`(%s) - (%s)`, firstFiring(slothPage, w), firstFiring(runkitPage, w)), e, 0))
+
+	tests.WriteString("  - interval: 1m\n    input_series:\n")
+	tests.WriteString(slow.series("http_requests_total", `job="myservice"`))
+	tests.WriteString("    promql_expr_test:\n")
+	e, w = slow.end(), slow.span()
+	tests.WriteString(assert(fmt.Sprintf(`sum_over_time(%s[%dm:1m]) + sum_over_time(%s[%dm:1m])`, firing(slothPage), w, firing(runkitPage), w), e, 0))
+	tests.WriteString(assert(fmt.Sprintf(`sum_over_time(%s[%dm:1m]) > bool 0`, firing(slothTicket), w), e, 1))
+	tests.WriteString(assert(fmt.Sprintf(`abs((%s) - (%s)) <= bool 300`, firstFiring(slothTicket, w), firstFiring(runkitTicket, w)), e, 1))
+	test := fmt.Sprintf("rule_files: [%q, %q]\nevaluation_interval: 1m\ntests:\n%s", slothRules, runkitRules, tests.String())
+
+	const (
+		noPageSloth  = `alertname="BatchJobsFailing",sloth_severity="page"`
+		noPageRunkit = `alertname="SLOErrorBudgetBurn",slo="batch-jobs-success",severity="page"`
+		ticketSloth  = `alertname="BatchJobsFailing",sloth_severity="ticket"`
+		ticketRunkit = `alertname="SLOErrorBudgetBurn",slo="batch-jobs-success",severity="warning"`
+	)
+	bigSpike := burst{history: 1440, burnMinutes: 180, after: 60, histBad: 1, burnBad: 400}
+	var noPage strings.Builder
+	noPage.WriteString("  - interval: 1m\n    input_series:\n")
+	noPage.WriteString(bigSpike.series("jobs_total", `job="batch"`))
+	noPage.WriteString("    promql_expr_test:\n")
+	e, w = bigSpike.end(), bigSpike.span()
+	noPage.WriteString(assert(fmt.Sprintf(`sum_over_time(%s[%dm:1m]) + sum_over_time(%s[%dm:1m])`, firing(noPageSloth), w, firing(noPageRunkit), w), e, 0))
+	noPage.WriteString(assert(fmt.Sprintf(`sum_over_time(%s[%dm:1m]) > bool 0`, firing(ticketSloth), w), e, 1))
+	noPage.WriteString(assert(fmt.Sprintf(`abs((%s) - (%s)) <= bool 300`, firstFiring(ticketSloth, w), firstFiring(ticketRunkit, w)), e, 1))
+	// The spec's jobs series say result, not code.
+	noPageTest := strings.ReplaceAll(noPage.String(), `code="500"`, `result="failed"`)
+	noPageTest = strings.ReplaceAll(noPageTest, `code="200"`, `result="ok"`)
+	test2 := fmt.Sprintf("rule_files: [%q, %q]\nevaluation_interval: 1m\ntests:\n%s", slothNoPage, runkitNoPage, noPageTest)
+
+	for name, body := range map[string]string{"myservice-test.yaml": test, "nopage-test.yaml": test2} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(promtool, "test", "rules", path).CombinedOutput()
+		if err != nil {
+			t.Errorf("promtool test rules %s: %v\n%s\ntest file:\n%s", name, err, out, body)
+		}
+	}
+}
