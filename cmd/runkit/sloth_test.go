@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/ybiyri/runkit/internal/promtest"
+	"github.com/ybiyri/runkit/slo/openslo"
 )
 
 // runCLI runs runkit in-process and returns its standard output and
@@ -160,5 +163,59 @@ func TestSlothRulesFireAsSlothsDo(t *testing.T) {
 		if err != nil {
 			t.Errorf("promtool test rules %s: %v\n%s\ntest file:\n%s", name, err, out, body)
 		}
+	}
+}
+
+// A sloth spec converted to OpenSLO reads back with slo/openslo as the
+// SLOs runkit reads from the spec itself, and slo rules writes the same
+// rules from either (the OpenSLO file given the --severity convert's note
+// names); a PrometheusServiceLevel writes the rules of the prometheus/v1
+// spec with the same content.
+func TestSlothConvertRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	direct := map[string]string{}
+	for _, spec := range []string{"myservice.yaml", "nopage.yaml", "k8s.yaml"} {
+		path := filepath.Join("testdata", "sloth", spec)
+		rules, _ := runCLI(t, "slo", "rules", path)
+		direct[spec] = rules
+		converted := filepath.Join(dir, spec)
+		_, stderr := runCLI(t, "slo", "convert", "--to", "openslo", path, "-o", converted)
+		data, err := os.ReadFile(converted)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := openslo.Parse(converted, data)
+		if err != nil {
+			t.Fatalf("%s converted does not parse: %v\n%s", spec, err, data)
+		}
+		in, err := readInput([]string{path}, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(back) != len(in.slos) {
+			t.Fatalf("%s: %d SLOs read back, want %d", spec, len(back), len(in.slos))
+		}
+		for i := range back {
+			got, want := back[i], in.slos[i]
+			if got.Name != want.Name || !reflect.DeepEqual(got.Objectives, want.Objectives) || !reflect.DeepEqual(got.Policy(), want.Policy()) || !reflect.DeepEqual(got.Labels, want.Labels) || !reflect.DeepEqual(got.Annotations, want.Annotations) {
+				t.Errorf("%s: read back %+v\nwant %+v", spec, got, want)
+			}
+			gb, gg, gt, err1 := got.Indicator.PromQL()
+			wb, wg, wt, err2 := want.Indicator.PromQL()
+			if gb != wb || gg != wg || gt != wt || err1 != nil || err2 != nil {
+				t.Errorf("%s: queries read back %q %q %q (%v), want %q %q %q (%v)", spec, gb, gg, gt, err1, wb, wg, wt, err2)
+			}
+		}
+		args := []string{"slo", "rules", converted}
+		if _, flag, ok := strings.Cut(stderr, "give slo rules --severity "); ok {
+			args = append(args, "--severity", strings.TrimSpace(strings.SplitN(flag, "\n", 2)[0]))
+		}
+		fromOpenSLO, _ := runCLI(t, args...)
+		if fromOpenSLO != rules {
+			t.Errorf("%s: rules from the converted file differ from the spec's:\n%s\nwant\n%s", spec, fromOpenSLO, rules)
+		}
+	}
+	if direct["k8s.yaml"] != direct["myservice.yaml"] {
+		t.Errorf("the PrometheusServiceLevel's rules differ from the prometheus/v1 spec's:\n%s\nwant\n%s", direct["k8s.yaml"], direct["myservice.yaml"])
 	}
 }
