@@ -117,7 +117,18 @@ func (e *Error) Error() string {
 	case e.Value == "":
 		return fmt.Sprintf("%v: %s: %s", e.Position, e.Field, e.Msg)
 	}
-	return fmt.Sprintf("%v: %s %s: %s", e.Position, e.Field, strconv.Quote(e.Value), e.Msg)
+	return fmt.Sprintf("%v: %s %s: %s", e.Position, e.Field, quoteValue(e.Value), e.Msg)
+}
+
+// quoteValue quotes a value that would read ambiguously in a message:
+// with spaces, quotes or colons in it, or outside ASCII.
+func quoteValue(v string) string {
+	for _, r := range v {
+		if r <= ' ' || r == '"' || r == '\'' || r == ':' || r > '~' {
+			return strconv.Quote(v)
+		}
+	}
+	return v
 }
 
 // field is where a field of an SLO was read: its path as the file spells
@@ -612,12 +623,8 @@ func (r *reader) alerting(n *yaml.Node, path string, s *SLO) {
 	key := func(name string) string { return spell(name, s.Kubernetes) }
 	p := join(path, "alerting")
 	if n == nil || n.Tag == "!!null" {
-		// Both alerts then have no name, which sloth allows only
-		// disabled; the resource's alerting is optional.
-		if !s.Kubernetes {
-			r.fail(n0(n, s), p, "", "is missing; want at least its name, or page_alert and ticket_alert disabled")
-		}
-		s.Alerting.Page.Disable, s.Alerting.Ticket.Disable = s.Kubernetes, s.Kubernetes
+		// sloth then names both alerts "", which it refuses.
+		r.fail(n0(n, s), p, "", "is missing; want at least its name, or page_alert and ticket_alert disabled")
 		return
 	}
 	values, keys, _ := r.mapping(n, p, "name", "labels", "annotations", key("page_alert"), key("ticket_alert"))
