@@ -58,6 +58,29 @@ on stderr, and a comment in the file, names each default tier left out
 and why (over 28 days, the 3-day ticket). Every problem is printed at the
 line of the field to change.
 
+sloth's specs are read beside OpenSLO files: its prometheus/v1 spec and
+its Kubernetes PrometheusServiceLevel (apiVersion sloth.slok.dev/v1,
+camelCase fields), told by a line version: prometheus/v1 or apiVersion:
+sloth.slok.dev/v1 in a file's first 64 KiB. Each SLO is named
+service-name, sloth's id, with the objective (a percentage) over 30 days,
+sloth's default period (its spec has none; give an OpenSLO file for
+another). events error_query and total_query are a ratioMetric of bad
+over total, templates over {{.window}} ({{ .window }} too). The page
+alert is the tiers 14.4 over 1h (short window 5m) and 6 over 6h (30m),
+the ticket alert 3 over 1d (2h) and 1 over 3d (6h): sloth's, and the
+default tiers; disable: true leaves an alert's tiers out (both is
+refused: the rules always alert), and a tier that can never fire at the
+objective is left out with a note. The spec's and SLO's labels, and the
+labels both alerts carry with one value, become labels of every rule;
+the alerts' severity labels label the tiers, as --severity does (which
+wins, with a note), and SLOs that disagree on them are a problem unless
+--severity is given; a runbook_url annotation both alerts carry becomes
+every alert's. The alert's name, other annotations and labels only one
+alert carries are not carried: a note names each, at its line. A raw SLI
+(error_ratio_query) is refused, since a ratio already divided cannot be
+weighted by traffic: give events. SLI and SLO plugins, and an objective
+of 100, are refused. slo convert writes the OpenSLO equivalent.
+
 With --check, promtool check rules runs on the result before anything is
 written: a file it rejects is not written, and the command exits 1. promtool
 must then be on PATH (or named by --promtool, a path relative to the
@@ -94,7 +117,7 @@ func newRules() *cobra.Command {
 	)
 	c := &cobra.Command{
 		Use:   "rules FILE... [-o rules.yaml]",
-		Short: "Prometheus recording and burn-rate alert rules from OpenSLO files",
+		Short: "Prometheus recording and burn-rate alert rules from OpenSLO files or sloth specs",
 		Long:  rulesLong,
 		Example: `  # The rule file Prometheus loads, checked by promtool first
   runkit slo rules slos/*.yaml -o prometheus/slo-rules.yaml --check
