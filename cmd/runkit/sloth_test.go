@@ -219,3 +219,18 @@ func TestSlothConvertRoundTrip(t *testing.T) {
 		t.Errorf("the PrometheusServiceLevel's rules differ from the prometheus/v1 spec's:\n%s\nwant\n%s", direct["k8s.yaml"], direct["myservice.yaml"])
 	}
 }
+
+// sloth files hold at most openslo.MaxBytes together: more is a problem
+// naming the file that crosses it.
+func TestSlothFilesLimit(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "big.yaml")
+	data := append([]byte("version: prometheus/v1\n"), bytes.Repeat([]byte("# padding padding padding padding\n"), openslo.MaxBytes/34+1)...)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := readInput([]string{path}, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), path+": the sloth files read hold more than 8388608 bytes with this one, over openslo.MaxBytes") {
+		t.Errorf("readInput of %d bytes: %v", len(data), err)
+	}
+}
