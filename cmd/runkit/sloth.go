@@ -142,7 +142,11 @@ func (in *input) addSloth(s sloth.SLO) {
 	}
 	switch {
 	case len(s.Plugins) > 0:
-		refuse("plugins", "SLO plugins (%s) change the rules sloth writes, and runkit runs none of them: remove them, or keep this SLO on sloth", strings.Join(s.Plugins, ", "))
+		whose := "its plugins"
+		if !s.Has("plugins") {
+			whose = "the spec's slo_plugins"
+		}
+		refuse("plugins", "SLO plugins (%s, from %s) change the rules sloth writes, and runkit runs none of them: remove them, or keep this SLO on sloth", strings.Join(s.Plugins, ", "), whose)
 		return
 	case s.SLI.Plugin != "":
 		refuse("sli.plugin", "SLI plugin %s writes its queries inside sloth, and runkit runs no plugin: write the queries it makes as sli.events error_query and total_query", s.SLI.Plugin)
@@ -180,8 +184,12 @@ func (in *input) addSloth(s sloth.SLO) {
 	}
 	// Where a key of the alerts' labels or annotations is written: the
 	// page's own, the ticket's own, or the alerting block's.
-	where := func(kind, k string) string {
-		for _, f := range []string{"alerting.page_alert." + kind + "." + k, "alerting.ticket_alert." + kind + "." + k} {
+	where := func(kind, k string, first ...slo.Severity) string {
+		fields := []string{"alerting.page_alert." + kind + "." + k, "alerting.ticket_alert." + kind + "." + k}
+		if len(first) > 0 && first[0] == slo.Ticket {
+			fields[0], fields[1] = fields[1], fields[0]
+		}
+		for _, f := range fields {
 			if s.Has(f) {
 				return f
 			}
@@ -203,7 +211,7 @@ func (in *input) addSloth(s sloth.SLO) {
 		}
 		if prev, seen := in.severity[a.sev]; seen && prev != v && in.severityConflict == "" {
 			in.severityConflict = fmt.Sprintf("%v: SLO %s: its %s alerts are labelled severity=%s, other sloth SLOs' severity=%s: one run labels every %s alike; give --severity %s=VALUE",
-				s.FieldPosition(where("labels", "severity")), id, a.sev, v, prev, a.sev, a.sev)
+				s.FieldPosition(where("labels", "severity", a.sev)), id, a.sev, v, prev, a.sev, a.sev)
 		} else if !seen {
 			in.severity[a.sev] = v
 		}

@@ -424,8 +424,9 @@ func (r *reader) spec(n *yaml.Node, path string, k8s bool) []SLO {
 	}
 	labelAt := map[string]field{}
 	labels := r.stringMap(values["labels"], join(path, "labels"), func(k, p string, n *yaml.Node) { labelAt[k] = field{p, r.pos(n)} })
-	chain, override := r.plugins(values[key("slo_plugins")], join(path, key("slo_plugins")))
-	_ = override
+	// The spec's overridePrevious drops sloth's default plugins, which
+	// runkit does not run anyway.
+	chain, _ := r.plugins(values[key("slo_plugins")], join(path, key("slo_plugins")))
 	slosNode, ok := values["slos"]
 	if !ok || slosNode.Kind == yaml.SequenceNode && len(slosNode.Content) == 0 {
 		at := n
