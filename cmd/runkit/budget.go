@@ -20,7 +20,7 @@ func newSLO() *cobra.Command {
 the same math as the slo package.`,
 		`  runkit slo budget 99.9 30d
   runkit slo status https://checkout.internal/slo`,
-		newBudget(), newValidate(), newRules(), newDashboard(), newStatus())
+		newBudget(), newValidate(), newRules(), newConvert(), newDashboard(), newStatus())
 }
 
 func newBudget() *cobra.Command {

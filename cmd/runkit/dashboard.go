@@ -24,7 +24,7 @@ import (
 )
 
 const dashboardLong = `Dashboard writes a Grafana dashboard (JSON, schemaVersion 42) for the
-SLOs of OpenSLO v1 files, read and checked as slo rules reads them: its
+SLOs of OpenSLO v1 files (or sloth specs), read and checked as slo rules reads them: its
 panels query the series the rules of slo rules record for the same files
 and the alerts they raise, so load both.
 
@@ -58,7 +58,7 @@ func newDashboard() *cobra.Command {
 	)
 	c := &cobra.Command{
 		Use:   "dashboard FILE... [-o dashboard.json]",
-		Short: "A Grafana dashboard of the series slo rules records, from OpenSLO files",
+		Short: "A Grafana dashboard of the series slo rules records, from OpenSLO files or sloth specs",
 		Long:  dashboardLong,
 		Example: `  # The dashboard beside the rules, for Grafana's provisioning
   runkit slo dashboard slos/*.yaml -o grafana/dashboards/slos.json
@@ -82,14 +82,15 @@ func newDashboard() *cobra.Command {
 					return usageErrorf("-o %s: %v", outFile, err)
 				}
 			}
-			slos, err := readSLOs(args, cmd.ErrOrStderr())
+			in, err := readInput(args, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
-			if len(slos) == 0 {
+			if len(in.slos) == 0 && len(in.refused) == 0 {
 				return usageErrorf("no SLO documents in %s: no dashboard to write", strings.Join(args, ", "))
 			}
-			rules, problems := ruleSLOs(slos, keep, promrules.Config{})
+			rules, problems := ruleSLOs(in, keep, promrules.Config{})
+			problems = append(in.refused, problems...)
 			if len(problems) > 0 {
 				for _, p := range problems {
 					fmt.Fprintln(cmd.ErrOrStderr(), p)

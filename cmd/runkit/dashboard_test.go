@@ -241,11 +241,11 @@ func TestDashboardQueries(t *testing.T) {
 	}
 
 	// The rules Prometheus runs are those slo rules writes for the file.
-	slos, err := readSLOs([]string{file}, io.Discard)
+	in, err := readInput([]string{file}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rules, problems := ruleSLOs(slos, nil, promrules.Config{})
+	rules, problems := ruleSLOs(in, nil, promrules.Config{})
 	if len(problems) > 0 || len(rules) != 2 {
 		t.Fatalf("ruleSLOs: %d SLOs, %v", len(rules), problems)
 	}

@@ -58,6 +58,29 @@ on stderr, and a comment in the file, names each default tier left out
 and why (over 28 days, the 3-day ticket). Every problem is printed at the
 line of the field to change.
 
+sloth's specs are read beside OpenSLO files: its prometheus/v1 spec and
+its Kubernetes PrometheusServiceLevel (apiVersion sloth.slok.dev/v1,
+camelCase fields), told by a line version: prometheus/v1 or apiVersion:
+sloth.slok.dev/v1 in a file's first 64 KiB. Each SLO is named
+service-name, sloth's id, with the objective (a percentage) over 30 days,
+sloth's default period (its spec has none; give an OpenSLO file for
+another). events error_query and total_query are a ratioMetric of bad
+over total, templates over {{.window}} ({{ .window }} too). The page
+alert is the tiers 14.4 over 1h (short window 5m) and 6 over 6h (30m),
+the ticket alert 3 over 1d (2h) and 1 over 3d (6h): sloth's, and the
+default tiers; disable: true leaves an alert's tiers out (both is
+refused: the rules always alert), and a tier that can never fire at the
+objective is left out with a note. The spec's and SLO's labels, and the
+labels both alerts carry with one value, become labels of every rule;
+the alerts' severity labels label the tiers, as --severity does (which
+wins, with a note), and SLOs that disagree on them are a problem unless
+--severity is given; a runbook_url annotation both alerts carry becomes
+every alert's. The alert's name, other annotations and labels only one
+alert carries are not carried: a note names each, at its line. A raw SLI
+(error_ratio_query) is refused, since a ratio already divided cannot be
+weighted by traffic: give events. SLI and SLO plugins, and an objective
+of 100, are refused. slo convert writes the OpenSLO equivalent.
+
 With --check, promtool check rules runs on the result before anything is
 written: a file it rejects is not written, and the command exits 1. promtool
 must then be on PATH (or named by --promtool, a path relative to the
@@ -108,7 +131,7 @@ func newRules() *cobra.Command {
 	)
 	c := &cobra.Command{
 		Use:   "rules FILE... [-o rules.yaml]",
-		Short: "Prometheus recording and burn-rate alert rules from OpenSLO files",
+		Short: "Prometheus recording and burn-rate alert rules from OpenSLO files or sloth specs",
 		Long:  rulesLong,
 		Example: `  # The rule file Prometheus loads, checked by promtool first
   runkit slo rules slos/*.yaml -o prometheus/slo-rules.yaml --check
@@ -171,14 +194,15 @@ func newRules() *cobra.Command {
 					return usageErrorf("-o %s: %v", outFile, err)
 				}
 			}
-			slos, err := readSLOs(args, cmd.ErrOrStderr())
+			in, err := readInput(args, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
-			if len(slos) == 0 {
+			if len(in.slos) == 0 && len(in.refused) == 0 {
 				return usageErrorf("no SLO documents in %s: no rules to write", strings.Join(args, ", "))
 			}
-			if form == prometheusRule && meta.name == "" {
+			slos := in.slos
+			if form == prometheusRule && meta.name == "" && len(slos) > 0 {
 				if len(slos) > 1 {
 					return usageErrorf("--format prometheusrule: the files hold %d SLOs, so give the PrometheusRule a --name", len(slos))
 				}
@@ -189,7 +213,20 @@ func newRules() *cobra.Command {
 			}
 			alertmanagerNotes(cmd.ErrOrStderr(), slos)
 			omittedNotes(cmd.ErrOrStderr(), slos)
-			rules, problems := ruleSLOs(slos, keep, cfg)
+			for _, n := range in.notes {
+				fmt.Fprintln(cmd.ErrOrStderr(), n)
+			}
+			problems := in.refused
+			switch {
+			case len(severity) > 0 && len(in.severity) > 0 && !maps.Equal(in.severity, cfg.Severity):
+				fmt.Fprintf(cmd.ErrOrStderr(), "note: --severity %s labels the alerts, not the severity labels of the sloth alerts (%s)\n", severityText(cfg.Severity), severityText(in.severity))
+			case len(severity) == 0 && in.severityConflict != "":
+				problems = append(problems, in.severityConflict)
+			case len(severity) == 0 && len(in.severity) > 0:
+				cfg.Severity = in.severity
+			}
+			rules, ruleProblems := ruleSLOs(in, keep, cfg)
+			problems = append(problems, ruleProblems...)
 			if len(problems) > 0 {
 				for _, p := range problems {
 					fmt.Fprintln(cmd.ErrOrStderr(), p)
@@ -280,6 +317,15 @@ func newRules() *cobra.Command {
 	return c
 }
 
+// severityText writes a severity mapping as --severity takes it.
+func severityText(m map[slo.Severity]string) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, string(k)+"="+m[k])
+	}
+	return strings.Join(parts, ",")
+}
+
 // minInterval is the shortest --interval: Prometheus evaluates every rule
 // of a group each interval, and below a second that is load for nothing.
 const minInterval = time.Second
@@ -306,10 +352,10 @@ func shortestWindow(slos []promrules.SLO) time.Duration {
 // ruleSLOs turns OpenSLO SLOs into what promrules writes, one per
 // objective, or lists the problems, each at the line of the field to
 // change (or where its SLO is defined) and in the file's words.
-func ruleSLOs(slos []openslo.SLO, keep []string, cfg promrules.Config) ([]promrules.SLO, []string) {
+func ruleSLOs(in input, keep []string, cfg promrules.Config) ([]promrules.SLO, []string) {
 	var out []promrules.SLO
 	var problems []string
-	for _, s := range slos {
+	for _, s := range in.slos {
 		labels := map[string]string{}
 		for k, v := range s.Labels {
 			labels[k] = strings.Join(v, ",")
@@ -320,7 +366,11 @@ func ruleSLOs(slos []openslo.SLO, keep []string, cfg promrules.Config) ([]promru
 				where += ", objective " + o.Name
 			}
 			problem := func(field, msg string) {
-				problems = append(problems, fmt.Sprintf("%v: %s: %s: %s", s.FieldPosition(field), where, field, msg))
+				pos, name := in.locate(s, field)
+				if _, ok := in.sloth[s.Name]; ok && strings.HasSuffix(field, ".raw") {
+					msg = "sloth's raw SLI is an error ratio already divided, which cannot be weighted by traffic across windows and replicas; give sli.events: error_query and total_query, the events it divides"
+				}
+				problems = append(problems, fmt.Sprintf("%v: %s: %s: %s", pos, where, name, msg))
 			}
 			src, err := ruleSource(s.Indicator, o)
 			var fe *fieldError

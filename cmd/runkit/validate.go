@@ -25,7 +25,7 @@ func newValidate() *cobra.Command {
 	)
 	c := &cobra.Command{
 		Use:   "validate FILE...",
-		Short: "Check OpenSLO v1 files and list the objectives they define",
+		Short: "Check OpenSLO v1 files (or sloth specs) and list the objectives they define",
 		Long: `Validate answers two questions about OpenSLO v1 files: are they valid
 OpenSLO, and what does runkit do with them. It reads the files as one set
 (an SLO in one file may refer to an SLI or an AlertPolicy in another),
@@ -46,7 +46,16 @@ with. --rules makes those problems too (exit 1), for a pipeline that
 generates rules next.
 
 When the files are valid it lists each objective: its SLO, target, window,
-budgeting method, indicator and burn-rate tiers, and where it is defined.`,
+budgeting method, indicator and burn-rate tiers, and where it is defined.
+
+sloth's specs are read beside OpenSLO files, as slo rules reads them (see
+its help): a file whose first 64 KiB has a line version: prometheus/v1 or
+apiVersion: sloth.slok.dev/v1 is a sloth spec, checked as strictly, each
+problem at file:line:column naming the field as the file spells it. What
+slo rules refuses of a valid spec (a raw SLI, plugins, an objective of
+100, both alerts disabled, severity labels that disagree between SLOs) is
+a note, or with --rules a problem; what runkit's rules do not carry of
+it is a note too.`,
 		Example: `  # Is it valid OpenSLO, and what does runkit do with it
   runkit slo validate slos/*.yaml
 
@@ -60,14 +69,23 @@ budgeting method, indicator and burn-rate tiers, and where it is defined.`,
 			return []cobra.Completion{"yaml", "yml"}, cobra.ShellCompDirectiveFilterFileExt
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			slos, err := readSLOs(args, cmd.ErrOrStderr())
+			in, err := readInput(args, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
-			if len(slos) == 0 {
+			if len(in.slos) == 0 && len(in.refused) == 0 {
 				return usageErrorf("no SLO documents in %s: nothing to validate", strings.Join(args, ", "))
 			}
-			if _, problems := ruleSLOs(slos, nil, promrules.Config{}); len(problems) > 0 {
+			slos := in.slos
+			for _, n := range in.notes {
+				fmt.Fprintln(cmd.ErrOrStderr(), n)
+			}
+			_, problems := ruleSLOs(in, nil, promrules.Config{})
+			problems = append(in.refused, problems...)
+			if in.severityConflict != "" {
+				problems = append(problems, in.severityConflict)
+			}
+			if len(problems) > 0 {
 				for _, p := range problems {
 					if forRules {
 						fmt.Fprintln(cmd.ErrOrStderr(), p)
@@ -94,7 +112,7 @@ budgeting method, indicator and burn-rate tiers, and where it is defined.`,
 // fileArgs requires at least one file argument.
 func fileArgs(cmd *cobra.Command, args []string) error {
 	if len(args) == 0 {
-		return argErrorf("%s needs at least one OpenSLO file", cmd.CommandPath())
+		return argErrorf("%s needs at least one OpenSLO file (or sloth spec)", cmd.CommandPath())
 	}
 	return nil
 }

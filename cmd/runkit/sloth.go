@@ -1,0 +1,355 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ybiyri/runkit/slo"
+	"github.com/ybiyri/runkit/slo/openslo"
+	"github.com/ybiyri/runkit/slo/sloth"
+)
+
+// input is what the SLO files of one run hold: OpenSLO SLOs and sloth
+// SLOs, the latter turned into OpenSLO SLOs, so that rules, validate and
+// convert treat both alike.
+type input struct {
+	slos []openslo.SLO
+	// sloth holds the sloth SLOs among slos, by name.
+	sloth map[string]*slothSLO
+	// refused are the sloth SLOs that cannot become runkit's, one
+	// problem each: slo rules refuses them, validate notes them.
+	refused []string
+	// notes say what a sloth SLO asks for that runkit's rules do not
+	// carry.
+	notes []string
+	// severity is the severity label the sloth alerts give each tier,
+	// when their SLOs agree; severityConflict says where they do not.
+	severity         map[slo.Severity]string
+	severityConflict string
+}
+
+// slothSLO is a sloth SLO and where each label of its OpenSLO form came
+// from.
+type slothSLO struct {
+	sloth.SLO
+	// labelField is, for each label, the sloth field it came from.
+	labelField map[string]string
+}
+
+// slothPrefix is how much of a file is read to tell a sloth spec.
+const slothPrefix = 64 << 10
+
+// readInput reads OpenSLO and sloth files. A file is read as sloth when
+// sloth.Is says so of its first 64 KiB. Each problem goes to stderr on its
+// own line, file:line:column first; the error counts them.
+func readInput(paths []string, stderr io.Writer) (input, error) {
+	in := input{sloth: map[string]*slothSLO{}}
+	var opensloPaths []string
+	var problems []error
+	var slothBytes int64
+	for _, p := range paths {
+		data, isSloth, err := sniff(p, openslo.MaxBytes-slothBytes)
+		if err != nil || !isSloth {
+			opensloPaths = append(opensloPaths, p)
+			continue
+		}
+		if slothBytes += int64(len(data)); slothBytes > openslo.MaxBytes {
+			return in, usageErrorf("%s: the sloth files read hold more than %d bytes with this one, over openslo.MaxBytes", p, openslo.MaxBytes)
+		}
+		slos, err := sloth.Parse(p, data)
+		if err != nil {
+			problems = append(problems, splitJoined(err)...)
+			continue
+		}
+		for _, s := range slos {
+			in.addSloth(s)
+		}
+	}
+	if len(problems) > 0 {
+		for _, p := range problems {
+			fmt.Fprintln(stderr, p)
+		}
+		return in, usageErrorf("%s in %s", plural(len(problems), "problem"), strings.Join(paths, ", "))
+	}
+	if len(opensloPaths) > 0 {
+		slos, err := readSLOs(opensloPaths, stderr)
+		if err != nil {
+			return in, err
+		}
+		in.slos = append(slos, in.slos...)
+	}
+	// A name is the slo label of every rule: one SLO each.
+	first := map[string]openslo.Position{}
+	var repeated []string
+	for _, s := range in.slos {
+		if at, dup := first[s.Name]; dup {
+			pos, field := in.locate(s, "metadata.name")
+			repeated = append(repeated, fmt.Sprintf("%v: SLO %s: %s: repeated: an SLO of this name is defined at %v", pos, s.Name, field, at))
+			continue
+		}
+		first[s.Name] = s.Position
+	}
+	if len(repeated) > 0 {
+		for _, p := range repeated {
+			fmt.Fprintln(stderr, p)
+		}
+		return in, usageErrorf("%s in %s", plural(len(repeated), "problem"), strings.Join(paths, ", "))
+	}
+	return in, nil
+}
+
+// sniff reads the file at path when its start is a sloth spec, up to
+// limit bytes.
+func sniff(path string, limit int64) (data []byte, isSloth bool, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, false, err
+	}
+	defer f.Close()
+	head := make([]byte, slothPrefix)
+	n, err := io.ReadFull(f, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return nil, false, err
+	}
+	if !sloth.Is(head[:n]) {
+		return nil, false, nil
+	}
+	rest, err := io.ReadAll(io.LimitReader(f, limit-int64(n)+1))
+	if err != nil {
+		return nil, false, err
+	}
+	return append(head[:n], rest...), true, nil
+}
+
+// addSloth turns a sloth SLO into an OpenSLO one: its queries a
+// ratioMetric of bad over total events, its objective over sloth's
+// default 30 days, its alerts one alert policy per tier, its labels and
+// the labels and annotations its alerts share the SLO's. What runkit
+// cannot carry is a note; what it cannot read at all, a refusal.
+func (in *input) addSloth(s sloth.SLO) {
+	id := s.ID()
+	refuse := func(field, format string, args ...any) {
+		in.refused = append(in.refused, fmt.Sprintf("%v: SLO %s: %s: %s", s.FieldPosition(field), id, s.FieldPath(field), fmt.Sprintf(format, args...)))
+	}
+	note := func(field, format string, args ...any) {
+		in.notes = append(in.notes, fmt.Sprintf("note: %v: SLO %s: %s: %s", s.FieldPosition(field), id, s.FieldPath(field), fmt.Sprintf(format, args...)))
+	}
+	switch {
+	case len(s.Plugins) > 0:
+		whose := "its plugins"
+		if !s.Has("plugins") {
+			whose = "the spec's slo_plugins"
+		}
+		refuse("plugins", "SLO plugins (%s, from %s) change the rules sloth writes, and runkit runs none of them: remove them, or keep this SLO on sloth", strings.Join(s.Plugins, ", "), whose)
+		return
+	case s.SLI.Plugin != "":
+		refuse("sli.plugin", "SLI plugin %s writes its queries inside sloth, and runkit runs no plugin: write the queries it makes as sli.events error_query and total_query", s.SLI.Plugin)
+		return
+	}
+	o, err := s.AsObjective()
+	if err != nil {
+		refuse("objective", "%s", strings.TrimPrefix(err.Error(), "sloth: SLO "+id+": "))
+		return
+	}
+	policy, omitted, err := s.Policy(o)
+	if err != nil {
+		refuse("alerting", "%s", strings.TrimPrefix(err.Error(), "sloth: SLO "+id+": "))
+		return
+	}
+	for _, ot := range omitted {
+		alert := "page_alert"
+		if ot.Tier.Severity == slo.Ticket {
+			alert = "ticket_alert"
+		}
+		note("alerting."+alert, "its tier over %s is left out: %s", slo.FormatDuration(ot.Tier.Long), ot.Reason)
+	}
+	ss := &slothSLO{SLO: s, labelField: map[string]string{}}
+	labels := map[string][]string{}
+	for k, v := range s.Labels {
+		labels[k] = []string{v}
+		ss.labelField[k] = "labels." + k
+	}
+	page, ticket := s.PageLabels(), s.TicketLabels()
+	alerts := []map[string]string{}
+	for _, a := range []map[string]string{page, ticket} {
+		if a != nil {
+			alerts = append(alerts, a)
+		}
+	}
+	// Where a key of the alerts' labels or annotations is written: the
+	// page's own, the ticket's own, or the alerting block's.
+	where := func(kind, k string, first ...slo.Severity) string {
+		fields := []string{"alerting.page_alert." + kind + "." + k, "alerting.ticket_alert." + kind + "." + k}
+		if len(first) > 0 && first[0] == slo.Ticket {
+			fields[0], fields[1] = fields[1], fields[0]
+		}
+		for _, f := range fields {
+			if s.Has(f) {
+				return f
+			}
+		}
+		return "alerting." + kind + "." + k
+	}
+	// The severity label becomes the tier's severity, as --severity
+	// sets it.
+	for _, a := range []struct {
+		sev    slo.Severity
+		labels map[string]string
+	}{{slo.Page, page}, {slo.Ticket, ticket}} {
+		v, ok := a.labels["severity"]
+		if !ok {
+			continue
+		}
+		if in.severity == nil {
+			in.severity = map[slo.Severity]string{}
+		}
+		if prev, seen := in.severity[a.sev]; seen && prev != v && in.severityConflict == "" {
+			in.severityConflict = fmt.Sprintf("%v: SLO %s: its %s alerts are labelled severity=%s, other sloth SLOs' severity=%s: one run labels every %s alike; give --severity %s=VALUE",
+				s.FieldPosition(where("labels", "severity", a.sev)), id, a.sev, v, prev, a.sev, a.sev)
+		} else if !seen {
+			in.severity[a.sev] = v
+		}
+	}
+	for _, k := range unionKeys(alerts) {
+		if k == "severity" {
+			continue
+		}
+		v, same := sameValue(alerts, k)
+		switch {
+		case !same:
+			note(where("labels", k), "the label is not on every alert of the SLO with one value; runkit's alerts of an SLO carry the same labels but severity, so it is left out: route on severity in Alertmanager")
+		case labels[k] != nil && labels[k][0] != v:
+			note(where("labels", k), "%s is left out: the SLO's labels give %s=%s to every rule", v, k, labels[k][0])
+		case labels[k] == nil:
+			labels[k] = []string{v}
+			ss.labelField[k] = where("labels", k)
+		}
+	}
+	annotations := map[string]string{}
+	anns := []map[string]string{}
+	for _, a := range []map[string]string{s.PageAnnotations(), s.TicketAnnotations()} {
+		if a != nil {
+			anns = append(anns, a)
+		}
+	}
+	for _, k := range unionKeys(anns) {
+		v, same := sameValue(anns, k)
+		switch {
+		case k == "runbook_url" && same:
+			annotations[k] = v
+		case k == "runbook_url":
+			note(where("annotations", k), "differs between the page and ticket alerts; runkit's alerts of an SLO share one runbook_url, so it is left out")
+		case k == "runbook" || k == "runbook_link":
+			note(where("annotations", k), "is not carried; name it runbook_url to make it every alert's runbook_url")
+		default:
+			note(where("annotations", k), "is not carried: runkit's alerts write their own summary and description (and runbook_url)")
+		}
+	}
+	if s.Alerting.Name != "" {
+		note("alerting.name", "%s is not carried: runkit names every burn-rate alert %s, labelled slo=%q and severity", s.Alerting.Name, "SLOErrorBudgetBurn", id)
+	}
+	out := openslo.SLO{
+		Metadata:    openslo.Metadata{Name: id, Labels: labels},
+		Description: s.Description,
+		Service:     s.Service,
+		Objectives:  []openslo.Objective{{Objective: o}},
+		Position:    openslo.Position(s.Position),
+	}
+	if len(annotations) > 0 {
+		out.Annotations = annotations
+	}
+	if len(labels) == 0 {
+		out.Labels = nil
+	}
+	query := func(q string) *openslo.MetricSource {
+		return &openslo.MetricSource{Type: "Prometheus", Spec: map[string]any{"query": q}}
+	}
+	out.Indicator = openslo.Indicator{Metadata: openslo.Metadata{Name: id + "-sli"}}
+	if s.SLI.ErrorRatioQuery != "" {
+		out.Indicator.Ratio = &openslo.RatioMetric{Raw: query(s.SLI.ErrorRatioQuery), RawType: "failure"}
+	} else {
+		out.Indicator.Ratio = &openslo.RatioMetric{Bad: query(s.SLI.ErrorQuery), Total: query(s.SLI.TotalQuery)}
+	}
+	for _, t := range policy.Tiers {
+		name := id + "-" + string(t.Severity) + "-" + tierSpeed(t)
+		out.AlertPolicies = append(out.AlertPolicies, openslo.AlertPolicy{
+			Metadata: openslo.Metadata{Name: name},
+			Condition: openslo.AlertCondition{
+				Metadata: openslo.Metadata{Name: name + "-burn"}, Severity: string(t.Severity),
+				Op: "gt", Threshold: t.Threshold(o.Window.Rolling), Lookback: t.Long,
+			},
+		})
+	}
+	in.slos = append(in.slos, out)
+	in.sloth[id] = ss
+}
+
+// tierSpeed is sloth's name for a tier within its alert: quick or slow.
+func tierSpeed(t slo.Tier) string {
+	if t.Long == time.Hour || t.Long == 24*time.Hour {
+		return "quick"
+	}
+	return "slow"
+}
+
+func unionKeys(ms []map[string]string) []string {
+	set := map[string]bool{}
+	for _, m := range ms {
+		for k := range m {
+			set[k] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(set))
+}
+
+// sameValue returns k's value when every map has it with one value.
+func sameValue(ms []map[string]string, k string) (string, bool) {
+	var v string
+	for i, m := range ms {
+		mv, ok := m[k]
+		if !ok || i > 0 && mv != v {
+			return "", false
+		}
+		v = mv
+	}
+	return v, true
+}
+
+// locate says where a field of an SLO (an OpenSLO path, as ruleSLOs names
+// it) is, and how its file spells it: a sloth SLO's in sloth's words.
+func (in input) locate(s openslo.SLO, field string) (openslo.Position, string) {
+	ss, ok := in.sloth[s.Name]
+	if !ok {
+		return s.FieldPosition(field), field
+	}
+	const ratio = "spec.indicator.spec.ratioMetric"
+	name := ""
+	switch {
+	case field == "metadata.name":
+		name = "name"
+	case strings.HasPrefix(field, "metadata.labels."):
+		name = ss.labelField[strings.TrimPrefix(field, "metadata.labels.")]
+	case strings.HasPrefix(field, ratio+".bad"):
+		name = "sli.events.error_query"
+	case strings.HasPrefix(field, ratio+".total"):
+		name = "sli.events.total_query"
+	case strings.HasPrefix(field, ratio+".raw"):
+		name = "sli.raw.error_ratio_query"
+	case strings.HasPrefix(field, ratio):
+		name = "sli"
+	case strings.HasPrefix(field, "spec.objectives"):
+		name = "objective"
+	case strings.HasPrefix(field, "spec.alertPolicies"):
+		name = "alerting"
+	}
+	if name == "" {
+		return openslo.Position(ss.Position), ss.FieldPath("name")
+	}
+	return openslo.Position(ss.FieldPosition(name)), ss.FieldPath(name)
+}
