@@ -90,16 +90,17 @@ func firstFiring(sel string, span int) string {
 // errors after a day at 0.05% pages at the same minutes in both; a
 // slow burn at 0.4% tickets in both, within a Step of each other (runkit's
 // windows of a day or more sum the events it records every 5m, sloth's
-// read the raw counters), and pages in neither; with page_alert disabled
+// read the raw counters; with --raw-windows, at the same minutes), and
+// pages in neither; with page_alert disabled
 // a spike of 20% pages in neither and tickets in both, as apart. Each scenario's
 // series start at 0 with the rules, so both have the history their 3-day
 // windows read (the same for both).
 func TestSlothRulesFireAsSlothsDo(t *testing.T) {
 	promtool := promtest.Tool(t, "promtool")
 	dir := t.TempDir()
-	rules := func(spec string) (sloth, runkit string) {
-		runkit = filepath.Join(dir, strings.TrimSuffix(spec, ".yaml")+".runkit-rules.yaml")
-		runCLI(t, "slo", "rules", filepath.Join("testdata", "sloth", spec), "-o", runkit)
+	rules := func(spec string, flags ...string) (sloth, runkit string) {
+		runkit = filepath.Join(dir, strings.TrimSuffix(spec, ".yaml")+strings.Join(flags, "")+".runkit-rules.yaml")
+		runCLI(t, append([]string{"slo", "rules", filepath.Join("testdata", "sloth", spec), "-o", runkit}, flags...)...)
 		sloth, err := filepath.Abs(filepath.Join("testdata", "sloth", strings.TrimSuffix(spec, ".yaml")+".sloth-rules.yaml"))
 		if err != nil {
 			t.Fatal(err)
@@ -142,6 +143,19 @@ func TestSlothRulesFireAsSlothsDo(t *testing.T) {
 	tests.WriteString(assert(laterBy(slothTicket, runkitTicket, w), e, 1))
 	test := fmt.Sprintf("rule_files: [%q, %q]\nevaluation_interval: 1m\ntests:\n%s", slothRules, runkitRules, tests.String())
 
+	// With --raw-windows, which reads every window from the counters as
+	// sloth's rules do, the ticket fires at the same minutes too.
+	_, runkitRaw := rules("myservice.yaml", "--raw-windows")
+	var raw strings.Builder
+	raw.WriteString("  - interval: 1m\n    input_series:\n")
+	raw.WriteString(slow.series("http_requests_total", `job="myservice"`))
+	raw.WriteString("    promql_expr_test:\n")
+	e, w = slow.end(), slow.span()
+	raw.WriteString(assert(fmt.Sprintf(`sum_over_time(%s[%dm:1m]) > bool 0`, firing(slothTicket), w), e, 1))
+	raw.WriteString(assert(sameFiring(slothTicket, runkitTicket, w), e, 0))
+	raw.WriteString(assert(sameFiring(slothPage, runkitPage, w), e, 0))
+	testRaw := fmt.Sprintf("rule_files: [%q, %q]\nevaluation_interval: 1m\ntests:\n%s", slothRules, runkitRaw, raw.String())
+
 	const (
 		noPageSloth  = `alertname="BatchJobsFailing",sloth_severity="page"`
 		noPageRunkit = `alertname="SLOErrorBudgetBurn",slo="batch-jobs-success",severity="page"`
@@ -162,7 +176,7 @@ func TestSlothRulesFireAsSlothsDo(t *testing.T) {
 	noPageTest = strings.ReplaceAll(noPageTest, `code="200"`, `result="ok"`)
 	test2 := fmt.Sprintf("rule_files: [%q, %q]\nevaluation_interval: 1m\ntests:\n%s", slothNoPage, runkitNoPage, noPageTest)
 
-	for name, body := range map[string]string{"myservice-test.yaml": test, "nopage-test.yaml": test2} {
+	for name, body := range map[string]string{"myservice-test.yaml": test, "nopage-test.yaml": test2, "raw-windows-test.yaml": testRaw} {
 		path := filepath.Join(dir, name)
 		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
 			t.Fatal(err)
