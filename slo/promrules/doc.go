@@ -73,7 +73,7 @@
 // 1 - target, written as a number, and SHORTEST the shortest window the
 // policy reads (5m for the default tiers).
 //
-//	series                              value
+//	series                                 value
 //	runkit:slo_errors:ratio_rateW       K  the error ratio over W, for each window W (above)
 //	runkit:slo_events_bad:increase5m    K  the bad events of each Step (group runkit-step-NAME)
 //	runkit:slo_events_total:increase5m  K  all events of each Step (group runkit-step-NAME)
@@ -94,7 +94,9 @@
 // test keeps the two within 1e-9, and the burn rates and numbers to theirs
 // for the same events.
 //
-// Alerts: one SLOErrorBudgetBurn per tier of the policy, with labels
+// # Alerts
+//
+// One SLOErrorBudgetBurn per tier of the policy, with labels
 // severity (Config.Severity maps it), long_window and short_window:
 //
 //	runkit:slo_errors:ratio_rateLONG / BUDGET > THRESHOLD
@@ -112,8 +114,9 @@
 // guards, how soon the whole budget goes at that rate, and the series of
 // the budget left; runbook_url is the SLO's RunbookURL when it has one.
 // The alert's slo label is the rule's, and the SLO's Labels come with the
-// recorded series it compares. A tier with a For (OpenSLO's alertAfter) writes it as the
-// alert's for:, so the burn must go on that long before the alert fires.
+// recorded series it compares. A tier with a For (OpenSLO's alertAfter)
+// writes it as the alert's for:, so the burn must go on that long before
+// the alert fires.
 // And one SLONoData per SLO:
 //
 //	absent(TOTAL over SHORTEST)                               for: Config.NoDataFor (10m)
