@@ -441,9 +441,10 @@ func (p *plan) stepGroup() group {
 	} else {
 		bad = total + " - (" + p.src.good(step) + " or 0 * " + total + ")"
 	}
+	labels := p.labels() // read only, so the rules share it
 	return group{Name: "runkit-step-" + p.s.Objective.Name, Interval: step, Rules: []rule{
-		{Record: BadIncrease + step, Expr: bad, Labels: p.labels()},
-		{Record: TotalIncrease + step, Expr: total, Labels: p.labels()},
+		{Record: BadIncrease + step, Expr: bad, Labels: labels},
+		{Record: TotalIncrease + step, Expr: total, Labels: labels},
 	}}
 }
 
@@ -467,6 +468,7 @@ func (p *plan) labels(extra ...string) map[string]string {
 func (p *plan) group(cfg Config) group {
 	o := p.s.Objective
 	g := group{Name: "runkit-slo-" + o.Name}
+	labels := p.labels() // read only, so the recording rules share it
 	for _, ot := range p.omitted {
 		g.Comments = append(g.Comments, OmittedNote(o.Name, ot))
 	}
@@ -478,7 +480,7 @@ func (p *plan) group(cfg Config) group {
 		if p.long(cfg) && w >= Long {
 			expr = p.longRatio(Duration(w))
 		}
-		g.Rules = append(g.Rules, rule{Record: ErrorRatio + Duration(w), Expr: expr, Labels: p.labels()})
+		g.Rules = append(g.Rules, rule{Record: ErrorRatio + Duration(w), Expr: expr, Labels: labels})
 	}
 	window := Duration(o.Window.Rolling)
 	budget := num(o.Budget())
@@ -490,13 +492,13 @@ func (p *plan) group(cfg Config) group {
 		info["owner"] = p.s.Owner
 	}
 	g.Rules = append(g.Rules,
-		rule{Record: BudgetRemaining, Expr: "1 - " + p.selector(ErrorRatio+window) + " / " + budget, Labels: p.labels()},
+		rule{Record: BudgetRemaining, Expr: "1 - " + p.selector(ErrorRatio+window) + " / " + budget, Labels: labels},
 		rule{Record: Info, Expr: "vector(1)", Labels: info},
-		rule{Record: Objective, Expr: "vector(" + num(o.Target) + ")", Labels: p.labels()},
-		rule{Record: ErrorBudget, Expr: "vector(" + budget + ")", Labels: p.labels()},
-		rule{Record: Window, Expr: "vector(" + strconv.FormatFloat(o.Window.Rolling.Seconds(), 'f', -1, 64) + ")", Labels: p.labels()},
-		rule{Record: CurrentBurnRate, Expr: p.selector(ErrorRatio+Duration(p.windows[0])) + " / " + budget, Labels: p.labels()},
-		rule{Record: PeriodBurnRate, Expr: p.selector(ErrorRatio+window) + " / " + budget, Labels: p.labels()},
+		rule{Record: Objective, Expr: "vector(" + num(o.Target) + ")", Labels: labels},
+		rule{Record: ErrorBudget, Expr: "vector(" + budget + ")", Labels: labels},
+		rule{Record: Window, Expr: "vector(" + strconv.FormatFloat(o.Window.Rolling.Seconds(), 'f', -1, 64) + ")", Labels: labels},
+		rule{Record: CurrentBurnRate, Expr: p.selector(ErrorRatio+Duration(p.windows[0])) + " / " + budget, Labels: labels},
+		rule{Record: PeriodBurnRate, Expr: p.selector(ErrorRatio+window) + " / " + budget, Labels: labels},
 	)
 	for _, t := range p.policy.Tiers {
 		g.Rules = append(g.Rules, p.burnAlert(cfg, t))
