@@ -42,7 +42,11 @@ as OpenSLO defines it) is refused, since rules count events: for latency,
 a ratioMetric over the histogram, good NAME_bucket{...,le="0.5"} and total
 NAME_count{...}, is what rules read; the message writes it out.
 The SLO's labels become labels of every rule (several values joined with
-commas), and a runbook_url annotation becomes every alert's runbook_url.
+commas; a label name must be a Prometheus label name, letters, digits and
+underscores, or the command says which and stops), and a runbook_url
+annotation becomes every alert's runbook_url. The info series
+runkit:slo_info carries spec.service as its service label, and an owner
+label: the SLO's label owner, or else its label team.
 The window must roll and the method be Occurrences: PromQL cannot follow a
 calendar, and rules cannot count timeslices.
 
@@ -385,6 +389,7 @@ func ruleSLOs(in input, keep []string, cfg promrules.Config) ([]promrules.SLO, [
 			r := promrules.SLO{
 				Objective: o.Objective, Source: src, Policy: s.Policy(), Keep: keep,
 				Labels: labels, RunbookURL: s.Annotations["runbook_url"], OmitNoData: !s.AlertWhenNoData(),
+				Service: s.Service, Owner: owner(labels),
 			}
 			// One at a time, so that a problem names its SLO's place.
 			err = promrules.Write(io.Discard, cfg, r)
@@ -392,6 +397,9 @@ func ruleSLOs(in input, keep []string, cfg promrules.Config) ([]promrules.SLO, [
 			switch {
 			case errors.As(err, &pe) && pe.Field == "Keep":
 				problems = append(problems, fmt.Sprintf("%v: %s: --keep %s: %s", s.Position, where, pe.Key, pe.Msg))
+				continue
+			case errors.As(err, &pe) && pe.Field == "Labels" && pe.Key == "service" && s.Service != "":
+				problem("metadata.labels.service", fmt.Sprintf("%s differs from spec.service %s: both would be the service label of %s; give one, or the same value", labels["service"], s.Service, promrules.Info))
 				continue
 			case errors.As(err, &pe) && openSLOField(pe) != "":
 				problem(openSLOField(pe), pe.Msg)
@@ -407,6 +415,15 @@ func ruleSLOs(in input, keep []string, cfg promrules.Config) ([]promrules.SLO, [
 		return nil, problems
 	}
 	return out, nil
+}
+
+// owner is the owner of an SLO, for the owner label of runkit:slo_info:
+// its label owner, or else its label team, or "" when it has neither.
+func owner(labels map[string]string) string {
+	if v, ok := labels["owner"]; ok {
+		return v
+	}
+	return labels["team"]
 }
 
 // alertmanagerNotes says, for each alert policy with notificationTargets
