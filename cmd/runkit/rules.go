@@ -306,7 +306,7 @@ func newRules() *cobra.Command {
 	f.StringVar(&promtool, "promtool", "promtool", "the promtool to run for --check")
 	f.StringSliceVar(&keep, "keep", nil, "labels kept when summing across replicas, such as region")
 	f.Var(newMappingFlag(&severity), "severity", "severity label of each tier's alerts, such as page=critical,ticket=warning")
-	f.DurationVar(&noDataFor, "no-data-for", promrules.DefaultNoDataFor, "how long the SLI's series must be absent before SLONoData fires")
+	f.DurationVar(&noDataFor, "no-data-for", promrules.DefaultNoDataFor, "how long SLONoData waits, once the SLI's series have been absent for 5m, before it fires")
 	f.BoolVar(&raw, "raw-windows", false, "read windows of a day or more from the raw counters, with no recorded events")
 	f.DurationVar(&interval, "interval", 0, "evaluation interval of each group, from 1s up to the rules' shortest window (0: Prometheus's global one)")
 	f.Var(&form, "format", "what to write: rules, the rule file, or prometheusrule, a PrometheusRule of the Prometheus Operator holding its groups")

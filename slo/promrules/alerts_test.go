@@ -47,6 +47,30 @@ func TestPromtoolNoDataPerGroup(t *testing.T) {
 	}}, promrules.SLO{Objective: o, Keep: []string{"region"}})
 }
 
+// An SLO whose fastest tier is a ticket, over 1d and 2h, misses its
+// series as soon as one that pages: SLONoData's For begins 5m after the
+// last sample, not 2h, and it fires NoDataFor later.
+func TestPromtoolNoDataTicketOnly(t *testing.T) {
+	promtool := tool(t, "promtool")
+	o := slo.Objective{Name: "batch", Target: 0.99, Window: slo.Rolling(30 * day)}
+	policy := &slo.Policy{Tiers: []slo.Tier{{Severity: slo.Ticket, Long: day, BudgetShare: 0.1}}}
+	var in []inputSeries
+	for _, outcome := range []string{"good", "bad"} {
+		in = append(in, inputSeries{Series: fmt.Sprintf(`runkit_slo_events_total{slo="batch",outcome=%q}`, outcome), Values: "0+5x60 stale"})
+	}
+	alert := expAlert{Labels: map[string]string{"slo": "batch", "severity": "ticket"}, Annotations: noDataText("batch", "runkit's event counter runkit_slo_events_total")}
+	runUnitTest(t, promtool, time.Minute, []testCase{{
+		Interval:    "1m",
+		InputSeries: in,
+		Alerts: []alertTest{
+			{EvalTime: "1h", AlertName: promrules.NoDataAlert},
+			{EvalTime: "1h14m", AlertName: promrules.NoDataAlert},
+			{EvalTime: "1h17m", AlertName: promrules.NoDataAlert, ExpAlerts: []expAlert{alert}},
+			{EvalTime: "2h30m", AlertName: promrules.NoDataAlert, ExpAlerts: []expAlert{alert}},
+		},
+	}}, promrules.SLO{Objective: o, Policy: policy})
+}
+
 // User text holding {{ reaches the alert as written: a name, a label
 // value, the runbook URL and a query with {{.window}}, in the alerts'
 // labels and annotations as Prometheus expands them.

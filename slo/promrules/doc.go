@@ -96,12 +96,24 @@
 //
 // # Alerts
 //
-// One SLOErrorBudgetBurn per tier of the policy, with labels
+// One SLOErrorBudgetBurn per SLO, labelled slo, firing while any tier of
+// the policy burns too fast, each tier's series labelled with its
 // severity (Config.Severity maps it), long_window and short_window:
 //
-//	runkit:slo_errors:ratio_rateLONG / BUDGET > THRESHOLD
-//	and
-//	runkit:slo_errors:ratio_rateSHORT / BUDGET > THRESHOLD
+//	label_replace(…(
+//	  runkit:slo_errors:ratio_rateLONG / BUDGET > THRESHOLD
+//	  and
+//	  runkit:slo_errors:ratio_rateSHORT / BUDGET > THRESHOLD
+//	), "severity", SEVERITY, …, "long_window", LONG, …, "short_window", SHORT)
+//	or … (the next tier)
+//
+// so that Alertmanager sees one alert per firing tier, labelled as if
+// each tier had its own rule. Prometheus and promtool parse every label
+// and annotation of an alerting rule as a template each time they load
+// the file, so the labels set in the expression keep a file of a thousand
+// SLOs as quick to check and load as sloth's. When the tiers' For differ,
+// each tier is an alert of its own, with severity, long_window and
+// short_window as its rule's labels.
 //
 // THRESHOLD is slo.Tier.Threshold for the objective's window, so this is
 // the comparison slo.Policy.Evaluate makes on the tracker's buckets: 14.4,
@@ -109,34 +121,35 @@
 // are slo.DefaultPolicyFor's, the default tiers that suit the objective
 // (none that can never fire, none that would fire below a burn rate of 1,
 // while the objective is met), as a Tracker uses them. Its summary gives
-// the burn rate, and its description, written as plain text, the target,
-// the window, the budget, the threshold, the share of the budget the tier
-// guards, how soon the whole budget goes at that rate, and the series of
-// the budget left; runbook_url is the SLO's RunbookURL when it has one.
+// the burn rate and the long window, and its description, written as
+// plain text, the target, the window, the budget, and for each tier its
+// severity, threshold, windows, the share of the budget it guards and how
+// soon the whole budget goes at that rate, and the series of the budget
+// left; runbook_url is the SLO's RunbookURL when it has one.
 // The alert's slo label is the rule's, and the SLO's Labels come with the
 // recorded series it compares. A tier with a For (OpenSLO's alertAfter)
 // writes it as the alert's for:, so the burn must go on that long before
 // the alert fires.
 // And one SLONoData per SLO:
 //
-//	absent(TOTAL over SHORTEST)                               for: Config.NoDataFor (10m)
+//	absent(TOTAL over 5m)                                    for: Config.NoDataFor (10m)
 //
 // which fires, with severity ticket, when the series of the SLO's events
-// are absent: the exporter, the scrape or the relabelling broke, or no
+// have been absent for 5m ([NoDataWindow], or the shortest window of the
+// tiers if shorter) and then NoDataFor more: the exporter, the scrape or the relabelling broke, or no
 // replica runs. Counters that are present and flat are zero traffic, a
 // quiet night, and fire nothing. With labels kept, each group that had
 // events over the objective's window and has no series now fires on its
 // own, so one region going dark is seen:
 //
 //	(group by (K) (runkit:slo_errors:ratio_rate<window>)
-//	   unless on (K) TOTAL over SHORTEST) or absent(TOTAL over SHORTEST)
+//	   unless on (K) TOTAL over 5m) or absent(TOTAL over 5m)
 //
 // Alerts' labels and annotations are templates to Prometheus; the user's
 // text in them (names, label values, queries, the runbook URL) is written
-// so that it expands to itself, {{ and all. Prometheus and promtool parse
-// each of them on every load of the file, so they hold one template
-// action, the burn rate of the summary: every other number is known when
-// the rules are written.
+// so that it expands to itself, {{ and all. The summary's burn rate and
+// long window are their only template actions: every other number is
+// known when the rules are written.
 //
 // # What rules cannot do
 //

@@ -68,21 +68,17 @@ func ExampleWrite() {
 	//       labels:
 	//         slo: checkout
 	//     - alert: SLOErrorBudgetBurn
-	//       expr: 'runkit:slo_errors:ratio_rate1h{slo="checkout"} / 0.001 > 14.4 and runkit:slo_errors:ratio_rate5m{slo="checkout"} / 0.001 > 14.4'
+	//       expr: 'label_replace(label_replace(label_replace(runkit:slo_errors:ratio_rate1h{slo="checkout"} / 0.001 > 14.4 and runkit:slo_errors:ratio_rate5m{slo="checkout"} / 0.001 > 14.4, "short_window", "5m", "", ""), "long_window", "1h", "", ""), "severity", "page", "", "")'
 	//       labels:
-	//         long_window: 1h
-	//         severity: page
-	//         short_window: 5m
 	//         slo: checkout
 	//       annotations:
-	//         description: 'SLO checkout promises 99.9% good events over 30d, an error budget of 0.1%. Over the last 1h, and still over the last 5m, errors burn it more than 14.4 times as fast as 30d allows: at that rate 2% of the budget goes within 1h, all of it within 2d2h. The share left is runkit:slo_budget_remaining:ratio.'
+	//         description: 'SLO checkout promises 99.9% good events over 30d, an error budget of 0.1%. This alert fires while errors burn it faster than 30d allows, over both windows of a tier: page 14.4 times over 1h and 5m (2% of the budget within 1h, all of it within 2d2h). The share left is runkit:slo_budget_remaining:ratio.'
 	//         runbook_url: https://runbooks.example/checkout
-	//         summary: 'SLO checkout burns its error budget {{ printf "%.3g" $value }} times too fast over 1h'
+	//         summary: 'SLO checkout burns its error budget {{ printf "%.3g" $value }} times too fast over {{ $labels.long_window }}'
 	//     - alert: SLONoData
-	//       expr: 'absent(sum(increase(runkit_slo_events_total{slo="checkout"}[5m])))'
+	//       expr: 'label_replace(absent(sum(increase(runkit_slo_events_total{slo="checkout"}[5m]))), "severity", "ticket", "", "")'
 	//       for: 15m
 	//       labels:
-	//         severity: ticket
 	//         slo: checkout
 	//       annotations:
 	//         description: 'No series of the events of SLO checkout (runkit''s event counter runkit_slo_events_total) for 15m: the exporter, the scrape or the relabelling is broken, or no replica runs. Flat counters, a quiet night, do not fire this. Until the series are back, the SLO''s burn-rate alerts see nothing.'
@@ -226,21 +222,17 @@ spec:
 	//       labels:
 	//         slo: api
 	//     - alert: SLOErrorBudgetBurn
-	//       expr: 'runkit:slo_errors:ratio_rate2h{slo="api"} / 0.005 > 10 and runkit:slo_errors:ratio_rate10m{slo="api"} / 0.005 > 10'
+	//       expr: 'label_replace(label_replace(label_replace(runkit:slo_errors:ratio_rate2h{slo="api"} / 0.005 > 10 and runkit:slo_errors:ratio_rate10m{slo="api"} / 0.005 > 10, "short_window", "10m", "", ""), "long_window", "2h", "", ""), "severity", "page", "", "")'
 	//       for: 10m
 	//       labels:
-	//         long_window: 2h
-	//         severity: page
-	//         short_window: 10m
 	//         slo: api
 	//       annotations:
-	//         description: 'SLO api promises 99.5% good events over 28d, an error budget of 0.5%. Over the last 2h, and still over the last 10m, errors burn it more than 10 times as fast as 28d allows: at that rate 2.98% of the budget goes within 2h, all of it within 2d19h12m. The share left is runkit:slo_budget_remaining:ratio.'
-	//         summary: 'SLO api burns its error budget {{ printf "%.3g" $value }} times too fast over 2h'
+	//         description: 'SLO api promises 99.5% good events over 28d, an error budget of 0.5%. This alert fires while errors burn it faster than 28d allows, over both windows of a tier: page 10 times over 2h and 10m (2.98% of the budget within 2h, all of it within 2d19h12m). The share left is runkit:slo_budget_remaining:ratio.'
+	//         summary: 'SLO api burns its error budget {{ printf "%.3g" $value }} times too fast over {{ $labels.long_window }}'
 	//     - alert: SLONoData
-	//       expr: 'absent(sum(increase(http_requests_total{job="api"}[10m])))'
+	//       expr: 'label_replace(absent(sum(increase(http_requests_total{job="api"}[5m]))), "severity", "ticket", "", "")'
 	//       for: 10m
 	//       labels:
-	//         severity: ticket
 	//         slo: api
 	//       annotations:
 	//         description: 'No series of the events of SLO api (the PromQL http_requests_total{job="api"}) for 10m: the exporter, the scrape or the relabelling is broken, or no replica runs. Flat counters, a quiet night, do not fire this. Until the series are back, the SLO''s burn-rate alerts see nothing.'

@@ -62,6 +62,12 @@ const Step = 5 * time.Minute
 // Long is the shortest window read from the events recorded each Step.
 const Long = 24 * time.Hour
 
+// NoDataWindow is how far back NoDataAlert looks for series of an SLO's
+// events: with none in the last NoDataWindow, its For (Config.NoDataFor)
+// begins. A shorter window of the SLO's tiers is used instead, if there
+// is one.
+const NoDataWindow = 5 * time.Minute
+
 // DefaultNoDataFor is how long the series of an SLO's events must be
 // absent before NoDataAlert fires, unless Config.NoDataFor says otherwise.
 const DefaultNoDataFor = 10 * time.Minute
@@ -500,9 +506,7 @@ func (p *plan) group(cfg Config) group {
 		rule{Record: CurrentBurnRate, Expr: p.selector(ErrorRatio+Duration(p.windows[0])) + " / " + budget, Labels: labels},
 		rule{Record: PeriodBurnRate, Expr: p.selector(ErrorRatio+window) + " / " + budget, Labels: labels},
 	)
-	for _, t := range p.policy.Tiers {
-		g.Rules = append(g.Rules, p.burnAlert(cfg, t))
-	}
+	g.Rules = append(g.Rules, p.burnAlerts(cfg)...)
 	if p.s.OmitNoData {
 		return g
 	}
@@ -514,10 +518,12 @@ func (p *plan) group(cfg Config) group {
 	if sev == "" {
 		sev = slo.Ticket
 	}
-	shortest := Duration(p.windows[0])
-	// The SLI's series, per kept group, summed over the shortest window:
-	// 0 when present and flat, no result when absent.
-	present := p.src.total(shortest)
+	// The SLI's series, per kept group, summed over the last NoDataWindow
+	// (or the shortest window, if shorter): 0 when present and flat, no
+	// result when absent. Not over the shortest window the tiers read,
+	// which is 2h for an SLO that only tickets: the alert would wait that
+	// long before its For began.
+	present := p.src.total(Duration(min(p.windows[0], NoDataWindow)))
 	expr := "absent(" + present + ")"
 	if len(p.s.Keep) > 0 {
 		// A group that had events over the objective's window and has
@@ -526,10 +532,11 @@ func (p *plan) group(cfg Config) group {
 		expr = "(group by (" + by + ") (" + p.selector(ErrorRatio+window) + ") unless on (" + by + ") " + present + ") or " + expr
 	}
 	g.Rules = append(g.Rules, rule{
-		Alert:  NoDataAlert,
-		Expr:   expr,
+		Alert: NoDataAlert,
+		// Its severity set in the expression, as the burn alert's.
+		Expr:   setLabel(expr, "severity", severity(cfg, sev)),
 		For:    Duration(noDataFor),
-		Labels: p.alertLabels("severity", severity(cfg, sev)),
+		Labels: p.alertLabels(),
 		Annotations: p.annotations(
 			fmt.Sprintf("SLO %s has had no series of its events for %s", literal(o.Name), Duration(noDataFor)),
 			fmt.Sprintf("No series of the events of SLO %s (%s) for %s: the exporter, the scrape or the relabelling is broken, or no replica runs. Flat counters, a quiet night, do not fire this. Until the series are back, the SLO's burn-rate alerts see nothing.",
@@ -583,38 +590,78 @@ func literal(s string) string {
 	return strings.ReplaceAll(s, "{{", `{{"{{"}}`)
 }
 
-// burnAlert fires when the burn rate, error ratio / budget, exceeds the
-// tier's threshold over both its windows: the same comparison as
-// slo.Policy.Evaluate, with the same numbers.
-func (p *plan) burnAlert(cfg Config, t slo.Tier) rule {
+// burnAlerts are the SLO's SLOErrorBudgetBurn alerts: one, firing while
+// any tier's burn rate, error ratio / budget, exceeds the tier's threshold
+// over both the tier's windows, the same comparison as
+// slo.Policy.Evaluate, with the same numbers. Each tier's series carry
+// its severity and its windows, long_window and short_window, as labels
+// set in the expression: Prometheus and promtool parse every label and
+// annotation of an alerting rule as a template on every load of the file,
+// so one alert with its labels in the expression loads as fast as sloth's
+// alerts do. When the tiers' For differ, each tier is an alert of its
+// own, its labels the rule's.
+func (p *plan) burnAlerts(cfg Config) []rule {
+	tiers := p.policy.Tiers
+	for _, t := range tiers[1:] {
+		if t.For != tiers[0].For {
+			var rules []rule
+			for _, t := range tiers {
+				rules = append(rules, p.burnAlert(cfg, []slo.Tier{t}, true))
+			}
+			return rules
+		}
+	}
+	return []rule{p.burnAlert(cfg, tiers, false)}
+}
+
+// burnAlert is the alert of tiers, which have one For. With ruleLabels,
+// the one tier's labels are the rule's.
+func (p *plan) burnAlert(cfg Config, tiers []slo.Tier, ruleLabels bool) rule {
 	o := p.s.Objective
-	long, short := Duration(t.Long), Duration(t.ShortWindow())
 	window := Duration(o.Window.Rolling)
-	threshold := t.Threshold(o.Window.Rolling)
 	budget := num(o.Budget())
-	expr := p.selector(ErrorRatio+long) + " / " + budget + " > " + num(threshold) +
-		" and " + p.selector(ErrorRatio+short) + " / " + budget + " > " + num(threshold)
+	var exprs, says []string
+	for _, t := range tiers {
+		long, short := Duration(t.Long), Duration(t.ShortWindow())
+		threshold := t.Threshold(o.Window.Rolling)
+		sev := severity(cfg, t.Severity)
+		expr := p.selector(ErrorRatio+long) + " / " + budget + " > " + num(threshold) +
+			" and " + p.selector(ErrorRatio+short) + " / " + budget + " > " + num(threshold)
+		if !ruleLabels {
+			expr = setLabel(setLabel(setLabel(expr, "short_window", short), "long_window", long), "severity", sev)
+		}
+		exprs = append(exprs, expr)
+		says = append(says, fmt.Sprintf("%s %s times over %s and %s (%.3g%% of the budget within %s, all of it within %s)",
+			literal(sev), num(threshold), long, short, 100*t.Share(o.Window.Rolling), long, Duration(time.Duration(float64(o.Window.Rolling)/threshold))))
+	}
 	r := rule{
 		Alert: BurnAlert,
-		Expr:  expr,
+		Expr:  strings.Join(exprs, " or "),
 		// The SLO's labels come with the series the expression returns;
-		// the rule adds what tells the tiers apart, and slo, by which
-		// promtool tells one SLO's alerts from another's. Each label and
-		// annotation of an alert is a template that Prometheus and
-		// promtool parse on every load of the file.
-		Labels: map[string]string{"slo": literal(o.Name), "severity": literal(severity(cfg, t.Severity)), "long_window": long, "short_window": short},
-		// Only the burn rate is a template action: every other number is
-		// known now.
+		// slo tells this alert from other SLOs' to promtool, which
+		// refuses two alerts of one name and labels in a file.
+		Labels: map[string]string{"slo": literal(o.Name)},
+		// Only the burn rate and the window are template actions: every
+		// other number is known now.
 		Annotations: p.annotations(
-			fmt.Sprintf(`SLO %s burns its error budget {{ printf "%%.3g" $value }} times too fast over %s`, literal(o.Name), long),
-			fmt.Sprintf(`SLO %s promises %s%% good events over %s, an error budget of %s%%. Over the last %s, and still over the last %s, errors burn it more than %s times as fast as %s allows: at that rate %.3g%% of the budget goes within %s, all of it within %s. The share left is %s.`,
-				literal(o.Name), num(roundPct(o.Target)), window, num(roundPct(o.Budget())), long, short, num(threshold), window,
-				100*t.Share(o.Window.Rolling), long, Duration(time.Duration(float64(o.Window.Rolling)/threshold)), BudgetRemaining)),
+			fmt.Sprintf(`SLO %s burns its error budget {{ printf "%%.3g" $value }} times too fast over {{ $labels.long_window }}`, literal(o.Name)),
+			fmt.Sprintf(`SLO %s promises %s%% good events over %s, an error budget of %s%%. This alert fires while errors burn it faster than %s allows, over both windows of a tier: %s. The share left is %s.`,
+				literal(o.Name), num(roundPct(o.Target)), window, num(roundPct(o.Budget())), window, strings.Join(says, ", or "), BudgetRemaining)),
 	}
-	if t.For > 0 {
-		r.For = Duration(t.For)
+	if ruleLabels {
+		t := tiers[0]
+		r.Labels["severity"] = literal(severity(cfg, t.Severity))
+		r.Labels["long_window"], r.Labels["short_window"] = Duration(t.Long), Duration(t.ShortWindow())
+	}
+	if f := tiers[0].For; f > 0 {
+		r.For = Duration(f)
 	}
 	return r
+}
+
+// setLabel sets label name to value on every series of expr.
+func setLabel(expr, name, value string) string {
+	return "label_replace(" + expr + ", " + strconv.Quote(name) + ", " + strconv.Quote(value) + `, "", "")`
 }
 
 // roundPct is 100 × v, rounded to 12 significant digits so that 0.001

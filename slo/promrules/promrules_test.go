@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,6 +46,36 @@ type ruleGroup = struct {
 		Record, Alert, Expr, For string
 		Labels, Annotations      map[string]string
 	}
+}
+
+// burnTier is one tier of a burn alert, as its rule says it.
+type burnTier struct{ long, short, sev, threshold string }
+
+// tierInExpr reads a tier out of an alert's expression, whose series get
+// their labels from label_replace.
+var tierInExpr = regexp.MustCompile(`> ([0-9.e+-]+), "short_window", "([^"]+)", "", ""\), "long_window", "([^"]+)", "", ""\), "severity", "((?:[^"\\]|\\.)*)", "", ""\)`)
+
+// burnTiers lists the tiers of a burn alert: from its expression, or,
+// for an alert of one tier alone, from its labels.
+func burnTiers(t testing.TB, expr string, labels map[string]string) []burnTier {
+	t.Helper()
+	if labels["long_window"] != "" {
+		_, th, _ := strings.Cut(expr, " > ")
+		th, _, _ = strings.Cut(th, " and ")
+		return []burnTier{{labels["long_window"], labels["short_window"], labels["severity"], th}}
+	}
+	var out []burnTier
+	for _, m := range tierInExpr.FindAllStringSubmatch(expr, -1) {
+		sev, err := strconv.Unquote(`"` + m[4] + `"`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, burnTier{m[3], m[2], sev, m[1]})
+	}
+	if len(out) == 0 {
+		t.Fatalf("no tier in %s", expr)
+	}
+	return out
 }
 
 // parseRules reads a rule file with the YAML library, strictly.
@@ -94,7 +125,9 @@ func TestDefaultTiersAreTheTrackers(t *testing.T) {
 		var longs []string
 		for _, r := range parseRules(t, write(t, promrules.Config{}, promrules.SLO{Objective: o}))[0].Rules {
 			if r.Alert == promrules.BurnAlert {
-				longs = append(longs, r.Labels["long_window"])
+				for _, bt := range burnTiers(t, r.Expr, r.Labels) {
+					longs = append(longs, bt.long)
+				}
 			}
 		}
 		var want []string
@@ -226,8 +259,8 @@ func TestRulesReadBackExactly(t *testing.T) {
 		if r.Alert == promrules.BurnAlert {
 			// The series its expression returns carry the labels: the
 			// recorded error ratios, read back above.
-			if len(r.Labels) != 4 || r.Labels["slo"] != s.Objective.Name {
-				t.Errorf("alert %s: labels %v, want slo, severity, long_window and short_window alone", r.Alert, r.Labels)
+			if len(r.Labels) != 1 || r.Labels["slo"] != s.Objective.Name {
+				t.Errorf("alert %s: labels %v, want slo alone", r.Alert, r.Labels)
 			}
 			if r.Annotations["runbook_url"] != s.RunbookURL {
 				t.Errorf("alert %s: runbook_url %q", r.Alert, r.Annotations["runbook_url"])
@@ -307,9 +340,9 @@ func FuzzWrite(f *testing.F) {
 					slo, v = expand(t, slo), expand(t, v)
 				}
 				if r.Alert == promrules.BurnAlert {
-					// The SLO's labels come with the recorded series it
-					// reads.
-					v = value
+					// The SLO's labels, slo too, come with the recorded
+					// series it reads.
+					slo, v = name, value
 				}
 				if slo != name || v != value {
 					t.Fatalf("rule %s%s labels %v, want slo=%q %s=%q", r.Record, r.Alert, r.Labels, name, key, value)
@@ -355,9 +388,11 @@ func TestDefaultTiersNeverFireBelowOne(t *testing.T) {
 		var longs []string
 		for _, r := range groups[0].Rules {
 			if r.Alert == promrules.BurnAlert {
-				longs = append(longs, r.Labels["long_window"])
-				if th, err := strconv.ParseFloat(r.Expr[strings.LastIndex(r.Expr, "> ")+2:], 64); err != nil || th < 1 {
-					t.Errorf("%v: alert %s fires at %v (%v)", tt.window, r.Expr, th, err)
+				for _, bt := range burnTiers(t, r.Expr, r.Labels) {
+					longs = append(longs, bt.long)
+					if th, err := strconv.ParseFloat(bt.threshold, 64); err != nil || th < 1 {
+						t.Errorf("%v: alert %s fires at %v (%v)", tt.window, r.Expr, th, err)
+					}
 				}
 			}
 		}
@@ -398,11 +433,13 @@ func TestThresholdsSeverityAndNoDataDefaults(t *testing.T) {
 	for _, r := range parseRules(t, write(t, promrules.Config{Severity: map[slo.Severity]string{slo.Page: "critical"}}, o))[0].Rules {
 		switch r.Alert {
 		case promrules.BurnAlert:
-			_, th, _ := strings.Cut(r.Expr, " > ")
-			th, _, _ = strings.Cut(th, " and ")
-			burns = append(burns, alert{r.Labels["long_window"], r.Labels["severity"], th})
+			for _, bt := range burnTiers(t, r.Expr, r.Labels) {
+				burns = append(burns, alert{bt.long, bt.sev, bt.threshold})
+			}
 		case promrules.NoDataAlert:
-			noData = []string{r.For, r.Labels["severity"]}
+			_, sev, _ := strings.Cut(r.Expr, `"severity", "`)
+			sev, _, _ = strings.Cut(sev, `"`)
+			noData = []string{r.For, sev}
 		}
 	}
 	want := []alert{{"1h", "critical", "14.4"}, {"6h", "critical", "6"}, {"1d", "ticket", "3"}, {"3d", "ticket", "1"}}
@@ -415,8 +452,8 @@ func TestThresholdsSeverityAndNoDataDefaults(t *testing.T) {
 
 	cfg := promrules.Config{NoDataFor: 30 * time.Minute, NoDataSeverity: slo.Page, Severity: map[slo.Severity]string{slo.Page: "critical"}}
 	for _, r := range parseRules(t, write(t, cfg, o))[0].Rules {
-		if r.Alert == promrules.NoDataAlert && (r.For != "30m" || r.Labels["severity"] != "critical") {
-			t.Errorf("SLONoData with %+v: for %s, severity %s; want 30m, critical", cfg, r.For, r.Labels["severity"])
+		if r.Alert == promrules.NoDataAlert && (r.For != "30m" || !strings.Contains(r.Expr, `"severity", "critical"`)) {
+			t.Errorf("SLONoData with %+v: for %s, %s; want 30m, severity critical", cfg, r.For, r.Expr)
 		}
 	}
 }

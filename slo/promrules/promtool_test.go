@@ -91,10 +91,10 @@ func TestPromtoolCheckRules(t *testing.T) {
 				}
 				// A ratio per window, the budget, the info series, the
 				// objective, budget and window as numbers, the current
-				// and the period burn rates, an alert per tier and the
-				// no-data alert; and the bad and all events of each
-				// Step, which a window of a day or more sums.
-				want += len(windows) + 2 + 5 + len(policy.Tiers) + 1 + 2
+				// and the period burn rates, the burn alert of every
+				// tier and the no-data alert; and the bad and all events
+				// of each Step, which a window of a day or more sums.
+				want += len(windows) + 2 + 5 + 1 + 1 + 2
 				slos = append(slos, s)
 			}
 		}
@@ -164,13 +164,20 @@ func tierLabels(name string, tr slo.Tier) map[string]string {
 }
 
 // burnAnnotations are the annotations of a firing tier of the checkout
-// objective, with the numbers Go computes.
+// objective, with the numbers Go computes: its alert holds every default
+// tier.
 func burnAnnotations(r slo.TierResult) map[string]string {
-	long, short := promrules.Duration(r.Tier.Long), promrules.Duration(r.Tier.ShortWindow())
+	long := promrules.Duration(r.Tier.Long)
+	policy, _ := slo.DefaultPolicyFor(objective("checkout", 0.999, 30*day))
+	var says []string
+	for _, tr := range policy.Tiers {
+		th := tr.Threshold(30 * day)
+		says = append(says, fmt.Sprintf("%s %v times over %s and %s (%.3g%% of the budget within %s, all of it within %s)",
+			tr.Severity, th, promrules.Duration(tr.Long), promrules.Duration(tr.ShortWindow()), 100*tr.Share(30*day), promrules.Duration(tr.Long), promrules.Duration(time.Duration(float64(30*day)/th))))
+	}
 	return map[string]string{
-		"summary": fmt.Sprintf("SLO checkout burns its error budget %.3g times too fast over %s", r.LongBurn, long),
-		"description": fmt.Sprintf("SLO checkout promises 99.9%% good events over 30d, an error budget of 0.1%%. Over the last %s, and still over the last %s, errors burn it more than %v times as fast as 30d allows: at that rate %.3g%% of the budget goes within %s, all of it within %s. The share left is runkit:slo_budget_remaining:ratio.",
-			long, short, r.Threshold, 100*r.Tier.BudgetShare, long, promrules.Duration(time.Duration(float64(30*day)/r.Threshold))),
+		"summary":     fmt.Sprintf("SLO checkout burns its error budget %.3g times too fast over %s", r.LongBurn, long),
+		"description": "SLO checkout promises 99.9% good events over 30d, an error budget of 0.1%. This alert fires while errors burn it faster than 30d allows, over both windows of a tier: " + strings.Join(says, ", or ") + ". The share left is runkit:slo_budget_remaining:ratio.",
 	}
 }
 
@@ -385,4 +392,24 @@ func TestPromtoolTierFor(t *testing.T) {
 		InputSeries: counters("held", 100, 100, 60),
 		Exprs:       []exprTest{state("5m", "pending"), none("5m", "firing"), state("20m", "firing"), none("20m", "pending")},
 	}}, promrules.SLO{Objective: o, Policy: &policy})
+
+	// Tiers whose For differ are alerts of their own, their labels the
+	// rules': promtool finds no two alerts alike, and each tier keeps its
+	// For.
+	mixed := slo.Policy{Tiers: []slo.Tier{policy.Tiers[0], {Severity: slo.Ticket, Long: 6 * time.Hour, BudgetShare: 0.05}}}
+	run(t, promtool, "check", "rules", writeRules(t, t.TempDir(), promrules.Config{}, promrules.SLO{Objective: o, Policy: &mixed}))
+	alerts := func(at, s string, windows ...[2]string) exprTest {
+		e := exprTest{Expr: fmt.Sprintf(`ALERTS{alertname=%q,alertstate=%q}`, promrules.BurnAlert, s), EvalTime: at}
+		for _, w := range windows {
+			sev := map[string]string{"1h": "page", "6h": "ticket"}[w[0]]
+			e.ExpSamples = append(e.ExpSamples, expSample{Labels: fmt.Sprintf(`{__name__="ALERTS",alertname=%q,alertstate=%q,long_window=%q,severity=%q,short_window=%q,slo="held"}`, promrules.BurnAlert, s, w[0], sev, w[1]), Value: 1})
+		}
+		return e
+	}
+	page, ticket := [2]string{"1h", "5m"}, [2]string{"6h", "30m"}
+	runUnitTest(t, promtool, time.Minute, []testCase{{
+		Interval:    "1m",
+		InputSeries: counters("held", 100, 100, 60),
+		Exprs:       []exprTest{alerts("5m", "pending", page), alerts("5m", "firing", ticket), alerts("20m", "firing", page, ticket)},
+	}}, promrules.SLO{Objective: o, Policy: &mixed})
 }
