@@ -34,6 +34,7 @@ them at first). Each SLO has a row, titled with its objective; its
 panels show data while the SLO is chosen, and "No data" otherwise:
   Budget remaining   runkit:slo_budget_remaining:ratio, now and over time
   Error budget       the share of events that may fail, 1 - target
+                     (runkit:slo_error_budget:ratio)
   SLI                1 - runkit:slo_errors:ratio_rateW over the objective's
                      window W, and over the shortest window the rules
                      record (5m with the default tiers); the target a line
@@ -328,7 +329,7 @@ func (p *sloPanels) panels() []panel {
 			Thresholds(thresholds("blue")).
 			// runkit:slo_info holds the target as a label: the budget is
 			// known here, and shown while the SLO's rules run.
-			WithTarget(p.wholeQuery("A", p.budget+" * "+p.selector(promrules.Info), "").Instant())},
+			WithTarget(p.wholeQuery("A", p.selector(promrules.ErrorBudget), "").Instant())},
 		statPanel{newStat().
 			Title("Alerts firing now").
 			Description("How many of the SLO's alerts fire now: SLOErrorBudgetBurn of each tier and SLONoData.").
