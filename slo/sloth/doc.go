@@ -35,7 +35,9 @@
 // (spaces inside the braces allowed, as sloth allows them), identical
 // error and total queries, or an enabled alert without alerting.name is an
 // [*Error] at file:line:column naming the field as the file spells it.
-// Every problem found is returned, joined with errors.Join.
+// Every problem found is returned, joined with errors.Join. The
+// resource's metadata (name, namespace, labels) is each of its SLOs'
+// [SLO.Resource], for what a caller writes of the resource.
 //
 // # Converting
 //

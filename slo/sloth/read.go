@@ -45,6 +45,9 @@ type SLO struct {
 	Plugins []string
 	// Kubernetes is true for an SLO of a PrometheusServiceLevel resource.
 	Kubernetes bool
+	// Resource is the metadata of that resource; zero for a
+	// prometheus/v1 spec.
+	Resource Metadata
 	// Position is where the SLO's entry starts.
 	Position Position
 
@@ -81,6 +84,16 @@ type Alert struct {
 	Disable bool
 	// Labels and Annotations are the alert's own, over Alerting's.
 	Labels, Annotations map[string]string
+}
+
+// Metadata is what a PrometheusServiceLevel's metadata says of the
+// resource: its name, namespace and labels, and where the metadata is
+// (where the document starts, without one). Its other fields
+// (annotations, uid) are allowed and not kept.
+type Metadata struct {
+	Name, Namespace string
+	Labels          map[string]string
+	Position        Position
 }
 
 // Position is a place in a file; Line and Column count from 1.
@@ -400,7 +413,23 @@ func (r *reader) document(n *yaml.Node) []SLO {
 		r.fail(n, "spec", "", "is missing")
 		return nil
 	}
-	return r.spec(spec, "spec", true)
+	meta := Metadata{Position: r.pos(n)}
+	if m := values["metadata"]; m != nil && m.Tag != "!!null" {
+		meta.Position = r.pos(m)
+		mv, _, _ := r.mapping(m, "metadata")
+		if v := mv["name"]; v != nil {
+			meta.Name, _ = r.str(v, "metadata.name")
+		}
+		if v := mv["namespace"]; v != nil {
+			meta.Namespace, _ = r.str(v, "metadata.namespace")
+		}
+		meta.Labels = r.stringMap(mv["labels"], "metadata.labels", func(string, string, *yaml.Node) {})
+	}
+	slos := r.spec(spec, "spec", true)
+	for i := range slos {
+		slos[i].Resource = meta
+	}
+	return slos
 }
 
 // spec reads a spec's fields at path: the document for prometheus/v1, its

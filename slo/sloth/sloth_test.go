@@ -195,3 +195,42 @@ func TestParseProblems(t *testing.T) {
 		t.Error("Is(OpenSLO) = true")
 	}
 }
+
+// A PrometheusServiceLevel's metadata is kept beside each of its SLOs:
+// its name, namespace and labels, for what runkit writes of the resource.
+func TestParseResourceMetadata(t *testing.T) {
+	const doc = `apiVersion: sloth.slok.dev/v1
+kind: PrometheusServiceLevel
+metadata:
+  name: shop
+  namespace: monitoring
+  labels: {prometheus: default, team: payments}
+  annotations: {note: kept out}
+spec:
+  service: shop
+  slos:
+    - name: a1
+      objective: 99
+      sli: {events: {errorQuery: "x[{{.window}}]", totalQuery: "y[{{.window}}]"}}
+      alerting: {name: A}
+    - name: b1
+      objective: 99
+      sli: {events: {errorQuery: "x[{{.window}}]", totalQuery: "y[{{.window}}]"}}
+      alerting: {name: B}
+`
+	slos, err := sloth.Parse("psl.yaml", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := sloth.Metadata{Name: "shop", Namespace: "monitoring", Labels: map[string]string{"prometheus": "default", "team": "payments"},
+		Position: sloth.Position{File: "psl.yaml", Line: 4, Column: 3}}
+	for _, s := range slos {
+		if !reflect.DeepEqual(s.Resource, want) {
+			t.Errorf("%s: Resource = %+v, want %+v", s.ID(), s.Resource, want)
+		}
+	}
+	_, err = sloth.Parse("psl.yaml", []byte(strings.Replace(doc, "team: payments", "team: 2", 1)))
+	if err == nil || !strings.Contains(err.Error(), "psl.yaml:6:39: metadata.labels.team 2: want a string") {
+		t.Errorf("a number as a label value: %v", err)
+	}
+}
