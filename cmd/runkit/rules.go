@@ -202,6 +202,12 @@ func newRules() *cobra.Command {
 				return usageErrorf("no SLO documents in %s: no rules to write", strings.Join(args, ", "))
 			}
 			slos := in.slos
+			if form == prometheusRule {
+				f := cmd.Flags()
+				if err := in.resourceMeta(&meta, f.Changed("name"), f.Changed("namespace"), f.Changed("label")); err != nil {
+					return err
+				}
+			}
 			if form == prometheusRule && meta.name == "" && len(slos) > 0 {
 				if len(slos) > 1 {
 					return usageErrorf("--format prometheusrule: the files hold %d SLOs, so give the PrometheusRule a --name", len(slos))

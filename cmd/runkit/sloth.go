@@ -7,6 +7,7 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,6 +26,13 @@ type input struct {
 	// refused are the sloth SLOs that cannot become runkit's, one
 	// problem each: slo rules refuses them, validate notes them.
 	refused []string
+	// invalid are the refused SLOs that are not valid input at all, as
+	// an OpenSLO target of 1 is not (an objective of 100): validate
+	// refuses them too.
+	invalid []string
+	// noTiers names the sloth SLOs with no alert that can fire (both
+	// alerts disabled): validate lists them without tiers.
+	noTiers map[string]bool
 	// notes say what a sloth SLO asks for that runkit's rules do not
 	// carry.
 	notes []string
@@ -32,6 +40,9 @@ type input struct {
 	// when their SLOs agree; severityConflict says where they do not.
 	severity         map[slo.Severity]string
 	severityConflict string
+	// resources is the metadata of each file's PrometheusServiceLevel
+	// when every file is one such resource; nil otherwise.
+	resources []sloth.Metadata
 }
 
 // slothSLO is a sloth SLO and where each label of its OpenSLO form came
@@ -53,10 +64,12 @@ func readInput(paths []string, stderr io.Writer) (input, error) {
 	var opensloPaths []string
 	var problems []error
 	var slothBytes int64
+	allResources := true
 	for _, p := range paths {
 		data, isSloth, err := sniff(p, openslo.MaxBytes-slothBytes)
 		if err != nil || !isSloth {
 			opensloPaths = append(opensloPaths, p)
+			allResources = false
 			continue
 		}
 		if slothBytes += int64(len(data)); slothBytes > openslo.MaxBytes {
@@ -70,6 +83,12 @@ func readInput(paths []string, stderr io.Writer) (input, error) {
 		for _, s := range slos {
 			in.addSloth(s)
 		}
+		if allResources = allResources && oneResource(slos); allResources {
+			in.resources = append(in.resources, slos[0].Resource)
+		}
+	}
+	if !allResources {
+		in.resources = nil
 	}
 	if len(problems) > 0 {
 		for _, p := range problems {
@@ -152,6 +171,12 @@ func (in *input) addSloth(s sloth.SLO) {
 		refuse("sli.plugin", "SLI plugin %s writes its queries inside sloth, and runkit runs no plugin: write the queries it makes as sli.events error_query and total_query", s.SLI.Plugin)
 		return
 	}
+	if s.Objective >= 100 {
+		in.refused = append(in.refused, fmt.Sprintf("%v: SLO %s: %s %s: leaves no error budget: burn-rate alerts need an objective under 100, such as 99.99",
+			s.FieldPosition("objective"), id, s.FieldPath("objective"), strconv.FormatFloat(s.Objective, 'g', -1, 64)))
+		in.invalid = append(in.invalid, in.refused[len(in.refused)-1])
+		return
+	}
 	o, err := s.AsObjective()
 	if err != nil {
 		refuse("objective", "%s", strings.TrimPrefix(err.Error(), "sloth: SLO "+id+": "))
@@ -159,8 +184,12 @@ func (in *input) addSloth(s sloth.SLO) {
 	}
 	policy, omitted, err := s.Policy(o)
 	if err != nil {
+		// Listed by validate, with no tiers; refused by rules.
 		refuse("alerting", "%s", strings.TrimPrefix(err.Error(), "sloth: SLO "+id+": "))
-		return
+		if in.noTiers == nil {
+			in.noTiers = map[string]bool{}
+		}
+		in.noTiers[id] = true
 	}
 	for _, ot := range omitted {
 		alert := "page_alert"
@@ -271,10 +300,13 @@ func (in *input) addSloth(s sloth.SLO) {
 		return &openslo.MetricSource{Type: "Prometheus", Spec: map[string]any{"query": q}}
 	}
 	out.Indicator = openslo.Indicator{Metadata: openslo.Metadata{Name: id + "-sli"}}
-	if s.SLI.ErrorRatioQuery != "" {
-		out.Indicator.Ratio = &openslo.RatioMetric{Raw: query(s.SLI.ErrorRatioQuery), RawType: "failure"}
+	// OpenSLO requires counter beside the metrics: sloth's events are
+	// counters' rates; its raw error ratio is not a counter.
+	counter := s.SLI.ErrorRatioQuery == ""
+	if !counter {
+		out.Indicator.Ratio = &openslo.RatioMetric{Counter: &counter, Raw: query(s.SLI.ErrorRatioQuery), RawType: "failure"}
 	} else {
-		out.Indicator.Ratio = &openslo.RatioMetric{Bad: query(s.SLI.ErrorQuery), Total: query(s.SLI.TotalQuery)}
+		out.Indicator.Ratio = &openslo.RatioMetric{Counter: &counter, Bad: query(s.SLI.ErrorQuery), Total: query(s.SLI.TotalQuery)}
 	}
 	for _, t := range policy.Tiers {
 		name := id + "-" + string(t.Severity) + "-" + tierSpeed(t)
@@ -352,4 +384,114 @@ func (in input) locate(s openslo.SLO, field string) (openslo.Position, string) {
 		return openslo.Position(ss.Position), ss.FieldPath("name")
 	}
 	return openslo.Position(ss.FieldPosition(name)), ss.FieldPath(name)
+}
+
+// oneResource reports whether slos, those of one file, are all of one
+// PrometheusServiceLevel.
+func oneResource(slos []sloth.SLO) bool {
+	for _, s := range slos {
+		if !s.Kubernetes || s.Resource.Position != slos[0].Resource.Position {
+			return false
+		}
+	}
+	return len(slos) > 0
+}
+
+// resourceMeta fills in the PrometheusRule's metadata the flags leave
+// out from the PrometheusServiceLevel resources the files are, one each:
+// their name, namespace and labels, when they agree. Resources that
+// differ in a field the flags leave out are an error asking for the flag.
+// Files that are not all such resources leave meta as it is.
+func (in input) resourceMeta(meta *objectMeta, nameSet, namespaceSet, labelsSet bool) error {
+	if len(in.resources) == 0 {
+		return nil
+	}
+	labelText := func(m sloth.Metadata) string {
+		var parts []string
+		for _, k := range slices.Sorted(maps.Keys(m.Labels)) {
+			parts = append(parts, k+"="+m.Labels[k])
+		}
+		return strings.Join(parts, ",")
+	}
+	fields := []struct {
+		field, flag string
+		set         bool
+		value       func(sloth.Metadata) string
+	}{
+		{"metadata.name", "a --name", nameSet, func(m sloth.Metadata) string { return m.Name }},
+		{"metadata.namespace", "a --namespace", namespaceSet, func(m sloth.Metadata) string { return m.Namespace }},
+		{"metadata.labels", "its --label flags", labelsSet, labelText},
+	}
+	for _, f := range fields {
+		if f.set {
+			continue
+		}
+		var seen []string
+		differ := false
+		for _, r := range in.resources {
+			v := f.value(r)
+			differ = differ || v != f.value(in.resources[0])
+			if v == "" {
+				v = "none"
+			}
+			seen = append(seen, fmt.Sprintf("%s at %v", v, r.Position))
+		}
+		if differ {
+			return usageErrorf("--format prometheusrule: the PrometheusServiceLevel resources differ in %s (%s): give the PrometheusRule %s", f.field, strings.Join(seen, ", "), f.flag)
+		}
+	}
+	r := in.resources[0]
+	at := fmt.Sprintf("--format prometheusrule: %v: PrometheusServiceLevel", r.Position)
+	if !nameSet && r.Name != "" {
+		if msg := subdomainProblem(r.Name); msg != "" {
+			return usageErrorf("%s metadata.name %q %s: give a --name", at, r.Name, msg)
+		}
+		meta.name = r.Name
+	}
+	if !namespaceSet && r.Namespace != "" {
+		if msg := dnsLabelProblem(r.Namespace); msg != "" {
+			return usageErrorf("%s metadata.namespace %q %s: give a --namespace", at, r.Namespace, msg)
+		}
+		meta.namespace = r.Namespace
+	}
+	if !labelsSet && len(r.Labels) > 0 {
+		var flags []string
+		for _, k := range slices.Sorted(maps.Keys(r.Labels)) {
+			flags = append(flags, k+"="+r.Labels[k])
+		}
+		labels, err := parseLabels(flags)
+		if err != nil {
+			return usageErrorf("%s metadata.labels: %s: give its --label flags", at, strings.TrimPrefix(err.Error(), "--label "))
+		}
+		meta.labels = labels
+	}
+	return nil
+}
+
+// resourceNotes says, for each PrometheusServiceLevel, that OpenSLO has
+// no place for its metadata, and the slo rules flags that carry it.
+func resourceNotes(w io.Writer, slos []sloth.SLO) {
+	seen := map[sloth.Position]bool{}
+	for _, s := range slos {
+		r := s.Resource
+		if !s.Kubernetes || seen[r.Position] {
+			continue
+		}
+		seen[r.Position] = true
+		flags := "--format prometheusrule"
+		if r.Name != "" {
+			flags += " --name " + r.Name
+		}
+		if r.Namespace != "" {
+			flags += " --namespace " + r.Namespace
+		}
+		for _, k := range slices.Sorted(maps.Keys(r.Labels)) {
+			flags += " --label " + k + "=" + r.Labels[k]
+		}
+		name := r.Name
+		if name == "" {
+			name = "without a name"
+		}
+		fmt.Fprintf(w, "note: %v: PrometheusServiceLevel %s: its metadata is not part of OpenSLO: give slo rules %s\n", r.Position, name, flags)
+	}
 }
