@@ -112,9 +112,10 @@ func newConvert() *cobra.Command {
 			if len(in.slos) == 0 {
 				return usageErrorf("no SLOs in %s: nothing to write", strings.Join(args, ", "))
 			}
-			if in.severityConflict != "" {
-				fmt.Fprintf(cmd.ErrOrStderr(), "note: %s\n", in.severityConflict)
-			} else if len(in.severity) > 0 {
+			for _, c := range in.severityProblems(nil) {
+				fmt.Fprintf(cmd.ErrOrStderr(), "note: %s\n", c)
+			}
+			if len(in.severity) > 0 {
 				fmt.Fprintf(cmd.ErrOrStderr(), "note: the sloth alerts' severity labels are not part of OpenSLO: give slo rules --severity %s\n", severityText(in.severity))
 			}
 			var buf bytes.Buffer

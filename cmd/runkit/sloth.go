@@ -37,9 +37,12 @@ type input struct {
 	// carry.
 	notes []string
 	// severity is the severity label the sloth alerts give each tier,
-	// when their SLOs agree; severityConflict says where they do not.
+	// when every sloth SLO alerting on it gives the same one;
+	// severityConflict says, for a tier where they do not, which two
+	// SLOs differ. severityLabels are the labels each SLO gives.
 	severity         map[slo.Severity]string
-	severityConflict string
+	severityConflict map[slo.Severity]string
+	severityLabels   map[slo.Severity][]severityLabel
 	// resources is the metadata of each file's PrometheusServiceLevel
 	// when every file is one such resource; nil otherwise.
 	resources []sloth.Metadata
@@ -90,6 +93,7 @@ func readInput(paths []string, stderr io.Writer) (input, error) {
 	if !allResources {
 		in.resources = nil
 	}
+	in.agreeSeverity()
 	if len(problems) > 0 {
 		for _, p := range problems {
 			fmt.Fprintln(stderr, p)
@@ -226,24 +230,23 @@ func (in *input) addSloth(s sloth.SLO) {
 		return "alerting." + kind + "." + k
 	}
 	// The severity label becomes the tier's severity, as --severity
-	// sets it.
+	// sets it, when every sloth SLO agrees (see agreeSeverity).
 	for _, a := range []struct {
 		sev    slo.Severity
+		field  string
 		labels map[string]string
-	}{{slo.Page, page}, {slo.Ticket, ticket}} {
-		v, ok := a.labels["severity"]
-		if !ok {
+	}{{slo.Page, "alerting.page_alert", page}, {slo.Ticket, "alerting.ticket_alert", ticket}} {
+		if a.labels == nil || !slices.ContainsFunc(policy.Tiers, func(t slo.Tier) bool { return t.Severity == a.sev }) {
 			continue
 		}
-		if in.severity == nil {
-			in.severity = map[slo.Severity]string{}
+		l := severityLabel{slo: id, pos: s.FieldPosition(a.field)}
+		if l.value, l.has = a.labels["severity"]; l.has {
+			l.pos = s.FieldPosition(where("labels", "severity", a.sev))
 		}
-		if prev, seen := in.severity[a.sev]; seen && prev != v && in.severityConflict == "" {
-			in.severityConflict = fmt.Sprintf("%v: SLO %s: its %s alerts are labelled severity=%s, other sloth SLOs' severity=%s: one run labels every %s alike; give --severity %s=VALUE",
-				s.FieldPosition(where("labels", "severity", a.sev)), id, a.sev, v, prev, a.sev, a.sev)
-		} else if !seen {
-			in.severity[a.sev] = v
+		if in.severityLabels == nil {
+			in.severityLabels = map[slo.Severity][]severityLabel{}
 		}
+		in.severityLabels[a.sev] = append(in.severityLabels[a.sev], l)
 	}
 	for _, k := range unionKeys(alerts) {
 		if k == "severity" {
@@ -494,4 +497,90 @@ func resourceNotes(w io.Writer, slos []sloth.SLO) {
 		}
 		fmt.Fprintf(w, "note: %v: PrometheusServiceLevel %s: its metadata is not part of OpenSLO: give slo rules %s\n", r.Position, name, flags)
 	}
+}
+
+// severityLabel is the severity label an SLO's page or ticket alert
+// gives, if any, and where.
+type severityLabel struct {
+	slo, value string
+	has        bool
+	pos        sloth.Position
+}
+
+// agreeSeverity sets the severity of each tier the sloth SLOs label:
+// their label when every SLO alerting on the tier gives the same one,
+// and otherwise a conflict naming the first SLO that differs from the
+// first, and both values.
+func (in *input) agreeSeverity() {
+	for _, sev := range []slo.Severity{slo.Page, slo.Ticket} {
+		ls := in.severityLabels[sev]
+		i := slices.IndexFunc(ls, func(l severityLabel) bool { return l.has })
+		if i < 0 {
+			continue
+		}
+		first := ls[i]
+		j := slices.IndexFunc(ls, func(l severityLabel) bool { return l.has != first.has || l.value != first.value })
+		if j < 0 {
+			if in.severity == nil {
+				in.severity = map[slo.Severity]string{}
+			}
+			in.severity[sev] = first.value
+			continue
+		}
+		other := ls[j]
+		its := "are labelled severity=" + other.value
+		if !other.has {
+			its = "have no severity label"
+		}
+		if in.severityConflict == nil {
+			in.severityConflict = map[slo.Severity]string{}
+		}
+		in.severityConflict[sev] = fmt.Sprintf("%v: SLO %s: its %s alerts %s, SLO %s's severity=%s (%v): sloth's severity labels label a tier only when every SLO agrees; give --severity %s=VALUE",
+			other.pos, other.slo, sev, its, first.slo, first.value, first.pos, sev)
+	}
+}
+
+// severityProblems are the tiers whose sloth severity labels disagree
+// and that flags, the --severity given, leave out.
+func (in input) severityProblems(flags map[slo.Severity]string) []string {
+	var out []string
+	for _, sev := range []slo.Severity{slo.Page, slo.Ticket} {
+		if c, ok := in.severityConflict[sev]; ok && flags[sev] == "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// severityFor returns the severity of each tier for slo rules: the
+// --severity flags', then the sloth labels every SLO agrees on. Each
+// sloth label a flag overrides is a note.
+func (in input) severityFor(flags map[slo.Severity]string, stderr io.Writer) map[slo.Severity]string {
+	out := maps.Clone(flags)
+	for _, sev := range []slo.Severity{slo.Page, slo.Ticket} {
+		if v, ok := flags[sev]; ok {
+			bySLOs := map[string][]string{}
+			for _, l := range in.severityLabels[sev] {
+				if l.has && l.value != v {
+					bySLOs[l.value] = append(bySLOs[l.value], "SLO "+l.slo)
+				}
+			}
+			if len(bySLOs) == 0 {
+				continue
+			}
+			var parts []string
+			for _, value := range slices.Sorted(maps.Keys(bySLOs)) {
+				parts = append(parts, fmt.Sprintf("severity=%s (%s)", value, strings.Join(bySLOs[value], ", ")))
+			}
+			fmt.Fprintf(stderr, "note: --severity %s=%s labels the %s alerts, not the sloth alerts' %s\n", sev, v, sev, strings.Join(parts, ", "))
+			continue
+		}
+		if v, ok := in.severity[sev]; ok {
+			if out == nil {
+				out = map[slo.Severity]string{}
+			}
+			out[sev] = v
+		}
+	}
+	return out
 }

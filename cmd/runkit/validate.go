@@ -89,9 +89,7 @@ An SLO with both alerts disabled is listed with no tiers. An objective of
 			}
 			_, problems := ruleSLOs(in, nil, promrules.Config{})
 			problems = append(in.refused, problems...)
-			if in.severityConflict != "" {
-				problems = append(problems, in.severityConflict)
-			}
+			problems = append(problems, in.severityProblems(nil)...)
 			if len(problems) > 0 {
 				for _, p := range problems {
 					if forRules {
