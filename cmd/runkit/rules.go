@@ -399,6 +399,12 @@ func ruleSLOs(in input, keep []string, cfg promrules.Config) ([]promrules.SLO, [
 			case errors.As(err, &pe) && pe.Field == "Keep":
 				problems = append(problems, fmt.Sprintf("%v: %s: --keep %s: %s", s.Position, where, pe.Key, pe.Msg))
 				continue
+			case errors.As(err, &pe) && pe.Field == "Labels":
+				// Every bad label at once: promrules names one.
+				for _, lp := range labelProblems(r, cfg, s.Name, in.sloth[s.Name] != nil) {
+					problem(lp[0], lp[1])
+				}
+				continue
 			case errors.As(err, &pe) && openSLOField(pe) != "":
 				problem(openSLOField(pe), pe.Msg)
 				continue

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ybiyri/runkit/slo"
 	"github.com/ybiyri/runkit/slo/openslo"
+	"github.com/ybiyri/runkit/slo/promrules"
 	"github.com/ybiyri/runkit/slo/sloth"
 )
 
@@ -582,5 +583,34 @@ func (in input) severityFor(flags map[slo.Severity]string, stderr io.Writer) map
 			out[sev] = v
 		}
 	}
+	return out
+}
+
+// labelProblems returns every label of r that promrules refuses, as
+// (field, message) pairs in the order of the keys: promrules names the
+// first it finds, so each is left out in turn. The labels the rules set
+// themselves say what to write instead.
+func labelProblems(r promrules.SLO, cfg promrules.Config, name string, isSloth bool) [][2]string {
+	var out [][2]string
+	r.Labels = maps.Clone(r.Labels)
+	for range len(r.Labels) {
+		var pe *promrules.Error
+		if err := promrules.Write(io.Discard, cfg, r); !errors.As(err, &pe) || pe.Field != "Labels" {
+			break
+		}
+		msg := pe.Msg
+		switch pe.Key {
+		case "slo":
+			msg = fmt.Sprintf("is the label the rules set to the SLO's name (slo=%q): rename this one, such as to slo_name", name)
+		case "severity":
+			msg = "is the label the rules set to each tier's severity: give --severity, and rename this one"
+			if isSloth {
+				msg = "is the label the rules set to each tier's severity: label the alerts (alerting.page_alert.labels, alerting.ticket_alert.labels) or give --severity, and rename this one"
+			}
+		}
+		out = append(out, [2]string{openSLOField(pe), msg})
+		delete(r.Labels, pe.Key)
+	}
+	slices.SortFunc(out, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
 	return out
 }
