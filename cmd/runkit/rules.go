@@ -80,7 +80,8 @@ label --severity overrides; a runbook_url annotation both alerts carry becomes
 every alert's. The alert's name, other annotations and labels only one
 alert carries are not carried: a note names each, at its line. A raw SLI
 (error_ratio_query) is refused, since a ratio already divided cannot be
-weighted by traffic: give events. SLI and SLO plugins, and an objective
+weighted by traffic: give events (slo validate notes it, and slo convert
+carries it as a raw ratioMetric, which slo rules refuses too). SLI and SLO plugins, and an objective
 of 100, are refused. slo convert writes the OpenSLO equivalent.
 
 With --check, promtool check rules runs on the result before anything is
