@@ -31,9 +31,9 @@ type input struct {
 	// an OpenSLO target of 1 is not (an objective of 100): validate
 	// refuses them too.
 	invalid []string
-	// noTiers names the sloth SLOs with no alert that can fire (both
-	// alerts disabled): validate lists them without tiers.
-	noTiers map[string]bool
+	// noTiers names the sloth SLOs with no alert that can fire, and why
+	// (both alerts disabled): validate lists them without tiers.
+	noTiers map[string]string
 	// notes say what a sloth SLO asks for that runkit's rules do not
 	// carry.
 	notes []string
@@ -192,9 +192,12 @@ func (in *input) addSloth(s sloth.SLO) {
 		// Listed by validate, with no tiers; refused by rules.
 		refuse("alerting", "%s", strings.TrimPrefix(err.Error(), "sloth: SLO "+id+": "))
 		if in.noTiers == nil {
-			in.noTiers = map[string]bool{}
+			in.noTiers = map[string]string{}
 		}
-		in.noTiers[id] = true
+		in.noTiers[id] = "none can fire"
+		if s.Alerting.Page.Disable && s.Alerting.Ticket.Disable {
+			in.noTiers[id] = "alerts disabled"
+		}
 	}
 	for _, ot := range omitted {
 		alert := "page_alert"

@@ -104,8 +104,8 @@ An SLO with both alerts disabled is listed with no tiers. An objective of
 			}
 			rows := objectiveRows(slos, time.Now())
 			for i := range rows {
-				if in.noTiers[rows[i].SLO] {
-					rows[i].Tiers, rows[i].TiersSource = []string{}, "none"
+				if why, ok := in.noTiers[rows[i].SLO]; ok {
+					rows[i].Tiers, rows[i].TiersSource = []string{}, "none: "+why
 				}
 			}
 			if out == jsonFormat {
@@ -229,11 +229,11 @@ func validateTable(w io.Writer, rows []objectiveRow) error {
 	row(tw, "OBJECTIVE", "TARGET", "WINDOW", "METHOD", "INDICATOR", "TIERS", "DEFINED AT")
 	for _, r := range rows {
 		tiers := fmt.Sprintf("%d from alert policies", len(r.Tiers))
-		switch r.TiersSource {
-		case "default":
+		switch {
+		case r.TiersSource == "default":
 			tiers = fmt.Sprintf("%d default", len(r.Tiers))
-		case "none":
-			tiers = "none: alerts disabled"
+		case strings.HasPrefix(r.TiersSource, "none"):
+			tiers = r.TiersSource
 		}
 		row(tw, r.Objective, targetPercent(r.Target), r.Window, r.Method, r.Indicator, tiers, r.Position)
 	}
