@@ -126,6 +126,9 @@ func FetchPrometheusSLOStatus(ctx context.Context, client *http.Client, src Prom
 	var out []slo.TrackerStatus
 	for _, info := range infos {
 		base := info.labels("__name__", "target", "window")
+		// service and owner label the info series alone, unless the
+		// SLO's labels hold them too.
+		match := info.labels("__name__", "target", "window", "service", "owner")
 		o, err := info.objective(src.SLO)
 		if err != nil {
 			return nil, fmt.Errorf("deploy: Prometheus %s: %s: %w", q.shown, promInfo, err)
@@ -133,12 +136,12 @@ func FetchPrometheusSLOStatus(ctx context.Context, client *http.Client, src Prom
 		// The groups: every budget series of this info's SLO.
 		var groups []map[string]string
 		for _, s := range series {
-			if s.Metric["__name__"] == promBudgetRemaining && s.matches(base, true) {
+			if s.Metric["__name__"] == promBudgetRemaining && s.matches(match, true) {
 				groups = append(groups, s.labels("__name__"))
 			}
 		}
 		if len(groups) == 0 {
-			groups = append(groups, base)
+			groups = append(groups, match)
 		}
 		for _, g := range groups {
 			out = append(out, promStatus(o, at, base, g, series, alerts, src.Severity))

@@ -26,8 +26,10 @@ func fleetSLOs() []promtest.FleetSLO {
 		return slo.Objective{Name: name, Target: target, Window: slo.Rolling(30 * day)}
 	}
 	return []promtest.FleetSLO{
-		{SLO: promrules.SLO{Objective: obj("checkout", 0.999), Labels: map[string]string{"team": "payments"}}, ErrorRate: []float64{0.0002, 0.0006}},
-		{SLO: promrules.SLO{Objective: obj("cart", 0.999)}, ErrorRate: []float64{0.001, 0.0025}},
+		// The info series of checkout alone is labelled service and
+		// owner; cart's labels hold its service, on every series.
+		{SLO: promrules.SLO{Objective: obj("checkout", 0.999), Labels: map[string]string{"team": "payments"}, Service: "shop", Owner: "payments"}, ErrorRate: []float64{0.0002, 0.0006}},
+		{SLO: promrules.SLO{Objective: obj("cart", 0.999), Labels: map[string]string{"service": "shop"}, Service: "shop"}, ErrorRate: []float64{0.001, 0.0025}},
 		{SLO: promrules.SLO{Objective: obj("search", 0.99)}, ErrorRate: []float64{0.005, 0.005}, Spike: 0.3, SpikeFor: 90 * time.Minute},
 		{SLO: promrules.SLO{Objective: obj("quiet", 0.99)}},
 	}

@@ -30,8 +30,8 @@ and the alerts they raise, so load both.
 
 Two variables: datasource, the Prometheus to query, and slo, the SLOs to
 show (label values of slo on runkit:slo_info, those of the files; all of
-them at first). Each SLO has a row, titled with its objective, whose
-panels show only while the SLO is chosen:
+them at first). Each SLO has a row, titled with its objective; its
+panels show data while the SLO is chosen, and "No data" otherwise:
   Budget remaining   runkit:slo_budget_remaining:ratio, now and over time
   Error budget       the share of events that may fail, 1 - target
   SLI                1 - runkit:slo_errors:ratio_rateW over the objective's
@@ -217,12 +217,20 @@ func (p *sloPanels) selector(name string, extra ...string) string {
 	return name + "{" + strings.Join(ms, ",") + "}"
 }
 
+// query is a query of series per kept label value, named so in the
+// legend.
 func (p *sloPanels) query(ref, expr, legend string) *prometheus.DataqueryBuilder {
+	return p.wholeQuery(ref, expr, legend+p.legend)
+}
+
+// wholeQuery is a query of one series for the whole SLO, whatever labels
+// the rules keep.
+func (p *sloPanels) wholeQuery(ref, expr, legend string) *prometheus.DataqueryBuilder {
 	return prometheus.NewDataqueryBuilder().
 		RefId(ref).
 		Datasource(p.ds).
 		Expr(expr).
-		LegendFormat(strings.TrimSpace(legend + p.legend))
+		LegendFormat(strings.TrimSpace(legend))
 }
 
 // ratio is the error ratio the rules record over w.
@@ -320,14 +328,14 @@ func (p *sloPanels) panels() []panel {
 			Thresholds(thresholds("blue")).
 			// runkit:slo_info holds the target as a label: the budget is
 			// known here, and shown while the SLO's rules run.
-			WithTarget(p.query("A", p.budget+" * "+p.selector(promrules.Info), "").Instant())},
+			WithTarget(p.wholeQuery("A", p.budget+" * "+p.selector(promrules.Info), "").Instant())},
 		statPanel{newStat().
 			Title("Alerts firing now").
 			Description("How many of the SLO's alerts fire now: SLOErrorBudgetBurn of each tier and SLONoData.").
 			Datasource(p.ds).Span(6).Height(statHeight).
 			Thresholds(thresholds("green", step{1, "red"})).
 			ColorMode(common.BigValueColorModeBackground).
-			WithTarget(p.query("A", "count("+firing+") or on () 0 * "+p.selector(promrules.Info), "").Instant())},
+			WithTarget(p.wholeQuery("A", "count("+firing+") or on () 0 * "+p.selector(promrules.Info), "").Instant())},
 		seriesPanel{newSeries().
 			Title("Error budget remaining").
 			Description(fmt.Sprintf("%s over time: the share of the budget left over the %s before each point.", promrules.BudgetRemaining, promrules.Duration(window))).

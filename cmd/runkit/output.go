@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -141,4 +143,46 @@ func seconds(d time.Duration) *float64 {
 	}
 	v := d.Seconds()
 	return &v
+}
+
+// mappingFlag is a flag of KEY=VALUE pairs, separated by commas or given
+// in repeats of the flag, as --severity page=critical,ticket=warning. A
+// key given twice is an error naming both values, where a map flag would
+// keep the last without a word.
+type mappingFlag struct {
+	m   *map[string]string
+	set bool
+}
+
+func newMappingFlag(m *map[string]string) *mappingFlag { return &mappingFlag{m: m} }
+
+func (f *mappingFlag) Type() string { return "KEY=VALUE,..." }
+
+func (f *mappingFlag) String() string {
+	if f.m == nil || *f.m == nil {
+		return ""
+	}
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(*f.m)) {
+		parts = append(parts, k+"="+(*f.m)[k])
+	}
+	return strings.Join(parts, ",")
+}
+
+func (f *mappingFlag) Set(s string) error {
+	if !f.set || *f.m == nil {
+		*f.m = map[string]string{}
+		f.set = true
+	}
+	for _, pair := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(pair, "=")
+		if !ok {
+			return fmt.Errorf("%q is not KEY=VALUE", pair)
+		}
+		if prev, dup := (*f.m)[k]; dup {
+			return fmt.Errorf("%s is given twice, %s=%s and %s=%s; give it once", k, k, prev, k, v)
+		}
+		(*f.m)[k] = v
+	}
+	return nil
 }

@@ -56,7 +56,7 @@ func (p *promFlags) add(f *pflag.FlagSet) {
 	f.StringVar(&p.passwordFile, "basic-auth-password-file", "", "with --prometheus: a file holding the basic auth password")
 	f.StringVar(&p.passwordEnv, "basic-auth-password-env", "", "with --prometheus: the environment variable holding the basic auth password")
 	f.StringVar(&p.caFile, "ca-file", "", "with --prometheus: PEM certificates of the authorities to trust for its TLS")
-	f.StringToStringVar(&p.severity, "severity", nil, "with --prometheus: the severity label of each tier's alerts the rules were written with, such as page=critical")
+	f.Var(newMappingFlag(&p.severity), "severity", "with --prometheus: the severity label of each tier's alerts the rules were written with, such as page=critical")
 }
 
 // secret reads a secret from a file (trailing newline dropped) or from

@@ -125,14 +125,14 @@ func TestPrometheusRuleOperatorTypes(t *testing.T) {
 			t.Errorf("expr %q is not in the rule file", e)
 		}
 	}
-	if len(pr.Exprs) != 29 {
-		t.Errorf("%d rules in spec.groups, want 29", len(pr.Exprs))
+	if len(pr.Exprs) != 39 {
+		t.Errorf("%d rules in spec.groups, want 39", len(pr.Exprs))
 	}
 
 	// The groups taken out of the resource are a rule file promtool
 	// accepts.
 	promtool := promtest.Tool(t, "promtool")
-	if out, err := exec.Command(promtool, "check", "rules", extracted).CombinedOutput(); err != nil || !strings.Contains(string(out), "SUCCESS: 29 rules found") {
+	if out, err := exec.Command(promtool, "check", "rules", extracted).CombinedOutput(); err != nil || !strings.Contains(string(out), "SUCCESS: 39 rules found") {
 		t.Errorf("promtool check rules on the extracted groups: %v\n%s", err, out)
 	}
 

@@ -42,7 +42,11 @@ as OpenSLO defines it) is refused, since rules count events: for latency,
 a ratioMetric over the histogram, good NAME_bucket{...,le="0.5"} and total
 NAME_count{...}, is what rules read; the message writes it out.
 The SLO's labels become labels of every rule (several values joined with
-commas), and a runbook_url annotation becomes every alert's runbook_url.
+commas; a label name must be a Prometheus label name, letters, digits and
+underscores, or the command says which and stops), and a runbook_url
+annotation becomes every alert's runbook_url. The info series
+runkit:slo_info carries spec.service as its service label, and an owner
+label: the SLO's label owner, or else its label team.
 The window must roll and the method be Occurrences: PromQL cannot follow a
 calendar, and rules cannot count timeslices.
 
@@ -308,7 +312,7 @@ func newRules() *cobra.Command {
 	f.BoolVar(&check, "check", false, "run promtool check rules on the result before writing it")
 	f.StringVar(&promtool, "promtool", "promtool", "the promtool to run for --check")
 	f.StringSliceVar(&keep, "keep", nil, "labels kept when summing across replicas, such as region")
-	f.StringToStringVar(&severity, "severity", nil, "severity label of each tier's alerts, such as page=critical,ticket=warning")
+	f.Var(newMappingFlag(&severity), "severity", "severity label of each tier's alerts, such as page=critical,ticket=warning")
 	f.DurationVar(&noDataFor, "no-data-for", promrules.DefaultNoDataFor, "how long the SLI's series must be absent before SLONoData fires")
 	f.BoolVar(&raw, "raw-windows", false, "read windows of a day or more from the raw counters, with no recorded events")
 	f.DurationVar(&interval, "interval", 0, "evaluation interval of each group, from 1s up to the rules' shortest window (0: Prometheus's global one)")
@@ -392,6 +396,7 @@ func ruleSLOs(in input, keep []string, cfg promrules.Config) ([]promrules.SLO, [
 			r := promrules.SLO{
 				Objective: o.Objective, Source: src, Policy: s.Policy(), Keep: keep,
 				Labels: labels, RunbookURL: s.Annotations["runbook_url"], OmitNoData: !s.AlertWhenNoData(),
+				Service: s.Service, Owner: owner(labels),
 			}
 			// One at a time, so that a problem names its SLO's place.
 			err = promrules.Write(io.Discard, cfg, r)
@@ -399,6 +404,9 @@ func ruleSLOs(in input, keep []string, cfg promrules.Config) ([]promrules.SLO, [
 			switch {
 			case errors.As(err, &pe) && pe.Field == "Keep":
 				problems = append(problems, fmt.Sprintf("%v: %s: --keep %s: %s", s.Position, where, pe.Key, pe.Msg))
+				continue
+			case errors.As(err, &pe) && pe.Field == "Labels" && pe.Key == "service" && s.Service != "":
+				problem("metadata.labels.service", fmt.Sprintf("%s differs from spec.service %s: both would be the service label of %s; give one, or the same value", labels["service"], s.Service, promrules.Info))
 				continue
 			case errors.As(err, &pe) && pe.Field == "Labels":
 				// Every bad label at once: promrules names one.
@@ -420,6 +428,15 @@ func ruleSLOs(in input, keep []string, cfg promrules.Config) ([]promrules.SLO, [
 		return nil, problems
 	}
 	return out, nil
+}
+
+// owner is the owner of an SLO, for the owner label of runkit:slo_info:
+// its label owner, or else its label team, or "" when it has neither.
+func owner(labels map[string]string) string {
+	if v, ok := labels["owner"]; ok {
+		return v
+	}
+	return labels["team"]
 }
 
 // alertmanagerNotes says, for each alert policy with notificationTargets

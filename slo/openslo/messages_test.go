@@ -94,3 +94,18 @@ func TestWindowMessagesSayWhatToWrite(t *testing.T) {
 		}
 	}
 }
+
+// A Prometheus source's query whose parentheses, brackets, braces or
+// quotes do not pair up is a problem at its line: Prometheus would refuse
+// it. Brackets inside quoted label values are text.
+func TestParsePromQLThatCannotParse(t *testing.T) {
+	doc := strings.Replace(sloDoc, "query: errors_total", `query: sum(rate(errors_total{code=~"(5..|429)"}[5m])`, 1)
+	got := problems(t, doc)
+	if len(got) != 1 || !strings.Contains(got[0], `:16:22: spec.indicator.spec.ratioMetric.bad.metricSource.spec.query "sum(rate(errors_total{code=~\"(5..|429)\"}[5m])": has a ( at character 4 that is never closed: Prometheus would refuse this query`) {
+		t.Errorf("an unclosed parenthesis: %q", got)
+	}
+	ok := strings.Replace(sloDoc, "query: errors_total", `query: 'sum(rate(errors_total{code=~"(5..|429)"}[5m]))'`, 1)
+	if got := problems(t, ok); len(got) != 0 {
+		t.Errorf("a query that pairs up: %q", got)
+	}
+}

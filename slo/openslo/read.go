@@ -13,6 +13,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/ybiyri/runkit/internal/promql"
 	"github.com/ybiyri/runkit/slo"
 )
 
@@ -823,8 +824,27 @@ func (r *reader) metricSpec(n *yaml.Node, path string) *MetricSource {
 		r.fail(s, join(sp, "spec"), "", "is empty")
 	default:
 		m.Spec, _ = r.anyValue(s, join(sp, "spec"), 0).(map[string]any)
+		r.promQL(m, s, join(sp, "spec"))
 	}
 	return m
+}
+
+// promQL checks the query of a Prometheus source as far as runkit can
+// without a PromQL parser: a query whose parentheses, brackets, braces or
+// quotes do not pair up is one Prometheus would refuse.
+func (r *reader) promQL(m *MetricSource, spec *yaml.Node, path string) {
+	if !strings.EqualFold(m.Type, "Prometheus") {
+		return
+	}
+	for i := 0; i+1 < len(spec.Content); i += 2 {
+		k, v := spec.Content[i], spec.Content[i+1]
+		if k.Value != "query" || v.Kind != yaml.ScalarNode {
+			continue
+		}
+		if msg := promql.Unbalanced(v.Value); msg != "" {
+			r.fail(v, join(path, "query"), v.Value, "%s: Prometheus would refuse this query", msg)
+		}
+	}
 }
 
 func (p *parser) policySpec(r *reader, n *yaml.Node, path string) *policyDoc {

@@ -13,7 +13,7 @@ import (
 func noDataText(name, source string) map[string]string {
 	return map[string]string{
 		"summary":     fmt.Sprintf("SLO %s has had no series of its events for 10m", name),
-		"description": fmt.Sprintf("Prometheus has found no series of the events of SLO %s (%s) for 10m: the exporter, the scrape or the relabelling is broken, or no replica runs. Zero traffic does not fire this alert: counters that are there and flat are a quiet night. The SLO's budget and burn-rate alerts cannot see a problem until the series come back.", name, source),
+		"description": fmt.Sprintf("No series of the events of SLO %s (%s) for 10m: the exporter, the scrape or the relabelling is broken, or no replica runs. Flat counters, a quiet night, do not fire this. Until the series are back, the SLO's burn-rate alerts see nothing.", name, source),
 	}
 }
 

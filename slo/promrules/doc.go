@@ -63,15 +63,40 @@
 // create-blocks-from rules`), or set Config.RawWindows to read every
 // window from the raw counters, as before.
 //
-// Then
+// Then the numbers a dashboard computes with: the budget left, the
+// objective, and how fast the budget burns now and over the whole window.
 //
-//	runkit:slo_budget_remaining:ratio = 1 - runkit:slo_errors:ratio_rate<window> / BUDGET
-//	runkit:slo_info{target="0.999", window="30d"} = 1
+// # The series
 //
-// the share of the error budget left over the window (below zero once it
-// is spent, as slo.Status.Remaining), and an info series for dashboards.
+// Every series carries slo="NAME" and the SLO's Labels; those marked K
+// carry the labels kept too, one series per kept group. BUDGET is
+// 1 - target, written as a number, and SHORTEST the shortest window the
+// policy reads (5m for the default tiers).
 //
-// Alerts: one SLOErrorBudgetBurn per tier of the policy, with labels
+//	series                                 value
+//	runkit:slo_errors:ratio_rateW       K  the error ratio over W, for each window W (above)
+//	runkit:slo_events_bad:increase5m    K  the bad events of each Step (group runkit-step-NAME)
+//	runkit:slo_events_total:increase5m  K  all events of each Step (group runkit-step-NAME)
+//	runkit:slo_budget_remaining:ratio   K  1 - ratio_rate<window> / BUDGET: the share of the
+//	                                       budget left, below zero once it is spent
+//	runkit:slo_current_burn_rate:ratio  K  ratio_rate<SHORTEST> / BUDGET: 10 spends the
+//	                                       budget ten times as fast as the window allows
+//	runkit:slo_period_burn_rate:ratio   K  ratio_rate<window> / BUDGET: over 1, the
+//	                                       objective is missed
+//	runkit:slo_objective:ratio             the target, 0.999
+//	runkit:slo_error_budget:ratio          BUDGET, 0.001
+//	runkit:slo_window:seconds              the window in seconds, 2592000 for 30d
+//	runkit:slo_info                        1, labelled target="0.999", window="30d", and
+//	                                       service and owner when SLO.Service and SLO.Owner
+//	                                       are set
+//
+// slo.Status.Remaining is the budget left as the tracker computes it; a
+// test keeps the two within 1e-9, and the burn rates and numbers to theirs
+// for the same events.
+//
+// # Alerts
+//
+// One SLOErrorBudgetBurn per tier of the policy, with labels
 // severity (Config.Severity maps it), long_window and short_window:
 //
 //	runkit:slo_errors:ratio_rateLONG / BUDGET > THRESHOLD
@@ -83,11 +108,15 @@
 // 6, 3 and 1 for the default tiers over 30 days. With no Policy, the tiers
 // are slo.DefaultPolicyFor's, the default tiers that suit the objective
 // (none that can never fire, none that would fire below a burn rate of 1,
-// while the objective is met), as a Tracker uses them. Its annotations give the burn rate, the
-// target, the window, the threshold, the share of the budget the tier
-// guards and the budget consumed so far, and runbook_url when the SLO has
-// a RunbookURL. A tier with a For (OpenSLO's alertAfter) writes it as the
-// alert's for:, so the burn must go on that long before the alert fires.
+// while the objective is met), as a Tracker uses them. Its summary gives
+// the burn rate, and its description, written as plain text, the target,
+// the window, the budget, the threshold, the share of the budget the tier
+// guards, how soon the whole budget goes at that rate, and the series of
+// the budget left; runbook_url is the SLO's RunbookURL when it has one.
+// The alert's slo label is the rule's, and the SLO's Labels come with the
+// recorded series it compares. A tier with a For (OpenSLO's alertAfter)
+// writes it as the alert's for:, so the burn must go on that long before
+// the alert fires.
 // And one SLONoData per SLO:
 //
 //	absent(TOTAL over SHORTEST)                               for: Config.NoDataFor (10m)
@@ -104,7 +133,10 @@
 //
 // Alerts' labels and annotations are templates to Prometheus; the user's
 // text in them (names, label values, queries, the runbook URL) is written
-// so that it expands to itself, {{ and all.
+// so that it expands to itself, {{ and all. Prometheus and promtool parse
+// each of them on every load of the file, so they hold one template
+// action, the burn rate of the summary: every other number is known when
+// the rules are written.
 //
 // # What rules cannot do
 //

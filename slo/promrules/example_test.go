@@ -47,6 +47,26 @@ func ExampleWrite() {
 	//         slo: checkout
 	//         target: '0.999'
 	//         window: 30d
+	//     - record: runkit:slo_objective:ratio
+	//       expr: 'vector(0.999)'
+	//       labels:
+	//         slo: checkout
+	//     - record: runkit:slo_error_budget:ratio
+	//       expr: 'vector(0.001)'
+	//       labels:
+	//         slo: checkout
+	//     - record: runkit:slo_window:seconds
+	//       expr: 'vector(2592000)'
+	//       labels:
+	//         slo: checkout
+	//     - record: runkit:slo_current_burn_rate:ratio
+	//       expr: 'runkit:slo_errors:ratio_rate5m{slo="checkout"} / 0.001'
+	//       labels:
+	//         slo: checkout
+	//     - record: runkit:slo_period_burn_rate:ratio
+	//       expr: 'runkit:slo_errors:ratio_rate30d{slo="checkout"} / 0.001'
+	//       labels:
+	//         slo: checkout
 	//     - alert: SLOErrorBudgetBurn
 	//       expr: 'runkit:slo_errors:ratio_rate1h{slo="checkout"} / 0.001 > 14.4 and runkit:slo_errors:ratio_rate5m{slo="checkout"} / 0.001 > 14.4'
 	//       labels:
@@ -55,7 +75,7 @@ func ExampleWrite() {
 	//         short_window: 5m
 	//         slo: checkout
 	//       annotations:
-	//         description: 'SLO checkout promises 99.9% good events over 30d (an error budget of 0.1%). Over the last 1h the error ratio burns that budget {{ printf "%.3g" $value }} times as fast as the window allows, and over the last 5m it still does; above 14.4, 2% of the whole budget goes within 1h. Budget consumed over 30d: {{ with printf "100 * (1 - runkit:slo_budget_remaining:ratio{slo=\"checkout\"})" | query }}{{ . | first | value | printf "%.4g" }}%{{ else }}unknown{{ end }}.'
+	//         description: 'SLO checkout promises 99.9% good events over 30d, an error budget of 0.1%. Over the last 1h, and still over the last 5m, errors burn it more than 14.4 times as fast as 30d allows: at that rate 2% of the budget goes within 1h, all of it within 2d2h. The share left is runkit:slo_budget_remaining:ratio.'
 	//         runbook_url: https://runbooks.example/checkout
 	//         summary: 'SLO checkout burns its error budget {{ printf "%.3g" $value }} times too fast over 1h'
 	//     - alert: SLONoData
@@ -65,7 +85,7 @@ func ExampleWrite() {
 	//         severity: ticket
 	//         slo: checkout
 	//       annotations:
-	//         description: 'Prometheus has found no series of the events of SLO checkout (runkit''s event counter runkit_slo_events_total) for 15m: the exporter, the scrape or the relabelling is broken, or no replica runs. Zero traffic does not fire this alert: counters that are there and flat are a quiet night. The SLO''s budget and burn-rate alerts cannot see a problem until the series come back.'
+	//         description: 'No series of the events of SLO checkout (runkit''s event counter runkit_slo_events_total) for 15m: the exporter, the scrape or the relabelling is broken, or no replica runs. Flat counters, a quiet night, do not fire this. Until the series are back, the SLO''s burn-rate alerts see nothing.'
 	//         runbook_url: https://runbooks.example/checkout
 	//         summary: 'SLO checkout has had no series of its events for 15m'
 	// - name: runkit-step-checkout
@@ -185,6 +205,26 @@ spec:
 	//         slo: api
 	//         target: '0.995'
 	//         window: 28d
+	//     - record: runkit:slo_objective:ratio
+	//       expr: 'vector(0.995)'
+	//       labels:
+	//         slo: api
+	//     - record: runkit:slo_error_budget:ratio
+	//       expr: 'vector(0.005)'
+	//       labels:
+	//         slo: api
+	//     - record: runkit:slo_window:seconds
+	//       expr: 'vector(2419200)'
+	//       labels:
+	//         slo: api
+	//     - record: runkit:slo_current_burn_rate:ratio
+	//       expr: 'runkit:slo_errors:ratio_rate10m{slo="api"} / 0.005'
+	//       labels:
+	//         slo: api
+	//     - record: runkit:slo_period_burn_rate:ratio
+	//       expr: 'runkit:slo_errors:ratio_rate28d{slo="api"} / 0.005'
+	//       labels:
+	//         slo: api
 	//     - alert: SLOErrorBudgetBurn
 	//       expr: 'runkit:slo_errors:ratio_rate2h{slo="api"} / 0.005 > 10 and runkit:slo_errors:ratio_rate10m{slo="api"} / 0.005 > 10'
 	//       for: 10m
@@ -194,7 +234,7 @@ spec:
 	//         short_window: 10m
 	//         slo: api
 	//       annotations:
-	//         description: 'SLO api promises 99.5% good events over 28d (an error budget of 0.5%). Over the last 2h the error ratio burns that budget {{ printf "%.3g" $value }} times as fast as the window allows, and over the last 10m it still does; above 10, 2.98% of the whole budget goes within 2h. Budget consumed over 28d: {{ with printf "100 * (1 - runkit:slo_budget_remaining:ratio{slo=\"api\"})" | query }}{{ . | first | value | printf "%.4g" }}%{{ else }}unknown{{ end }}.'
+	//         description: 'SLO api promises 99.5% good events over 28d, an error budget of 0.5%. Over the last 2h, and still over the last 10m, errors burn it more than 10 times as fast as 28d allows: at that rate 2.98% of the budget goes within 2h, all of it within 2d19h12m. The share left is runkit:slo_budget_remaining:ratio.'
 	//         summary: 'SLO api burns its error budget {{ printf "%.3g" $value }} times too fast over 2h'
 	//     - alert: SLONoData
 	//       expr: 'absent(sum(increase(http_requests_total{job="api"}[10m])))'
@@ -203,7 +243,7 @@ spec:
 	//         severity: ticket
 	//         slo: api
 	//       annotations:
-	//         description: 'Prometheus has found no series of the events of SLO api (the PromQL http_requests_total{job="api"}) for 10m: the exporter, the scrape or the relabelling is broken, or no replica runs. Zero traffic does not fire this alert: counters that are there and flat are a quiet night. The SLO''s budget and burn-rate alerts cannot see a problem until the series come back.'
+	//         description: 'No series of the events of SLO api (the PromQL http_requests_total{job="api"}) for 10m: the exporter, the scrape or the relabelling is broken, or no replica runs. Flat counters, a quiet night, do not fire this. Until the series are back, the SLO''s burn-rate alerts see nothing.'
 	//         summary: 'SLO api has had no series of its events for 10m'
 	// - name: runkit-step-api
 	//   interval: 5m

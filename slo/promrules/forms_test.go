@@ -59,6 +59,10 @@ func TestPromtoolRatioForms(t *testing.T) {
 		{Bad: `sum(increase(http_requests_total{job="api",code=~"5.."}[{{.window}}]))`, Total: `sum(increase(http_requests_total{job="api"}[{{.window}}]))`},
 		{Good: `sum by (instance) (rate(http_requests_total{job="api",code!~"5.."}[{{.window}}]))`, Total: `sum by (instance) (rate(http_requests_total{job="api"}[{{.window}}]))`},
 		{Bad: `rate(http_requests_total{job="api",code=~"5.."}[{{.window}}])`, Total: `rate(http_requests_total{job="api"}[{{.window}}])`},
+		// Parentheses and brackets inside label values are text.
+		{Bad: `sum(rate(http_requests_total{job="api",code=~"(5..|429)"}[{{.window}}]))`, Total: `sum(rate(http_requests_total{job="api",code=~"(.*)|[0-9]"}[{{.window}}]))`},
+		// A subquery over the window.
+		{Bad: `sum_over_time((sum(rate(http_requests_total{job="api",code=~"5.."}[1m])))[{{.window}}:1m])`, Total: `sum_over_time((sum(rate(http_requests_total{job="api"}[1m])))[{{.window}}:1m])`},
 	}
 	var slos []promrules.SLO
 	var exprs []exprTest
@@ -88,6 +92,18 @@ func TestWriteRefusesMixedRatio(t *testing.T) {
 			[]string{`Ratio: Good "sum(rate(ok_total[{{.window}}]))" is a template and Total "requests_total" a series selector`, "sum(increase(requests_total[{{.window}}]))"}},
 		{promrules.Ratio{Bad: `sum(rate(errors_total[{{.window}}]))`, Total: `sum(increase(requests_total[{{.window}}]))`},
 			[]string{`reads its window with rate() and Total "sum(increase(requests_total[{{.window}}]))" with increase()`, "use the same function on both"}},
+		// Parentheses in label values hide no function.
+		{promrules.Ratio{Bad: `sum(rate(requests_total{code=~"(5..|429)"}[{{.window}}]))`, Total: `sum(increase(requests_total{code=~"(.*)"}[{{.window}}]))`},
+			[]string{`reads its window with rate() and Total`, `with increase()`}},
+		{promrules.Ratio{Bad: `sum_over_time((sum(rate(errors_total[1m])))[{{.window}}:1m])`, Total: `sum(increase(requests_total[{{.window}}]))`},
+			[]string{`reads its window with sum_over_time() and Total`, `with increase()`}},
+		// What Prometheus could not parse.
+		{promrules.Ratio{Bad: `sum(rate(errors_total{code="5xx"}[{{.window}}])`, Total: `sum(rate(requests_total[{{.window}}]))`},
+			[]string{`Ratio.Bad: "sum(rate(errors_total{code=\"5xx\"}[{{.window}}])" has a ( at character 4 that is never closed`}},
+		{promrules.Ratio{Bad: `sum(rate(errors_total[{{.window}}]))`, Total: `sum(rate(requests_total{code="5xx}[{{.window}}]))`},
+			[]string{`Ratio.Total:`, `has a " at character 30 that no " closes`}},
+		{promrules.Ratio{Bad: `sum(rate(errors_total[{{.window}}])))`, Total: `sum(rate(requests_total[{{.window}}]))`},
+			[]string{`has a ) at character 37 that closes nothing open`}},
 	} {
 		err := promrules.Write(io.Discard, promrules.Config{}, promrules.SLO{Objective: o, Source: tt.src})
 		if err == nil {

@@ -22,8 +22,23 @@ const (
 	ErrorRatio = "runkit:slo_errors:ratio_rate"
 	// BudgetRemaining is the share of the window's error budget left.
 	BudgetRemaining = "runkit:slo_budget_remaining:ratio"
-	// Info is 1, with the objective's target and window as labels.
+	// Info is 1, with the objective's target and window as labels, and
+	// its service and owner when the SLO has them.
 	Info = "runkit:slo_info"
+	// Objective, ErrorBudget and Window are the objective's target
+	// (0.999), its error budget, 1 - target (0.001), and its window in
+	// seconds (2592000 for 30 days), as numbers a dashboard can compute
+	// with.
+	Objective   = "runkit:slo_objective:ratio"
+	ErrorBudget = "runkit:slo_error_budget:ratio"
+	Window      = "runkit:slo_window:seconds"
+	// CurrentBurnRate is the error ratio over the shortest window the
+	// policy reads (5m for the default tiers) over the error budget, per
+	// group of the labels kept; PeriodBurnRate the same over the
+	// objective's whole window. A burn rate of 1 spends exactly the budget
+	// over the window.
+	CurrentBurnRate = "runkit:slo_current_burn_rate:ratio"
+	PeriodBurnRate  = "runkit:slo_period_burn_rate:ratio"
 	// BadIncrease and TotalIncrease prefix the bad and all events of
 	// each Step, recorded once a Step by the SLO's group runkit-step-NAME:
 	// runkit:slo_events_bad:increase5m. The windows of Long or more sum
@@ -71,6 +86,11 @@ type SLO struct {
 	Labels map[string]string
 	// RunbookURL, when set, is every alert's runbook_url annotation.
 	RunbookURL string
+	// Service and Owner, when set, are the service label and the owner
+	// label of the Info series, such as service="checkout" and
+	// owner="payments". Labels may hold a service or an owner label too,
+	// on every rule, but not one that differs from these.
+	Service, Owner string
 	// OmitNoData leaves out the SLO's NoDataAlert, as an OpenSLO file
 	// asks with alertWhenNoData: false on every alert policy. The zero
 	// value writes it.
@@ -250,7 +270,7 @@ func newPlan(s SLO) (plan, error) {
 		return fail("Objective.Name", "", "is empty; it is the slo label of every rule")
 	}
 	// Prometheus keeps UTF-8 text only.
-	texts := []string{o.Name, s.RunbookURL}
+	texts := []string{o.Name, s.RunbookURL, s.Service, s.Owner}
 	for k, v := range s.Labels {
 		texts = append(texts, k, v)
 	}
@@ -314,6 +334,11 @@ func newPlan(s SLO) (plan, error) {
 			return fail("Labels", k, "is longer than 1,000 characters")
 		case slices.Contains(reserved, k) || strings.HasPrefix(k, "__") || slices.Contains(s.Keep, k):
 			return fail("Labels", k, "is a label the rules or Prometheus set themselves")
+		}
+	}
+	for _, l := range []struct{ field, key, v string }{{"Service", "service", s.Service}, {"Owner", "owner", s.Owner}} {
+		if v, ok := s.Labels[l.key]; ok && l.v != "" && v != l.v {
+			return fail("Labels", l.key, "%q differs from %s %q, the %s label of %s; give one of them, or the same value", v, l.field, l.v, l.key, Info)
 		}
 	}
 	src := s.Source
@@ -416,9 +441,10 @@ func (p *plan) stepGroup() group {
 	} else {
 		bad = total + " - (" + p.src.good(step) + " or 0 * " + total + ")"
 	}
+	labels := p.labels() // read only, so the rules share it
 	return group{Name: "runkit-step-" + p.s.Objective.Name, Interval: step, Rules: []rule{
-		{Record: BadIncrease + step, Expr: bad, Labels: p.labels()},
-		{Record: TotalIncrease + step, Expr: total, Labels: p.labels()},
+		{Record: BadIncrease + step, Expr: bad, Labels: labels},
+		{Record: TotalIncrease + step, Expr: total, Labels: labels},
 	}}
 }
 
@@ -442,6 +468,7 @@ func (p *plan) labels(extra ...string) map[string]string {
 func (p *plan) group(cfg Config) group {
 	o := p.s.Objective
 	g := group{Name: "runkit-slo-" + o.Name}
+	labels := p.labels() // read only, so the recording rules share it
 	for _, ot := range p.omitted {
 		g.Comments = append(g.Comments, OmittedNote(o.Name, ot))
 	}
@@ -453,13 +480,25 @@ func (p *plan) group(cfg Config) group {
 		if p.long(cfg) && w >= Long {
 			expr = p.longRatio(Duration(w))
 		}
-		g.Rules = append(g.Rules, rule{Record: ErrorRatio + Duration(w), Expr: expr, Labels: p.labels()})
+		g.Rules = append(g.Rules, rule{Record: ErrorRatio + Duration(w), Expr: expr, Labels: labels})
 	}
 	window := Duration(o.Window.Rolling)
 	budget := num(o.Budget())
+	info := p.labels("target", num(o.Target), "window", window)
+	if p.s.Service != "" {
+		info["service"] = p.s.Service
+	}
+	if p.s.Owner != "" {
+		info["owner"] = p.s.Owner
+	}
 	g.Rules = append(g.Rules,
-		rule{Record: BudgetRemaining, Expr: "1 - " + p.selector(ErrorRatio+window) + " / " + budget, Labels: p.labels()},
-		rule{Record: Info, Expr: "vector(1)", Labels: p.labels("target", num(o.Target), "window", window)},
+		rule{Record: BudgetRemaining, Expr: "1 - " + p.selector(ErrorRatio+window) + " / " + budget, Labels: labels},
+		rule{Record: Info, Expr: "vector(1)", Labels: info},
+		rule{Record: Objective, Expr: "vector(" + num(o.Target) + ")", Labels: labels},
+		rule{Record: ErrorBudget, Expr: "vector(" + budget + ")", Labels: labels},
+		rule{Record: Window, Expr: "vector(" + strconv.FormatFloat(o.Window.Rolling.Seconds(), 'f', -1, 64) + ")", Labels: labels},
+		rule{Record: CurrentBurnRate, Expr: p.selector(ErrorRatio+Duration(p.windows[0])) + " / " + budget, Labels: labels},
+		rule{Record: PeriodBurnRate, Expr: p.selector(ErrorRatio+window) + " / " + budget, Labels: labels},
 	)
 	for _, t := range p.policy.Tiers {
 		g.Rules = append(g.Rules, p.burnAlert(cfg, t))
@@ -493,7 +532,7 @@ func (p *plan) group(cfg Config) group {
 		Labels: p.alertLabels("severity", severity(cfg, sev)),
 		Annotations: p.annotations(
 			fmt.Sprintf("SLO %s has had no series of its events for %s", literal(o.Name), Duration(noDataFor)),
-			fmt.Sprintf("Prometheus has found no series of the events of SLO %s (%s) for %s: the exporter, the scrape or the relabelling is broken, or no replica runs. Zero traffic does not fire this alert: counters that are there and flat are a quiet night. The SLO's budget and burn-rate alerts cannot see a problem until the series come back.",
+			fmt.Sprintf("No series of the events of SLO %s (%s) for %s: the exporter, the scrape or the relabelling is broken, or no replica runs. Flat counters, a quiet night, do not fire this. Until the series are back, the SLO's burn-rate alerts see nothing.",
 				literal(o.Name), literal(p.src.describe), Duration(noDataFor))),
 	})
 	return g
@@ -555,23 +594,22 @@ func (p *plan) burnAlert(cfg Config, t slo.Tier) rule {
 	budget := num(o.Budget())
 	expr := p.selector(ErrorRatio+long) + " / " + budget + " > " + num(threshold) +
 		" and " + p.selector(ErrorRatio+short) + " / " + budget + " > " + num(threshold)
-	// The budget consumed, read back by the alert's template; kept labels
-	// pick the alert's own series.
-	sel := strings.ReplaceAll(p.selector(BudgetRemaining), "%", "%%")
-	args := ""
-	for _, k := range p.s.Keep {
-		sel = sel[:len(sel)-1] + "," + k + `="%s"}`
-		args += " $labels." + k
-	}
-	consumed := "100 * (1 - " + sel + ")"
 	r := rule{
-		Alert:  BurnAlert,
-		Expr:   expr,
-		Labels: p.alertLabels("severity", severity(cfg, t.Severity), "long_window", long, "short_window", short),
+		Alert: BurnAlert,
+		Expr:  expr,
+		// The SLO's labels come with the series the expression returns;
+		// the rule adds what tells the tiers apart, and slo, by which
+		// promtool tells one SLO's alerts from another's. Each label and
+		// annotation of an alert is a template that Prometheus and
+		// promtool parse on every load of the file.
+		Labels: map[string]string{"slo": literal(o.Name), "severity": literal(severity(cfg, t.Severity)), "long_window": long, "short_window": short},
+		// Only the burn rate is a template action: every other number is
+		// known now.
 		Annotations: p.annotations(
 			fmt.Sprintf(`SLO %s burns its error budget {{ printf "%%.3g" $value }} times too fast over %s`, literal(o.Name), long),
-			fmt.Sprintf(`SLO %s promises %s%% good events over %s (an error budget of %s%%). Over the last %s the error ratio burns that budget {{ printf "%%.3g" $value }} times as fast as the window allows, and over the last %s it still does; above %s, %.3g%% of the whole budget goes within %s. Budget consumed over %s: {{ with printf %s%s | query }}{{ . | first | value | printf "%%.4g" }}%%{{ else }}unknown{{ end }}.`,
-				literal(o.Name), num(roundPct(o.Target)), window, num(roundPct(o.Budget())), long, short, num(threshold), 100*t.Share(o.Window.Rolling), long, window, strconv.Quote(consumed), args)),
+			fmt.Sprintf(`SLO %s promises %s%% good events over %s, an error budget of %s%%. Over the last %s, and still over the last %s, errors burn it more than %s times as fast as %s allows: at that rate %.3g%% of the budget goes within %s, all of it within %s. The share left is %s.`,
+				literal(o.Name), num(roundPct(o.Target)), window, num(roundPct(o.Budget())), long, short, num(threshold), window,
+				100*t.Share(o.Window.Rolling), long, Duration(time.Duration(float64(o.Window.Rolling)/threshold)), BudgetRemaining)),
 	}
 	if t.For > 0 {
 		r.For = Duration(t.For)

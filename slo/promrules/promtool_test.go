@@ -89,11 +89,12 @@ func TestPromtoolCheckRules(t *testing.T) {
 				for _, tr := range policy.Tiers {
 					windows[tr.Long], windows[tr.ShortWindow()] = true, true
 				}
-				// A ratio per window, the budget, the info series, an
-				// alert per tier and the no-data alert; and the bad and
-				// all events of each Step, which a window of a day or
-				// more sums.
-				want += len(windows) + 2 + len(policy.Tiers) + 1 + 2
+				// A ratio per window, the budget, the info series, the
+				// objective, budget and window as numbers, the current
+				// and the period burn rates, an alert per tier and the
+				// no-data alert; and the bad and all events of each
+				// Step, which a window of a day or more sums.
+				want += len(windows) + 2 + 5 + len(policy.Tiers) + 1 + 2
 				slos = append(slos, s)
 			}
 		}
@@ -164,12 +165,12 @@ func tierLabels(name string, tr slo.Tier) map[string]string {
 
 // burnAnnotations are the annotations of a firing tier of the checkout
 // objective, with the numbers Go computes.
-func burnAnnotations(r slo.TierResult, consumedPercent float64) map[string]string {
+func burnAnnotations(r slo.TierResult) map[string]string {
 	long, short := promrules.Duration(r.Tier.Long), promrules.Duration(r.Tier.ShortWindow())
 	return map[string]string{
 		"summary": fmt.Sprintf("SLO checkout burns its error budget %.3g times too fast over %s", r.LongBurn, long),
-		"description": fmt.Sprintf("SLO checkout promises 99.9%% good events over 30d (an error budget of 0.1%%). Over the last %s the error ratio burns that budget %.3g times as fast as the window allows, and over the last %s it still does; above %v, %.3g%% of the whole budget goes within %s. Budget consumed over 30d: %.4g%%.",
-			long, r.LongBurn, short, r.Threshold, 100*r.Tier.BudgetShare, long, consumedPercent),
+		"description": fmt.Sprintf("SLO checkout promises 99.9%% good events over 30d, an error budget of 0.1%%. Over the last %s, and still over the last %s, errors burn it more than %v times as fast as 30d allows: at that rate %.3g%% of the budget goes within %s, all of it within %s. The share left is runkit:slo_budget_remaining:ratio.",
+			long, short, r.Threshold, 100*r.Tier.BudgetShare, long, promrules.Duration(time.Duration(float64(30*day)/r.Threshold))),
 	}
 }
 
@@ -213,7 +214,7 @@ func TestPromtoolTestRules(t *testing.T) {
 			if !r.Firing {
 				continue
 			}
-			exp = append(exp, expAlert{Labels: tierLabels(o.Name, r.Tier), Annotations: burnAnnotations(r, 100*ratio/o.Budget())})
+			exp = append(exp, expAlert{Labels: tierLabels(o.Name, r.Tier), Annotations: burnAnnotations(r)})
 		}
 		if len(exp) != len(policy.Tiers) || !results[0].Firing {
 			t.Fatalf("Policy.Evaluate at ratio %v: %+v, want every tier firing", ratio, results)
@@ -262,7 +263,7 @@ func TestPromtoolTestRules(t *testing.T) {
 	t.Run("absent series fire the no-data alert after its for; zero traffic fires nothing", func(t *testing.T) {
 		noData := expAlert{Labels: map[string]string{"slo": o.Name, "severity": "ticket"}, Annotations: map[string]string{
 			"summary":     "SLO checkout has had no series of its events for 10m",
-			"description": "Prometheus has found no series of the events of SLO checkout (runkit's event counter runkit_slo_events_total) for 10m: the exporter, the scrape or the relabelling is broken, or no replica runs. Zero traffic does not fire this alert: counters that are there and flat are a quiet night. The SLO's budget and burn-rate alerts cannot see a problem until the series come back.",
+			"description": "No series of the events of SLO checkout (runkit's event counter runkit_slo_events_total) for 10m: the exporter, the scrape or the relabelling is broken, or no replica runs. Flat counters, a quiet night, do not fire this. Until the series are back, the SLO's burn-rate alerts see nothing.",
 		}}
 		var quiet []alertTest
 		for _, at := range []string{"10m", "25m", "1h", "2h"} {

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/ybiyri/runkit/internal/promql"
 )
 
 // EventsMetric is runkit's event counter as Prometheus sees it: the
@@ -145,6 +147,9 @@ func (r Ratio) exprs(_ string, keep []string) (sourceExprs, error) {
 	wrap := func(field, expr string) (func(string) string, error) {
 		switch {
 		case strings.Contains(expr, WindowVar):
+			if msg := promql.Unbalanced(expr); msg != "" {
+				return nil, &Error{Field: "Ratio." + field, Msg: fmt.Sprintf("%q %s", strings.TrimSpace(expr), msg)}
+			}
 			if err := keepsLabels(expr, keep); err != "" {
 				return nil, &Error{Field: "Ratio." + field, Msg: fmt.Sprintf("%q %s", strings.TrimSpace(expr), err)}
 			}
@@ -204,19 +209,75 @@ func sameKind(field, events, total string) error {
 	return nil
 }
 
-// windowRange finds a function applied to a range over WindowVar, as
-// rate(x{code="500"}[{{.window}}]).
-var windowRange = regexp.MustCompile(`([a-zA-Z_]+)\s*\(\s*[^()\[]*\[\s*` + regexp.QuoteMeta(WindowVar) + `\s*\]`)
-
 // rangeFuncs lists, sorted and once each, the functions a template applies
-// to ranges over its window.
+// to ranges over its window: for each [{{.window}}] or subquery
+// [{{.window}}:…], the function whose parentheses hold it, as rate in
+// rate(x{code=~"(5..)"}[{{.window}}]) and sum_over_time in
+// sum_over_time((a / b)[{{.window}}:]). Quoted text is passed over.
 func rangeFuncs(expr string) []string {
+	code := blankQuoted(expr)
 	var fs []string
-	for _, m := range windowRange.FindAllStringSubmatch(expr, -1) {
-		fs = append(fs, m[1]+"()")
+	for from := 0; ; {
+		i := strings.Index(code[from:], "[")
+		if i < 0 {
+			break
+		}
+		i += from
+		from = i + 1
+		if !strings.HasPrefix(strings.TrimLeft(code[i+1:], " \t\n"), WindowVar) {
+			continue
+		}
+		fs = append(fs, enclosingFunc(code, i)+"()")
 	}
 	slices.Sort(fs)
 	return slices.Compact(fs)
+}
+
+// enclosingFunc is the name before the parenthesis that holds position i
+// of code, or "" when none does or no name comes before it.
+func enclosingFunc(code string, i int) string {
+	depth := 0
+	for j := i - 1; j >= 0; j-- {
+		switch code[j] {
+		case ')':
+			depth++
+		case '(':
+			if depth > 0 {
+				depth--
+				continue
+			}
+			k := j
+			for k > 0 && (code[k-1] == ' ' || code[k-1] == '\t' || code[k-1] == '\n') {
+				k--
+			}
+			end := k
+			for k > 0 && isIdent(code[k-1]) {
+				k--
+			}
+			return code[k:end]
+		}
+	}
+	return ""
+}
+
+// blankQuoted returns expr with the text of every quoted string replaced
+// by spaces, quotes kept, so that brackets and parentheses in label
+// values do not read as PromQL's.
+func blankQuoted(expr string) string {
+	b := []byte(expr)
+	for i := 0; i < len(b); {
+		switch b[i] {
+		case '"', '\'', '`':
+			end := min(promql.SkipQuoted(expr, i), len(b))
+			for k := i + 1; k < end-1; k++ {
+				b[k] = ' '
+			}
+			i = end
+		default:
+			i++
+		}
+	}
+	return string(b)
 }
 
 func funcList(fs []string) string {
@@ -242,7 +303,7 @@ func keepsLabels(expr string, keep []string) string {
 		c := expr[i]
 		switch {
 		case c == '"' || c == '\'' || c == '`':
-			i = skipQuoted(expr, i)
+			i = promql.SkipQuoted(expr, i)
 			continue
 		case isIdentStart(c):
 			j := i
@@ -316,7 +377,7 @@ func grouping(expr string, i int) (by string, list []string, ok bool) {
 	for i < len(expr) {
 		switch c := expr[i]; {
 		case c == '"' || c == '\'' || c == '`':
-			i = skipQuoted(expr, i)
+			i = promql.SkipQuoted(expr, i)
 			continue
 		case c == '(':
 			depth++
@@ -337,19 +398,6 @@ func skipSpace(s string, i int) int {
 		i++
 	}
 	return i
-}
-
-// skipQuoted returns the index after the quoted string that starts at i.
-func skipQuoted(s string, i int) int {
-	q := s[i]
-	i++
-	for i < len(s) && s[i] != q {
-		if s[i] == '\\' && q != '`' {
-			i++
-		}
-		i++
-	}
-	return i + 1
 }
 
 func isIdentStart(c byte) bool { return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
