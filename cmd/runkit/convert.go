@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ybiyri/runkit/slo/openslo"
+	"github.com/ybiyri/runkit/slo/sloth"
 )
 
 const convertLong = `Convert writes the OpenSLO v1 equivalent of sloth specs: sloth's
@@ -34,6 +35,11 @@ Each sloth SLO becomes one SLO document named service-name, sloth's id:
                        an alert's policies out
   labels               the SLO's labels, with the labels both alerts
                        share; runbook_url the SLO's annotation
+  counter              true beside bad and total (false for sli.raw),
+                       as OpenSLO requires
+  metadata             a PrometheusServiceLevel's name, namespace and
+                       labels are not OpenSLO's: a note gives the slo
+                       rules flags that carry them to a PrometheusRule
 What OpenSLO or runkit's rules cannot carry gets a note on standard
 error naming the field: the alert's name, annotations other than
 runbook_url, labels only one alert has, and the severity labels of the
@@ -85,6 +91,11 @@ func newConvert() *cobra.Command {
 			for _, n := range in.notes {
 				fmt.Fprintln(cmd.ErrOrStderr(), n)
 			}
+			var resources []sloth.SLO
+			for _, s := range in.slos {
+				resources = append(resources, in.sloth[s.Name].SLO)
+			}
+			resourceNotes(cmd.ErrOrStderr(), resources)
 			problems := in.refused
 			for _, s := range in.slos {
 				if s.Indicator.Ratio != nil && s.Indicator.Ratio.Raw != nil {
@@ -101,9 +112,10 @@ func newConvert() *cobra.Command {
 			if len(in.slos) == 0 {
 				return usageErrorf("no SLOs in %s: nothing to write", strings.Join(args, ", "))
 			}
-			if in.severityConflict != "" {
-				fmt.Fprintf(cmd.ErrOrStderr(), "note: %s\n", in.severityConflict)
-			} else if len(in.severity) > 0 {
+			for _, c := range in.severityProblems(nil) {
+				fmt.Fprintf(cmd.ErrOrStderr(), "note: %s\n", c)
+			}
+			if len(in.severity) > 0 {
 				fmt.Fprintf(cmd.ErrOrStderr(), "note: the sloth alerts' severity labels are not part of OpenSLO: give slo rules --severity %s\n", severityText(in.severity))
 			}
 			var buf bytes.Buffer

@@ -76,13 +76,16 @@ default tiers; disable: true leaves an alert's tiers out (both is
 refused: the rules always alert), and a tier that can never fire at the
 objective is left out with a note. The spec's and SLO's labels, and the
 labels both alerts carry with one value, become labels of every rule;
-the alerts' severity labels label the tiers, as --severity does (which
-wins, with a note), and SLOs that disagree on them are a problem unless
---severity is given; a runbook_url annotation both alerts carry becomes
+the alerts' severity labels label a tier, as --severity does, when every
+sloth SLO alerting on it gives the same one; a tier whose labels
+disagree, or that some SLOs leave out, is a problem naming two SLOs and
+their values unless --severity names that tier; a note lists each sloth
+label --severity overrides; a runbook_url annotation both alerts carry becomes
 every alert's. The alert's name, other annotations and labels only one
 alert carries are not carried: a note names each, at its line. A raw SLI
 (error_ratio_query) is refused, since a ratio already divided cannot be
-weighted by traffic: give events. SLI and SLO plugins, and an objective
+weighted by traffic: give events (slo validate notes it, and slo convert
+carries it as a raw ratioMetric, which slo rules refuses too). SLI and SLO plugins, and an objective
 of 100, are refused. slo convert writes the OpenSLO equivalent.
 
 With --check, promtool check rules runs on the result before anything is
@@ -117,6 +120,10 @@ one, and otherwise exit 1. --namespace, a DNS-1123 label, is optional:
 without it, kubectl applies the resource to its current namespace.
 --label KEY=VALUE, repeated, labels it, as a Prometheus's ruleSelector
 selects it; keys and values are checked as Kubernetes checks them.
+When every file is one sloth PrometheusServiceLevel, its metadata.name,
+metadata.namespace and metadata.labels are the defaults of --name,
+--namespace and --label (a --label flag replaces its labels); resources
+whose metadata differ need the flag, and the error names it.
 --check runs promtool on the groups, the rule file the resource holds.`
 
 func newRules() *cobra.Command {
@@ -206,6 +213,12 @@ func newRules() *cobra.Command {
 				return usageErrorf("no SLO documents in %s: no rules to write", strings.Join(args, ", "))
 			}
 			slos := in.slos
+			if form == prometheusRule {
+				f := cmd.Flags()
+				if err := in.resourceMeta(&meta, f.Changed("name"), f.Changed("namespace"), f.Changed("label")); err != nil {
+					return err
+				}
+			}
 			if form == prometheusRule && meta.name == "" && len(slos) > 0 {
 				if len(slos) > 1 {
 					return usageErrorf("--format prometheusrule: the files hold %d SLOs, so give the PrometheusRule a --name", len(slos))
@@ -221,14 +234,8 @@ func newRules() *cobra.Command {
 				fmt.Fprintln(cmd.ErrOrStderr(), n)
 			}
 			problems := in.refused
-			switch {
-			case len(severity) > 0 && len(in.severity) > 0 && !maps.Equal(in.severity, cfg.Severity):
-				fmt.Fprintf(cmd.ErrOrStderr(), "note: --severity %s labels the alerts, not the severity labels of the sloth alerts (%s)\n", severityText(cfg.Severity), severityText(in.severity))
-			case len(severity) == 0 && in.severityConflict != "":
-				problems = append(problems, in.severityConflict)
-			case len(severity) == 0 && len(in.severity) > 0:
-				cfg.Severity = in.severity
-			}
+			problems = append(problems, in.severityProblems(cfg.Severity)...)
+			cfg.Severity = in.severityFor(cfg.Severity, cmd.ErrOrStderr())
 			rules, ruleProblems := ruleSLOs(in, keep, cfg)
 			problems = append(problems, ruleProblems...)
 			if len(problems) > 0 {
@@ -400,6 +407,12 @@ func ruleSLOs(in input, keep []string, cfg promrules.Config) ([]promrules.SLO, [
 				continue
 			case errors.As(err, &pe) && pe.Field == "Labels" && pe.Key == "service" && s.Service != "":
 				problem("metadata.labels.service", fmt.Sprintf("%s differs from spec.service %s: both would be the service label of %s; give one, or the same value", labels["service"], s.Service, promrules.Info))
+				continue
+			case errors.As(err, &pe) && pe.Field == "Labels":
+				// Every bad label at once: promrules names one.
+				for _, lp := range labelProblems(r, cfg, s.Name, in.sloth[s.Name] != nil) {
+					problem(lp[0], lp[1])
+				}
 				continue
 			case errors.As(err, &pe) && openSLOField(pe) != "":
 				problem(openSLOField(pe), pe.Msg)

@@ -52,10 +52,11 @@ sloth's specs are read beside OpenSLO files, as slo rules reads them (see
 its help): a file whose first 64 KiB has a line version: prometheus/v1 or
 apiVersion: sloth.slok.dev/v1 is a sloth spec, checked as strictly, each
 problem at file:line:column naming the field as the file spells it. What
-slo rules refuses of a valid spec (a raw SLI, plugins, an objective of
-100, both alerts disabled, severity labels that disagree between SLOs) is
-a note, or with --rules a problem; what runkit's rules do not carry of
-it is a note too.`,
+slo rules refuses of a valid spec (a raw SLI, plugins, both alerts
+disabled, severity labels that disagree between SLOs) is a note, or with
+--rules a problem; what runkit's rules do not carry of it is a note too.
+An SLO with both alerts disabled is listed with no tiers. An objective of
+100 leaves no error budget: it is a problem, as an OpenSLO target of 1 is.`,
 		Example: `  # Is it valid OpenSLO, and what does runkit do with it
   runkit slo validate slos/*.yaml
 
@@ -73,6 +74,12 @@ it is a note too.`,
 			if err != nil {
 				return err
 			}
+			if len(in.invalid) > 0 {
+				for _, p := range in.invalid {
+					fmt.Fprintln(cmd.ErrOrStderr(), p)
+				}
+				return usageErrorf("%s in %s", plural(len(in.invalid), "problem"), strings.Join(args, ", "))
+			}
 			if len(in.slos) == 0 && len(in.refused) == 0 {
 				return usageErrorf("no SLO documents in %s: nothing to validate", strings.Join(args, ", "))
 			}
@@ -82,9 +89,7 @@ it is a note too.`,
 			}
 			_, problems := ruleSLOs(in, nil, promrules.Config{})
 			problems = append(in.refused, problems...)
-			if in.severityConflict != "" {
-				problems = append(problems, in.severityConflict)
-			}
+			problems = append(problems, in.severityProblems(nil)...)
 			if len(problems) > 0 {
 				for _, p := range problems {
 					if forRules {
@@ -98,6 +103,11 @@ it is a note too.`,
 				}
 			}
 			rows := objectiveRows(slos, time.Now())
+			for i := range rows {
+				if why, ok := in.noTiers[rows[i].SLO]; ok {
+					rows[i].Tiers, rows[i].TiersSource = []string{}, "none: "+why
+				}
+			}
 			if out == jsonFormat {
 				return writeJSON(cmd.OutOrStdout(), rows)
 			}
@@ -219,8 +229,11 @@ func validateTable(w io.Writer, rows []objectiveRow) error {
 	row(tw, "OBJECTIVE", "TARGET", "WINDOW", "METHOD", "INDICATOR", "TIERS", "DEFINED AT")
 	for _, r := range rows {
 		tiers := fmt.Sprintf("%d from alert policies", len(r.Tiers))
-		if r.TiersSource == "default" {
+		switch {
+		case r.TiersSource == "default":
 			tiers = fmt.Sprintf("%d default", len(r.Tiers))
+		case strings.HasPrefix(r.TiersSource, "none"):
+			tiers = r.TiersSource
 		}
 		row(tw, r.Objective, targetPercent(r.Target), r.Window, r.Method, r.Indicator, tiers, r.Position)
 	}

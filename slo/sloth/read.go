@@ -45,6 +45,9 @@ type SLO struct {
 	Plugins []string
 	// Kubernetes is true for an SLO of a PrometheusServiceLevel resource.
 	Kubernetes bool
+	// Resource is the metadata of that resource; zero for a
+	// prometheus/v1 spec.
+	Resource Metadata
 	// Position is where the SLO's entry starts.
 	Position Position
 
@@ -81,6 +84,16 @@ type Alert struct {
 	Disable bool
 	// Labels and Annotations are the alert's own, over Alerting's.
 	Labels, Annotations map[string]string
+}
+
+// Metadata is what a PrometheusServiceLevel's metadata says of the
+// resource: its name, namespace and labels, and where the metadata is
+// (where the document starts, without one). Its other fields
+// (annotations, uid) are allowed and not kept.
+type Metadata struct {
+	Name, Namespace string
+	Labels          map[string]string
+	Position        Position
 }
 
 // Position is a place in a file; Line and Column count from 1.
@@ -211,12 +224,14 @@ func spell(name string, kubernetes bool) string {
 
 // isSpec matches the line that makes a document a sloth spec, as sloth
 // itself recognises its spec, or the apiVersion of its resource.
-var isSpec = regexp.MustCompile(`(?m)^(?:version:[ \t]*["']?prometheus/v1["']?|apiVersion:[ \t]*["']?sloth\.slok\.dev/v1["']?)[ \t]*(?:#.*)?\r?$`)
+var isSpec = regexp.MustCompile(`(?m)^(?:version:[ \t]*["']?prometheus/v[0-9][0-9A-Za-z.]*["']?|apiVersion:[ \t]*["']?sloth\.slok\.dev/v[0-9][0-9A-Za-z.]*["']?)[ \t]*(?:#.*)?\r?$`)
 
 // Is reports whether data, a file or its start, is a sloth spec: a
 // document in it says version: prometheus/v1 or apiVersion:
-// sloth.slok.dev/v1 at the start of a line. It reads no YAML, so that a
-// caller can tell sloth files from OpenSLO files before parsing either.
+// sloth.slok.dev/v1 at the start of a line, or another version of either
+// (prometheus/v2), which Parse then refuses as an unknown sloth version.
+// It reads no YAML, so that a caller can tell sloth files from OpenSLO
+// files before parsing either.
 func Is(data []byte) bool { return isSpec.Match(data) }
 
 // Parse reads the sloth specs in data, the file name: documents separated
@@ -250,7 +265,16 @@ func Parse(name string, data []byte) ([]SLO, error) {
 		r.errs = append(r.errs, &Error{Position: Position{File: name, Line: 1, Column: 1}, Msg: "holds no document; want a sloth spec (version: prometheus/v1)"})
 	}
 	if len(r.errs) > 0 {
-		return nil, errors.Join(r.errs...)
+		// A field read twice (a document's top level is) is one problem.
+		seen := map[string]bool{}
+		errs := r.errs[:0]
+		for _, e := range r.errs {
+			if !seen[e.Error()] {
+				seen[e.Error()] = true
+				errs = append(errs, e)
+			}
+		}
+		return nil, errors.Join(errs...)
 	}
 	return slos, nil
 }
@@ -376,13 +400,19 @@ func (r *reader) document(n *yaml.Node) []SLO {
 	}
 	if v, ok := values["version"]; ok {
 		if v.Value != Version {
-			r.fail(v, "version", v.Value, "is not a sloth spec version; want %s", Version)
+			r.fail(v, "version", v.Value, "unknown sloth version; want %s", Version)
 			return nil
 		}
 		return r.spec(n, "", false)
 	}
 	av, kind := values["apiVersion"], values["kind"]
 	switch {
+	case av != nil && strings.HasPrefix(av.Value, "openslo/"):
+		r.fail(av, "apiVersion", av.Value, "an OpenSLO document: one file cannot mix sloth specs and OpenSLO documents; move it to a file of its own")
+		return nil
+	case av != nil && strings.HasPrefix(av.Value, "sloth.slok.dev/") && av.Value != APIVersion:
+		r.fail(av, "apiVersion", av.Value, "unknown sloth apiVersion; want %s", APIVersion)
+		return nil
 	case av == nil || av.Value != APIVersion:
 		r.fail(n, "", "", "is not a sloth spec: want version: %s, or apiVersion: %s with kind: %s", Version, APIVersion, Kind)
 		return nil
@@ -400,7 +430,23 @@ func (r *reader) document(n *yaml.Node) []SLO {
 		r.fail(n, "spec", "", "is missing")
 		return nil
 	}
-	return r.spec(spec, "spec", true)
+	meta := Metadata{Position: r.pos(n)}
+	if m := values["metadata"]; m != nil && m.Tag != "!!null" {
+		meta.Position = r.pos(m)
+		mv, _, _ := r.mapping(m, "metadata")
+		if v := mv["name"]; v != nil {
+			meta.Name, _ = r.str(v, "metadata.name")
+		}
+		if v := mv["namespace"]; v != nil {
+			meta.Namespace, _ = r.str(v, "metadata.namespace")
+		}
+		meta.Labels = r.stringMap(mv["labels"], "metadata.labels", func(string, string, *yaml.Node) {})
+	}
+	slos := r.spec(spec, "spec", true)
+	for i := range slos {
+		slos[i].Resource = meta
+	}
+	return slos
 }
 
 // spec reads a spec's fields at path: the document for prometheus/v1, its
@@ -420,7 +466,7 @@ func (r *reader) spec(n *yaml.Node, path string, k8s bool) []SLO {
 	case values["service"] == nil:
 		r.fail(n, join(path, "service"), "", "is missing")
 	case ok && !nameRegexp.MatchString(service):
-		r.fail(values["service"], join(path, "service"), service, "want letters, digits, '.', '_' and '-', starting and ending with a letter or digit")
+		r.fail(values["service"], join(path, "service"), service, "%s", nameProblem(service))
 	}
 	labelAt := map[string]field{}
 	labels := r.stringMap(values["labels"], join(path, "labels"), func(k, p string, n *yaml.Node) { labelAt[k] = field{p, r.pos(n)} })
@@ -521,14 +567,20 @@ func (r *reader) slo(n *yaml.Node, path string, s *SLO, chain []string) bool {
 	case values["name"] == nil:
 		r.fail(n, join(path, "name"), "", "is missing")
 	case ok && !nameRegexp.MatchString(name):
-		r.fail(values["name"], join(path, "name"), name, "want letters, digits, '.', '_' and '-', starting and ending with a letter or digit")
+		r.fail(values["name"], join(path, "name"), name, "%s", nameProblem(name))
 	}
 	s.Name = name
 	s.Description, _ = r.str(values["description"], join(path, "description"))
 	if v := values["objective"]; v == nil {
 		r.fail(n, join(path, "objective"), "", "is missing; want a percentage such as 99.9")
-	} else if f, err := strconv.ParseFloat(v.Value, 64); v.Kind != yaml.ScalarNode || (v.Tag != "!!int" && v.Tag != "!!float") || err != nil {
+	} else if f, err := strconv.ParseFloat(v.Value, 64); v.Kind == yaml.ScalarNode && v.Tag == "!!str" && err == nil {
+		r.fail(v, join(path, "objective"), v.Value, "is a string: drop the quotes, objective: %s", v.Value)
+	} else if v.Kind != yaml.ScalarNode || (v.Tag != "!!int" && v.Tag != "!!float") || err != nil {
 		r.fail(v, join(path, "objective"), scalar(v), "want a percentage such as 99.9")
+	} else if strings.ContainsAny(v.Value, "eE") {
+		r.fail(v, join(path, "objective"), v.Value, "is in exponent notation: write the percentage as a decimal number, such as 99.9")
+	} else if digits, decimals := significant(v.Value); digits > float64Digits {
+		r.fail(v, join(path, "objective"), v.Value, "has %d significant digits, more than a float64 holds (%d): write at most %d decimals", digits, float64Digits, decimals)
 	} else if !(f > 0 && f <= 100) {
 		r.fail(v, join(path, "objective"), v.Value, "out of range (0, 100]: the objective is a percentage")
 	} else {
@@ -680,4 +732,32 @@ func n0(n *yaml.Node, s *SLO) *yaml.Node {
 		return n
 	}
 	return &yaml.Node{Line: s.Position.Line, Column: s.Position.Column}
+}
+
+// nameProblem says why a service's or an SLO's name is not one sloth
+// takes.
+func nameProblem(name string) string {
+	const rule = "letters, digits, '.', '_' and '-', starting and ending with a letter or digit"
+	if len(name) < 2 {
+		return "want at least 2 characters, as sloth does: " + rule
+	}
+	return "want " + rule
+}
+
+// float64Digits is how many significant decimal digits a float64 always
+// holds.
+const float64Digits = 15
+
+// significant counts the significant digits of a decimal number's text,
+// and says how many decimals float64Digits leave beside its integer part.
+func significant(text string) (digits, decimals int) {
+	text = strings.TrimLeft(text, "+-")
+	intPart, frac, _ := strings.Cut(text, ".")
+	intPart = strings.TrimLeft(intPart, "0")
+	frac = strings.TrimRight(frac, "0")
+	all := intPart + frac
+	if intPart == "" {
+		all = strings.TrimLeft(frac, "0")
+	}
+	return len(all), max(0, float64Digits-len(intPart))
 }

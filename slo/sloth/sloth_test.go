@@ -172,7 +172,13 @@ func TestParseProblems(t *testing.T) {
 		{"bad name", `name: "ok"`, `name: "-ok"`, `x.yaml:4:11: slos[0].name -ok: want letters, digits, '.', '_' and '-', starting and ending with a letter or digit`},
 		{"no alert name", "      name: A", "      labels: {}", `x.yaml:11:7: slos[0].alerting.name: is missing: sloth names the page and ticket alerts with it`},
 		{"no SLOs", "slos:", "slos: []\nx:", `x.yaml:3:1: slos: is missing or empty: a spec needs at least one SLO`},
-		{"other version", "prometheus/v1", "prometheus/v2", `x.yaml:1:10: version prometheus/v2: is not a sloth spec version; want prometheus/v1`},
+		{"other version", "prometheus/v1", "prometheus/v2", `x.yaml:1:10: version prometheus/v2: unknown sloth version; want prometheus/v1`},
+		{"one-character name", `name: "ok"`, `name: "a"`, `x.yaml:4:11: slos[0].name a: want at least 2 characters, as sloth does: letters, digits, '.', '_' and '-', starting and ending with a letter or digit`},
+		{"objective quoted", "objective: 99.9", `objective: "99.9"`, `x.yaml:5:16: slos[0].objective 99.9: is a string: drop the quotes, objective: 99.9`},
+		{"objective exponent", "objective: 99.9", "objective: 1e-300", `x.yaml:5:16: slos[0].objective 1e-300: is in exponent notation: write the percentage as a decimal number, such as 99.9`},
+		{"objective too precise", "objective: 99.9", "objective: 99.99999999999999999", `x.yaml:5:16: slos[0].objective 99.99999999999999999: has 19 significant digits, more than a float64 holds (15): write at most 13 decimals`},
+		{"other apiVersion", "version: \"prometheus/v1\"\nservice: \"svc\"", "apiVersion: sloth.slok.dev/v2\nkind: PrometheusServiceLevel\nspec:\n  service: \"svc\"", `x.yaml:1:13: apiVersion sloth.slok.dev/v2: unknown sloth apiVersion; want sloth.slok.dev/v1`},
+		{"OpenSLO beside", "      name: A\n", "      name: A\n---\napiVersion: openslo/v1\nkind: SLO\n", `x.yaml:13:13: apiVersion openslo/v1: an OpenSLO document: one file cannot mix sloth specs and OpenSLO documents; move it to a file of its own`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if !strings.Contains(spec, tc.old) {
@@ -193,5 +199,53 @@ func TestParseProblems(t *testing.T) {
 	}
 	if sloth.Is([]byte("apiVersion: openslo/v1\nkind: SLO\n")) {
 		t.Error("Is(OpenSLO) = true")
+	}
+	// Another sloth version is still sloth's, refused by Parse.
+	if !sloth.Is([]byte("version: \"prometheus/v2\"\n")) || !sloth.Is([]byte("apiVersion: sloth.slok.dev/v1alpha1\n")) {
+		t.Error("Is(another sloth version) = false")
+	}
+	// A repeated key is one problem.
+	_, err := sloth.Parse("x.yaml", []byte(strings.Replace(spec, `service: "svc"`, "service: \"svc\"\nservice: \"svc\"", 1)))
+	if err == nil || strings.Count(err.Error(), "repeated field") != 1 {
+		t.Errorf("repeated service: %v, want one problem", err)
+	}
+}
+
+// A PrometheusServiceLevel's metadata is kept beside each of its SLOs:
+// its name, namespace and labels, for what runkit writes of the resource.
+func TestParseResourceMetadata(t *testing.T) {
+	const doc = `apiVersion: sloth.slok.dev/v1
+kind: PrometheusServiceLevel
+metadata:
+  name: shop
+  namespace: monitoring
+  labels: {prometheus: default, team: payments}
+  annotations: {note: kept out}
+spec:
+  service: shop
+  slos:
+    - name: a1
+      objective: 99
+      sli: {events: {errorQuery: "x[{{.window}}]", totalQuery: "y[{{.window}}]"}}
+      alerting: {name: A}
+    - name: b1
+      objective: 99
+      sli: {events: {errorQuery: "x[{{.window}}]", totalQuery: "y[{{.window}}]"}}
+      alerting: {name: B}
+`
+	slos, err := sloth.Parse("psl.yaml", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := sloth.Metadata{Name: "shop", Namespace: "monitoring", Labels: map[string]string{"prometheus": "default", "team": "payments"},
+		Position: sloth.Position{File: "psl.yaml", Line: 4, Column: 3}}
+	for _, s := range slos {
+		if !reflect.DeepEqual(s.Resource, want) {
+			t.Errorf("%s: Resource = %+v, want %+v", s.ID(), s.Resource, want)
+		}
+	}
+	_, err = sloth.Parse("psl.yaml", []byte(strings.Replace(doc, "team: payments", "team: 2", 1)))
+	if err == nil || !strings.Contains(err.Error(), "psl.yaml:6:39: metadata.labels.team 2: want a string") {
+		t.Errorf("a number as a label value: %v", err)
 	}
 }
