@@ -57,7 +57,10 @@
 // still events summed first, then divided: traffic-weighted, and the
 // same as the raw counters' ratio to a Step's resolution (a test keeps
 // it within 0.1%). A 30-day window reads 8,640 samples per kept group,
-// not every sample of every replica's counters. The recorded events
+// not every sample of every replica's counters. A Ratio's template is
+// recorded over a Step as written, so a template of rate() records
+// per-second rates, not counts: their sums over W are W's events over
+// 300 on both sides, and the ratio is the same. The recorded events
 // start when the rules are first loaded: until then the long windows hold
 // only what was recorded since (backfill them with `promtool tsdb
 // create-blocks-from rules`), or set Config.RawWindows to read every

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/ybiyri/runkit/internal/promql"
 )
 
 // The two forms of a sloth spec this package reads.
@@ -630,6 +632,10 @@ func (r *reader) sli(n, parent *yaml.Node, path string, s *SLO) {
 		s.fields["sli."+strings.TrimPrefix(mp, p+".")+"."+name] = field{qp, r.pos(v)}
 		if !windowVar.MatchString(q) {
 			r.fail(v, qp, q, "has no {{.window}}: sloth's queries are templates over the window")
+			return ""
+		}
+		if msg := promql.Unbalanced(q); msg != "" {
+			r.fail(v, qp, q, "%s: Prometheus would refuse this query", msg)
 			return ""
 		}
 		// One spelling, the one package promrules reads.

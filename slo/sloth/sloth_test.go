@@ -166,6 +166,7 @@ func TestParseProblems(t *testing.T) {
 		{"objective out of range", "objective: 99.9", "objective: 0", `x.yaml:5:16: slos[0].objective 0: out of range (0, 100]: the objective is a percentage`},
 		{"objective not a number", "objective: 99.9", "objective: high", `x.yaml:5:16: slos[0].objective high: want a percentage such as 99.9`},
 		{"no window", "x{code=\"500\"}[{{.window}}]", "x{code=\"500\"}[5m]", `x.yaml:8:22: slos[0].sli.events.error_query "sum(rate(x{code=\"500\"}[5m]))": has no {{.window}}: sloth's queries are templates over the window`},
+		{"unclosed", `sum(rate(x{code="500"}[{{.window}}]))`, `sum(rate(x{code="500"}[{{.window}}])`, `x.yaml:8:22: slos[0].sli.events.error_query "sum(rate(x{code=\"500\"}[{{.window}}])": has a ( at character 4 that is never closed: Prometheus would refuse this query`},
 		{"same queries", `sum(rate(x{code="500"}[{{.window}}]))`, `sum(rate(x[{{.window}}]))`, `x.yaml:9:22: slos[0].sli.events.total_query: is error_query: both queries can't be the same`},
 		{"two SLIs", "      events:", "      raw: {error_ratio_query: \"x[{{.window}}]\"}\n      events:", `x.yaml:7:7: slos[0].sli: want exactly one of events, raw and plugin, got 2`},
 		{"label not a string", "    alerting:", "    labels: {tier: 2}\n    alerting:", `x.yaml:10:20: slos[0].labels.tier 2: want a string (quote a number or a boolean)`},
