@@ -69,11 +69,9 @@ func newConvert() *cobra.Command {
 			if to != "openslo" {
 				return usageErrorf("--to %q: want openslo, the only format convert writes", to)
 			}
-			toFile := outFile != "" && outFile != "-"
-			if toFile {
-				if err := checkOutput(outFile); err != nil {
-					return usageErrorf("-o %s: %v", outFile, err)
-				}
+			toFile, err := outputFile(outFile)
+			if err != nil {
+				return err
 			}
 			in, err := readInput(args, cmd.ErrOrStderr())
 			if err != nil {

@@ -77,11 +77,9 @@ func newDashboard() *cobra.Command {
 			if !grafanaUID.MatchString(uid) {
 				return usageErrorf("--uid %q: want 1 to 40 ASCII letters, digits, '-' and '_'", uid)
 			}
-			toFile := outFile != "" && outFile != "-"
-			if toFile {
-				if err := checkOutput(outFile); err != nil {
-					return usageErrorf("-o %s: %v", outFile, err)
-				}
+			toFile, err := outputFile(outFile)
+			if err != nil {
+				return err
 			}
 			in, err := readInput(args, cmd.ErrOrStderr())
 			if err != nil {

@@ -199,11 +199,9 @@ func newRules() *cobra.Command {
 			if meta.labels, err = parseLabels(labelArgs); err != nil {
 				return usageErrorf("%v", err)
 			}
-			toFile := outFile != "" && outFile != "-"
-			if toFile {
-				if err := checkOutput(outFile); err != nil {
-					return usageErrorf("-o %s: %v", outFile, err)
-				}
+			toFile, err := outputFile(outFile)
+			if err != nil {
+				return err
 			}
 			in, err := readInput(args, cmd.ErrOrStderr())
 			if err != nil {

@@ -138,6 +138,19 @@ func writeAtomic(path string, write func(io.Writer) error, perm fs.FileMode) err
 	return os.Rename(f.Name(), path)
 }
 
+// outputFile says whether -o names a file rather than standard output
+// ("" or "-"), after checking, before any work, that writeOutput could
+// write it.
+func outputFile(path string) (bool, error) {
+	if path == "" || path == "-" {
+		return false, nil
+	}
+	if err := checkOutput(path); err != nil {
+		return false, usageErrorf("-o %s: %v", path, err)
+	}
+	return true, nil
+}
+
 // checkOutput reports, before any work, a -o or --html path that
 // writeOutput would refuse: a directory, or a missing directory.
 func checkOutput(path string) error {

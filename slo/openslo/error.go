@@ -1,8 +1,9 @@
 package openslo
 
 import (
-	"fmt"
 	"strconv"
+
+	"github.com/ybiyri/runkit/internal/fileerr"
 )
 
 func (p Position) String() string {
@@ -35,22 +36,5 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	switch {
-	case e.Field == "":
-		return fmt.Sprintf("%v: %s", e.Position, e.Msg)
-	case e.Value == "":
-		return fmt.Sprintf("%v: %s: %s", e.Position, e.Field, e.Msg)
-	}
-	return fmt.Sprintf("%v: %s %s: %s", e.Position, e.Field, quoteValue(e.Value), e.Msg)
-}
-
-// quoteValue quotes a value that would otherwise read ambiguously in a
-// message: empty, or with spaces or quotes in it.
-func quoteValue(v string) string {
-	for _, r := range v {
-		if r <= ' ' || r == '"' || r == '\'' || r == ':' || r > '~' {
-			return strconv.Quote(v)
-		}
-	}
-	return v
+	return fileerr.Message(e.Position, e.Field, e.Value, e.Msg)
 }

@@ -11,6 +11,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/ybiyri/runkit/internal/fileerr"
 	"github.com/ybiyri/runkit/internal/promql"
 )
 
@@ -126,24 +127,7 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	switch {
-	case e.Field == "":
-		return fmt.Sprintf("%v: %s", e.Position, e.Msg)
-	case e.Value == "":
-		return fmt.Sprintf("%v: %s: %s", e.Position, e.Field, e.Msg)
-	}
-	return fmt.Sprintf("%v: %s %s: %s", e.Position, e.Field, quoteValue(e.Value), e.Msg)
-}
-
-// quoteValue quotes a value that would read ambiguously in a message:
-// with spaces, quotes or colons in it, or outside ASCII.
-func quoteValue(v string) string {
-	for _, r := range v {
-		if r <= ' ' || r == '"' || r == '\'' || r == ':' || r > '~' {
-			return strconv.Quote(v)
-		}
-	}
-	return v
+	return fileerr.Message(e.Position, e.Field, e.Value, e.Msg)
 }
 
 // field is where a field of an SLO was read: its path as the file spells

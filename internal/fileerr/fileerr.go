@@ -1,0 +1,35 @@
+// Package fileerr writes a problem found in a file the way every reader of
+// runkit's SLO files says it: where, the field as the file spells it, the
+// value as written, and what is wrong, as
+//
+//	slos.yaml:12:5: spec.objectives[0].target 99.5: out of range (0, 1): …
+package fileerr
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// Message is the text of a problem at pos with field and value. An empty
+// field leaves out the field and the value; an empty value leaves out
+// the value.
+func Message(pos fmt.Stringer, field, value, msg string) string {
+	switch {
+	case field == "":
+		return fmt.Sprintf("%v: %s", pos, msg)
+	case value == "":
+		return fmt.Sprintf("%v: %s: %s", pos, field, msg)
+	}
+	return fmt.Sprintf("%v: %s %s: %s", pos, field, quoteValue(value), msg)
+}
+
+// quoteValue quotes a value that would read ambiguously in a message:
+// with spaces, quotes or colons in it, or outside ASCII.
+func quoteValue(v string) string {
+	for _, r := range v {
+		if r <= ' ' || r == '"' || r == '\'' || r == ':' || r > '~' {
+			return strconv.Quote(v)
+		}
+	}
+	return v
+}
