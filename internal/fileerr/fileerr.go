@@ -10,6 +10,22 @@ import (
 	"strconv"
 )
 
+// Place writes where a problem is: file:line:column, "-" for a file
+// without a name, and no line or column where they are 0.
+func Place(file string, line, column int) string {
+	s := file
+	if s == "" {
+		s = "-"
+	}
+	if line > 0 {
+		s += ":" + strconv.Itoa(line)
+		if column > 0 {
+			s += ":" + strconv.Itoa(column)
+		}
+	}
+	return s
+}
+
 // Message is the text of a problem at pos with field and value. An empty
 // field leaves out the field and the value; an empty value leaves out
 // the value.

@@ -20,3 +20,17 @@ func TestMessage(t *testing.T) {
 		}
 	}
 }
+
+func TestPlace(t *testing.T) {
+	for _, tt := range []struct {
+		file         string
+		line, column int
+		want         string
+	}{
+		{"f.yaml", 3, 5, "f.yaml:3:5"}, {"f.yaml", 3, 0, "f.yaml:3"}, {"f.yaml", 0, 5, "f.yaml"}, {"", 2, 1, "-:2:1"},
+	} {
+		if got := Place(tt.file, tt.line, tt.column); got != tt.want {
+			t.Errorf("Place(%q, %d, %d) = %q, want %q", tt.file, tt.line, tt.column, got, tt.want)
+		}
+	}
+}

@@ -1,24 +1,8 @@
 package openslo
 
-import (
-	"strconv"
+import "github.com/ybiyri/runkit/internal/fileerr"
 
-	"github.com/ybiyri/runkit/internal/fileerr"
-)
-
-func (p Position) String() string {
-	s := p.File
-	if s == "" {
-		s = "-"
-	}
-	if p.Line > 0 {
-		s += ":" + strconv.Itoa(p.Line)
-		if p.Column > 0 {
-			s += ":" + strconv.Itoa(p.Column)
-		}
-	}
-	return s
-}
+func (p Position) String() string { return fileerr.Place(p.File, p.Line, p.Column) }
 
 // Error is one problem in a file: where it is, the field, the value as
 // written, and what is wrong. Parse returns every Error it finds, joined

@@ -105,19 +105,7 @@ type Position struct {
 	Line, Column int
 }
 
-func (p Position) String() string {
-	s := p.File
-	if s == "" {
-		s = "-"
-	}
-	if p.Line > 0 {
-		s += ":" + strconv.Itoa(p.Line)
-		if p.Column > 0 {
-			s += ":" + strconv.Itoa(p.Column)
-		}
-	}
-	return s
-}
+func (p Position) String() string { return fileerr.Place(p.File, p.Line, p.Column) }
 
 // Error is one problem in a file: where, the field (as the file spells
 // it), the value as written, and what is wrong.
