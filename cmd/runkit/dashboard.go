@@ -81,12 +81,9 @@ func newDashboard() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			in, err := readInput(args, cmd.ErrOrStderr())
+			in, err := readSLOInput(args, cmd.ErrOrStderr(), "no dashboard to write")
 			if err != nil {
 				return err
-			}
-			if len(in.slos) == 0 && len(in.refused) == 0 {
-				return usageErrorf("no SLO documents in %s: no dashboard to write", strings.Join(args, ", "))
 			}
 			rules, problems := ruleSLOs(in, keep, promrules.Config{})
 			problems = append(in.refused, problems...)

@@ -203,12 +203,9 @@ func newRules() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			in, err := readInput(args, cmd.ErrOrStderr())
+			in, err := readSLOInput(args, cmd.ErrOrStderr(), "no rules to write")
 			if err != nil {
 				return err
-			}
-			if len(in.slos) == 0 && len(in.refused) == 0 {
-				return usageErrorf("no SLO documents in %s: no rules to write", strings.Join(args, ", "))
 			}
 			slos := in.slos
 			if form == prometheusRule {

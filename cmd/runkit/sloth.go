@@ -60,6 +60,17 @@ type slothSLO struct {
 // slothPrefix is how much of a file is read to tell a sloth spec.
 const slothPrefix = 64 << 10
 
+// readSLOInput is readInput for a command that needs an SLO: files
+// holding none are a usage error saying so, and that there is then
+// nothing to do (such as "no rules to write").
+func readSLOInput(paths []string, stderr io.Writer, nothing string) (input, error) {
+	in, err := readInput(paths, stderr)
+	if err == nil && len(in.slos) == 0 && len(in.refused) == 0 {
+		err = usageErrorf("no SLO documents in %s: %s", strings.Join(paths, ", "), nothing)
+	}
+	return in, err
+}
+
 // readInput reads OpenSLO and sloth files. A file is read as sloth when
 // sloth.Is says so of its first 64 KiB. Each problem goes to stderr on its
 // own line, file:line:column first; the error counts them.
