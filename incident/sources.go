@@ -51,7 +51,9 @@ func (j *Journal) WatchHealth(c *health.Checker) (cancel func()) {
 		}
 		e := Event{Name: HealthProbe, Subject: "readiness", From: from.String(), To: now.String(), Time: ch.Time}
 		switch {
-		case ch.Kind == health.DrainStarted:
+		case ch.Kind == health.DrainStarted, now == health.StatusFail && c.Draining():
+			// A check's change can be delivered after Drain began: the
+			// readiness it sees failing fails because of the drain.
 			e.Cause = causeDraining
 		case ch.Kind == health.CheckRemoved:
 			e.Cause = "check " + ch.Name + " removed"
