@@ -29,7 +29,10 @@
 //     HalfOpenProbes probes, not HalfOpenProbes per replica; the holder
 //     sends them at its own rate, until its lease ends.
 //   - When the holder's probes close its breaker, the close is published
-//     and the others close. When a probe fails, its open is published.
+//     and the others close. A replica whose own open time ends before the
+//     close's message reaches it asks for the lease and is answered with
+//     the close, so it closes rather than probe the healthy dependency
+//     again. When a probe fails, its open is published.
 //
 // The slack on the number of probes: a replica that probes without the
 // lease — Redis unreachable, or the lease's answer later than
@@ -113,6 +116,7 @@
 //
 //	{ns}:open            sorted set: breaker name → when it is open until (Redis time, ms)
 //	{ns}:version         hash: breaker name → the version of its state (Redis time, ms)
+//	{ns}:closed          hash: breaker name → the version of its last close
 //	{ns}:probe:<name>    string with a TTL: the replica that holds the probe lease
 //	{ns}:changes         pub/sub channel: "open <version> <ms left> <replica> <name>", "close <version> <replica> <name>"
 //

@@ -132,7 +132,7 @@ func (c Config) withDefaults() (Config, error) {
 // fleet's open breakers, the probe lease of the breaker name, and the
 // channel of changes. They share the hash tag {namespace}, so that in a
 // Redis Cluster they live on one node and scripts may use them together;
-// so does the hash of versions, {namespace}:version.
+// so do the hashes of versions, {namespace}:version and {namespace}:closed.
 func Keys(namespace, name string) (open, lease, channel string) {
 	tag := tag(namespace)
 	return tag + ":open", tag + ":probe:" + name, tag + ":changes"
@@ -151,11 +151,11 @@ func tag(namespace string) string {
 // link's own goroutines, which Close stops. Make one with New: the zero
 // Link shares nothing, and set on a registry leaves its breakers local.
 type Link struct {
-	client                       redis.UniversalClient
-	reg                          *breaker.Registry
-	cfg                          Config
-	openKey, versionKey, channel string
-	m                            *metrics
+	client                                  redis.UniversalClient
+	reg                                     *breaker.Registry
+	cfg                                     Config
+	openKey, versionKey, closedKey, channel string
+	m                                       *metrics
 
 	mu      sync.Mutex // guards entries, fleet, dirty and the lease checks below
 	entries map[string]*entry
@@ -205,6 +205,7 @@ type entry struct {
 	until    time.Time // when open
 	forced   bool      // the last change came from another replica
 	at       time.Time // when the last change happened
+	openedAt time.Time // when it last opened
 	leaseTTL time.Duration
 
 	send      op        // a change to publish
@@ -288,6 +289,7 @@ func New(client redis.UniversalClient, reg *breaker.Registry, cfg Config) (*Link
 	}
 	l.openKey, _, l.channel = Keys(cfg.Namespace, "")
 	l.versionKey = tag(cfg.Namespace) + ":version"
+	l.closedKey = tag(cfg.Namespace) + ":closed"
 	if err := reg.SetLink(l); err != nil {
 		cancel()
 		return nil, fmt.Errorf("redisbreaker: %w", err)
@@ -470,6 +472,9 @@ func (l *Link) Changed(c breaker.Change) {
 		l.entries[c.Name] = e
 	}
 	e.state, e.until, e.forced, e.at = c.To, c.Until, c.Forced, c.At
+	if c.To == breaker.Open {
+		e.openedAt = c.At
+	}
 	if c.To != breaker.HalfOpen {
 		e.lease = leaseNone
 		e.answer(false)

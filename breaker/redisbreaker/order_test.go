@@ -1,12 +1,13 @@
 package redisbreaker_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
-	"io"
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,15 +19,18 @@ import (
 
 // holdProxy forwards TCP connections to a server; while held, what the
 // clients send waits in the proxy, as on a slow path to Redis, and what
-// the server sends still flows.
+// the server sends still flows. While messages are held, what the server
+// sends on a connection that subscribed waits instead: published changes
+// are late, and commands are answered at once.
 type holdProxy struct {
-	ln     net.Listener
-	target string
-	mu     sync.Mutex
-	held   bool
-	cond   *sync.Cond
-	conns  []net.Conn
-	wg     sync.WaitGroup
+	ln           net.Listener
+	target       string
+	mu           sync.Mutex
+	held         bool
+	heldMessages bool
+	cond         *sync.Cond
+	conns        []net.Conn
+	wg           sync.WaitGroup
 }
 
 func newHoldProxy(t *testing.T, target string) *holdProxy {
@@ -57,11 +61,34 @@ func (p *holdProxy) accept() {
 		p.mu.Lock()
 		p.conns = append(p.conns, c, s)
 		p.mu.Unlock()
-		p.wg.Go(func() { io.Copy(c, s); c.Close() })
+		var subscribed atomic.Bool
+		p.wg.Go(func() {
+			buf := make([]byte, 32<<10)
+			for {
+				n, err := s.Read(buf)
+				p.mu.Lock()
+				for p.heldMessages && subscribed.Load() {
+					p.cond.Wait()
+				}
+				p.mu.Unlock()
+				if n > 0 {
+					if _, werr := c.Write(buf[:n]); werr != nil {
+						break
+					}
+				}
+				if err != nil {
+					break
+				}
+			}
+			c.Close()
+		})
 		p.wg.Go(func() {
 			buf := make([]byte, 32<<10)
 			for {
 				n, err := c.Read(buf)
+				if bytes.Contains(bytes.ToLower(buf[:n]), []byte("subscribe")) {
+					subscribed.Store(true)
+				}
 				p.mu.Lock()
 				for p.held {
 					p.cond.Wait()
@@ -88,8 +115,16 @@ func (p *holdProxy) hold(on bool) {
 	p.cond.Broadcast()
 }
 
+func (p *holdProxy) holdMessages(on bool) {
+	p.mu.Lock()
+	p.heldMessages = on
+	p.mu.Unlock()
+	p.cond.Broadcast()
+}
+
 func (p *holdProxy) close() {
 	p.hold(false)
+	p.holdMessages(false)
 	p.ln.Close()
 	p.mu.Lock()
 	for _, c := range p.conns {
@@ -163,6 +198,67 @@ func TestLateCloseLosesToNewerOpen(t *testing.T) {
 	if got := strings.Join(states, " "); got != "open half-open open" {
 		t.Errorf("B went %s, want open half-open open", got)
 	}
+}
+
+// A replica whose open period ends after the fleet closed, but before the
+// close's message reaches it, does not probe the healthy upstream again:
+// the lease's answer says the fleet closed, and the replica follows. The
+// fleet probes HalfOpenProbes times in all.
+func TestReplicaThatMissedTheCloseDoesNotProbe(t *testing.T) {
+	srv := startRedis(t)
+	proxy := newHoldProxy(t, srv.Addr)
+	rdbX := redis.NewClient(&redis.Options{Addr: proxy.Addr(), DialTimeout: clientTimeout, ReadTimeout: clientTimeout, WriteTimeout: clientTimeout})
+	const open = 300 * time.Millisecond
+	lcfg := redisbreaker.Config{LeaseTTL: open}
+	a := newReplica(t, "a", srv, lcfg, fleetConfig, nil)
+	x := newReplicaClient(t, "x", rdbX, lcfg, fleetConfig, nil)
+	connected(t, a, x)
+	cfg := breaker.Config{Name: "db", ConsecutiveFailures: 1, OpenTimeout: open, Jitter: -1, HalfOpenProbes: 1, ProbeTimeout: time.Second}
+	ba, _ := breaker.New[int](cfg)
+	var seenX stateLog
+	cfg.OnStateChange = seenX.record
+	bx, _ := breaker.New[int](cfg)
+	a.reg.Add(ba)
+	x.reg.Add(bx)
+	ctx := context.Background()
+	var probes atomic.Int64
+	probe := func(ctx context.Context) (int, error) {
+		if _, ok := ctx.Deadline(); ok { // ProbeTimeout's: a half-open probe
+			probes.Add(1)
+		}
+		return 1, nil
+	}
+
+	ba.Execute(ctx, func(context.Context) (int, error) { return 0, errDown })
+	eventually(t, 5*time.Second, "X opens with A", func() bool { return bx.State() == breaker.Open })
+	proxy.holdMessages(true)
+	eventually(t, 5*time.Second, "A probes and closes", func() bool {
+		ba.Execute(ctx, probe)
+		return ba.State() == breaker.Closed
+	})
+	openKey, _, _ := redisbreaker.Keys("test:"+t.Name(), "")
+	eventually(t, 5*time.Second, "A's close is in Redis", func() bool {
+		return errors.Is(srv.Client(t).ZScore(ctx, openKey, "db").Err(), redis.Nil)
+	})
+	// X's open period has ended too; its calls ask for the lease, which
+	// A holds for LeaseTTL and which then lapses.
+	eventually(t, 5*time.Second, "X closes", func() bool {
+		bx.Execute(ctx, probe)
+		return bx.State() == breaker.Closed
+	})
+	if n := probes.Load(); n != 1 {
+		t.Errorf("the fleet probed %d times, want 1 (HalfOpenProbes): X probed after the fleet closed", n)
+	}
+	proxy.holdMessages(false)
+	time.Sleep(100 * time.Millisecond) // the held close arrives: an old change for X
+	if s := bx.State(); s != breaker.Closed {
+		t.Errorf("X after the held close arrived: %v, want closed", s)
+	}
+	var states []string
+	for _, c := range seenX.list() {
+		states = append(states, c.to.String())
+	}
+	t.Logf("X went %s", strings.Join(states, " "))
 }
 
 // A time left read from Redis at connect is held to the same bound as a

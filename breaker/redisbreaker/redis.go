@@ -52,9 +52,11 @@ redis.call('PEXPIRE', KEYS[2], math.max(tonumber(ARGV[7]), tonumber(last[2]) - n
 redis.call('PUBLISH', ARGV[5], 'open ' .. string.format('%d', v) .. ' ' .. string.format('%d', u - now) .. ' ' .. ARGV[6] .. ' ' .. ARGV[1])
 return {1, now, v, u - now}`)
 
-	// closeScript forgets that breaker ARGV[1] is open and publishes its
-	// close. The probe lease is left to expire: a replica that has not
-	// heard the close yet must not take it and probe again.
+	// closeScript forgets that breaker ARGV[1] is open, notes the close's
+	// version in {ns}:closed and publishes the close. The probe lease is
+	// left to expire, and a lease asked for after it is answered with the
+	// close: a replica that has not heard the close yet must not probe
+	// again.
 	closeScript = redis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -69,21 +71,31 @@ end
 local v = math.max(cur + 1, math.min(tonumber(ARGV[2]), now))
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[1], string.format('%d', v))
-redis.call('PEXPIRE', KEYS[2], math.max(tonumber(ARGV[6]), redis.call('PTTL', KEYS[1])))
+redis.call('HSET', KEYS[3], ARGV[1], string.format('%d', v))
+local keep = math.max(tonumber(ARGV[6]), redis.call('PTTL', KEYS[1]))
+redis.call('PEXPIRE', KEYS[2], keep)
+redis.call('PEXPIRE', KEYS[3], keep)
 redis.call('PUBLISH', ARGV[4], 'close ' .. string.format('%d', v) .. ' ' .. ARGV[5] .. ' ' .. ARGV[1])
 return {1, now, v, 0}`)
 
 	// leaseScript answers whether replica ARGV[2] may probe breaker
 	// ARGV[1] for ARGV[3] ms: {0, now, ms} while the fleet has it open
-	// that much longer, {1, now, ms} when the lease is (still) this
-	// replica's, {2, now, ms} while another replica holds it that much
-	// longer, and {3, now, 0} after the deadline ARGV[4], taking nothing.
+	// that much longer, {4, now, version} when the fleet's last change is
+	// a close newer than ARGV[5] (the newest version the replica knows,
+	// or the time of its own open), {1, now, ms} when the lease is
+	// (still) this replica's, {2, now, ms} while another replica holds it
+	// that much longer, and {3, now, 0} after the deadline ARGV[4],
+	// taking nothing.
 	leaseScript = redis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 if now > tonumber(ARGV[4]) then return {3, now, 0} end
 local u = redis.call('ZSCORE', KEYS[2], ARGV[1])
 if u and tonumber(u) > now then return {0, now, tonumber(u) - now} end
+local c = redis.call('HGET', KEYS[4], ARGV[1])
+if c and tonumber(c) > tonumber(ARGV[5]) and c == redis.call('HGET', KEYS[3], ARGV[1]) then
+  return {4, now, tonumber(c)}
+end
 local v = redis.call('GET', KEYS[1])
 if (not v) or v == ARGV[2] then
   redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
@@ -483,6 +495,7 @@ type job struct {
 	until time.Time
 	at    time.Time
 	ttl   time.Duration // of a lease
+	since int64         // of a lease: the newest version the replica knows of the breaker, or when it opened, in Redis's time
 	cmd   *redis.Cmd
 }
 
@@ -508,7 +521,8 @@ func (l *Link) flush(ctx context.Context) error {
 		}
 		e.send = opNone
 		if e.lease == leaseWanted {
-			jobs = append(jobs, job{name: name, ttl: e.leaseTTL})
+			since := max(l.fleet[name].version, l.redisTime(e.openedAt))
+			jobs = append(jobs, job{name: name, ttl: e.leaseTTL, since: since})
 			e.lease = leaseAsked
 		}
 	}
@@ -528,14 +542,14 @@ func (l *Link) flush(ctx context.Context) error {
 			left := j.until.Sub(now).Milliseconds()
 			j.cmd = openScript.Eval(ctx, pipe, []string{l.openKey, l.versionKey}, j.name, left, l.redisTime(j.at), deadline, l.channel, l.cfg.Replica, keep)
 		case opClose:
-			j.cmd = closeScript.Eval(ctx, pipe, []string{l.openKey, l.versionKey}, j.name, l.redisTime(j.at), deadline, l.channel, l.cfg.Replica, keep)
+			j.cmd = closeScript.Eval(ctx, pipe, []string{l.openKey, l.versionKey, l.closedKey}, j.name, l.redisTime(j.at), deadline, l.channel, l.cfg.Replica, keep)
 		default:
 			_, lease, _ := Keys(l.cfg.Namespace, j.name)
 			ttl := j.ttl
 			if ttl <= 0 {
 				ttl = l.cfg.LeaseTTL
 			}
-			j.cmd = leaseScript.Eval(ctx, pipe, []string{lease, l.openKey}, j.name, l.cfg.Replica, max(ttl.Milliseconds(), 1), deadline)
+			j.cmd = leaseScript.Eval(ctx, pipe, []string{lease, l.openKey, l.versionKey, l.closedKey}, j.name, l.cfg.Replica, max(ttl.Milliseconds(), 1), deadline, j.since)
 		}
 	}
 	err := l.roundTrip(ctx, func(ctx context.Context) error {
@@ -605,18 +619,26 @@ func (l *Link) follow(name string, version int64, until time.Time) {
 func (l *Link) leased(j job, res []int64, sent, answered time.Time) {
 	left := time.Duration(res[2]) * time.Millisecond
 	var forceUntil time.Time
+	var closed int64
+	var later chan bool // answered once the breaker is forced
 	l.mu.Lock()
 	e := l.entries[j.name]
 	switch {
 	case e == nil:
 	case e.lease != leaseAsked:
 		e.answer(false)
-	case res[0] == 0: // the fleet has it open longer: this replica's clock ran ahead
+	case res[0] == 4 && res[2] > 0: // the fleet closed, and this replica has not heard yet
+		closed = res[2]
+		// Refused until the close is applied, which makes the lease moot.
+		e.lease, e.leaseAt = leaseRefused, answered.Add(l.cfg.Timeout)
+		later, e.waiter = e.waiter, nil
+	case res[0] == 0 && validLeft(res[2]): // the fleet has it open longer: this replica's clock ran ahead
+		forceUntil = answered.Add(left)
+		e.lease, e.leaseAt = leaseRefused, forceUntil
+		later, e.waiter = e.waiter, nil
+	case res[0] == 0, res[0] == 4:
 		e.lease = leaseNone
 		e.answer(false)
-		if validLeft(res[2]) {
-			forceUntil = answered.Add(left)
-		}
 	case res[0] == 1: // counted from the request, so that it ends before Redis's
 		e.lease, e.leaseAt = leaseHeld, sent.Add(left)
 		e.answer(true)
@@ -634,8 +656,17 @@ func (l *Link) leased(j job, res []int64, sent, answered time.Time) {
 		}
 	}
 	l.mu.Unlock()
+	// The breaker is forced before the call that asked is told not to
+	// probe: the calls after it go to the new state. Told first, the next
+	// call could probe on the old one, where it counts for nothing.
 	if !forceUntil.IsZero() {
 		l.reg.ForceOpen(j.name, forceUntil)
+	}
+	if closed != 0 {
+		l.follow(j.name, closed, time.Time{})
+	}
+	if later != nil {
+		later <- false // one slot, one answer
 	}
 }
 
