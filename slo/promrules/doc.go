@@ -111,7 +111,9 @@
 //	or … (the next tier)
 //
 // so that Alertmanager sees one alert per firing tier, labelled as if
-// each tier had its own rule. Prometheus and promtool parse every label
+// each tier had its own rule. When Config.Severity maps a tier's severity
+// to another label (page to critical), the tier's own severity is set too,
+// as slo_severity="page": the deploy gate reads it. Prometheus and promtool parse every label
 // and annotation of an alerting rule as a template each time they load
 // the file, so the labels set in the expression keep a file of a thousand
 // SLOs as quick to check and load as sloth's. When the tiers' For differ,

@@ -109,7 +109,10 @@ type Config struct {
 	// Severity maps a tier's severity to the severity label its alert
 	// carries, such as slo.Page to "critical". Its keys are slo.Page and
 	// slo.Ticket; Write refuses any other key, and an empty label. A
-	// severity not in the map is its own label.
+	// severity not in the map is its own label. An alert whose severity
+	// is mapped to another label carries the tier's own severity too, as
+	// SeverityLabel ("page" or "ticket"), so that a reader of ALERTS (the
+	// deploy gate among them) knows the tier without knowing the map.
 	Severity map[slo.Severity]string
 	// NoDataFor is how long the series of an SLO's events must be absent
 	// before NoDataAlert fires. Zero means DefaultNoDataFor.
@@ -375,8 +378,12 @@ func newPlan(s SLO) (plan, error) {
 	return p, nil
 }
 
+// SeverityLabel is the label of an alert's tier severity, "page" or
+// "ticket", set when Config.Severity maps it to another severity label.
+const SeverityLabel = "slo_severity"
+
 // reserved are the labels the rules set, and the alert's name.
-var reserved = []string{"slo", "severity", "long_window", "short_window", "target", "window", "alertname"}
+var reserved = []string{"slo", "severity", SeverityLabel, "long_window", "short_window", "target", "window", "alertname"}
 
 func wholeSeconds(d time.Duration) bool { return d > 0 && d%time.Second == 0 }
 
@@ -534,7 +541,7 @@ func (p *plan) group(cfg Config) group {
 	g.Rules = append(g.Rules, rule{
 		Alert: NoDataAlert,
 		// Its severity set in the expression, as the burn alert's.
-		Expr:   setLabel(expr, "severity", severity(cfg, sev)),
+		Expr:   noDataSeverity(setLabel(expr, "severity", severity(cfg, sev)), cfg, sev),
 		For:    Duration(noDataFor),
 		Labels: p.alertLabels(),
 		Annotations: p.annotations(
@@ -551,6 +558,15 @@ func (p *plan) group(cfg Config) group {
 func OmittedNote(name string, ot slo.OmittedTier) string {
 	return fmt.Sprintf("SLO %s: the default %s tier over %s (short window %s) is left out: %s",
 		name, ot.Tier.Severity, Duration(ot.Tier.Long), Duration(ot.Tier.ShortWindow()), ot.Reason)
+}
+
+// noDataSeverity sets SeverityLabel on expr when sev is mapped to
+// another label.
+func noDataSeverity(expr string, cfg Config, sev slo.Severity) string {
+	if severity(cfg, sev) != string(sev) {
+		return setLabel(expr, SeverityLabel, string(sev))
+	}
+	return expr
 }
 
 func severity(cfg Config, s slo.Severity) string {
@@ -629,6 +645,9 @@ func (p *plan) burnAlert(cfg Config, tiers []slo.Tier, ruleLabels bool) rule {
 			" and " + p.selector(ErrorRatio+short) + " / " + budget + " > " + num(threshold)
 		if !ruleLabels {
 			expr = setLabel(setLabel(setLabel(expr, "short_window", short), "long_window", long), "severity", sev)
+			if sev != string(t.Severity) {
+				expr = setLabel(expr, SeverityLabel, string(t.Severity))
+			}
 		}
 		exprs = append(exprs, expr)
 		says = append(says, fmt.Sprintf("%s %s times over %s and %s (%.3g%% of the budget within %s, all of it within %s)",
@@ -651,6 +670,9 @@ func (p *plan) burnAlert(cfg Config, tiers []slo.Tier, ruleLabels bool) rule {
 	if ruleLabels {
 		t := tiers[0]
 		r.Labels["severity"] = literal(severity(cfg, t.Severity))
+		if r.Labels["severity"] != string(t.Severity) {
+			r.Labels[SeverityLabel] = string(t.Severity)
+		}
 		r.Labels["long_window"], r.Labels["short_window"] = Duration(t.Long), Duration(t.ShortWindow())
 	}
 	if f := tiers[0].For; f > 0 {
