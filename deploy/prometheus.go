@@ -129,21 +129,30 @@ func FetchPrometheusSLOStatus(ctx context.Context, client *http.Client, src Prom
 	}
 
 	var out []slo.TrackerStatus
+	services := map[string]bool{}
+	for _, info := range infos {
+		services[info.Metric["service"]] = true
+	}
 	for _, info := range infos {
 		base := info.labels("__name__", "target", "window")
-		// service and owner label the info series alone, unless the
-		// SLO's labels hold them too.
-		match := info.labels("__name__", "target", "window", "service", "owner")
+		if len(services) > 1 {
+			// SLOs of this name in several services: each status is
+			// named with its service.
+			delete(base, "service")
+		}
+		// owner labels the info series alone, unless the SLO's labels
+		// hold it too; service labels every series.
+		match := info.labels("__name__", "target", "window", "owner")
 		o, err := info.objective(src.SLO)
 		if err != nil {
 			return nil, fmt.Errorf("deploy: Prometheus %s: %s: %w", q.shown, promInfo, err)
 		}
 		// The groups: every budget series of this info's SLO.
-		var groups []map[string]string
-		for _, s := range series {
-			if s.Metric["__name__"] == promBudgetRemaining && s.matches(match, true) {
-				groups = append(groups, s.labels("__name__"))
-			}
+		groups := budgetGroups(series, match)
+		if _, ok := match["service"]; ok && len(groups) == 0 {
+			// Rules written when service labelled the info series alone.
+			delete(match, "service")
+			groups = budgetGroups(series, match)
 		}
 		if len(groups) == 0 {
 			groups = append(groups, match)
@@ -154,6 +163,17 @@ func FetchPrometheusSLOStatus(ctx context.Context, client *http.Client, src Prom
 	}
 	slices.SortStableFunc(out, func(a, b slo.TrackerStatus) int { return strings.Compare(a.Objective, b.Objective) })
 	return out, nil
+}
+
+// budgetGroups are the labels of every budget series that matches match.
+func budgetGroups(series []promSample, match map[string]string) []map[string]string {
+	var groups []map[string]string
+	for _, s := range series {
+		if s.Metric["__name__"] == promBudgetRemaining && s.matches(match, true) {
+			groups = append(groups, s.labels("__name__"))
+		}
+	}
+	return groups
 }
 
 // tierSeverity is the tier severity of a firing alert with labels m: its

@@ -34,15 +34,20 @@ func tool(t *testing.T, name string) string {
 
 func writeRules(t *testing.T, dir string, cfg promrules.Config, slos ...promrules.SLO) string {
 	t.Helper()
+	path := filepath.Join(dir, "rules.yaml")
+	writeRulesFile(t, path, cfg, slos...)
+	return path
+}
+
+func writeRulesFile(t *testing.T, path string, cfg promrules.Config, slos ...promrules.SLO) {
+	t.Helper()
 	var buf bytes.Buffer
 	if err := promrules.Write(&buf, cfg, slos...); err != nil {
 		t.Fatalf("Write: %v", err)
 	}
-	path := filepath.Join(dir, "rules.yaml")
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return path
 }
 
 func run(t *testing.T, bin string, args ...string) string {
