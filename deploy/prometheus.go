@@ -25,6 +25,7 @@ const (
 	promBudgetRemaining = "runkit:slo_budget_remaining:ratio"
 	promInfo            = "runkit:slo_info"
 	promBurnAlert       = "SLOErrorBudgetBurn"
+	promSeverityLabel   = "slo_severity"
 )
 
 // PrometheusSource says which SLO FetchPrometheusSLOStatus reads from
@@ -52,8 +53,11 @@ type PrometheusSource struct {
 	Password Secret
 	// Severity is the promrules.Config.Severity the rules were written
 	// with, so that an alert labelled severity="critical" reads as the
-	// page tier it is. Nil means every severity label is its own tier
-	// severity: "page" and "ticket".
+	// page tier it is. Rules that map a severity label their alerts with
+	// the tier's own severity too (slo_severity), which is read first, so
+	// Severity is needed only for rules written without it. Nil means
+	// every severity label is its own tier severity: "page" and "ticket".
+	// An alert whose tier is neither reads as a page.
 	Severity map[slo.Severity]string
 }
 
@@ -70,8 +74,9 @@ type PrometheusSource struct {
 // the budget remaining (runkit:slo_budget_remaining:ratio), the recent
 // burn rate over the shortest long window of slo.DefaultPolicyFor's tiers
 // when the rules record it (else over the window), and each firing
-// SLOErrorBudgetBurn alert as a firing tier, with its severity read back
-// through Severity. Tiers that do not fire are not listed. The counts
+// SLOErrorBudgetBurn alert as a firing tier, with its windows and burn
+// rates, and its severity: the alert's slo_severity, else its severity
+// read back through Severity, else page. Tiers that do not fire are not listed. The counts
 // (Good, Total, AllowedBad) are not recorded and read zero. The window
 // is judged on the events Prometheus holds, as a window observed whole
 // (ObservedShare 1).
@@ -124,21 +129,30 @@ func FetchPrometheusSLOStatus(ctx context.Context, client *http.Client, src Prom
 	}
 
 	var out []slo.TrackerStatus
+	services := map[string]bool{}
+	for _, info := range infos {
+		services[info.Metric["service"]] = true
+	}
 	for _, info := range infos {
 		base := info.labels("__name__", "target", "window")
-		// service and owner label the info series alone, unless the
-		// SLO's labels hold them too.
-		match := info.labels("__name__", "target", "window", "service", "owner")
+		if len(services) > 1 {
+			// SLOs of this name in several services: each status is
+			// named with its service.
+			delete(base, "service")
+		}
+		// owner labels the info series alone, unless the SLO's labels
+		// hold it too; service labels every series.
+		match := info.labels("__name__", "target", "window", "owner")
 		o, err := info.objective(src.SLO)
 		if err != nil {
 			return nil, fmt.Errorf("deploy: Prometheus %s: %s: %w", q.shown, promInfo, err)
 		}
 		// The groups: every budget series of this info's SLO.
-		var groups []map[string]string
-		for _, s := range series {
-			if s.Metric["__name__"] == promBudgetRemaining && s.matches(match, true) {
-				groups = append(groups, s.labels("__name__"))
-			}
+		groups := budgetGroups(series, match)
+		if _, ok := match["service"]; ok && len(groups) == 0 {
+			// Rules written when service labelled the info series alone.
+			delete(match, "service")
+			groups = budgetGroups(series, match)
 		}
 		if len(groups) == 0 {
 			groups = append(groups, match)
@@ -149,6 +163,38 @@ func FetchPrometheusSLOStatus(ctx context.Context, client *http.Client, src Prom
 	}
 	slices.SortStableFunc(out, func(a, b slo.TrackerStatus) int { return strings.Compare(a.Objective, b.Objective) })
 	return out, nil
+}
+
+// budgetGroups are the labels of every budget series that matches match.
+func budgetGroups(series []promSample, match map[string]string) []map[string]string {
+	var groups []map[string]string
+	for _, s := range series {
+		if s.Metric["__name__"] == promBudgetRemaining && s.matches(match, true) {
+			groups = append(groups, s.labels("__name__"))
+		}
+	}
+	return groups
+}
+
+// tierSeverity is the tier severity of a firing alert with labels m: its
+// slo_severity (promrules.SeverityLabel), set when the rules mapped the
+// severity to another label; else its severity, read back through
+// severity. An alert the gate cannot place is a page (known false): the
+// gate fails closed.
+func tierSeverity(m map[string]string, severity map[slo.Severity]string) (sev slo.Severity, known bool) {
+	if s := slo.Severity(m[promSeverityLabel]); s == slo.Page || s == slo.Ticket {
+		return s, true
+	}
+	label := m["severity"]
+	for sev, l := range severity {
+		if l == label {
+			return sev, true
+		}
+	}
+	if s := slo.Severity(label); s == slo.Page || s == slo.Ticket {
+		return s, true
+	}
+	return slo.Page, false
 }
 
 // promStatus is the status of one group of an SLO's series, labelled g.
@@ -213,24 +259,29 @@ func promStatus(o slo.Objective, at time.Time, base, g map[string]string, series
 		if !a.matches(g, true) {
 			continue
 		}
-		t := slo.TierResult{Tier: slo.Tier{Severity: slo.Severity(a.Metric["severity"])}, Firing: true,
-			Reason: "its " + promBurnAlert + " alert fires in Prometheus"}
-		for sev, label := range severity {
-			if label == a.Metric["severity"] {
-				t.Tier.Severity = sev
-			}
-		}
+		t := slo.TierResult{Firing: true, Reason: "its " + promBurnAlert + " alert fires in Prometheus"}
+		var burns []string
 		if d, err := slo.ParseDuration(a.Metric["long_window"]); err == nil {
 			t.Tier.Long = d
 			if r, ok := value(promErrorRatio + a.Metric["long_window"]); ok {
 				t.LongBurn = r / budget
+				burns = append(burns, fmt.Sprintf("%.3g over %s", t.LongBurn, a.Metric["long_window"]))
 			}
 		}
 		if d, err := slo.ParseDuration(a.Metric["short_window"]); err == nil {
 			t.Tier.Short = d
 			if r, ok := value(promErrorRatio + a.Metric["short_window"]); ok {
 				t.ShortBurn = r / budget
+				burns = append(burns, fmt.Sprintf("%.3g over %s", t.ShortBurn, a.Metric["short_window"]))
 			}
+		}
+		if len(burns) > 0 {
+			t.Reason += ": burn rate " + strings.Join(burns, " and ")
+		}
+		sev, known := tierSeverity(a.Metric, severity)
+		t.Tier.Severity = sev
+		if !known {
+			t.Reason += fmt.Sprintf("; its severity %q is neither page nor ticket, nor mapped to one: read as a page", a.Metric["severity"])
 		}
 		s.Tiers = append(s.Tiers, t)
 	}

@@ -26,8 +26,8 @@ func fleetSLOs() []promtest.FleetSLO {
 		return slo.Objective{Name: name, Target: target, Window: slo.Rolling(30 * day)}
 	}
 	return []promtest.FleetSLO{
-		// The info series of checkout alone is labelled service and
-		// owner; cart's labels hold its service, on every series.
+		// The info series of checkout alone is labelled owner; its
+		// Service labels every series, as cart's Labels do.
 		{SLO: promrules.SLO{Objective: obj("checkout", 0.999), Labels: map[string]string{"team": "payments"}, Service: "shop", Owner: "payments"}, ErrorRate: []float64{0.0002, 0.0006}},
 		{SLO: promrules.SLO{Objective: obj("cart", 0.999), Labels: map[string]string{"service": "shop"}, Service: "shop"}, ErrorRate: []float64{0.001, 0.0025}},
 		{SLO: promrules.SLO{Objective: obj("search", 0.99)}, ErrorRate: []float64{0.005, 0.005}, Spike: 0.3, SpikeFor: 90 * time.Minute},
@@ -70,6 +70,48 @@ func TestFetchPrometheusSLOStatusKept(t *testing.T) {
 	st, err := deploy.FetchPrometheusSLOStatus(ctx, nil, src)
 	if err != nil || len(st) != 1 || st[0].Objective != `regions{instance="b"}` {
 		t.Errorf("instance=b: %+v, %v", st, err)
+	}
+}
+
+// Two services each have an SLO named availability: their series keep
+// apart, each is a status named with its service, and Labels selects one.
+func TestFetchPrometheusSLOStatusTwoServices(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Prometheus")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	o := slo.Objective{Name: "availability", Target: 0.999, Window: slo.Rolling(30 * day)}
+	fleet := promtest.StartFleet(t, ctx, promrules.Config{},
+		promtest.FleetSLO{SLO: promrules.SLO{Objective: o, Service: "cart", Source: promrules.Events{Matchers: `job="cart"`}}, ErrorRate: []float64{0.01}},
+		promtest.FleetSLO{SLO: promrules.SLO{Objective: o, Service: "search", Source: promrules.Events{Matchers: `job="search"`}}, ErrorRate: []float64{0.0002}},
+	)
+	src := deploy.PrometheusSource{URL: fleet.URL, SLO: "availability"}
+	var st []slo.TrackerStatus
+	if !promtest.Until(ctx, func() bool {
+		var err error
+		st, err = deploy.FetchPrometheusSLOStatus(ctx, nil, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(st) == 2 && !st[0].NoData && !st[1].NoData
+	}) {
+		t.Fatalf("statuses %+v", st)
+	}
+	for i, want := range []struct {
+		name string
+		rule deploy.Rule
+		rate float64
+	}{{`availability{service="cart"}`, deploy.RuleBudgetSpent, 0.01}, {`availability{service="search"}`, deploy.RuleWithinBudget, 0.0002}} {
+		d := (deploy.Gate{}).Decide(deploy.Request{}, st[i])
+		if st[i].Objective != want.name || d.Rule != want.rule || rel(st[i].ErrorRate, want.rate) > 1e-3 {
+			t.Errorf("status %d: %s, %v, error rate %v; want %s, %v, %v", i, st[i].Objective, d.Rule, st[i].ErrorRate, want.name, want.rule, want.rate)
+		}
+	}
+	src.Labels = map[string]string{"service": "search"}
+	st, err := deploy.FetchPrometheusSLOStatus(ctx, nil, src)
+	if err != nil || len(st) != 1 || st[0].Objective != "availability" || rel(st[0].ErrorRate, 0.0002) > 1e-3 {
+		t.Errorf("service=search: %+v, %v; want one status, its error rate 0.0002", st, err)
 	}
 }
 

@@ -3,6 +3,7 @@ package main
 //lint:file-ignore SA1019 The SDK deprecates its dashboard package, the classic JSON model, for dashboardv2, the schema of Grafana 12's dynamic dashboards; provisioning and import read the classic model.
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"regexp"
@@ -206,10 +207,15 @@ func (p *sloPanels) rowTitle() string {
 	return fmt.Sprintf("%s: %s over %s", o.Name, targetPercent(o.Target), promrules.Duration(o.Window.Rolling))
 }
 
-// selector selects the SLO's series of name while the slo variable
-// chooses the SLO.
+// selector selects the SLO's series of name, of its service (which
+// labels every series the rules record), while the slo variable chooses
+// the SLO.
 func (p *sloPanels) selector(name string, extra ...string) string {
-	ms := append([]string{"slo=" + strconv.Quote(p.s.Objective.Name), `slo=~"$` + sloVar + `"`}, extra...)
+	ms := []string{"slo=" + strconv.Quote(p.s.Objective.Name), `slo=~"$` + sloVar + `"`}
+	if service := cmp.Or(p.s.Labels["service"], p.s.Service); service != "" {
+		ms = append(ms, "service="+strconv.Quote(service))
+	}
+	ms = append(ms, extra...)
 	return name + "{" + strings.Join(ms, ",") + "}"
 }
 

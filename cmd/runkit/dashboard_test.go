@@ -42,6 +42,7 @@ kind: SLO
 metadata:
   name: checkout
 spec:
+  service: shop
   indicator:
     metadata:
       name: checkout-errors

@@ -38,7 +38,9 @@ over the whole window Prometheus holds, rather than from one replica's
 /slo: --slo names each objective (repeatable), --label selects among its
 series (team=payments, or a label the rules keep, region=eu; every value
 kept is an objective of its own otherwise), and --severity is the mapping
-the rules were written with (page=critical). For a Prometheus behind a
+the rules were written with (page=critical), needed only for rules written
+before their alerts carried slo_severity: an alert whose tier the gate
+cannot tell reads as a page. For a Prometheus behind a
 proxy: --bearer-token-file or --bearer-token-env (the name of a variable
 holding the token), --basic-auth-user with --basic-auth-password-file or
 --basic-auth-password-env, and --ca-file for a certificate authority of

@@ -97,7 +97,9 @@ func TestPrometheusSource(t *testing.T) {
 	}{
 		{"within budget", nil, []string{"deploy", "gate", "--prometheus", fleet.URL, "--slo", "checkout"}, 0, "deploy allowed (within-budget)"},
 		{"page firing", nil, []string{"deploy", "gate", "--prometheus", fleet.URL, "--slo", "checkout", "--slo", "search", "--severity", "page=critical"}, 2, "deploy refused (page-firing)"},
-		{"severity unmapped", nil, []string{"deploy", "gate", "--prometheus", fleet.URL, "--slo", "search"}, 0, "deploy allowed (within-budget)"},
+		// The rules label a mapped severity's alerts with the tier's
+		// own, slo_severity: the gate needs no --severity to see the page.
+		{"severity mapped in the rules", nil, []string{"deploy", "gate", "--prometheus", fleet.URL, "--slo", "search"}, 2, "deploy refused (page-firing)"},
 		{"no data", nil, []string{"deploy", "gate", "--prometheus", fleet.URL, "--slo", "quiet"}, 2, "deploy refused (no-data)"},
 		{"no such SLO", nil, []string{"deploy", "gate", "--prometheus", fleet.URL, "--slo", "chekout"}, 3, "rules are not loaded there"},
 		{"label selecting nothing", nil, []string{"deploy", "gate", "--prometheus", fleet.URL, "--slo", "checkout", "--label", "region=nowhere"}, 2, "deploy refused (no-data)"},

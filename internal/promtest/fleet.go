@@ -35,7 +35,8 @@ type Fleet struct {
 	// started; the first is 29 days before it, so each SLO's 30-day
 	// window holds every event of the history for a day.
 	End time.Time
-	// Good and Total are each SLO's events over the history, by name.
+	// Good and Total are each SLO's events over the history, by name
+	// (an SLO of one name in two services counts both).
 	Good, Total map[string]int64
 }
 
@@ -67,6 +68,11 @@ func StartFleet(t testing.TB, ctx context.Context, cfg promrules.Config, slos ..
 				Labels: map[string]string{"slo": name, "outcome": "good", "instance": instance}}
 			bad := good
 			bad.Labels = map[string]string{"slo": name, "outcome": "bad", "instance": instance}
+			if s.SLO.Service != "" {
+				// The service's own scrape job: an SLO of the same name
+				// in another service reads its own counters.
+				good.Labels["job"], bad.Labels["job"] = s.SLO.Service, s.SLO.Service
+			}
 			g, b := 1e6, 1e4
 			var carry float64
 			// The events of each Step, at the Step's end.
@@ -119,14 +125,17 @@ func StartFleet(t testing.TB, ctx context.Context, cfg promrules.Config, slos ..
 }
 
 // stepSeries are one replica's recorded events of each Step, labelled as
-// the rules label them: slo, the SLO's Labels, and instance when it is
-// kept.
+// the rules label them: slo, the SLO's Labels, its service, and instance
+// when it is kept.
 func stepSeries(s promrules.SLO, instance string, bad, total map[time.Time]float64) []Counter {
 	labels := maps.Clone(s.Labels)
 	if labels == nil {
 		labels = map[string]string{}
 	}
 	labels["slo"] = s.Objective.Name
+	if _, ok := labels["service"]; !ok && s.Service != "" {
+		labels["service"] = s.Service
+	}
 	for _, k := range s.Keep {
 		if k == "instance" {
 			labels["instance"] = instance

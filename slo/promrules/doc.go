@@ -24,7 +24,9 @@
 // Above it, a comment line per default tier the SLO's rules leave out
 // (with no Policy, the tiers slo.DefaultPolicyFor omits) says which and
 // why, as [OmittedNote] writes it: over 28 days, the 3-day ticket.
-// Every rule carries the label slo="NAME" and the SLO's Labels. For each
+// Every rule carries the label slo="NAME", the SLO's Labels and its
+// Service as service="…": SLOs are named within a service, so two
+// services' SLOs of one name keep apart in one Prometheus. For each
 // window W the policy uses (each tier's long and short window) and the
 // objective's window, with K the labels kept (SLO.Keep):
 //
@@ -71,7 +73,7 @@
 //
 // # The series
 //
-// Every series carries slo="NAME" and the SLO's Labels; those marked K
+// Every series carries slo="NAME", the SLO's Labels and service; those marked K
 // carry the labels kept too, one series per kept group. BUDGET is
 // 1 - target, written as a number, and SHORTEST the shortest window the
 // policy reads (5m for the default tiers).
@@ -111,7 +113,9 @@
 //	or … (the next tier)
 //
 // so that Alertmanager sees one alert per firing tier, labelled as if
-// each tier had its own rule. Prometheus and promtool parse every label
+// each tier had its own rule. When Config.Severity maps a tier's severity
+// to another label (page to critical), the tier's own severity is set too,
+// as slo_severity="page": the deploy gate reads it. Prometheus and promtool parse every label
 // and annotation of an alerting rule as a template each time they load
 // the file, so the labels set in the expression keep a file of a thousand
 // SLOs as quick to check and load as sloth's. When the tiers' For differ,

@@ -3,9 +3,14 @@ package promrules_test
 import (
 	"fmt"
 	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/ybiyri/runkit/slo"
 	"github.com/ybiyri/runkit/slo/promrules"
@@ -50,12 +55,12 @@ func TestPromtoolMetadataSeries(t *testing.T) {
 	}
 	burn := func(target, bad float64) float64 { return bad / perMinute / (1 - target) }
 	exprs := []exprTest{
-		near(promrules.CurrentBurnRate, `{slo="checkout",tier="1"}`, want.BurnRate),
-		near(promrules.PeriodBurnRate, `{slo="checkout",tier="1"}`, want.BurnRate),
-		near(promrules.BudgetRemaining, `{slo="checkout",tier="1"}`, want.Remaining),
-		near(promrules.Objective, `{slo="checkout",tier="1"}`, o.Target),
-		near(promrules.ErrorBudget, `{slo="checkout",tier="1"}`, o.Budget()),
-		near(promrules.Window, `{slo="checkout",tier="1"}`, (30 * day).Seconds()),
+		near(promrules.CurrentBurnRate, `{service="shop",slo="checkout",tier="1"}`, want.BurnRate),
+		near(promrules.PeriodBurnRate, `{service="shop",slo="checkout",tier="1"}`, want.BurnRate),
+		near(promrules.BudgetRemaining, `{service="shop",slo="checkout",tier="1"}`, want.Remaining),
+		near(promrules.Objective, `{service="shop",slo="checkout",tier="1"}`, o.Target),
+		near(promrules.ErrorBudget, `{service="shop",slo="checkout",tier="1"}`, o.Budget()),
+		near(promrules.Window, `{service="shop",slo="checkout",tier="1"}`, (30 * day).Seconds()),
 		{
 			Expr:       promrules.Info + `{slo="checkout"}`,
 			EvalTime:   "2h",
@@ -102,5 +107,66 @@ func TestServiceAndOwnerAgreeWithLabels(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("Write(%+v) = %v, want %s", tt.s, err, tt.want)
 		}
+	}
+}
+
+// Two services each have an SLO named availability, their rules written
+// to files of their own and loaded into one Prometheus: every series
+// carries its service, so each has its own error ratio, budget and alert,
+// and nothing is recorded twice.
+func TestSLOsOfOneNameInTwoServices(t *testing.T) {
+	promtool := tool(t, "promtool")
+	o := slo.Objective{Name: "availability", Target: 0.99, Window: slo.Rolling(7 * day)}
+	cart := promrules.SLO{Objective: o, Service: "cart", Source: promrules.Events{Matchers: `job="cart"`}}
+	search := promrules.SLO{Objective: o, Service: "search", Source: promrules.Events{Matchers: `job="search"`}}
+	dir := t.TempDir()
+	writeRulesFile(t, filepath.Join(dir, "cart.yaml"), promrules.Config{}, cart)
+	writeRulesFile(t, filepath.Join(dir, "search.yaml"), promrules.Config{}, search)
+	// And both in one file: its groups named apart, its alerts too.
+	both := writeRules(t, dir, promrules.Config{}, search, cart)
+	if out := run(t, promtool, "check", "rules", both); !strings.Contains(out, "SUCCESS") {
+		t.Errorf("promtool check rules on both in one file:\n%s", out)
+	}
+	// cart fails 50%, search 0.1%, for an hour.
+	var in []inputSeries
+	for job, bad := range map[string]float64{"cart": 50, "search": 0.1} {
+		in = append(in,
+			inputSeries{Series: fmt.Sprintf(`runkit_slo_events_total{slo="availability",outcome="good",job=%q}`, job), Values: fmt.Sprintf("0+%vx60", 100-bad)},
+			inputSeries{Series: fmt.Sprintf(`runkit_slo_events_total{slo="availability",outcome="bad",job=%q}`, job), Values: fmt.Sprintf("0+%vx60", bad)},
+		)
+	}
+	ratio := func(service string, v float64) exprTest {
+		labels := fmt.Sprintf(`{service=%q,slo="availability"}`, service)
+		return exprTest{Expr: fmt.Sprintf(`abs(%s1h%s - %v) < bool 1e-9`, promrules.ErrorRatio, labels, v), EvalTime: "1h", ExpSamples: []expSample{{Labels: labels, Value: 1}}}
+	}
+	cases := []testCase{{
+		Interval:    "1m",
+		InputSeries: in,
+		Exprs: []exprTest{
+			ratio("cart", 0.5), ratio("search", 0.001),
+			{Expr: fmt.Sprintf(`count(ALERTS{alertname=%q,alertstate="firing",long_window="1h"}) by (service)`, promrules.BurnAlert), EvalTime: "1h",
+				ExpSamples: []expSample{{Labels: `{service="cart"}`, Value: 1}}},
+		},
+	}}
+	for _, files := range [][]string{{"cart.yaml", "search.yaml"}, {"rules.yaml"}} {
+		data, err := yaml.Marshal(unitTest{RuleFiles: files, EvaluationInterval: "1m", Tests: cases})
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, "test.yaml")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command(promtool, "test", "rules", path).CombinedOutput(); err != nil {
+			t.Fatalf("promtool test rules on %v: %v\n%s", files, err, out)
+		}
+	}
+	groups := parseRules(t, write(t, promrules.Config{}, search, cart))
+	var names []string
+	for _, g := range groups {
+		names = append(names, g.Name)
+	}
+	if want := "runkit-slo-cart-availability runkit-step-cart-availability runkit-slo-search-availability runkit-step-search-availability"; strings.Join(names, " ") != want {
+		t.Errorf("groups %v, want %s", names, want)
 	}
 }

@@ -2,6 +2,7 @@ package promrules
 
 import (
 	"bufio"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -92,8 +93,10 @@ type SLO struct {
 	Labels map[string]string
 	// RunbookURL, when set, is every alert's runbook_url annotation.
 	RunbookURL string
-	// Service and Owner, when set, are the service label and the owner
-	// label of the Info series, such as service="checkout" and
+	// Service, when set, is the service label of every rule, such as
+	// service="checkout", so that SLOs of one name in two services do not
+	// mix in one Prometheus; Keep may not hold service then. Owner, when
+	// set, is the owner label of the Info series, such as
 	// owner="payments". Labels may hold a service or an owner label too,
 	// on every rule, but not one that differs from these.
 	Service, Owner string
@@ -109,7 +112,10 @@ type Config struct {
 	// Severity maps a tier's severity to the severity label its alert
 	// carries, such as slo.Page to "critical". Its keys are slo.Page and
 	// slo.Ticket; Write refuses any other key, and an empty label. A
-	// severity not in the map is its own label.
+	// severity not in the map is its own label. An alert whose severity
+	// is mapped to another label carries the tier's own severity too, as
+	// SeverityLabel ("page" or "ticket"), so that a reader of ALERTS (the
+	// deploy gate among them) knows the tier without knowing the map.
 	Severity map[slo.Severity]string
 	// NoDataFor is how long the series of an SLO's events must be absent
 	// before NoDataAlert fires. Zero means DefaultNoDataFor.
@@ -137,6 +143,9 @@ type plan struct {
 	omitted []slo.OmittedTier
 	src     sourceExprs
 	windows []time.Duration
+	// groupName names the SLO's groups: its name, with its service before
+	// it when another SLO of the file has the same name.
+	groupName string
 }
 
 // Write writes a Prometheus rule file for slos: one group per SLO,
@@ -151,19 +160,37 @@ func Write(w io.Writer, cfg Config, slos ...SLO) error {
 		return err
 	}
 	plans := make([]plan, len(slos))
-	seen := make(map[string]int, len(slos))
+	seen := make(map[[2]string]int, len(slos))
+	names := make(map[string]int, len(slos))
 	for i, s := range slos {
 		p, err := newPlan(s)
 		if err != nil {
 			return err
 		}
-		if j, dup := seen[s.Objective.Name]; dup {
-			return fmt.Errorf("promrules: objectives %d and %d are both named %q", j, i, s.Objective.Name)
+		key := [2]string{s.Service, s.Objective.Name}
+		if j, dup := seen[key]; dup {
+			if s.Service != "" {
+				return fmt.Errorf("promrules: objectives %d and %d of service %q are both named %q", j, i, s.Service, s.Objective.Name)
+			}
+			return fmt.Errorf("promrules: objectives %d and %d are both named %q; give them different names, or different services", j, i, s.Objective.Name)
 		}
-		seen[s.Objective.Name] = i
+		seen[key] = i
+		names[s.Objective.Name]++
 		plans[i] = p
 	}
-	slices.SortFunc(plans, func(a, b plan) int { return strings.Compare(a.s.Objective.Name, b.s.Objective.Name) })
+	for i := range plans {
+		// SLOs of one name in several services: a group's name holds its
+		// service too, as Prometheus wants each group of a file named
+		// apart.
+		if names[plans[i].s.Objective.Name] > 1 && plans[i].s.Service != "" {
+			plans[i].groupName = plans[i].s.Service + "-" + plans[i].s.Objective.Name
+		} else {
+			plans[i].groupName = plans[i].s.Objective.Name
+		}
+	}
+	slices.SortFunc(plans, func(a, b plan) int {
+		return cmp.Or(strings.Compare(a.s.Objective.Name, b.s.Objective.Name), strings.Compare(a.s.Service, b.s.Service))
+	})
 
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, "# Prometheus rules for %d service level objective%s, written by\n", len(slos), plural(len(slos)))
@@ -305,7 +332,15 @@ func newPlan(s SLO) (plan, error) {
 	if !wholeSeconds(o.Window.Rolling) {
 		return fail("Objective.Window", "", "%v is not a whole number of seconds", o.Window)
 	}
-	p := plan{s: s}
+	if _, ok := s.Labels["service"]; s.Service != "" && !ok {
+		// On every series: two services' SLOs of one name stay apart in
+		// one Prometheus.
+		labels := make(map[string]string, len(s.Labels)+1)
+		maps.Copy(labels, s.Labels)
+		labels["service"] = s.Service
+		s.Labels = labels
+	}
+	p := plan{s: s, groupName: o.Name}
 	if s.Policy != nil {
 		if err := s.Policy.Validate(o); err != nil {
 			return fail("Policy", "", "%v", strings.TrimPrefix(err.Error(), "slo: "))
@@ -331,6 +366,9 @@ func newPlan(s SLO) (plan, error) {
 	}
 	if len(s.Keep) != len(slices.Compact(slices.Sorted(slices.Values(s.Keep)))) {
 		return fail("Keep", "", "%v repeats a label", s.Keep)
+	}
+	if s.Service != "" && slices.Contains(s.Keep, "service") {
+		return fail("Keep", "service", "is the label Service %q sets on every series; keep another label, or leave Service empty", s.Service)
 	}
 	for k := range s.Labels {
 		switch {
@@ -375,8 +413,12 @@ func newPlan(s SLO) (plan, error) {
 	return p, nil
 }
 
+// SeverityLabel is the label of an alert's tier severity, "page" or
+// "ticket", set when Config.Severity maps it to another severity label.
+const SeverityLabel = "slo_severity"
+
 // reserved are the labels the rules set, and the alert's name.
-var reserved = []string{"slo", "severity", "long_window", "short_window", "target", "window", "alertname"}
+var reserved = []string{"slo", "severity", SeverityLabel, "long_window", "short_window", "target", "window", "alertname"}
 
 func wholeSeconds(d time.Duration) bool { return d > 0 && d%time.Second == 0 }
 
@@ -448,7 +490,7 @@ func (p *plan) stepGroup() group {
 		bad = total + " - (" + p.src.good(step) + " or 0 * " + total + ")"
 	}
 	labels := p.labels() // read only, so the rules share it
-	return group{Name: "runkit-step-" + p.s.Objective.Name, Interval: step, Rules: []rule{
+	return group{Name: "runkit-step-" + p.groupName, Interval: step, Rules: []rule{
 		{Record: BadIncrease + step, Expr: bad, Labels: labels},
 		{Record: TotalIncrease + step, Expr: total, Labels: labels},
 	}}
@@ -473,7 +515,7 @@ func (p *plan) labels(extra ...string) map[string]string {
 
 func (p *plan) group(cfg Config) group {
 	o := p.s.Objective
-	g := group{Name: "runkit-slo-" + o.Name}
+	g := group{Name: "runkit-slo-" + p.groupName}
 	labels := p.labels() // read only, so the recording rules share it
 	for _, ot := range p.omitted {
 		g.Comments = append(g.Comments, OmittedNote(o.Name, ot))
@@ -534,7 +576,7 @@ func (p *plan) group(cfg Config) group {
 	g.Rules = append(g.Rules, rule{
 		Alert: NoDataAlert,
 		// Its severity set in the expression, as the burn alert's.
-		Expr:   setLabel(expr, "severity", severity(cfg, sev)),
+		Expr:   noDataSeverity(setLabel(expr, "severity", severity(cfg, sev)), cfg, sev),
 		For:    Duration(noDataFor),
 		Labels: p.alertLabels(),
 		Annotations: p.annotations(
@@ -551,6 +593,15 @@ func (p *plan) group(cfg Config) group {
 func OmittedNote(name string, ot slo.OmittedTier) string {
 	return fmt.Sprintf("SLO %s: the default %s tier over %s (short window %s) is left out: %s",
 		name, ot.Tier.Severity, Duration(ot.Tier.Long), Duration(ot.Tier.ShortWindow()), ot.Reason)
+}
+
+// noDataSeverity sets SeverityLabel on expr when sev is mapped to
+// another label.
+func noDataSeverity(expr string, cfg Config, sev slo.Severity) string {
+	if severity(cfg, sev) != string(sev) {
+		return setLabel(expr, SeverityLabel, string(sev))
+	}
+	return expr
 }
 
 func severity(cfg Config, s slo.Severity) string {
@@ -629,6 +680,9 @@ func (p *plan) burnAlert(cfg Config, tiers []slo.Tier, ruleLabels bool) rule {
 			" and " + p.selector(ErrorRatio+short) + " / " + budget + " > " + num(threshold)
 		if !ruleLabels {
 			expr = setLabel(setLabel(setLabel(expr, "short_window", short), "long_window", long), "severity", sev)
+			if sev != string(t.Severity) {
+				expr = setLabel(expr, SeverityLabel, string(t.Severity))
+			}
 		}
 		exprs = append(exprs, expr)
 		says = append(says, fmt.Sprintf("%s %s times over %s and %s (%.3g%% of the budget within %s, all of it within %s)",
@@ -640,7 +694,7 @@ func (p *plan) burnAlert(cfg Config, tiers []slo.Tier, ruleLabels bool) rule {
 		// The SLO's labels come with the series the expression returns;
 		// slo tells this alert from other SLOs' to promtool, which
 		// refuses two alerts of one name and labels in a file.
-		Labels: map[string]string{"slo": literal(o.Name)},
+		Labels: p.burnLabels(),
 		// Only the burn rate and the window are template actions: every
 		// other number is known now.
 		Annotations: p.annotations(
@@ -651,12 +705,26 @@ func (p *plan) burnAlert(cfg Config, tiers []slo.Tier, ruleLabels bool) rule {
 	if ruleLabels {
 		t := tiers[0]
 		r.Labels["severity"] = literal(severity(cfg, t.Severity))
+		if r.Labels["severity"] != string(t.Severity) {
+			r.Labels[SeverityLabel] = string(t.Severity)
+		}
 		r.Labels["long_window"], r.Labels["short_window"] = Duration(t.Long), Duration(t.ShortWindow())
 	}
 	if f := tiers[0].For; f > 0 {
 		r.For = Duration(f)
 	}
 	return r
+}
+
+// burnLabels are the labels of the burn alert's rule: slo, and service
+// when the SLO has one, so that promtool tells apart the alerts of SLOs
+// of one name in two services.
+func (p *plan) burnLabels() map[string]string {
+	l := map[string]string{"slo": literal(p.s.Objective.Name)}
+	if v, ok := p.s.Labels["service"]; ok {
+		l["service"] = literal(v)
+	}
+	return l
 }
 
 // setLabel sets label name to value on every series of expr.

@@ -155,11 +155,13 @@ func TestWriteRejects(t *testing.T) {
 			`objective "t": Objective.Method: timeslices is not supported`},
 		{"invalid objective", promrules.Config{}, []promrules.SLO{{Objective: objective("x", 1, day)}}, `objective "x": Target 1 out of range`},
 		{"no name", promrules.Config{}, []promrules.SLO{{Objective: objective("", 0.99, day)}}, `Objective.Name: is empty`},
-		{"duplicate", promrules.Config{}, []promrules.SLO{{Objective: ok}, {Objective: ok}}, `objectives 0 and 1 are both named "checkout"`},
+		{"duplicate", promrules.Config{}, []promrules.SLO{{Objective: ok}, {Objective: ok}}, `objectives 0 and 1 are both named "checkout"; give them different names, or different services`},
+		{"duplicate in a service", promrules.Config{}, []promrules.SLO{{Objective: ok, Service: "shop"}, {Objective: ok, Service: "shop"}}, `objectives 0 and 1 of service "shop" are both named "checkout"`},
 		{"no tier fits", promrules.Config{}, []promrules.SLO{{Objective: objective("short", 0.99, 30*time.Minute)}}, `Policy: no tier of the default policy suits a target of 0.99 over 30m (page 1h: long window 1h is longer than the window 30m; page 6h: long window 6h is longer than the window 30m; ticket 1d: long window 1d is longer than the window 30m; ticket 3d: long window 3d is longer than the window 30m); give burn-rate tiers of its own`},
 		{"policy", promrules.Config{}, []promrules.SLO{{Objective: objective("p", 0.9, 30*day), Policy: &slo.Policy{Tiers: slo.DefaultPolicy().Tiers}}}, `Policy: tier 0 (page, 1h): burn-rate threshold 14.4 × budget 0.1`},
 		{"keep", promrules.Config{}, []promrules.SLO{{Objective: ok, Keep: []string{"slo"}}}, `Keep["slo"]: the rules set that label themselves`},
 		{"keep name", promrules.Config{}, []promrules.SLO{{Objective: ok, Keep: []string{"a-b"}}}, `Keep["a-b"]: is not a Prometheus label name, which is ASCII letters, digits and underscores and does not start with a digit; give it a name that is, such as a_b,`},
+		{"keep service", promrules.Config{}, []promrules.SLO{{Objective: ok, Service: "shop", Keep: []string{"service"}}}, `Keep["service"]: is the label Service "shop" sets on every series`},
 		{"keep twice", promrules.Config{}, []promrules.SLO{{Objective: ok, Keep: []string{"a", "a"}}}, `Keep: [a a] repeats a label`},
 		{"labels", promrules.Config{}, []promrules.SLO{{Objective: ok, Labels: map[string]string{"severity": "x"}}}, `Labels["severity"]: is a label the rules or Prometheus set themselves`},
 		{"labels window", promrules.Config{}, []promrules.SLO{{Objective: ok, Labels: map[string]string{"window": "x"}}}, `Labels["window"]: is a label`},
@@ -193,7 +195,7 @@ func TestWriteRejects(t *testing.T) {
 		}
 		// A problem with one SLO's field is an *Error naming it.
 		var e *promrules.Error
-		if len(tt.slos) > 0 && tt.name != "duplicate" && tt.name != "invalid objective" && (!errors.As(err, &e) || e.Field == "") {
+		if len(tt.slos) > 0 && !strings.HasPrefix(tt.name, "duplicate") && tt.name != "invalid objective" && (!errors.As(err, &e) || e.Field == "") {
 			t.Errorf("%s: Write = %v, want a *promrules.Error with its Field", tt.name, err)
 		}
 	}

@@ -34,15 +34,20 @@ func tool(t *testing.T, name string) string {
 
 func writeRules(t *testing.T, dir string, cfg promrules.Config, slos ...promrules.SLO) string {
 	t.Helper()
+	path := filepath.Join(dir, "rules.yaml")
+	writeRulesFile(t, path, cfg, slos...)
+	return path
+}
+
+func writeRulesFile(t *testing.T, path string, cfg promrules.Config, slos ...promrules.SLO) {
+	t.Helper()
 	var buf bytes.Buffer
 	if err := promrules.Write(&buf, cfg, slos...); err != nil {
 		t.Fatalf("Write: %v", err)
 	}
-	path := filepath.Join(dir, "rules.yaml")
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return path
 }
 
 func run(t *testing.T, bin string, args ...string) string {
@@ -185,8 +190,13 @@ func burnAnnotations(r slo.TierResult) map[string]string {
 // rules on them.
 func runUnitTest(t *testing.T, promtool string, interval time.Duration, cases []testCase, slos ...promrules.SLO) {
 	t.Helper()
+	runUnitTestConfig(t, promtool, promrules.Config{}, interval, cases, slos...)
+}
+
+func runUnitTestConfig(t *testing.T, promtool string, cfg promrules.Config, interval time.Duration, cases []testCase, slos ...promrules.SLO) {
+	t.Helper()
 	dir := t.TempDir()
-	writeRules(t, dir, promrules.Config{}, slos...)
+	writeRules(t, dir, cfg, slos...)
 	ut := unitTest{RuleFiles: []string{"rules.yaml"}, EvaluationInterval: promrules.Duration(interval), Tests: cases}
 	data, err := yaml.Marshal(ut)
 	if err != nil {
@@ -412,4 +422,51 @@ func TestPromtoolTierFor(t *testing.T) {
 		InputSeries: counters("held", 100, 100, 60),
 		Exprs:       []exprTest{alerts("5m", "pending", page), alerts("5m", "firing", ticket), alerts("20m", "firing", page, ticket)},
 	}}, promrules.SLO{Objective: o, Policy: &mixed})
+}
+
+// Alerts whose severity Config.Severity maps carry the tier's own severity
+// as slo_severity too, in one alert for every tier and in an alert per
+// tier alike; SLONoData's as well. Unmapped, no slo_severity is added.
+func TestPromtoolMappedSeverity(t *testing.T) {
+	promtool := tool(t, "promtool")
+	o := slo.Objective{Name: "mapped", Target: 0.999, Window: slo.Rolling(30 * day)}
+	cfg := promrules.Config{Severity: map[slo.Severity]string{slo.Page: "critical", slo.Ticket: "warning"}, NoDataFor: 5 * time.Minute}
+	firing := func(long, short, sev, tier string) string {
+		return fmt.Sprintf(`{__name__="ALERTS",alertname=%q,alertstate="firing",long_window=%q,severity=%q,short_window=%q,slo="mapped",slo_severity=%q}`, promrules.BurnAlert, long, sev, short, tier)
+	}
+	burning := func(at string) []exprTest {
+		return []exprTest{
+			{Expr: fmt.Sprintf(`ALERTS{alertname=%q,alertstate="firing",long_window="1h"}`, promrules.BurnAlert), EvalTime: at,
+				ExpSamples: []expSample{{Labels: firing("1h", "5m", "critical", "page"), Value: 1}}},
+			{Expr: fmt.Sprintf(`ALERTS{alertname=%q,alertstate="firing",long_window="1d"}`, promrules.BurnAlert), EvalTime: at,
+				ExpSamples: []expSample{{Labels: firing("1d", "2h", "warning", "ticket"), Value: 1}}},
+		}
+	}
+	// 100% errors for an hour, then nothing: every tier fires, then the
+	// SLI's series go absent.
+	series := counters("mapped", 100, 100, 60)
+	noData := exprTest{Expr: fmt.Sprintf(`ALERTS{alertname=%q,alertstate="firing"}`, promrules.NoDataAlert), EvalTime: "80m",
+		ExpSamples: []expSample{{Labels: fmt.Sprintf(`{__name__="ALERTS",alertname=%q,alertstate="firing",severity="warning",slo="mapped",slo_severity="ticket"}`, promrules.NoDataAlert), Value: 1}}}
+	runUnitTestConfig(t, promtool, cfg, time.Minute, []testCase{{
+		Interval:    "1m",
+		InputSeries: series,
+		Exprs:       append(burning("20m"), noData),
+	}}, promrules.SLO{Objective: o})
+
+	// Tiers whose For differ: an alert per tier, the labels the rules'.
+	policy, _ := slo.DefaultPolicyFor(o)
+	policy.Tiers[1].For = time.Minute
+	runUnitTestConfig(t, promtool, cfg, time.Minute, []testCase{{
+		Interval:    "1m",
+		InputSeries: series,
+		Exprs:       burning("20m"),
+	}}, promrules.SLO{Objective: o, Policy: &policy})
+
+	// Unmapped: the severity is the tier's, and no slo_severity.
+	runUnitTest(t, promtool, time.Minute, []testCase{{
+		Interval:    "1m",
+		InputSeries: series,
+		Exprs: []exprTest{{Expr: fmt.Sprintf(`ALERTS{alertname=%q,alertstate="firing",long_window="1h"}`, promrules.BurnAlert), EvalTime: "20m",
+			ExpSamples: []expSample{{Labels: fmt.Sprintf(`{__name__="ALERTS",alertname=%q,alertstate="firing",long_window="1h",severity="page",short_window="5m",slo="mapped"}`, promrules.BurnAlert), Value: 1}}}},
+	}}, promrules.SLO{Objective: o})
 }
