@@ -111,6 +111,14 @@
 // with a card per route; the events counter carries the route as an
 // attribute.
 //
+// The middleware goes inside or outside telemetry's Middleware alike:
+// otelhttp hands the mux a copy of the request, and telemetry passes the
+// pattern out of it. Any other middleware that copies the request goes
+// outside [Routes.Middleware], which wraps the mux directly: between them
+// it would hide every route, and [Routes.Unrouted] counts the answered
+// requests recorded under NoRoute for want of one, the first logged to
+// [RoutesConfig].Logger with that fix.
+//
 // # After a restart
 //
 // A tracker knows only what it has seen since it started (or since its

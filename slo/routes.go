@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ybiyri/runkit/internal/muxpattern"
 	"github.com/ybiyri/runkit/internal/readonly"
 )
 
@@ -43,6 +45,12 @@ type RoutesConfig struct {
 	// recorded under OverflowRoute and counted in Overflowed. Zero means
 	// DefaultMaxRoutes.
 	MaxRoutes int
+	// Logger receives one warning, the first time Middleware records a
+	// request that a handler answered (a status below 300) under NoRoute:
+	// a sign that a middleware between Middleware and the mux copies the
+	// request, so that the mux's pattern never reaches Middleware (see
+	// Routes.Middleware). Nil means slog.Default().
+	Logger *slog.Logger
 }
 
 // RouteOverride is one route's departure from the template. A zero field
@@ -69,6 +77,7 @@ type Routes struct {
 	overflow  *Tracker
 	overflows atomic.Int64
 	since     time.Time // when the Routes were made
+	unrouted  atomic.Int64
 }
 
 // NewRoutes returns the per-route objectives of template o. It returns an
@@ -80,6 +89,9 @@ func NewRoutes(o Objective, cfg RoutesConfig) (*Routes, error) {
 		return nil, fmt.Errorf("slo: RoutesConfig.MaxRoutes %d is negative", cfg.MaxRoutes)
 	case cfg.MaxRoutes == 0:
 		cfg.MaxRoutes = DefaultMaxRoutes
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
 	}
 	overflow, err := newRouteTracker(o, cfg.Tracker, OverflowRoute, time.Time{})
 	if err != nil {
@@ -153,6 +165,12 @@ func (rs *Routes) Trackers() []*Tracker {
 // Overflowed returns how many requests were recorded under OverflowRoute.
 func (rs *Routes) Overflowed() int64 { return rs.overflows.Load() }
 
+// Unrouted returns how many requests a handler answered (a status below
+// 300) that Middleware recorded under NoRoute: requests whose route a
+// middleware between Middleware and the mux kept from it (see
+// Routes.Middleware). It is 0 in a service wired as the package doc shows.
+func (rs *Routes) Unrouted() int64 { return rs.unrouted.Load() }
+
 // trackerFor returns the tracker of route, making it when there is room.
 func (rs *Routes) trackerFor(route string) *Tracker {
 	if t, ok := rs.trackers.Load(route); ok {
@@ -179,11 +197,10 @@ func (rs *Routes) trackerFor(route string) *Tracker {
 	return t
 }
 
-// routeOf returns the route of a request a ServeMux has matched: its
-// pattern without the host ("GET /items/{id}"), or NoRoute when no pattern
-// matched.
-func routeOf(r *http.Request) string {
-	p := r.Pattern
+// routeOf returns the route of a request whose ServeMux matched pattern
+// p: the pattern without the host ("GET /items/{id}"), or NoRoute when no
+// pattern matched (p is "").
+func routeOf(p string) string {
 	if p == "" {
 		return NoRoute
 	}
@@ -201,17 +218,54 @@ func routeOf(r *http.Request) string {
 }
 
 // Middleware returns a wrapper that records every request into the
-// tracker of its route, as Middleware does for one tracker. It wraps the
-// mux (the route is known once the mux has matched the request: the mux
-// writes r.Pattern into the request it is given); a request that matches
-// no pattern is recorded under NoRoute. A route's latency threshold is its
-// tracker's, and the clock the template's.
+// tracker of its route, as Middleware does for one tracker. A request that
+// matches no pattern is recorded under NoRoute. A route's latency
+// threshold is its tracker's, and the clock the template's.
+//
+// The route is known once the mux has matched the request: the mux writes
+// r.Pattern into the request it is given. So Middleware goes directly
+// around the mux, or around a handler inside it, or outside telemetry's
+// Middleware, which passes the pattern out of otelhttp's copy of the
+// request: both orders record the same routes. Any other middleware that
+// copies the request (r.WithContext) goes outside Middleware: between
+// Middleware and the mux it hides the route, and requests are recorded
+// under NoRoute; the first such request a handler answered is logged to
+// RoutesConfig.Logger, and all are counted by Unrouted. The request
+// Middleware is given gets the mux's r.Pattern, as if the mux had been
+// given it.
 func (rs *Routes) Middleware(cfg MiddlewareConfig) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			serveRecorded(w, r, next, cfg, rs.overflow.now, func() *Tracker { return rs.trackerFor(routeOf(r)) })
+			r2, matched := muxpattern.Watch(r)
+			defer func() {
+				// Hand the pattern to the middlewares outside: a Watch of
+				// theirs, and r, which otelhttp reads after next returns.
+				muxpattern.Fill(r2)
+				pattern := matched()
+				*r = *r2.WithContext(r.Context())
+				r.Pattern = pattern
+			}()
+			serveRecorded(w, r2, next, cfg, rs.overflow.now, func(code int) *Tracker {
+				pattern := matched()
+				if pattern == "" && code < 300 {
+					rs.noteUnrouted(r2)
+				}
+				return rs.trackerFor(routeOf(pattern))
+			})
 		})
 	}
+}
+
+// noteUnrouted counts a request a handler answered without a route, and
+// logs the first.
+func (rs *Routes) noteUnrouted(r *http.Request) {
+	if rs.unrouted.Add(1) != 1 {
+		return
+	}
+	rs.cfg.Logger.Warn("slo: a request was answered, yet Routes.Middleware saw no route and recorded it under "+NoRoute+
+		": a middleware between it and the ServeMux copies the request, so the mux's pattern never reaches it; "+
+		"put Routes.Middleware directly around the ServeMux (or outside telemetry's Middleware); logged once",
+		"slo", rs.o.Name, "method", r.Method, "path", r.URL.Path)
 }
 
 // Handler serves the status of every route: a JSON array of TrackerStatus,

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -245,5 +246,119 @@ func TestRoutesMadeAtOnce(t *testing.T) {
 	}
 	if n := len(rs.Trackers()); n != 3 {
 		t.Errorf("%d trackers, want the two routes' and the overflow route's", n)
+	}
+}
+
+// copying is a middleware that hands next a copy of the request, as many
+// do (r.WithContext): the mux's r.Pattern never reaches Routes.
+func copying(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), copyingKey{}, true)))
+	})
+}
+
+type copyingKey struct{}
+
+// A request that a handler answered but that Routes saw no route for is
+// counted, and logged once with the fix: Routes wraps a middleware that
+// copies the request. The mux's own 404s and 405s are not.
+func TestRoutesReportRequestsWithoutRoute(t *testing.T) {
+	var logs strings.Builder
+	rs, err := slo.NewRoutes(apiTemplate, slo.RoutesConfig{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /hello", func(w http.ResponseWriter, r *http.Request) {})
+	srv := httptest.NewServer(rs.Middleware(slo.MiddlewareConfig{})(copying(mux)))
+	defer srv.Close()
+	for _, req := range []string{"GET /nowhere", "POST /hello", "GET /hello", "GET /hello", "GET /hello"} {
+		method, path, _ := strings.Cut(req, " ")
+		r, _ := http.NewRequest(method, srv.URL+path, nil)
+		resp, err := srv.Client().Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	if got := rs.Unrouted(); got != 3 {
+		t.Errorf("Unrouted() = %d, want the 3 answered requests to GET /hello", got)
+	}
+	if n := strings.Count(logs.String(), "\n"); n != 1 {
+		t.Errorf("logged %d lines, want 1:\n%s", n, logs.String())
+	}
+	for _, want := range []string{"level=WARN", "no route", "copies the request", "directly around the ServeMux", "method=GET", "path=/hello"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log %q does not say %q", logs.String(), want)
+		}
+	}
+	if tr, _ := rs.Tracker(slo.NoRoute); tr == nil || tr.Status().Total != 5 {
+		t.Errorf("Tracker(NoRoute) = %v, want all 5 requests recorded under it", tr)
+	}
+
+	// Wired directly around the mux, nothing is reported.
+	logs.Reset()
+	rs, _ = slo.NewRoutes(apiTemplate, slo.RoutesConfig{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	srv2 := httptest.NewServer(copying(rs.Middleware(slo.MiddlewareConfig{})(mux)))
+	defer srv2.Close()
+	for _, path := range []string{"/hello", "/nowhere"} {
+		resp, err := srv2.Client().Get(srv2.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	if rs.Unrouted() != 0 || logs.Len() != 0 {
+		t.Errorf("around the mux: Unrouted() = %d, log %q; want 0 and nothing", rs.Unrouted(), logs.String())
+	}
+}
+
+// Without a Logger, the warning goes to slog.Default().
+func TestRoutesLogUnroutedToDefault(t *testing.T) {
+	var logs strings.Builder
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
+	defer slog.SetDefault(prev)
+	rs, err := slo.NewRoutes(apiTemplate, slo.RoutesConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := rs.Middleware(slo.MiddlewareConfig{})(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+	if !strings.Contains(logs.String(), "directly around the ServeMux") {
+		t.Errorf("slog.Default() got %q, want the warning", logs.String())
+	}
+}
+
+// Two Routes, one around the other with a copying middleware between,
+// both find the route from the innermost.
+func TestRoutesNested(t *testing.T) {
+	outer, _ := slo.NewRoutes(apiTemplate, slo.RoutesConfig{})
+	inner, _ := slo.NewRoutes(apiTemplate, slo.RoutesConfig{})
+	mux := http.NewServeMux()
+	var pattern string
+	mux.HandleFunc("GET /items/{id}", func(w http.ResponseWriter, r *http.Request) {})
+	mw := func(rs *slo.Routes) func(http.Handler) http.Handler { return rs.Middleware(slo.MiddlewareConfig{}) }
+	// peek reads r.Pattern after next, as otelhttp does.
+	peek := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r)
+			pattern = r.Pattern
+		})
+	}
+	srv := httptest.NewServer(peek(mw(outer)(copying(mw(inner)(mux)))))
+	defer srv.Close()
+	resp, err := srv.Client().Get(srv.URL + "/items/1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	for name, rs := range map[string]*slo.Routes{"outer": outer, "inner": inner} {
+		if tr, ok := rs.Tracker("GET /items/{id}"); !ok || tr.Status().Total != 1 {
+			t.Errorf("%s Routes: Tracker(GET /items/{id}) = %v, %v; want 1 request", name, tr, ok)
+		}
+	}
+	if pattern != "GET /items/{id}" {
+		t.Errorf("r.Pattern outside Routes = %q, want the mux's", pattern)
 	}
 }
