@@ -101,7 +101,9 @@
 // http.route, with the method), and records it into the route's tracker, made on
 // the route's first request or at once for the routes listed
 // ([RoutesConfig].Routes). A route may have its own target or latency
-// threshold ([RoutesConfig].Overrides). At most MaxRoutes routes get a
+// threshold ([RoutesConfig].Overrides, by route as the mux's pattern
+// without its host; [NewRoutes] refuses one no request can have, such as
+// "checkout" or "POST example.com/checkout"). At most MaxRoutes routes get a
 // tracker (64 by default; a 30-day objective's tracker takes under 64
 // KiB); the requests of any other route go to [OverflowRoute] and are
 // counted, so a scanner requesting random paths cannot grow memory, and

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/metric/noop"
+
 	"github.com/ybiyri/runkit/internal/muxpattern"
 	"github.com/ybiyri/runkit/internal/readonly"
 )
@@ -22,7 +24,8 @@ const DefaultMaxRoutes = 64
 
 // OverflowRoute is the route under which Routes records the requests of
 // routes past its MaxRoutes, and NoRoute that of requests that matched no
-// pattern of the mux (its 404s, whatever their path).
+// pattern of the mux (its 404s, whatever their path). Each may have an
+// override, as any route may.
 const (
 	OverflowRoute = "(other routes)"
 	NoRoute       = "(no route)"
@@ -34,11 +37,16 @@ type RoutesConfig struct {
 	// Resolution, clock and MeterProvider.
 	Tracker TrackerConfig
 	// Overrides sets a route's own target or latency threshold where the
-	// template does not fit, by route ("POST /checkout").
+	// template does not fit, by route: a ServeMux pattern without its host,
+	// with one space after the method if it has one ("POST /checkout",
+	// "/static/"), or OverflowRoute or NoRoute. NewRoutes refuses a route
+	// no request can have ("checkout", "POST example.com/checkout"), saying
+	// what to write.
 	Overrides map[string]RouteOverride
-	// Routes lists routes whose trackers NewRoutes makes at once, before
-	// their first request, so that a journal or an alert can watch them
-	// from the start. They count toward MaxRoutes.
+	// Routes lists routes, written as for Overrides, whose trackers
+	// NewRoutes makes at once, before their first request, so that a
+	// journal or an alert can watch them from the start. They count toward
+	// MaxRoutes.
 	Routes []string
 	// MaxRoutes is how many routes get their own tracker, those of Routes
 	// first, then others in the order they are first requested; the requests of any other route are
@@ -93,20 +101,32 @@ func NewRoutes(o Objective, cfg RoutesConfig) (*Routes, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	overflow, err := newRouteTracker(o, cfg.Tracker, OverflowRoute, time.Time{})
+	// Every tracker a route may need is made once here, reporting no
+	// metrics, so that none can fail to be made later.
+	if _, err := newRouteTracker(o, unreported(cfg.Tracker), OverflowRoute, time.Time{}); err != nil {
+		return nil, err
+	}
+	for route, ov := range cfg.Overrides {
+		field := fmt.Sprintf("RoutesConfig.Overrides[%q]", route)
+		if err := validRoute(field, route); err != nil {
+			return nil, err
+		}
+		if ov.Target != 0 {
+			if err := validTarget(field+".Target", ov.Target, true); err != nil {
+				return nil, fmt.Errorf("slo: %w", err)
+			}
+		}
+		ro, rc := ov.apply(o, cfg.Tracker)
+		if _, err := newRouteTracker(ro, unreported(rc), route, time.Time{}); err != nil {
+			return nil, fmt.Errorf("slo: %s: %w", field, err)
+		}
+	}
+	ro, rc := cfg.Overrides[OverflowRoute].apply(o, cfg.Tracker)
+	overflow, err := newRouteTracker(ro, rc, OverflowRoute, time.Time{})
 	if err != nil {
 		return nil, err
 	}
 	since := overflow.now()
-	for route, ov := range cfg.Overrides {
-		if route == "" {
-			return nil, fmt.Errorf("slo: RoutesConfig.Overrides has an empty route")
-		}
-		ro, rc := ov.apply(o, cfg.Tracker)
-		if _, err := newRouteTracker(ro, rc, route, since); err != nil {
-			return nil, fmt.Errorf("slo: RoutesConfig.Overrides[%q]: %w", route, err)
-		}
-	}
 	rs := &Routes{o: o, cfg: cfg, max: cfg.MaxRoutes, overflow: overflow, since: since}
 	if len(cfg.Routes) > cfg.MaxRoutes {
 		return nil, fmt.Errorf("slo: RoutesConfig.Routes lists %d routes, more than MaxRoutes %d", len(cfg.Routes), cfg.MaxRoutes)
@@ -115,9 +135,52 @@ func NewRoutes(o Objective, cfg RoutesConfig) (*Routes, error) {
 		if _, ok := rs.Tracker(route); ok || route == "" {
 			return nil, fmt.Errorf("slo: RoutesConfig.Routes: route %q is empty, listed twice or reserved", route)
 		}
+		if err := validRoute("RoutesConfig.Routes", route); err != nil {
+			return nil, err
+		}
 		rs.trackerFor(route)
 	}
 	return rs, nil
+}
+
+// unreported returns cfg for a tracker made only to be checked: its events
+// metric goes nowhere, so that it does not stand beside the route's real
+// tracker in the SDK's collections until it is collected.
+func unreported(cfg TrackerConfig) TrackerConfig {
+	cfg.MeterProvider = noop.NewMeterProvider()
+	return cfg
+}
+
+// validRoute reports a route that no request can have: routeOf never
+// returns it. The error names field and says what to write instead.
+func validRoute(field, route string) error {
+	if route == "" {
+		return fmt.Errorf("slo: %s: the route is empty; write a ServeMux pattern without its host, such as \"POST /checkout\"", field)
+	}
+	if route == OverflowRoute || route == NoRoute {
+		return nil
+	}
+	want := routeOf(route)
+	method, rest, _ := strings.Cut(want, " ")
+	if rest == "" {
+		method, rest = "", want
+	}
+	if !strings.HasPrefix(rest, "/") {
+		// No path: "checkout" or "POST checkout".
+		rest = "/" + rest
+		if method == "" {
+			return fmt.Errorf("slo: %s: route %q has no path, so no request matches it; a route is a ServeMux pattern without its host: write %q, or with its method, such as %q", field, route, rest, "POST "+rest)
+		}
+		return fmt.Errorf("slo: %s: route %q has no path, so no request matches it; a route is a ServeMux pattern without its host: write %q", field, route, method+" "+rest)
+	}
+	if want != route {
+		why := "the route of a request is its pattern with one space after the method"
+		if host := strings.TrimSpace(strings.TrimPrefix(route, method)); !strings.HasPrefix(host, "/") {
+			why = "the route of a request is its pattern without the host"
+		}
+		return fmt.Errorf("slo: %s: route %q never matches: %s; write %q", field, route, why, want)
+	}
+	return nil
 }
 
 // apply returns the objective and tracker config of a route.
@@ -185,8 +248,7 @@ func (rs *Routes) trackerFor(route string) *Tracker {
 		rs.overflows.Add(1)
 		return rs.overflow
 	}
-	ov := rs.cfg.Overrides[route]
-	o, cfg := ov.apply(rs.o, rs.cfg.Tracker)
+	o, cfg := rs.cfg.Overrides[route].apply(rs.o, rs.cfg.Tracker)
 	t, err := newRouteTracker(o, cfg, route, rs.since)
 	if err != nil {
 		// NewRoutes made the same tracker: this cannot fail.
@@ -199,14 +261,15 @@ func (rs *Routes) trackerFor(route string) *Tracker {
 
 // routeOf returns the route of a request whose ServeMux matched pattern
 // p: the pattern without the host ("GET /items/{id}"), or NoRoute when no
-// pattern matched (p is "").
+// pattern matched (p is ""). The method is separated by one space, however
+// the pattern separates it (the mux allows spaces and tabs).
 func routeOf(p string) string {
 	if p == "" {
 		return NoRoute
 	}
-	method, rest, ok := strings.Cut(p, " ")
-	if !ok {
-		method, rest = "", p
+	method, rest := "", p
+	if i := strings.IndexAny(p, " \t"); i >= 0 {
+		method, rest = p[:i], strings.TrimLeft(p[i+1:], " \t")
 	}
 	if i := strings.IndexByte(rest, '/'); i > 0 {
 		rest = rest[i:]

@@ -9,6 +9,8 @@ func TestRouteOf(t *testing.T) {
 		"GET /items/{id}":            "GET /items/{id}",
 		"GET example.com/items/{id}": "GET /items/{id}",
 		"example.com/":               "/",
+		"GET\t/items/{id}":           "GET /items/{id}",
+		"GET  example.com/{$}":       "GET /{$}",
 	} {
 		if got := routeOf(pattern); got != want {
 			t.Errorf("routeOf(pattern %q) = %q, want %q", pattern, got, want)

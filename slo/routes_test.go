@@ -249,6 +249,102 @@ func TestRoutesMadeAtOnce(t *testing.T) {
 	}
 }
 
+// An override or a listed route that no request can ever have is refused,
+// with the route to write instead.
+func TestRoutesRefuseRoutesThatCannotMatch(t *testing.T) {
+	for _, tt := range []struct {
+		route string
+		want  []string
+	}{
+		{"checkout", []string{`"checkout"`, `"/checkout"`, `"POST /checkout"`}},
+		{"POST checkout", []string{`"POST checkout"`, `"POST /checkout"`}},
+		{"POST example.com/checkout", []string{`"POST example.com/checkout"`, "host", `"POST /checkout"`}},
+		{"example.com/", []string{`"example.com/"`, "host", `"/"`}},
+		{"POST  /checkout", []string{`"POST  /checkout"`, `"POST /checkout"`}},
+		{"POST\t/checkout", []string{`"POST\t/checkout"`, `"POST /checkout"`}},
+	} {
+		_, err := slo.NewRoutes(apiTemplate, slo.RoutesConfig{Overrides: map[string]slo.RouteOverride{tt.route: {Target: 0.9}}})
+		for _, want := range append([]string{"RoutesConfig.Overrides"}, tt.want...) {
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("NewRoutes(Overrides[%q]) = %v, want an error saying %s", tt.route, err, want)
+			}
+		}
+		_, err = slo.NewRoutes(apiTemplate, slo.RoutesConfig{Routes: []string{tt.route}})
+		for _, want := range append([]string{"RoutesConfig.Routes"}, tt.want...) {
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("NewRoutes(Routes %q) = %v, want an error saying %s", tt.route, err, want)
+			}
+		}
+	}
+	for _, route := range []string{"/", "/checkout", "POST /checkout", "GET /items/{id}", "GET /static/", "GET /{$}", slo.NoRoute, slo.OverflowRoute} {
+		if _, err := slo.NewRoutes(apiTemplate, slo.RoutesConfig{Overrides: map[string]slo.RouteOverride{route: {Target: 0.9}}}); err != nil {
+			t.Errorf("NewRoutes(Overrides[%q]) = %v, want nil", route, err)
+		}
+	}
+}
+
+// The overflow and no-route trackers take their overrides, as any
+// route's does.
+func TestRoutesOverrideReservedRoutes(t *testing.T) {
+	rs, err := slo.NewRoutes(apiTemplate, slo.RoutesConfig{
+		MaxRoutes: 1,
+		Overrides: map[string]slo.RouteOverride{slo.OverflowRoute: {Target: 0.5}, slo.NoRoute: {Target: 0.8}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := routesServer(t, rs, &fakeClock{now: t0})
+	for _, path := range []string{"/nowhere", "/hello"} {
+		resp, err := srv.Client().Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	for route, want := range map[string]float64{slo.OverflowRoute: 0.5, slo.NoRoute: 0.8} {
+		tr, ok := rs.Tracker(route)
+		if !ok {
+			t.Fatalf("Tracker(%q) not made", route)
+		}
+		if got := tr.Status().Target; got != want {
+			t.Errorf("Tracker(%q) target %v, want the override's %v", route, got, want)
+		}
+	}
+	if rs.Overflowed() != 1 {
+		t.Errorf("Overflowed() = %d, want GET /hello's 1", rs.Overflowed())
+	}
+}
+
+// An override's target error names the override and reads the value as
+// Objective.Validate does: 99.9 is a percentage, 1.5 and 150 are not
+// guessed at.
+func TestRouteOverrideTargetErrors(t *testing.T) {
+	for _, tt := range []struct {
+		target float64
+		want   []string
+		not    string
+	}{
+		{99.9, []string{`Overrides["POST /checkout"].Target 99.9`, "percentage", "write 0.999", "ParseTarget"}, ""},
+		{99.5, []string{`Overrides["POST /checkout"].Target 99.5`, "write 0.995"}, ""},
+		{1.5, []string{`Overrides["POST /checkout"].Target 1.5 out of range (0, 1)`, "fraction"}, "write 0.015"},
+		{150, []string{`Overrides["POST /checkout"].Target 150 out of range (0, 1)`, "fraction"}, "write"},
+		{-0.5, []string{`Overrides["POST /checkout"].Target -0.5`, "negative"}, ""},
+	} {
+		_, err := slo.NewRoutes(apiTemplate, slo.RoutesConfig{Overrides: map[string]slo.RouteOverride{"POST /checkout": {Target: tt.target}}})
+		for _, want := range tt.want {
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("NewRoutes(Target %v) = %v, want it to say %q", tt.target, err, want)
+			}
+		}
+		if err != nil && tt.not != "" && strings.Contains(err.Error(), tt.not) {
+			t.Errorf("NewRoutes(Target %v) = %v, should not say %q", tt.target, err, tt.not)
+		}
+		if err != nil && strings.Count(err.Error(), "slo:") != 1 {
+			t.Errorf("NewRoutes(Target %v) = %v, want one %q prefix", tt.target, err, "slo:")
+		}
+	}
+}
+
 // copying is a middleware that hands next a copy of the request, as many
 // do (r.WithContext): the mux's r.Pattern never reaches Routes.
 func copying(next http.Handler) http.Handler {
