@@ -167,7 +167,8 @@ func TestRecordNRefusesCountsThatWouldOverflow(t *testing.T) {
 	}
 }
 
-// Target errors say what the value looks like: 99.9 is a percentage.
+// Target errors say what the value looks like: 99.9 is a percentage; 1.5,
+// as a percentage a promise of almost nothing, is not guessed at.
 func TestTargetErrorsHint(t *testing.T) {
 	w := slo.Rolling(30 * day)
 	for _, tt := range []struct {
@@ -179,13 +180,18 @@ func TestTargetErrorsHint(t *testing.T) {
 		{0, []string{"Target 0", "promises nothing"}},
 		{-99, []string{"Target -99", "negative"}},
 		{1, []string{"Target 1", "leaves no error budget"}},
-		{250, []string{"Target 250 out of range (0, 1)"}},
+		{250, []string{"Target 250 out of range (0, 1)", "fraction"}},
+		{1.5, []string{"Target 1.5 out of range (0, 1)", "fraction", "0.999"}},
+		{50, []string{"Target 50", "percentage", "0.5", "ParseTarget"}},
 	} {
 		err := slo.Objective{Name: "a", Target: tt.target, Window: w}.Validate()
 		for _, want := range tt.want {
 			if err == nil || !strings.Contains(err.Error(), want) {
 				t.Errorf("Validate(Target %v) = %v, want it to say %q", tt.target, err, want)
 			}
+		}
+		if err != nil && tt.target < 50 && strings.Contains(err.Error(), "percentage;") {
+			t.Errorf("Validate(Target %v) = %v, reads it as a percentage", tt.target, err)
 		}
 		if err != nil && tt.target != 1 && strings.Contains(err.Error(), "a target of 1") {
 			t.Errorf("Validate(Target %v) = %v, blames a target of 1", tt.target, err)

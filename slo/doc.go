@@ -101,7 +101,9 @@
 // http.route, with the method), and records it into the route's tracker, made on
 // the route's first request or at once for the routes listed
 // ([RoutesConfig].Routes). A route may have its own target or latency
-// threshold ([RoutesConfig].Overrides). At most MaxRoutes routes get a
+// threshold ([RoutesConfig].Overrides, by route as the mux's pattern
+// without its host; [NewRoutes] refuses one no request can have, such as
+// "checkout" or "POST example.com/checkout"). At most MaxRoutes routes get a
 // tracker (64 by default; a 30-day objective's tracker takes under 64
 // KiB); the requests of any other route go to [OverflowRoute] and are
 // counted, so a scanner requesting random paths cannot grow memory, and
@@ -110,6 +112,14 @@
 // with its route, which deploy's gate and runkit slo status read, or as a page
 // with a card per route; the events counter carries the route as an
 // attribute.
+//
+// The middleware goes inside or outside telemetry's Middleware alike:
+// otelhttp hands the mux a copy of the request, and telemetry passes the
+// pattern out of it. Any other middleware that copies the request goes
+// outside [Routes.Middleware], which wraps the mux directly: between them
+// it would hide every route, and [Routes.Unrouted] counts the answered
+// requests recorded under NoRoute for want of one, the first logged to
+// [RoutesConfig].Logger with that fix.
 //
 // # After a restart
 //

@@ -3,8 +3,10 @@ package slo_test
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"time"
 
@@ -380,4 +382,38 @@ func ExampleRoutes() {
 	// GET /hello: target 0.999, 1 of 1 good
 	// POST /checkout: target 0.9995, 0 of 1 good
 	// (other routes): target 0.999, 0 of 0 good
+}
+
+// A middleware that copies the request (r.WithContext), put between
+// Routes.Middleware and the mux, hides every route: the answered requests
+// are counted by Unrouted, and the first is logged with the fix.
+func ExampleRoutes_Unrouted() {
+	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		},
+	}))
+	rs, err := slo.NewRoutes(slo.Objective{Name: "api", Target: 0.999, Window: slo.Rolling(30 * 24 * time.Hour)},
+		slo.RoutesConfig{Logger: logger})
+	if err != nil {
+		panic(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /hello", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "hello") })
+	copying := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r.WithContext(r.Context()))
+		})
+	}
+	h := rs.Middleware(slo.MiddlewareConfig{})(copying(mux)) // wrong: copying(rs.Middleware(...)(mux)) is right
+	for range 3 {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/hello", nil))
+	}
+	fmt.Println("unrouted:", rs.Unrouted())
+	// Output:
+	// level=WARN msg="slo: a request was answered, yet Routes.Middleware saw no route and recorded it under (no route): a middleware between it and the ServeMux copies the request, so the mux's pattern never reaches it; put Routes.Middleware directly around the ServeMux (or outside telemetry's Middleware); logged once" slo=api method=GET path=/hello
+	// unrouted: 3
 }

@@ -39,14 +39,14 @@ func Middleware(t *Tracker, cfg MiddlewareConfig) func(http.Handler) http.Handle
 	t.mustBeMade("Middleware")
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			serveRecorded(w, r, next, cfg, t.now, func() *Tracker { return t })
+			serveRecorded(w, r, next, cfg, t.now, func(int) *Tracker { return t })
 		})
 	}
 }
 
 // serveRecorded serves r with next and records it, timed on now, into the
-// tracker pick returns once next has run.
-func serveRecorded(w http.ResponseWriter, r *http.Request, next http.Handler, cfg MiddlewareConfig, now func() time.Time, pick func() *Tracker) {
+// tracker pick returns, given the status code, once next has run.
+func serveRecorded(w http.ResponseWriter, r *http.Request, next http.Handler, cfg MiddlewareConfig, now func() time.Time, pick func(code int) *Tracker) {
 	bad := cfg.Bad
 	if bad == nil {
 		bad = func(code int) bool { return code >= 500 }
@@ -57,7 +57,7 @@ func serveRecorded(w http.ResponseWriter, r *http.Request, next http.Handler, cf
 	defer func() {
 		if completed {
 			end := now()
-			pick().RecordLatencyAt(end, end.Sub(start), !bad(rec.code))
+			pick(rec.code).RecordLatencyAt(end, end.Sub(start), !bad(rec.code))
 			return
 		}
 		// The handler panicked. Its value is needed to tell an abort
@@ -67,13 +67,13 @@ func serveRecorded(w http.ResponseWriter, r *http.Request, next http.Handler, cf
 		if v == nil {
 			// runtime.Goexit, not a panic: nothing to raise.
 			end := now()
-			pick().RecordLatencyAt(end, end.Sub(start), false)
+			pick(rec.code).RecordLatencyAt(end, end.Sub(start), false)
 			return
 		}
 		if v != http.ErrAbortHandler {
 			// No proper answer was served: a bad event.
 			end := now()
-			pick().RecordLatencyAt(end, end.Sub(start), false)
+			pick(rec.code).RecordLatencyAt(end, end.Sub(start), false)
 		}
 		panic(v)
 	}()

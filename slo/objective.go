@@ -121,8 +121,10 @@ func validName(name string) error {
 }
 
 // validTarget checks a target, a fraction in (0, 1). The error says what a
-// bad value looks like; percentage adds the hint that a number from 1 to
-// 100 was probably written as a percentage, which ParseTarget reads.
+// bad value looks like; percentage adds the hint that a number from 50 to
+// 100 was probably written as a percentage, which ParseTarget reads. A
+// number from 1 to 50 is not read as one: as a percentage it would
+// promise almost nothing (1.5 would be 0.015), so no guess is offered.
 func validTarget(field string, v float64, percentage bool) error {
 	switch {
 	case math.IsNaN(v) || math.IsInf(v, 0):
@@ -133,11 +135,11 @@ func validTarget(field string, v float64, percentage bool) error {
 		return fmt.Errorf("%s 0 out of range (0, 1): a target of 0 promises nothing", field)
 	case v < 0:
 		return fmt.Errorf("%s %v out of range (0, 1): a target is never negative", field, v)
-	case percentage && v > 1 && v < 100:
+	case percentage && v >= 50 && v < 100:
 		frac, _ := strconv.ParseFloat(shiftPoint(strconv.FormatFloat(v, 'f', -1, 64), 2), 64)
 		return fmt.Errorf("%s %v out of range (0, 1): it looks like a percentage; write %v, or read %q with ParseTarget", field, v, frac, strconv.FormatFloat(v, 'f', -1, 64))
 	case v >= 1:
-		return fmt.Errorf("%s %v out of range (0, 1): a target is a fraction, such as 0.999", field, v)
+		return fmt.Errorf("%s %v out of range (0, 1): a target is a fraction, such as 0.999 for 99.9%%", field, v)
 	case budget(v) == 0:
 		return fmt.Errorf("%s %v is within 1e-15 of 1 and leaves no error budget", field, v)
 	}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -11,6 +12,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/metric/noop"
+
+	"github.com/ybiyri/runkit/internal/muxpattern"
 	"github.com/ybiyri/runkit/internal/readonly"
 )
 
@@ -20,7 +24,8 @@ const DefaultMaxRoutes = 64
 
 // OverflowRoute is the route under which Routes records the requests of
 // routes past its MaxRoutes, and NoRoute that of requests that matched no
-// pattern of the mux (its 404s, whatever their path).
+// pattern of the mux (its 404s, whatever their path). Each may have an
+// override, as any route may.
 const (
 	OverflowRoute = "(other routes)"
 	NoRoute       = "(no route)"
@@ -32,17 +37,28 @@ type RoutesConfig struct {
 	// Resolution, clock and MeterProvider.
 	Tracker TrackerConfig
 	// Overrides sets a route's own target or latency threshold where the
-	// template does not fit, by route ("POST /checkout").
+	// template does not fit, by route: a ServeMux pattern without its host,
+	// with one space after the method if it has one ("POST /checkout",
+	// "/static/"), or OverflowRoute or NoRoute. NewRoutes refuses a route
+	// no request can have ("checkout", "POST example.com/checkout"), saying
+	// what to write.
 	Overrides map[string]RouteOverride
-	// Routes lists routes whose trackers NewRoutes makes at once, before
-	// their first request, so that a journal or an alert can watch them
-	// from the start. They count toward MaxRoutes.
+	// Routes lists routes, written as for Overrides, whose trackers
+	// NewRoutes makes at once, before their first request, so that a
+	// journal or an alert can watch them from the start. They count toward
+	// MaxRoutes.
 	Routes []string
 	// MaxRoutes is how many routes get their own tracker, those of Routes
 	// first, then others in the order they are first requested; the requests of any other route are
 	// recorded under OverflowRoute and counted in Overflowed. Zero means
 	// DefaultMaxRoutes.
 	MaxRoutes int
+	// Logger receives one warning, the first time Middleware records a
+	// request that a handler answered (a status below 300) under NoRoute:
+	// a sign that a middleware between Middleware and the mux copies the
+	// request, so that the mux's pattern never reaches Middleware (see
+	// Routes.Middleware). Nil means slog.Default().
+	Logger *slog.Logger
 }
 
 // RouteOverride is one route's departure from the template. A zero field
@@ -69,6 +85,7 @@ type Routes struct {
 	overflow  *Tracker
 	overflows atomic.Int64
 	since     time.Time // when the Routes were made
+	unrouted  atomic.Int64
 }
 
 // NewRoutes returns the per-route objectives of template o. It returns an
@@ -81,20 +98,35 @@ func NewRoutes(o Objective, cfg RoutesConfig) (*Routes, error) {
 	case cfg.MaxRoutes == 0:
 		cfg.MaxRoutes = DefaultMaxRoutes
 	}
-	overflow, err := newRouteTracker(o, cfg.Tracker, OverflowRoute, time.Time{})
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	// Every tracker a route may need is made once here, reporting no
+	// metrics, so that none can fail to be made later.
+	if _, err := newRouteTracker(o, unreported(cfg.Tracker), OverflowRoute, time.Time{}); err != nil {
+		return nil, err
+	}
+	for route, ov := range cfg.Overrides {
+		field := fmt.Sprintf("RoutesConfig.Overrides[%q]", route)
+		if err := validRoute(field, route); err != nil {
+			return nil, err
+		}
+		if ov.Target != 0 {
+			if err := validTarget(field+".Target", ov.Target, true); err != nil {
+				return nil, fmt.Errorf("slo: %w", err)
+			}
+		}
+		ro, rc := ov.apply(o, cfg.Tracker)
+		if _, err := newRouteTracker(ro, unreported(rc), route, time.Time{}); err != nil {
+			return nil, fmt.Errorf("slo: %s: %w", field, err)
+		}
+	}
+	ro, rc := cfg.Overrides[OverflowRoute].apply(o, cfg.Tracker)
+	overflow, err := newRouteTracker(ro, rc, OverflowRoute, time.Time{})
 	if err != nil {
 		return nil, err
 	}
 	since := overflow.now()
-	for route, ov := range cfg.Overrides {
-		if route == "" {
-			return nil, fmt.Errorf("slo: RoutesConfig.Overrides has an empty route")
-		}
-		ro, rc := ov.apply(o, cfg.Tracker)
-		if _, err := newRouteTracker(ro, rc, route, since); err != nil {
-			return nil, fmt.Errorf("slo: RoutesConfig.Overrides[%q]: %w", route, err)
-		}
-	}
 	rs := &Routes{o: o, cfg: cfg, max: cfg.MaxRoutes, overflow: overflow, since: since}
 	if len(cfg.Routes) > cfg.MaxRoutes {
 		return nil, fmt.Errorf("slo: RoutesConfig.Routes lists %d routes, more than MaxRoutes %d", len(cfg.Routes), cfg.MaxRoutes)
@@ -103,9 +135,52 @@ func NewRoutes(o Objective, cfg RoutesConfig) (*Routes, error) {
 		if _, ok := rs.Tracker(route); ok || route == "" {
 			return nil, fmt.Errorf("slo: RoutesConfig.Routes: route %q is empty, listed twice or reserved", route)
 		}
+		if err := validRoute("RoutesConfig.Routes", route); err != nil {
+			return nil, err
+		}
 		rs.trackerFor(route)
 	}
 	return rs, nil
+}
+
+// unreported returns cfg for a tracker made only to be checked: its events
+// metric goes nowhere, so that it does not stand beside the route's real
+// tracker in the SDK's collections until it is collected.
+func unreported(cfg TrackerConfig) TrackerConfig {
+	cfg.MeterProvider = noop.NewMeterProvider()
+	return cfg
+}
+
+// validRoute reports a route that no request can have: routeOf never
+// returns it. The error names field and says what to write instead.
+func validRoute(field, route string) error {
+	if route == "" {
+		return fmt.Errorf("slo: %s: the route is empty; write a ServeMux pattern without its host, such as \"POST /checkout\"", field)
+	}
+	if route == OverflowRoute || route == NoRoute {
+		return nil
+	}
+	want := routeOf(route)
+	method, rest, _ := strings.Cut(want, " ")
+	if rest == "" {
+		method, rest = "", want
+	}
+	if !strings.HasPrefix(rest, "/") {
+		// No path: "checkout" or "POST checkout".
+		rest = "/" + rest
+		if method == "" {
+			return fmt.Errorf("slo: %s: route %q has no path, so no request matches it; a route is a ServeMux pattern without its host: write %q, or with its method, such as %q", field, route, rest, "POST "+rest)
+		}
+		return fmt.Errorf("slo: %s: route %q has no path, so no request matches it; a route is a ServeMux pattern without its host: write %q", field, route, method+" "+rest)
+	}
+	if want != route {
+		why := "the route of a request is its pattern with one space after the method"
+		if host := strings.TrimSpace(strings.TrimPrefix(route, method)); !strings.HasPrefix(host, "/") {
+			why = "the route of a request is its pattern without the host"
+		}
+		return fmt.Errorf("slo: %s: route %q never matches: %s; write %q", field, route, why, want)
+	}
+	return nil
 }
 
 // apply returns the objective and tracker config of a route.
@@ -153,6 +228,12 @@ func (rs *Routes) Trackers() []*Tracker {
 // Overflowed returns how many requests were recorded under OverflowRoute.
 func (rs *Routes) Overflowed() int64 { return rs.overflows.Load() }
 
+// Unrouted returns how many requests a handler answered (a status below
+// 300) that Middleware recorded under NoRoute: requests whose route a
+// middleware between Middleware and the mux kept from it (see
+// Routes.Middleware). It is 0 in a service wired as the package doc shows.
+func (rs *Routes) Unrouted() int64 { return rs.unrouted.Load() }
+
 // trackerFor returns the tracker of route, making it when there is room.
 func (rs *Routes) trackerFor(route string) *Tracker {
 	if t, ok := rs.trackers.Load(route); ok {
@@ -167,8 +248,7 @@ func (rs *Routes) trackerFor(route string) *Tracker {
 		rs.overflows.Add(1)
 		return rs.overflow
 	}
-	ov := rs.cfg.Overrides[route]
-	o, cfg := ov.apply(rs.o, rs.cfg.Tracker)
+	o, cfg := rs.cfg.Overrides[route].apply(rs.o, rs.cfg.Tracker)
 	t, err := newRouteTracker(o, cfg, route, rs.since)
 	if err != nil {
 		// NewRoutes made the same tracker: this cannot fail.
@@ -179,17 +259,17 @@ func (rs *Routes) trackerFor(route string) *Tracker {
 	return t
 }
 
-// routeOf returns the route of a request a ServeMux has matched: its
-// pattern without the host ("GET /items/{id}"), or NoRoute when no pattern
-// matched.
-func routeOf(r *http.Request) string {
-	p := r.Pattern
+// routeOf returns the route of a request whose ServeMux matched pattern
+// p: the pattern without the host ("GET /items/{id}"), or NoRoute when no
+// pattern matched (p is ""). The method is separated by one space, however
+// the pattern separates it (the mux allows spaces and tabs).
+func routeOf(p string) string {
 	if p == "" {
 		return NoRoute
 	}
-	method, rest, ok := strings.Cut(p, " ")
-	if !ok {
-		method, rest = "", p
+	method, rest := "", p
+	if i := strings.IndexAny(p, " \t"); i >= 0 {
+		method, rest = p[:i], strings.TrimLeft(p[i+1:], " \t")
 	}
 	if i := strings.IndexByte(rest, '/'); i > 0 {
 		rest = rest[i:]
@@ -201,17 +281,54 @@ func routeOf(r *http.Request) string {
 }
 
 // Middleware returns a wrapper that records every request into the
-// tracker of its route, as Middleware does for one tracker. It wraps the
-// mux (the route is known once the mux has matched the request: the mux
-// writes r.Pattern into the request it is given); a request that matches
-// no pattern is recorded under NoRoute. A route's latency threshold is its
-// tracker's, and the clock the template's.
+// tracker of its route, as Middleware does for one tracker. A request that
+// matches no pattern is recorded under NoRoute. A route's latency
+// threshold is its tracker's, and the clock the template's.
+//
+// The route is known once the mux has matched the request: the mux writes
+// r.Pattern into the request it is given. So Middleware goes directly
+// around the mux, or around a handler inside it, or outside telemetry's
+// Middleware, which passes the pattern out of otelhttp's copy of the
+// request: both orders record the same routes. Any other middleware that
+// copies the request (r.WithContext) goes outside Middleware: between
+// Middleware and the mux it hides the route, and requests are recorded
+// under NoRoute; the first such request a handler answered is logged to
+// RoutesConfig.Logger, and all are counted by Unrouted. The request
+// Middleware is given gets the mux's r.Pattern, as if the mux had been
+// given it.
 func (rs *Routes) Middleware(cfg MiddlewareConfig) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			serveRecorded(w, r, next, cfg, rs.overflow.now, func() *Tracker { return rs.trackerFor(routeOf(r)) })
+			r2, matched := muxpattern.Watch(r)
+			defer func() {
+				// Hand the pattern to the middlewares outside: a Watch of
+				// theirs, and r, which otelhttp reads after next returns.
+				muxpattern.Fill(r2)
+				pattern := matched()
+				*r = *r2.WithContext(r.Context())
+				r.Pattern = pattern
+			}()
+			serveRecorded(w, r2, next, cfg, rs.overflow.now, func(code int) *Tracker {
+				pattern := matched()
+				if pattern == "" && code < 300 {
+					rs.noteUnrouted(r2)
+				}
+				return rs.trackerFor(routeOf(pattern))
+			})
 		})
 	}
+}
+
+// noteUnrouted counts a request a handler answered without a route, and
+// logs the first.
+func (rs *Routes) noteUnrouted(r *http.Request) {
+	if rs.unrouted.Add(1) != 1 {
+		return
+	}
+	rs.cfg.Logger.Warn("slo: a request was answered, yet Routes.Middleware saw no route and recorded it under "+NoRoute+
+		": a middleware between it and the ServeMux copies the request, so the mux's pattern never reaches it; "+
+		"put Routes.Middleware directly around the ServeMux (or outside telemetry's Middleware); logged once",
+		"slo", rs.o.Name, "method", r.Method, "path", r.URL.Path)
 }
 
 // Handler serves the status of every route: a JSON array of TrackerStatus,

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -245,5 +246,215 @@ func TestRoutesMadeAtOnce(t *testing.T) {
 	}
 	if n := len(rs.Trackers()); n != 3 {
 		t.Errorf("%d trackers, want the two routes' and the overflow route's", n)
+	}
+}
+
+// An override or a listed route that no request can ever have is refused,
+// with the route to write instead.
+func TestRoutesRefuseRoutesThatCannotMatch(t *testing.T) {
+	for _, tt := range []struct {
+		route string
+		want  []string
+	}{
+		{"checkout", []string{`"checkout"`, `"/checkout"`, `"POST /checkout"`}},
+		{"POST checkout", []string{`"POST checkout"`, `"POST /checkout"`}},
+		{"POST example.com/checkout", []string{`"POST example.com/checkout"`, "host", `"POST /checkout"`}},
+		{"example.com/", []string{`"example.com/"`, "host", `"/"`}},
+		{"POST  /checkout", []string{`"POST  /checkout"`, `"POST /checkout"`}},
+		{"POST\t/checkout", []string{`"POST\t/checkout"`, `"POST /checkout"`}},
+	} {
+		_, err := slo.NewRoutes(apiTemplate, slo.RoutesConfig{Overrides: map[string]slo.RouteOverride{tt.route: {Target: 0.9}}})
+		for _, want := range append([]string{"RoutesConfig.Overrides"}, tt.want...) {
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("NewRoutes(Overrides[%q]) = %v, want an error saying %s", tt.route, err, want)
+			}
+		}
+		_, err = slo.NewRoutes(apiTemplate, slo.RoutesConfig{Routes: []string{tt.route}})
+		for _, want := range append([]string{"RoutesConfig.Routes"}, tt.want...) {
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("NewRoutes(Routes %q) = %v, want an error saying %s", tt.route, err, want)
+			}
+		}
+	}
+	for _, route := range []string{"/", "/checkout", "POST /checkout", "GET /items/{id}", "GET /static/", "GET /{$}", slo.NoRoute, slo.OverflowRoute} {
+		if _, err := slo.NewRoutes(apiTemplate, slo.RoutesConfig{Overrides: map[string]slo.RouteOverride{route: {Target: 0.9}}}); err != nil {
+			t.Errorf("NewRoutes(Overrides[%q]) = %v, want nil", route, err)
+		}
+	}
+}
+
+// The overflow and no-route trackers take their overrides, as any
+// route's does.
+func TestRoutesOverrideReservedRoutes(t *testing.T) {
+	rs, err := slo.NewRoutes(apiTemplate, slo.RoutesConfig{
+		MaxRoutes: 1,
+		Overrides: map[string]slo.RouteOverride{slo.OverflowRoute: {Target: 0.5}, slo.NoRoute: {Target: 0.8}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := routesServer(t, rs, &fakeClock{now: t0})
+	for _, path := range []string{"/nowhere", "/hello"} {
+		resp, err := srv.Client().Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	for route, want := range map[string]float64{slo.OverflowRoute: 0.5, slo.NoRoute: 0.8} {
+		tr, ok := rs.Tracker(route)
+		if !ok {
+			t.Fatalf("Tracker(%q) not made", route)
+		}
+		if got := tr.Status().Target; got != want {
+			t.Errorf("Tracker(%q) target %v, want the override's %v", route, got, want)
+		}
+	}
+	if rs.Overflowed() != 1 {
+		t.Errorf("Overflowed() = %d, want GET /hello's 1", rs.Overflowed())
+	}
+}
+
+// An override's target error names the override and reads the value as
+// Objective.Validate does: 99.9 is a percentage, 1.5 and 150 are not
+// guessed at.
+func TestRouteOverrideTargetErrors(t *testing.T) {
+	for _, tt := range []struct {
+		target float64
+		want   []string
+		not    string
+	}{
+		{99.9, []string{`Overrides["POST /checkout"].Target 99.9`, "percentage", "write 0.999", "ParseTarget"}, ""},
+		{99.5, []string{`Overrides["POST /checkout"].Target 99.5`, "write 0.995"}, ""},
+		{1.5, []string{`Overrides["POST /checkout"].Target 1.5 out of range (0, 1)`, "fraction"}, "write 0.015"},
+		{150, []string{`Overrides["POST /checkout"].Target 150 out of range (0, 1)`, "fraction"}, "write"},
+		{-0.5, []string{`Overrides["POST /checkout"].Target -0.5`, "negative"}, ""},
+	} {
+		_, err := slo.NewRoutes(apiTemplate, slo.RoutesConfig{Overrides: map[string]slo.RouteOverride{"POST /checkout": {Target: tt.target}}})
+		for _, want := range tt.want {
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("NewRoutes(Target %v) = %v, want it to say %q", tt.target, err, want)
+			}
+		}
+		if err != nil && tt.not != "" && strings.Contains(err.Error(), tt.not) {
+			t.Errorf("NewRoutes(Target %v) = %v, should not say %q", tt.target, err, tt.not)
+		}
+		if err != nil && strings.Count(err.Error(), "slo:") != 1 {
+			t.Errorf("NewRoutes(Target %v) = %v, want one %q prefix", tt.target, err, "slo:")
+		}
+	}
+}
+
+// copying is a middleware that hands next a copy of the request, as many
+// do (r.WithContext): the mux's r.Pattern never reaches Routes.
+func copying(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), copyingKey{}, true)))
+	})
+}
+
+type copyingKey struct{}
+
+// A request that a handler answered but that Routes saw no route for is
+// counted, and logged once with the fix: Routes wraps a middleware that
+// copies the request. The mux's own 404s and 405s are not.
+func TestRoutesReportRequestsWithoutRoute(t *testing.T) {
+	var logs strings.Builder
+	rs, err := slo.NewRoutes(apiTemplate, slo.RoutesConfig{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /hello", func(w http.ResponseWriter, r *http.Request) {})
+	srv := httptest.NewServer(rs.Middleware(slo.MiddlewareConfig{})(copying(mux)))
+	defer srv.Close()
+	for _, req := range []string{"GET /nowhere", "POST /hello", "GET /hello", "GET /hello", "GET /hello"} {
+		method, path, _ := strings.Cut(req, " ")
+		r, _ := http.NewRequest(method, srv.URL+path, nil)
+		resp, err := srv.Client().Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	if got := rs.Unrouted(); got != 3 {
+		t.Errorf("Unrouted() = %d, want the 3 answered requests to GET /hello", got)
+	}
+	if n := strings.Count(logs.String(), "\n"); n != 1 {
+		t.Errorf("logged %d lines, want 1:\n%s", n, logs.String())
+	}
+	for _, want := range []string{"level=WARN", "no route", "copies the request", "directly around the ServeMux", "method=GET", "path=/hello"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log %q does not say %q", logs.String(), want)
+		}
+	}
+	if tr, _ := rs.Tracker(slo.NoRoute); tr == nil || tr.Status().Total != 5 {
+		t.Errorf("Tracker(NoRoute) = %v, want all 5 requests recorded under it", tr)
+	}
+
+	// Wired directly around the mux, nothing is reported.
+	logs.Reset()
+	rs, _ = slo.NewRoutes(apiTemplate, slo.RoutesConfig{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	srv2 := httptest.NewServer(copying(rs.Middleware(slo.MiddlewareConfig{})(mux)))
+	defer srv2.Close()
+	for _, path := range []string{"/hello", "/nowhere"} {
+		resp, err := srv2.Client().Get(srv2.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	if rs.Unrouted() != 0 || logs.Len() != 0 {
+		t.Errorf("around the mux: Unrouted() = %d, log %q; want 0 and nothing", rs.Unrouted(), logs.String())
+	}
+}
+
+// Without a Logger, the warning goes to slog.Default().
+func TestRoutesLogUnroutedToDefault(t *testing.T) {
+	var logs strings.Builder
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
+	defer slog.SetDefault(prev)
+	rs, err := slo.NewRoutes(apiTemplate, slo.RoutesConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := rs.Middleware(slo.MiddlewareConfig{})(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+	if !strings.Contains(logs.String(), "directly around the ServeMux") {
+		t.Errorf("slog.Default() got %q, want the warning", logs.String())
+	}
+}
+
+// Two Routes, one around the other with a copying middleware between,
+// both find the route from the innermost.
+func TestRoutesNested(t *testing.T) {
+	outer, _ := slo.NewRoutes(apiTemplate, slo.RoutesConfig{})
+	inner, _ := slo.NewRoutes(apiTemplate, slo.RoutesConfig{})
+	mux := http.NewServeMux()
+	var pattern string
+	mux.HandleFunc("GET /items/{id}", func(w http.ResponseWriter, r *http.Request) {})
+	mw := func(rs *slo.Routes) func(http.Handler) http.Handler { return rs.Middleware(slo.MiddlewareConfig{}) }
+	// peek reads r.Pattern after next, as otelhttp does.
+	peek := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r)
+			pattern = r.Pattern
+		})
+	}
+	srv := httptest.NewServer(peek(mw(outer)(copying(mw(inner)(mux)))))
+	defer srv.Close()
+	resp, err := srv.Client().Get(srv.URL + "/items/1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	for name, rs := range map[string]*slo.Routes{"outer": outer, "inner": inner} {
+		if tr, ok := rs.Tracker("GET /items/{id}"); !ok || tr.Status().Total != 1 {
+			t.Errorf("%s Routes: Tracker(GET /items/{id}) = %v, %v; want 1 request", name, tr, ok)
+		}
+	}
+	if pattern != "GET /items/{id}" {
+		t.Errorf("r.Pattern outside Routes = %q, want the mux's", pattern)
 	}
 }

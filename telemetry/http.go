@@ -7,6 +7,8 @@ import (
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/ybiyri/runkit/internal/muxpattern"
 )
 
 // Middleware wraps a server handler with otelhttp: a span per request and
@@ -14,7 +16,8 @@ import (
 // matched a pattern (r.Pattern of Go 1.22+ muxes), the span is named
 // "METHOD ROUTE" and carries http.route, as the metric does; a request no
 // pattern matched has a span named after the method alone and no
-// http.route. The span exists even when no trace exporter is configured,
+// http.route. slo's Routes.Middleware outside it still finds each
+// request's route, though otelhttp hands the mux a copy of the request. The span exists even when no trace exporter is configured,
 // so that slog records made with the request's context (see TraceHandler)
 // carry the request's trace_id and its own span_id. When the SDK is
 // disabled it returns next itself, so that a disabled service pays
@@ -32,7 +35,9 @@ func (t *Telemetry) Middleware(next http.Handler) http.Handler {
 
 // routeRecorder sets http.route on the server span after next, the mux,
 // has matched the request: the mux writes r.Pattern into the request it is
-// given, which otelhttp's own copy of the request never sees.
+// given, which otelhttp's own copy of the request never sees. For the same
+// reason it passes the pattern out to a middleware outside that watches
+// for it (slo's Routes).
 type routeRecorder struct{ next http.Handler }
 
 func (h routeRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -40,6 +45,7 @@ func (h routeRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Pattern == "" {
 		return
 	}
+	muxpattern.Fill(r)
 	if span := trace.SpanFromContext(r.Context()); span.IsRecording() {
 		span.SetAttributes(semconv.HTTPRoute(route(r.Pattern)))
 	}

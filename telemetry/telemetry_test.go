@@ -26,6 +26,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.uber.org/goleak"
 
+	"github.com/ybiyri/runkit/internal/muxpattern"
 	"github.com/ybiyri/runkit/telemetry"
 	"github.com/ybiyri/runkit/telemetry/telemetrytest"
 )
@@ -481,6 +482,29 @@ func TestServerSpanRoute(t *testing.T) {
 		}
 		if found != (tt.route != "") || route != tt.route {
 			t.Errorf("GET %s: span %q has http.route %q (present %v), want %q", tt.path, ended[i].Name(), route, found, tt.route)
+		}
+	}
+}
+
+// A middleware outside Middleware that watches for the mux's pattern (as
+// slo's Routes does) gets it, though otelhttp hands the mux a copy of the
+// request.
+func TestMiddlewarePassesPatternOut(t *testing.T) {
+	clearEnv(t)
+	tel, err := telemetry.Setup(t.Context(), telemetry.WithoutGlobals(), telemetry.WithoutRuntimeMetrics(),
+		telemetry.WithSpanProcessor(tracetest.NewSpanRecorder()), telemetry.WithMetricReader(sdkmetric.NewManualReader()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tel.Shutdown(t.Context())
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /items/{id}", func(http.ResponseWriter, *http.Request) {})
+	h := tel.Middleware(mux)
+	for path, want := range map[string]string{"/items/1": "GET /items/{id}", "/nowhere": ""} {
+		r, matched := muxpattern.Watch(httptest.NewRequest("GET", path, nil))
+		h.ServeHTTP(httptest.NewRecorder(), r)
+		if got := matched(); got != want {
+			t.Errorf("GET %s: pattern outside Middleware = %q, want %q", path, got, want)
 		}
 	}
 }
