@@ -47,17 +47,7 @@ func TestFetchPrometheusSLOStatusKept(t *testing.T) {
 	fleet := promtest.StartFleet(t, ctx, promrules.Config{},
 		promtest.FleetSLO{SLO: promrules.SLO{Objective: o, Keep: []string{"instance"}}, ErrorRate: []float64{0.0002, 0.003}})
 	src := deploy.PrometheusSource{URL: fleet.URL, SLO: "regions"}
-	var st []slo.TrackerStatus
-	if !promtest.Until(ctx, func() bool {
-		var err error
-		st, err = deploy.FetchPrometheusSLOStatus(ctx, nil, src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return len(st) == 2 && !st[0].NoData && !st[1].NoData
-	}) {
-		t.Fatalf("statuses %+v", st)
-	}
+	st := fetchTwo(t, ctx, src)
 	for i, want := range []struct {
 		name string
 		rule deploy.Rule
@@ -87,17 +77,7 @@ func TestFetchPrometheusSLOStatusTwoServices(t *testing.T) {
 		promtest.FleetSLO{SLO: promrules.SLO{Objective: o, Service: "search", Source: promrules.Events{Matchers: `job="search"`}}, ErrorRate: []float64{0.0002}},
 	)
 	src := deploy.PrometheusSource{URL: fleet.URL, SLO: "availability"}
-	var st []slo.TrackerStatus
-	if !promtest.Until(ctx, func() bool {
-		var err error
-		st, err = deploy.FetchPrometheusSLOStatus(ctx, nil, src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return len(st) == 2 && !st[0].NoData && !st[1].NoData
-	}) {
-		t.Fatalf("statuses %+v", st)
-	}
+	st := fetchTwo(t, ctx, src)
 	for i, want := range []struct {
 		name string
 		rule deploy.Rule
@@ -206,6 +186,24 @@ func TestFetchPrometheusSLOStatus(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "rules are not loaded there, or no SLO has that name") {
 		t.Errorf("unknown SLO: %v", err)
 	}
+}
+
+// fetchTwo returns src's statuses once there are two, both with data:
+// once the rules have run on the history.
+func fetchTwo(t *testing.T, ctx context.Context, src deploy.PrometheusSource) []slo.TrackerStatus {
+	t.Helper()
+	var st []slo.TrackerStatus
+	if !promtest.Until(ctx, func() bool {
+		var err error
+		st, err = deploy.FetchPrometheusSLOStatus(ctx, nil, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(st) == 2 && !st[0].NoData && !st[1].NoData
+	}) {
+		t.Fatalf("statuses %+v", st)
+	}
+	return st
 }
 
 func rel(a, b float64) float64 {

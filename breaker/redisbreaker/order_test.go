@@ -63,48 +63,42 @@ func (p *holdProxy) accept() {
 		p.mu.Unlock()
 		var subscribed atomic.Bool
 		p.wg.Go(func() {
-			buf := make([]byte, 32<<10)
-			for {
-				n, err := s.Read(buf)
-				p.mu.Lock()
-				for p.heldMessages && subscribed.Load() {
-					p.cond.Wait()
-				}
-				p.mu.Unlock()
-				if n > 0 {
-					if _, werr := c.Write(buf[:n]); werr != nil {
-						break
-					}
-				}
-				if err != nil {
-					break
-				}
-			}
-			c.Close()
+			p.pump(c, s, func() bool { return p.heldMessages && subscribed.Load() }, nil)
 		})
 		p.wg.Go(func() {
-			buf := make([]byte, 32<<10)
-			for {
-				n, err := c.Read(buf)
-				if bytes.Contains(bytes.ToLower(buf[:n]), []byte("subscribe")) {
+			p.pump(s, c, func() bool { return p.held }, func(b []byte) {
+				if bytes.Contains(bytes.ToLower(b), []byte("subscribe")) {
 					subscribed.Store(true)
 				}
-				p.mu.Lock()
-				for p.held {
-					p.cond.Wait()
-				}
-				p.mu.Unlock()
-				if n > 0 {
-					if _, werr := s.Write(buf[:n]); werr != nil {
-						break
-					}
-				}
-				if err != nil {
-					break
-				}
-			}
-			s.Close()
+			})
 		})
+	}
+}
+
+// pump copies what src sends to dst, each read waiting while held (read
+// under p.mu) says so and shown to saw first, if set; it closes dst when
+// src ends.
+func (p *holdProxy) pump(dst, src net.Conn, held func() bool, saw func([]byte)) {
+	defer dst.Close()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if saw != nil {
+			saw(buf[:n])
+		}
+		p.mu.Lock()
+		for held() {
+			p.cond.Wait()
+		}
+		p.mu.Unlock()
+		if n > 0 {
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
 	}
 }
 
