@@ -108,8 +108,10 @@ every window from the raw counters instead, at every evaluation.
 a new one) is replaced atomically, so Prometheus never loads half of it;
 a symbolic link is followed and its target written so, the link kept (the
 files of a Kubernetes ConfigMap are links); a FIFO, a device or
-/dev/stdout is written in place; - is standard output. A directory, or a
-directory that does not exist, is exit 1 before promtool runs.
+/dev/stdout is written in place; - is standard output. A directory, a
+directory that does not exist, or one of the input files (by any spelling
+of its path, or through a link) is exit 1 before anything is read or
+written.
 
 --format prometheusrule writes the same groups as a PrometheusRule
 (monitoring.coreos.com/v1), the resource through which the Prometheus
@@ -199,7 +201,7 @@ func newRules() *cobra.Command {
 			if meta.labels, err = parseLabels(labelArgs); err != nil {
 				return usageErrorf("%v", err)
 			}
-			toFile, err := outputFile(outFile)
+			toFile, err := outputFile(outFile, args)
 			if err != nil {
 				return err
 			}
