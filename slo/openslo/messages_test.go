@@ -33,6 +33,18 @@ func TestParseMessagesSayWhatToWrite(t *testing.T) {
 		t.Errorf("target 99.5: %q\nwant %q", got, want)
 	}
 
+	// The mirror mistake: a ratio given as targetPercent, which OpenSLO's
+	// range [0, 100) allows but no service means.
+	for _, tt := range []struct{ value, percent string }{
+		{"0.995", "99.5"}, {"0.9999", "99.99"}, {".9", "90"}, {"0.5", "50"}, {"0.99999999", "99.999999"},
+	} {
+		got = problems(t, strings.Replace(sloDoc, "    - target: 0.999", "    - targetPercent: "+tt.value, 1))
+		want = "f.yaml:27:22: spec.objectives[0].targetPercent " + tt.value + ": reads as " + tt.value + "%, a percentage under 1%: for a ratio write target: " + tt.value + ", for a percentage targetPercent: " + tt.percent
+		if len(got) != 1 || got[0] != want {
+			t.Errorf("targetPercent %s: %q\nwant %q", tt.value, got, want)
+		}
+	}
+
 	doc := alertDoc("30d", "", "                threshold: 14.4\n                lookbackWindow: 1h\n")
 	i := strings.Index(doc, "  alertPolicies:\n")
 	named := doc[:i] + "  alertPolicies:\n    - name: burn\n"

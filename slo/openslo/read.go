@@ -698,6 +698,12 @@ func (r *reader) objective(n *yaml.Node, path string, method slo.Method) Objecti
 			r.fail(vn, join(path, "targetPercent"), vn.Value, "out of range (0, 100)")
 			break
 		}
+		if v < 1 {
+			// OpenSLO allows [0, 100), but a target under 1% promises
+			// nothing a service means: it is a ratio in the wrong field.
+			r.fail(vn, join(path, "targetPercent"), vn.Value, "reads as %s%%, a percentage under 1%%: for a ratio write target: %s, for a percentage targetPercent: %s", vn.Value, vn.Value, hundredTimes(vn.Value, v))
+			break
+		}
 		t, err := slo.ParseTarget(vn.Value + "%")
 		if err != nil {
 			r.fail(vn, join(path, "targetPercent"), vn.Value, "%v", err)
@@ -1259,4 +1265,25 @@ func longest(w slo.Window) time.Duration {
 		return 366 * day
 	}
 	return w.Rolling
+}
+
+// hundredTimes writes v, written as text, times 100, moving the decimal
+// point in the text when it is a plain decimal number, so that 0.995 is
+// 99.5 and not 99.49999999999999.
+func hundredTimes(text string, v float64) string {
+	intPart, frac, _ := strings.Cut(strings.TrimPrefix(text, "+"), ".")
+	if strings.Trim(intPart+frac, "0123456789") != "" || intPart+frac == "" {
+		return strconv.FormatFloat(v*100, 'g', 15, 64)
+	}
+	for len(frac) < 2 {
+		frac += "0"
+	}
+	intPart, frac = strings.TrimLeft(intPart+frac[:2], "0"), strings.TrimRight(frac[2:], "0")
+	if intPart == "" {
+		intPart = "0"
+	}
+	if frac != "" {
+		return intPart + "." + frac
+	}
+	return intPart
 }

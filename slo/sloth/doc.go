@@ -33,7 +33,8 @@
 // wrong type (a label value must be a string: quote "2"; an objective
 // must not be: drop the quotes of "99.9"), a name sloth refuses (it
 // needs at least 2 characters), an unknown sloth version, an OpenSLO
-// document in the same file, an objective outside (0, 100], in exponent
+// document in the same file, an objective outside (0, 100] or under 1 (a
+// ratio such as 0.995 where sloth wants the percentage 99.5), in exponent
 // notation or with more significant digits than a float64 holds (15), a
 // query without {{.window}}
 // (spaces inside the braces allowed, as sloth allows them), identical
