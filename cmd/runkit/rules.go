@@ -380,21 +380,35 @@ func ruleSLOs(in input, keep []string, cfg promrules.Config) ([]promrules.SLO, [
 				}
 				problems = append(problems, fmt.Sprintf("%v: %s: %s: %s", pos, where, name, msg))
 			}
-			src, err := ruleSource(s.Indicator, o)
+			r := promrules.SLO{
+				Objective: o.Objective, Policy: s.Policy(), Keep: keep,
+				Labels: labels, RunbookURL: s.Annotations["runbook_url"], OmitNoData: !s.AlertWhenNoData(),
+				Service: s.Service, Owner: owner(labels),
+			}
+			// Every problem at once, not the first and then the next once
+			// it is fixed.
+			var objectiveProblems []*promrules.Error
+			if o.Window.Calendar != slo.NotCalendar || o.Method != slo.Occurrences {
+				r.Objective, objectiveProblems = rollingOccurrences(cfg, r)
+			}
+			blocked := len(objectiveProblems) > 0
+			probe := o
+			probe.Objective = r.Objective
+			src, err := ruleSource(s.Indicator, probe)
 			var fe *fieldError
 			switch {
 			case errors.As(err, &fe):
 				problem(fe.field, fe.msg)
-				continue
+				blocked = true
 			case err != nil:
 				problems = append(problems, fmt.Sprintf("%v: %s: %v", s.Position, where, err))
-				continue
+				blocked = true
 			}
-			r := promrules.SLO{
-				Objective: o.Objective, Source: src, Policy: s.Policy(), Keep: keep,
-				Labels: labels, RunbookURL: s.Annotations["runbook_url"], OmitNoData: !s.AlertWhenNoData(),
-				Service: s.Service, Owner: owner(labels),
+			for _, pe := range objectiveProblems {
+				problem(openSLOField(pe), pe.Msg)
 			}
+			// Without a source, the rest is checked with promrules' own.
+			r.Source = src
 			// One at a time, so that a problem names its SLO's place.
 			err = promrules.Write(io.Discard, cfg, r)
 			var pe *promrules.Error
@@ -418,13 +432,39 @@ func ruleSLOs(in input, keep []string, cfg promrules.Config) ([]promrules.SLO, [
 				problems = append(problems, fmt.Sprintf("%v: %s: %s", s.Position, where, strings.TrimPrefix(err.Error(), "promrules: ")))
 				continue
 			}
-			out = append(out, r)
+			if !blocked {
+				out = append(out, r)
+			}
 		}
 	}
 	if len(problems) > 0 {
 		return nil, problems
 	}
 	return out, nil
+}
+
+// rollingOccurrences returns the objective of r made one that rules can
+// read, rolling and counting occurrences, and the problems with its
+// window and method that this leaves out, so that the rest of the SLO is
+// checked in the same run as they are reported.
+func rollingOccurrences(cfg promrules.Config, r promrules.SLO) (slo.Objective, []*promrules.Error) {
+	var problems []*promrules.Error
+	for {
+		err := promrules.Write(io.Discard, cfg, r)
+		var pe *promrules.Error
+		if !errors.As(err, &pe) {
+			return r.Objective, problems
+		}
+		switch o := &r.Objective; {
+		case pe.Field == "Objective.Window" && o.Window.Calendar != slo.NotCalendar:
+			o.Window = slo.Rolling(o.Window.Length(time.Now()).Truncate(time.Second))
+		case pe.Field == "Objective.Method" && o.Method != slo.Occurrences:
+			o.Method, o.SliceTarget, o.Slice = slo.Occurrences, 0, 0
+		default:
+			return r.Objective, problems
+		}
+		problems = append(problems, pe)
+	}
 }
 
 // owner is the owner of an SLO, for the owner label of runkit:slo_info:
