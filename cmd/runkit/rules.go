@@ -94,7 +94,9 @@ must then be on PATH (or named by --promtool, a path relative to the
 current directory); missing, it is exit 3.
 
 Flags are checked before anything runs: --severity names the tiers page
-and ticket; --interval is 0 (the group takes Prometheus's global interval)
+and ticket; --keep names labels of the service's series (not slo, which
+the rules set, le, a histogram's bucket label, or a name starting with
+__, as __name__); --interval is 0 (the group takes Prometheus's global interval)
 or from 1s up to the shortest window the rules read (the 5m short window
 of the fastest default tier) and to --no-data-for; --no-data-for is
 positive, 10m by default.
@@ -197,6 +199,9 @@ func newRules() *cobra.Command {
 				if msg := dnsLabelProblem(meta.namespace); msg != "" {
 					return usageErrorf("--namespace %q %s", meta.namespace, msg)
 				}
+			}
+			if err := checkKeep(keep); err != nil {
+				return err
 			}
 			if meta.labels, err = parseLabels(labelArgs); err != nil {
 				return usageErrorf("%v", err)
@@ -465,6 +470,21 @@ func rollingOccurrences(cfg promrules.Config, r promrules.SLO) (slo.Objective, [
 		}
 		problems = append(problems, pe)
 	}
+}
+
+// checkKeep reports a --keep value that no SLO's rules could keep, once
+// and before any file is read, in the words promrules refuses it with.
+func checkKeep(keep []string) error {
+	probe := promrules.SLO{Objective: slo.Objective{Name: "keep", Target: 0.999, Window: slo.Rolling(30 * 24 * time.Hour)}, Keep: keep}
+	err := promrules.Write(io.Discard, promrules.Config{}, probe)
+	var pe *promrules.Error
+	if errors.As(err, &pe) && pe.Field == "Keep" {
+		if pe.Key == "" {
+			return usageErrorf("--keep %s: %s", strings.Join(keep, ","), pe.Msg)
+		}
+		return usageErrorf("--keep %s: %s", pe.Key, pe.Msg)
+	}
+	return nil
 }
 
 // owner is the owner of an SLO, for the owner label of runkit:slo_info:
