@@ -77,7 +77,9 @@
 // parsed. Reading takes memory linear in the input: the SLOs read keep
 // about twice its size, and the peak is under 10 times it.
 //
-// Every problem found is returned, joined with errors.Join; a YAML syntax
+// Every problem found is returned, joined with errors.Join, once per place
+// in the file: a node that YAML aliases read under several paths has its
+// problems once, under the first path; a YAML syntax
 // error stops the file it is in and carries only a line, as the YAML
 // library reports it. A file with no document at all (empty, only
 // comments or "---") is an error at file:1:1, as a truncated write or a

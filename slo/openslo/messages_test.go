@@ -121,3 +121,24 @@ func TestParsePromQLThatCannotParse(t *testing.T) {
 		t.Errorf("a query that pairs up: %q", got)
 	}
 }
+
+// A YAML alias reads one node under several paths; each problem in it is
+// reported once, at its place, not once per path that reaches it.
+func TestAliasesReportEachProblemOnce(t *testing.T) {
+	nine := func(s string) string { return strings.TrimSuffix(strings.Repeat(s+", ", 9), ", ") }
+	doc := strings.Replace(sloDoc, "  name: checkout\n", "  name: checkout\n  labels:\n    a: &a ["+nine(`"x y"`)+"]\n    b: &b ["+nine("*a")+"]\n    c: ["+nine("*b")+"]\n", 1)
+	if doc == sloDoc {
+		t.Fatal("no metadata.name in the base document")
+	}
+	got := problems(t, doc)
+	if len(got) != 2 || !strings.Contains(got[0], ":6:8: metadata.labels.b: want a string, got a list") || !strings.Contains(got[1], ":7:8: metadata.labels.c: want a string, got a list") {
+		t.Errorf("labels of 9×9 aliases: %d problems %q\nwant two, b's and c's", len(got), got)
+	}
+
+	doc = strings.Replace(sloDoc, "    - target: 0.999", "    - &o {target: 1.5}\n    - *o\n    - *o", 1)
+	got = problems(t, doc)
+	want := "f.yaml:27:19: spec.objectives[0].target 1.5: out of range (0, 1)"
+	if len(got) != 1 || !strings.HasPrefix(got[0], want) {
+		t.Errorf("objectives [&o, *o, *o]: %d problems %q\nwant one: %s…", len(got), got, want)
+	}
+}

@@ -13,6 +13,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/ybiyri/runkit/internal/fileerr"
 	"github.com/ybiyri/runkit/internal/promql"
 	"github.com/ybiyri/runkit/slo"
 )
@@ -118,9 +119,27 @@ func ParseFiles(files ...File) ([]SLO, error) {
 	}
 	out := p.resolve()
 	if len(p.errs) > 0 {
-		return nil, errors.Join(p.errs...)
+		return nil, errors.Join(once(p.errs)...)
 	}
 	return out, nil
+}
+
+// once keeps the first of the problems that fileerr.Key says are one: a
+// node that YAML aliases read under several paths has its problems once.
+func once(errs []error) []error {
+	seen := make(map[string]bool, len(errs))
+	out := errs[:0]
+	for _, err := range errs {
+		if e, ok := err.(*Error); ok {
+			k := fileerr.Key(e.Position, e.Field, e.Value, e.Msg)
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+		}
+		out = append(out, err)
+	}
+	return out
 }
 
 type ref struct {

@@ -40,7 +40,9 @@
 // (spaces inside the braces allowed, as sloth allows them), identical
 // error and total queries, or an enabled alert without alerting.name is an
 // [*Error] at file:line:column naming the field as the file spells it.
-// Every problem found is returned once, joined with errors.Join. The
+// Every problem found is returned once per place in the file, joined with
+// errors.Join: a node that YAML aliases read under several paths has its
+// problems once, under the first path. The
 // resource's metadata (name, namespace, labels) is each of its SLOs'
 // [SLO.Resource], for what a caller writes of the resource.
 //

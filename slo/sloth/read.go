@@ -239,13 +239,18 @@ func Parse(name string, data []byte) ([]SLO, error) {
 		r.errs = append(r.errs, &Error{Position: Position{File: name, Line: 1, Column: 1}, Msg: "holds no document; want a sloth spec (version: prometheus/v1)"})
 	}
 	if len(r.errs) > 0 {
-		// A field read twice (a document's top level is) is one problem.
+		// A field read twice (a document's top level is), or a node YAML
+		// aliases read under several paths, is one problem.
 		seen := map[string]bool{}
 		errs := r.errs[:0]
-		for _, e := range r.errs {
-			if !seen[e.Error()] {
-				seen[e.Error()] = true
-				errs = append(errs, e)
+		for _, err := range r.errs {
+			k := err.Error()
+			if e, ok := err.(*Error); ok {
+				k = fileerr.Key(e.Position, e.Field, e.Value, e.Msg)
+			}
+			if !seen[k] {
+				seen[k] = true
+				errs = append(errs, err)
 			}
 		}
 		return nil, errors.Join(errs...)

@@ -206,6 +206,13 @@ func TestParseProblems(t *testing.T) {
 	if !sloth.Is([]byte("version: \"prometheus/v2\"\n")) || !sloth.Is([]byte("apiVersion: sloth.slok.dev/v1alpha1\n")) {
 		t.Error("Is(another sloth version) = false")
 	}
+	// A YAML alias reads one node under several paths: each problem in it
+	// is reported once, at its place.
+	aliased := strings.Replace(spec, "objective: 99.9", "objective: 1e2", 1)
+	aliased = strings.Replace(aliased, "slos:\n  - name:", "slos:\n  - &s\n    name:", 1) + "  - *s\n  - *s\n"
+	if _, err := sloth.Parse("x.yaml", []byte(aliased)); err == nil || strings.Count(err.Error(), "exponent notation") != 1 || !strings.Contains(err.Error(), "slos[0].objective 1e2") {
+		t.Errorf("slos [&s, *s, *s] with an objective in exponent notation: %v, want one problem, at slos[0]", err)
+	}
 	// A repeated key is one problem.
 	_, err := sloth.Parse("x.yaml", []byte(strings.Replace(spec, `service: "svc"`, "service: \"svc\"\nservice: \"svc\"", 1)))
 	if err == nil || strings.Count(err.Error(), "repeated field") != 1 {
