@@ -69,7 +69,7 @@ func newConvert() *cobra.Command {
 			if to != "openslo" {
 				return usageErrorf("--to %q: want openslo, the only format convert writes", to)
 			}
-			toFile, err := outputFile(outFile)
+			toFile, err := outputFile(outFile, args)
 			if err != nil {
 				return err
 			}

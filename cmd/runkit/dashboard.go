@@ -78,7 +78,10 @@ func newDashboard() *cobra.Command {
 			if !grafanaUID.MatchString(uid) {
 				return usageErrorf("--uid %q: want 1 to 40 ASCII letters, digits, '-' and '_'", uid)
 			}
-			toFile, err := outputFile(outFile)
+			if err := checkKeep(keep); err != nil {
+				return err
+			}
+			toFile, err := outputFile(outFile, args)
 			if err != nil {
 				return err
 			}

@@ -80,7 +80,8 @@ field is one deploy.Writer writes, and any other is an error, as in
 --html writes the page into what the path names, as slo rules -o does: a
 symbolic link's target, a FIFO or a device in place, a regular file
 atomically; --html - writes the page alone to standard output, in place
-of the table.`
+of the table. A path that names one of the --deployments or --incidents
+files is exit 1, before anything is read.`
 
 func newDORA() *cobra.Command {
 	var (
@@ -129,8 +130,8 @@ func newDORA() *cobra.Command {
 				return usageErrorf("--html - and -o json both want standard output: write the page to a file")
 			}
 			if htmlFile != "" && htmlFile != "-" {
-				if err := checkOutput(htmlFile); err != nil {
-					return usageErrorf("--html %s: %v", htmlFile, err)
+				if err := checkOutputOf("--html", htmlFile, append(slices.Clone(deployFiles), incidentFile...)); err != nil {
+					return err
 				}
 			}
 			keep := markerFilter{services: services, env: env}

@@ -35,6 +35,7 @@ stopped.
 With --deployments, an incident is attributed to the last deployment of
 its service and environment that started before it, within --lookback:
 its id becomes the incident's cause, and runkit dora counts it failed.
+--file naming the --deployments file (by any path or link) is exit 1.
 
 The receiver takes a bearer token, from the environment variable
 RUNKIT_INCIDENTS_TOKEN, compared in constant time; Alertmanager sends it
@@ -66,6 +67,9 @@ func newIncidents() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if listen == "" || file == "" {
 				return argErrorf("%s needs --listen and --file", cmd.CommandPath())
+			}
+			if in, ok := sameAsInput(file, []string{deployments}); ok {
+				return usageErrorf("--file %s: is the --deployments file %s: incident records would be appended to the deployments read; give --file a file of its own", file, in)
 			}
 			logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
 			r, err := incident.NewReceiver(incident.ReceiverConfig{

@@ -242,8 +242,9 @@ func (d *draft) gather(ctx context.Context, markers []marker, eventURLs, statusU
 	d.events = incident.Timeline{Since: since, Until: end.Add(timelineMargin), Events: events}.Sorted()
 
 	// Impact: the SLO's /slo status.
-	for _, u := range statusURLs {
-		reports, err := fetchReports(ctx, u)
+	shown := shownURLs(statusURLs)
+	for i, u := range statusURLs {
+		reports, err := fetchReports(ctx, u, shown[i])
 		if err != nil {
 			return externalErrorf("%v", err)
 		}

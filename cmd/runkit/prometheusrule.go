@@ -85,13 +85,14 @@ func labelKeyProblem(k string) string {
 }
 
 // labelValueProblem says why v is not a Kubernetes label value, or is ""
-// when it is one: empty, or a name as in a key.
+// when it is one: empty, or a name as in a key. It says what is wrong with
+// this value, then what a value may be.
 func labelValueProblem(v string) string {
 	if v == "" {
 		return ""
 	}
 	if msg := qualifiedNameProblem(v); msg != "" {
-		return "is not a label value: a value is empty or " + strings.TrimPrefix(msg, "is ")
+		return "is not a label value: it " + strings.Replace(msg, "; want ", "; want an empty value or ", 1)
 	}
 	return ""
 }

@@ -94,7 +94,9 @@ must then be on PATH (or named by --promtool, a path relative to the
 current directory); missing, it is exit 3.
 
 Flags are checked before anything runs: --severity names the tiers page
-and ticket; --interval is 0 (the group takes Prometheus's global interval)
+and ticket; --keep names labels of the service's series (not slo, which
+the rules set, le, a histogram's bucket label, or a name starting with
+__, as __name__); --interval is 0 (the group takes Prometheus's global interval)
 or from 1s up to the shortest window the rules read (the 5m short window
 of the fastest default tier) and to --no-data-for; --no-data-for is
 positive, 10m by default.
@@ -108,8 +110,10 @@ every window from the raw counters instead, at every evaluation.
 a new one) is replaced atomically, so Prometheus never loads half of it;
 a symbolic link is followed and its target written so, the link kept (the
 files of a Kubernetes ConfigMap are links); a FIFO, a device or
-/dev/stdout is written in place; - is standard output. A directory, or a
-directory that does not exist, is exit 1 before promtool runs.
+/dev/stdout is written in place; - is standard output. A directory, a
+directory that does not exist, or one of the input files (by any spelling
+of its path, or through a link) is exit 1 before anything is read or
+written.
 
 --format prometheusrule writes the same groups as a PrometheusRule
 (monitoring.coreos.com/v1), the resource through which the Prometheus
@@ -196,10 +200,13 @@ func newRules() *cobra.Command {
 					return usageErrorf("--namespace %q %s", meta.namespace, msg)
 				}
 			}
+			if err := checkKeep(keep); err != nil {
+				return err
+			}
 			if meta.labels, err = parseLabels(labelArgs); err != nil {
 				return usageErrorf("%v", err)
 			}
-			toFile, err := outputFile(outFile)
+			toFile, err := outputFile(outFile, args)
 			if err != nil {
 				return err
 			}
@@ -378,21 +385,35 @@ func ruleSLOs(in input, keep []string, cfg promrules.Config) ([]promrules.SLO, [
 				}
 				problems = append(problems, fmt.Sprintf("%v: %s: %s: %s", pos, where, name, msg))
 			}
-			src, err := ruleSource(s.Indicator, o)
+			r := promrules.SLO{
+				Objective: o.Objective, Policy: s.Policy(), Keep: keep,
+				Labels: labels, RunbookURL: s.Annotations["runbook_url"], OmitNoData: !s.AlertWhenNoData(),
+				Service: s.Service, Owner: owner(labels),
+			}
+			// Every problem at once, not the first and then the next once
+			// it is fixed.
+			var objectiveProblems []*promrules.Error
+			if o.Window.Calendar != slo.NotCalendar || o.Method != slo.Occurrences {
+				r.Objective, objectiveProblems = rollingOccurrences(cfg, r)
+			}
+			blocked := len(objectiveProblems) > 0
+			probe := o
+			probe.Objective = r.Objective
+			src, err := ruleSource(s.Indicator, probe)
 			var fe *fieldError
 			switch {
 			case errors.As(err, &fe):
 				problem(fe.field, fe.msg)
-				continue
+				blocked = true
 			case err != nil:
 				problems = append(problems, fmt.Sprintf("%v: %s: %v", s.Position, where, err))
-				continue
+				blocked = true
 			}
-			r := promrules.SLO{
-				Objective: o.Objective, Source: src, Policy: s.Policy(), Keep: keep,
-				Labels: labels, RunbookURL: s.Annotations["runbook_url"], OmitNoData: !s.AlertWhenNoData(),
-				Service: s.Service, Owner: owner(labels),
+			for _, pe := range objectiveProblems {
+				problem(openSLOField(pe), pe.Msg)
 			}
+			// Without a source, the rest is checked with promrules' own.
+			r.Source = src
 			// One at a time, so that a problem names its SLO's place.
 			err = promrules.Write(io.Discard, cfg, r)
 			var pe *promrules.Error
@@ -416,13 +437,54 @@ func ruleSLOs(in input, keep []string, cfg promrules.Config) ([]promrules.SLO, [
 				problems = append(problems, fmt.Sprintf("%v: %s: %s", s.Position, where, strings.TrimPrefix(err.Error(), "promrules: ")))
 				continue
 			}
-			out = append(out, r)
+			if !blocked {
+				out = append(out, r)
+			}
 		}
 	}
 	if len(problems) > 0 {
 		return nil, problems
 	}
 	return out, nil
+}
+
+// rollingOccurrences returns the objective of r made one that rules can
+// read, rolling and counting occurrences, and the problems with its
+// window and method that this leaves out, so that the rest of the SLO is
+// checked in the same run as they are reported.
+func rollingOccurrences(cfg promrules.Config, r promrules.SLO) (slo.Objective, []*promrules.Error) {
+	var problems []*promrules.Error
+	for {
+		err := promrules.Write(io.Discard, cfg, r)
+		var pe *promrules.Error
+		if !errors.As(err, &pe) {
+			return r.Objective, problems
+		}
+		switch o := &r.Objective; {
+		case pe.Field == "Objective.Window" && o.Window.Calendar != slo.NotCalendar:
+			o.Window = slo.Rolling(o.Window.Length(time.Now()).Truncate(time.Second))
+		case pe.Field == "Objective.Method" && o.Method != slo.Occurrences:
+			o.Method, o.SliceTarget, o.Slice = slo.Occurrences, 0, 0
+		default:
+			return r.Objective, problems
+		}
+		problems = append(problems, pe)
+	}
+}
+
+// checkKeep reports a --keep value that no SLO's rules could keep, once
+// and before any file is read, in the words promrules refuses it with.
+func checkKeep(keep []string) error {
+	probe := promrules.SLO{Objective: slo.Objective{Name: "keep", Target: 0.999, Window: slo.Rolling(30 * 24 * time.Hour)}, Keep: keep}
+	err := promrules.Write(io.Discard, promrules.Config{}, probe)
+	var pe *promrules.Error
+	if errors.As(err, &pe) && pe.Field == "Keep" {
+		if pe.Key == "" {
+			return usageErrorf("--keep %s: %s", strings.Join(keep, ","), pe.Msg)
+		}
+		return usageErrorf("--keep %s: %s", pe.Key, pe.Msg)
+	}
+	return nil
 }
 
 // owner is the owner of an SLO, for the owner label of runkit:slo_info:

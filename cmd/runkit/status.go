@@ -51,6 +51,11 @@ or a cron check, and 3 when a service cannot be read or does not answer
 with the /slo JSON (the others are still printed). All services are read
 at once, within --timeout.
 
+A URL is shown as deploy.RedactURL writes it: scheme, host and port, and
+the path only where it is a known API path such as /slo, since a path,
+a query or a userinfo may carry a token. When two URLs read alike so,
+errors and the table add which of the URLs given it is: (URL 2 of 3).
+
 ` + promFlagsHelp,
 		Example: `  # Is checkout burning its budget?
   runkit slo status https://checkout.internal/slo
@@ -149,17 +154,29 @@ type sloStatus struct {
 	Error string `json:"error,omitempty"`
 
 	err error
+	// name is how the table and errors show URL: with which of the URLs
+	// given it is when two read alike (see shownURLs); empty means URL.
+	name string
+}
+
+// shownName is how the table and errors show s's URL.
+func (s sloStatus) shownName() string {
+	if s.name != "" {
+		return s.name
+	}
+	return s.URL
 }
 
 // fetchAll reads every URL at once and returns the statuses in the order
 // of urls.
 func fetchAll(ctx context.Context, urls []string) []sloStatus {
 	out := make([]sloStatus, len(urls))
+	shown := shownURLs(urls)
 	var wg sync.WaitGroup
 	for i, u := range urls {
 		wg.Go(func() {
-			reports, err := fetchReports(ctx, u)
-			out[i] = sloStatus{URL: deploy.RedactURL(u), Objectives: reports, err: err}
+			reports, err := fetchReports(ctx, u, shown[i])
+			out[i] = sloStatus{URL: deploy.RedactURL(u), Objectives: reports, err: err, name: shown[i]}
 			if err != nil {
 				out[i].Error = err.Error()
 			}
@@ -173,11 +190,30 @@ func fetchAll(ctx context.Context, urls []string) []sloStatus {
 // bounds it for the gate: a report is about 2 KB.
 const maxStatusBody = 8 << 20
 
-// fetchReports reads the /slo JSON at u: one slo.TrackerStatus or an array.
-// Its errors show u as deploy.RedactURL writes it: a status URL may carry
-// a token.
-func fetchReports(ctx context.Context, rawURL string) ([]slo.TrackerStatus, error) {
-	u := deploy.RedactURL(rawURL)
+// shownURLs is how errors show each of urls: as deploy.RedactURL writes
+// it, since a URL may carry a token in its path, its query or its
+// userinfo; and, when two of them read alike so (as two paths on one host
+// do), followed by which of the URLs it is, "(URL 2 of 3)", so that the
+// error says which one failed without showing the path.
+func shownURLs(urls []string) []string {
+	out := make([]string, len(urls))
+	count := map[string]int{}
+	for i, u := range urls {
+		out[i] = deploy.RedactURL(u)
+		count[out[i]]++
+	}
+	for i := range out {
+		if count[out[i]] > 1 {
+			out[i] += fmt.Sprintf(" (URL %d of %d)", i+1, len(urls))
+		}
+	}
+	return out
+}
+
+// fetchReports reads the /slo JSON at rawURL: one slo.TrackerStatus or an
+// array. Its errors show the URL as u, what shownURLs made of it: a
+// status URL may carry a token.
+func fetchReports(ctx context.Context, rawURL, u string) ([]slo.TrackerStatus, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
 		return nil, fmt.Errorf("GET %s: %v", u, err)
@@ -297,7 +333,7 @@ func statusTable(w io.Writer, results []sloStatus) error {
 			if len(firing) > 0 {
 				f = strings.Join(firing, ", ")
 			}
-			row(tw, s.URL, obj, targetPercent(r.Target), windowText(r.Period), sli, remaining, burn, recent, exhausts, f)
+			row(tw, s.shownName(), obj, targetPercent(r.Target), windowText(r.Period), sli, remaining, burn, recent, exhausts, f)
 			if r.ObservedShare < 1 && !r.NoData {
 				observed = append(observed, fmt.Sprintf("%s: observed %s of the %s window (%s), since the service started; the budget is judged against the events the whole window would hold at the observed rate",
 					obj, human(r.Observed), windowText(r.Period), percent(r.ObservedShare)))
@@ -329,7 +365,7 @@ func statusVerdict(results []sloStatus) error {
 		for _, r := range s.Objectives {
 			for _, t := range r.Tiers {
 				if t.Firing && t.Tier.Severity == slo.Page {
-					paging = append(paging, fmt.Sprintf("%s (%s)", r.Objective, s.URL))
+					paging = append(paging, fmt.Sprintf("%s (%s)", r.Objective, s.shownName()))
 					break
 				}
 			}

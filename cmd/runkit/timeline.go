@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"sync"
 	"time"
 
@@ -78,8 +79,8 @@ func newTimeline() *cobra.Command {
 				return usageErrorf("--html - and -o json both want standard output: write the page to a file")
 			}
 			if htmlFile != "" && htmlFile != "-" {
-				if err := checkOutput(htmlFile); err != nil {
-					return usageErrorf("--html %s: %v", htmlFile, err)
+				if err := checkOutputOf("--html", htmlFile, append(slices.Clone(deployFiles), incidentFiles...)); err != nil {
+					return err
 				}
 			}
 			tl, sources, err := gatherTimeline(cmd.Context(), eventURLs, deployFiles, incidentFiles, since, until, timeout, cmd.InOrStdin())

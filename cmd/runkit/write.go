@@ -140,15 +140,50 @@ func writeAtomic(path string, write func(io.Writer) error, perm fs.FileMode) err
 
 // outputFile says whether -o names a file rather than standard output
 // ("" or "-"), after checking, before any work, that writeOutput could
-// write it.
-func outputFile(path string) (bool, error) {
+// write it and that it is none of the command's inputs.
+func outputFile(path string, inputs []string) (bool, error) {
 	if path == "" || path == "-" {
 		return false, nil
 	}
-	if err := checkOutput(path); err != nil {
-		return false, usageErrorf("-o %s: %v", path, err)
+	if err := checkOutputOf("-o", path, inputs); err != nil {
+		return false, err
 	}
 	return true, nil
+}
+
+// checkOutputOf is checkOutput for the output flag, such as -o or --html,
+// of a command that reads inputs: an output that is one of them, under
+// any spelling of its path or through a link, is a usage error naming the
+// flag and the input, since writing it would replace what is read.
+func checkOutputOf(flag, path string, inputs []string) error {
+	if err := checkOutput(path); err != nil {
+		return usageErrorf("%s %s: %v", flag, path, err)
+	}
+	if in, ok := sameAsInput(path, inputs); ok {
+		return usageErrorf("%s %s: is the input file %s: writing it would replace what is read; give %s another file", flag, path, in, flag)
+	}
+	return nil
+}
+
+// sameAsInput returns the input that path names, as os.SameFile tells:
+// the same file through another spelling, a symbolic link or a hard link.
+// Only regular files are compared, since only they would be replaced: a
+// terminal or a pipe read and written, as /dev/stdin and /dev/stdout
+// are, is not; "-" is standard input.
+func sameAsInput(path string, inputs []string) (string, bool) {
+	out, err := os.Stat(path)
+	if err != nil || !out.Mode().IsRegular() {
+		return "", false
+	}
+	for _, in := range inputs {
+		if in == "-" {
+			continue
+		}
+		if fi, err := os.Stat(in); err == nil && os.SameFile(out, fi) {
+			return in, true
+		}
+	}
+	return "", false
 }
 
 // checkOutput reports, before any work, a -o or --html path that

@@ -8,6 +8,7 @@ package fileerr
 import (
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // Place writes where a problem is: file:line:column, "-" for a file
@@ -48,4 +49,18 @@ func quoteValue(v string) string {
 		}
 	}
 	return v
+}
+
+// Key identifies a problem at pos for reporting it once per place in the
+// file: a YAML alias reads one node under several paths
+// (spec.objectives[0].target and spec.objectives[1].target), each with
+// the same problem at the same place. Two problems have one key when they
+// are at the same place, in a field of the same name (its last part,
+// without list indexes), with the same value and message.
+func Key(pos fmt.Stringer, field, value, msg string) string {
+	name := field[strings.LastIndexByte(field, '.')+1:]
+	if i := strings.IndexByte(name, '['); i >= 0 {
+		name = name[:i]
+	}
+	return strings.Join([]string{pos.String(), name, value, msg}, "\x00")
 }

@@ -34,3 +34,28 @@ func TestPlace(t *testing.T) {
 		}
 	}
 }
+
+func TestKey(t *testing.T) {
+	same := [][2]string{
+		{"spec.objectives[0].target", "spec.objectives[1].target"},
+		{"metadata.labels.b", "metadata.labels.b"},
+		{"slos[0].objective", "slos[2].objective"},
+		{"spec.objectives[0]", "spec.objectives[3]"},
+	}
+	for _, p := range same {
+		if Key(at("f.yaml:3:5"), p[0], "1.5", "wrong") != Key(at("f.yaml:3:5"), p[1], "1.5", "wrong") {
+			t.Errorf("Key(%q) != Key(%q): one place, one problem", p[0], p[1])
+		}
+	}
+	differ := []struct{ a, b [4]string }{
+		{[4]string{"f.yaml:3:5", "spec.timeSliceTarget", "", "is missing"}, [4]string{"f.yaml:3:5", "spec.timeSliceWindow", "", "is missing"}},
+		{[4]string{"f.yaml:3:5", "spec.target", "1.5", "wrong"}, [4]string{"f.yaml:4:5", "spec.target", "1.5", "wrong"}},
+		{[4]string{"f.yaml:3:5", "spec.target", "1.5", "wrong"}, [4]string{"f.yaml:3:5", "spec.target", "1.5", "bad"}},
+		{[4]string{"a.yaml:3:5", "spec.target", "1.5", "wrong"}, [4]string{"b.yaml:3:5", "spec.target", "1.5", "wrong"}},
+	}
+	for _, d := range differ {
+		if Key(at(d.a[0]), d.a[1], d.a[2], d.a[3]) == Key(at(d.b[0]), d.b[1], d.b[2], d.b[3]) {
+			t.Errorf("Key(%q) == Key(%q): two problems", d.a, d.b)
+		}
+	}
+}

@@ -22,10 +22,13 @@
 // Windows are rolling (duration 28d, isRolling: true; units m, h, d, w) or
 // calendar-aligned (duration 1M, 1Q or 1Y, with calendar.startTime at the
 // start of such a period and calendar.timeZone). Targets are target (0.999)
-// or targetPercent (99.9), read without rounding error. budgetingMethod
-// Occurrences and Timeslices (timeSliceTarget, timeSliceWindow in minutes
-// or as a duration) are read; RatioTimeslices is an error, since package
-// slo has no such method.
+// or targetPercent (99.9), read without rounding error. OpenSLO allows a
+// targetPercent in [0, 100); one under 1 is an error, since it is almost
+// surely a ratio in the wrong field (targetPercent: 0.995 would promise
+// 0.995%): the message says to write target: 0.995 or targetPercent: 99.5.
+// budgetingMethod Occurrences and Timeslices (timeSliceTarget,
+// timeSliceWindow in minutes or as a duration) are read; RatioTimeslices
+// is an error, since package slo has no such method.
 //
 // [Indicator.PromQL] gives the Prometheus queries of a ratioMetric for the
 // rules of package promrules.
@@ -74,7 +77,9 @@
 // parsed. Reading takes memory linear in the input: the SLOs read keep
 // about twice its size, and the peak is under 10 times it.
 //
-// Every problem found is returned, joined with errors.Join; a YAML syntax
+// Every problem found is returned, joined with errors.Join, once per place
+// in the file: a node that YAML aliases read under several paths has its
+// problems once, under the first path; a YAML syntax
 // error stops the file it is in and carries only a line, as the YAML
 // library reports it. A file with no document at all (empty, only
 // comments or "---") is an error at file:1:1, as a truncated write or a

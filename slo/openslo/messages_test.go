@@ -33,6 +33,18 @@ func TestParseMessagesSayWhatToWrite(t *testing.T) {
 		t.Errorf("target 99.5: %q\nwant %q", got, want)
 	}
 
+	// The mirror mistake: a ratio given as targetPercent, which OpenSLO's
+	// range [0, 100) allows but no service means.
+	for _, tt := range []struct{ value, percent string }{
+		{"0.995", "99.5"}, {"0.9999", "99.99"}, {".9", "90"}, {"0.5", "50"}, {"0.99999999", "99.999999"},
+	} {
+		got = problems(t, strings.Replace(sloDoc, "    - target: 0.999", "    - targetPercent: "+tt.value, 1))
+		want = "f.yaml:27:22: spec.objectives[0].targetPercent " + tt.value + ": reads as " + tt.value + "%, a percentage under 1%: for a ratio write target: " + tt.value + ", for a percentage targetPercent: " + tt.percent
+		if len(got) != 1 || got[0] != want {
+			t.Errorf("targetPercent %s: %q\nwant %q", tt.value, got, want)
+		}
+	}
+
 	doc := alertDoc("30d", "", "                threshold: 14.4\n                lookbackWindow: 1h\n")
 	i := strings.Index(doc, "  alertPolicies:\n")
 	named := doc[:i] + "  alertPolicies:\n    - name: burn\n"
@@ -107,5 +119,26 @@ func TestParsePromQLThatCannotParse(t *testing.T) {
 	ok := strings.Replace(sloDoc, "query: errors_total", `query: 'sum(rate(errors_total{code=~"(5..|429)"}[5m]))'`, 1)
 	if got := problems(t, ok); len(got) != 0 {
 		t.Errorf("a query that pairs up: %q", got)
+	}
+}
+
+// A YAML alias reads one node under several paths; each problem in it is
+// reported once, at its place, not once per path that reaches it.
+func TestAliasesReportEachProblemOnce(t *testing.T) {
+	nine := func(s string) string { return strings.TrimSuffix(strings.Repeat(s+", ", 9), ", ") }
+	doc := strings.Replace(sloDoc, "  name: checkout\n", "  name: checkout\n  labels:\n    a: &a ["+nine(`"x y"`)+"]\n    b: &b ["+nine("*a")+"]\n    c: ["+nine("*b")+"]\n", 1)
+	if doc == sloDoc {
+		t.Fatal("no metadata.name in the base document")
+	}
+	got := problems(t, doc)
+	if len(got) != 2 || !strings.Contains(got[0], ":6:8: metadata.labels.b: want a string, got a list") || !strings.Contains(got[1], ":7:8: metadata.labels.c: want a string, got a list") {
+		t.Errorf("labels of 9×9 aliases: %d problems %q\nwant two, b's and c's", len(got), got)
+	}
+
+	doc = strings.Replace(sloDoc, "    - target: 0.999", "    - &o {target: 1.5}\n    - *o\n    - *o", 1)
+	got = problems(t, doc)
+	want := "f.yaml:27:19: spec.objectives[0].target 1.5: out of range (0, 1)"
+	if len(got) != 1 || !strings.HasPrefix(got[0], want) {
+		t.Errorf("objectives [&o, *o, *o]: %d problems %q\nwant one: %s…", len(got), got, want)
 	}
 }

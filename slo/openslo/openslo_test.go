@@ -215,6 +215,7 @@ func TestParseErrorsNameFileLineColumnFieldAndValue(t *testing.T) {
 		{"wrong type", "    - target: 0.999", "    - target: high", `f.yaml:27:15: spec.objectives[0].target high: want a number, got a string`},
 		{"target out of range", "    - target: 0.999", "    - target: 1.5", "f.yaml:27:15: spec.objectives[0].target 1.5: out of range (0, 1)"},
 		{"percent out of range", "    - target: 0.999", "    - targetPercent: 100", "f.yaml:27:22: spec.objectives[0].targetPercent 100: out of range (0, 100)"},
+		{"percent under 1", "    - target: 0.999", "    - targetPercent: 0.5", "f.yaml:27:22: spec.objectives[0].targetPercent 0.5: reads as 0.5%, a percentage under 1%"},
 		{"both targets", "    - target: 0.999", "    - target: 0.999\n      targetPercent: 99.9", "spec.objectives[0].targetPercent 99.9: cannot be given with target"},
 		{"bad duration", "duration: 30d", "duration: 30days", "f.yaml:23:17: spec.timeWindow[0].duration 30days: unit"},
 		{"rolling month", "duration: 30d", "duration: 1M", `spec.timeWindow[0].duration 1M: unit "M" is not one of m, h, d, w`},

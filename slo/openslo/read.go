@@ -13,6 +13,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/ybiyri/runkit/internal/fileerr"
 	"github.com/ybiyri/runkit/internal/promql"
 	"github.com/ybiyri/runkit/slo"
 )
@@ -118,9 +119,27 @@ func ParseFiles(files ...File) ([]SLO, error) {
 	}
 	out := p.resolve()
 	if len(p.errs) > 0 {
-		return nil, errors.Join(p.errs...)
+		return nil, errors.Join(once(p.errs)...)
 	}
 	return out, nil
+}
+
+// once keeps the first of the problems that fileerr.Key says are one: a
+// node that YAML aliases read under several paths has its problems once.
+func once(errs []error) []error {
+	seen := make(map[string]bool, len(errs))
+	out := errs[:0]
+	for _, err := range errs {
+		if e, ok := err.(*Error); ok {
+			k := fileerr.Key(e.Position, e.Field, e.Value, e.Msg)
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+		}
+		out = append(out, err)
+	}
+	return out
 }
 
 type ref struct {
@@ -698,6 +717,12 @@ func (r *reader) objective(n *yaml.Node, path string, method slo.Method) Objecti
 			r.fail(vn, join(path, "targetPercent"), vn.Value, "out of range (0, 100)")
 			break
 		}
+		if v < 1 {
+			// OpenSLO allows [0, 100), but a target under 1% promises
+			// nothing a service means: it is a ratio in the wrong field.
+			r.fail(vn, join(path, "targetPercent"), vn.Value, "reads as %s%%, a percentage under 1%%: for a ratio write target: %s, for a percentage targetPercent: %s", vn.Value, vn.Value, hundredTimes(vn.Value, v))
+			break
+		}
 		t, err := slo.ParseTarget(vn.Value + "%")
 		if err != nil {
 			r.fail(vn, join(path, "targetPercent"), vn.Value, "%v", err)
@@ -1259,4 +1284,25 @@ func longest(w slo.Window) time.Duration {
 		return 366 * day
 	}
 	return w.Rolling
+}
+
+// hundredTimes writes v, written as text, times 100, moving the decimal
+// point in the text when it is a plain decimal number, so that 0.995 is
+// 99.5 and not 99.49999999999999.
+func hundredTimes(text string, v float64) string {
+	intPart, frac, _ := strings.Cut(strings.TrimPrefix(text, "+"), ".")
+	if strings.Trim(intPart+frac, "0123456789") != "" || intPart+frac == "" {
+		return strconv.FormatFloat(v*100, 'g', 15, 64)
+	}
+	for len(frac) < 2 {
+		frac += "0"
+	}
+	intPart, frac = strings.TrimLeft(intPart+frac[:2], "0"), strings.TrimRight(frac[2:], "0")
+	if intPart == "" {
+		intPart = "0"
+	}
+	if frac != "" {
+		return intPart + "." + frac
+	}
+	return intPart
 }

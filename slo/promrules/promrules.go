@@ -87,7 +87,8 @@ type SLO struct {
 	Policy *slo.Policy
 	// Keep lists the labels kept when summing across replicas, such as
 	// "region": each value gets its own ratios and alerts. Nil sums every
-	// replica into one.
+	// replica into one. A label the rules set (slo), a histogram's bucket
+	// label (le) and a name starting with __, as __name__, are errors.
 	Keep []string
 	// Labels are added to every rule, such as team="payments".
 	Labels map[string]string
@@ -360,7 +361,11 @@ func newPlan(s SLO) (plan, error) {
 		switch {
 		case !labelName.MatchString(k):
 			return fail("Keep", k, "%s", notLabelName(k))
-		case k == "slo" || k == "le":
+		case strings.HasPrefix(k, "__"):
+			return fail("Keep", k, "starts with __, which marks a label Prometheus keeps for itself (__name__ is the metric's name): keep a label of the series, such as region")
+		case k == "le":
+			return fail("Keep", k, "is a histogram's bucket label, not a label of the service's series: a latency SLI's good events are one bucket, and kept by le they would not line up with the total, which has no le")
+		case k == "slo":
 			return fail("Keep", k, "the rules set that label themselves")
 		}
 	}

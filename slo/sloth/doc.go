@@ -33,13 +33,16 @@
 // wrong type (a label value must be a string: quote "2"; an objective
 // must not be: drop the quotes of "99.9"), a name sloth refuses (it
 // needs at least 2 characters), an unknown sloth version, an OpenSLO
-// document in the same file, an objective outside (0, 100], in exponent
+// document in the same file, an objective outside (0, 100] or under 1 (a
+// ratio such as 0.995 where sloth wants the percentage 99.5), in exponent
 // notation or with more significant digits than a float64 holds (15), a
 // query without {{.window}}
 // (spaces inside the braces allowed, as sloth allows them), identical
 // error and total queries, or an enabled alert without alerting.name is an
 // [*Error] at file:line:column naming the field as the file spells it.
-// Every problem found is returned once, joined with errors.Join. The
+// Every problem found is returned once per place in the file, joined with
+// errors.Join: a node that YAML aliases read under several paths has its
+// problems once, under the first path. The
 // resource's metadata (name, namespace, labels) is each of its SLOs'
 // [SLO.Resource], for what a caller writes of the resource.
 //

@@ -239,13 +239,18 @@ func Parse(name string, data []byte) ([]SLO, error) {
 		r.errs = append(r.errs, &Error{Position: Position{File: name, Line: 1, Column: 1}, Msg: "holds no document; want a sloth spec (version: prometheus/v1)"})
 	}
 	if len(r.errs) > 0 {
-		// A field read twice (a document's top level is) is one problem.
+		// A field read twice (a document's top level is), or a node YAML
+		// aliases read under several paths, is one problem.
 		seen := map[string]bool{}
 		errs := r.errs[:0]
-		for _, e := range r.errs {
-			if !seen[e.Error()] {
-				seen[e.Error()] = true
-				errs = append(errs, e)
+		for _, err := range r.errs {
+			k := err.Error()
+			if e, ok := err.(*Error); ok {
+				k = fileerr.Key(e.Position, e.Field, e.Value, e.Msg)
+			}
+			if !seen[k] {
+				seen[k] = true
+				errs = append(errs, err)
 			}
 		}
 		return nil, errors.Join(errs...)
@@ -557,6 +562,9 @@ func (r *reader) slo(n *yaml.Node, path string, s *SLO, chain []string) bool {
 		r.fail(v, join(path, "objective"), v.Value, "has %d significant digits, more than a float64 holds (%d): write at most %d decimals", digits, float64Digits, decimals)
 	} else if !(f > 0 && f <= 100) {
 		r.fail(v, join(path, "objective"), v.Value, "out of range (0, 100]: the objective is a percentage")
+	} else if f < 1 {
+		// A ratio where sloth wants a percentage: no service means under 1%.
+		r.fail(v, join(path, "objective"), v.Value, "reads as %s%%, a percentage under 1%%: the objective is a percentage; for %s%% write objective: %s", v.Value, hundredTimes(v.Value), hundredTimes(v.Value))
 	} else {
 		s.Objective, s.objectiveText = f, v.Value
 	}
@@ -738,4 +746,21 @@ func significant(text string) (digits, decimals int) {
 		all = strings.TrimLeft(frac, "0")
 	}
 	return len(all), max(0, float64Digits-len(intPart))
+}
+
+// hundredTimes writes the decimal number text times 100, moving its point,
+// so that 0.995 is 99.5 and not 99.49999999999999.
+func hundredTimes(text string) string {
+	intPart, frac, _ := strings.Cut(strings.TrimPrefix(text, "+"), ".")
+	for len(frac) < 2 {
+		frac += "0"
+	}
+	intPart, frac = strings.TrimLeft(intPart+frac[:2], "0"), strings.TrimRight(frac[2:], "0")
+	if intPart == "" {
+		intPart = "0"
+	}
+	if frac != "" {
+		return intPart + "." + frac
+	}
+	return intPart
 }

@@ -164,6 +164,7 @@ func TestParseProblems(t *testing.T) {
 	}{
 		{"unknown field", "    objective: 99.9", "    objective: 99.9\n    window: 30d", `x.yaml:6:5: slos[0].window: unknown field; want one of name, description, objective, plugins, labels, sli, alerting`},
 		{"objective out of range", "objective: 99.9", "objective: 0", `x.yaml:5:16: slos[0].objective 0: out of range (0, 100]: the objective is a percentage`},
+		{"objective a ratio", "objective: 99.9", "objective: 0.995", `x.yaml:5:16: slos[0].objective 0.995: reads as 0.995%, a percentage under 1%: the objective is a percentage; for 99.5% write objective: 99.5`},
 		{"objective not a number", "objective: 99.9", "objective: high", `x.yaml:5:16: slos[0].objective high: want a percentage such as 99.9`},
 		{"no window", "x{code=\"500\"}[{{.window}}]", "x{code=\"500\"}[5m]", `x.yaml:8:22: slos[0].sli.events.error_query "sum(rate(x{code=\"500\"}[5m]))": has no {{.window}}: sloth's queries are templates over the window`},
 		{"unclosed", `sum(rate(x{code="500"}[{{.window}}]))`, `sum(rate(x{code="500"}[{{.window}}])`, `x.yaml:8:22: slos[0].sli.events.error_query "sum(rate(x{code=\"500\"}[{{.window}}])": has a ( at character 4 that is never closed: Prometheus would refuse this query`},
@@ -204,6 +205,13 @@ func TestParseProblems(t *testing.T) {
 	// Another sloth version is still sloth's, refused by Parse.
 	if !sloth.Is([]byte("version: \"prometheus/v2\"\n")) || !sloth.Is([]byte("apiVersion: sloth.slok.dev/v1alpha1\n")) {
 		t.Error("Is(another sloth version) = false")
+	}
+	// A YAML alias reads one node under several paths: each problem in it
+	// is reported once, at its place.
+	aliased := strings.Replace(spec, "objective: 99.9", "objective: 1e2", 1)
+	aliased = strings.Replace(aliased, "slos:\n  - name:", "slos:\n  - &s\n    name:", 1) + "  - *s\n  - *s\n"
+	if _, err := sloth.Parse("x.yaml", []byte(aliased)); err == nil || strings.Count(err.Error(), "exponent notation") != 1 || !strings.Contains(err.Error(), "slos[0].objective 1e2") {
+		t.Errorf("slos [&s, *s, *s] with an objective in exponent notation: %v, want one problem, at slos[0]", err)
 	}
 	// A repeated key is one problem.
 	_, err := sloth.Parse("x.yaml", []byte(strings.Replace(spec, `service: "svc"`, "service: \"svc\"\nservice: \"svc\"", 1)))
