@@ -70,7 +70,9 @@ type Gate struct {
 	// given or none has data. By default the gate fails closed then: a
 	// tracker lives in one process's memory, so right after a restart it
 	// reads no data, which says nothing about the budget. Objectives
-	// without data beside ones with data are never judged, either way.
+	// without data beside ones with data are never judged, either way;
+	// but a page tier firing on an objective without data over its window
+	// (Prometheus's rules just loaded) freezes as any firing page does.
 	AllowNoData bool
 }
 
@@ -173,8 +175,30 @@ func (g Gate) Decide(req Request, statuses ...slo.TrackerStatus) Decision {
 	}
 	judged := 0
 	var noData []string
+	pages := func(s slo.TrackerStatus) (firing bool) {
+		if g.IgnorePages {
+			return false
+		}
+		for _, t := range s.Tiers {
+			if t.Firing && t.Tier.Severity == slo.Page {
+				firing = true
+				d.Frozen = true
+				if d.Rule != RuleBudgetSpent && d.Rule != RuleBudgetLow {
+					d.Rule = RulePageFiring
+				}
+				d.Reasons = append(d.Reasons, fmt.Sprintf("%s: page tier firing: %s", statusName(s), t.Reason))
+			}
+		}
+		return firing
+	}
 	for _, s := range statuses {
 		if s.NoData {
+			// With no data over the window, a page can still fire on
+			// the short windows that have some: it freezes, with data
+			// or without.
+			if pages(s) {
+				judged++
+			}
 			noData = append(noData, statusName(s))
 			continue
 		}
@@ -191,18 +215,7 @@ func (g Gate) Decide(req Request, statuses ...slo.TrackerStatus) Decision {
 			}
 			d.Reasons = append(d.Reasons, fmt.Sprintf("%s: error budget remaining %.1f%% is at or below the minimum of %.1f%%", statusName(s), 100*s.Remaining, 100*g.MinRemaining))
 		}
-		if g.IgnorePages {
-			continue
-		}
-		for _, t := range s.Tiers {
-			if t.Firing && t.Tier.Severity == slo.Page {
-				d.Frozen = true
-				if d.Rule != RuleBudgetSpent && d.Rule != RuleBudgetLow {
-					d.Rule = RulePageFiring
-				}
-				d.Reasons = append(d.Reasons, fmt.Sprintf("%s: page tier firing: %s", statusName(s), t.Reason))
-			}
-		}
+		pages(s)
 	}
 	if judged == 0 {
 		why, detail := "no SLO status given", ""

@@ -99,6 +99,13 @@ func FetchPrometheusSLOStatus(ctx context.Context, client *http.Client, src Prom
 	case src.BearerToken != "" && src.Username != "":
 		return nil, errors.New("deploy: PrometheusSource has both BearerToken and Username; give one way to sign in")
 	}
+	for _, a := range slices.Sorted(maps.Keys(src.Severity)) {
+		for _, b := range slices.Sorted(maps.Keys(src.Severity)) {
+			if a < b && src.Severity[a] == src.Severity[b] {
+				return nil, fmt.Errorf("deploy: PrometheusSource.Severity maps %s and %s to one label %q, which cannot tell the tiers apart", a, b, src.Severity[a])
+			}
+		}
+	}
 	for _, k := range slices.Sorted(maps.Keys(src.Labels)) {
 		if !promLabelName(k) || k == "slo" || k == "__name__" {
 			return nil, fmt.Errorf("deploy: PrometheusSource.Labels[%q]: not a label to select by; want a Prometheus label name other than slo", k)
@@ -133,6 +140,11 @@ func FetchPrometheusSLOStatus(ctx context.Context, client *http.Client, src Prom
 	for _, info := range infos {
 		services[info.Metric["service"]] = true
 	}
+	// Whether the rules label every series with the service, as they do
+	// since SLOs of one name in several services were kept apart: any
+	// series of the SLO with a service label says so. A service with no
+	// series yet is then no data, never another service's budget.
+	serviceLabelled := slices.ContainsFunc(series, func(s promSample) bool { return s.Metric["service"] != "" })
 	for _, info := range infos {
 		base := info.labels("__name__", "target", "window")
 		if len(services) > 1 {
@@ -148,12 +160,11 @@ func FetchPrometheusSLOStatus(ctx context.Context, client *http.Client, src Prom
 			return nil, fmt.Errorf("deploy: Prometheus %s: %s: %w", q.shown, promInfo, err)
 		}
 		// The groups: every budget series of this info's SLO.
-		groups := budgetGroups(series, match)
-		if _, ok := match["service"]; ok && len(groups) == 0 {
+		if !serviceLabelled {
 			// Rules written when service labelled the info series alone.
 			delete(match, "service")
-			groups = budgetGroups(series, match)
 		}
+		groups := budgetGroups(series, match)
 		if len(groups) == 0 {
 			groups = append(groups, match)
 		}
@@ -163,6 +174,46 @@ func FetchPrometheusSLOStatus(ctx context.Context, client *http.Client, src Prom
 	}
 	slices.SortStableFunc(out, func(a, b slo.TrackerStatus) int { return strings.Compare(a.Objective, b.Objective) })
 	return out, nil
+}
+
+// firingTiers are the tiers of the firing alerts of group g, with their
+// windows, burn rates (value reads a series of g) and severity.
+func firingTiers(g map[string]string, alerts []promSample, value func(string) (float64, bool), budget float64, severity map[slo.Severity]string) []slo.TierResult {
+	var tiers []slo.TierResult
+	for _, a := range alerts {
+		if !a.matches(g, true) {
+			continue
+		}
+		t := slo.TierResult{Firing: true, Reason: "its " + promBurnAlert + " alert fires in Prometheus"}
+		var burns []string
+		if d, err := slo.ParseDuration(a.Metric["long_window"]); err == nil {
+			t.Tier.Long = d
+			if r, ok := value(promErrorRatio + a.Metric["long_window"]); ok {
+				t.LongBurn = r / budget
+				burns = append(burns, fmt.Sprintf("%.3g over %s", t.LongBurn, a.Metric["long_window"]))
+			}
+		}
+		if d, err := slo.ParseDuration(a.Metric["short_window"]); err == nil {
+			t.Tier.Short = d
+			if r, ok := value(promErrorRatio + a.Metric["short_window"]); ok {
+				t.ShortBurn = r / budget
+				burns = append(burns, fmt.Sprintf("%.3g over %s", t.ShortBurn, a.Metric["short_window"]))
+			}
+		}
+		if len(burns) > 0 {
+			t.Reason += ": burn rate " + strings.Join(burns, " and ")
+		}
+		sev, known := tierSeverity(a.Metric, severity)
+		t.Tier.Severity = sev
+		if !known {
+			t.Reason += fmt.Sprintf("; its severity %q is neither page nor ticket, nor mapped to one: read as a page", a.Metric["severity"])
+		}
+		tiers = append(tiers, t)
+	}
+	slices.SortFunc(tiers, func(a, b slo.TierResult) int {
+		return strings.Compare(string(a.Tier.Severity)+slo.FormatDuration(a.Tier.Long), string(b.Tier.Severity)+slo.FormatDuration(b.Tier.Long))
+	})
+	return tiers
 }
 
 // budgetGroups are the labels of every budget series that matches match.
@@ -225,6 +276,9 @@ func promStatus(o slo.Objective, at time.Time, base, g map[string]string, series
 		At: at, Window: window, Period: o.Window, Start: at.Add(-window), End: at,
 		Observed: window, ObservedShare: 1, RecentWindow: window,
 	}
+	// Firing alerts are tiers even with no ratio over the window yet (the
+	// rules just loaded): a page fires on the short windows it has.
+	s.Tiers = firingTiers(g, alerts, value, budget, severity)
 	ratio, ok := value(promErrorRatio + slo.FormatDuration(window))
 	if !ok {
 		s.NoData = true
@@ -255,39 +309,6 @@ func promStatus(o slo.Objective, at time.Time, base, g map[string]string, series
 			s.ExhaustsIn = time.Duration(d)
 		}
 	}
-	for _, a := range alerts {
-		if !a.matches(g, true) {
-			continue
-		}
-		t := slo.TierResult{Firing: true, Reason: "its " + promBurnAlert + " alert fires in Prometheus"}
-		var burns []string
-		if d, err := slo.ParseDuration(a.Metric["long_window"]); err == nil {
-			t.Tier.Long = d
-			if r, ok := value(promErrorRatio + a.Metric["long_window"]); ok {
-				t.LongBurn = r / budget
-				burns = append(burns, fmt.Sprintf("%.3g over %s", t.LongBurn, a.Metric["long_window"]))
-			}
-		}
-		if d, err := slo.ParseDuration(a.Metric["short_window"]); err == nil {
-			t.Tier.Short = d
-			if r, ok := value(promErrorRatio + a.Metric["short_window"]); ok {
-				t.ShortBurn = r / budget
-				burns = append(burns, fmt.Sprintf("%.3g over %s", t.ShortBurn, a.Metric["short_window"]))
-			}
-		}
-		if len(burns) > 0 {
-			t.Reason += ": burn rate " + strings.Join(burns, " and ")
-		}
-		sev, known := tierSeverity(a.Metric, severity)
-		t.Tier.Severity = sev
-		if !known {
-			t.Reason += fmt.Sprintf("; its severity %q is neither page nor ticket, nor mapped to one: read as a page", a.Metric["severity"])
-		}
-		s.Tiers = append(s.Tiers, t)
-	}
-	slices.SortFunc(s.Tiers, func(a, b slo.TierResult) int {
-		return strings.Compare(string(a.Tier.Severity)+slo.FormatDuration(a.Tier.Long), string(b.Tier.Severity)+slo.FormatDuration(b.Tier.Long))
-	})
 	return s
 }
 

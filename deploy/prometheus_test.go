@@ -311,3 +311,101 @@ func TestFetchPrometheusSLOStatusErrors(t *testing.T) {
 		}
 	}
 }
+
+// promAnswers serves Prometheus's query API: each query's result is that
+// of the first prefix it starts with, else none.
+func promAnswers(t *testing.T, answers [][2]string) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query().Get("query")
+		result := `[]`
+		for _, a := range answers {
+			if strings.HasPrefix(q, a[0]) {
+				result = a[1]
+				break
+			}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"status":"success","data":{"resultType":"vector","result":%s}}`, result)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// SLOs of one name in three services, one of which has no events yet:
+// each is a status of its own, named with its service, and the quiet one
+// has no data rather than another service's budget. Rules written when
+// service labelled the info series alone are still read.
+func TestFetchPrometheusSLOStatusServiceWithoutEvents(t *testing.T) {
+	info := func(service string) string {
+		return `{"metric":{"__name__":"runkit:slo_info","slo":"availability","service":"` + service + `","target":"0.999","window":"30d"},"value":[1796212800,"1"]}`
+	}
+	series := func(service, remaining, ratio string) string {
+		l := `"slo":"availability"`
+		if service != "" {
+			l += `,"service":"` + service + `"`
+		}
+		return `{"metric":{"__name__":"runkit:slo_budget_remaining:ratio",` + l + `},"value":[1796212800,"` + remaining + `"]},` +
+			`{"metric":{"__name__":"runkit:slo_errors:ratio_rate30d",` + l + `},"value":[1796212800,"` + ratio + `"]}`
+	}
+	url := promAnswers(t, [][2]string{
+		{"runkit:slo_info", "[" + info("cart") + "," + info("pay") + "," + info("shop") + "]"},
+		{"{__name__", "[" + series("cart", "-499", "0.5") + "," + series("shop", "1", "0") + "]"},
+	})
+	st, err := deploy.FetchPrometheusSLOStatus(context.Background(), nil, deploy.PrometheusSource{URL: url, SLO: "availability"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range st {
+		got = append(got, fmt.Sprintf("%s %v %.4g", s.Objective, s.NoData, s.Remaining))
+	}
+	want := []string{`availability{service="cart"} false -499`, `availability{service="pay"} true 1`, `availability{service="shop"} false 1`}
+	if strings.Join(got, "; ") != strings.Join(want, "; ") {
+		t.Errorf("statuses\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+
+	// Older rules: service on the info series alone.
+	url = promAnswers(t, [][2]string{
+		{"runkit:slo_info", "[" + info("cart") + "]"},
+		{"{__name__", "[" + series("", "0.5", "0.0005") + "]"},
+	})
+	st, err = deploy.FetchPrometheusSLOStatus(context.Background(), nil, deploy.PrometheusSource{URL: url, SLO: "availability"})
+	if err != nil || len(st) != 1 || st[0].NoData || st[0].Remaining != 0.5 {
+		t.Errorf("older rules: %+v, %v; want one status, remaining 0.5", st, err)
+	}
+}
+
+// A page that fires while the window's ratio is not recorded yet (the
+// rules just loaded) is still a firing tier, and the gate refuses on it
+// even when it allows no data.
+func TestFetchPrometheusSLOStatusPageWithoutData(t *testing.T) {
+	url := promAnswers(t, [][2]string{
+		{"runkit:slo_info", `[{"metric":{"__name__":"runkit:slo_info","slo":"checkout","target":"0.999","window":"30d"},"value":[1796212800,"1"]}]`},
+		{"{__name__", `[{"metric":{"__name__":"runkit:slo_errors:ratio_rate1h","slo":"checkout"},"value":[1796212800,"0.5"]}]`},
+		{"ALERTS", `[{"metric":{"__name__":"ALERTS","alertname":"SLOErrorBudgetBurn","alertstate":"firing","slo":"checkout","severity":"critical","slo_severity":"page","long_window":"1h","short_window":"5m"},"value":[1796212800,"1"]}]`},
+	})
+	st, err := deploy.FetchPrometheusSLOStatus(context.Background(), nil, deploy.PrometheusSource{URL: url, SLO: "checkout"})
+	if err != nil || len(st) != 1 {
+		t.Fatalf("%+v, %v", st, err)
+	}
+	if !st[0].NoData || len(st[0].Tiers) != 1 || st[0].Tiers[0].Tier.Severity != slo.Page {
+		t.Fatalf("status %+v, want no data with the page tier firing", st[0])
+	}
+	d := deploy.Gate{AllowNoData: true}.Decide(deploy.Request{}, st[0])
+	if d.Allow || d.Rule != deploy.RulePageFiring {
+		t.Errorf("gate allowing no data: %v, %v, %q; want refused, page-firing", d.Allow, d.Rule, d.Reasons)
+	}
+	if d := (deploy.Gate{AllowNoData: true, IgnorePages: true}).Decide(deploy.Request{}, st[0]); !d.Allow || d.Rule != deploy.RuleNoDataAllowed {
+		t.Errorf("gate allowing no data, ignoring pages: %v, %v, %q; want allowed, no-data-allowed", d.Allow, d.Rule, d.Reasons)
+	}
+	// Without AllowNoData too, the page is the reason.
+	if d := (deploy.Gate{}).Decide(deploy.Request{}, st[0]); d.Allow || d.Rule != deploy.RulePageFiring {
+		t.Errorf("gate: %v, %v, %q; want refused, page-firing", d.Allow, d.Rule, d.Reasons)
+	}
+	// Two tiers mapped to one label cannot be told apart.
+	_, err = deploy.FetchPrometheusSLOStatus(context.Background(), nil, deploy.PrometheusSource{URL: url, SLO: "checkout", Severity: map[slo.Severity]string{slo.Page: "critical", slo.Ticket: "critical"}})
+	if err == nil || !strings.Contains(err.Error(), `PrometheusSource.Severity maps page and ticket to one label "critical"`) {
+		t.Errorf("one label for two tiers: %v", err)
+	}
+}

@@ -116,9 +116,12 @@ func NewRoutes(o Objective, cfg RoutesConfig) (*Routes, error) {
 				return nil, fmt.Errorf("slo: %w", err)
 			}
 		}
+		if ov.Latency < 0 {
+			return nil, fmt.Errorf("slo: %s.Latency %v is negative; want a positive threshold, or zero for the template's", field, ov.Latency)
+		}
 		ro, rc := ov.apply(o, cfg.Tracker)
 		if _, err := newRouteTracker(ro, unreported(rc), route, time.Time{}); err != nil {
-			return nil, fmt.Errorf("slo: %s: %w", field, err)
+			return nil, fmt.Errorf("slo: %s: %s", field, strings.TrimPrefix(err.Error(), "slo: "))
 		}
 	}
 	ro, rc := cfg.Overrides[OverflowRoute].apply(o, cfg.Tracker)
@@ -164,6 +167,10 @@ func validRoute(field, route string) error {
 	method, rest, _ := strings.Cut(want, " ")
 	if rest == "" {
 		method, rest = "", want
+	}
+	if m := strings.TrimSpace(route); m != "" && strings.ToUpper(m) == m && !strings.ContainsAny(m, " /") {
+		// A method alone: "GET".
+		return fmt.Errorf("slo: %s: route %q has no path, so no request matches it; a route is a ServeMux pattern without its host: write the method with the path, such as %q", field, route, m+" /checkout")
 	}
 	if !strings.HasPrefix(rest, "/") {
 		// No path: "checkout" or "POST checkout".
@@ -296,6 +303,16 @@ func routeOf(p string) string {
 // RoutesConfig.Logger, and all are counted by Unrouted. The request
 // Middleware is given gets the mux's r.Pattern, as if the mux had been
 // given it.
+//
+// Middleware records the response it sees, so nothing between it and the
+// client should replace that response. http.TimeoutHandler outside
+// Middleware sends its 503 where Middleware cannot see it (the slow
+// handler's late 200 is recorded instead), and around the mux it hides
+// the route as well. Put TimeoutHandler around each slow handler inside
+// the mux: its 503 is then a bad event of the handler's route. In the
+// same way, a mux mounted under another with http.StripPrefix is one
+// route of the outer mux; give the inner mux a Middleware of its own
+// Routes for its routes (their patterns lack the prefix).
 func (rs *Routes) Middleware(cfg MiddlewareConfig) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -262,6 +263,8 @@ func TestRoutesRefuseRoutesThatCannotMatch(t *testing.T) {
 		{"example.com/", []string{`"example.com/"`, "host", `"/"`}},
 		{"POST  /checkout", []string{`"POST  /checkout"`, `"POST /checkout"`}},
 		{"POST\t/checkout", []string{`"POST\t/checkout"`, `"POST /checkout"`}},
+		{"GET", []string{`"GET"`, "method with the path", `"GET /checkout"`}},
+		{"GET ", []string{`"GET "`, `"GET /checkout"`}},
 	} {
 		_, err := slo.NewRoutes(apiTemplate, slo.RoutesConfig{Overrides: map[string]slo.RouteOverride{tt.route: {Target: 0.9}}})
 		for _, want := range append([]string{"RoutesConfig.Overrides"}, tt.want...) {
@@ -342,6 +345,15 @@ func TestRouteOverrideTargetErrors(t *testing.T) {
 		if err != nil && strings.Count(err.Error(), "slo:") != 1 {
 			t.Errorf("NewRoutes(Target %v) = %v, want one %q prefix", tt.target, err, "slo:")
 		}
+	}
+}
+
+// A negative latency of an override is an error naming the override's
+// field, with one prefix.
+func TestRouteOverrideLatencyError(t *testing.T) {
+	_, err := slo.NewRoutes(apiTemplate, slo.RoutesConfig{Overrides: map[string]slo.RouteOverride{"GET /x": {Latency: -time.Second}}})
+	if err == nil || !strings.Contains(err.Error(), `RoutesConfig.Overrides["GET /x"].Latency -1s is negative`) || strings.Count(err.Error(), "slo:") != 1 {
+		t.Errorf("NewRoutes(Latency -1s) = %v, want the override's Latency named, one slo: prefix", err)
 	}
 }
 
@@ -457,4 +469,37 @@ func TestRoutesNested(t *testing.T) {
 	if pattern != "GET /items/{id}" {
 		t.Errorf("r.Pattern outside Routes = %q, want the mux's", pattern)
 	}
+}
+
+// http.TimeoutHandler around a handler inside the mux: the 503 it sends
+// when the handler is too slow is what the client gets, and Middleware
+// around the mux records it as a bad event of the handler's route.
+func TestRoutesRecordTimeoutHandlerInsideTheMux(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rs, err := slo.NewRoutes(apiTemplate, slo.RoutesConfig{Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mux := http.NewServeMux()
+		slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-time.After(300 * time.Millisecond):
+			case <-r.Context().Done():
+			}
+		})
+		mux.Handle("GET /slow", http.TimeoutHandler(slow, 100*time.Millisecond, "too slow"))
+		h := rs.Middleware(slo.MiddlewareConfig{})(mux)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("GET", "/slow", nil))
+		if w.Code != http.StatusServiceUnavailable {
+			t.Fatalf("status %d, want 503 from TimeoutHandler", w.Code)
+		}
+		tr, ok := rs.Tracker("GET /slow")
+		if !ok {
+			t.Fatal("no tracker for GET /slow")
+		}
+		if s := tr.Status(); s.Total != 1 || s.Good != 0 {
+			t.Errorf("GET /slow: %d good of %d, want the timeout recorded as 1 bad", s.Good, s.Total)
+		}
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"slices"
@@ -51,7 +52,7 @@ that cannot be read, is exit 3.`
 func (p *promFlags) add(f *pflag.FlagSet) {
 	f.StringVar(&p.url, "prometheus", "", "read the statuses from this Prometheus, as http://prometheus:9090, with --slo")
 	f.StringArrayVar(&p.slos, "slo", nil, "with --prometheus: the name of an objective, its slo label (repeatable)")
-	f.StringToStringVar(&p.labels, "label", nil, "with --prometheus: select the objectives' series by label, such as region=eu")
+	f.Var(newMappingFlag(&p.labels), "label", "with --prometheus: select the objectives' series by label, such as region=eu (repeatable)")
 	f.StringVar(&p.tokenFile, "bearer-token-file", "", "with --prometheus: a file holding the bearer token")
 	f.StringVar(&p.tokenEnv, "bearer-token-env", "", "with --prometheus: the environment variable holding the bearer token")
 	f.StringVar(&p.user, "basic-auth-user", "", "with --prometheus: the user for basic auth")
@@ -119,11 +120,25 @@ func (p *promFlags) sources(f *pflag.FlagSet) ([]deploy.PrometheusSource, *http.
 		return nil, nil, usageErrorf("--basic-auth-user and a bearer token: give one way to sign in")
 	}
 	severity := map[slo.Severity]string{}
-	for k, v := range p.severity {
-		if k != string(slo.Page) && k != string(slo.Ticket) {
+	for _, k := range slices.Sorted(maps.Keys(p.severity)) {
+		v := p.severity[k]
+		switch {
+		case k != string(slo.Page) && k != string(slo.Ticket):
 			return nil, nil, usageErrorf("--severity %s=%s: %q is not a tier severity; want page or ticket", k, v, k)
+		case v == "":
+			return nil, nil, usageErrorf("--severity %s=: the label value is empty; give the severity label the rules were written with, such as %s=critical", k, k)
+		}
+		for other, ov := range severity {
+			if ov == v {
+				return nil, nil, usageErrorf("--severity %s=%s and %s=%s: one label cannot tell the tiers apart; give each tier its own", other, ov, k, v)
+			}
 		}
 		severity[slo.Severity(k)] = v
+	}
+	for _, k := range slices.Sorted(maps.Keys(p.labels)) {
+		if !selectableLabel(k) {
+			return nil, nil, usageErrorf("--label %s=%s: %q is not a label to select by; want a Prometheus label name (letters, digits and underscores, not starting with a digit) other than slo", k, p.labels[k], k)
+		}
 	}
 	client := http.DefaultClient
 	if p.caFile != "" {
@@ -141,6 +156,9 @@ func (p *promFlags) sources(f *pflag.FlagSet) ([]deploy.PrometheusSource, *http.
 	}
 	var out []deploy.PrometheusSource
 	for _, name := range p.slos {
+		if name == "" {
+			return nil, nil, usageErrorf("--slo is empty: give the name of an objective, the slo label of its series")
+		}
 		if slices.ContainsFunc(out, func(s deploy.PrometheusSource) bool { return s.SLO == name }) {
 			return nil, nil, usageErrorf("--slo %q is given twice", name)
 		}
@@ -181,4 +199,18 @@ func fetchPrometheusReports(ctx context.Context, client *http.Client, srcs []dep
 		out[i].Objectives = append(out[i].Objectives, statuses[i]...)
 	}
 	return out
+}
+
+// selectableLabel reports whether --label may select by k: a Prometheus
+// label name, not slo (which --slo gives) nor one of Prometheus's own.
+func selectableLabel(k string) bool {
+	if k == "" || k == "slo" || strings.HasPrefix(k, "__") {
+		return false
+	}
+	for i, r := range k {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
 }
