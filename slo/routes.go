@@ -40,8 +40,8 @@ type RoutesConfig struct {
 	// template does not fit, by route: a ServeMux pattern without its host,
 	// with one space after the method if it has one ("POST /checkout",
 	// "/static/"), or OverflowRoute or NoRoute. NewRoutes refuses a route
-	// no request can have ("checkout", "POST example.com/checkout"), saying
-	// what to write.
+	// no request can have ("checkout", "POST example.com/checkout", or a
+	// pattern ServeMux refuses, as "GET /items/{id"), saying what to write.
 	Overrides map[string]RouteOverride
 	// Routes lists routes, written as for Overrides, whose trackers
 	// NewRoutes makes at once, before their first request, so that a
@@ -180,6 +180,9 @@ func validRoute(field, route string) error {
 		}
 		return fmt.Errorf("slo: %s: route %q has no path, so no request matches it; a route is a ServeMux pattern without its host: write %q", field, route, method+" "+rest)
 	}
+	if err := muxAccepts(route); err != nil {
+		return fmt.Errorf("slo: %s: route %q never matches: http.ServeMux refuses it as a pattern: %v", field, route, err)
+	}
 	if want != route {
 		why := "the route of a request is its pattern with one space after the method"
 		if host := strings.TrimSpace(strings.TrimPrefix(route, method)); !strings.HasPrefix(host, "/") {
@@ -187,6 +190,18 @@ func validRoute(field, route string) error {
 		}
 		return fmt.Errorf("slo: %s: route %q never matches: %s; write %q", field, route, why, want)
 	}
+	return nil
+}
+
+// muxAccepts reports whether a ServeMux takes pattern, as its Handle
+// does, which panics on one it refuses: the panic is its error here.
+func muxAccepts(pattern string) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	http.NewServeMux().Handle(pattern, http.NotFoundHandler())
 	return nil
 }
 

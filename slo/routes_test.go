@@ -264,6 +264,8 @@ func TestRoutesRefuseRoutesThatCannotMatch(t *testing.T) {
 		{"POST  /checkout", []string{`"POST  /checkout"`, `"POST /checkout"`}},
 		{"POST\t/checkout", []string{`"POST\t/checkout"`, `"POST /checkout"`}},
 		{"GET", []string{`"GET"`, "method with the path", `"GET /checkout"`}},
+		{"GET /items/{id", []string{`"GET /items/{id"`, "ServeMux refuses it", "bad wildcard segment"}},
+		{"GET /items/{ id }", []string{`"GET /items/{ id }"`, "ServeMux refuses it"}},
 		{"GET ", []string{`"GET "`, `"GET /checkout"`}},
 	} {
 		_, err := slo.NewRoutes(apiTemplate, slo.RoutesConfig{Overrides: map[string]slo.RouteOverride{tt.route: {Target: 0.9}}})
