@@ -159,14 +159,16 @@ func FetchPrometheusSLOStatus(ctx context.Context, client *http.Client, src Prom
 		if err != nil {
 			return nil, fmt.Errorf("deploy: Prometheus %s: %s: %w", q.shown, promInfo, err)
 		}
-		// The groups: every budget series of this info's SLO.
+		// The groups: every budget series of this info's SLO; none is
+		// one group with no data, named with its service.
+		whole := maps.Clone(match)
 		if !serviceLabelled {
 			// Rules written when service labelled the info series alone.
 			delete(match, "service")
 		}
 		groups := budgetGroups(series, match)
 		if len(groups) == 0 {
-			groups = append(groups, match)
+			groups = append(groups, whole)
 		}
 		for _, g := range groups {
 			out = append(out, promStatus(o, at, base, g, series, alerts, src.Severity))

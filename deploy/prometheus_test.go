@@ -365,6 +365,14 @@ func TestFetchPrometheusSLOStatusServiceWithoutEvents(t *testing.T) {
 		t.Errorf("statuses\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 
+	// Just loaded: no series of any service yet. Each is no data, named
+	// with its service.
+	url = promAnswers(t, [][2]string{{"runkit:slo_info", "[" + info("cart") + "," + info("shop") + "]"}})
+	st, err = deploy.FetchPrometheusSLOStatus(context.Background(), nil, deploy.PrometheusSource{URL: url, SLO: "availability"})
+	if err != nil || len(st) != 2 || st[0].Objective != `availability{service="cart"}` || st[1].Objective != `availability{service="shop"}` || !st[0].NoData || !st[1].NoData {
+		t.Errorf("no series yet: %+v, %v; want cart and shop, each no data", st, err)
+	}
+
 	// Older rules: service on the info series alone.
 	url = promAnswers(t, [][2]string{
 		{"runkit:slo_info", "[" + info("cart") + "]"},
