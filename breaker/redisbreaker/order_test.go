@@ -128,20 +128,29 @@ func (p *holdProxy) close() {
 	p.wg.Wait()
 }
 
+// proxiedPair starts Redis and two connected replicas with LeaseTTL open:
+// the first, "a", reaches Redis through a holdProxy; the second, "b",
+// directly.
+func proxiedPair(t *testing.T, open time.Duration) (redisServer, *holdProxy, *replica, *replica) {
+	t.Helper()
+	srv := startRedis(t)
+	proxy := newHoldProxy(t, srv.Addr)
+	rdb := redis.NewClient(&redis.Options{Addr: proxy.Addr(), DialTimeout: clientTimeout, ReadTimeout: clientTimeout, WriteTimeout: clientTimeout})
+	lcfg := redisbreaker.Config{LeaseTTL: open}
+	proxied := newReplicaClient(t, "a", rdb, lcfg, fleetConfig, nil)
+	direct := newReplica(t, "b", srv, lcfg, fleetConfig, nil)
+	connected(t, proxied, direct)
+	return srv, proxy, proxied, direct
+}
+
 // A close that reaches Redis after a newer open, made by another replica
 // meanwhile, changes nothing: neither the fleet's open breakers nor the
 // other replica's breaker. A's probe closes its breaker; its close is held
 // on the way to Redis (for less than Timeout); the lease ends, B probes,
 // fails and opens; then A's close arrives. A follows B's open.
 func TestLateCloseLosesToNewerOpen(t *testing.T) {
-	srv := startRedis(t)
-	proxy := newHoldProxy(t, srv.Addr)
-	rdbA := redis.NewClient(&redis.Options{Addr: proxy.Addr(), DialTimeout: clientTimeout, ReadTimeout: clientTimeout, WriteTimeout: clientTimeout})
 	const open = 300 * time.Millisecond
-	lcfg := redisbreaker.Config{LeaseTTL: open}
-	a := newReplicaClient(t, "a", rdbA, lcfg, fleetConfig, nil)
-	b := newReplica(t, "b", srv, lcfg, fleetConfig, nil)
-	connected(t, a, b)
+	srv, proxy, a, b := proxiedPair(t, open)
 	cfg := breaker.Config{Name: "db", ConsecutiveFailures: 1, OpenTimeout: open, Jitter: -1, HalfOpenProbes: 1}
 	cfg.OnStateChange = func(_ string, _, to breaker.State) {
 		if to == breaker.Closed {
@@ -199,14 +208,8 @@ func TestLateCloseLosesToNewerOpen(t *testing.T) {
 // the lease's answer says the fleet closed, and the replica follows. The
 // fleet probes HalfOpenProbes times in all.
 func TestReplicaThatMissedTheCloseDoesNotProbe(t *testing.T) {
-	srv := startRedis(t)
-	proxy := newHoldProxy(t, srv.Addr)
-	rdbX := redis.NewClient(&redis.Options{Addr: proxy.Addr(), DialTimeout: clientTimeout, ReadTimeout: clientTimeout, WriteTimeout: clientTimeout})
 	const open = 300 * time.Millisecond
-	lcfg := redisbreaker.Config{LeaseTTL: open}
-	a := newReplica(t, "a", srv, lcfg, fleetConfig, nil)
-	x := newReplicaClient(t, "x", rdbX, lcfg, fleetConfig, nil)
-	connected(t, a, x)
+	srv, proxy, x, a := proxiedPair(t, open)
 	cfg := breaker.Config{Name: "db", ConsecutiveFailures: 1, OpenTimeout: open, Jitter: -1, HalfOpenProbes: 1, ProbeTimeout: time.Second}
 	ba, _ := breaker.New[int](cfg)
 	var seenX stateLog
